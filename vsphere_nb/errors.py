@@ -1,0 +1,143 @@
+"""The exception tree of vsphere-nb.
+
+Three kinds of failure are kept apart, as in govmomi: the network or HTTP layer failed
+(:class:`TransportError`), the server answered something that is not VI/JSON (:class:`ProtocolError`), or the
+server answered with a fault (:class:`ServerFault`). A *task* that ends in ``error`` is not an exception of
+the client at all: it is a result (a row in a table), see :class:`TaskFailed` for the one place that raises it.
+
+::
+
+    VsphereError
+    ├── ConfigError                 bad arguments given by the caller (URL, CA file, limits …)
+    ├── TransportError              no usable HTTP answer
+    │   ├── ConnectError            cannot connect / connection reset
+    │   ├── TimeoutError            connect/read/write timeout
+    │   └── TLSError                certificate verification or handshake failed
+    ├── ProtocolError               the answer is not well-formed VI/JSON
+    ├── ServerFault                 the server answered a MethodFault (``.fault``, ``.raw``, ``.method``, ``.moref``)
+    │   └── NotAuthenticatedError   session missing/expired and re-login was not possible
+    ├── LaunchStateUnknown          a ``*_Task`` launch got no answer: the task may or may not exist
+    ├── TaskFailed                  ``wait_for_task`` on a task that ended in ``error``
+    └── RunDirectoryError           a run directory or journal cannot be used
+
+Messages never contain passwords or session tokens.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .wire.faults import MethodFault
+    from .wire.moref import ManagedObjectReference
+
+__all__ = [
+    "VsphereError", "ConfigError", "TransportError", "ConnectError", "TimeoutError", "TLSError", "ProtocolError",
+    "ServerFault", "NotAuthenticatedError", "LaunchStateUnknown", "TaskFailed", "RunDirectoryError",
+]
+
+
+class VsphereError(Exception):
+    """Base of every error vsphere-nb raises on purpose."""
+
+
+class ConfigError(VsphereError, ValueError):
+    """An argument or setting given by the caller cannot be used."""
+
+
+class TransportError(VsphereError):
+    """No usable HTTP answer: connection, timeout or TLS failure."""
+
+    def __init__(self, message: str, *, method: str | None = None, url: str | None = None) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class ConnectError(TransportError):
+    pass
+
+
+class TimeoutError(TransportError):  # noqa: A001  (shadows the builtin inside this namespace only)
+    pass
+
+
+class TLSError(TransportError):
+    pass
+
+
+class ProtocolError(VsphereError):
+    """The server's answer is not well-formed VI/JSON (bad JSON, wrong shape, HTML error page …)."""
+
+    def __init__(self, message: str, *, status: int | None = None, method: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.method = method
+
+
+class ServerFault(VsphereError):
+    """The server answered a ``MethodFault``.
+
+    ``fault`` is the typed model, ``raw`` the body as received, ``method`` the called method or property,
+    ``moref`` the target object, ``status`` the HTTP status.
+    """
+
+    def __init__(
+        self,
+        fault: MethodFault,
+        *,
+        raw: dict[str, Any] | None = None,
+        method: str | None = None,
+        moref: ManagedObjectReference | None = None,
+        status: int | None = None,
+    ) -> None:
+        self.fault = fault
+        self.raw = raw or {}
+        self.method = method
+        self.moref = moref
+        self.status = status
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        where = ""
+        if self.moref is not None:
+            where = f" on {self.moref.type}:{self.moref.value}"
+        call = f"{self.method}{where}: " if self.method else (where.strip() + ": " if where else "")
+        return f"{call}{self.fault.type_name}: {self.fault.message()}"
+
+    @property
+    def type_name(self) -> str:
+        return self.fault.type_name
+
+    def is_a(self, type_name: str) -> bool:
+        """True when the fault is ``type_name`` or one of its descendants (``NotAuthenticated`` is a ``NoPermission``)."""
+        from .wire.faults import fault_ancestry
+
+        return type_name in fault_ancestry(self.fault)
+
+
+class NotAuthenticatedError(ServerFault):
+    """The session is missing or expired and could not be renewed (no credentials, or re-login failed)."""
+
+
+class LaunchStateUnknown(VsphereError):
+    """A task launch (``*_Task``) got no answer; the task may exist. Check the entity's ``recentTask`` before relaunching."""
+
+    def __init__(self, message: str, *, method: str, moref: ManagedObjectReference | None = None) -> None:
+        super().__init__(message)
+        self.method = method
+        self.moref = moref
+
+
+class TaskFailed(VsphereError):
+    """A waited-for task ended in ``error``; ``info`` is the final ``TaskInfo``."""
+
+    def __init__(self, info: Any) -> None:
+        self.info = info
+        err = getattr(info, "error", None)
+        text = f"{err.type_name}: {err.message()}" if err is not None else "task failed"
+        super().__init__(f"task {getattr(getattr(info, 'task', None), 'value', '?')} failed: {text}")
+
+
+class RunDirectoryError(VsphereError):
+    """A run directory is missing, unreadable or not a vsphere-nb run."""

@@ -1,0 +1,50 @@
+"""Shared field types for the wire models."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer
+
+from .codec import format_datetime, parse_datetime
+
+
+def _to_utc(value: object) -> object:
+    if isinstance(value, str):
+        return parse_datetime(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+#: a tz-aware datetime; naive input is taken as UTC; written as ``…Z``
+UtcDatetime = Annotated[datetime, BeforeValidator(_to_utc), PlainSerializer(format_datetime)]
+
+
+def _known(enum_cls: type) -> object:
+    members = enum_cls._value2member_map_  # type: ignore[attr-defined]
+
+    def convert(value: object) -> object:
+        if isinstance(value, str) and not isinstance(value, enum_cls) and value in members:
+            return members[value]
+        return value
+
+    return convert
+
+
+def Known(enum_cls: type) -> object:  # noqa: N802  (reads like a type)
+    """``Known(TaskInfoState)``: the enum member for known values, the plain string for unknown ones."""
+    from typing import Union
+
+    return Annotated[Union[enum_cls, str], BeforeValidator(_known(enum_cls))]
+
+
+def _decode_any_slot(value: object) -> object:
+    from .codec import decode_any
+
+    return decode_any(value)
+
+
+#: a slot typed ``Any`` in VMware's tables: boxed on the wire, plain Python in the model
+AnyValue = Annotated[Any, BeforeValidator(_decode_any_slot)]

@@ -1,0 +1,172 @@
+"""The base of every VI/JSON data object: ``_typeName`` handling, a registry, polymorphic decoding.
+
+Design (one definition of the wire format, shared by the client and the simulator):
+
+* Every data object is a pydantic v2 model deriving from :class:`VimObject`. The class name is the
+  VMware WSDL type name and field names are VMware's own camelCase property names, so a model reads
+  like the API reference and the pyVmomi type tables.
+* ``_typeName`` is kept per instance (``obj.vim_type``). A known name decodes to its class; an unknown
+  name decodes to the class the slot expects (the nearest known base) and keeps the wire name and
+  every field it carries, so nothing is dropped silently and nothing is fatal.
+* Unknown fields are kept (``extra="allow"``) and written back on encode.
+* Encoding (:meth:`VimObject.to_wire`) always emits ``_typeName`` first and omits unset fields.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["VimObject", "VimEnum", "REGISTRY", "ENUMS", "register", "lookup", "ancestry"]
+
+#: wire type name -> model class, filled by ``VimObject.__init_subclass__``
+REGISTRY: dict[str, type[VimObject]] = {}
+#: wire type name -> enum class
+ENUMS: dict[str, type[VimEnum]] = {}
+
+
+class VimEnum(str, enum.Enum):
+    """A VMware enumeration. Values are plain strings on the wire.
+
+    Slots typed with an enum are annotated ``EnumType | str`` so that a value a newer server sends
+    (unknown to this release) is kept as a plain string instead of failing validation.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+
+    def __str__(self) -> str:  # "error", not "TaskInfoState.error"
+        return str(self.value)
+
+    @classmethod
+    def vim_name(cls) -> str:
+        return cls.__name__
+
+
+def _register_enum(cls: type[VimEnum]) -> type[VimEnum]:
+    ENUMS[cls.__name__] = cls
+    return cls
+
+
+class VimObject(BaseModel):
+    """Base of all VI/JSON data objects (``DynamicData`` in VMware's tables)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        arbitrary_types_allowed=True,
+        use_enum_values=False,
+        ser_json_timedelta="float",
+    )
+
+    #: the ``_typeName`` on the wire; defaults to the class name; keeps unknown subtype names
+    vim_type: str = Field(default="", alias="_typeName", exclude=True, repr=False)
+
+    #: VMware's parent type name when it differs from the Python base (rare)
+    vim_base: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        REGISTRY[cls.__name__] = cls
+
+    # -- decoding --------------------------------------------------------------------------------
+    @model_validator(mode="wrap")
+    @classmethod
+    def _dispatch(cls, data: Any, handler: Any) -> Any:
+        if isinstance(data, dict):
+            type_name = data.get("_typeName")
+            if type_name == "LocalizedMethodFault" and "fault" in data and cls.__name__ != "LocalizedMethodFault":
+                # SOAP-era wrapper: unwrap wherever a fault is expected
+                from .faults import MethodFault  # local import: faults depend on base
+
+                if issubclass(cls, MethodFault):
+                    inner = data.get("fault")
+                    if isinstance(inner, dict):
+                        inner = dict(inner)
+                        if "localizedMessage" in data and "faultstring" not in inner:
+                            inner.setdefault("localizedMessage", data["localizedMessage"])
+                        return cls.model_validate(inner)
+            if type_name == "ManagedObjectReference" and "_value" in data and cls.__name__ == "ManagedObjectReference":
+                inner = data["_value"]
+                if isinstance(inner, dict):
+                    return handler({**inner, "_typeName": "ManagedObjectReference"})
+            if isinstance(type_name, str) and type_name and type_name != cls.__name__:
+                sub = REGISTRY.get(type_name)
+                if sub is not None and sub is not cls and issubclass(sub, cls):
+                    return sub.model_validate(data)
+        obj = handler(data)
+        return obj
+
+    def model_post_init(self, __context: Any) -> None:
+        if not self.vim_type:
+            object.__setattr__(self, "vim_type", type(self).__name__)
+
+    # -- encoding --------------------------------------------------------------------------------
+    def to_wire(self) -> dict[str, Any]:
+        """This object as a VI/JSON value: ``_typeName`` first, unset fields left out."""
+        from .codec import encode_value
+
+        out: dict[str, Any] = {"_typeName": self.vim_type or type(self).__name__}
+        for name, field in type(self).model_fields.items():
+            if name == "vim_type":
+                continue
+            value = getattr(self, name)
+            if value is None:
+                continue
+            key = field.alias or name
+            out[key] = encode_value(value, field.annotation)
+        if self.model_extra:
+            for key, value in self.model_extra.items():
+                if value is not None:
+                    out[key] = value if _is_plain_json(value) else encode_value(value, None)
+        return out
+
+    @property
+    def raw_extra(self) -> dict[str, Any]:
+        """Fields the server sent that this release's model does not declare."""
+        return dict(self.model_extra or {})
+
+    def is_a(self, type_name: str) -> bool:
+        """True if this object's wire type is ``type_name`` or a descendant of it."""
+        return type_name in ancestry(self.vim_type or type(self).__name__, fallback=type(self))
+
+
+def _is_plain_json(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool, type(None), list, dict)) and not isinstance(value, (VimObject, datetime))
+
+
+def register(cls: type[VimObject]) -> type[VimObject]:
+    REGISTRY[cls.__name__] = cls
+    return cls
+
+
+def lookup(type_name: str) -> type[VimObject] | None:
+    return REGISTRY.get(type_name)
+
+
+def ancestry(type_name: str, fallback: type | None = None) -> list[str]:
+    """``[type_name, parent, …, "DynamicData"]`` from VMware's hierarchy as modelled here.
+
+    An unknown type name inherits the ancestry of ``fallback`` (the class it was decoded into);
+    with no fallback, faults default to ``MethodFault`` at the call site.
+    """
+    cls = REGISTRY.get(type_name) or fallback
+    names = [type_name]
+    if cls is None:
+        return names
+    for klass in cls.__mro__:
+        if klass is VimObject:
+            break
+        if isinstance(klass, type) and issubclass(klass, VimObject):
+            name = klass.__name__
+            if name not in names:
+                names.append(name)
+    names.append("DynamicData")
+    return names

@@ -1,0 +1,249 @@
+"""Encoding and decoding of VI/JSON values, including boxed ``Any`` values.
+
+* :func:`decode_any` turns any JSON value into Python: data objects into their model (by ``_typeName``,
+  unknown names into a generic :class:`VimObject` that keeps every field), boxed values
+  ``{"_typeName": "string", "_value": "esx01"}`` into plain values, ``ArrayOf…`` into lists,
+  enum values into their :class:`VimEnum` (unknown values stay strings).
+* :func:`box` is the inverse for ``Any`` slots; :class:`Boxed` forces a wire type (``ArrayOfEvent`` for
+  an empty list, ``long`` for a small integer …).
+* :func:`decode_body` / :func:`decode_as` turn raw bytes into values and raise
+  :class:`~vsphere_nb.errors.ProtocolError` for anything that is not well-formed VI/JSON — never
+  another exception type.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from .base import ENUMS, REGISTRY, VimEnum, VimObject
+
+__all__ = ["Boxed", "box", "decode_any", "decode_body", "decode_as", "encode_value", "format_datetime", "parse_datetime"]
+
+T = TypeVar("T", bound=VimObject)
+
+_PRIMITIVES_STR = {"string", "anyURI", "base64Binary", "TypeName", "MethodName", "PropertyPath"}
+_PRIMITIVES_INT = {"int", "long", "short", "byte"}
+_PRIMITIVES_FLOAT = {"double", "float"}
+
+
+@dataclass(frozen=True)
+class Boxed:
+    """A value with an explicit wire type for an ``Any`` slot (e.g. ``Boxed("ArrayOfEvent", [])``)."""
+
+    type_name: str
+    value: Any
+
+
+def format_datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+
+
+def parse_datetime(value: str) -> datetime:
+    text = value.strip()
+    if text.endswith("Z") or text.endswith("z"):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+# ---------------------------------------------------------------------------------------------
+# decoding
+# ---------------------------------------------------------------------------------------------
+def _decode_typed(value: Any, type_name: str) -> Any:
+    if type_name.startswith("ArrayOf"):
+        elem = type_name[len("ArrayOf"):]
+        if not isinstance(value, list):
+            raise ValueError(f"{type_name} expects a list")
+        return [_decode_typed(v, elem) if not isinstance(v, dict) else decode_any(v) for v in value]
+    if type_name in _PRIMITIVES_STR:
+        if not isinstance(value, str):
+            raise ValueError(f"{type_name} expects a string")
+        return value
+    if type_name == "boolean":
+        if not isinstance(value, bool):
+            raise ValueError("boolean expects true/false")
+        return value
+    if type_name in _PRIMITIVES_INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{type_name} expects an integer")
+        return value
+    if type_name in _PRIMITIVES_FLOAT:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{type_name} expects a number")
+        return float(value)
+    if type_name == "dateTime":
+        if not isinstance(value, str):
+            raise ValueError("dateTime expects a string")
+        return parse_datetime(value)
+    enum_cls = ENUMS.get(type_name)
+    if enum_cls is not None and isinstance(value, str):
+        try:
+            return enum_cls(value)
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return decode_any({"_typeName": type_name, **value} if "_typeName" not in value else value)
+    return value
+
+
+def decode_any(value: Any) -> Any:
+    """Decode any VI/JSON value (see module doc). Raises ``ValueError``/``ValidationError`` on bad shapes."""
+    if isinstance(value, list):
+        return [decode_any(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    type_name = value.get("_typeName")
+    if not isinstance(type_name, str):
+        return {k: decode_any(v) for k, v in value.items()}
+    if "_value" in value and type_name != "ManagedObjectReference":
+        return _decode_typed(value["_value"], type_name)
+    cls = REGISTRY.get(type_name)
+    if cls is None:
+        # unknown data object: keep it whole, typed by name
+        return VimObject.model_validate(value)
+    return cls.model_validate(value)
+
+
+def decode_body(body: bytes | str) -> Any:
+    """Parse a response body. Empty bodies decode to ``None``. Raises ``ProtocolError``."""
+    from ..errors import ProtocolError
+
+    if isinstance(body, (bytes, bytearray)):
+        if not body.strip():
+            return None
+        try:
+            text = bytes(body).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProtocolError("response body is not UTF-8") from exc
+    else:
+        text = body
+        if not text.strip():
+            return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(f"response body is not JSON: {_snippet(text)}") from exc
+    try:
+        return decode_any(data)
+    except (ValueError, TypeError, ValidationError, RecursionError, KeyError, AttributeError) as exc:
+        raise ProtocolError(f"response body is not valid VI/JSON: {_short(exc)}") from exc
+
+
+def decode_as(data: Any, cls: type[T]) -> T:
+    """Validate already-parsed JSON (or a decoded object) as ``cls``. Raises ``ProtocolError``."""
+    from ..errors import ProtocolError
+
+    if isinstance(data, cls):
+        return data
+    if isinstance(data, VimObject):
+        data = data.to_wire()
+    try:
+        return cls.model_validate(data)
+    except (ValueError, TypeError, ValidationError, RecursionError, KeyError, AttributeError) as exc:
+        raise ProtocolError(f"expected {cls.__name__}: {_short(exc)}") from exc
+
+
+def _snippet(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def _short(exc: BaseException) -> str:
+    return _snippet(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 200)
+
+
+# ---------------------------------------------------------------------------------------------
+# encoding
+# ---------------------------------------------------------------------------------------------
+def _is_any(annotation: Any) -> bool:
+    if annotation is Any:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return len(args) == 1 and args[0] is Any
+    return False
+
+
+def encode_value(value: Any, annotation: Any = None) -> Any:
+    """Encode a Python value for a slot; ``Any`` slots get boxed values."""
+    if value is None:
+        return None
+    if _is_any(annotation) or isinstance(value, Boxed):
+        return box(value)
+    if isinstance(value, VimObject):
+        return value.to_wire()
+    if isinstance(value, VimEnum):
+        return value.value
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, (list, tuple)):
+        return [encode_value(v, None) for v in value]
+    if isinstance(value, dict):
+        return {k: encode_value(v, None) for k, v in value.items()}
+    return value
+
+
+def _common_type(items: list[Any]) -> str:
+    if all(isinstance(i, VimObject) for i in items):
+        mros = [[k.__name__ for k in type(i).__mro__ if isinstance(k, type) and issubclass(k, VimObject)] for i in items]
+        for name in mros[0]:
+            if all(name in m for m in mros[1:]):
+                return "DynamicData" if name == "VimObject" else name
+        return "DynamicData"
+    if all(isinstance(i, VimEnum) for i in items):
+        names = {type(i).__name__ for i in items}
+        if len(names) == 1:
+            return names.pop()
+    if all(isinstance(i, bool) for i in items):
+        return "boolean"
+    if all(isinstance(i, int) and not isinstance(i, bool) for i in items):
+        return "long" if any(abs(i) >= 2**31 for i in items) else "int"
+    if all(isinstance(i, float) for i in items):
+        return "double"
+    if all(isinstance(i, datetime) for i in items):
+        return "dateTime"
+    return "string"
+
+
+def box(value: Any, type_name: str | None = None) -> Any:
+    """Encode ``value`` for an ``Any`` slot. Data objects (and MoRefs) are not boxed; everything else is."""
+    if isinstance(value, Boxed):
+        return box(value.value, value.type_name)
+    if isinstance(value, VimObject) and type_name is None:
+        return value.to_wire()
+    if isinstance(value, dict) and type_name is None and "_typeName" in value:
+        return value  # already wire-shaped
+    if type_name is None:
+        if isinstance(value, VimEnum):
+            type_name = type(value).__name__
+        elif isinstance(value, bool):
+            type_name = "boolean"
+        elif isinstance(value, int):
+            type_name = "long" if abs(value) >= 2**31 else "int"
+        elif isinstance(value, float):
+            type_name = "double"
+        elif isinstance(value, datetime):
+            type_name = "dateTime"
+        elif isinstance(value, str):
+            type_name = "string"
+        elif isinstance(value, (list, tuple)):
+            type_name = "ArrayOf" + (_common_type(list(value)) if value else "string")
+        else:
+            raise TypeError(f"cannot box {type(value).__name__}")
+    if type_name.startswith("ArrayOf"):
+        return {"_typeName": type_name, "_value": [encode_value(v, None) for v in value]}
+    if isinstance(value, VimObject):
+        return value.to_wire()
+    return {"_typeName": type_name, "_value": encode_value(value, None)}

@@ -1,0 +1,232 @@
+"""The ``MethodFault`` family, ``LocalizableMessage`` and ``LocalizedMethodFault``.
+
+Ancestry follows VMware's tables (checked against pyVmomi in the tests). A fault matches a name by its own
+type or any ancestor (``NotAuthenticated`` is a ``NoPermission``); an unknown fault type decodes into the
+class its slot expects (``MethodFault`` at the top) and keeps its wire name and fields.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ._common import AnyValue, Known
+from .base import VimObject, ancestry
+from .enums import DasConfigFaultDasConfigFaultReason
+from .moref import ManagedObjectReference
+
+__all__ = [
+    "KeyAnyValue", "LocalizableMessage", "LocalizedMethodFault", "MethodFault", "RuntimeFault", "VimFault",
+    "SecurityError", "NoPermission", "NoPermissionEntityPrivileges", "NotAuthenticated", "InvalidLogin",
+    "DasConfigFault", "NotSupported", "ManagedObjectNotFound", "InvalidArgument", "InvalidState",
+    "HostCommunication", "HostNotConnected", "HostNotReachable", "InvalidRequest", "MethodNotFound",
+    "RequestCanceled", "InvalidProperty", "SystemError", "NotImplemented", "InvalidCollectorVersion",
+    "InvalidType", "TaskInProgress", "Timedout", "InvalidLocale", "fault_message", "fault_ancestry",
+]
+
+
+class KeyAnyValue(VimObject):
+    key: str
+    value: AnyValue = None
+
+
+class LocalizableMessage(VimObject):
+    key: str
+    arg: Optional[list[KeyAnyValue]] = None
+    message: Optional[str] = None
+
+
+class MethodFault(VimObject):
+    faultCause: Optional["MethodFault"] = None
+    faultMessage: Optional[list[LocalizableMessage]] = None
+
+    @property
+    def type_name(self) -> str:
+        return self.vim_type or type(self).__name__
+
+    @property
+    def faultstring(self) -> Optional[str]:
+        """The optional top-level ``faultstring`` text (not a VMware field; kept when a server sends it)."""
+        extra = self.model_extra or {}
+        value = extra.get("faultstring") or extra.get("localizedMessage")
+        return value if isinstance(value, str) else None
+
+    def message(self) -> str:
+        return fault_message(self)
+
+    def causes(self) -> list["MethodFault"]:
+        """This fault and every ``faultCause`` below it, outermost first."""
+        out: list[MethodFault] = []
+        node: Optional[MethodFault] = self
+        while node is not None and len(out) < 64:
+            out.append(node)
+            node = node.faultCause
+        return out
+
+
+class RuntimeFault(MethodFault):
+    pass
+
+
+class VimFault(MethodFault):
+    pass
+
+
+class SecurityError(RuntimeFault):
+    pass
+
+
+class NoPermissionEntityPrivileges(VimObject):
+    entity: Optional[ManagedObjectReference] = None
+    privilegeIds: Optional[list[str]] = None
+
+
+class NoPermission(SecurityError):
+    object: Optional[ManagedObjectReference] = None
+    privilegeId: Optional[str] = None
+    missingPrivileges: Optional[list[NoPermissionEntityPrivileges]] = None
+
+
+class NotAuthenticated(NoPermission):
+    pass
+
+
+class InvalidLogin(VimFault):
+    pass
+
+
+class InvalidLocale(VimFault):
+    pass
+
+
+class DasConfigFault(VimFault):
+    reason: Optional[Known(DasConfigFaultDasConfigFaultReason)] = None
+    output: Optional[str] = None
+    event: Optional[list["Event"]] = None  # noqa: F821  (resolved in wire/__init__)
+
+
+class NotSupported(RuntimeFault):
+    pass
+
+
+class NotImplemented(RuntimeFault):  # noqa: A001  (VMware's name)
+    pass
+
+
+class ManagedObjectNotFound(RuntimeFault):
+    obj: Optional[ManagedObjectReference] = None
+
+
+class InvalidArgument(RuntimeFault):
+    invalidProperty: Optional[str] = None
+
+
+class InvalidState(VimFault):
+    pass
+
+
+class TaskInProgress(VimFault):
+    task: Optional[ManagedObjectReference] = None
+
+
+class Timedout(VimFault):
+    pass
+
+
+class HostCommunication(RuntimeFault):
+    pass
+
+
+class HostNotConnected(HostCommunication):
+    pass
+
+
+class HostNotReachable(HostCommunication):
+    pass
+
+
+class InvalidRequest(RuntimeFault):
+    pass
+
+
+class MethodNotFound(InvalidRequest):
+    receiver: Optional[ManagedObjectReference] = None
+    method: Optional[str] = None
+
+
+class InvalidType(InvalidRequest):
+    argument: Optional[str] = None
+
+
+class RequestCanceled(RuntimeFault):
+    pass
+
+
+class InvalidProperty(MethodFault):
+    name: Optional[str] = None
+
+
+class InvalidCollectorVersion(MethodFault):
+    pass
+
+
+class SystemError(RuntimeFault):  # noqa: A001  (VMware's name)
+    reason: Optional[str] = None
+
+
+class LocalizedMethodFault(VimObject):
+    """SOAP-era wrapper ``{fault, localizedMessage}``; unwrapped wherever a fault is expected."""
+
+    fault: Optional[MethodFault] = None
+    localizedMessage: Optional[str] = None
+
+
+def fault_ancestry(fault: MethodFault) -> list[str]:
+    names = ancestry(fault.type_name, fallback=type(fault))
+    if "MethodFault" not in names:
+        names.insert(-1, "MethodFault")
+    return names
+
+
+def _type_specific(fault: MethodFault) -> Optional[str]:
+    if isinstance(fault, DasConfigFault):
+        parts = []
+        if fault.reason:
+            parts.append(f"reason {fault.reason}")
+        if fault.output:
+            parts.append(fault.output.strip().splitlines()[-1] if fault.output.strip() else "")
+        text = "; ".join(p for p in parts if p)
+        return f"vSphere HA configuration failed ({text})" if text else None
+    if isinstance(fault, NoPermission):
+        privs: list[str] = []
+        for entry in fault.missingPrivileges or []:
+            privs.extend(entry.privilegeIds or [])
+        if not privs and fault.privilegeId:
+            privs.append(fault.privilegeId)
+        if privs:
+            target = f" on {fault.object.value}" if fault.object else ""
+            return f"permission denied{target}: missing {', '.join(privs)}"
+        return None
+    if isinstance(fault, ManagedObjectNotFound) and fault.obj is not None:
+        return f"managed object {fault.obj.type}:{fault.obj.value} not found"
+    if isinstance(fault, InvalidArgument) and fault.invalidProperty:
+        return f"invalid argument: {fault.invalidProperty}"
+    if isinstance(fault, InvalidProperty) and fault.name:
+        return f"invalid property: {fault.name}"
+    if isinstance(fault, MethodNotFound) and fault.method:
+        return f"method not found: {fault.method}"
+    if isinstance(fault, SystemError) and fault.reason:
+        return fault.reason
+    return None
+
+
+def fault_message(fault: MethodFault) -> str:
+    """A readable message: ``faultMessage[].message``, then ``faultstring``, then type fields, then the type name."""
+    texts = [m.message for m in (fault.faultMessage or []) if m.message]
+    if texts:
+        return " ".join(texts)
+    if fault.faultstring:
+        return fault.faultstring
+    specific = _type_specific(fault)
+    if specific:
+        return specific
+    return fault.type_name
