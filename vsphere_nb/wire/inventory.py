@@ -11,7 +11,7 @@ from .moref import ManagedObjectReference
 from .service import AboutInfo
 
 __all__ = [
-    "ClusterDasFdmHostState", "HostRuntimeInfo", "HostListSummary", "HostListSummaryConfigSummary",
+    "ClusterDasFdmHostState", "HostRuntimeInfo", "HostListSummary", "HostConfigSummary", "HostListSummaryConfigSummary",
     "ClusterDasConfigInfo", "ComputeResourceConfigInfo", "ClusterConfigInfoEx", "OptionValue",
 ]
 
@@ -31,7 +31,7 @@ class HostRuntimeInfo(VimObject):
     dasHostState: Optional[ClusterDasFdmHostState] = None
 
 
-class HostListSummaryConfigSummary(VimObject):
+class HostConfigSummary(VimObject):
     name: str
     port: int = 443
     sslThumbprint: Optional[str] = None
@@ -44,7 +44,7 @@ class HostListSummary(VimObject):
     host: Optional[ManagedObjectReference] = None
     hardware: Optional[VimObject] = None
     runtime: Optional[HostRuntimeInfo] = None
-    config: Optional[HostListSummaryConfigSummary] = None
+    config: Optional[HostConfigSummary] = None
     quickStats: Optional[VimObject] = None
     overallStatus: Known(ManagedEntityStatus) = ManagedEntityStatus.gray
     rebootRequired: bool = False
@@ -76,3 +76,7 @@ class ComputeResourceConfigInfo(VimObject):
 class ClusterConfigInfoEx(ComputeResourceConfigInfo):
     dasConfig: Optional[ClusterDasConfigInfo] = None
     drsConfig: Optional[VimObject] = None
+
+
+#: pyVmomi's Python name for ``HostConfigSummary`` (the wire name is ``HostConfigSummary``)
+HostListSummaryConfigSummary = HostConfigSummary

@@ -1,0 +1,193 @@
+"""Wire models: decoding and encoding VI/JSON as the reference describes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from vsphere_nb import ProtocolError, wire
+from vsphere_nb.wire import MoRef
+
+
+def test_moref_flat_and_boxed_forms_decode_equal():
+    flat = {"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": "host-42"}
+    boxed = {"_typeName": "ManagedObjectReference", "_value": {"type": "HostSystem", "value": "host-42"}}
+    assert wire.decode_any(flat) == wire.decode_any(boxed) == MoRef("HostSystem", "host-42")
+    assert wire.decode_as(boxed, wire.ManagedObjectReference) == MoRef("HostSystem", "host-42")
+
+
+def test_moref_encodes_flat_and_is_hashable():
+    ref = MoRef("HostSystem", "host-42")
+    assert ref.to_wire() == {"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": "host-42"}
+    assert {ref: 1}[MoRef("HostSystem", "host-42")] == 1
+    assert repr(ref) == "MoRef('HostSystem', 'host-42')"
+
+
+@pytest.mark.parametrize(
+    ("boxed", "expected"),
+    [
+        ({"_typeName": "string", "_value": "esx01"}, "esx01"),
+        ({"_typeName": "boolean", "_value": True}, True),
+        ({"_typeName": "int", "_value": 7}, 7),
+        ({"_typeName": "long", "_value": 2**40}, 2**40),
+        ({"_typeName": "ArrayOfString", "_value": ["a", "b"]}, ["a", "b"]),
+        ({"_typeName": "TaskInfoState", "_value": "error"}, wire.TaskInfoState.error),
+        ({"_typeName": "TaskInfoState", "_value": "someFutureState"}, "someFutureState"),
+    ],
+)
+def test_boxed_any_values_decode_to_plain_python(boxed, expected):
+    assert wire.decode_any(boxed) == expected
+
+
+def test_boxed_datetime_is_tz_aware():
+    value = wire.decode_any({"_typeName": "dateTime", "_value": "2026-03-01T08:57:35.279575Z"})
+    assert value == datetime(2026, 3, 1, 8, 57, 35, 279575, tzinfo=timezone.utc)
+
+
+def test_array_of_morefs_and_events():
+    refs = wire.decode_any({"_typeName": "ArrayOfManagedObjectReference", "_value": [
+        {"_typeName": "ManagedObjectReference", "type": "Datastore", "value": "datastore-1"}]})
+    assert refs == [MoRef("Datastore", "datastore-1")]
+    events = wire.decode_any({"_typeName": "ArrayOfEvent", "_value": [
+        {"_typeName": "HostDasErrorEvent", "key": 1, "chainId": 1, "createdTime": "2026-01-01T00:00:00Z",
+         "reason": "configFailed"}]})
+    assert isinstance(events[0], wire.HostDasErrorEvent)
+    assert events[0].reason is wire.HostDasErrorEventHostDasErrorReason.configFailed
+
+
+def test_box_round_trip_keeps_wire_types():
+    for value, type_name in [
+        ("x", "string"), (True, "boolean"), (3, "int"), (2**40, "long"), (1.5, "double"),
+        (wire.HostSystemConnectionState.connected, "HostSystemConnectionState"),
+        ([MoRef("Datastore", "d")], "ArrayOfManagedObjectReference"),
+    ]:
+        boxed = wire.box(value)
+        assert boxed["_typeName"] == type_name
+        assert wire.decode_any(boxed) == value
+    assert wire.box(wire.Boxed("ArrayOfEvent", [])) == {"_typeName": "ArrayOfEvent", "_value": []}
+
+
+def test_data_objects_in_any_slots_are_not_boxed():
+    state = wire.ClusterDasFdmHostState(state="master")
+    assert wire.box(state) == {"_typeName": "ClusterDasFdmHostState", "state": "master"}
+
+
+def _task(error):
+    return {"_typeName": "TaskInfo", "key": "task-1", "task": {"_typeName": "ManagedObjectReference", "type": "Task",
+            "value": "task-1"}, "state": "error", "error": error, "eventChainId": 77}
+
+
+DAS_FAULT = {"_typeName": "DasConfigFault", "reason": "HostNetworkMisconfiguration", "output": "vmk0 unreachable",
+             "faultMessage": [{"_typeName": "LocalizableMessage", "key": "com.vmware.vim.das.net", "message":
+                               "HA agent cannot reach the isolation address"}],
+             "event": [{"_typeName": "HostDasErrorEvent", "key": 5, "chainId": 77,
+                        "createdTime": "2026-03-01T08:57:35Z", "reason": "communicationInitFailed"}]}
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_task_error_direct_or_wrapped(wrapped):
+    error = {"_typeName": "LocalizedMethodFault", "fault": DAS_FAULT, "localizedMessage": "x"} if wrapped else DAS_FAULT
+    info = wire.decode_as(_task(error), wire.TaskInfo)
+    assert isinstance(info.error, wire.DasConfigFault)
+    assert info.error.reason is wire.DasConfigFaultReason.HostNetworkMisconfiguration
+    assert info.error.message() == "HA agent cannot reach the isolation address"
+    assert isinstance(info.error.event[0], wire.HostDasErrorEvent)
+    assert info.state is wire.TaskInfoState.error and info.done
+
+
+def test_unknown_reason_is_kept():
+    fault = wire.decode_as({**DAS_FAULT, "reason": "BrandNewReason"}, wire.MethodFault)
+    assert fault.reason == "BrandNewReason"
+    assert fault.to_wire()["reason"] == "BrandNewReason"
+
+
+def test_unknown_fault_type_decodes_to_base_and_keeps_fields():
+    fault = wire.decode_as({"_typeName": "HostConfigFaultV9", "detail": {"a": 1}}, wire.MethodFault)
+    assert type(fault) is wire.MethodFault and fault.type_name == "HostConfigFaultV9"
+    assert fault.raw_extra == {"detail": {"a": 1}}
+    assert fault.is_a("MethodFault") and not fault.is_a("RuntimeFault")
+    assert fault.to_wire() == {"_typeName": "HostConfigFaultV9", "detail": {"a": 1}}
+
+
+def test_unknown_event_subtype_decodes_to_event_and_keeps_fields():
+    events = wire.decode_any({"_typeName": "ArrayOfEvent", "_value": [
+        {"_typeName": "FutureHaEvent", "key": 1, "chainId": 2, "createdTime": "2026-01-01T00:00:00Z", "zone": "a"}]})
+    event = wire.decode_as(events[0].to_wire(), wire.Event)
+    assert type(event) is wire.Event and event.vim_type == "FutureHaEvent" and event.raw_extra == {"zone": "a"}
+
+
+def test_unknown_fields_are_kept_and_reencoded():
+    info = wire.decode_as({**_task(DAS_FAULT), "progressDetails": {"x": 1}}, wire.TaskInfo)
+    assert info.raw_extra["progressDetails"] == {"x": 1}
+    assert info.to_wire()["progressDetails"] == {"x": 1}
+
+
+def test_fault_ancestry():
+    fault = wire.decode_as({"_typeName": "NotAuthenticated"}, wire.MethodFault)
+    for ancestor in ("NotAuthenticated", "NoPermission", "SecurityError", "RuntimeFault", "MethodFault"):
+        assert fault.is_a(ancestor)
+    assert not fault.is_a("VimFault")
+    assert wire.decode_as({"_typeName": "HostNotConnected"}, wire.MethodFault).is_a("HostCommunication")
+    assert wire.decode_as({"_typeName": "MethodNotFound"}, wire.MethodFault).is_a("InvalidRequest")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"_typeName": "InvalidLogin", "faultMessage": [{"_typeName": "LocalizableMessage", "key": "k",
+          "message": "Cannot complete login due to an incorrect user name or password."}]},
+         "Cannot complete login due to an incorrect user name or password."),
+        ({"_typeName": "InvalidLogin", "faultstring": "bad login"}, "bad login"),
+        ({"_typeName": "NoPermission", "object": {"_typeName": "ManagedObjectReference", "type": "HostSystem",
+          "value": "host-9"}, "missingPrivileges": [{"_typeName": "NoPermissionEntityPrivileges",
+          "privilegeIds": ["Host.Config.Connection"]}]},
+         "permission denied on host-9: missing Host.Config.Connection"),
+        ({"_typeName": "NotSupported"}, "NotSupported"),
+    ],
+)
+def test_readable_message_order(body, expected):
+    assert wire.decode_as(body, wire.MethodFault).message() == expected
+
+
+def test_fault_cause_chain():
+    fault = wire.decode_as({"_typeName": "DasConfigFault", "faultCause": {"_typeName": "LocalizedMethodFault",
+                            "fault": {"_typeName": "HostNotConnected"}}}, wire.MethodFault)
+    assert [f.type_name for f in fault.causes()] == ["DasConfigFault", "HostNotConnected"]
+
+
+def test_encode_request_objects_carry_type_names():
+    spec = wire.PropertyFilterSpec(
+        objectSet=[wire.ObjectSpec(obj=MoRef("ContainerView", "session[1]view-1"), skip=True, selectSet=[
+            wire.TraversalSpec(name="view", type="ContainerView", path="view", skip=False)])],
+        propSet=[wire.PropertySpec(type="HostSystem", pathSet=["name", "runtime.dasHostState"])],
+    )
+    out = spec.to_wire()
+    assert out["_typeName"] == "PropertyFilterSpec"
+    assert out["objectSet"][0]["selectSet"][0]["_typeName"] == "TraversalSpec"
+    assert out["propSet"][0] == {"_typeName": "PropertySpec", "type": "HostSystem",
+                                 "pathSet": ["name", "runtime.dasHostState"]}
+    assert wire.decode_as(out, wire.PropertyFilterSpec) == spec
+
+
+def test_dynamic_property_values_are_boxed_on_encode():
+    prop = wire.DynamicProperty(name="name", val="esx01")
+    assert prop.to_wire() == {"_typeName": "DynamicProperty", "name": "name",
+                              "val": {"_typeName": "string", "_value": "esx01"}}
+
+
+@pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b"{\"_typeName\": \"TaskInfo\"", b"\xff\xfe"])
+def test_bad_bodies_raise_protocol_error(body):
+    with pytest.raises(ProtocolError):
+        wire.decode_body(body)
+
+
+def test_empty_body_is_none():
+    assert wire.decode_body(b"") is None and wire.decode_body(b"  \n") is None
+
+
+def test_shape_errors_raise_protocol_error():
+    with pytest.raises(ProtocolError):
+        wire.decode_as({"_typeName": "TaskInfo", "state": "error"}, wire.TaskInfo)
+    with pytest.raises(ProtocolError):
+        wire.decode_body(b'{"_typeName": "ArrayOfString", "_value": 5}')
