@@ -81,7 +81,10 @@ def _decode_typed(value: Any, type_name: str) -> Any:
     if type_name in _PRIMITIVES_FLOAT:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"{type_name} expects a number")
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise ValueError(f"{type_name} value out of range") from None
     if type_name == "dateTime":
         if not isinstance(value, str):
             raise ValueError("dateTime expects a string")
@@ -136,7 +139,7 @@ def decode_body(body: bytes | str) -> Any:
         raise ProtocolError(f"response body is not JSON: {_snippet(text)}") from exc
     try:
         return decode_any(data)
-    except (ValueError, TypeError, ValidationError, RecursionError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, ValidationError, RecursionError, KeyError, AttributeError, ArithmeticError) as exc:
         raise ProtocolError(f"response body is not valid VI/JSON: {_short(exc)}") from exc
 
 
@@ -150,7 +153,7 @@ def decode_as(data: Any, cls: type[T]) -> T:
         data = data.to_wire()
     try:
         return cls.model_validate(data)
-    except (ValueError, TypeError, ValidationError, RecursionError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, ValidationError, RecursionError, KeyError, AttributeError, ArithmeticError) as exc:
         raise ProtocolError(f"expected {cls.__name__}: {_short(exc)}") from exc
 
 

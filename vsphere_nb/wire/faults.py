@@ -20,7 +20,7 @@ __all__ = [
     "DasConfigFault", "NotSupported", "ManagedObjectNotFound", "InvalidArgument", "InvalidState",
     "HostCommunication", "HostNotConnected", "HostNotReachable", "InvalidRequest", "MethodNotFound",
     "RequestCanceled", "InvalidProperty", "SystemError", "NotImplemented", "InvalidCollectorVersion",
-    "InvalidType", "TaskInProgress", "Timedout", "InvalidLocale", "fault_message", "fault_ancestry",
+    "InvalidType", "TaskInProgress", "Timedout", "InvalidLocale", "MethodDisabled", "fault_message", "fault_ancestry",
 ]
 
 
@@ -106,6 +106,12 @@ class DasConfigFault(VimFault):
 
 class NotSupported(RuntimeFault):
     pass
+
+
+class MethodDisabled(RuntimeFault):
+    """The method is listed in the entity's ``disabledMethod`` (``source`` names who disabled it)."""
+
+    source: Optional[str] = None
 
 
 class NotImplemented(RuntimeFault):  # noqa: A001  (VMware's name)

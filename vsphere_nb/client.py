@@ -1,0 +1,552 @@
+"""The async VI/JSON client: connect, choose the API release, log in, read properties, call methods.
+
+::
+
+    async with await AsyncClient.connect("vc.example.com", "administrator@vsphere.local", pw) as vc:
+        runtime = await vc.get(MoRef("HostSystem", "host-42"), "runtime")
+        task = await vc.invoke(MoRef("HostSystem", "host-42"), "ReconfigureHostForDAS_Task")
+
+What happens on ``connect`` (see ``/work/shared/reference/vi-json.md`` §1-3):
+
+1. ``GET /sdk/vim25/8.0.1.0/ServiceInstance/ServiceInstance/content`` without a session (or under the explicit
+   ``release``). The singletons (``sessionManager``, ``propertyCollector`` …) are taken from that answer and
+   never hard-coded anywhere else.
+2. The release: explicit ``release`` → ``POST /api/vcenter/system?action=hello`` → ``about.apiVersion`` (when it
+   is ``8.0.1.0`` or newer) → ``8.0.1.0``. ``client.release_source`` says which one won.
+3. The session: ``session_token`` (checked with ``SessionManager.currentSession``) or ``Login``.
+
+How a call can fail, and what the caller sees:
+
+* no usable HTTP answer → :class:`~vsphere_nb.errors.TransportError` (``ConnectError``/``TimeoutError``/``TLSError``);
+* an answer with a ``MethodFault`` body → :class:`~vsphere_nb.errors.ServerFault` (``.is_a("NoPermission")`` …);
+* any other non-2xx answer, or a body that is not VI/JSON → :class:`~vsphere_nb.errors.ProtocolError`;
+* session expired (``NotAuthenticated`` in a 500, or a 401/403): log in again once and replay the call when that
+  is safe (:data:`READ_ONLY_METHODS`, property reads, ordinary methods). A ``*_Task`` launch is never replayed:
+  :class:`~vsphere_nb.errors.LaunchStateUnknown`. Methods tied to the dead session (:data:`NO_REPLAY_METHODS`) and
+  clients without a password get :class:`~vsphere_nb.errors.NotAuthenticatedError`.
+* reads are retried on 502/503/504 and dropped connections (:class:`~vsphere_nb.config.RetryPolicy`); nothing
+  else is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from . import errors, wire
+from .config import (
+    DEFAULT_RELEASE, DEFAULT_USER_AGENT, PREFERRED_RELEASES, RetryPolicy, Secret, Timeouts, VerifyArg, parse_release,
+    parse_server, redact, resolve_verify,
+)
+from .transport import RETRY_STATUSES, ClientStats, Transport
+
+__all__ = ["AsyncClient", "READ_ONLY_METHODS", "NO_REPLAY_METHODS", "call_policy", "ClientStats"]
+
+logger = logging.getLogger("vsphere_nb.client")
+
+#: methods that only read: retried on 502/503/504/connection resets, replayed after a re-login.
+#: ``ContinueRetrievePropertiesEx`` and ``ReadNextEvents`` advance a server-side cursor: a replay after the server
+#: did process the first attempt can fail (token consumed) or skip a page of events — accepted, as both are far
+#: rarer than a gateway 503 and the caller sees a fault rather than wrong data in the first case.
+#: ``WaitForUpdatesEx`` is replayed with the same ``version``, which the server answers again.
+READ_ONLY_METHODS = frozenset({
+    "RetrieveProperties", "RetrievePropertiesEx", "ContinueRetrievePropertiesEx", "WaitForUpdates",
+    "WaitForUpdatesEx", "CheckForUpdates", "QueryEvents", "ReadNextEvents", "ReadPreviousEvents",
+    "RetrieveServiceContent", "CurrentTime", "SessionIsActive", "FindByUuid", "FindByIp", "FindByDnsName",
+    "FindByInventoryPath", "FindChild", "RetrieveArgumentDescription",
+})
+
+#: methods bound to the session itself: after ``NotAuthenticated`` a replay under a *new* session would answer
+#: a different question (or log the new session out), so they fail with ``NotAuthenticatedError`` instead.
+NO_REPLAY_METHODS = frozenset({
+    "Login", "LoginByToken", "LoginBySSPI", "LoginExtensionByCertificate", "LoginExtensionBySubjectName",
+    "Logout", "TerminateSession", "ImpersonateUser", "CloneSession", "AcquireCloneTicket",
+    "AcquireGenericServiceTicket", "AcquireLocalTicket", "SetLocale",
+})
+
+_MIN_RELEASE = (8, 0, 1, 0)
+_SERVICE_INSTANCE = wire.MoRef("ServiceInstance", "ServiceInstance")  # the one fixed entry point of the API
+
+
+@dataclass(frozen=True)
+class _Policy:
+    """How one call is sent and what a ``NotAuthenticated`` answer leads to."""
+
+    #: retried on 502/503/504 and dropped connections
+    retry: bool
+    #: on NotAuthenticated: "replay" (re-login, send again), "launch" (re-login, raise LaunchStateUnknown),
+    #: "fail" (NotAuthenticatedError), "none" (no special meaning: the fault is raised as is, e.g. for Login)
+    on_expiry: str
+
+
+_READ = _Policy(retry=True, on_expiry="replay")
+_WRITE = _Policy(retry=False, on_expiry="replay")
+_LAUNCH = _Policy(retry=False, on_expiry="launch")
+_SESSION = _Policy(retry=False, on_expiry="fail")
+_LOGIN = _Policy(retry=False, on_expiry="none")
+_PROBE = _Policy(retry=True, on_expiry="fail")
+
+
+def call_policy(method: str) -> str:
+    """``"launch"``, ``"read"``, ``"session"`` or ``"write"``: how :meth:`AsyncClient.invoke` treats ``method``."""
+    if method.endswith("_Task"):
+        return "launch"
+    if method in READ_ONLY_METHODS:
+        return "read"
+    if method in NO_REPLAY_METHODS:
+        return "session"
+    return "write"
+
+
+_POLICIES = {"launch": _LAUNCH, "read": _READ, "session": _SESSION, "write": _WRITE}
+
+
+def _fault_body(response: httpx.Response) -> dict[str, Any] | None:
+    """The JSON object of a non-2xx answer when it looks like a fault (has a string ``_typeName``)."""
+    content = response.content
+    if not content or not content.strip():
+        return None
+    text = content.lstrip()[:1]
+    ctype = response.headers.get("content-type", "")
+    if "json" not in ctype and text != b"{":
+        return None
+    try:
+        data = json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(data, dict) and isinstance(data.get("_typeName"), str):
+        return data
+    return None
+
+
+def _snippet(response: httpx.Response, limit: int = 100) -> str:
+    try:
+        text = response.content.decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001
+        return ""
+    text = " ".join(text.split())
+    text = redact(text)
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def _target(moref: wire.MoRef | None) -> str:
+    return f" on {moref.type}:{moref.value}" if moref is not None else ""
+
+
+class AsyncClient:
+    """A logged-in VI/JSON session on one vCenter. Create it with :meth:`connect`; close it (or use
+    ``async with``) to log out. One client may serve many concurrent calls; a session expiry seen by several
+    of them at once leads to a single re-login."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        content: wire.ServiceContent,
+        *,
+        release: str,
+        release_source: str,
+        user: str | None,
+        password: Secret | None,
+    ) -> None:
+        # private: use ``await AsyncClient.connect(...)``
+        self._transport = transport
+        self._content = content
+        self._release = release
+        self._release_source = release_source
+        self._user = user
+        self._password = password
+        self._session: wire.UserSession | None = None
+        self._owns_session = False
+        self._login_generation = 0
+        self._login_lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------------------------------
+    # construction
+    # ------------------------------------------------------------------------------------------
+    @classmethod
+    async def connect(
+        cls,
+        server: str,
+        user: str | None = None,
+        password: str | Secret | None = None,
+        *,
+        session_token: str | Secret | None = None,
+        verify: VerifyArg = True,
+        release: str | None = None,
+        timeout: Timeouts = Timeouts(),
+        retry: RetryPolicy = RetryPolicy(),
+        transport: httpx.AsyncBaseTransport | None = None,
+        user_agent: str = DEFAULT_USER_AGENT,
+    ) -> AsyncClient:
+        """Connect to ``server``, choose the release and open (or adopt) a session.
+
+        ``user``/``password`` log in (and allow a re-login when the session expires); ``session_token`` adopts an
+        existing session instead (it is not logged out on close — it belongs to whoever created it). With
+        neither, the client is anonymous: only ``content``/``about`` are usable. ``transport`` is an httpx async
+        transport, e.g. ``httpx.ASGITransport(simulator.app)``.
+        """
+        origin = parse_server(server)
+        tls = resolve_verify(verify, stacklevel=3)
+        if not isinstance(timeout, Timeouts):
+            raise errors.ConfigError("timeout must be a vsphere_nb.config.Timeouts")
+        if not isinstance(retry, RetryPolicy):
+            raise errors.ConfigError("retry must be a vsphere_nb.config.RetryPolicy")
+        if (user is None) != (password is None):
+            raise errors.ConfigError("give both user and password (or neither, with session_token=)")
+        if user is not None and (not isinstance(user, str) or not user):
+            raise errors.ConfigError("user must be a non-empty string")
+        secret = Secret(password) if password is not None else None
+        token = Secret(session_token) if session_token is not None else None
+        if release is not None and parse_release(release) is None:
+            raise errors.ConfigError(f"release must look like '8.0.3.0', got {release!r}")
+
+        http = Transport(origin, verify=tls, timeouts=timeout, retry=retry, http_transport=transport,
+                         user_agent=user_agent)
+        try:
+            content = await cls._read_content(http, release or DEFAULT_RELEASE)
+            client = cls(http, content, release=release or DEFAULT_RELEASE, release_source="explicit",
+                         user=user, password=secret)
+            if release is None:
+                client._release, client._release_source = await client._negotiate_release()
+            await client._open_session(token)
+        except BaseException:
+            await http.aclose()
+            raise
+        logger.info("connected to %s (release %s via %s)%s", origin, client.release, client.release_source,
+                    f" as {client.session.userName}" if client.session else "")
+        return client
+
+    @staticmethod
+    async def _read_content(http: Transport, release: str) -> wire.ServiceContent:
+        path = f"/sdk/vim25/{release}/ServiceInstance/ServiceInstance/content"
+        response = await http.send("GET", path, call="ServiceInstance.content", retry=True, token=False)
+        if response.status_code == 404 and _fault_body(response) is None:
+            raise errors.ProtocolError(
+                f"no VI/JSON API at {http.origin}/sdk/vim25/{release}/ (HTTP 404): vCenter 8.0 Update 1 or newer "
+                "is required, and the release must be one the server knows", status=404, method="content",
+            )
+        value = _interpret(response, http.stats, method="content", moref=_SERVICE_INSTANCE, launch=False)
+        if value is None:
+            raise errors.ProtocolError("ServiceInstance content answered an empty body", method="content")
+        return wire.decode_as(value, wire.ServiceContent)
+
+    async def _negotiate_release(self) -> tuple[str, str]:
+        hello = await self._hello()
+        if hello:
+            return hello, "hello"
+        api_version = self._content.about.apiVersion
+        parsed = parse_release(api_version)
+        if parsed is not None and parsed >= _MIN_RELEASE:
+            return api_version.strip(), "about"
+        return DEFAULT_RELEASE, "default"
+
+    async def _hello(self) -> str | None:
+        """``POST /api/vcenter/system?action=hello`` (vCenter 8.0 U2+); ``None`` when it is absent or says nothing."""
+        try:
+            response = await self._transport.send(
+                "POST", "/api/vcenter/system?action=hello", call="vcenter.system.hello",
+                json_body={"api_releases": list(PREFERRED_RELEASES)}, has_body=True, retry=True, token=False,
+            )
+        except errors.TransportError as exc:
+            logger.debug("release hello failed (%s); falling back", exc)
+            return None
+        if response.status_code != 200:
+            logger.debug("release hello answered HTTP %d; falling back", response.status_code)
+            return None
+        try:
+            data = json.loads(response.content)
+        except (ValueError, RecursionError):
+            return None
+        chosen = data.get("api_release") if isinstance(data, dict) else None
+        parsed = parse_release(chosen)
+        if parsed is None or parsed < _MIN_RELEASE:
+            logger.debug("release hello gave no usable release (%r); falling back", chosen)
+            return None
+        return str(chosen).strip()
+
+    async def _open_session(self, token: Secret | None) -> None:
+        if token is not None and token:
+            self._transport.token = token
+            session: Any = None
+            try:
+                session = await self._call("GET", self._session_manager(), "currentSession", policy=_PROBE)
+            except errors.NotAuthenticatedError:
+                session = None
+            if session is not None:
+                self._session = wire.decode_as(session, wire.UserSession)
+                self._owns_session = False
+                return
+            self._transport.token = None
+            if self._password is None:
+                raise errors.NotAuthenticatedError(
+                    _synthetic_not_authenticated("the given session token is not (or no longer) valid"),
+                    method="currentSession", moref=self._session_manager(),
+                )
+            logger.info("the given session token is not valid; logging in as %s instead", self._user)
+        if self._password is not None:
+            await self._login()
+
+    # ------------------------------------------------------------------------------------------
+    # public properties
+    # ------------------------------------------------------------------------------------------
+    @property
+    def content(self) -> wire.ServiceContent:
+        return self._content
+
+    @property
+    def about(self) -> wire.AboutInfo:
+        return self._content.about
+
+    @property
+    def release(self) -> str:
+        return self._release
+
+    @property
+    def release_source(self) -> str:
+        """``"explicit"``, ``"hello"``, ``"about"`` or ``"default"``."""
+        return self._release_source
+
+    @property
+    def session(self) -> wire.UserSession | None:
+        return self._session
+
+    @property
+    def session_token(self) -> Secret | None:
+        """The current session token (a :class:`~vsphere_nb.config.Secret`), e.g. to hand to another process."""
+        return self._transport.token
+
+    @property
+    def server(self) -> str:
+        """The server origin, e.g. ``https://vc.example.com``."""
+        return self._transport.origin
+
+    @property
+    def base_url(self) -> str:
+        """``{server}/sdk/vim25/{release}/``."""
+        return f"{self._transport.origin}/sdk/vim25/{self._release}/"
+
+    @property
+    def user(self) -> str | None:
+        return self._user
+
+    @property
+    def stats(self) -> ClientStats:
+        return self._transport.stats
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return self._transport.timeouts
+
+    @property
+    def is_closed(self) -> bool:
+        return self._transport.is_closed
+
+    def __repr__(self) -> str:
+        state = "closed" if self.is_closed else ("session" if self._transport.token else "no session")
+        who = f" user={self._user!r}" if self._user else ""
+        return f"<AsyncClient {self.server} release={self._release} ({self._release_source}){who} {state}>"
+
+    # ------------------------------------------------------------------------------------------
+    # the API
+    # ------------------------------------------------------------------------------------------
+    async def get(self, moref: wire.MoRef, prop: str) -> Any:
+        """Read one top-level property: ``GET {base}{type}/{moId}/{prop}``; the value decoded (``None`` if unset)."""
+        return await self._call("GET", moref, prop, policy=_READ)
+
+    async def invoke(self, moref: wire.MoRef, method: str, /, **params: Any) -> Any:
+        """Call ``method`` on ``moref`` with named parameters (``None`` values are left out); the result decoded,
+        ``None`` for a void result. See the module doc for retries, re-login and ``*_Task`` launches."""
+        body = {name: wire.encode_value(value) for name, value in params.items() if value is not None}
+        policy = _POLICIES[call_policy(method)]
+        return await self._call("POST", moref, method, policy=policy, body=body if body else None)
+
+    async def login(self) -> wire.UserSession:
+        """Log in again with the stored credentials (a new session replaces the current one)."""
+        if self._password is None or self._user is None:
+            raise errors.ConfigError("this client has no user/password to log in with")
+        return await self._login()
+
+    async def logout(self) -> None:
+        """``SessionManager.Logout``. A session that is already gone counts as logged out."""
+        if self._transport.token is None or self.is_closed:
+            self._session = None
+            return
+        try:
+            await self._call("POST", self._session_manager(), "Logout", policy=_SESSION)
+        except errors.NotAuthenticatedError:
+            pass
+        finally:
+            self._transport.token = None
+            self._session = None
+            self._owns_session = False
+
+    async def close(self) -> None:
+        """Log out (best effort, only a session this client opened) and close the connections. Idempotent."""
+        if self.is_closed:
+            return
+        if self._owns_session and self._transport.token is not None:
+            try:
+                limit = min(10.0, self.timeouts.connect or 10.0)
+                await asyncio.wait_for(self.logout(), timeout=limit)
+            except (errors.VsphereError, asyncio.TimeoutError) as exc:
+                logger.debug("logout on close failed (%s); closing anyway", type(exc).__name__)
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------------------------------
+    # internals
+    # ------------------------------------------------------------------------------------------
+    def _session_manager(self) -> wire.MoRef:
+        sm = self._content.sessionManager
+        if sm is None:
+            raise errors.ProtocolError("the service content has no sessionManager", method="content")
+        return sm
+
+    def _path(self, moref: wire.MoRef, name: str) -> str:
+        if not isinstance(moref, wire.MoRef):
+            raise TypeError(f"expected a ManagedObjectReference, got {type(moref).__name__}")
+        return (f"/sdk/vim25/{self._release}/{quote(moref.type, safe='')}/{quote(moref.value, safe='')}/"
+                f"{quote(name, safe='')}")
+
+    async def _login(self) -> wire.UserSession:
+        assert self._user is not None and self._password is not None
+        self._transport.token = None
+        sm = self._session_manager()
+        value = await self._call(
+            "POST", sm, "Login", policy=_LOGIN,
+            body={"userName": self._user, "password": self._password.reveal()},
+        )
+        if self._transport.token is None:
+            raise errors.ProtocolError("Login succeeded but the answer carried no vmware-api-session-id header",
+                                       method="Login")
+        self._session = wire.decode_as(value, wire.UserSession) if value is not None else None
+        self._owns_session = True
+        self._login_generation += 1
+        logger.debug("logged in to %s as %s", self.server, self._user)
+        return self._session  # type: ignore[return-value]
+
+    async def _relogin(self, generation: int) -> None:
+        """Renew the session once for every call that saw it expire under ``generation``."""
+        async with self._login_lock:
+            if self._login_generation != generation:
+                return  # another call renewed it meanwhile
+            await self._login()
+            self.stats.relogins += 1
+            logger.info("session on %s expired; logged in again as %s", self.server, self._user)
+
+    async def _call(self, http_method: str, moref: wire.MoRef, name: str, *, policy: _Policy,
+                    body: dict[str, Any] | None = None) -> Any:
+        if self.is_closed:
+            raise RuntimeError("this client is closed")
+        path = self._path(moref, name)
+        call = f"{moref.type}.{name}"
+        launch = policy.on_expiry == "launch"
+        generation = self._login_generation
+        response = await self._transport.send(
+            http_method, path, call=call, json_body=body, has_body=body is not None, retry=policy.retry,
+            launch=launch, moref=moref, token=policy.on_expiry != "none",
+        )
+        expired = policy.on_expiry != "none" and _not_authenticated(response)
+        if expired:
+            fault, raw = expired
+            if policy.on_expiry == "fail" or self._password is None:
+                self.stats.faults += 1
+                raise errors.NotAuthenticatedError(fault, raw=raw, method=name, moref=moref,
+                                                   status=response.status_code)
+            try:
+                await self._relogin(generation)
+            except errors.ServerFault as exc:
+                raise errors.NotAuthenticatedError(fault, raw=raw, method=name, moref=moref,
+                                                   status=response.status_code) from exc
+            if launch:
+                raise errors.LaunchStateUnknown(
+                    f"{name}{_target(moref)}: the session had expired (HTTP {response.status_code}); logged in again "
+                    "but a task launch is never replayed automatically - check the entity's recentTask, then launch "
+                    "again", method=name, moref=moref,
+                )
+            response = await self._transport.send(
+                http_method, path, call=call, json_body=body, has_body=body is not None, retry=policy.retry,
+                launch=False, moref=moref,
+            )
+            again = _not_authenticated(response)
+            if again:
+                self.stats.faults += 1
+                raise errors.NotAuthenticatedError(again[0], raw=again[1], method=name, moref=moref,
+                                                   status=response.status_code)
+        return _interpret(response, self.stats, method=name, moref=moref, launch=launch)
+
+
+# ----------------------------------------------------------------------------------------------
+# answer interpretation (module level: also used before a client exists, for the content read)
+# ----------------------------------------------------------------------------------------------
+def _synthetic_not_authenticated(text: str) -> wire.MethodFault:
+    return wire.decode_as({"_typeName": "NotAuthenticated", "faultstring": text}, wire.MethodFault)
+
+
+def _not_authenticated(response: httpx.Response) -> tuple[wire.MethodFault, dict[str, Any]] | None:
+    """``(fault, raw)`` when the answer says the session is missing or expired, else ``None``.
+
+    ``NotAuthenticated`` (or a subtype) in any non-2xx answer; any 401; a 403 without a JSON fault body
+    (a 403 *with* a fault body such as ``NoPermission`` is a real permission problem, not an expiry).
+    """
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    raw = _fault_body(response)
+    if raw is not None:
+        try:
+            fault = wire.decode_as(raw, wire.MethodFault)
+        except errors.ProtocolError:
+            fault = None
+        if fault is not None and fault.is_a("NotAuthenticated"):
+            return fault, raw
+        if status == 401:
+            return (fault or _synthetic_not_authenticated(f"HTTP {status}: session missing or expired")), raw
+        return None
+    if status in (401, 403):
+        return _synthetic_not_authenticated(f"HTTP {status}: session missing or expired"), {}
+    return None
+
+
+def _interpret(response: httpx.Response, stats: ClientStats, *, method: str, moref: wire.MoRef | None,
+               launch: bool) -> Any:
+    status = response.status_code
+    if 200 <= status < 300:
+        if status == 204 or not response.content.strip():
+            return None
+        try:
+            return wire.decode_body(response.content)
+        except errors.ProtocolError as exc:
+            raise errors.ProtocolError(f"{method}{_target(moref)}: {exc}", status=status, method=method) from None
+    raw = _fault_body(response)
+    if raw is not None:
+        try:
+            fault = wire.decode_as(raw, wire.MethodFault)
+        except errors.ProtocolError as exc:
+            raise errors.ProtocolError(f"{method}{_target(moref)}: HTTP {status} with an unreadable fault: {exc}",
+                                       status=status, method=method) from None
+        stats.faults += 1
+        raise errors.ServerFault(fault, raw=raw, method=method, moref=moref, status=status)
+    if launch and status in RETRY_STATUSES:
+        raise errors.LaunchStateUnknown(
+            f"{method}{_target(moref)}: HTTP {status} from a gateway - the request may have reached vCenter, so the "
+            "task may or may not exist; check the entity's recentTask before launching again",
+            method=method, moref=moref,
+        )
+    ctype = response.headers.get("content-type", "no content type")
+    snippet = _snippet(response)
+    raise errors.ProtocolError(
+        f"{method}{_target(moref)}: HTTP {status} {response.reason_phrase} without a VI/JSON fault body "
+        f"({ctype}{': ' + snippet if snippet else ''})", status=status, method=method,
+    )

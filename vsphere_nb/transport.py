@@ -1,0 +1,323 @@
+"""The HTTP layer under :class:`~vsphere_nb.client.AsyncClient`: one ``httpx.AsyncClient``, the session header,
+retries for reads, request counters, and the one place where httpx exceptions become vsphere-nb exceptions.
+
+It knows nothing about faults or logins: it sends a request and returns the ``httpx.Response`` whatever its
+status (after retrying reads on 502/503/504 and dropped connections). The client above decides what an
+answer means.
+
+Why each rule:
+
+* **Session header** — ``vmware-api-session-id`` goes on every request once known, and the newest value from any
+  2xx answer replaces it (vCenter may rotate it). The token is held in a :class:`~vsphere_nb.config.Secret`.
+* **Retries only for reads** — a read replayed after a 503 or a reset connection cannot change anything. A
+  method call may already have run, so it is never retried here.
+* **Task launches** (``*_Task``) — when the connection fails *after* the request went out (read timeout,
+  reset, server closed the connection) the task may exist on the server: that raises
+  :class:`~vsphere_nb.errors.LaunchStateUnknown` instead of a plain transport error, so no caller mistakes it
+  for "not launched". A failure to connect at all (refused, TLS, connect timeout) means nothing was sent.
+* **No secrets in errors or logs** — messages carry the server origin, HTTP method and path only. A logging
+  filter (:func:`install_log_redaction`) also scrubs session headers and live secrets from httpx's and
+  httpcore's own DEBUG lines (httpcore logs the raw response headers, token included).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import ssl
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from . import errors
+from .config import DEFAULT_USER_AGENT, RetryPolicy, Secret, Timeouts, redact
+
+__all__ = ["SESSION_HEADER", "RETRY_STATUSES", "ClientStats", "Transport", "install_log_redaction", "RedactingFilter"]
+
+logger = logging.getLogger("vsphere_nb.transport")
+
+SESSION_HEADER = "vmware-api-session-id"
+#: statuses a read is retried on: a gateway or an overloaded vCenter answered, not the API
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+# ---------------------------------------------------------------------------------------------
+# log redaction
+# ---------------------------------------------------------------------------------------------
+class RedactingFilter(logging.Filter):
+    """Rewrites a record's message with :func:`~vsphere_nb.config.redact` applied.
+
+    A filter on a logger only sees records created on that very logger, so it is installed on each
+    logger that may carry headers: ``httpx``, every ``httpcore.*`` logger, and vsphere-nb's own.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record is not ours to fix  # noqa: BLE001
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = None
+        return True
+
+
+_REDACTED_LOGGERS = (
+    "httpx", "httpcore", "httpcore.http11", "httpcore.http2", "httpcore.connection", "httpcore.proxy",
+    "httpcore.socks", "vsphere_nb", "vsphere_nb.transport", "vsphere_nb.client", "vsphere_nb.sync",
+    "vsphere_nb.property", "vsphere_nb.config",
+)
+_FILTER = RedactingFilter()
+
+
+def install_log_redaction() -> None:
+    """Attach the redacting filter to the HTTP stack's loggers (idempotent)."""
+    for name in _REDACTED_LOGGERS:
+        log = logging.getLogger(name)
+        if _FILTER not in log.filters:
+            log.addFilter(_FILTER)
+
+
+install_log_redaction()
+
+
+# ---------------------------------------------------------------------------------------------
+# counters
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ClientStats:
+    """Request counters of one client, for benchmarks and the chaos suite.
+
+    ``requests`` counts every HTTP request sent (retries included); ``by_call`` the same per
+    ``"Type.Method"`` / ``"Type.property"``; ``retries`` the extra attempts of reads; ``relogins`` the
+    sessions renewed after ``NotAuthenticated``; ``transport_errors`` requests that got no HTTP answer;
+    ``faults`` answers that carried a ``MethodFault``.
+    """
+
+    requests: int = 0
+    by_call: Counter = field(default_factory=Counter)
+    retries: int = 0
+    relogins: int = 0
+    transport_errors: int = 0
+    faults: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests, "retries": self.retries, "relogins": self.relogins,
+            "transport_errors": self.transport_errors, "faults": self.faults, "by_call": dict(self.by_call),
+        }
+
+    def reset(self) -> None:
+        self.requests = self.retries = self.relogins = self.transport_errors = self.faults = 0
+        self.by_call.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# exception mapping
+# ---------------------------------------------------------------------------------------------
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    node: BaseException | None = exc
+    while node is not None and node not in seen and len(seen) < 16:
+        seen.append(node)
+        node = node.__cause__ or node.__context__
+    return seen
+
+
+def _is_tls(exc: BaseException) -> bool:
+    for node in _chain(exc):
+        if isinstance(node, ssl.SSLError):
+            return True
+        text = str(node)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "[SSL" in text or "SSLError" in text:
+            return True
+    return False
+
+
+def _reason(exc: BaseException) -> str:
+    text = redact(str(exc).strip())
+    if len(text) > 200:
+        text = text[:200] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def request_was_sent(exc: BaseException) -> bool:
+    """False when the failure happened before any byte of the request could reach the server."""
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol,
+                        httpx.ProxyError)):
+        return False
+    if isinstance(exc, ssl.SSLError):
+        return False
+    return True
+
+
+def map_transport_error(exc: BaseException, *, origin: str, method: str, path: str) -> errors.TransportError:
+    """The vsphere-nb exception for a low-level failure; the message names what failed and where."""
+    where = f"{method} {origin}{path}"
+    if isinstance(exc, httpx.TimeoutException):
+        phase = {
+            httpx.ConnectTimeout: "connecting", httpx.ReadTimeout: "waiting for the answer",
+            httpx.WriteTimeout: "sending the request", httpx.PoolTimeout: "waiting for a free connection",
+        }.get(type(exc), "talking to the server")
+        return errors.TimeoutError(f"timed out {phase} ({where})", method=method, url=origin + path)
+    if _is_tls(exc):
+        return errors.TLSError(
+            f"TLS handshake with {origin} failed ({_reason(exc)}); pass verify='/path/to/ca.pem' to trust the "
+            "vCenter CA", method=method, url=origin + path,
+        )
+    if isinstance(exc, httpx.ConnectError):
+        return errors.ConnectError(f"cannot connect to {origin} ({_reason(exc)})", method=method, url=origin + path)
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError)):
+        return errors.ConnectError(
+            f"connection to {origin} was reset or closed during {where} ({_reason(exc)})", method=method,
+            url=origin + path,
+        )
+    return errors.ConnectError(f"HTTP failure during {where} ({_reason(exc)})", method=method, url=origin + path)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# the transport
+# ---------------------------------------------------------------------------------------------
+class Transport:
+    """One server, one ``httpx.AsyncClient``, one session token.
+
+    ``http_transport`` is any httpx async transport (``httpx.ASGITransport(app)`` to run the simulator
+    in-process, ``httpx.MockTransport(handler)`` in tests); by default httpx opens real connections.
+    """
+
+    def __init__(
+        self,
+        origin: str,
+        *,
+        verify: bool | ssl.SSLContext = True,
+        timeouts: Timeouts = Timeouts(),
+        retry: RetryPolicy = RetryPolicy(),
+        http_transport: httpx.AsyncBaseTransport | None = None,
+        user_agent: str = DEFAULT_USER_AGENT,
+        stats: ClientStats | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.origin = origin
+        self.timeouts = timeouts
+        self.retry = retry
+        self.stats = stats if stats is not None else ClientStats()
+        self._rng = rng or random.Random()
+        self._token: Secret | None = None
+        self._http = httpx.AsyncClient(
+            verify=verify,
+            timeout=timeouts.to_httpx(),
+            transport=http_transport,
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            follow_redirects=False,
+            trust_env=http_transport is None,
+        )
+
+    # -- session token ---------------------------------------------------------------------------
+    @property
+    def token(self) -> Secret | None:
+        return self._token
+
+    @token.setter
+    def token(self, value: Secret | str | None) -> None:
+        self._token = None if value is None else (value if isinstance(value, Secret) else Secret(value))
+
+    @property
+    def is_closed(self) -> bool:
+        return self._http.is_closed
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- one request -----------------------------------------------------------------------------
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        call: str,
+        json_body: Any = None,
+        has_body: bool = False,
+        retry: bool = False,
+        launch: bool = False,
+        moref: Any = None,
+        token: bool = True,
+    ) -> httpx.Response:
+        """Send ``method path`` (``path`` starts with ``/``) and return the answer, whatever its status.
+
+        ``call`` names the request for the counters (``"HostSystem.ReconfigureHostForDAS_Task"``).
+        ``retry=True`` marks a read: retried on 502/503/504 and on connect/reset errors.
+        ``launch=True`` marks a ``*_Task`` launch (see module doc). ``token=False`` sends no session header
+        (a fresh one in a 2xx answer, as Login gives, is still kept).
+        """
+        attempts = self.retry.attempts if retry else 1
+        attempt = 0
+        while True:
+            attempt += 1
+            headers: dict[str, str] = {}
+            if token and self._token:
+                headers[SESSION_HEADER] = self._token.reveal()
+            self.stats.requests += 1
+            self.stats.by_call[call] += 1
+            started = time.perf_counter()
+            failure: BaseException | None = None
+            try:
+                if has_body:
+                    response = await self._http.request(method, self.origin + path, json=json_body, headers=headers)
+                else:
+                    response = await self._http.request(method, self.origin + path, headers=headers)
+            except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
+                failure = exc
+            if failure is not None:
+                # handled outside the ``except`` block so the httpx exception (whose request carries the session
+                # header) is not attached as ``__context__`` of what the caller sees
+                self.stats.transport_errors += 1
+                mapped = map_transport_error(failure, origin=self.origin, method=method, path=path)
+                sent = request_was_sent(failure) and not isinstance(mapped, errors.TLSError)
+                if launch and sent:
+                    target = f" on {moref.type}:{moref.value}" if moref is not None else ""
+                    raise errors.LaunchStateUnknown(
+                        f"{call.split('.', 1)[-1]}{target}: the request was sent but no answer came back ({mapped}); "
+                        "the task may or may not exist - check the entity's recentTask before launching again",
+                        method=call.split(".", 1)[-1], moref=moref,
+                    ) from mapped
+                retryable = retry and (
+                    (isinstance(mapped, errors.ConnectError) and not isinstance(mapped, errors.TLSError))
+                    or isinstance(failure, httpx.ConnectTimeout)
+                )
+                if retryable and attempt < attempts:
+                    await self._pause(attempt, method, path, type(failure).__name__, None)
+                    continue
+                raise mapped from None
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            logger.debug("%s %s -> %d in %.1f ms", method, path, response.status_code, elapsed_ms)
+            if retry and response.status_code in RETRY_STATUSES and attempt < attempts:
+                await self._pause(attempt, method, path, f"HTTP {response.status_code}", _retry_after(response))
+                continue
+            if 200 <= response.status_code < 300:
+                fresh = response.headers.get(SESSION_HEADER)
+                if fresh and (self._token is None or fresh != self._token.reveal()):
+                    self._token = Secret(fresh)
+            return response
+
+    async def _pause(self, attempt: int, method: str, path: str, why: str, retry_after: float | None) -> None:
+        delay = self.retry.delay(attempt, retry_after=retry_after, rng=self._rng)
+        self.stats.retries += 1
+        logger.info("retrying %s %s after %s (attempt %d of %d) in %.2f s", method, path, why, attempt + 1,
+                    self.retry.attempts, delay)
+        await asyncio.sleep(delay)
