@@ -6,12 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: install demo test bench chaos clean
+.PHONY: install chromium demo test bench chaos clean
 
 # the virtualenv, re-installed when pyproject.toml changes
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
@@ -21,8 +20,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/vsphere-nb demo
 
+# Debian's chromium for the real-browser tests (Playwright drives it; never `playwright install`)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
 ## test: the whole suite
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

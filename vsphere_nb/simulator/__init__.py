@@ -1,0 +1,16 @@
+"""The embedded vCenter simulator: VI/JSON over HTTP, realistic HA failures, chaos knobs.
+
+``Simulator`` is the entry point (see :mod:`.simulator`); ``load_scenario`` reads built-in or file scenarios.
+Module map: ``model`` (registry) · ``inventory`` · ``properties`` (paths, declared types) · ``collector``
+(PropertyCollector) · ``views`` · ``tasks`` (queue on the clock) · ``clock`` · ``reconfigure`` (HA behaviour)
+· ``events`` · ``sessions`` · ``scenarios`` · ``dispatch`` + ``methods`` (method table) · ``app`` (ASGI)
+· ``server`` (uvicorn thread) · ``tls`` · ``stats`` · ``config``.
+"""
+
+from __future__ import annotations
+
+from .config import ChaosConfig, SimulatorConfig
+from .scenarios import BUILTIN_SCENARIOS, Scenario, load_scenario
+from .simulator import Simulator
+
+__all__ = ["Simulator", "SimulatorConfig", "ChaosConfig", "Scenario", "load_scenario", "BUILTIN_SCENARIOS"]

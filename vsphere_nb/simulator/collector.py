@@ -1,0 +1,486 @@
+"""The simulated ``PropertyCollector`` and ``PropertyFilter``.
+
+Retrieval (``RetrievePropertiesEx``): each ``ObjectSpec`` starts at an object, follows ``TraversalSpec``s
+(any property that holds MoRefs, e.g. ``ContainerView.view``, ``Folder.childEntity``; ``SelectionSpec``s
+refer to named traversal specs), and every object matched by a ``PropertySpec`` (by type, including
+VMware's ancestors) yields an ``ObjectContent``: ``propSet`` with each set path (values boxed by declared
+type, see :mod:`.properties`), ``missingSet`` with an ``InvalidProperty`` fault for paths the type does not
+have. Results above ``maxObjects`` (or the server policy, :data:`POLICY_MAX_OBJECTS`) come back with a
+``token`` for ``ContinueRetrievePropertiesEx``; pages are encoded lazily.
+
+Waiting (``CreateFilter`` + ``WaitForUpdatesEx``): a filter remembers what it last reported per object
+(values and the object's generation). A wait diffs the filter's current object set and values against that:
+new objects ``enter`` with all set values, changed ones ``modify`` with only the changed paths, vanished ones
+``leave``. Version ``""`` restarts from scratch; the current version continues; the previous version replays
+the last answer (a client retrying a lost answer); any other version is ``InvalidCollectorVersion``. With
+nothing to report the waiter sleeps on the registry's change event (no polling) until ``maxWaitSeconds``;
+``maxObjectUpdates`` truncates (``truncated: true``), the rest follows on the next call. One waiter per
+collector: a second ``WaitForUpdatesEx`` (or ``CancelWaitForUpdates``) cancels the first with
+``RequestCanceled``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import time
+from typing import Any, Optional
+
+from .. import wire
+from ..wire import MoRef
+from . import faults
+from .model import ManagedObject, Registry
+from .properties import KNOWN_MANAGED_TYPES, UNSET, InvalidPath, envelope, read_path
+
+__all__ = ["PropertyCollector", "PropertyFilter", "POLICY_MAX_OBJECTS", "retrieve", "object_content",
+           "UNSET_ANSWER", "check_types", "collect_objects", "plan"]
+
+#: objects per RetrievePropertiesEx page when the client sets no maxObjects (a server policy limit)
+POLICY_MAX_OBJECTS = 2000
+#: outstanding retrieval tokens kept per collector
+MAX_TOKENS = 64
+
+#: a method that returns "unset" (answered as an empty body, 200 or 204 per configuration)
+UNSET_ANSWER: Any = UNSET
+
+_token_counter = itertools.count(1)
+
+
+def _envelope(cls: type[wire.VimObject], preencoded: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """The wire dict of ``cls``: ``fields`` encoded here (MoRefs, enums, strings), ``preencoded`` as-is."""
+    encoded = {k: (v.to_wire() if isinstance(v, wire.VimObject) else wire.encode_value(v)) for k, v in fields.items()}
+    return envelope(cls, **encoded, **preencoded)
+
+
+# ---------------------------------------------------------------------------------------------
+# traversal
+# ---------------------------------------------------------------------------------------------
+def _named_specs(specs: Optional[list[wire.SelectionSpec]], out: dict[str, wire.TraversalSpec]) -> None:
+    for spec in specs or ():
+        if isinstance(spec, wire.TraversalSpec):
+            if spec.name and spec.name not in out:
+                out[spec.name] = spec
+                _named_specs(spec.selectSet, out)
+            elif not spec.name:
+                _named_specs(spec.selectSet, out)
+
+
+def check_types(spec: wire.PropertyFilterSpec) -> None:
+    for prop_spec in spec.propSet:
+        if prop_spec.type not in KNOWN_MANAGED_TYPES:
+            raise faults.invalid_type(prop_spec.type, f"Invalid type '{prop_spec.type}' in PropertySpec.")
+    for obj_spec in spec.objectSet:
+        for sel in _walk_selects(obj_spec.selectSet):
+            if isinstance(sel, wire.TraversalSpec) and sel.type not in KNOWN_MANAGED_TYPES:
+                raise faults.invalid_type(sel.type, f"Invalid type '{sel.type}' in TraversalSpec '{sel.name or ''}'.")
+
+
+def _walk_selects(specs: Optional[list[wire.SelectionSpec]], seen: Optional[set[int]] = None) -> list[wire.SelectionSpec]:
+    seen = seen if seen is not None else set()
+    out = []
+    for spec in specs or ():
+        if id(spec) in seen:
+            continue
+        seen.add(id(spec))
+        out.append(spec)
+        if isinstance(spec, wire.TraversalSpec):
+            out.extend(_walk_selects(spec.selectSet, seen))
+    return out
+
+
+def _follow(obj: ManagedObject, path: str, registry: Registry) -> list[ManagedObject]:
+    if path not in obj.PROPERTIES:
+        return []
+    value = obj.prop(path)
+    refs = value if isinstance(value, list) else [value]
+    out = []
+    for ref in refs:
+        if isinstance(ref, MoRef):
+            target = registry.resolve(ref)
+            if target is not None:
+                out.append(target)
+    return out
+
+
+def collect_objects(spec: wire.PropertyFilterSpec, registry: Registry,
+                    missing: Optional[list[MoRef]] = None) -> list[ManagedObject]:
+    """The objects a filter spec selects, in traversal order, without duplicates.
+
+    Root objects that do not exist go to ``missing`` when given, else raise ``ManagedObjectNotFound``.
+    """
+    named: dict[str, wire.TraversalSpec] = {}
+    for obj_spec in spec.objectSet:
+        _named_specs(obj_spec.selectSet, named)
+    result: dict[tuple[str, str], ManagedObject] = {}
+    for obj_spec in spec.objectSet:
+        root = registry.resolve(obj_spec.obj)
+        if root is None:
+            if missing is not None:
+                missing.append(obj_spec.obj)
+                continue
+            raise faults.managed_object_not_found(obj_spec.obj)
+        if not obj_spec.skip:
+            result.setdefault((root.TYPE, root.moid), root)
+        visited: set[tuple[str, str, int]] = set()
+        stack: list[tuple[ManagedObject, Optional[list[wire.SelectionSpec]]]] = [(root, obj_spec.selectSet)]
+        while stack:
+            node, selects = stack.pop()
+            for sel in selects or ():
+                trav = sel if isinstance(sel, wire.TraversalSpec) else named.get(sel.name or "")
+                if trav is None or trav.type not in node.ANCESTRY:
+                    continue
+                mark = (node.TYPE, node.moid, id(trav))
+                if mark in visited:
+                    continue
+                visited.add(mark)
+                children = _follow(node, trav.path, registry)
+                for child in children:
+                    if not trav.skip:
+                        result.setdefault((child.TYPE, child.moid), child)
+                if trav.selectSet:
+                    for child in reversed(children):
+                        stack.append((child, trav.selectSet))
+    return list(result.values())
+
+
+def paths_for(obj: ManagedObject, spec: wire.PropertyFilterSpec) -> Optional[tuple[str, ...]]:
+    """The property paths ``spec.propSet`` asks of ``obj`` (``None`` when no PropertySpec matches its type)."""
+    paths: dict[str, None] = {}
+    matched = False
+    for prop_spec in spec.propSet:
+        if prop_spec.type in obj.ANCESTRY:
+            matched = True
+            if prop_spec.all:
+                for name in obj.PROPERTIES:
+                    paths[name] = None
+            for path in prop_spec.pathSet or ():
+                paths[path] = None
+    return tuple(paths) if matched else None
+
+
+# ---------------------------------------------------------------------------------------------
+# values
+# ---------------------------------------------------------------------------------------------
+def property_values(obj: ManagedObject, paths: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
+    """``({path: encoded value}, [invalid paths])`` for the set paths; cached per object until it changes."""
+    values: dict[str, Any] = {}
+    invalid: list[str] = []
+    cache = obj.cache
+    for path in paths:
+        key = ("v", path)
+        top = path.split(".", 1)[0]
+        cached = cache.get(key) if top not in obj.NO_CACHE else None
+        if cached is None:
+            try:
+                cached = read_path(obj, path)
+            except InvalidPath:
+                cached = InvalidPath
+            if top not in obj.NO_CACHE:
+                cache[key] = cached
+        if cached is InvalidPath:
+            invalid.append(path)
+        elif cached is not UNSET:
+            values[path] = cached
+    return values, invalid
+
+
+def _missing_property(path: str) -> dict[str, Any]:
+    return wire.MissingProperty(path=path, fault=faults.invalid_property(path).fault).to_wire()
+
+
+def object_content(obj: ManagedObject, paths: tuple[str, ...]) -> dict[str, Any]:
+    """The wire ``ObjectContent`` of ``obj`` for ``paths`` (cached per object until it changes)."""
+    key = ("oc", paths)
+    cacheable = not any(p.split(".", 1)[0] in obj.NO_CACHE for p in paths)
+    if cacheable:
+        hit = obj.cache.get(key)
+        if hit is not None:
+            return hit
+    values, invalid = property_values(obj, paths)
+    prop_set = [envelope(wire.DynamicProperty, name=p, val=v) for p, v in values.items()]
+    content = _envelope(wire.ObjectContent, {"propSet": prop_set or None,
+                                             "missingSet": [_missing_property(p) for p in invalid] or None},
+                        obj=obj.ref)
+    if cacheable:
+        obj.cache[key] = content
+    return content
+
+
+# ---------------------------------------------------------------------------------------------
+# PropertyFilter / PropertyCollector
+# ---------------------------------------------------------------------------------------------
+class PropertyFilter(ManagedObject):
+    TYPE = "PropertyFilter"
+    ANCESTRY = ("PropertyFilter", "ManagedObject")
+    PROPERTIES = {"spec": "PropertyFilterSpec", "partialUpdates": "boolean"}
+
+    def __init__(self, moid: str, collector: "PropertyCollector", spec: wire.PropertyFilterSpec, partial: bool) -> None:
+        super().__init__(moid)
+        self.collector = collector
+        self.spec = spec
+        self.partial = partial
+        self.owner = collector.owner
+        #: ref -> (generation, paths, {path: value}) as last reported
+        self.reported: dict[MoRef, tuple[int, tuple[str, ...], dict[str, Any]]] = {}
+        self.missing_reported: set[MoRef] = set()
+        self._paths_by_type: dict[str, Optional[tuple[str, ...]]] = {}
+
+    def prop(self, name: str) -> Any:
+        if name == "spec":
+            return self.spec
+        if name == "partialUpdates":
+            return self.partial
+        return None
+
+    def paths(self, obj: ManagedObject) -> Optional[tuple[str, ...]]:
+        try:
+            return self._paths_by_type[obj.TYPE]
+        except KeyError:
+            paths = self._paths_by_type[obj.TYPE] = paths_for(obj, self.spec)
+            return paths
+
+
+class PropertyCollector(ManagedObject):
+    TYPE = "PropertyCollector"
+    ANCESTRY = ("PropertyCollector", "ManagedObject")
+    PROPERTIES = {"filter": "ArrayOfManagedObjectReference"}
+
+    def __init__(self, moid: str, registry: Registry, owner: Optional[str]) -> None:
+        super().__init__(moid)
+        self.registry = registry
+        self.owner = owner
+        self.filters: dict[str, PropertyFilter] = {}
+        self.version = 0
+        #: (version the client sent, answer) of the last non-empty answer, replayed when the client retries
+        self.last_answer: Optional[tuple[str, dict[str, Any]]] = None
+        self.tokens: dict[str, tuple[list[tuple[ManagedObject, tuple[str, ...]]], int]] = {}
+        self._wait_seq = 0
+        self._waiting: Optional[tuple[int, asyncio.AbstractEventLoop, asyncio.Event]] = None
+        self._canceled: set[int] = set()
+        #: registry generation at the last computation, and whether updates are still pending (truncated)
+        self._seen_gen = -1
+        self._dirty = True
+
+    def prop(self, name: str) -> Any:
+        if name == "filter":
+            return [f.ref for f in self.filters.values()]
+        return None
+
+    # -- retrieval ---------------------------------------------------------------------------------
+    def retrieve_ex(self, specs: list[wire.PropertyFilterSpec], max_objects: Optional[int]) -> Any:
+        if max_objects is not None and max_objects <= 0:
+            raise faults.invalid_argument("options.maxObjects", "maxObjects must be a positive number.")
+        items = plan(specs, self.registry)
+        page = min(max_objects or POLICY_MAX_OBJECTS, POLICY_MAX_OBJECTS)
+        return self._page(items, page)
+
+    def continue_ex(self, token: str) -> Any:
+        entry = self.tokens.pop(token, None)
+        if entry is None:
+            raise faults.invalid_argument("token", f"Unknown or expired retrieval token '{token}'.")
+        items, page = entry
+        return self._page(items, page)
+
+    def cancel_ex(self, token: str) -> None:
+        if self.tokens.pop(token, None) is None:
+            raise faults.invalid_argument("token", f"Unknown or expired retrieval token '{token}'.")
+
+    def _page(self, items: list[tuple[ManagedObject, tuple[str, ...]]], page: int) -> Any:
+        if not items:
+            return UNSET_ANSWER
+        head, rest = items[:page], items[page:]
+        objects = [object_content(obj, paths) for obj, paths in head if obj.alive]
+        token = None
+        if rest:
+            token = f"{next(_token_counter)}"
+            self.tokens[token] = (rest, page)
+            while len(self.tokens) > MAX_TOKENS:
+                self.tokens.pop(next(iter(self.tokens)))
+        return _envelope(wire.RetrieveResult, {"objects": objects}, token=token)
+
+    # -- filters -----------------------------------------------------------------------------------
+    def add_filter(self, flt: PropertyFilter) -> None:
+        self.filters[flt.moid] = flt
+        self._dirty = True
+
+    def remove_filter(self, flt: PropertyFilter) -> None:
+        self.filters.pop(flt.moid, None)
+        self._dirty = True
+
+    # -- waiting -----------------------------------------------------------------------------------
+    def _reset(self) -> None:
+        for flt in self.filters.values():
+            flt.reported.clear()
+            flt.missing_reported.clear()
+        self._dirty = True
+
+    def check_version(self, version: Optional[str]) -> Optional[dict[str, Any]]:
+        """Validate ``version``; returns a replayed answer for a retry of the previous version."""
+        if version in (None, ""):
+            self._reset()
+            return None
+        if version == str(self.version):
+            return None
+        if self.last_answer is not None and version == self.last_answer[0]:
+            return self.last_answer[1]
+        raise faults.invalid_collector_version()
+
+    def compute_updates(self, max_updates: Optional[int], force: bool) -> Optional[dict[str, Any]]:
+        """The next ``UpdateSet`` (wire dict) or ``None`` when nothing changed (and not ``force``)."""
+        gen = self.registry.gen
+        if not force and not self._dirty and gen == self._seen_gen:
+            return None  # nothing changed anywhere since the last look
+        budget = max_updates if max_updates and max_updates > 0 else math.inf
+        truncated = False
+        filter_sets = []
+        for flt in list(self.filters.values()):
+            if budget <= 0:
+                truncated = True
+                break
+            updates, missing, cut = self._filter_updates(flt, budget)
+            budget -= len(updates)
+            truncated = truncated or cut
+            if updates or missing:
+                filter_sets.append(_envelope(wire.PropertyFilterUpdate,
+                                             {"objectSet": updates or None, "missingSet": missing or None},
+                                             filter=flt.ref))
+        self._seen_gen = gen
+        self._dirty = truncated
+        if not filter_sets and not force:
+            return None
+        self.version += 1
+        return _envelope(wire.UpdateSet, {"filterSet": filter_sets or None},
+                         version=str(self.version), truncated=True if truncated else None)
+
+    def _filter_updates(self, flt: PropertyFilter, budget: float) -> tuple[list[dict], list[dict], bool]:
+        missing_refs: list[MoRef] = []
+        objects = collect_objects(flt.spec, self.registry, missing_refs)
+        missing = []
+        for ref in missing_refs:
+            if ref not in flt.missing_reported:
+                flt.missing_reported.add(ref)
+                missing.append(wire.MissingObject(obj=ref, fault=faults.managed_object_not_found(ref).fault).to_wire())
+        updates: list[dict[str, Any]] = []
+        current: set[MoRef] = set()
+        for obj in objects:
+            paths = flt.paths(obj)
+            if paths is None:
+                continue
+            current.add(obj.ref)
+            seen = flt.reported.get(obj.ref)
+            volatile = any(p.split(".", 1)[0] in obj.NO_CACHE for p in paths)
+            if seen is not None and seen[0] == obj.gen and seen[1] == paths and not volatile:
+                continue
+            if len(updates) >= budget:
+                return updates, missing, True
+            values, _invalid = property_values(obj, paths)
+            if seen is None:
+                changes = [_change(p, v) for p, v in values.items()]
+                updates.append(_envelope(wire.ObjectUpdate, {"changeSet": changes or None},
+                                         kind=wire.ObjectUpdateKind.enter, obj=obj.ref))
+            else:
+                old = seen[2]
+                changes = [_change(p, values.get(p)) for p in paths
+                           if values.get(p) != old.get(p)]
+                if changes:
+                    updates.append(_envelope(wire.ObjectUpdate, {"changeSet": changes},
+                                             kind=wire.ObjectUpdateKind.modify, obj=obj.ref))
+            flt.reported[obj.ref] = (obj.gen, paths, values)
+        for ref in [r for r in flt.reported if r not in current]:
+            if len(updates) >= budget:
+                return updates, missing, True
+            del flt.reported[ref]
+            updates.append(_envelope(wire.ObjectUpdate, {}, kind=wire.ObjectUpdateKind.leave, obj=ref))
+        return updates, missing, False
+
+    async def wait_for_updates(self, version: Optional[str], max_wait: Optional[float],
+                               max_updates: Optional[int]) -> Any:
+        lock = self.registry.lock
+        with lock:
+            replay = self.check_version(version)
+            if replay is not None:
+                return replay
+            self._wait_seq += 1
+            me = self._wait_seq
+            self._supersede()
+        deadline = None if max_wait is None else time.monotonic() + max(0.0, max_wait)
+        initial = version in (None, "")
+        try:
+            while True:
+                with lock:
+                    if me in self._canceled:
+                        self._canceled.discard(me)
+                        raise faults.request_canceled()
+                    answer = self.compute_updates(max_updates, force=initial)
+                    if answer is not None:
+                        self.last_answer = (version or "", answer)
+                        return answer
+                    if deadline is not None and time.monotonic() >= deadline:
+                        return UNSET_ANSWER
+                    event = self.registry.subscribe()
+                    self._waiting = (me, asyncio.get_running_loop(), event)
+                timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+                try:
+                    await asyncio.wait_for(event.wait(), timeout)
+                except asyncio.TimeoutError:
+                    pass
+                finally:
+                    self.registry.unsubscribe(event)
+        finally:
+            with lock:
+                if self._waiting is not None and self._waiting[0] == me:
+                    self._waiting = None
+
+    def _supersede(self) -> None:
+        """Cancel the waiter in progress (one waiter per collector). Call under the lock."""
+        waiting = self._waiting
+        if waiting is not None:
+            seq, loop, event = waiting
+            self._canceled.add(seq)
+            self._waiting = None
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:
+                pass
+
+    def cancel_wait(self) -> None:
+        with self.registry.lock:
+            self._supersede()
+
+    def destroy(self) -> None:
+        with self.registry.lock:
+            self._supersede()
+            for flt in list(self.filters.values()):
+                self.registry.remove(flt)
+            self.filters.clear()
+            self.tokens.clear()
+
+
+def _change(path: str, value: Any) -> dict[str, Any]:
+    return envelope(wire.PropertyChange, name=path, op=wire.PropertyChangeOp.assign.value, val=value)
+
+
+def plan(specs: list[wire.PropertyFilterSpec], registry: Registry) -> list[tuple[ManagedObject, tuple[str, ...]]]:
+    """Objects and paths a retrieval covers, merged across specs (validated; nothing encoded yet)."""
+    merged: dict[tuple[str, str], tuple[ManagedObject, dict[str, None]]] = {}
+    for spec in specs:
+        check_types(spec)
+        per_type: dict[str, Optional[tuple[str, ...]]] = {}
+        for obj in collect_objects(spec, registry):
+            if obj.TYPE not in per_type:
+                per_type[obj.TYPE] = paths_for(obj, spec)
+            paths = per_type[obj.TYPE]
+            if paths is None:
+                continue
+            key = (obj.TYPE, obj.moid)
+            if key in merged:
+                merged[key][1].update(dict.fromkeys(paths))
+            else:
+                merged[key] = (obj, dict.fromkeys(paths))
+    return [(obj, tuple(paths)) for obj, paths in merged.values()]
+
+
+def retrieve(specs: list[wire.PropertyFilterSpec], registry: Registry) -> list[dict[str, Any]]:
+    """``RetrieveProperties`` (no paging): every ObjectContent at once."""
+    return [object_content(obj, paths) for obj, paths in plan(specs, registry)]

@@ -1,0 +1,137 @@
+"""The simulator's object model: managed objects in a registry that versions every change.
+
+As in vcsim, state lives in one registry of managed objects; the PropertyCollector reads it and waits on it.
+
+* Every managed object has a ``TYPE`` (VMware's managed object type name), an ``ANCESTRY`` (for
+  ``PropertySpec.type`` / ``TraversalSpec.type`` matching) and a table ``PROPERTIES`` of its top-level
+  properties with their *declared* VMware types (``"ArrayOfEvent"``, ``"HostRuntimeInfo"`` …) — the
+  PropertyCollector boxes values by these declared types, not by what Python happens to hold.
+* ``prop(name)`` returns the current value as wire models / MoRefs / plain values (``None`` = unset).
+* All reads and writes happen under ``Registry.lock`` (an ``RLock``: request handlers in any event loop and
+  the clock thread share it). :meth:`Registry.changed` bumps the global generation, stamps the object
+  with it, drops its encoded caches and wakes every waiting ``WaitForUpdatesEx`` in its own loop.
+* Encoded JSON is cached per object and property (``cache``) until the object changes, so a 10,000-host
+  inventory is not re-encoded per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from typing import Any, ClassVar, Iterator
+
+from ..wire import MoRef
+
+__all__ = ["ManagedObject", "Registry"]
+
+
+class ManagedObject:
+    TYPE: ClassVar[str] = "ManagedObject"
+    #: this type and its VMware ancestors, most specific first
+    ANCESTRY: ClassVar[tuple[str, ...]] = ("ManagedObject",)
+    #: top-level property name -> declared VMware type name
+    PROPERTIES: ClassVar[dict[str, str]] = {}
+    #: properties whose value depends on the caller (never cached)
+    NO_CACHE: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, moid: str) -> None:
+        self.ref = MoRef(self.TYPE, moid)
+        self.moid = moid
+        #: registry generation of the last change
+        self.gen = 0
+        #: session key for session-scoped objects (views, collectors, filters, event collectors)
+        self.owner: str | None = None
+        #: encoded-value cache, cleared on every change (see Registry.changed)
+        self.cache: dict[Any, Any] = {}
+        self.alive = True
+
+    def prop(self, name: str) -> Any:
+        """The value of top-level property ``name`` (``None`` when unset)."""
+        return getattr(self, name, None)
+
+    def __repr__(self) -> str:
+        return f"<{self.TYPE} {self.moid}>"
+
+
+class Registry:
+    """All managed objects, keyed by ``(type, moId)``; one lock; a generation counter; waiter wake-ups."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.gen = 0
+        self._objects: dict[tuple[str, str], ManagedObject] = {}
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        self._counters: dict[str, Iterator[int]] = {}
+
+    # -- ids -------------------------------------------------------------------------------------
+    def next_id(self, prefix: str, start: int = 1) -> str:
+        """``host-1``, ``domain-c2`` …: one counter per prefix, as vCenter's ids look."""
+        counter = self._counters.get(prefix)
+        if counter is None:
+            counter = self._counters[prefix] = itertools.count(start)
+        return f"{prefix}{next(counter)}"
+
+    # -- objects ---------------------------------------------------------------------------------
+    def add(self, obj: ManagedObject) -> ManagedObject:
+        with self.lock:
+            self._objects[(obj.TYPE, obj.moid)] = obj
+            self.gen += 1
+            obj.gen = self.gen
+        return obj
+
+    def remove(self, obj: ManagedObject) -> None:
+        with self.lock:
+            if self._objects.pop((obj.TYPE, obj.moid), None) is not None:
+                obj.alive = False
+                self.gen += 1
+                self._wake()
+
+    def get(self, type_name: str, moid: str) -> ManagedObject | None:
+        return self._objects.get((type_name, moid))
+
+    def resolve(self, ref: MoRef) -> ManagedObject | None:
+        return self._objects.get((ref.type, ref.value))
+
+    def objects(self, type_name: str | None = None) -> list[ManagedObject]:
+        with self.lock:
+            if type_name is None:
+                return list(self._objects.values())
+            return [o for o in self._objects.values() if type_name in o.ANCESTRY]
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+    # -- change notification ---------------------------------------------------------------------
+    def changed(self, obj: ManagedObject) -> None:
+        """Call (under ``lock``) after mutating ``obj``: new generation, caches dropped, waiters woken."""
+        with self.lock:
+            self.gen += 1
+            obj.gen = self.gen
+            obj.cache.clear()
+            self._wake()
+
+    def subscribe(self) -> asyncio.Event:
+        """An event set (thread-safely, in the caller's loop) at the next change. Call under ``lock``."""
+        loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        self._waiters.append((loop, event))
+        return event
+
+    def unsubscribe(self, event: asyncio.Event) -> None:
+        with self.lock:
+            self._waiters = [(lp, ev) for lp, ev in self._waiters if ev is not event]
+
+    def wake_all(self) -> None:
+        with self.lock:
+            self._wake()
+
+    def _wake(self) -> None:
+        if not self._waiters:
+            return
+        waiters, self._waiters = self._waiters, []
+        for loop, event in waiters:
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # loop closed: the waiter is gone
+                pass

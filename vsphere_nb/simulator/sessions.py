@@ -1,0 +1,200 @@
+"""Users, sessions and ``SessionManager``.
+
+Two users by default: an administrator with every privilege and a read-only user without
+``Host.Config.Connection`` (so ``ReconfigureHostForDAS_Task`` answers ``NoPermission``). Passwords are
+generated per simulator (``secrets.token_urlsafe``) unless given. Tokens are 40 hex characters, sent back in
+the ``vmware-api-session-id`` header; neither passwords nor tokens appear in any repr or log line.
+
+Sessions can expire (``ChaosConfig.session_lifetime``, seconds after login) and are all dropped by a server
+restart. Session-scoped objects (views, collectors, filters, event collectors) die with their session.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from contextvars import ContextVar
+from typing import Any, Callable, Optional
+
+from .. import wire
+from .clock import Clock
+from .model import ManagedObject
+
+__all__ = ["User", "Session", "SessionTable", "SessionManager", "ADMIN_PRIVILEGES", "READONLY_PRIVILEGES",
+           "CURRENT_SESSION"]
+
+#: the session of the request being handled (set by the dispatcher; per asyncio task)
+CURRENT_SESSION: ContextVar[Optional["Session"]] = ContextVar("vsphere_nb_sim_session", default=None)
+
+#: privileges the simulator checks
+ADMIN_PRIVILEGES = frozenset({"System.Anonymous", "System.View", "System.Read", "Host.Config.Connection",
+                              "Global.CancelTask", "Sessions.TerminateSession"})
+READONLY_PRIVILEGES = frozenset({"System.Anonymous", "System.View", "System.Read"})
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    password: str = field(repr=False)
+    role: str = "admin"  # "admin" or "readonly"
+
+    @property
+    def privileges(self) -> frozenset[str]:
+        return ADMIN_PRIVILEGES if self.role == "admin" else READONLY_PRIVILEGES
+
+    @property
+    def full_name(self) -> str:
+        return "Administrator vsphere.local" if self.role == "admin" else "Read-only vsphere.local"
+
+
+class Session:
+    """One login. ``token`` is the secret; ``key`` is the public ``UserSession.key``."""
+
+    __slots__ = ("token", "key", "user", "login_time", "last_active", "locale", "ip", "user_agent", "expires_at",
+                 "call_count", "owned")
+
+    def __init__(self, user: User, *, locale: str, ip: Optional[str], user_agent: Optional[str],
+                 lifetime: Optional[float]) -> None:
+        self.token = secrets.token_hex(20)
+        self.key = "52" + str(uuid.uuid4())[2:]
+        self.user = user
+        self.login_time = Clock.now()
+        self.last_active = self.login_time
+        self.locale = locale or "en"
+        self.ip = ip
+        self.user_agent = user_agent
+        self.expires_at = time.monotonic() + lifetime if lifetime else None
+        self.call_count = 0
+        #: session-scoped managed objects, destroyed with the session
+        self.owned: list[ManagedObject] = []
+
+    def __repr__(self) -> str:
+        return f"<Session {self.key} user={self.user.name}>"
+
+    def expired(self, now: Optional[float] = None) -> bool:
+        return self.expires_at is not None and (time.monotonic() if now is None else now) >= self.expires_at
+
+    def user_session(self) -> wire.UserSession:
+        return wire.UserSession(
+            key=self.key, userName=self.user.name, fullName=self.user.full_name, loginTime=self.login_time,
+            lastActiveTime=self.last_active, locale=self.locale, messageLocale=self.locale,
+            extensionSession=False, ipAddress=self.ip, userAgent=self.user_agent, callCount=self.call_count,
+        )
+
+
+class SessionTable:
+    """Users and live sessions, thread-safe. ``on_end(session)`` runs when a session ends (cleanup)."""
+
+    def __init__(self, users: list[User], lifetime: Callable[[], Optional[float]],
+                 on_end: Callable[[Session], None]) -> None:
+        self.users = {u.name.lower(): u for u in users}
+        self._lifetime = lifetime
+        self._on_end = on_end
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+        self.expired_count = 0
+        self.logins = 0
+        #: every token ever issued, kept for :meth:`issued_tokens` (secret scanners in tests); never logged
+        self._issued: list[str] = []
+
+    def authenticate(self, name: str, password: str) -> Optional[User]:
+        user = self.users.get((name or "").lower())
+        if user is None:
+            hmac.compare_digest(password.encode(), b"x" * len(password.encode()))  # same work either way
+            return None
+        if not hmac.compare_digest(user.password.encode(), (password or "").encode()):
+            return None
+        return user
+
+    def login(self, user: User, *, locale: str = "en", ip: Optional[str] = None,
+              user_agent: Optional[str] = None) -> Session:
+        session = Session(user, locale=locale, ip=ip, user_agent=user_agent, lifetime=self._lifetime())
+        with self._lock:
+            self._sessions[session.token] = session
+            self._issued.append(session.token)
+            self.logins += 1
+        return session
+
+    def issued_tokens(self) -> tuple[str, ...]:
+        """Every session token this table has issued, live or ended (read-only copy).
+
+        For tests that scan written files for leaked tokens: a token that expired or died in a restart is
+        still a secret that must never reach a file.
+        """
+        with self._lock:
+            return tuple(self._issued)
+
+    def lookup(self, token: Optional[str]) -> tuple[Optional[Session], bool]:
+        """``(session, expired_now)``; an expired session is ended on first sight."""
+        if not token:
+            return None, False
+        with self._lock:
+            session = self._sessions.get(token)
+            if session is None:
+                return None, False
+            if session.expired():
+                del self._sessions[token]
+                self.expired_count += 1
+                expired = session
+            else:
+                session.last_active = Clock.now()
+                session.call_count += 1
+                return session, False
+        self._on_end(expired)
+        return None, True
+
+    def logout(self, session: Session) -> None:
+        with self._lock:
+            removed = self._sessions.pop(session.token, None)
+        if removed is not None:
+            self._on_end(removed)
+
+    def expire_all(self) -> int:
+        """Make every live session expired (each is noticed, and counted, on its next use)."""
+        with self._lock:
+            for session in self._sessions.values():
+                session.expires_at = 0.0
+            return len(self._sessions)
+
+    def clear(self) -> int:
+        """Drop every session (a server restart). Returns how many were dropped."""
+        with self._lock:
+            sessions = list(self._sessions.values())
+            self._sessions.clear()
+        for session in sessions:
+            self._on_end(session)
+        return len(sessions)
+
+    def active(self) -> int:
+        now = time.monotonic()
+        with self._lock:
+            return sum(1 for s in self._sessions.values() if not s.expired(now))
+
+    def all(self) -> list[Session]:
+        with self._lock:
+            return list(self._sessions.values())
+
+
+class SessionManager(ManagedObject):
+    TYPE = "SessionManager"
+    ANCESTRY = ("SessionManager", "ManagedObject")
+    PROPERTIES = {"currentSession": "UserSession", "defaultLocale": "string", "supportedLocaleList": "ArrayOfString",
+                  "messageLocaleList": "ArrayOfString", "message": "string"}
+
+    #: depends on who asks: never cached
+    NO_CACHE = frozenset({"currentSession"})
+
+    def prop(self, name: str) -> Any:
+        if name == "currentSession":
+            session = CURRENT_SESSION.get()
+            return session.user_session() if session is not None else None
+        if name == "defaultLocale":
+            return "en"
+        if name in ("supportedLocaleList", "messageLocaleList"):
+            return ["en", "de", "fr", "ja", "ko", "zh_CN", "zh_TW", "es"]
+        return None
+
