@@ -6,6 +6,8 @@ EXPECTED = {
     "__version__", "wire", "MoRef", "ManagedObjectReference", "VsphereError", "ConfigError", "TransportError",
     "ConnectError", "TimeoutError", "TLSError", "ProtocolError", "ServerFault", "NotAuthenticatedError",
     "LaunchStateUnknown", "TaskFailed", "RunDirectoryError",
+    "connect", "Client", "AsyncClient", "Timeouts", "RetryPolicy", "InsecureTLSWarning", "BatchLimits",
+    "plan_reconfigure", "ReconfigurePlan", "RunHandle", "BatchRun", "RunResult", "resume", "load_run",
 }
 
 

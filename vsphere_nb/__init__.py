@@ -22,9 +22,29 @@ from .errors import (
     VsphereError,
 )
 from .wire import ManagedObjectReference, MoRef
+from .client import AsyncClient
+from .config import InsecureTLSWarning, RetryPolicy, Timeouts
+from .sync import Client, connect
+from .batch.limits import BatchLimits
+from .batch.execute import BatchRun, ReconfigurePlan, RunHandle, plan_reconfigure, resume
+from .batch.result import RunResult, load_run
 
 __all__ = [
     "__version__",
+    "connect",
+    "Client",
+    "AsyncClient",
+    "Timeouts",
+    "RetryPolicy",
+    "InsecureTLSWarning",
+    "BatchLimits",
+    "plan_reconfigure",
+    "ReconfigurePlan",
+    "RunHandle",
+    "BatchRun",
+    "RunResult",
+    "resume",
+    "load_run",
     "wire",
     "MoRef",
     "ManagedObjectReference",

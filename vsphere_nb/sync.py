@@ -131,6 +131,39 @@ class Client:
             raise TypeError(f"Client.run() needs a coroutine (an 'async def' call), not {type(coro).__name__}")
         return self._loop_thread.run(coro, timeout)
 
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start ``coro`` on the client's loop and return at once with a :class:`concurrent.futures.Future`.
+
+        What a notebook button uses so a long job never blocks the kernel.
+        """
+        if not asyncio.iscoroutine(coro):
+            raise TypeError(f"Client.submit() needs a coroutine (an 'async def' call), not {type(coro).__name__}")
+        return self._loop_thread.submit(coro)
+
+    # -- the core job ---------------------------------------------------------------------------
+    @property
+    def vcenter(self) -> str:
+        """This vCenter's name in every table (``host[:port]``)."""
+        from .batch.execute import vcenter_name
+
+        return vcenter_name(self._aio)
+
+    def hosts(self, *, clusters: Any = None, host_names: Any = None, only_unhealthy: bool = False,
+              page_size: int = 2000) -> Any:
+        """The ``hosts`` DataFrame: every host with its HA state and pre-flight eligibility, in one
+        PropertyCollector pass. ``clusters``/``host_names`` select (unknown names raise ``ConfigError``)."""
+        from .inventory import collect_inventory, filter_hosts, hosts_frame
+
+        inventory = self.run(collect_inventory(self._aio, page_size=page_size, vcenter=self.vcenter))
+        return filter_hosts(hosts_frame(inventory), clusters=clusters, host_names=host_names,
+                            only_unhealthy=only_unhealthy)
+
+    def plan_reconfigure(self, hosts: Any, limits: Any = None) -> Any:
+        """A dry run of *Reconfigure for vSphere HA* over ``hosts``: see :class:`~vsphere_nb.batch.ReconfigurePlan`."""
+        from .batch.execute import plan_reconfigure
+
+        return plan_reconfigure({self.vcenter: self}, hosts, limits)
+
     # -- mirrors of the async API ---------------------------------------------------------------
     def get(self, moref: wire.MoRef, prop: str) -> Any:
         return self.run(self._aio.get(moref, prop))

@@ -1,0 +1,201 @@
+"""The whole runbook against the built-in simulator over real HTTP: connect, select, plan, confirm, watch,
+results, exports, retry — driven the way a user (or the browser test) drives it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from widget_helpers import (  # noqa: F401  (autouse fixture)
+    assert_no_errors, fail_on_handler_errors, wait_for, widget_strings,
+)
+
+from vsphere_nb.widgets import RunbookPanel
+
+HEALTHY = ("master", "connectedToMaster")
+
+
+@pytest.fixture
+def panel(tmp_path: Path):
+    panel = RunbookPanel(
+        simulator=dict(scenario="mixed", clusters=3, hosts_per_cluster=4, standalone_hosts=1, seed=1,
+                       task_seconds=2.0, time_scale=20.0),
+        autoconnect=True, run_dir=str(tmp_path / "run"),
+    )
+    yield panel
+    panel.close()
+
+
+def _wait_run(panel: RunbookPanel, timeout: float = 30.0):
+    wait_for(lambda: panel.launch.handle.done(), timeout, "the run to end")
+    return panel.launch.wait(timeout)
+
+
+def test_connect_select_plan_confirm_run_results_export_retry(panel: RunbookPanel, tmp_path: Path) -> None:
+    state, hosts, launch, results = panel.state, panel.hosts, panel.launch, panel.results
+    sim = state.simulator
+    assert_no_errors(*panel.panels)
+    assert state.client is not None and len(state.hosts) == 13
+
+    # Hosts: only unhealthy, select all of them
+    hosts.only_unhealthy.value = True
+    unhealthy = state.hosts[~state.hosts["das_state"].isin(HEALTHY)]
+    assert len(hosts.filtered) == len(unhealthy) > 0
+    hosts.select_all.click()
+    assert state.selected == set(zip(unhealthy["vcenter"], unhealthy["host_moid"]))
+    assert f"{len(unhealthy)} selected" in hosts.count.value
+
+    # Launch: limits, dry run, nothing launched yet
+    launch.per_cluster.value = 2
+    launch.max_failures.value = "50%"
+    launch.plan_button.click()
+    plan = state.plan
+    assert plan is not None and len(plan) > 0
+    assert plan.limits.per_cluster == 2 and str(plan.limits.max_failures) == "50%"
+    assert "Dry run" in launch.plan_view.value
+    assert sim.stats()["launches_per_host"] == {}
+    assert not launch.launch_button.disabled
+
+    # Launch… asks first; only Confirm launches
+    launch.launch_button.click()
+    assert launch.confirm_box.layout.display is None
+    assert launch.confirm_button.description == f"Confirm launch of {len(plan)} hosts"
+    assert sim.stats()["launches_per_host"] == {}
+    launch.confirm_button.click()
+    assert_no_errors(*panel.panels)
+    assert launch.confirm_box.layout.display == "none"
+    assert state.running and launch.launch_button.disabled and launch.plan_button.disabled
+    assert panel.connect.connect_button.disabled
+
+    run = _wait_run(panel)
+    assert_no_errors(*panel.panels)
+    assert state.run is run and not state.running
+    assert not launch.plan_button.disabled
+    launched = {h.host_moid for h in plan.launch}
+    assert set(sim.stats()["launches_per_host"]) == launched
+    assert launch.progress.value == launch.progress.max == len(plan)
+    for cluster in {h.cluster for h in plan.launch}:
+        assert cluster in launch.cluster_table.value
+    assert all(h.host in launch.host_table.value for h in plan.launch)
+    assert run.run_id in launch.summary.value and run.run_id in results.summary.value
+
+    # Results: the fault reason filter changes the fault table
+    failed = run.failed_hosts()
+    assert len(failed) > 0, "the mixed scenario makes some hosts fail"
+    all_faults = results.fault_table.value.count("<tr>")
+    reasons = [v for _l, v in results.reason_filter.options[1:]]
+    assert reasons
+    results.reason_filter.value = reasons[0]
+    assert 1 < results.fault_table.value.count("<tr>") < all_faults or len(reasons) == 1
+    assert all(r == reasons[0] for r in results.view["tasks"]["fault_reason"].astype(object).fillna(
+        results.view["tasks"]["fault_type"].astype(object)))
+    assert results.wait_charts(60)
+    assert all(bytes(img.value).startswith(b"\x89PNG") for img in
+               (results.chart_outcomes, results.chart_reasons, results.chart_timeline, results.chart_events))
+
+    # Exports land in the run folder
+    results.export_csv_button.click()
+    results.export_report_button.click()
+    assert_no_errors(*panel.panels)
+    run_dir = tmp_path / "run"
+    assert (run_dir / "filtered-tasks.csv").exists() and (run_dir / "report.html").exists()
+    assert (run_dir / "journal.jsonl").exists() and (run_dir / "tasks.parquet").exists()
+    assert str(run_dir / "report.html") in results.export_path.value
+
+    # Retry failed → a new plan → the same confirm flow
+    assert not launch.retry_button.disabled
+    launch.retry_button.click()
+    retry = state.plan
+    assert {h.host_moid for h in retry.launch} == set(failed["host_moid"].astype(str))
+    assert all(h.attempt == 2 for h in retry.launch)
+    assert "attempt 2" in launch.plan_view.value
+    launch.launch_button.click()
+    launch.confirm_button.click()
+    second = _wait_run(panel)
+    assert_no_errors(*panel.panels)
+    assert second.run_id == run.run_id and int(second.tasks["attempt"].max()) == 2
+    assert sorted(results.view["tasks"]["attempt"].unique().tolist()) == [0, 1, 2]
+
+    # nothing secret ever reached a widget
+    strings = widget_strings(panel.widget)
+    assert not any(sim.password in s for s in strings)
+
+
+def test_cancel_at_the_confirmation_launches_nothing(panel: RunbookPanel) -> None:
+    panel.hosts.select_all.click()
+    panel.launch.plan_button.click()
+    panel.launch.launch_button.click()
+    panel.launch.confirm_cancel_button.click()
+    assert panel.launch.confirm_box.layout.display == "none"
+    assert not panel.launch.launch_button.disabled
+    assert panel.state.handle is None and not panel.state.running
+    assert panel.state.simulator.stats()["launches_per_host"] == {}
+    assert "nothing was started" in panel.launch.status.value
+    assert_no_errors(*panel.panels)
+
+
+def test_changing_the_selection_drops_the_plan(panel: RunbookPanel) -> None:
+    panel.hosts.select_all.click()
+    panel.launch.plan_button.click()
+    assert panel.state.plan is not None
+    panel.hosts.only_unhealthy.value = True
+    panel.hosts.select_none.click()
+    assert panel.state.plan is None and panel.launch.launch_button.disabled
+    assert_no_errors(*panel.panels)
+
+
+def test_bad_limits_and_missing_selection_are_one_line_errors(panel: RunbookPanel) -> None:
+    launch = panel.launch
+    launch.plan_button.click()
+    assert launch.error_lines() == ["plan: ConfigError: no hosts selected: select hosts in the Hosts panel first\n"]
+    panel.hosts.select_all.click()
+    launch.max_failures.value = "a lot"
+    launch.plan_button.click()
+    assert len(launch.error_lines()) == 1 and "max_failures must look like" in launch.error_lines()[0]
+    assert panel.state.plan is None
+
+
+def test_a_launch_that_cannot_start_re_enables_the_panel(panel: RunbookPanel, tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "something").write_text("x")
+    panel.hosts.select_all.click()
+    panel.launch.plan_button.click()
+    panel.launch.launch_button.click()
+    panel.launch.confirm_button.click()
+    assert "is not empty" in panel.launch.error_lines()[0]
+    assert not panel.state.running and not panel.launch.plan_button.disabled
+    assert not panel.launch.launch_button.disabled
+
+
+def test_stop_launching_and_throttled_updates(tmp_path: Path) -> None:
+    panel = RunbookPanel(simulator=dict(scenario="healthy", clusters=2, hosts_per_cluster=10, standalone_hosts=0,
+                                        task_seconds=0.4, time_scale=1.0), autoconnect=True,
+                         run_dir=str(tmp_path / "run"))
+    try:
+        updates: list[float] = []
+        panel.launch.progress_text.observe(lambda _c: updates.append(time.monotonic()), "value")
+        panel.hosts.select_all.click()
+        panel.launch.max_in_flight.value = 2
+        panel.launch.post_check.value = False
+        panel.launch.plan_button.click()
+        panel.launch.launch_button.click()
+        started = time.monotonic()
+        panel.launch.confirm_button.click()
+        wait_for(lambda: panel.launch.progress.value >= 2, 20, "two hosts done")
+        assert not panel.launch.cancel_button.disabled
+        panel.launch.cancel_button.click()
+        assert panel.launch.cancel_button.disabled
+        run = _wait_run(panel)
+        elapsed = time.monotonic() - started
+        assert_no_errors(*panel.panels)
+        summary = run.summary()
+        assert run.stop_reason and summary["not_launched"] > 0 and summary["success"] >= 2
+        assert "stopped" in panel.launch.status.value
+        # at most ~4 progress renders per second (+ the last one)
+        assert 2 <= len(updates) <= elapsed / 0.25 + 2, (len(updates), elapsed)
+        gaps = [b - a for a, b in zip(updates, updates[1:])]
+        assert sum(1 for g in gaps if g < 0.2) <= 1, gaps
+    finally:
+        panel.close()

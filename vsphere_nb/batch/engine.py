@@ -1,0 +1,713 @@
+"""The live engine: launch ``ReconfigureHostForDAS_Task`` on one vCenter's share of a plan and follow every task.
+
+One :class:`VcenterEngine` per vCenter, running on that client's event loop:
+
+* **Launching** — :class:`~vsphere_nb.batch.scheduler.Scheduler` says which hosts may start (global cap,
+  per-cluster cap, canary gate, failure budget, cancel). Each launch is journalled *before* the request
+  (``launching``) and after the answer (``launched`` with the task moId, or ``launch_failed`` with the fault), so a
+  crash never leaves a launch unaccounted for.
+* **A launch with no answer** (connection dropped, session expired mid-call, gateway 5xx: the client raises
+  :class:`~vsphere_nb.errors.LaunchStateUnknown`) is never blindly repeated: the host's ``recentTask`` is read
+  and a ``ReconfigureHostForDAS_Task`` task queued since the launch is adopted. Only when none exists is the launch
+  sent again (same attempt: no task was created, so the host is still launched at most once).
+* **Monitoring** — one private PropertyCollector, one ``ListView`` holding the run's in-flight tasks *and* their
+  hosts, one filter (``Task.info``, ``HostSystem.runtime.dasHostState``) and a ``WaitForUpdatesEx`` loop. Objects
+  are added and dropped in batches with ``ModifyListView`` as tasks start and finish, so the HTTP cost per host is
+  about one launch plus a share of the waits. When the collector fails (for example after a server restart the
+  session's collectors are gone) it is created again; when that fails too, in-flight tasks are polled one by one
+  until it can be created.
+* **Post-check** — after a task succeeds, the host's ``runtime.dasHostState`` (already in the view) must reach
+  ``master``/``connectedToMaster`` before ``post_check_timeout``; otherwise the outcome is ``agent_unhealthy``.
+  A host keeps its slot until then: its cluster's HA agents are still settling.
+* **Timeouts** — a task not finished within ``task_timeout`` (vCenter's 15 minutes by default) is ``timed_out``;
+  it is left to vCenter (not cancelled).
+* **Events** — at the end, one event collector over the run's time window (``CreateCollectorForEvents`` +
+  ``ReadNextEvents`` pages) for the HA event types the server describes; events are matched to attempts by the
+  task's ``eventChainId`` (source ``task_chain``) or by host (``host_events``). Cost: pages, not hosts.
+
+Every fact is written to the journal first and then applied to the run's records, so what a notebook sees live
+is exactly what ``load_run`` reads back after a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+from .. import wire
+from ..errors import LaunchStateUnknown, ProtocolError, ServerFault, TransportError, VsphereError
+from ..property import PropertyWatcher, create_list_view, destroy_view, list_filter_spec, modify_list_view
+from ..wire import MoRef
+from .journal import Journal
+from .limits import BatchLimits
+from .plan import HostKey, PlannedHost
+from .progress import ProgressTracker
+from .records import HEALTHY_DAS_STATES, RunRecords, outcome_from_task_info
+from .scheduler import STOP_REASON_TEXT, Scheduler
+
+__all__ = ["RunContext", "VcenterEngine", "RECONFIGURE_METHOD", "HA_EVENT_TYPES", "is_reconfigure_task"]
+
+logger = logging.getLogger("vsphere_nb.batch")
+
+RECONFIGURE_METHOD = "ReconfigureHostForDAS_Task"
+#: event types collected when the server's ``EventManager.description`` cannot be read
+HA_EVENT_TYPES: tuple[str, ...] = (
+    "TaskEvent", "HostDasEnablingEvent", "HostDasEnabledEvent", "HostDasDisablingEvent", "HostDasDisabledEvent",
+    "HostDasErrorEvent", "DasHostFailedEvent", "DasHostIsolatedEvent", "HostIsolationIpPingFailedEvent",
+    "HostNoRedundantManagementNetworkEvent", "HostMissingNetworksEvent", "HostShortNameToIpFailedEvent",
+    "InsufficientFailoverResourcesEvent", "com.vmware.vc.HA.HostAgentErrorEvent",
+    "com.vmware.vc.HA.HostStateChangedEvent", "com.vmware.vc.HA.ConnectedToMaster",
+    "com.vmware.vc.HA.HostDasAgentHealthyEvent", "com.vmware.vc.HA.AllHostAddrsPingable",
+)
+_WATCH_PATHS = {"Task": ["info"], "HostSystem": ["runtime.dasHostState"]}
+#: concurrent launch requests per vCenter (the caps bound tasks; this bounds HTTP requests in the air)
+LAUNCH_CONCURRENCY = 16
+
+
+class _StillUnknown(Exception):
+    """The ``recentTask`` check could not be completed."""
+
+
+def is_reconfigure_task(info: wire.TaskInfo) -> bool:
+    """Whether a TaskInfo belongs to *Reconfigure for vSphere HA* (by method name or description id)."""
+    name = (info.name or "").lower()
+    desc = (info.descriptionId or "").lower()
+    return "reconfigurehostfordas" in name or name.endswith("reconfiguredas") or desc.endswith("reconfiguredas")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class RunContext:
+    """What the vCenter engines of one run share: journal, records, progress, cancel. Thread-safe."""
+
+    run_id: str
+    journal: Journal
+    records: RunRecords
+    limits: BatchLimits
+    progress: ProgressTracker
+    started_at: datetime = field(default_factory=_now)
+    warnings: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _cancel: threading.Event = field(default_factory=threading.Event)
+    cancel_running: bool | None = None
+    _wakers: list[Any] = field(default_factory=list)
+
+    def write(self, kind: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Journal one record (durable), then apply it to the in-memory records."""
+        with self._lock:
+            entry = getattr(self.journal, kind)(*args, **kwargs)
+            self.records.apply(entry)
+            return entry
+
+    def warn(self, text: str) -> None:
+        logger.warning(text)
+        with self._lock:
+            self.warnings.append(text)
+
+    # -- cancel ------------------------------------------------------------------------------------
+    def request_cancel(self, cancel_running: bool | None = None) -> None:
+        self.cancel_running = cancel_running
+        self._cancel.set()
+        for waker in list(self._wakers):
+            waker()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
+    def register_waker(self, loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
+        def wake() -> None:
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # loop closed
+                pass
+
+        self._wakers.append(wake)
+
+
+@dataclass
+class _Attempt:
+    host: PlannedHost
+    task: MoRef | None = None
+    launched_at: float = 0.0
+    info: wire.TaskInfo | None = None
+    task_outcome: str | None = None
+    post_deadline: float | None = None
+    das_state: str | None = None
+    in_view: bool = False
+
+    @property
+    def host_ref(self) -> MoRef:
+        return MoRef("HostSystem", self.host.host_moid)
+
+
+class VcenterEngine:
+    """Runs one vCenter's hosts of a plan; see the module doc. Use through :mod:`vsphere_nb.batch.execute`."""
+
+    def __init__(
+        self,
+        client: Any,
+        hosts: Sequence[PlannedHost],
+        ctx: RunContext,
+        *,
+        adopt: Mapping[HostKey, str] | None = None,
+        unknown: Mapping[HostKey, datetime | None] | Iterable[HostKey] = (),
+        post_check: Mapping[HostKey, str] | None = None,
+        finished: Mapping[HostKey, str] | None = None,
+        wait_interval: float = 0.1,
+    ) -> None:
+        self.client = client
+        self.ctx = ctx
+        self.limits = ctx.limits
+        self.hosts = list(hosts)
+        self.vcenter = self.hosts[0].vcenter if self.hosts else ""
+        self.sched = Scheduler(self.hosts, self.limits)
+        self._by_key = {h.key: h for h in self.hosts}
+        self._adopt = dict(adopt or {})
+        #: launches journalled without an answer (resume): host -> when the launch was sent, if known
+        self._unknown: dict[HostKey, datetime | None] = {
+            k: (unknown.get(k) if isinstance(unknown, Mapping) else None) for k in unknown if k in self._by_key}
+        self._checks: set[asyncio.Future[Any]] = set()
+        self._resume_post_check = dict(post_check or {})
+        self._replay = dict(finished or {})
+        self.wait_interval = wait_interval
+        self.attempts: dict[HostKey, _Attempt] = {}
+        self.by_task: dict[str, _Attempt] = {}
+        self._add: set[MoRef] = set()
+        self._remove: set[MoRef] = set()
+        self._watcher: PropertyWatcher | None = None
+        self._view: MoRef | None = None
+        self._polling = False
+        self._cycles_since_watch_failure = 0
+        self._launch_sem = asyncio.Semaphore(LAUNCH_CONCURRENCY)
+        self._wake = asyncio.Event()
+        self._cancel_handled = False
+        self._window_start = ctx.started_at - timedelta(minutes=1)
+
+    # ------------------------------------------------------------------------------------------
+    async def run(self) -> None:
+        self.ctx.register_waker(asyncio.get_running_loop(), self._wake)
+        try:
+            await self._start_watch()
+            await self._resume_known()
+            while True:
+                self._handle_cancel()
+                await self._launch_ready()
+                await self._sync_view()
+                if self.sched.done and not self.attempts and not self._checks:
+                    break
+                update = await self._next_update()
+                self._apply(update)
+                self._check_deadlines()
+                self.ctx.progress.emit()
+            for host in self.sched.not_launched():
+                reason = STOP_REASON_TEXT.get(self.sched.stop_reason or "", self.sched.stop_reason or "run stopped")
+                self.ctx.write("not_launched", host, reason, attempt=host.attempt)
+                self.ctx.progress.set(host.key, "not_launched")
+            if self.sched.stop_reason:
+                self.ctx.progress.stop_reason = self.sched.stop_reason
+        finally:
+            for check in list(self._checks):
+                check.cancel()
+            await self._stop_watch()
+        await self._collect_events()
+
+    # -- launching -----------------------------------------------------------------------------
+    async def _launch_ready(self) -> None:
+        ready = self.sched.launchable()
+        if not ready:
+            return
+        for host in ready:
+            self.sched.launched(host)
+            self.ctx.progress.set(host.key, "launching")
+        await asyncio.gather(*(self._launch(host) for host in ready))
+
+    async def _launch(self, host: PlannedHost) -> None:
+        async with self._launch_sem:
+            since = _now()
+            self.ctx.write("launching", host, attempt=host.attempt)
+            for tries in range(1, 4):
+                try:
+                    result = await self.client.invoke(MoRef("HostSystem", host.host_moid), RECONFIGURE_METHOD)
+                    task = wire.decode_as(result, wire.ManagedObjectReference)
+                except ServerFault as exc:
+                    self._launch_failed(host, exc.fault.to_wire(), str(exc))
+                    return
+                except (LaunchStateUnknown, TransportError, ProtocolError) as exc:
+                    logger.info("launch on %s got no answer (%s); checking recentTask", host.host, exc)
+                    try:
+                        found = await self._find_launched_task(host, since)
+                    except _StillUnknown as unknown:
+                        self._launch_failed(host, None, f"launch state unknown: {unknown}; not relaunched")
+                        return
+                    if found is not None:
+                        self._launched(host, found)
+                        return
+                    # checked: no task. A request still queued in vCenter shows up a moment later, so look once
+                    # more after a pause; only then did the launch provably never reach vCenter.
+                    await asyncio.sleep(0.5 * tries)
+                    try:
+                        found = await self._find_launched_task(host, since)
+                    except _StillUnknown as unknown:
+                        self._launch_failed(host, None, f"launch state unknown: {unknown}; not relaunched")
+                        return
+                    if found is not None:
+                        self._launched(host, found)
+                        return
+                    if tries < 3:
+                        continue
+                    self._launch_failed(host, None, f"no answer to {tries} launch requests: {exc}")
+                    return
+                self._launched(host, task)
+                return
+
+    def _launched(self, host: PlannedHost, task: MoRef) -> None:
+        self.ctx.write("launched", host, task.value, attempt=host.attempt)
+        self._track(host, task)
+
+    def _track(self, host: PlannedHost, task: MoRef) -> None:
+        att = _Attempt(host, task=task, launched_at=time.monotonic())
+        self.attempts[host.key] = att
+        self.by_task[task.value] = att
+        self._add.update((task, att.host_ref))
+        self.ctx.progress.set(host.key, "queued")
+
+    def _launch_failed(self, host: PlannedHost, fault: dict[str, Any] | None, message: str) -> None:
+        self.ctx.write("launch_failed", host, fault, message=message, attempt=host.attempt)
+        self.sched.finished(host, "launch_failed")
+        self.ctx.progress.set(host.key, "launch_failed")
+
+    async def _find_launched_task(self, host: PlannedHost, since: datetime) -> MoRef | None:
+        """A ``ReconfigureHostForDAS_Task`` task of ``host`` queued since ``since`` (minus clock skew), if any.
+
+        Reads the host's ``recentTask`` and each task's ``info``; retried a few times, because this runs exactly
+        when the server or the network is misbehaving. ``None`` means checked and not found; when the check itself
+        cannot be done, :class:`_StillUnknown` is raised (and the host is never relaunched).
+        """
+        cutoff = since - timedelta(seconds=120)
+        # tasks of this host's other attempts are never "the" task of this launch
+        known = {r.task_moid for r in self.ctx.records
+                 if r.vcenter == host.vcenter and r.host_moid == host.host_moid and r.task_moid
+                 and r.attempt != host.attempt}
+        last: Exception | None = None
+        for tries in range(6):
+            try:
+                refs = await self.client.get(MoRef("HostSystem", host.host_moid), "recentTask") or []
+                candidates: list[tuple[datetime, MoRef]] = []
+                for ref in refs:
+                    if not isinstance(ref, MoRef) or ref.value in known:
+                        continue
+                    info = wire.decode_as(await self.client.get(ref, "info"), wire.TaskInfo)
+                    entity = info.entity.value if info.entity is not None else None
+                    if entity == host.host_moid and is_reconfigure_task(info) and (
+                            info.queueTime is None or info.queueTime >= cutoff):
+                        candidates.append((info.queueTime or since, ref))
+                return max(candidates, key=lambda c: c[0])[1] if candidates else None
+            except ServerFault as exc:
+                last = exc
+                if not exc.is_a("ManagedObjectNotFound") or exc.moref is None or exc.moref.type != "Task":
+                    break
+                # a task listed a moment ago is gone: read the list again
+            except (TransportError, ProtocolError, LaunchStateUnknown) as exc:
+                last = exc
+                logger.info("recentTask check on %s failed (%s); retrying", host.host, exc)
+                await asyncio.sleep(min(0.5 * 2 ** tries, 5.0))
+        raise _StillUnknown(str(last))
+
+    # -- resume ------------------------------------------------------------------------------------
+    async def _resume_known(self) -> None:
+        """Re-attach to tasks the journal knows (resume): no launch is sent for them.
+
+        Outcomes already final are replayed into the scheduler first, so the failure budget and the canary gate
+        count them exactly as in the first process.
+        """
+        for key, outcome in self._replay.items():
+            host = self._by_key.get(key)
+            if host is None:
+                continue
+            self.sched.adopt(host)
+            self.sched.finished(host, outcome)
+            self.ctx.progress.set(key, outcome)
+        for key, task_moid in self._adopt.items():
+            host = self._by_key.get(key)
+            if host is None:
+                continue
+            self.sched.adopt(host)
+            self._track(host, MoRef("Task", task_moid))
+        for key, task_moid in self._resume_post_check.items():
+            host = self._by_key.get(key)
+            if host is None:
+                continue
+            self.sched.adopt(host)
+            att = _Attempt(host, task=MoRef("Task", task_moid), launched_at=time.monotonic(), task_outcome="success",
+                           post_deadline=time.monotonic() + self.limits.post_check_timeout)
+            self.attempts[key] = att
+            self.by_task[task_moid] = att
+            self._add.add(att.host_ref)
+            self.ctx.progress.set(key, "post_check")
+        for key, since in self._unknown.items():
+            host = self._by_key[key]
+            self.sched.adopt(host)  # holds its slot while we find out whether its task exists
+            self.ctx.progress.set(key, "launching")
+            check = asyncio.ensure_future(self._resolve_unknown(host, since or self.ctx.started_at))
+            self._checks.add(check)
+            check.add_done_callback(self._checks.discard)
+
+    def _answer_grace(self) -> float:
+        """How long after sending a launch its task may still appear: the HTTP read timeout the sender waited."""
+        read = getattr(getattr(self.client, "timeouts", None), "read", None)
+        return min(float(read), 120.0) if read else 60.0
+
+    async def _resolve_unknown(self, host: PlannedHost, since: datetime) -> None:
+        """Resume: a launch journalled without an answer. Adopt its task, or launch it if vCenter never got it.
+
+        A request sent just before the crash may still sit in vCenter's queue, so the ``recentTask`` check waits
+        until the sender would have given up waiting (``since`` + the read timeout); a resume long after the crash
+        checks at once.
+        """
+        try:
+            wait = (since + timedelta(seconds=self._answer_grace()) - _now()).total_seconds()
+            if wait > 0:
+                logger.info("%s: launch sent %.0f s ago without an answer; checking recentTask in %.0f s",
+                            host.host, (_now() - since).total_seconds(), wait)
+                await asyncio.sleep(wait)
+            try:
+                found = await self._find_launched_task(host, since)
+            except _StillUnknown as exc:
+                self._launch_failed(host, None, f"launch state unknown on resume: {exc}; not relaunched")
+                return
+            if found is not None:
+                self._launched(host, found)
+            elif self.sched.stop_reason is not None:  # stopped meanwhile: it was never launched, so don't
+                reason = STOP_REASON_TEXT.get(self.sched.stop_reason, self.sched.stop_reason)
+                self.ctx.write("not_launched", host, reason, attempt=host.attempt)
+                self.sched.finished(host, "cancelled")
+                self.ctx.progress.set(host.key, "not_launched")
+            else:  # vCenter never got it: launch it now (its slot is already held)
+                await self._launch(host)
+        except Exception:  # noqa: BLE001 - one host's check must not stop the run
+            logger.exception("resolving the launch state of %s failed", host.host)
+        finally:
+            if host.key not in self.attempts and self.sched.outcome(host) is None:
+                # nothing follows this host any more (an unexpected error): record it, free its slot
+                try:
+                    self._launch_failed(host, None, "launch state unknown on resume; not relaunched")
+                except Exception:  # noqa: BLE001
+                    self.sched.finished(host, "launch_failed")
+            self._wake.set()
+
+    # -- watching --------------------------------------------------------------------------------
+    async def _start_watch(self) -> None:
+        try:
+            self._watcher = await PropertyWatcher.create(self.client)
+            self._view = await create_list_view(self.client, [])
+            await self._watcher.add_filter(list_filter_spec(self._view, _WATCH_PATHS))
+            self._polling = False
+        except VsphereError as exc:
+            self.ctx.warn(f"{self.client.server}: property collector unavailable ({exc}); polling tasks instead")
+            self._polling = True
+            self._watcher, self._view = None, None
+
+    async def _stop_watch(self) -> None:
+        watcher, view = self._watcher, self._view
+        self._watcher, self._view = None, None
+        if watcher is not None:
+            await watcher.destroy()
+        if view is not None:
+            try:
+                await destroy_view(self.client, view)
+            except VsphereError as exc:
+                logger.debug("DestroyView failed: %s", exc)
+
+    async def _rebuild_watch(self, reason: Exception) -> None:
+        logger.info("property collector lost (%s); creating it again", reason)
+        old = self._watcher
+        self._watcher, self._view = None, None
+        if old is not None:
+            old._destroyed = True  # its objects died with the session; nothing to clean up
+        await self._start_watch()
+        if not self._polling:
+            objs = {ref for att in self.attempts.values() for ref in (att.task, att.host_ref) if ref is not None}
+            self._add, self._remove = set(objs), set()
+            for att in self.attempts.values():
+                att.in_view = False
+
+    async def _sync_view(self) -> None:
+        if self._polling or self._view is None or not (self._add or self._remove):
+            return
+        add, remove = sorted(self._add - self._remove, key=str), sorted(self._remove, key=str)
+        try:
+            missing = await modify_list_view(self.client, self._view, add=add, remove=remove)
+        except ServerFault as exc:
+            if exc.is_a("ManagedObjectNotFound") and exc.moref is not None and exc.moref == self._view:
+                await self._rebuild_watch(exc)
+                return
+            raise
+        except (TransportError, ProtocolError) as exc:
+            logger.info("ModifyListView failed (%s); will retry", exc)
+            await asyncio.sleep(0.5)
+            return
+        # only what was sent: a resume check may have added objects while the request was out
+        self._add.difference_update(add)
+        self._remove.difference_update(remove)
+        for ref in missing:
+            # a task vCenter no longer knows: read it directly once, below
+            att = self.by_task.get(ref.value) if ref.type == "Task" else None
+            if att is not None:
+                await self._poll_one(att)
+
+    async def _next_update(self) -> wire.UpdateSet | None:
+        """Wait for changes (or a deadline, or a cancel). ``None`` when nothing changed."""
+        if self._polling:
+            await self._poll_all()
+            self._cycles_since_watch_failure += 1
+            if self._cycles_since_watch_failure >= 10:
+                self._cycles_since_watch_failure = 0
+                await self._rebuild_watch(RuntimeError("retrying the collector"))
+            return None
+        await asyncio.sleep(self.wait_interval)  # let changes pile up: fewer, fuller answers
+        if self.sched.launchable() and not self.ctx.cancel_requested:
+            max_wait = 0
+        else:
+            max_wait = max(0, min(20, int(self._seconds_to_next_deadline())))
+        assert self._watcher is not None
+        wait = asyncio.ensure_future(self._watcher.wait(max_wait_seconds=max_wait))
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            done, _ = await asyncio.wait({wait, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+        if wait not in done:
+            wait.cancel()
+            self._wake.clear()
+            try:
+                await wait
+            except (asyncio.CancelledError, VsphereError):
+                pass
+            return None
+        try:
+            return wait.result()
+        except ServerFault as exc:
+            if exc.is_a("ManagedObjectNotFound") or exc.is_a("InvalidCollectorVersion"):
+                await self._rebuild_watch(exc)
+                return None
+            raise
+        except (TransportError, ProtocolError) as exc:
+            logger.info("WaitForUpdatesEx failed (%s); retrying", exc)
+            await asyncio.sleep(1.0)
+            return None
+
+    def _seconds_to_next_deadline(self) -> float:
+        now = time.monotonic()
+        soonest = 20.0
+        for att in self.attempts.values():
+            if att.task_outcome is None:
+                soonest = min(soonest, att.launched_at + self.limits.task_timeout - now)
+            elif att.post_deadline is not None:
+                soonest = min(soonest, att.post_deadline - now)
+        return max(soonest, 0.0) + 0.5
+
+    async def _poll_one(self, att: _Attempt) -> None:
+        try:
+            if att.task_outcome is None and att.task is not None:
+                info = wire.decode_as(await self.client.get(att.task, "info"), wire.TaskInfo)
+                self._on_task_info(att, info)
+            runtime = await self.client.get(att.host_ref, "runtime")
+            state = getattr(getattr(runtime, "dasHostState", None), "state", None)
+            att.das_state = None if state is None else str(state)
+        except ServerFault as exc:
+            if exc.is_a("ManagedObjectNotFound") and att.task_outcome is None:
+                self._finish(att, None, "timed_out")  # the task vanished: its outcome is unknowable
+                self.ctx.warn(f"task {att.task.value if att.task else '?'} of {att.host.host} vanished")
+        except (TransportError, ProtocolError) as exc:
+            logger.info("polling %s failed: %s", att.host.host, exc)
+        self._evaluate(att)
+
+    async def _poll_all(self) -> None:
+        await asyncio.sleep(max(self.wait_interval, 1.0))
+        for att in list(self.attempts.values()):
+            await self._poll_one(att)
+
+    # -- applying updates --------------------------------------------------------------------------
+    def _apply(self, update: wire.UpdateSet | None) -> None:
+        if update is None:
+            return
+        touched: dict[HostKey, _Attempt] = {}
+        for fset in update.filterSet or []:
+            for obj in fset.objectSet or []:
+                if str(obj.kind) == "leave":
+                    continue
+                if obj.obj.type == "Task":
+                    att = self.by_task.get(obj.obj.value)
+                    if att is None:
+                        continue
+                    for change in obj.changeSet or []:
+                        if change.name == "info" and isinstance(change.val, wire.TaskInfo):
+                            att.info = change.val
+                    touched[att.host.key] = att
+                elif obj.obj.type == "HostSystem":
+                    att = self.attempts.get((self.vcenter, obj.obj.value))
+                    if att is None:
+                        continue
+                    for change in obj.changeSet or []:
+                        if change.name == "runtime.dasHostState":
+                            state = getattr(change.val, "state", None)
+                            att.das_state = None if state is None else str(state)
+                    touched[att.host.key] = att
+        for att in touched.values():
+            if att.info is not None and att.task_outcome is None:
+                self._on_task_info(att, att.info)
+            self._evaluate(att)
+
+    def _on_task_info(self, att: _Attempt, info: wire.TaskInfo) -> None:
+        att.info = info
+        if not info.done:
+            state = str(info.state)
+            self.ctx.progress.set(att.host.key, "running" if state == "running" else "queued", info.progress)
+            return
+        info_wire = info.to_wire()
+        outcome = outcome_from_task_info(info_wire) or "fault"
+        if outcome == "success" and self.limits.post_check:
+            self.ctx.write("finished", att.host, info_wire, outcome="success", attempt=att.host.attempt)
+            att.task_outcome = "success"
+            att.post_deadline = time.monotonic() + self.limits.post_check_timeout
+            self.ctx.progress.set(att.host.key, "post_check", 100)
+            return
+        self._finish(att, info_wire, outcome)
+
+    def _evaluate(self, att: _Attempt) -> None:
+        """Close the post-check of a succeeded task as soon as its host reports a healthy agent."""
+        if att.task_outcome == "success" and att.post_deadline is not None and att.das_state in HEALTHY_DAS_STATES:
+            self._post_checked(att, healthy=True)
+
+    def _post_checked(self, att: _Attempt, *, healthy: bool) -> None:
+        host = att.host
+        self.ctx.write("post_checked", host, das_state_before=host.das_state, das_state_after=att.das_state,
+                       healthy=healthy, attempt=host.attempt)
+        outcome = "success" if healthy else "agent_unhealthy"
+        self._release(att, outcome)
+
+    def _finish(self, att: _Attempt, info_wire: dict[str, Any] | None, outcome: str) -> None:
+        self.ctx.write("finished", att.host, info_wire, outcome=outcome, attempt=att.host.attempt)
+        att.task_outcome = outcome
+        if att.das_state is not None:  # what the agent says after a failed task helps the diagnosis
+            self.ctx.write("post_checked", att.host, das_state_before=att.host.das_state,
+                           das_state_after=att.das_state, healthy=att.das_state in HEALTHY_DAS_STATES,
+                           attempt=att.host.attempt)
+        self._release(att, outcome)
+
+    def _release(self, att: _Attempt, outcome: str) -> None:
+        self.attempts.pop(att.host.key, None)
+        if att.task is not None:
+            self.by_task.pop(att.task.value, None)
+            self._drop(att.task)
+        self._drop(att.host_ref)
+        self.sched.finished(att.host, outcome)
+        self.ctx.progress.set(att.host.key, outcome)
+
+    def _drop(self, ref: MoRef) -> None:
+        if ref in self._add:
+            self._add.discard(ref)
+        else:
+            self._remove.add(ref)
+
+    def _check_deadlines(self) -> None:
+        now = time.monotonic()
+        for att in list(self.attempts.values()):
+            if att.task_outcome is None and now - att.launched_at > self.limits.task_timeout:
+                info = att.info.to_wire() if att.info is not None else None
+                self._finish(att, info, "timed_out")
+            elif att.task_outcome == "success" and att.post_deadline is not None and now >= att.post_deadline:
+                self._post_checked(att, healthy=False)
+
+    # -- cancel ------------------------------------------------------------------------------------
+    def _handle_cancel(self) -> None:
+        if not self.ctx.cancel_requested or self._cancel_handled:
+            return
+        self._cancel_handled = True
+        to_cancel = self.sched.cancel()
+        cancel_running = self.ctx.cancel_running
+        if cancel_running is None:
+            cancel_running = self.limits.cancel_running_on_cancel
+        if cancel_running:
+            running = to_cancel or [a.host for a in self.attempts.values()]
+            tasks = [self.attempts[h.key].task for h in running if h.key in self.attempts]
+            asyncio.ensure_future(self._cancel_tasks([t for t in tasks if t is not None]))
+
+    async def _cancel_tasks(self, tasks: list[MoRef]) -> None:
+        for task in tasks:
+            try:
+                await self.client.invoke(task, "CancelTask")
+            except VsphereError as exc:  # a finished task cannot be cancelled: fine
+                logger.info("CancelTask %s: %s", task.value, exc)
+
+    # -- events ------------------------------------------------------------------------------------
+    async def _event_types(self) -> list[str]:
+        try:
+            desc = await self.client.get(self.client.content.eventManager, "description")
+            keys = [d.key for d in getattr(desc, "eventInfo", None) or []]
+            wanted = [k for k in keys if ".HA." in k or "Das" in k or k in HA_EVENT_TYPES]
+            return sorted(set(wanted) | {"TaskEvent"}) if wanted else list(HA_EVENT_TYPES)
+        except VsphereError:
+            return list(HA_EVENT_TYPES)
+
+    async def _collect_events(self) -> None:
+        """One event-collector pass over the run's window; events matched to attempts by chain id or host."""
+        records = [r for r in self.ctx.records
+                   if r.vcenter == self.vcenter and r.task_moid is not None
+                   and r.host_moid in {h.host_moid for h in self.hosts}]
+        if not records or self.client.content.eventManager is None:
+            return
+        by_chain = {r.event_chain_id: r for r in records if r.event_chain_id}
+        by_host: dict[str, Any] = {}
+        for r in records:
+            if r.host_moid not in by_host or r.attempt >= by_host[r.host_moid].attempt:
+                by_host[r.host_moid] = r
+        spec = wire.EventFilterSpec(
+            entity=wire.EventFilterSpecByEntity(entity=self.client.content.rootFolder, recursion="all"),
+            time=wire.EventFilterSpecByTime(beginTime=self._window_start),
+            eventTypeId=await self._event_types(),
+        )
+        found: dict[tuple[str, int, str], tuple[Any, str, list[dict[str, Any]]]] = {}
+        collector = None
+        try:
+            collector = wire.decode_as(
+                await self.client.invoke(self.client.content.eventManager, "CreateCollectorForEvents", filter=spec),
+                wire.ManagedObjectReference)
+            for _ in range(10_000):
+                batch = await self.client.invoke(collector, "ReadNextEvents", maxCount=1000)
+                if not batch:
+                    break
+                for event in batch:
+                    if not isinstance(event, wire.Event):
+                        continue
+                    rec = by_chain.get(event.chainId)
+                    source = "task_chain"
+                    if rec is None:
+                        if event.vim_type == "TaskEvent":
+                            continue  # another task's record on the same host
+                        host_ref = event.host.host.value if event.host is not None else None
+                        rec = by_host.get(host_ref) if host_ref else None
+                        source = "host_events"
+                    if rec is None:
+                        continue
+                    key = (rec.host_moid, rec.attempt, source)
+                    found.setdefault(key, (rec, source, []))[2].append(event.to_wire())
+        except VsphereError as exc:
+            self.ctx.warn(f"{self.client.server}: events could not be collected: {exc}")
+        finally:
+            if collector is not None:
+                try:
+                    await self.client.invoke(collector, "DestroyCollector")
+                except VsphereError:
+                    pass
+        for rec, source, events in found.values():
+            self.ctx.write("events", rec, events, source=source, attempt=rec.attempt)

@@ -1,0 +1,434 @@
+"""The run directory's journal: ``journal.jsonl``, append-only, one JSON object per line, each on disk before the
+next step starts (``flush`` + ``fsync`` per record).
+
+Why a journal: a batch over hundreds of hosts outlives notebooks, laptops and VPNs. Written *before* each step
+(``launching`` precedes the HTTP request), it tells after a crash exactly which hosts may have a task running
+on vCenter without us knowing its id — ``resume`` must look at those hosts' ``recentTask`` instead of launching
+twice. :func:`state_from_journal` gives that picture per ``(vcenter, host_moid, attempt)``.
+
+Record kinds (every record also has ``kind`` and ``at``, the UTC time it was written; host records carry
+``vcenter``, ``host``, ``host_moid``, ``attempt``):
+
+=================  ==========================================================================================
+``run_started``     ``run_id``, ``vcenters`` (URLs without credentials), ``limits`` (:meth:`BatchLimits.to_dict`),
+                    ``created_at``, ``version`` (of vsphere-nb), ``format`` (journal format, 1)
+``planned``         ``hosts`` (every column of the pre-flighted hosts frame), ``launch`` (plan order, ``canary``),
+                    ``skipped`` (with ``reason``)
+``launching``       about to send ``ReconfigureHostForDAS_Task``
+``launched``        ``task_moid`` — the server answered a Task
+``launch_failed``   ``fault`` (the fault wire dict the server answered), ``message``
+``task_update``     ``info`` (``TaskInfo`` wire dict) — optional progress
+``finished``        ``info`` (final ``TaskInfo`` wire dict: state, times, ``error``, ``eventChainId`` …),
+                    ``outcome`` (``success``/``fault``/``cancelled``/``timed_out``; derived from ``info`` if absent)
+``post_checked``    ``das_state_before``, ``das_state_after``, ``healthy``
+``events``          ``events`` (event wire dicts), ``source`` (``task_chain`` | ``host_events``)
+``not_launched``    ``reason`` — the run stopped before this host
+``stopped``         ``reason`` — ``cancelled`` | ``canary_failed`` | ``failure_budget_exceeded``
+``run_finished``    ``stop_reason``, ``counts`` (per outcome), ``finished_at``
+=================  ==========================================================================================
+
+Reading tolerates a torn last line (a crash in the middle of a write: the line has no final newline) and
+ignores record kinds it does not know. Anything else that is not a journal — missing directory, missing file,
+bad UTF-8, a broken line before the last, a first record that is not ``run_started`` — raises
+:class:`~vsphere_nb.errors.RunDirectoryError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from .._version import __version__
+from ..errors import ConfigError, RunDirectoryError, ServerFault
+from ..wire import VimObject, format_datetime
+from .limits import BatchLimits
+from .plan import Plan, PlannedHost
+from .records import RunRecords, TaskRecord
+
+__all__ = [
+    "JOURNAL_NAME", "JOURNAL_FORMAT", "Journal", "JournalContents", "JournalState", "read_journal",
+    "state_from_journal", "new_run_id",
+]
+
+JOURNAL_NAME = "journal.jsonl"
+JOURNAL_FORMAT = 1
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """``run-20260301T085735Z-3f9a1c``: sortable by time, unique enough to name a directory."""
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return f"run-{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def _now() -> str:
+    return format_datetime(datetime.now(timezone.utc))
+
+
+def redact_url(url: str) -> str:
+    """``https://user:pw@vc/sdk`` → ``https://vc/sdk``: credentials never reach the journal."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, VimObject):
+        return value.to_wire()
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return value.item()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _wire(value: Any) -> Any:
+    if isinstance(value, ServerFault):
+        return value.raw or value.fault.to_wire()
+    if isinstance(value, VimObject):
+        return value.to_wire()
+    return value
+
+
+def _host_fields(host: PlannedHost | TaskRecord | Mapping[str, Any], attempt: int | None) -> dict[str, Any]:
+    if isinstance(host, (PlannedHost, TaskRecord)):
+        fields = {"vcenter": host.vcenter, "host": host.host, "host_moid": host.host_moid, "attempt": host.attempt}
+    elif isinstance(host, Mapping):
+        fields = {k: host.get(k) for k in ("vcenter", "host", "host_moid")}
+        fields["attempt"] = host.get("attempt", 1)
+    else:
+        raise ConfigError(f"cannot journal a host given as {type(host).__name__}")
+    if attempt is not None:
+        fields["attempt"] = attempt
+    return fields
+
+
+class Journal:
+    """Append-only writer of ``journal.jsonl``. Use :meth:`create` for a new run, :meth:`open` to resume one.
+
+    Every method writes one record, flushes and fsyncs it, and returns the dict it wrote — apply that dict to a
+    :class:`~vsphere_nb.batch.records.RunRecords` to keep the in-memory results in step with the file.
+    Thread-safe; one writer per run directory.
+    """
+
+    def __init__(self, path: Path, *, fsync: bool = True, _handle: Any = None) -> None:
+        self.path = Path(path)
+        self.fsync = fsync
+        self._fh = _handle
+        self._lock = threading.Lock()
+
+    @property
+    def run_dir(self) -> Path:
+        return self.path.parent
+
+    # -- opening ---------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, run_dir: str | os.PathLike[str], *, fsync: bool = True) -> Journal:
+        """A new journal in ``run_dir`` (created if needed); refuses a directory that already has one."""
+        directory = Path(run_dir)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            path = directory / JOURNAL_NAME
+            handle = open(path, "xb")  # noqa: SIM115  (kept open for appends)
+        except FileExistsError:
+            raise RunDirectoryError(f"{directory} already holds a journal; open it to resume instead") from None
+        except OSError as exc:
+            raise RunDirectoryError(f"cannot create a journal in {directory}: {exc.strerror or exc}") from exc
+        if fsync:
+            _fsync_dir(directory)
+        return cls(path, fsync=fsync, _handle=handle)
+
+    @classmethod
+    def open(cls, run_dir: str | os.PathLike[str], *, fsync: bool = True) -> Journal:
+        """Reopen an existing journal to append (resume). A torn last line is cut off first."""
+        directory = Path(run_dir)
+        path = directory / JOURNAL_NAME
+        _scan(directory, lambda _n, _record: None)  # a clear error for anything that is not a journal
+        try:
+            handle = open(path, "r+b")  # noqa: SIM115
+            end = _end_of_last_line(handle)
+            if end != handle.seek(0, os.SEEK_END):
+                handle.truncate(end)
+            handle.seek(end)
+            if fsync:
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise RunDirectoryError(f"cannot open {path} for appending: {exc.strerror or exc}") from exc
+        return cls(path, fsync=fsync, _handle=handle)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
+
+    @property
+    def closed(self) -> bool:
+        return self._fh is None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.path)!r}{', closed' if self.closed else ''})"
+
+    # -- writing ---------------------------------------------------------------------------------
+    def append(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Write one record ``{"kind": kind, "at": now, **fields}``; durable when this returns."""
+        record: dict[str, Any] = {"kind": kind, "at": _now(), **fields}
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_json_default, allow_nan=False)
+        data = (line + "\n").encode("utf-8")
+        with self._lock:
+            if self._fh is None:
+                raise RunDirectoryError(f"journal {self.path} is closed")
+            try:
+                self._fh.write(data)
+                self._fh.flush()
+                if self.fsync:
+                    os.fsync(self._fh.fileno())
+            except OSError as exc:
+                raise RunDirectoryError(f"cannot write to {self.path}: {exc.strerror or exc}") from exc
+        return json.loads(line)  # exactly what a reader will see
+
+    def run_started(
+        self, *, run_id: str | None = None, vcenters: Iterable[str] = (), limits: BatchLimits | None = None,
+        created_at: datetime | str | None = None,
+    ) -> dict[str, Any]:
+        created = (created_at if isinstance(created_at, str)
+                   else format_datetime(created_at or datetime.now(timezone.utc)))
+        return self.append(
+            "run_started", run_id=run_id or new_run_id(), vcenters=[redact_url(v) for v in vcenters],
+            limits=(limits or BatchLimits()).to_dict(), created_at=created, version=__version__, format=JOURNAL_FORMAT,
+        )
+
+    def planned(self, plan: Plan) -> dict[str, Any]:
+        return self.append("planned", **plan.journal_fields())
+
+    def launching(self, host: PlannedHost | TaskRecord | Mapping[str, Any], *,
+                  attempt: int | None = None) -> dict[str, Any]:
+        return self.append("launching", **_host_fields(host, attempt))
+
+    def launched(self, host: PlannedHost | TaskRecord | Mapping[str, Any], task_moid: str, *,
+                 attempt: int | None = None) -> dict[str, Any]:
+        return self.append("launched", **_host_fields(host, attempt), task_moid=task_moid)
+
+    def launch_failed(self, host: PlannedHost | TaskRecord | Mapping[str, Any], fault: Any = None, *,
+                      message: str | None = None, attempt: int | None = None) -> dict[str, Any]:
+        """``fault``: a wire dict, a ``MethodFault`` model or a ``ServerFault``; ``message`` for non-fault errors."""
+        wire_fault = _wire(fault)
+        if message is None and isinstance(fault, Exception):
+            message = str(fault)
+        return self.append("launch_failed", **_host_fields(host, attempt), fault=wire_fault, message=message)
+
+    def task_update(self, host: PlannedHost | TaskRecord | Mapping[str, Any], info: Any, *,
+                    attempt: int | None = None) -> dict[str, Any]:
+        return self.append("task_update", **_host_fields(host, attempt), info=_wire(info))
+
+    def finished(self, host: PlannedHost | TaskRecord | Mapping[str, Any], info: Any = None, *,
+                 outcome: str | None = None, attempt: int | None = None) -> dict[str, Any]:
+        return self.append("finished", **_host_fields(host, attempt), info=_wire(info), outcome=outcome)
+
+    def post_checked(self, host: PlannedHost | TaskRecord | Mapping[str, Any], *, das_state_before: str | None,
+                     das_state_after: str | None, healthy: bool, attempt: int | None = None) -> dict[str, Any]:
+        return self.append("post_checked", **_host_fields(host, attempt), das_state_before=das_state_before,
+                           das_state_after=das_state_after, healthy=bool(healthy))
+
+    def events(self, host: PlannedHost | TaskRecord | Mapping[str, Any], events: Iterable[Any], *, source: str,
+               attempt: int | None = None) -> dict[str, Any]:
+        return self.append("events", **_host_fields(host, attempt), source=source, events=[_wire(e) for e in events])
+
+    def not_launched(self, host: PlannedHost | TaskRecord | Mapping[str, Any], reason: str, *,
+                     attempt: int | None = None) -> dict[str, Any]:
+        return self.append("not_launched", **_host_fields(host, attempt), reason=reason)
+
+    def stopped(self, reason: str) -> dict[str, Any]:
+        return self.append("stopped", reason=reason)
+
+    def run_finished(self, *, stop_reason: str | None = None,
+                     counts: Mapping[str, int] | None = None) -> dict[str, Any]:
+        return self.append("run_finished", stop_reason=stop_reason, counts=dict(counts or {}), finished_at=_now())
+
+
+def _end_of_last_line(handle: Any, chunk: int = 64 * 1024) -> int:
+    """Offset just after the file's last newline (0 if none), reading backwards from the end."""
+    position = handle.seek(0, os.SEEK_END)
+    while position > 0:
+        start = max(0, position - chunk)
+        handle.seek(start)
+        data = handle.read(position - start)
+        found = data.rfind(b"\n")
+        if found >= 0:
+            return start + found + 1
+        position = start
+    return 0
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class JournalContents:
+    """The records of a journal, oldest first; ``torn_tail`` when an incomplete last line was ignored."""
+
+    path: Path
+    records: list[dict[str, Any]]
+    torn_tail: bool = False
+
+
+def _scan(run_dir: str | os.PathLike[str], on_record: Callable[[int, dict[str, Any]], None]) -> tuple[Path, bool, int]:
+    """Stream the complete records of a journal to ``on_record(n, record)`` (``n`` counts from 1), one line at a
+    time so a million-event journal never sits in memory as dicts. Returns ``(path, torn_tail, count)``."""
+    directory = Path(run_dir)
+    path = directory / JOURNAL_NAME
+    if not directory.exists():
+        raise RunDirectoryError(f"run directory {directory} does not exist")
+    if not directory.is_dir():
+        raise RunDirectoryError(f"{directory} is not a directory")
+    try:
+        handle = open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        raise RunDirectoryError(f"{directory} is not a vsphere-nb run directory (no {JOURNAL_NAME})") from None
+    except OSError as exc:
+        raise RunDirectoryError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    torn = False
+    count = 0
+    with handle:
+        try:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.endswith(b"\n"):  # the last line, cut short by a crash mid-write
+                    torn = bool(raw.strip(b"\x00 \t\r"))
+                    break
+                if not raw.strip():
+                    continue
+                try:
+                    record = json.loads(raw.decode("utf-8"))
+                except UnicodeDecodeError:
+                    raise RunDirectoryError(f"{path} line {number} is not UTF-8 text") from None
+                except (ValueError, RecursionError):
+                    raise RunDirectoryError(f"{path} line {number} is not a JSON record (garbled journal)") from None
+                if not isinstance(record, dict) or not isinstance(record.get("kind"), str):
+                    raise RunDirectoryError(f"{path} line {number} is not a journal record (no 'kind')")
+                if count == 0 and record["kind"] != "run_started":
+                    raise RunDirectoryError(
+                        f"{path} does not start with a run_started record: not a vsphere-nb run journal")
+                count += 1
+                on_record(count, record)
+        except OSError as exc:
+            raise RunDirectoryError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not count:
+        raise RunDirectoryError(f"{path} holds no complete record")
+    return path, torn, count
+
+
+def read_journal(run_dir: str | os.PathLike[str]) -> JournalContents:
+    """Every complete record of ``run_dir/journal.jsonl``. Raises ``RunDirectoryError`` for anything else."""
+    records: list[dict[str, Any]] = []
+    path, torn, _ = _scan(run_dir, lambda _n, record: records.append(record))
+    return JournalContents(path=path, records=records, torn_tail=torn)
+
+
+@dataclass
+class JournalState:
+    """A run as its journal tells it: metadata and one :class:`TaskRecord` per ``(vcenter, host_moid, attempt)``.
+
+    ``record.stage`` is one of :data:`~vsphere_nb.batch.records.STAGES`. What ``resume`` needs:
+    :meth:`launching_without_answer` (look at ``recentTask`` before relaunching), :meth:`launched_unfinished`
+    (watch ``task_moid`` again), :meth:`not_started` (launch normally), :meth:`needs_post_check`.
+    """
+
+    run_dir: Path
+    run_id: str
+    created_at: str | None
+    vcenters: list[str]
+    limits: BatchLimits
+    records: RunRecords
+    run_finished: bool
+    stop_reason: str | None
+    torn_tail: bool
+
+    def stage(self, vcenter: str, host_moid: str, attempt: int | None = None) -> str | None:
+        """The stage of an attempt (the latest attempt of the host when ``attempt`` is ``None``)."""
+        if attempt is None:
+            rec = self.records.latest_of(vcenter, host_moid)
+        else:
+            rec = self.records.get(vcenter, host_moid, attempt)
+        return rec.stage if rec else None
+
+    def by_stage(self, *stages: str) -> list[TaskRecord]:
+        """Latest attempts whose stage is one of ``stages``."""
+        return [r for r in self.records.latest() if r.stage in stages]
+
+    def not_started(self) -> list[TaskRecord]:
+        return self.by_stage("planned")
+
+    def launching_without_answer(self) -> list[TaskRecord]:
+        return self.by_stage("launching")
+
+    def launched_unfinished(self) -> list[TaskRecord]:
+        return self.by_stage("launched")
+
+    def needs_post_check(self) -> list[TaskRecord]:
+        if not self.limits.post_check:
+            return []
+        return [r for r in self.by_stage("finished") if r.outcome == "success"]
+
+    def stage_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for rec in self.records.latest():
+            counts[rec.stage] = counts.get(rec.stage, 0) + 1
+        return counts
+
+
+def state_from_journal(run_dir: str | os.PathLike[str]) -> JournalState:
+    """Replay ``run_dir``'s journal into a :class:`JournalState` (streaming). Raises ``RunDirectoryError`` only."""
+    records = RunRecords()
+    journal_path = Path(run_dir) / JOURNAL_NAME
+
+    def apply(number: int, entry: dict[str, Any]) -> None:
+        try:
+            records.apply(entry)
+        except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+            raise RunDirectoryError(
+                f"{journal_path} record {number} ({entry.get('kind')}) is malformed: {exc}"
+            ) from None
+
+    path, torn, _ = _scan(run_dir, apply)
+    try:
+        limits = BatchLimits.from_dict(records.limits or {})
+    except (ConfigError, TypeError) as exc:
+        raise RunDirectoryError(f"{path}: the run's limits are malformed: {exc}") from None
+    return JournalState(
+        run_dir=Path(run_dir), run_id=records.run_id, created_at=records.created_at, vcenters=records.vcenters,
+        limits=limits, records=records, run_finished=records.run_finished, stop_reason=records.stop_reason,
+        torn_tail=torn,
+    )

@@ -1,0 +1,152 @@
+"""A self-contained HTML report of a run: summary, charts, the tables that matter.
+
+Self-contained means one file that opens anywhere, offline, years later: CSS inline, charts embedded as base64
+PNG (``data:`` URLs), no script, no external URL. Every value from vCenter (host names, fault messages, event
+text, ``output`` of the HA installer) is HTML-escaped: a fault message is data, never markup.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from . import charts
+from .records import OUTCOMES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .result import RunResult
+
+__all__ = ["render_report", "write_report"]
+
+_CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:2em;color:#212121;max-width:1400px}
+h1{font-size:1.5em;margin-bottom:.2em} h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
+.meta{color:#555;font-size:.9em} .meta td{padding:1px 12px 1px 0}
+table.tbl{border-collapse:collapse;font-size:.85em;margin:.5em 0}
+table.tbl th,table.tbl td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
+table.tbl th{background:#f5f5f5} table.tbl td{max-width:40em;overflow-wrap:anywhere;white-space:pre-wrap}
+.counts td.n{text-align:right;font-variant-numeric:tabular-nums}
+.note{color:#666;font-size:.85em} .stop{color:#b71c1c;font-weight:bold}
+img.chart{max-width:100%;height:auto;border:1px solid #eee;margin:.4em 0}
+.swatch{display:inline-block;width:.8em;height:.8em;margin-right:.3em;vertical-align:middle}
+"""
+
+_ATTENTION_COLUMNS = ["host", "cluster", "attempt", "outcome", "fault_type", "fault_reason", "fault_message",
+                      "das_state_before", "das_state_after", "skip_reason", "task_moid"]
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _table(frame: pd.DataFrame, *, max_rows: int, what: str) -> str:
+    if frame.empty:
+        return f'<p class="note">No {_e(what)}.</p>'
+    shown = frame.head(max_rows).astype(object)
+    # escape ourselves (quotes included: pandas' escape leaves them) and hand pandas finished text
+    shown = shown.map(lambda v: "" if _missing(v) else html.escape(str(v), quote=True))
+    shown.columns = [html.escape(str(c), quote=True) for c in shown.columns]
+    body = shown.to_html(index=False, escape=False, na_rep="", border=0, classes="tbl")
+    if len(frame) > max_rows:
+        body += f'<p class="note">{max_rows} of {len(frame)} {_e(what)} shown; the saved frames hold all.</p>'
+    return body
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _img(fig: Any, alt: str) -> str:
+    data = base64.b64encode(charts.figure_png(fig)).decode("ascii")
+    return f'<img class="chart" alt="{_e(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _counts_table(result: RunResult) -> str:
+    summary = result.summary()
+    rows = []
+    for outcome, count in summary.items():
+        color = charts.OUTCOME_COLORS.get(str(outcome), charts.IN_PROGRESS_COLOR)
+        rows.append(f'<tr><td><span class="swatch" style="background:{color}"></span>{_e(outcome)}</td>'
+                    f'<td class="n">{int(count)}</td></tr>')
+    rows.append(f'<tr><th>total</th><th class="n">{int(summary.sum())}</th></tr>')
+    return '<table class="tbl counts"><tr><th>outcome</th><th>hosts</th></tr>' + "".join(rows) + "</table>"
+
+
+def render_report(result: RunResult, *, title: str | None = None, max_rows: int = 500, with_charts: bool = True) -> str:
+    """The report as one HTML string (see the module doc)."""
+    tasks, faults, messages, events = result.tasks, result.faults, result.fault_messages, result.events
+    title = title or f"Reconfigure for vSphere HA — {result.run_id}"
+    meta = [
+        ("run", result.run_id), ("created", result.created_at), ("finished", result.finished_at or "not finished"),
+        ("vCenter", ", ".join(result.vcenters) or "—"),
+    ]
+    if result.limits is not None:
+        lim = result.limits.to_dict()
+        meta.append(("limits", ", ".join(f"{k}={v}" for k, v in lim.items())))
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{_e(title)}</h1>",
+        '<table class="meta">' + "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in meta) + "</table>",
+    ]
+    if result.stop_reason:
+        parts.append(f'<p class="stop">The run stopped launching: {_e(result.stop_reason)}.</p>')
+    parts += ["<h2>Summary</h2>", _counts_table(result)]
+
+    if with_charts:
+        parts.append("<h2>Charts</h2>")
+        for fig, alt in (
+            (charts.outcomes_by_cluster(tasks), "outcome by cluster"),
+            (charts.fault_reasons(tasks), "fault reasons"),
+            (charts.task_timeline(tasks), "task timeline"),
+            (charts.events_over_time(events), "events over time"),
+        ):
+            parts.append(_img(fig, alt))
+
+    attention = tasks[tasks["outcome"].astype(object) != "success"]
+    attention = attention.sort_values(["outcome", "cluster", "host"], kind="stable")
+    parts += ["<h2>Hosts that need attention</h2>",
+              _table(attention[[c for c in _ATTENTION_COLUMNS if c in attention.columns]], max_rows=max_rows,
+                     what="hosts that need attention")]
+
+    if not tasks.empty:
+        reasons = tasks[tasks["fault_type"].notna()]
+        if not reasons.empty:
+            grouped = (reasons.assign(fault_reason=reasons["fault_reason"].astype(object).fillna(""))
+                       .groupby(["fault_type", "fault_reason"], observed=True).size()
+                       .rename("attempts").reset_index().sort_values("attempts", ascending=False))
+            parts += ["<h2>Fault types and reasons</h2>", _table(grouped, max_rows=max_rows, what="fault kinds")]
+    parts += ["<h2>Faults (with causes)</h2>", _table(faults, max_rows=max_rows, what="faults")]
+    parts += ["<h2>Fault messages</h2>", _table(messages, max_rows=max_rows, what="fault messages")]
+    if not events.empty:
+        by_type = (events.groupby(["event_type_id", "severity"], observed=True).size().rename("events")
+                   .reset_index().sort_values("events", ascending=False))
+        parts += ["<h2>Events by type</h2>", _table(by_type, max_rows=max_rows, what="event types")]
+        serious = events[events["severity"].isin(["error", "warning"])].sort_values("created_time", kind="stable")
+        cols = ["created_time", "host", "cluster", "source", "event_type_id", "severity", "message"]
+        parts += ["<h2>Error and warning events</h2>", _table(serious[cols], max_rows=max_rows, what="events")]
+    else:
+        parts += ["<h2>Events</h2>", '<p class="note">No events collected.</p>']
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    parts.append(f'<p class="note">Generated by vsphere-nb on {_e(generated)}. Outcomes: '
+                 f'{_e(", ".join(OUTCOMES))}.</p></body></html>')
+    return "\n".join(parts)
+
+
+def write_report(result: RunResult, path: str | os.PathLike[str], **options: Any) -> Path:
+    """Write :func:`render_report` to ``path`` (UTF-8); returns the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(render_report(result, **options), encoding="utf-8")
+    os.replace(tmp, target)
+    return target

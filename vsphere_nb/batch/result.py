@@ -1,0 +1,272 @@
+"""``RunResult``: the result of a batch as DataFrames, with a notebook summary, save/load and a report.
+
+A result comes from the in-memory records of a run (live, or replayed from a journal) or from a saved
+directory. Frames are built lazily, once; :meth:`RunResult.refresh` rebuilds them while a run is still going.
+
+``save(dir)`` writes every frame twice — Parquet (exact dtypes: categoricals, tz-aware times, nullable ints)
+and CSV (for spreadsheets and grep) — plus ``run.json`` (metadata); the journal is copied next to them when the
+directory is not the run directory itself, so a saved directory can always be replayed. ``load_run(dir)`` reads
+Parquet when present, else CSV (dtypes restored from :data:`~vsphere_nb.batch.frames.SCHEMAS`), else replays the
+journal.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import ConfigError, RunDirectoryError
+from . import frames as _frames
+from .journal import JOURNAL_NAME, state_from_journal
+from .limits import BatchLimits
+from .records import OUTCOMES, RunRecords
+
+__all__ = ["RunResult", "load_run", "FRAME_NAMES", "RUN_META_NAME"]
+
+#: the frames a result holds, in save order
+FRAME_NAMES: tuple[str, ...] = ("tasks", "faults", "fault_messages", "events", "hosts")
+RUN_META_NAME = "run.json"
+_SAVE_FORMAT = 1
+
+
+class RunResult:
+    """The outcome of a run: ``.tasks``, ``.faults``, ``.fault_messages``, ``.events``, ``.hosts`` DataFrames."""
+
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        records: RunRecords | None = None,
+        frames: dict[str, pd.DataFrame] | None = None,
+        limits: BatchLimits | None = None,
+        vcenters: list[str] | tuple[str, ...] = (),
+        created_at: str | None = None,
+        finished_at: str | None = None,
+        stop_reason: str | None = None,
+        finished: bool = True,
+        run_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        if records is None and frames is None:
+            raise ConfigError("a RunResult needs records or frames")
+        self.run_id = run_id
+        self.records = records
+        self.limits = limits
+        self.vcenters = list(vcenters)
+        self.created_at = created_at
+        self.finished_at = finished_at
+        self.stop_reason = stop_reason
+        self.finished = finished
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self._frames: dict[str, pd.DataFrame] | None = dict(frames) if frames is not None else None
+
+    # -- construction ----------------------------------------------------------------------------
+    @classmethod
+    def from_records(cls, records: RunRecords, *, run_dir: str | os.PathLike[str] | None = None) -> RunResult:
+        limits = None
+        if records.limits is not None:
+            try:
+                limits = BatchLimits.from_dict(records.limits)
+            except ConfigError:
+                limits = None
+        return cls(
+            run_id=records.run_id, records=records, limits=limits, vcenters=records.vcenters,
+            created_at=records.created_at, finished_at=records.finished_at, stop_reason=records.stop_reason,
+            finished=records.run_finished, run_dir=run_dir,
+        )
+
+    @classmethod
+    def from_journal(cls, run_dir: str | os.PathLike[str]) -> RunResult:
+        """Replay ``run_dir/journal.jsonl`` (a finished, running or crashed run)."""
+        state = state_from_journal(run_dir)
+        result = cls.from_records(state.records, run_dir=run_dir)
+        result.limits = state.limits
+        return result
+
+    # -- frames ----------------------------------------------------------------------------------
+    def _all(self) -> dict[str, pd.DataFrame]:
+        if self._frames is None:
+            assert self.records is not None
+            built = _frames.build_frames(list(self.records))
+            hosts = (_frames.hosts_frame(self.records.host_rows) if self.records.host_rows
+                     else _frames.empty_frame("hosts"))
+            self._frames = {**dict(built.items()), "hosts": hosts}
+        return self._frames
+
+    def refresh(self) -> RunResult:
+        """Rebuild the frames from the records (a run still going); no-op for a loaded result."""
+        if self.records is not None:
+            self._frames = None
+        return self
+
+    @property
+    def tasks(self) -> pd.DataFrame:
+        return self._all()["tasks"]
+
+    @property
+    def faults(self) -> pd.DataFrame:
+        return self._all()["faults"]
+
+    @property
+    def fault_messages(self) -> pd.DataFrame:
+        return self._all()["fault_messages"]
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self._all()["events"]
+
+    @property
+    def hosts(self) -> pd.DataFrame:
+        return self._all()["hosts"]
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Every frame by name (:data:`FRAME_NAMES`)."""
+        return dict(self._all())
+
+    # -- summaries -------------------------------------------------------------------------------
+    def summary(self) -> pd.Series:
+        """Hosts per outcome (latest attempt of each host), every outcome listed; ``in progress`` is added when
+        some attempt has no outcome yet."""
+        tasks = self.tasks
+        if not tasks.empty and tasks["attempt"].max() > 1:
+            tasks = tasks.sort_values("attempt", kind="stable").drop_duplicates(["vcenter", "host_moid"], keep="last")
+        counts = tasks["outcome"].astype(object).value_counts()
+        out = pd.Series({o: int(counts.get(o, 0)) for o in OUTCOMES}, name="hosts", dtype="int64")
+        pending = int(tasks["outcome"].isna().sum())
+        if pending:
+            out["in progress"] = pending
+        out.index.name = "outcome"
+        return out
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in self.summary().items() if v)
+        state = "" if self.finished else ", not finished"
+        return f"RunResult({self.run_id!r}: {counts or 'no hosts'}{state})"
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        summary = self.summary()
+        cells = "".join(f"<th>{e(str(k))}</th>" for k in summary.index)
+        values = "".join(f"<td>{int(v)}</td>" for v in summary.to_numpy())
+        parts = [f"<div><b>Run {e(self.run_id)}</b> — {len(self.tasks)} attempts"
+                 f"{'' if self.finished else ' (not finished)'}"]
+        if self.stop_reason:
+            parts.append(f" — <b>stopped: {e(self.stop_reason)}</b>")
+        parts.append(f"<table><tr>{cells}</tr><tr>{values}</tr></table>")
+        failed = self.tasks[self.tasks["fault_type"].notna()]
+        if not failed.empty:
+            reason = failed["fault_reason"].astype(object).fillna(failed["fault_type"].astype(object))
+            top = reason.value_counts().head(5)
+            parts.append("<div>Top fault reasons: " + ", ".join(f"{e(str(k))} ({int(v)})" for k, v in top.items())
+                         + "</div>")
+        parts.append("<div><small><code>.tasks</code>, <code>.faults</code>, <code>.fault_messages</code>, "
+                     "<code>.events</code>, <code>.hosts</code>, <code>.report()</code>, <code>.save(dir)</code>"
+                     "</small></div></div>")
+        return "".join(parts)
+
+    def report(self, path: str | os.PathLike[str] | None = None, **options: Any) -> str | Path:
+        """The HTML report; written to ``path`` (and the path returned) when given."""
+        from .report import render_report, write_report
+
+        if path is None:
+            return render_report(self, **options)
+        return write_report(self, path, **options)
+
+    # -- persistence -----------------------------------------------------------------------------
+    def meta(self) -> dict[str, Any]:
+        return {
+            "format": _SAVE_FORMAT, "run_id": self.run_id, "created_at": self.created_at,
+            "finished_at": self.finished_at, "finished": self.finished, "stop_reason": self.stop_reason,
+            "vcenters": self.vcenters, "limits": self.limits.to_dict() if self.limits else None,
+            "frames": list(FRAME_NAMES),
+        }
+
+    def save(self, directory: str | os.PathLike[str] | None = None, *, csv: bool = True) -> Path:
+        """Write every frame as Parquet and CSV, and ``run.json``, into ``directory`` (default: the run directory).
+
+        Files are written to a temporary name and renamed, so a reader never sees half a file.
+        """
+        target = Path(directory) if directory is not None else self.run_dir
+        if target is None:
+            raise ConfigError("save() needs a directory (this result has no run directory)")
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            for name, frame in self._all().items():
+                _atomic(target / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+                if csv:
+                    _atomic(target / f"{name}.csv",
+                            lambda p, f=frame: f.to_csv(p, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ"))
+            _atomic(target / RUN_META_NAME,
+                    lambda p: p.write_text(json.dumps(self.meta(), indent=2), encoding="utf-8"))
+            if self.run_dir is not None and (self.run_dir / JOURNAL_NAME).exists():
+                same = (target / JOURNAL_NAME).exists() and os.path.samefile(self.run_dir / JOURNAL_NAME,
+                                                                             target / JOURNAL_NAME)
+                if not same:
+                    shutil.copyfile(self.run_dir / JOURNAL_NAME, target / JOURNAL_NAME)
+        except OSError as exc:
+            raise RunDirectoryError(f"cannot save the run to {target}: {exc.strerror or exc}") from exc
+        return target
+
+
+def _atomic(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def load_run(directory: str | os.PathLike[str]) -> RunResult:
+    """A saved run (Parquet, else CSV) or, if nothing was saved, the run replayed from its journal."""
+    path = Path(directory)
+    if not path.is_dir():
+        raise RunDirectoryError(f"run directory {path} does not exist")
+    meta: dict[str, Any] = {}
+    meta_path = path / RUN_META_NAME
+    if meta_path.exists():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if not isinstance(meta, dict):
+                raise ValueError("not an object")
+        except (OSError, ValueError) as exc:
+            raise RunDirectoryError(f"{meta_path} is unreadable: {exc}") from None
+    frames: dict[str, pd.DataFrame] = {}
+    if all((path / f"{n}.parquet").exists() for n in FRAME_NAMES):
+        for name in FRAME_NAMES:
+            try:
+                frames[name] = _frames.coerce(pd.read_parquet(path / f"{name}.parquet"), name)
+            except Exception as exc:  # noqa: BLE001  (pyarrow raises many types for a damaged file)
+                raise RunDirectoryError(f"{path / (name + '.parquet')} is unreadable: {exc}") from None
+    elif all((path / f"{n}.csv").exists() for n in FRAME_NAMES):
+        for name in FRAME_NAMES:
+            try:
+                frames[name] = _frames.coerce(pd.read_csv(path / f"{name}.csv", dtype=str, keep_default_na=False,
+                                                          na_values=[""]), name)
+            except Exception as exc:  # noqa: BLE001
+                raise RunDirectoryError(f"{path / (name + '.csv')} is unreadable: {exc}") from None
+    elif (path / JOURNAL_NAME).exists():
+        return RunResult.from_journal(path)
+    else:
+        raise RunDirectoryError(f"{path} holds neither saved frames nor a {JOURNAL_NAME}")
+    limits = None
+    if isinstance(meta.get("limits"), dict):
+        try:
+            limits = BatchLimits.from_dict(meta["limits"])
+        except ConfigError:
+            limits = None
+    run_id = meta.get("run_id") or _first(frames["tasks"], "run_id") or path.name
+    return RunResult(
+        run_id=str(run_id), frames=frames, limits=limits, vcenters=list(meta.get("vcenters") or []),
+        created_at=meta.get("created_at"), finished_at=meta.get("finished_at"), stop_reason=meta.get("stop_reason"),
+        finished=bool(meta.get("finished", True)), run_dir=path,
+    )
+
+
+def _first(frame: pd.DataFrame, column: str) -> str | None:
+    if column in frame.columns and len(frame):
+        value = frame[column].iloc[0]
+        return None if pd.isna(value) else str(value)
+    return None

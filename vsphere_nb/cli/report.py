@@ -1,0 +1,24 @@
+"""``vsphere-nb report RUN_DIR [-o report.html]``: a self-contained HTML report of a run (tables + charts)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="write a self-contained HTML report of a run directory",
+                       description="Write a self-contained HTML report (tables and charts) of a run directory.")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("-o", "--output", metavar="FILE", help="HTML file (default RUN_DIR/report.html)")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..batch import load_run
+
+    run = load_run(args.run_dir)
+    out = Path(args.output) if args.output else Path(args.run_dir) / "report.html"
+    path = run.report(out)
+    print(f"report written: {path}")
+    return 0

@@ -1,0 +1,395 @@
+"""``LaunchPanel``: limits, the dry-run plan, a two-step launch, live progress, cancel and retry.
+
+The flow: **Plan (dry run)** shows what would be launched and what is skipped (and why) — nothing happens on
+vCenter. **Launch…** only reveals a second button, **Confirm launch of N hosts** (and a Cancel); only that one
+launches. The run goes through ``plan.start(progress=…)``, which returns at once: the batch engine runs on the
+client's own event-loop thread and the kernel stays free.
+
+Progress threading: the engine calls the progress callback on its loop thread up to ten times a second. The
+callback only stores the newest snapshot in a :class:`~vsphere_nb.widgets._util.Throttle`; the throttle's single
+worker thread pushes it into the widgets at most four times a second, under ``hold_sync()`` and the shared
+state lock. The run's end is queued on the same worker, after the last snapshot, and re-enables the buttons in a
+``finally`` — so a failure while finishing can never leave the panel stuck "running".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import threading
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from ..batch.limits import BatchLimits
+from ..batch.progress import Progress
+from ..errors import ConfigError
+from ._util import Panel, Throttle, html_table, status_html, styled
+from .hosts import selected_hosts
+
+__all__ = ["LaunchPanel"]
+
+_FAILED_STATES = ("agent_unhealthy", "fault", "launch_failed", "timed_out", "cancelled")
+_STATE_COLORS = {"success": "#2e7d32", "agent_unhealthy": "#f9a825", "fault": "#c62828", "launch_failed": "#6a1b9a",
+                 "timed_out": "#ef6c00", "cancelled": "#455a64", "not_launched": "#90a4ae", "running": "#1565c0",
+                 "queued": "#64b5f6", "launching": "#64b5f6", "post_check": "#00838f"}
+
+
+class LaunchPanel(Panel):
+    """Limits (:attr:`max_in_flight`, :attr:`per_cluster`, :attr:`canary`, :attr:`max_failures`,
+    :attr:`task_timeout`, :attr:`post_check`, :attr:`run_dir`), :attr:`plan_button`, :attr:`launch_button`
+    → :attr:`confirm_button` / :attr:`confirm_cancel_button`, :attr:`cancel_button`, :attr:`retry_button`,
+    :attr:`progress` with :attr:`cluster_table` and :attr:`host_table`. :meth:`wait` blocks until a run's result
+    is shown (for tests and scripts; a notebook just watches)."""
+
+    name = "launch"
+
+    def __init__(self, state: Any = None, *, limits: BatchLimits | None = None, run_dir: str | None = None,
+                 update_interval: float = 0.25, max_host_rows: int = 100) -> None:
+        super().__init__(state)
+        self.base_limits = limits or BatchLimits()
+        self.max_host_rows = max_host_rows
+        base = self.base_limits
+        self.max_in_flight = styled(widgets.BoundedIntText(value=base.max_in_flight, min=1, max=640,
+                                                           description="In flight"), "vnb-max-in-flight")
+        self.per_cluster = styled(widgets.BoundedIntText(value=base.per_cluster or 0, min=0, max=640,
+                                                         description="Per cluster"), "vnb-per-cluster")
+        self.canary = styled(widgets.BoundedIntText(value=base.canary, min=0, max=10000, description="Canaries"),
+                             "vnb-canary")
+        self.max_failures = styled(widgets.Text(value="" if base.max_failures is None else str(base.max_failures),
+                                                description="Failure budget", placeholder="none, N or P%"),
+                                   "vnb-max-failures")
+        self.task_timeout = styled(widgets.BoundedFloatText(value=base.task_timeout, min=1, max=86400,
+                                                            description="Task timeout (s)"), "vnb-task-timeout")
+        self.post_check = styled(widgets.Checkbox(value=base.post_check, description="Re-check HA state after "
+                                                  "each task", indent=False), "vnb-post-check")
+        self.run_dir = styled(widgets.Text(value=run_dir or "", description="Run folder",
+                                           placeholder="empty: runs/<run id> (or $VSPHERE_NB_RUNS)"), "vnb-run-dir")
+        self.plan_button = styled(widgets.Button(description="Plan (dry run)", icon="list"), "vnb-plan")
+        self.plan_view = styled(widgets.HTML(value=""), "vnb-plan-view")
+        self.launch_button = styled(widgets.Button(description="Launch…", button_style="warning", icon="play",
+                                                   disabled=True), "vnb-launch")
+        self.confirm_button = styled(widgets.Button(description="Confirm launch", button_style="danger"),
+                                     "vnb-confirm")
+        self.confirm_cancel_button = styled(widgets.Button(description="Cancel"), "vnb-confirm-cancel")
+        self.confirm_box = styled(widgets.HBox([self.confirm_button, self.confirm_cancel_button],
+                                               layout=widgets.Layout(display="none")), "vnb-confirm-box")
+        self.cancel_button = styled(widgets.Button(description="Stop launching", icon="stop", disabled=True),
+                                    "vnb-cancel")
+        self.retry_button = styled(widgets.Button(description="Retry failed hosts…", icon="repeat", disabled=True),
+                                   "vnb-retry")
+        self.progress = styled(widgets.IntProgress(value=0, min=0, max=1, description="Progress",
+                                                   bar_style="info"), "vnb-progress")
+        self.progress_text = styled(widgets.HTML(value=""), "vnb-progress-text")
+        self.cluster_table = styled(widgets.HTML(value=""), "vnb-cluster-progress")
+        self.host_table = styled(widgets.HTML(value=""), "vnb-host-states")
+        self.summary = styled(widgets.HTML(value=""), "vnb-run-summary")
+
+        self._updater = Throttle(self._apply_progress, interval=update_interval,
+                                 on_error=lambda exc: self._locked_report(exc, "progress"),
+                                 name="vsphere-nb-launch-updates")
+        self._result_shown = threading.Event()
+        self._result_shown.set()
+        self._plan_from_selection = False
+        self._host_order: dict[tuple[str, str], tuple[str, int]] = {}
+        self._seq = 0
+
+        limits_box = widgets.VBox([
+            widgets.HBox([self.max_in_flight, self.per_cluster, self.canary]),
+            widgets.HBox([self.max_failures, self.task_timeout, self.post_check]),
+            self.run_dir,
+        ])
+        self._finish_layout(
+            limits_box, self.plan_button, self.plan_view,
+            widgets.HBox([self.launch_button, self.cancel_button, self.retry_button]), self.confirm_box,
+            self.progress, self.progress_text, self.cluster_table, self.host_table, self.summary,
+        )
+
+        self.plan_button.on_click(self.action(self.make_plan, "plan"))
+        self.launch_button.on_click(self.action(self.ask_confirmation, "launch"))
+        self.confirm_button.on_click(self.action(self.start, "launch"))
+        self.confirm_cancel_button.on_click(self.action(self.dismiss_confirmation, "launch"))
+        self.cancel_button.on_click(self.action(self.cancel, "stop"))
+        self.retry_button.on_click(self.action(self.plan_retry, "retry"))
+        self.state.observe(self.observer(self._plan_changed, "plan"), "plan")
+        self.state.observe(self.observer(self._selection_changed, "plan"), "selected")
+        self.state.observe(self.observer(self._client_changed, "plan"), "client")
+        self.state.observe(self.observer(lambda _c: self._buttons(), "launch"),
+                           ["client", "running", "run", "handle"])
+        self._buttons()
+
+    # -- public API ------------------------------------------------------------------------------
+    @property
+    def handle(self) -> Any:
+        """The :class:`~vsphere_nb.batch.execute.RunHandle` of the latest run, or ``None``."""
+        return self.state.handle
+
+    @property
+    def run(self) -> Any:
+        """The latest finished run shown, or ``None``."""
+        return self.state.run
+
+    def limits(self) -> BatchLimits:
+        """The limits the form says (fields not on the form come from the constructor's ``limits``)."""
+        budget = self.max_failures.value.strip()
+        return dataclasses.replace(
+            self.base_limits,
+            max_in_flight=int(self.max_in_flight.value),
+            per_cluster=int(self.per_cluster.value) or None,
+            canary=int(self.canary.value),
+            max_failures=None if budget.lower() in ("", "none") else budget,
+            task_timeout=float(self.task_timeout.value),
+            post_check=bool(self.post_check.value),
+        )
+
+    def make_plan(self) -> Any:
+        """Dry run over the selected hosts with the current limits; sets ``state.plan``."""
+        client = self.state.client
+        if client is None:
+            raise ConfigError("not connected: connect first")
+        if self.state.running:
+            raise ConfigError("a run is in progress")
+        if not self.state.selected:
+            raise ConfigError("no hosts selected: select hosts in the Hosts panel first")
+        hosts = selected_hosts(self.state.hosts, self.state.selected)
+        plan = client.plan_reconfigure(hosts, limits=self.limits())
+        self._plan_from_selection = True
+        self.state.plan = plan
+        return plan
+
+    def plan_retry(self) -> Any:
+        """A new attempt for the failed hosts of the last run (fresh pre-flight); sets ``state.plan``."""
+        run = self.state.run
+        if run is None:
+            raise ConfigError("no finished run to retry")
+        if not hasattr(run, "retry_failed"):
+            raise ConfigError("this run was loaded from disk: retry it from the notebook that ran it, or resume it")
+        if self.state.running:
+            raise ConfigError("a run is in progress")
+        if self.state.client is None:
+            raise ConfigError("not connected: connect again to retry")
+        # the current client: after a reconnect the run's own client is closed (same vCenter name, same hosts)
+        plan = run.retry_failed(limits=self.limits(), clients=[self.state.client])
+        self._plan_from_selection = False
+        self.state.plan = plan
+        if not len(plan):
+            self.set_status("no failed host is eligible for a retry", "warn")
+        return plan
+
+    def ask_confirmation(self) -> None:
+        """Show "Confirm launch of N hosts" / Cancel; nothing is launched yet."""
+        plan = self.state.plan
+        if plan is None or not len(plan):
+            raise ConfigError("nothing to launch: make a plan with at least one host first")
+        if self.state.running:
+            raise ConfigError("a run is in progress")
+        n = len(plan)
+        self.confirm_button.description = f"Confirm launch of {n} host{'s' if n != 1 else ''}"
+        self.confirm_button.disabled = False
+        self.confirm_box.layout.display = None
+        self.launch_button.disabled = True
+        self.set_status(f"about to run Reconfigure for vSphere HA on {n} host(s): confirm or cancel", "warn")
+
+    def dismiss_confirmation(self) -> None:
+        self.confirm_box.layout.display = "none"
+        self._buttons()
+        self.set_status("launch cancelled: nothing was started")
+
+    def start(self) -> Any:
+        """Launch the current plan in the background (the Confirm button); returns the ``RunHandle``."""
+        plan = self.state.plan
+        if plan is None or not len(plan):
+            raise ConfigError("nothing to launch: make a plan first")
+        if self.state.running:
+            raise ConfigError("a run is in progress")
+        self.confirm_box.layout.display = "none"
+        self.state.running = True  # disables every launching button at once
+        started = False
+        try:
+            run_dir = self.run_dir.value.strip() or None
+            self._host_order, self._seq = {}, 0
+            self._result_shown.clear()
+            handle = plan.start(progress=self._updater.push, run_dir=run_dir)
+            started = True
+            self.state.handle = handle
+            self.summary.value = ""
+            self.progress.bar_style = "info"
+            self.set_status(f"run {handle.run_id} started in {handle.run_dir}", "busy")
+            handle.future.add_done_callback(lambda fut: self._updater.call(lambda: self._finished(fut)))
+            return handle
+        finally:
+            if not started:
+                self._result_shown.set()
+                self.state.running = False
+
+    def cancel(self) -> None:
+        """Stop launching new tasks (running tasks are followed to their end)."""
+        handle = self.state.handle
+        if handle is None or handle.done():
+            raise ConfigError("no run in progress")
+        handle.cancel()
+        self.cancel_button.disabled = True
+        self.set_status("stopping: no new launches; running tasks are followed to their end", "warn")
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Block until the latest run has ended *and* its result is shown; returns ``state.run``.
+
+        Not for a button handler (it would block the kernel); for tests, scripts and papermill notebooks.
+        """
+        handle = self.state.handle
+        if handle is None:
+            raise ConfigError("no run was started")
+        handle.future.result(timeout)
+        if not self._result_shown.wait(timeout):
+            raise TimeoutError("the run ended but its result is not shown yet")
+        return self.state.run
+
+    def close(self) -> None:
+        self._updater.close()
+
+    # -- background updates (Throttle worker thread) ---------------------------------------------
+    def _locked_report(self, exc: BaseException, context: str) -> None:
+        with self.state.lock:
+            self.report(exc, context)
+
+    def _apply_progress(self, snap: Progress) -> None:
+        with self.state.lock:
+            self._show_progress(snap)
+
+    def _show_progress(self, snap: Progress) -> None:
+        for key, (_name, _cluster, host_state, _pct) in snap.hosts.items():
+            previous = self._host_order.get(key)
+            if previous is None or previous[0] != host_state:
+                self._seq += 1
+                self._host_order[key] = (host_state, self._seq)
+        with self.progress.hold_sync():
+            self.progress.max = max(snap.total, 1)
+            self.progress.value = snap.done
+            failed = sum(snap.states.get(s, 0) for s in _FAILED_STATES)
+            self.progress.bar_style = ("danger" if snap.stop_reason else "warning" if failed
+                                       else "success" if snap.finished else "info")
+            self.progress.description = f"{snap.done}/{snap.total}"
+        self.progress_text.value = status_html(snap.line(), "error" if snap.stop_reason else "info")
+        self.cluster_table.value = self._cluster_html(snap)
+        self.host_table.value = self._hosts_html(snap)
+
+    def _cluster_html(self, snap: Progress) -> str:
+        frame = pd.DataFrame(
+            [{"cluster": c or "(standalone)", "hosts": v.get("total", 0), "done": v.get("done", 0),
+              "running": v.get("running", 0), "failed": v.get("failed", 0)} for c, v in sorted(snap.clusters.items())],
+            columns=["cluster", "hosts", "done", "running", "failed"])
+        return html_table(frame, list(frame.columns), max_rows=200, what="clusters")
+
+    def _hosts_html(self, snap: Progress) -> str:
+        active = [(seq, key) for key, (st, seq) in self._host_order.items() if st != "pending"]
+        active.sort(reverse=True)
+        rows = []
+        for _seq, key in active[: self.max_host_rows]:
+            name, cluster, host_state, pct = snap.hosts.get(key, (key[1], "", "?", None))
+            color = _STATE_COLORS.get(host_state, "#455a64")
+            rows.append(f"<tr><td>{html.escape(str(name))}</td><td>{html.escape(str(cluster or ''))}</td>"
+                        f"<td style='color:{color}'>{html.escape(host_state)}</td>"
+                        f"<td>{'' if pct is None else f'{int(pct)} %'}</td></tr>")
+        if not rows:
+            return "<i>no host started yet</i>"
+        note = (f"latest {len(rows)} of {len(active)} hosts past pending" if len(active) > len(rows)
+                else f"{len(active)} hosts past pending")
+        return (f'<div class="vnb-note"><small>{note}, latest change first</small></div><table class="vnb-table">'
+                "<thead><tr><th>host</th><th>cluster</th><th>state</th><th>task</th></tr></thead><tbody>"
+                + "".join(rows) + "</tbody></table>")
+
+    def _finished(self, future: Any) -> None:
+        with self.state.lock:
+            try:
+                run = future.result()
+                self.state.run = run
+                self.summary.value = self._summary_html(run)
+                stop = getattr(run, "stop_reason", None)
+                failed = len(run.failed_hosts()) if hasattr(run, "failed_hosts") else 0
+                text = f"run {run.run_id} finished" + (f" (stopped: {stop})" if stop else "")
+                text += f"; {failed} host(s) failed — see Results" if failed else "; see Results"
+                self.set_status(text, "warn" if failed or stop else "ok")
+                for warning in getattr(run, "warnings", []) or []:
+                    self.errors.append_stdout(f"warning: {warning}\n")
+            except Exception as exc:  # noqa: BLE001 - shown in the panel
+                self.report(exc, "run")
+            finally:
+                self.state.running = False
+                self._buttons()
+                self._result_shown.set()
+
+    @staticmethod
+    def _summary_html(run: Any) -> str:
+        summary = run.summary()
+        cells = "".join(f"<th>{html.escape(str(k))}</th>" for k in summary.index)
+        values = "".join(f"<td>{int(v)}</td>" for v in summary.to_numpy())
+        where = f" — saved in <code>{html.escape(str(run.run_dir))}</code>" if getattr(run, "run_dir", None) else ""
+        return (f"<div><b>Run {html.escape(run.run_id)}</b>{where}<table class='vnb-table'><tr>{cells}</tr>"
+                f"<tr>{values}</tr></table></div>")
+
+    # -- state changes (kernel thread) -----------------------------------------------------------
+    def _plan_changed(self, _change: Any) -> None:
+        plan = self.state.plan
+        self.confirm_box.layout.display = "none"
+        self.plan_view.value = "" if plan is None else self._plan_html(plan)
+        if plan is not None and not self.state.running:
+            self.set_status(f"dry run: {len(plan)} host(s) to launch, {len(plan.plan.skipped)} skipped — "
+                            "nothing launched yet", "info")
+        self._buttons()
+
+    def _selection_changed(self, _change: Any) -> None:
+        if self._plan_from_selection and self.state.plan is not None and not self.state.running:
+            self.state.plan = None
+            self.set_status("the selection changed: make a new plan")
+
+    def _client_changed(self, _change: Any) -> None:
+        if self.state.plan is not None and not self.state.running:
+            self.state.plan = None  # it holds the previous connection
+
+    def _buttons(self) -> None:
+        running = bool(self.state.running)
+        plan = self.state.plan
+        confirming = self.confirm_box.layout.display != "none"
+        self.plan_button.disabled = running or self.state.client is None
+        self.launch_button.disabled = running or confirming or plan is None or not len(plan)
+        self.confirm_button.disabled = running
+        handle = self.state.handle
+        self.cancel_button.disabled = not running or handle is None
+        run = self.state.run
+        self.retry_button.disabled = (running or run is None or not hasattr(run, "retry_failed")
+                                      or not len(run.failed_hosts()))
+        for w in (self.max_in_flight, self.per_cluster, self.canary, self.max_failures, self.task_timeout,
+                  self.post_check, self.run_dir):
+            w.disabled = running
+
+    @staticmethod
+    def _plan_html(plan: Any) -> str:
+        e = html.escape
+        frame = plan.to_frame()
+        launch = frame[frame["skip_reason"].isna()]
+        skipped = frame[frame["skip_reason"].notna()]
+        clusters = launch["cluster"].nunique()
+        attempt = int(launch["attempt"].max()) if len(launch) else 1
+        head = (f"<div><b>Dry run</b>{' (retry, attempt ' + str(attempt) + ')' if attempt > 1 else ''}: "
+                f"<b>{len(launch)}</b> host(s) to launch in {clusters} cluster(s), <b>{len(skipped)}</b> skipped. "
+                f"Limits: {e(_limits_text(plan.limits))}</div>")
+        parts = [head]
+        if len(skipped):
+            reasons = skipped["skip_reason"].astype(str).value_counts()
+            parts.append("<div><b>Skipped, by reason</b></div>" + html_table(
+                reasons.rename_axis("reason").reset_index(name="hosts"), ["reason", "hosts"], what="reasons"))
+            parts.append("<div><b>Skipped hosts</b></div>" + html_table(
+                skipped, ["host", "cluster", "das_state", "skip_reason"], max_rows=100, what="skipped hosts",
+                css="vnb-plan-skipped"))
+        parts.append("<div><b>Launch order</b> (canaries first)</div>" + html_table(
+            launch, ["order", "host", "cluster", "das_state", "canary", "attempt"], max_rows=50, what="hosts",
+            css="vnb-plan-launch"))
+        return "".join(parts)
+
+
+def _limits_text(limits: BatchLimits) -> str:
+    budget = "none" if limits.max_failures is None else str(limits.max_failures)
+    return (f"{limits.max_in_flight} in flight, {limits.per_cluster or 'no limit'} per cluster, "
+            f"{limits.canary} canaries, failure budget {budget}, task timeout {limits.task_timeout:g} s, "
+            f"post-check {'on' if limits.post_check else 'off'}")

@@ -1,0 +1,462 @@
+"""``ResultsPanel``: filter a run's tasks, faults and events; charts that follow the filters; one host's detail;
+exports.
+
+How the filters combine: cluster, outcome, fault reason, time window and the search text select **attempts**
+(rows of ``tasks``); the fault table, the fault messages and the events are those of the selected attempts
+(joined on ``host_moid`` + ``task_moid``), and the event-type filter and the time window further narrow the
+events. The reason of an attempt is ``fault_reason`` (``DasConfigFault.reason``), else its ``fault_type`` — the
+same label the "Why hosts failed" chart uses.
+
+Charts are matplotlib ``Figure`` objects from :mod:`vsphere_nb.batch.charts` (no pyplot), rendered to PNG in
+``Image`` widgets by a background :class:`~vsphere_nb.widgets._util.Throttle`: tables follow a filter change at
+once, charts a moment later, and a burst of filter changes renders only the last one.
+
+Works on a live :class:`~vsphere_nb.batch.execute.BatchRun` or on ``load_run(dir)``:
+``ResultsPanel(result=load_run("runs/run-…"))``.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+
+from ..batch import charts
+from ..batch.records import OUTCOMES
+from ..errors import ConfigError, RunDirectoryError
+from ._util import MPL_LOCK, Panel, Throttle, html_table, styled
+
+__all__ = ["ResultsPanel", "EXPORT_NAMES"]
+
+ANY = "(any)"
+IN_PROGRESS = "in progress"
+NO_CLUSTER = "(standalone)"
+
+#: the filtered frames an export writes, as ``filtered-<name>.csv`` / ``.parquet`` (the run's own full
+#: ``tasks.csv`` … next to them are never overwritten)
+EXPORT_NAMES = ("tasks", "faults", "fault_messages", "events")
+
+TASK_COLUMNS = ["host", "cluster", "attempt", "outcome", "fault_type", "fault_reason", "fault_message",
+                "das_state_before", "das_state_after", "duration_s", "started_at", "skip_reason"]
+FAULT_COLUMNS = ["host", "task_moid", "depth", "fault_type", "fault_reason", "message", "output"]
+EVENT_COLUMNS = ["created_time", "host", "event_type_id", "severity", "source", "message"]
+_TASK_SEARCH = ("host", "host_moid", "cluster", "outcome", "fault_type", "fault_reason", "fault_message",
+                "fault_output", "skip_reason", "das_state_before", "das_state_after", "task_moid")
+
+
+def _obj(frame: pd.DataFrame, column: str, missing: Any = None) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series([missing] * len(frame), index=frame.index, dtype=object)
+    series = frame[column].astype(object)
+    return series.where(series.notna(), missing)
+
+
+def _key(frame: pd.DataFrame) -> pd.Series:
+    return _obj(frame, "host_moid", "").astype(str) + "\x00" + _obj(frame, "task_moid", "").astype(str)
+
+
+def _reason(tasks: pd.DataFrame) -> pd.Series:
+    reason = _obj(tasks, "fault_reason")
+    return reason.where(reason.notna(), _obj(tasks, "fault_type"))
+
+
+class ResultsPanel(Panel):
+    """Filters (:attr:`cluster_filter`, :attr:`outcome_filter`, :attr:`reason_filter`,
+    :attr:`event_type_filter`, :attr:`time_window`, :attr:`search`), tables (:attr:`tasks_table`,
+    :attr:`fault_table`, :attr:`events_table`), charts (:attr:`chart_outcomes`, :attr:`chart_reasons`,
+    :attr:`chart_timeline`, :attr:`chart_events`), host detail (:attr:`host_select` → :attr:`host_detail`) and
+    exports (:attr:`export_csv_button`, :attr:`export_parquet_button`, :attr:`export_report_button`).
+    :attr:`view` holds the filtered frames."""
+
+    name = "results"
+
+    def __init__(self, state: Any = None, *, result: Any = None, max_rows: int = 200,
+                 charts: bool = True, chart_interval: float = 0.3) -> None:
+        super().__init__(state)
+        self.max_rows = max_rows
+        self.charts_enabled = charts
+        self.result: Any = None
+        self.view: dict[str, pd.DataFrame] = {}
+        self._syncing = False
+        self._data: dict[str, Any] = {}
+
+        self.summary = styled(widgets.HTML(value="<i>no run yet</i>"), "vnb-results-summary")
+        self.cluster_filter = styled(widgets.SelectMultiple(options=[], description="Clusters", rows=5),
+                                     "vnb-results-cluster")
+        self.outcome_filter = styled(widgets.SelectMultiple(options=[], description="Outcome", rows=5),
+                                     "vnb-outcome-filter")
+        self.reason_filter = styled(widgets.Dropdown(options=[ANY], value=ANY, description="Fault reason"),
+                                    "vnb-reason-filter")
+        self.event_type_filter = styled(widgets.Dropdown(options=[ANY], value=ANY, description="Event type"),
+                                        "vnb-event-type-filter")
+        self.time_window = styled(widgets.SelectionRangeSlider(options=[("—", None)], index=(0, 0),
+                                                               description="Time (UTC)", disabled=True,
+                                                               layout=widgets.Layout(width="70%")),
+                                  "vnb-time-window")
+        self.search = styled(widgets.Text(value="", description="Search", continuous_update=False,
+                                          placeholder="tasks: host, cluster, fault text, output …"),
+                             "vnb-results-search")
+        self.reset_button = styled(widgets.Button(description="Reset filters", icon="undo"), "vnb-reset-filters")
+        self.counts = styled(widgets.HTML(value=""), "vnb-results-counts")
+        self.tasks_table = styled(widgets.HTML(value=""), "vnb-tasks-table")
+        self.fault_table = styled(widgets.HTML(value=""), "vnb-fault-table")
+        self.events_table = styled(widgets.HTML(value=""), "vnb-events-table")
+        self.chart_outcomes = styled(widgets.Image(format="png"), "vnb-chart", "vnb-chart-outcomes")
+        self.chart_reasons = styled(widgets.Image(format="png"), "vnb-chart", "vnb-chart-reasons")
+        self.chart_timeline = styled(widgets.Image(format="png"), "vnb-chart", "vnb-chart-timeline")
+        self.chart_events = styled(widgets.Image(format="png"), "vnb-chart", "vnb-chart-events")
+        for image in (self.chart_outcomes, self.chart_reasons, self.chart_timeline, self.chart_events):
+            image.layout = widgets.Layout(max_width="100%")
+        self.host_select = styled(widgets.Dropdown(options=[("—", None)], value=None, description="Host"),
+                                  "vnb-host-detail")
+        self.host_detail = styled(widgets.HTML(value=""), "vnb-host-detail-view")
+        self.export_dir = styled(widgets.Text(value="", description="Export to",
+                                              placeholder="empty: the run folder"), "vnb-export-dir")
+        self.export_csv_button = styled(widgets.Button(description="CSV", icon="download"), "vnb-export-csv")
+        self.export_parquet_button = styled(widgets.Button(description="Parquet", icon="download"),
+                                            "vnb-export-parquet")
+        self.export_report_button = styled(widgets.Button(description="HTML report", icon="file"),
+                                           "vnb-export-report")
+        self.export_path = styled(widgets.HTML(value=""), "vnb-export-path")
+
+        self._charts = Throttle(self._render_charts, interval=chart_interval,
+                                on_error=lambda exc: self._locked_report(exc, "charts"),
+                                name="vsphere-nb-results-charts")
+
+        h = lambda text: widgets.HTML(value=f"<h4 style='margin:.6em 0 .2em'>{html.escape(text)}</h4>")  # noqa: E731
+        self._finish_layout(
+            self.summary,
+            h("Filters"),
+            widgets.HBox([self.cluster_filter, self.outcome_filter]),
+            widgets.HBox([self.reason_filter, self.event_type_filter]),
+            self.time_window,
+            widgets.HBox([self.search, self.reset_button]),
+            self.counts,
+            h("Charts"),
+            widgets.GridBox([self.chart_outcomes, self.chart_reasons, self.chart_timeline, self.chart_events],
+                            layout=widgets.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))")),
+            h("Tasks"), self.tasks_table,
+            h("Faults"), self.fault_table,
+            h("Events"), self.events_table,
+            h("Host detail"), self.host_select, self.host_detail,
+            h("Export"), widgets.HBox([self.export_dir, self.export_csv_button, self.export_parquet_button,
+                                       self.export_report_button]), self.export_path,
+        )
+
+        for w in (self.cluster_filter, self.outcome_filter, self.reason_filter, self.event_type_filter,
+                  self.time_window, self.search):
+            w.observe(self.observer(self._filter_changed, "filter"), "value")
+        self.host_select.observe(self.observer(lambda _c: None if self._syncing else self._render_host(),
+                                               "host detail"), "value")
+        self.reset_button.on_click(self.action(self.reset_filters, "reset"))
+        self.export_csv_button.on_click(self.action(self.export_csv, "export CSV"))
+        self.export_parquet_button.on_click(self.action(self.export_parquet, "export Parquet"))
+        self.export_report_button.on_click(self.action(self.export_report, "export report"))
+        self.state.observe(self.observer(lambda c: self.show(c["new"]) if c["new"] is not None else None,
+                                         "show results"), "run")
+        self._buttons()
+        if result is not None:
+            self.state.run = result
+        elif self.state.run is not None:
+            self.show(self.state.run)
+        else:
+            self._render()
+
+    # -- public API ------------------------------------------------------------------------------
+    def show(self, result: Any) -> None:
+        """Show ``result`` (a ``BatchRun`` or a loaded ``RunResult``), filters reset."""
+        tasks = result.tasks.reset_index(drop=True)
+        faults = result.faults.reset_index(drop=True)
+        messages = result.fault_messages.reset_index(drop=True)
+        events = result.events.reset_index(drop=True)
+        self.result = result
+        search = pd.Series([""] * len(tasks), dtype=object)
+        for c in _TASK_SEARCH:
+            if c in tasks.columns:
+                search = search + " " + _obj(tasks, c, "").astype(str)
+        self._data = {
+            "tasks": tasks, "faults": faults, "fault_messages": messages, "events": events,
+            "t_cluster": _obj(tasks, "cluster", NO_CLUSTER), "t_outcome": _obj(tasks, "outcome", IN_PROGRESS),
+            "t_reason": _reason(tasks), "t_key": _key(tasks), "t_search": search.str.lower(),
+            "f_key": _key(faults), "m_key": _key(messages), "e_key": _key(events),
+            "e_type": _obj(events, "event_type_id", "(unknown)"),
+        }
+        self._syncing = True
+        try:
+            self._set_options()
+        finally:
+            self._syncing = False
+        self.apply_filters()
+        self._buttons()
+
+    def reset_filters(self) -> None:
+        """Every filter back to "everything"."""
+        if self.result is not None:
+            self.show(self.result)
+
+    def apply_filters(self) -> dict[str, pd.DataFrame]:
+        """Filter, re-render the tables and host list, queue the charts; the filtered frames (:attr:`view`)."""
+        d = self._data
+        if not d:
+            self.view = {}
+            self._render()
+            return self.view
+        tasks, events = d["tasks"], d["events"]
+        mask = np.ones(len(tasks), dtype=bool)
+        if self.cluster_filter.value:
+            mask = mask & d["t_cluster"].isin(self.cluster_filter.value).to_numpy(dtype=bool)
+        if self.outcome_filter.value:
+            mask = mask & d["t_outcome"].isin(self.outcome_filter.value).to_numpy(dtype=bool)
+        if self.reason_filter.value not in (ANY, None):
+            mask = mask & (d["t_reason"] == self.reason_filter.value).to_numpy(dtype=bool)
+        window = self._window()
+        if window is not None:
+            start, end = window
+            began = tasks["started_at"]
+            ended = tasks["completed_at"]
+            mask = mask & (began.notna() & (began < end) & (ended.isna() | (ended >= start))).to_numpy(dtype=bool)
+        for term in self.search.value.lower().split():
+            mask = mask & d["t_search"].str.contains(term, regex=False).to_numpy(dtype=bool)
+        keys = set(d["t_key"][mask].tolist())
+        ev_mask = d["e_key"].isin(keys).to_numpy(dtype=bool)
+        if self.event_type_filter.value not in (ANY, None):
+            ev_mask = ev_mask & (d["e_type"] == self.event_type_filter.value).to_numpy(dtype=bool)
+        if window is not None and len(events):
+            created = events["created_time"]
+            ev_mask = ev_mask & (created.notna() & (created >= window[0]) & (created < window[1])).to_numpy(dtype=bool)
+        self.view = {
+            "tasks": tasks[mask],
+            "faults": d["faults"][d["f_key"].isin(keys).to_numpy(dtype=bool)],
+            "fault_messages": d["fault_messages"][d["m_key"].isin(keys).to_numpy(dtype=bool)],
+            "events": events[ev_mask].sort_values("created_time", kind="stable") if len(events) else events,
+        }
+        self._render()
+        if self.charts_enabled:
+            self._charts.push((self.view["tasks"], self.view["events"]))
+        return self.view
+
+    def wait_charts(self, timeout: float | None = 30.0) -> bool:
+        """Wait until the charts show the current filters; ``False`` on timeout."""
+        return self._charts.idle(timeout)
+
+    def export_csv(self) -> list[Path]:
+        """Write the filtered frames as ``filtered-<name>.csv`` into the export folder; the paths written."""
+        return self._export("csv")
+
+    def export_parquet(self) -> list[Path]:
+        """Write the filtered frames as ``filtered-<name>.parquet`` into the export folder; the paths written."""
+        return self._export("parquet")
+
+    def export_report(self) -> Path:
+        """Write the run's self-contained HTML report (``report.html``) into the export folder."""
+        folder = self._export_folder()
+        with MPL_LOCK:
+            path = Path(self.result.report(folder / "report.html"))
+        self._show_written([path])
+        return path
+
+    def close(self) -> None:
+        self._charts.close()
+
+    # -- internals -------------------------------------------------------------------------------
+    def _locked_report(self, exc: BaseException, context: str) -> None:
+        with self.state.lock:
+            self.report(exc, context)
+
+    def _filter_changed(self, _change: Any) -> None:
+        if not self._syncing:
+            self.apply_filters()
+
+    def _set_options(self) -> None:
+        d = self._data
+        tasks = d["tasks"]
+        clusters = d["t_cluster"].value_counts()
+        self.cluster_filter.options = [(f"{c} ({n})", c) for c, n in sorted(clusters.items())]
+        self.cluster_filter.value = ()
+        outcomes = d["t_outcome"].value_counts()
+        order = [o for o in (*OUTCOMES, IN_PROGRESS) if o in outcomes.index]
+        self.outcome_filter.options = [(f"{o} ({outcomes[o]})", o) for o in order]
+        self.outcome_filter.value = ()
+        reasons = d["t_reason"].dropna().value_counts()
+        self.reason_filter.options = [(ANY, ANY)] + [(f"{r} ({n})", r) for r, n in reasons.items()]
+        self.reason_filter.value = ANY
+        types = d["e_type"].value_counts()
+        self.event_type_filter.options = [(ANY, ANY)] + [(f"{t} ({n})", t) for t, n in types.items()]
+        self.event_type_filter.value = ANY
+        self.search.value = ""
+        times = pd.concat([tasks["started_at"].dropna(), tasks["completed_at"].dropna(),
+                           d["events"]["created_time"].dropna() if len(d["events"]) else tasks["started_at"].iloc[:0]])
+        options = _time_options(times)
+        with self.time_window.hold_sync():
+            if options:
+                self.time_window.options = options
+                self.time_window.index = (0, len(options) - 1)
+                self.time_window.disabled = False
+            else:
+                self.time_window.options = [("—", None)]
+                self.time_window.index = (0, 0)
+                self.time_window.disabled = True
+
+    def _window(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        options = self.time_window.options
+        if self.time_window.disabled or len(options) < 2:
+            return None
+        lo, hi = self.time_window.index
+        if (lo, hi) == (0, len(options) - 1):
+            return None
+        start = options[lo][1]
+        end = options[hi][1] + pd.Timedelta(seconds=1) if hi == len(options) - 1 else options[hi][1]
+        if end <= start:
+            end = start + pd.Timedelta(seconds=1)
+        return start, end
+
+    def _render(self) -> None:
+        view = self.view
+        if not view:
+            for table in (self.tasks_table, self.fault_table, self.events_table):
+                table.value = "<i>no run yet</i>"
+            self.counts.value = ""
+            self._set_hosts([])
+            return
+        result = self.result
+        summary = result.summary()
+        e = html.escape
+        stop = getattr(result, "stop_reason", None)
+        where = getattr(result, "run_dir", None)
+        self.summary.value = (
+            f"<div><b>Run {e(str(result.run_id))}</b>{' — <b>stopped: ' + e(str(stop)) + '</b>' if stop else ''}"
+            f"{' — folder <code>' + e(str(where)) + '</code>' if where else ''}</div><table class='vnb-table'><tr>"
+            + "".join(f"<th>{e(str(k))}</th>" for k in summary.index) + "</tr><tr>"
+            + "".join(f"<td>{int(v)}</td>" for v in summary.to_numpy()) + "</tr></table>")
+        tasks = view["tasks"]
+        self.counts.value = (f"filtered: <b>{len(tasks):,}</b> of {len(self._data['tasks']):,} attempts, "
+                             f"<b>{len(view['faults']):,}</b> faults, <b>{len(view['events']):,}</b> events")
+        self.tasks_table.value = html_table(tasks, TASK_COLUMNS, max_rows=self.max_rows, what="attempts")
+        self.fault_table.value = html_table(view["faults"].sort_values(["host", "task_moid", "depth"], kind="stable"),
+                                            FAULT_COLUMNS, max_rows=self.max_rows, what="faults", pre=("output",))
+        self.events_table.value = html_table(view["events"], EVENT_COLUMNS, max_rows=self.max_rows, what="events")
+        pairs = tasks[["vcenter", "host_moid", "host", "cluster"]].astype(object).drop_duplicates(
+            ["vcenter", "host_moid"])
+        self._set_hosts([(f"{h} ({c if isinstance(c, str) else NO_CLUSTER})", (vc, moid))
+                         for vc, moid, h, c in pairs.itertuples(index=False)])
+
+    def _set_hosts(self, options: list[tuple[str, Any]]) -> None:
+        current = self.host_select.value
+        choices = options or [("—", None)]
+        values = [v for _l, v in choices]
+        self._syncing = True
+        try:
+            with self.host_select.hold_sync():
+                self.host_select.options = choices
+                self.host_select.value = current if current in values else values[0]
+        finally:
+            self._syncing = False
+        self._render_host()
+
+    def _render_host(self) -> None:
+        key = self.host_select.value
+        if key is None or not self._data:
+            self.host_detail.value = ""
+            return
+        d = self._data
+        tasks = d["tasks"]
+        rows = tasks[((tasks["vcenter"].astype(object) == key[0]) & (tasks["host_moid"].astype(object) == key[1]))
+                     .to_numpy(dtype=bool)].sort_values("attempt", kind="stable")
+        keys = set(d["t_key"][rows.index].tolist())
+        faults = d["faults"][d["f_key"].isin(keys).to_numpy(dtype=bool)]
+        messages = d["fault_messages"][d["m_key"].isin(keys).to_numpy(dtype=bool)]
+        events = d["events"][d["e_key"].isin(keys).to_numpy(dtype=bool)]
+        if len(events):
+            events = events.sort_values("created_time", kind="stable")
+        e = html.escape
+        parts = []
+        for rec in rows.itertuples(index=False):
+            get = lambda name: getattr(rec, name, None)  # noqa: E731
+            text = lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)  # noqa: E731
+            parts.append(
+                f"<div class='vnb-attempt'><b>{e(text(get('host')))}</b> — attempt {int(get('attempt'))}: "
+                f"<b>{e(text(get('outcome')) or IN_PROGRESS)}</b> (task {e(text(get('task_moid')) or '—')}, "
+                f"HA state {e(text(get('das_state_before')) or '?')} → {e(text(get('das_state_after')) or '?')})"
+                + (f"<br>skipped: {e(text(get('skip_reason')))}" if text(get('skip_reason')) else "")
+                + (f"<br>fault: <b>{e(text(get('fault_type')))}</b> reason <b>{e(text(get('fault_reason')) or '—')}"
+                   f"</b><br>{e(text(get('fault_message')))}" if text(get('fault_type')) else "")
+                + (f"<pre style='white-space:pre-wrap;background:#f5f5f5;padding:4px'>"
+                   f"{e(text(get('fault_output')))}</pre>" if text(get('fault_output')) else "")
+                + "</div>")
+        parts.append("<div><b>Fault chain</b></div>" + html_table(faults, FAULT_COLUMNS, max_rows=50, what="faults",
+                                                                  pre=("output",)))
+        parts.append("<div><b>Fault messages</b></div>" + html_table(
+            messages, ["task_moid", "depth", "key", "message", "args"], max_rows=50, what="messages"))
+        parts.append("<div><b>Events</b></div>" + html_table(events, EVENT_COLUMNS, max_rows=200, what="events"))
+        self.host_detail.value = "".join(parts)
+
+    def _render_charts(self, frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+        tasks, events = frames
+        with MPL_LOCK:
+            images = (charts.figure_png(charts.outcomes_by_cluster(tasks)),
+                      charts.figure_png(charts.fault_reasons(tasks)),
+                      charts.figure_png(charts.task_timeline(tasks)),
+                      charts.figure_png(charts.events_over_time(events)))
+        with self.state.lock:
+            for widget, png in zip((self.chart_outcomes, self.chart_reasons, self.chart_timeline,
+                                    self.chart_events), images):
+                widget.value = png
+
+    def _export_folder(self) -> Path:
+        if self.result is None:
+            raise ConfigError("no run to export")
+        text = self.export_dir.value.strip()
+        folder = Path(text).expanduser() if text else getattr(self.result, "run_dir", None)
+        if folder is None:
+            raise ConfigError("this run has no folder: enter one in 'Export to'")
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunDirectoryError(f"cannot create {folder}: {exc.strerror or exc}") from exc
+        return Path(folder)
+
+    def _export(self, kind: str) -> list[Path]:
+        folder = self._export_folder()
+        written = []
+        try:
+            for name in EXPORT_NAMES:
+                frame = self.view.get(name, pd.DataFrame())
+                path = folder / f"filtered-{name}.{kind}"
+                if kind == "csv":
+                    frame.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+                else:
+                    frame.to_parquet(path, index=False)
+                written.append(path)
+        except OSError as exc:
+            raise RunDirectoryError(f"cannot write to {folder}: {exc.strerror or exc}") from exc
+        self._show_written(written)
+        return written
+
+    def _show_written(self, paths: list[Path]) -> None:
+        items = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in paths)
+        self.export_path.value = f"written:<ul>{items}</ul>"
+        self.set_status(f"exported {len(paths)} file(s) to {paths[0].parent}", "ok")
+
+    def _buttons(self) -> None:
+        for button in (self.export_csv_button, self.export_parquet_button, self.export_report_button,
+                       self.reset_button):
+            button.disabled = self.result is None
+
+
+def _time_options(times: pd.Series, steps: int = 60) -> list[tuple[str, pd.Timestamp]]:
+    """Slider stops (whole seconds, UTC) covering ``times``; empty when there is no time."""
+    if times.empty:
+        return []
+    lo = times.min().floor("s")
+    hi = times.max().ceil("s")
+    if hi <= lo:
+        hi = lo + pd.Timedelta(seconds=1)
+    span = int((hi - lo).total_seconds())
+    n = min(span, steps)
+    points = pd.date_range(lo, hi, periods=n + 1).floor("s").unique()
+    fmt = "%H:%M:%S" if lo.date() == hi.date() else "%m-%d %H:%M:%S"
+    return [(p.strftime(fmt), p) for p in points]
