@@ -1,6 +1,6 @@
-"""The batch job's offline core: limits, pre-flight, planning, scheduling, journal, results, charts, report.
+"""The batch job: limits, pre-flight, planning, scheduling, the live engine, journal, results, charts, report.
 
-Nothing here talks to the network. The live engine plugs in through three seams:
+Only :mod:`.engine` and :mod:`.execute` talk to vCenter (through the client). The live engine uses three seams:
 
 * :class:`Scheduler` — asks ``launchable()``, reports ``launched(host)`` / ``finished(host, outcome)`` /
   ``cancel()``; caps, canary gate and failure budget live there.
@@ -12,6 +12,8 @@ Nothing here talks to the network. The live engine plugs in through three seams:
 from __future__ import annotations
 
 from .charts import events_over_time, fault_reasons, figure_png, outcomes_by_cluster, task_timeline
+from .execute import BatchRun, ReconfigurePlan, RunHandle, plan_reconfigure, resume
+from .progress import HOST_STATES, Progress
 from .frames import SCHEMAS, Frames, build_frames, coerce, empty_frame, hosts_frame
 from .journal import (
     JOURNAL_NAME, Journal, JournalContents, JournalState, new_run_id, read_journal, state_from_journal,
@@ -28,6 +30,8 @@ from .scheduler import STOP_BUDGET_EXCEEDED, STOP_CANARY_FAILED, STOP_CANCELLED,
 from .synthetic import synthetic_hosts, synthetic_records
 
 __all__ = [
+    # planning and running
+    "plan_reconfigure", "ReconfigurePlan", "RunHandle", "BatchRun", "resume", "Progress", "HOST_STATES",
     # limits, pre-flight, plan, scheduler
     "BatchLimits", "FailureBudget", "preflight", "unhealthy_only", "eligible_only", "Plan", "PlannedHost",
     "SkippedHost", "make_plan", "Scheduler", "STOP_CANCELLED", "STOP_CANARY_FAILED", "STOP_BUDGET_EXCEEDED",

@@ -8,8 +8,13 @@ One :class:`VcenterEngine` per vCenter, running on that client's event loop:
   crash never leaves a launch unaccounted for.
 * **A launch with no answer** (connection dropped, session expired mid-call, gateway 5xx: the client raises
   :class:`~vsphere_nb.errors.LaunchStateUnknown`) is never blindly repeated: the host's ``recentTask`` is read
-  and a ``ReconfigureHostForDAS_Task`` task queued since the launch is adopted. Only when none exists is the launch
-  sent again (same attempt: no task was created, so the host is still launched at most once).
+  and a ``ReconfigureHostForDAS_Task`` task queued since the launch (and not known from another attempt) is
+  adopted. Only when none exists, at once and again after a pause, is the launch sent again (same attempt: no
+  task was created, so the host is still launched at most once).
+* **Resume** — tasks the journal shows launched are followed again. A launch journalled without an answer is
+  resolved in the background while the host holds its slot: its task is looked up in ``recentTask`` from the
+  moment the launch was *sent* (not from the resume), and only after the sender's HTTP read timeout has passed
+  since then — a request sent just before the crash may still sit in vCenter's queue.
 * **Monitoring** — one private PropertyCollector, one ``ListView`` holding the run's in-flight tasks *and* their
   hosts, one filter (``Task.info``, ``HostSystem.runtime.dasHostState``) and a ``WaitForUpdatesEx`` loop. Objects
   are added and dropped in batches with ``ModifyListView`` as tasks start and finish, so the HTTP cost per host is
@@ -245,17 +250,11 @@ class VcenterEngine:
                     logger.info("launch on %s got no answer (%s); checking recentTask", host.host, exc)
                     try:
                         found = await self._find_launched_task(host, since)
-                    except _StillUnknown as unknown:
-                        self._launch_failed(host, None, f"launch state unknown: {unknown}; not relaunched")
-                        return
-                    if found is not None:
-                        self._launched(host, found)
-                        return
-                    # checked: no task. A request still queued in vCenter shows up a moment later, so look once
-                    # more after a pause; only then did the launch provably never reach vCenter.
-                    await asyncio.sleep(0.5 * tries)
-                    try:
-                        found = await self._find_launched_task(host, since)
+                        if found is None:
+                            # a request still queued in vCenter shows up a moment later: look once more after
+                            # a pause; only then did the launch provably never reach vCenter
+                            await asyncio.sleep(0.5 * tries)
+                            found = await self._find_launched_task(host, since)
                     except _StillUnknown as unknown:
                         self._launch_failed(host, None, f"launch state unknown: {unknown}; not relaunched")
                         return

@@ -22,10 +22,10 @@ message (``faultMessage[].message``, ``faultstring``, type-specific fields, type
 ``output`` in the chain. ``duration_s`` = ``completed_at - started_at``. An attempt under way has no ``outcome``.
 
 **faults** — the fault and every ``faultCause`` below it (``depth`` 0 = outermost):
-``run_id, host, host_moid, task_moid, depth, fault_type, fault_reason, message, output``.
+``run_id, vcenter, host, host_moid, task_moid, depth, fault_type, fault_reason, message, output``.
 
 **fault_messages** — every ``LocalizableMessage`` of every fault in the chain:
-``run_id, host, host_moid, task_moid, depth, key, message, args`` (``args``: JSON object text of the
+``run_id, vcenter, host, host_moid, task_moid, depth, key, message, args`` (``args``: JSON object text of the
 ``KeyAnyValue`` arguments, boxed values unboxed).
 
 **events** — from ``DasConfigFault.event`` (``source`` ``fault``), the task's event chain (``task_chain``) and the
@@ -85,11 +85,11 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "event_chain_id": "Int64", "canary": "bool", "stage": "category", "skip_reason": "category",
     },
     "faults": {
-        "run_id": "id", "host": "id", "host_moid": "id", "task_moid": "id", "depth": "int",
+        "run_id": "id", "vcenter": "id", "host": "id", "host_moid": "id", "task_moid": "id", "depth": "int",
         "fault_type": "category", "fault_reason": "category", "message": "string", "output": "string",
     },
     "fault_messages": {
-        "run_id": "id", "host": "id", "host_moid": "id", "task_moid": "id",
+        "run_id": "id", "vcenter": "id", "host": "id", "host_moid": "id", "task_moid": "id",
         "depth": "int", "key": "category", "message": "string", "args": "string",
     },
     "events": {
@@ -492,6 +492,7 @@ def _add_faults(rec: TaskRecord, chain: list[dict[str, Any]], i: int, t: dict[st
         reason = reason or node_reason
         output = output or node_output
         f["run_id"].append(rec.run_id)
+        f["vcenter"].append(rec.vcenter)
         f["host"].append(rec.host)
         f["host_moid"].append(rec.host_moid)
         f["task_moid"].append(rec.task_moid)
@@ -506,6 +507,7 @@ def _add_faults(rec: TaskRecord, chain: list[dict[str, Any]], i: int, t: dict[st
                 if not isinstance(m, dict):
                     continue
                 fm["run_id"].append(rec.run_id)
+                fm["vcenter"].append(rec.vcenter)
                 fm["host"].append(rec.host)
                 fm["host_moid"].append(rec.host_moid)
                 fm["task_moid"].append(rec.task_moid)

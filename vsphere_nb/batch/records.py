@@ -359,6 +359,7 @@ class RunRecords:
         self._latest: dict[tuple[str, str], TaskRecord] = {}
         #: host rows as planned (every column of the hosts frame), for ``RunResult.hosts``
         self.host_rows: list[dict[str, Any]] = []
+        self._host_row_index: dict[tuple[Any, Any], int] = {}
         self.vcenters: list[str] = []
         self.limits: dict[str, Any] | None = None
         self.created_at: str | None = None
@@ -451,7 +452,14 @@ class RunRecords:
         for name, value in (("hosts", hosts), ("launch", launch), ("skipped", skipped)):
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise TypeError(f"planned.{name} must be a list of objects")
-        self.host_rows.extend(hosts)
+        for row in hosts:  # one row per host: a later plan (retry) brings the fresher inventory row
+            key = (row.get("vcenter"), row.get("host_moid"))
+            at = self._host_row_index.get(key)
+            if at is None:
+                self._host_row_index[key] = len(self.host_rows)
+                self.host_rows.append(row)
+            else:
+                self.host_rows[at] = row
         for row in launch:
             rec = TaskRecord(
                 run_id=self.run_id, vcenter=_req_str(row, "vcenter"), host=_req_str(row, "host"),

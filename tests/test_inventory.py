@@ -1,0 +1,163 @@
+"""The hosts inventory against the simulator over real HTTP: one paged PropertyCollector pass, the documented
+columns and dtypes, pre-flight reasons checked against the simulator's own model, and host selection.
+
+The oracle for every expectation is the simulator's inventory object (``sim.inventory``), never the code under
+test: a reason that the inventory or pre-flight gets wrong shows up as a per-host difference.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from vsphere_nb.batch.frames import SCHEMAS
+from vsphere_nb.errors import ConfigError
+from vsphere_nb.inventory import HOST_COLUMNS, collect_inventory
+from vsphere_nb.simulator import Simulator
+from vsphere_nb.sync import connect
+
+HEALTHY = {"master", "connectedToMaster"}
+METHOD = "ReconfigureHostForDAS_Task"
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """The mixed scenario, seed 2: 5 clusters (one with HA off) × 12 hosts + 1 standalone host, and among the
+    HA hosts some in maintenance, disconnected, not responding and with the method disabled by vLCM."""
+    with Simulator(clusters=5, hosts_per_cluster=12, standalone_hosts=1, scenario="mixed", seed=2) as sim:
+        with connect(sim.url, sim.user, sim.password) as vc:
+            yield sim, vc
+
+
+def expected_reasons(host) -> str | None:
+    """Pre-flight reasons of one simulated host, from the simulator's model, in the documented order."""
+    cr = host.compute_resource
+    standalone = type(cr).__name__ != "ClusterComputeResource"
+    reasons = []
+    if host.connection_state == "disconnected":
+        reasons.append("host disconnected")
+    if host.connection_state == "notResponding":
+        reasons.append("host not responding")
+    if host.in_maintenance:
+        reasons.append("in maintenance mode")
+    if standalone:
+        reasons.append("standalone host (not in a cluster)")
+    elif not cr.ha_enabled:
+        reasons.append("vSphere HA not enabled on the cluster")
+    if METHOD in host.disabled_methods:
+        reasons.append(f"{METHOD} is disabled on the host")
+    return "; ".join(reasons) or None
+
+
+def test_columns_and_dtypes_are_the_documented_ones(mixed):
+    sim, vc = mixed
+    hosts = vc.hosts()
+    assert list(hosts.columns) == HOST_COLUMNS == list(SCHEMAS["hosts"])
+    for column, kind in SCHEMAS["hosts"].items():
+        dtype = hosts[column].dtype
+        if kind in ("id", "category"):
+            assert isinstance(dtype, pd.CategoricalDtype), column
+        elif kind == "boolean":
+            assert dtype == "boolean", column
+        elif kind == "string":
+            assert dtype == pd.StringDtype("pyarrow"), column
+    assert len(hosts) == len(sim.inventory.hosts) == 61
+    assert hosts["host_moid"].is_unique
+    assert set(hosts["vcenter"]) == {vc.vcenter} and vc.vcenter == sim.url.split("//", 1)[1]
+
+
+def test_every_host_matches_the_simulated_model(mixed):
+    sim, vc = mixed
+    hosts = vc.hosts().set_index("host_moid")
+    names = {h.ref: h.name for h in sim.inventory.hosts}
+    for h in sim.inventory.hosts:
+        row = hosts.loc[h.moid]
+        cr = h.compute_resource
+        in_cluster = type(cr).__name__ == "ClusterComputeResource"
+        assert row["host"] == h.name
+        assert row["datacenter"] == "DC0"
+        if in_cluster:
+            assert (row["cluster"], row["cluster_moid"]) == (cr.name, cr.moid)
+        else:
+            assert pd.isna(row["cluster"]) and pd.isna(row["cluster_moid"])
+        assert bool(row["ha_enabled"]) == bool(in_cluster and cr.ha_enabled)
+        assert row["connection_state"] == h.connection_state
+        assert bool(row["in_maintenance"]) == h.in_maintenance
+        if h.das_state is None:
+            assert pd.isna(row["das_state"]) and pd.isna(row["das_state_reporter"])
+        else:
+            assert row["das_state"] == h.das_state
+            assert row["das_state_reporter"] == names[h.das_reporter]
+        assert row["version"] == h.product.version and row["build"] == h.product.build
+        assert row["datastores"] == ", ".join(d.name for d in h.datastores)
+        assert (row["disabled_methods"] or "") == ", ".join(h.disabled_methods)
+
+
+def test_preflight_reasons_match_the_fleet(mixed):
+    sim, vc = mixed
+    hosts = vc.hosts().set_index("host_moid")
+    got = {moid: (None if pd.isna(r) else r) for moid, r in hosts["skip_reason"].items()}
+    want = {h.moid: expected_reasons(h) for h in sim.inventory.hosts}
+    assert got == want
+    assert (hosts["eligible"] == hosts["skip_reason"].isna()).all()
+    # the fleet really holds every case, so each rule was exercised (guards against a seed change)
+    texts = " | ".join(r for r in want.values() if r)
+    for reason in ("host disconnected", "host not responding", "in maintenance mode",
+                   "standalone host (not in a cluster)", "vSphere HA not enabled on the cluster"):
+        assert reason in texts, reason
+    vlcm = [h for h in sim.inventory.hosts if h.disabled_source is not None]
+    assert vlcm and all(got[h.moid] == f"{METHOD} is disabled on the host" for h in vlcm)
+
+
+def test_only_unhealthy_and_selection(mixed):
+    sim, vc = mixed
+    unhealthy = vc.hosts(only_unhealthy=True)
+    assert set(unhealthy["host_moid"]) == {h.moid for h in sim.inventory.hosts if h.das_state not in HEALTHY}
+    assert 0 < len(unhealthy) < len(sim.inventory.hosts)
+
+    one = vc.hosts(clusters=["DC0_C1"])
+    assert set(one["host_moid"]) == {h.moid for h in sim.inventory.hosts if h.compute_resource.name == "DC0_C1"}
+    both = vc.hosts(clusters=["DC0_C1", "DC0_C2"], only_unhealthy=True)
+    assert set(both["cluster"].astype(str)) <= {"DC0_C1", "DC0_C2"}
+    assert set(both["das_state"].astype(object)) & HEALTHY == set()
+
+    picked = vc.hosts(host_names=["DC0_C0_H03", "host-1010"])
+    assert set(picked["host"].astype(str)) == {"DC0_C0_H03", "DC0_C0_H01"}
+
+
+@pytest.mark.parametrize("kwargs, missing", [
+    ({"clusters": ["DC0_C1", "no-such-cluster"]}, "no-such-cluster"),
+    ({"host_names": ["DC0_C0_H00", "esx-nowhere"]}, "esx-nowhere"),
+])
+def test_unknown_names_raise_config_error(mixed, kwargs, missing):
+    _, vc = mixed
+    with pytest.raises(ConfigError, match=missing) as info:
+        vc.hosts(**kwargs)
+    assert "DC0_C1," not in str(info.value)  # only the unknown names are listed
+
+
+@pytest.mark.parametrize("clusters, per_cluster", [(4, 10), (10, 40)])
+def test_request_count_grows_with_pages_not_hosts(clusters, per_cluster):
+    """40 and 400 hosts, pages of 100 objects: CreateContainerView + ceil(objects / 100) retrieve calls +
+    DestroyView, counted on both sides of the wire; never a request per host."""
+    with Simulator(clusters=clusters, hosts_per_cluster=per_cluster, standalone_hosts=0, scenario="healthy") as sim:
+        with connect(sim.url, sim.user, sim.password) as vc:
+            sim.reset_stats()
+            before = vc.stats.requests
+            inv = vc.run(collect_inventory(vc.aio, page_size=100))
+            pages = math.ceil(len(inv.objects) / 100)
+            assert inv.requests == vc.stats.requests - before == 2 + pages
+            served = sim.stats()["requests"]
+            assert served.get("PropertyCollector.RetrievePropertiesEx") == 1
+            assert served.get("PropertyCollector.ContinueRetrievePropertiesEx", 0) == pages - 1
+            assert sum(served.values()) == 2 + pages
+            assert sum(1 for ref in inv.objects if ref.type == "HostSystem") == clusters * per_cluster
+            if clusters * per_cluster == 400:
+                assert pages >= 5 and 2 + pages < 400 / 40
+
+            before = vc.stats.requests
+            hosts = vc.hosts(page_size=100)
+            assert len(hosts) == clusters * per_cluster
+            assert vc.stats.requests - before == 2 + pages
