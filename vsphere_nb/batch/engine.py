@@ -660,16 +660,29 @@ class VcenterEngine:
 
     async def _collect_events(self) -> None:
         """One event-collector pass over the run's window; events matched to attempts by chain id or host."""
+        current = {(h.host_moid, h.attempt) for h in self.hosts}
         records = [r for r in self.ctx.records
-                   if r.vcenter == self.vcenter and r.task_moid is not None
-                   and r.host_moid in {h.host_moid for h in self.hosts}]
+                   if r.vcenter == self.vcenter and r.task_moid is not None and (r.host_moid, r.attempt) in current]
         if not records or self.client.content.eventManager is None:
             return
         by_chain = {r.event_chain_id: r for r in records if r.event_chain_id}
-        by_host: dict[str, Any] = {}
+        # a host's HA events belong to the attempt launched before them; events older than the host's first
+        # attempt in this batch (minus clock skew) belong to somebody else's work and are left out
+        skew = timedelta(seconds=5)
+        by_host: dict[str, list[tuple[datetime, Any]]] = {}
         for r in records:
-            if r.host_moid not in by_host or r.attempt >= by_host[r.host_moid].attempt:
-                by_host[r.host_moid] = r
+            started = wire.parse_datetime(r.queued_at) if r.queued_at else self._window_start
+            by_host.setdefault(r.host_moid, []).append((started - skew, r))
+        for attempts in by_host.values():
+            attempts.sort(key=lambda item: item[0])
+
+        def attempt_for(host_moid: str | None, created: datetime) -> Any:
+            chosen = None
+            for started, rec in by_host.get(host_moid or "", []):
+                if started <= created:
+                    chosen = rec
+            return chosen
+
         spec = wire.EventFilterSpec(
             entity=wire.EventFilterSpecByEntity(entity=self.client.content.rootFolder, recursion="all"),
             time=wire.EventFilterSpecByTime(beginTime=self._window_start),
@@ -694,7 +707,7 @@ class VcenterEngine:
                         if event.vim_type == "TaskEvent":
                             continue  # another task's record on the same host
                         host_ref = event.host.host.value if event.host is not None else None
-                        rec = by_host.get(host_ref) if host_ref else None
+                        rec = attempt_for(host_ref, event.createdTime)
                         source = "host_events"
                     if rec is None:
                         continue

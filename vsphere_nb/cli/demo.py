@@ -1,0 +1,328 @@
+"""``vsphere-nb demo``: the simulator plus JupyterLab (or Voilà) opened at the runbook, in one command.
+
+What it does, and why:
+
+* starts the embedded simulator (``mixed`` scenario by default) in this process, on 127.0.0.1;
+* copies ``notebooks/`` into a fresh working directory (or ``--workdir``) so JupyterLab's checkpoints, the runs and
+  any edits never land in the repository;
+* starts ``jupyter lab`` (or ``voila`` with ``--voila``) as a child process in its own session, bound to
+  127.0.0.1, with token authentication ON (a token generated here, handed over in ``JUPYTER_TOKEN`` rather than on
+  the command line where ``ps`` would show it), ``--allow-root`` when run as root, and fresh Jupyter/IPython/
+  matplotlib state directories so nothing is read from or written to ``$HOME``;
+* gives the kernel the simulator's address and demo credentials in ``VSPHERE_SERVER`` / ``VSPHERE_USER`` /
+  ``VSPHERE_PASSWORD`` (loopback demo credentials, generated per run; never printed, never written to a file), so
+  the runbook opens with the connection filled in;
+* prints the URL (with the token) once the server answers, and opens a browser unless ``--no-browser``;
+* on Ctrl-C or SIGTERM: terminates the child's whole process group (the server shuts its kernels down), kills what
+  is left after a grace period, stops the simulator and removes the temporary working directory.
+
+The helpers (:func:`jupyter_env`, :func:`lab_command`, :func:`voila_command`, :func:`wait_until_serving`,
+:func:`stop_process_group`) are public because the browser tests start their servers the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import webbrowser
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from ..errors import ConfigError
+
+__all__ = [
+    "add_parser", "run", "RUNBOOK", "find_notebooks", "free_port", "jupyter_env", "lab_command", "voila_command",
+    "wait_until_serving", "stop_process_group",
+]
+
+#: the notebook the demo opens
+RUNBOOK = "reconfigure-ha-runbook.ipynb"
+#: seconds the server gets to start, then to stop after SIGTERM
+START_TIMEOUT = 90.0
+STOP_GRACE = 10.0
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "demo", help="start the simulator and JupyterLab (or Voila) at the runbook",
+        description="Start the embedded vCenter simulator and JupyterLab on 127.0.0.1, opened at the runbook with "
+                    "the connection filled in. Ctrl-C stops everything it started.",
+    )
+    p.add_argument("--port", type=int, default=8888, help="JupyterLab/Voila port, 0 = a free one (default 8888)")
+    p.add_argument("--voila", action="store_true", help="serve the runbook as an app with Voila instead of JupyterLab")
+    p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    p.add_argument("--scenario", default="mixed", help="simulator scenario or a YAML/JSON file (default mixed)")
+    p.add_argument("--clusters", type=int, default=3, help="simulated clusters (default 3)")
+    p.add_argument("--hosts-per-cluster", type=int, default=6, help="simulated hosts per cluster (default 6)")
+    p.add_argument("--seed", type=int, default=8, help="simulator seed (default 8: a fleet with a few faults)")
+    p.add_argument("--time-scale", type=float, default=20.0,
+                   help="simulated seconds per real second (default 20: a task takes about 1 s)")
+    p.add_argument("--sim-port", type=int, default=0, help="simulator port, 0 = a free one (default 0)")
+    p.add_argument("--workdir", default=None, metavar="DIR",
+                   help="work in DIR and keep it (notebooks copied in if missing); default: a temporary "
+                        "directory removed at exit")
+    p.set_defaults(func=run)
+    return p
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# building blocks (shared with the browser tests)
+# ---------------------------------------------------------------------------------------------------------------
+def find_notebooks() -> Path:
+    """The ``notebooks/`` folder of a source checkout (``pip install -e``), else ``$VSPHERE_NB_NOTEBOOKS``."""
+    env = os.environ.get("VSPHERE_NB_NOTEBOOKS")
+    path = Path(env) if env else Path(__file__).resolve().parents[2] / "notebooks"
+    if (path / RUNBOOK).is_file():
+        return path
+    if env:
+        raise ConfigError(f"VSPHERE_NB_NOTEBOOKS={env}: no {RUNBOOK} there")
+    raise ConfigError("cannot find the notebooks (run from a source checkout, or set VSPHERE_NB_NOTEBOOKS)")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (the server binds it a moment later)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def jupyter_env(state_dir: str | os.PathLike[str], *, token: str, autosave: bool = True,
+                extra: Optional[Mapping[str, str]] = None, base: Optional[Mapping[str, str]] = None,
+                lab_settings: Optional[Mapping[str, Mapping[str, Any]]] = None) -> dict[str, str]:
+    """Environment for a Jupyter server whose every state directory lives under ``state_dir``.
+
+    Fresh ``JUPYTER_CONFIG_DIR``, ``JUPYTER_DATA_DIR``, ``JUPYTER_RUNTIME_DIR``, ``JUPYTERLAB_SETTINGS_DIR``,
+    ``JUPYTERLAB_WORKSPACES_DIR``, ``IPYTHONDIR``, ``MPLCONFIGDIR`` and ``XDG_*`` dirs: nothing is read from or
+    written to ``$HOME`` (no stale workspace, no user extension changes what is served). Lab settings: the news
+    feed and update checks off (no network), autosave as asked, plus ``lab_settings`` (plugin id →
+    settings, e.g. ``{"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}``). The token goes in
+    ``JUPYTER_TOKEN``.
+    """
+    state = Path(state_dir)
+    dirs = {
+        "JUPYTER_CONFIG_DIR": state / "config", "JUPYTER_DATA_DIR": state / "data",
+        "JUPYTER_RUNTIME_DIR": state / "runtime", "JUPYTERLAB_SETTINGS_DIR": state / "lab-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": state / "lab-workspaces", "IPYTHONDIR": state / "ipython",
+        "MPLCONFIGDIR": state / "matplotlib", "XDG_CONFIG_HOME": state / "xdg-config",
+        "XDG_DATA_HOME": state / "xdg-data", "XDG_CACHE_HOME": state / "xdg-cache",
+        "XDG_RUNTIME_DIR": state / "xdg-runtime",
+    }
+    for path in dirs.values():
+        path.mkdir(parents=True, exist_ok=True)
+    os.chmod(dirs["XDG_RUNTIME_DIR"], 0o700)
+    settings = dirs["JUPYTERLAB_SETTINGS_DIR"]
+    _write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
+                {"fetchNews": "false", "checkForUpdates": False})
+    _write_json(settings / "@jupyterlab" / "docmanager-extension" / "plugin.jupyterlab-settings",
+                {"autosave": autosave})
+    for plugin, values in (lab_settings or {}).items():
+        package, _, name = plugin.partition(":")
+        _write_json(settings.joinpath(*package.split("/")) / f"{name}.jupyterlab-settings", dict(values))
+    env = dict(os.environ if base is None else base)
+    env.update({k: str(v) for k, v in dirs.items()})
+    env["JUPYTER_TOKEN"] = token
+    env["JUPYTER_PLATFORM_DIRS"] = "1"
+    env.pop("JUPYTER_TOKEN_FILE", None)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def lab_command(root_dir: str | os.PathLike[str], port: int, *extra_args: str) -> list[str]:
+    """``jupyter lab`` on 127.0.0.1:``port`` serving ``root_dir`` (token from ``JUPYTER_TOKEN``)."""
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root_dir}",
+           "--ServerApp.open_browser=False", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
+           "jupyterlab.NeverCheckForUpdate"]
+    if _is_root():
+        cmd.append("--allow-root")
+    return [*cmd, *extra_args]
+
+
+def voila_command(notebook: str | os.PathLike[str], port: int, *extra_args: str) -> list[str]:
+    """``voila NOTEBOOK`` on 127.0.0.1:``port``; ``auto_token`` makes it take the token from ``JUPYTER_TOKEN``."""
+    return [sys.executable, "-m", "voila", str(notebook), "--no-browser", "--Voila.ip=127.0.0.1",
+            f"--Voila.port={port}", "--Voila.port_retries=0", "--Voila.auto_token=True", *extra_args]
+
+
+def wait_until_serving(proc: subprocess.Popen[Any], url: str, *, timeout: float = START_TIMEOUT,
+                       tcp_only: bool = False) -> None:
+    """Wait until ``url`` answers (or, with ``tcp_only``, its port accepts connections — for Voila, whose pages
+    each start a kernel). Raises :class:`ConfigError` when the process exits or the time runs out."""
+    import httpx
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise ConfigError(f"the server exited with status {proc.returncode} before serving on port {parts.port} "
+                              "(port in use? see its messages above)")
+        try:
+            if tcp_only:
+                with socket.create_connection((parts.hostname, parts.port), timeout=1.0):
+                    return
+            elif httpx.get(url, timeout=2.0).status_code == 200:
+                return
+        except (OSError, httpx.HTTPError):
+            pass
+        if time.monotonic() > deadline:
+            raise ConfigError(f"the server did not answer at {parts.scheme}://{parts.netloc} within {timeout:.0f} s")
+        time.sleep(0.25)
+
+
+def stop_process_group(proc: subprocess.Popen[Any], *, grace: float = STOP_GRACE) -> None:
+    """SIGTERM the process group ``proc`` leads (it was started with ``start_new_session=True``), wait up to
+    ``grace`` seconds, then SIGKILL the group. A Jupyter server shuts its kernels down on SIGTERM."""
+    if proc.poll() is None:
+        _signal_group(proc, signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            pass
+    # whatever is left in the group (the server, or children that outlived it)
+    _signal_group(proc, signal.SIGKILL)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a process that survives SIGKILL
+        pass
+
+
+def _signal_group(proc: subprocess.Popen[Any], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the command
+# ---------------------------------------------------------------------------------------------------------------
+def _check_installed(voila: bool) -> None:
+    needed = ["voila"] if voila else ["jupyterlab"]
+    needed.append("ipykernel")
+    missing = [m for m in needed if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ConfigError(f"{', '.join(missing)} not installed: pip install 'vsphere-nb[lab]' (or run 'make demo')")
+
+
+def _prepare_workdir(workdir: Optional[str]) -> tuple[Path, bool]:
+    """(directory, remove at exit). The notebooks are copied in; existing files in ``--workdir`` are kept."""
+    source = find_notebooks()
+    if workdir:
+        target = Path(workdir).resolve()
+        target.mkdir(parents=True, exist_ok=True)
+        temporary = False
+    else:
+        target = Path(tempfile.mkdtemp(prefix="vsphere-nb-demo-"))
+        temporary = True
+    if source.resolve() == target:
+        raise ConfigError("--workdir must not be the repository's notebooks folder (the demo writes runs there)")
+    for notebook in sorted(source.glob("*.ipynb")):
+        if not (target / notebook.name).exists():
+            shutil.copyfile(notebook, target / notebook.name)
+    return target, temporary
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..simulator import Simulator
+
+    for name in ("port", "sim_port", "clusters", "hosts_per_cluster"):
+        if getattr(args, name) < 0:
+            raise ConfigError(f"--{name.replace('_', '-')} must be >= 0")
+    if args.time_scale <= 0:
+        raise ConfigError("--time-scale must be > 0")
+    _check_installed(args.voila)
+
+    sim = Simulator(scenario=args.scenario, clusters=args.clusters, hosts_per_cluster=args.hosts_per_cluster,
+                    standalone_hosts=1, seed=args.seed, time_scale=args.time_scale, port=args.sim_port)
+    stop = threading.Event()
+    previous: dict[int, Any] = {}
+    proc: Optional[subprocess.Popen[bytes]] = None
+    workdir: Optional[Path] = None
+    temporary = False
+    state_dir = Path(tempfile.mkdtemp(prefix="vsphere-nb-demo-state-"))
+    try:
+        if threading.current_thread() is threading.main_thread():  # Ctrl-C and SIGTERM end the waits below
+            previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+        workdir, temporary = _prepare_workdir(args.workdir)
+        sim.start()
+        print(f"vsphere-nb demo: simulator at {sim.url} (scenario {sim.scenario.name}, "
+              f"{len(sim.inventory.hosts)} hosts, user {sim.user})", flush=True)
+        port = args.port or free_port()
+        token = secrets.token_hex(24)
+        env = jupyter_env(state_dir, token=token, extra={
+            "VSPHERE_SERVER": sim.url, "VSPHERE_USER": sim.user, "VSPHERE_PASSWORD": sim.password,
+            "VSPHERE_NB_RUNS": str(workdir / "runs"),
+        })
+        base = f"http://127.0.0.1:{port}"
+        if args.voila:
+            cmd, what = voila_command(RUNBOOK, port), "Voila"
+            url, probe = f"{base}/?token={token}", base
+        else:
+            cmd, what = lab_command(workdir, port), "JupyterLab"
+            url, probe = f"{base}/lab/tree/{RUNBOOK}?token={token}", f"{base}/api/status?token={token}"
+        proc = subprocess.Popen(cmd, cwd=workdir, env=env, start_new_session=True, stdin=subprocess.DEVNULL)
+        _wait(proc, probe, args.voila, stop)
+        if stop.is_set():
+            return 130
+        print(f"{what}: {url}", flush=True)
+        print(f"working directory: {workdir}{' (removed at exit)' if temporary else ''}", flush=True)
+        print("Ctrl-C to stop the server, its kernels and the simulator.", flush=True)
+        if not args.no_browser:
+            webbrowser.open(url)
+        while not stop.wait(0.5):
+            if proc.poll() is not None:
+                print(f"vsphere-nb demo: {what} exited with status {proc.returncode}", file=sys.stderr)
+                return 1
+        return 0
+    finally:
+        if proc is not None:
+            stop_process_group(proc)
+        sim.stop()
+        shutil.rmtree(state_dir, ignore_errors=True)
+        if temporary and workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        print("vsphere-nb demo stopped", file=sys.stderr, flush=True)
+
+
+def _wait(proc: subprocess.Popen[Any], probe: str, tcp_only: bool, stop: threading.Event) -> None:
+    """:func:`wait_until_serving`, interruptible by Ctrl-C / SIGTERM while the server starts."""
+    done: list[BaseException | None] = []
+
+    def target() -> None:
+        try:
+            wait_until_serving(proc, probe, tcp_only=tcp_only)
+            done.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            done.append(exc)
+
+    waiter = threading.Thread(target=target, name="vsphere-nb-demo-wait", daemon=True)
+    waiter.start()
+    while waiter.is_alive() and not stop.wait(0.2):
+        pass
+    if done and done[0] is not None:
+        raise done[0]
+
