@@ -32,12 +32,14 @@ class LosingTransport(httpx.AsyncBaseTransport):
     ``when="after"``: the server executes the launch, the answer is lost (connection reset).
     ``when="before"``: the request never reaches the server.
     ``refuse_recent_task``: the host's ``recentTask`` cannot be read either (a ``NoPermission`` fault).
+    ``forget_recent_task``: ``recentTask`` reads empty, as on vCenter once a finished task is ~10 minutes old.
     """
 
-    def __init__(self, when: str, *, refuse_recent_task: bool = False) -> None:
+    def __init__(self, when: str, *, refuse_recent_task: bool = False, forget_recent_task: bool = False) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.when = when
         self.refuse_recent_task = refuse_recent_task
+        self.forget_recent_task = forget_recent_task
         self.lost: list[str] = []
         self.launch_requests: list[str] = []
 
@@ -57,6 +59,9 @@ class LosingTransport(httpx.AsyncBaseTransport):
             body = {"_typeName": "NoPermission", "privilegeId": "System.Read",
                     "faultMessage": [{"_typeName": "LocalizableMessage", "key": "x", "message": "no read access"}]}
             return httpx.Response(500, json=body, request=request)
+        if self.forget_recent_task and request.method == "GET" and path.endswith("/recentTask"):
+            return httpx.Response(200, json={"_typeName": "ArrayOfManagedObjectReference", "_value": []},
+                                  request=request)
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -100,6 +105,15 @@ def test_lost_answer_after_the_launch_is_adopted_from_recent_task(small_sim, tmp
         assert [r.value for r in host.recent_tasks] == [task]
     kinds = journal_kinds(tmp_path / "run")
     assert all(k[:3] == ["launching", "launched", "finished"] for k in kinds.values()), kinds
+
+
+def test_lost_answer_whose_task_left_recent_task_is_found_in_the_hosts_task_events(small_sim, tmp_path):
+    transport = LosingTransport("after", forget_recent_task=True)
+    run = run_with(small_sim, transport, BatchLimits(max_in_flight=6, per_cluster=3), tmp_path / "run")
+    assert len(transport.lost) == 6
+    assert transport.launch_requests == transport.lost  # found through TaskEvent: never sent again
+    assert small_sim.stats()["launches_per_host"] == {moid: 1 for moid in transport.lost}
+    assert (run.tasks["outcome"] == "success").all() and run.tasks["task_moid"].notna().all()
 
 
 def test_launch_that_never_arrived_is_sent_again_once(small_sim, tmp_path):

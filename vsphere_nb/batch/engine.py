@@ -9,7 +9,8 @@ One :class:`VcenterEngine` per vCenter, running on that client's event loop:
 * **A launch with no answer** (connection dropped, session expired mid-call, gateway 5xx: the client raises
   :class:`~vsphere_nb.errors.LaunchStateUnknown`) is never blindly repeated: the host's ``recentTask`` is read
   and a ``ReconfigureHostForDAS_Task`` task queued since the launch (and not known from another attempt) is
-  adopted. Only when none exists, at once and again after a pause, is the launch sent again (same attempt: no
+  adopted; when ``recentTask`` no longer lists it (vCenter forgets finished tasks after about 10 minutes), the host's
+  ``TaskEvent`` s since the launch are searched. Only when none exists, at once and again after a pause, is the launch sent again (same attempt: no
   task was created, so the host is still launched at most once).
 * **Resume** — tasks the journal shows launched are followed again. A launch journalled without an answer is
   resolved in the background while the host holds its slot: its task is looked up in ``recentTask`` from the
@@ -309,6 +310,10 @@ class VcenterEngine:
                     if entity == host.host_moid and is_reconfigure_task(info) and (
                             info.queueTime is None or info.queueTime >= cutoff):
                         candidates.append((info.queueTime or since, ref))
+                if not candidates:
+                    # recentTask forgets finished tasks after a while (about 10 minutes on vCenter); the host's
+                    # TaskEvents do not: a launch that reached vCenter always logged one
+                    candidates = await self._reconfigure_task_events(host, cutoff, known)
                 return max(candidates, key=lambda c: c[0])[1] if candidates else None
             except ServerFault as exc:
                 last = exc
@@ -320,6 +325,25 @@ class VcenterEngine:
                 logger.info("recentTask check on %s failed (%s); retrying", host.host, exc)
                 await asyncio.sleep(min(0.5 * 2 ** tries, 5.0))
         raise _StillUnknown(str(last))
+
+    async def _reconfigure_task_events(self, host: PlannedHost, since: datetime,
+                                       known: set[str]) -> list[tuple[datetime, MoRef]]:
+        """``(created, task)`` of the host's *Reconfigure for vSphere HA* ``TaskEvent`` s since ``since``."""
+        manager = self.client.content.eventManager
+        if manager is None:
+            return []
+        spec = wire.EventFilterSpec(
+            entity=wire.EventFilterSpecByEntity(entity=MoRef("HostSystem", host.host_moid), recursion="self"),
+            time=wire.EventFilterSpecByTime(beginTime=since), eventTypeId=["TaskEvent"], maxCount=1000,
+        )
+        events = await self.client.invoke(manager, "QueryEvents", filter=spec) or []
+        found: list[tuple[datetime, MoRef]] = []
+        for event in events:
+            info = getattr(event, "info", None)
+            if isinstance(event, wire.TaskEvent) and info is not None and info.task.value not in known \
+                    and is_reconfigure_task(info):
+                found.append((event.createdTime, info.task))
+        return found
 
     # -- resume ------------------------------------------------------------------------------------
     async def _resume_known(self) -> None:

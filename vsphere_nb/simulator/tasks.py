@@ -6,7 +6,7 @@ entity has no running task and fewer than ``max_active_tasks`` run globally; oth
 in FIFO order. A :class:`TaskRunner` supplies the behaviour (duration, side effects, outcome); the queue
 owns the life cycle: ``queueTime``/``startTime``/``completeTime``, ``progress`` ticks (20 % steps),
 ``cancelable`` while queued, ``CancelTask``, ``recentTask`` lists (active tasks plus those completed in the
-last :data:`RECENT_SECONDS` simulated seconds), and the concurrency statistics.
+last :data:`RECENT_SECONDS` real seconds), and the concurrency statistics.
 
 All transitions run on the clock thread under the registry lock and call ``Registry.changed`` so
 ``WaitForUpdatesEx`` waiters see them at once.
@@ -26,7 +26,8 @@ from .model import ManagedObject, Registry
 
 __all__ = ["Task", "TaskManager", "TaskQueue", "TaskRunner", "RECENT_SECONDS", "PROGRESS_STEPS"]
 
-#: completed tasks stay in ``recentTask`` this long (simulated seconds), as vCenter keeps ~10 minutes
+#: completed tasks stay in ``recentTask`` this long (*real* seconds, whatever the time scale), as vCenter keeps
+#: ~10 minutes: a retention policy of the server, not a duration of the work, so it is not sped up
 RECENT_SECONDS = 600.0
 #: progress ticks per task
 PROGRESS_STEPS = 5
@@ -182,7 +183,7 @@ class TaskQueue:
                         cancelable=False, cancelled=cancelled)
         self.registry.changed(task)
         self.completed[task.moid] = task
-        self.clock.call_later(RECENT_SECONDS, self._expire_recent, task)
+        self.clock.call_later(RECENT_SECONDS * self.clock.time_scale, self._expire_recent, task)
         while len(self.completed) > TASK_RETENTION:
             _, old = self.completed.popitem(last=False)
             self._drop_recent(old)
