@@ -30,5 +30,13 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## bench: benchmarks against the simulator → benchmarks/results.md + results.json (about 6 minutes)
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+## chaos: the 500-host chaos run (503s, drops, jitter, session expiry, restart, client killed + resumed)
+chaos: $(STAMP)
+	$(BIN)/python -m benchmarks.chaos
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

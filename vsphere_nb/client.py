@@ -89,7 +89,7 @@ _READ = _Policy(retry=True, on_expiry="replay")
 _WRITE = _Policy(retry=False, on_expiry="replay")
 _LAUNCH = _Policy(retry=False, on_expiry="launch")
 _SESSION = _Policy(retry=False, on_expiry="fail")
-_LOGIN = _Policy(retry=False, on_expiry="none")
+_LOGIN = _Policy(retry=True, on_expiry="none")  # a repeated Login at worst opens a spare session
 _PROBE = _Policy(retry=True, on_expiry="fail")
 
 

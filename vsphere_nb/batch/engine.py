@@ -27,8 +27,8 @@ One :class:`VcenterEngine` per vCenter, running on that client's event loop:
   A host keeps its slot until then: its cluster's HA agents are still settling.
 * **Timeouts** — a task not finished within ``task_timeout`` (vCenter's 15 minutes by default) is ``timed_out``;
   it is left to vCenter (not cancelled).
-* **Events** — at the end, one event collector over the run's time window (``CreateCollectorForEvents`` +
-  ``ReadNextEvents`` pages) for the HA event types the server describes; events are matched to attempts by the
+* **Events** — one event collector over the run's time window (``CreateCollectorForEvents`` +
+  ``ReadNextEvents`` pages, drained every 2 s while the run goes on and once more at the end) for the HA event types the server describes; events are matched to attempts by the
   task's ``eventChainId`` (source ``task_chain``) or by host (``host_events``). Cost: pages, not hosts.
 
 Every fact is written to the journal first and then applied to the run's records, so what a notebook sees live
@@ -70,9 +70,13 @@ HA_EVENT_TYPES: tuple[str, ...] = (
     "com.vmware.vc.HA.HostStateChangedEvent", "com.vmware.vc.HA.ConnectedToMaster",
     "com.vmware.vc.HA.HostDasAgentHealthyEvent", "com.vmware.vc.HA.AllHostAddrsPingable",
 )
-_WATCH_PATHS = {"Task": ["info"], "HostSystem": ["runtime.dasHostState"]}
+#: what the one filter watches. Nested ``info.*`` paths, not the whole ``info``: a task's ``progress`` ticks would
+#: otherwise wake the waiter many times per task; these change only when the task changes state
+_TASK_PATHS = ["info.state", "info.error", "info.cancelled", "info.queueTime", "info.startTime", "info.completeTime",
+               "info.eventChainId", "info.descriptionId", "info.entityName", "info.result"]
+_WATCH_PATHS = {"Task": _TASK_PATHS, "HostSystem": ["runtime.dasHostState"]}
 #: concurrent launch requests per vCenter (the caps bound tasks; this bounds HTTP requests in the air)
-LAUNCH_CONCURRENCY = 16
+LAUNCH_CONCURRENCY = 32
 
 
 class _StillUnknown(Exception):
@@ -149,6 +153,17 @@ class _Attempt:
     post_deadline: float | None = None
     das_state: str | None = None
     in_view: bool = False
+    task_props: dict[str, Any] = field(default_factory=dict)
+
+    def task_info(self) -> wire.TaskInfo | None:
+        """The task's ``TaskInfo`` assembled from the watched ``info.*`` paths (``None`` before any arrived)."""
+        props = self.task_props
+        if self.task is None or "info.state" not in props:
+            return None
+        fields = {name[len("info."):]: value for name, value in props.items() if value is not None}
+        fields.setdefault("eventChainId", 0)
+        return wire.TaskInfo(key=self.task.value, task=self.task, entity=self.host_ref,
+                             entityName=fields.pop("entityName", self.host.host), name=RECONFIGURE_METHOD, **fields)
 
     @property
     def host_ref(self) -> MoRef:
@@ -168,7 +183,7 @@ class VcenterEngine:
         unknown: Mapping[HostKey, datetime | None] | Iterable[HostKey] = (),
         post_check: Mapping[HostKey, str] | None = None,
         finished: Mapping[HostKey, str] | None = None,
-        wait_interval: float = 0.1,
+        wait_interval: float = 0.05,
     ) -> None:
         self.client = client
         self.ctx = ctx
@@ -196,11 +211,19 @@ class VcenterEngine:
         self._launch_sem = asyncio.Semaphore(LAUNCH_CONCURRENCY)
         self._wake = asyncio.Event()
         self._cancel_handled = False
+        self._launching: set[asyncio.Future] = set()
+        self._launch_errors: list[BaseException] = []
+        self._events_stop = asyncio.Event()
+        self._event_collector: MoRef | None = None
+        self._event_buffer: list[tuple[wire.Event, dict[str, Any]]] = []
+        self._event_keys: set[int] = set()
+        self._events_ok = True
         self._window_start = ctx.started_at - timedelta(minutes=1)
 
     # ------------------------------------------------------------------------------------------
     async def run(self) -> None:
         self.ctx.register_waker(asyncio.get_running_loop(), self._wake)
+        reader = asyncio.ensure_future(self._read_events_while_running())
         try:
             await self._start_watch()
             await self._resume_known()
@@ -208,7 +231,9 @@ class VcenterEngine:
                 self._handle_cancel()
                 await self._launch_ready()
                 await self._sync_view()
-                if self.sched.done and not self.attempts and not self._checks:
+                if self._launch_errors:
+                    raise self._launch_errors[0]
+                if self.sched.done and not self.attempts and not self._checks and not self._launching:
                     break
                 update = await self._next_update()
                 self._apply(update)
@@ -221,9 +246,16 @@ class VcenterEngine:
             if self.sched.stop_reason:
                 self.ctx.progress.stop_reason = self.sched.stop_reason
         finally:
+            if self._launching:
+                await asyncio.gather(*self._launching, return_exceptions=True)
             for check in list(self._checks):
                 check.cancel()
+            self._events_stop.set()
             await self._stop_watch()
+        try:
+            await reader
+        except (asyncio.CancelledError, Exception) as exc:  # noqa: BLE001 - events are best effort
+            logger.info("event reader stopped: %s", exc)
         await self._collect_events()
 
     # -- launching -----------------------------------------------------------------------------
@@ -234,7 +266,16 @@ class VcenterEngine:
         for host in ready:
             self.sched.launched(host)
             self.ctx.progress.set(host.key, "launching")
-        await asyncio.gather(*(self._launch(host) for host in ready))
+            # launches go out in the background: the loop keeps following the tasks already running meanwhile
+            launch = asyncio.ensure_future(self._launch(host))
+            self._launching.add(launch)
+            launch.add_done_callback(self._launch_done)
+
+    def _launch_done(self, launch: asyncio.Future) -> None:
+        self._launching.discard(launch)
+        if not launch.cancelled() and launch.exception() is not None:
+            logger.error("launch task failed", exc_info=launch.exception())
+            self._launch_errors.append(launch.exception())
 
     async def _launch(self, host: PlannedHost) -> None:
         async with self._launch_sem:
@@ -497,7 +538,7 @@ class VcenterEngine:
                 await self._rebuild_watch(RuntimeError("retrying the collector"))
             return None
         await asyncio.sleep(self.wait_interval)  # let changes pile up: fewer, fuller answers
-        if self.sched.launchable() and not self.ctx.cancel_requested:
+        if (self.sched.launchable() and not self.ctx.cancel_requested) or self._launching:
             max_wait = 0
         else:
             max_wait = max(0, min(20, int(self._seconds_to_next_deadline())))
@@ -519,7 +560,8 @@ class VcenterEngine:
         try:
             return wait.result()
         except ServerFault as exc:
-            if exc.is_a("ManagedObjectNotFound") or exc.is_a("InvalidCollectorVersion"):
+            if exc.is_a("ManagedObjectNotFound") or exc.is_a("InvalidCollectorVersion") or exc.is_a("RequestCanceled"):
+                # the collector died with its session, or a late, abandoned wait took its place: start again
                 await self._rebuild_watch(exc)
                 return None
             raise
@@ -574,7 +616,11 @@ class VcenterEngine:
                         continue
                     for change in obj.changeSet or []:
                         if change.name == "info" and isinstance(change.val, wire.TaskInfo):
-                            att.info = change.val
+                            att.info = change.val  # a server that answered the whole object
+                        elif change.name.startswith("info."):
+                            att.task_props[change.name] = None if str(change.op) == "remove" else change.val
+                    if att.task_props:
+                        att.info = att.task_info()
                     touched[att.host.key] = att
                 elif obj.obj.type == "HostSystem":
                     att = self.attempts.get((self.vcenter, obj.obj.value))
@@ -672,6 +718,66 @@ class VcenterEngine:
             except VsphereError as exc:  # a finished task cannot be cancelled: fine
                 logger.info("CancelTask %s: %s", task.value, exc)
 
+    # -- events, read while the run goes on --------------------------------------------------------
+    async def _open_event_collector(self) -> None:
+        manager = self.client.content.eventManager
+        if manager is None or self._event_collector is not None:
+            return
+        spec = wire.EventFilterSpec(
+            entity=wire.EventFilterSpecByEntity(entity=self.client.content.rootFolder, recursion="all"),
+            time=wire.EventFilterSpecByTime(beginTime=self._window_start),
+            eventTypeId=await self._event_types(),
+        )
+        self._event_collector = wire.decode_as(
+            await self.client.invoke(manager, "CreateCollectorForEvents", filter=spec), wire.ManagedObjectReference)
+
+    async def _drain_events(self) -> None:
+        """Read every page the collector has now (``ReadNextEvents`` until empty); events kept once by key."""
+        for _ in range(2):
+            try:
+                await self._open_event_collector()
+                if self._event_collector is None:
+                    return
+                for _ in range(10_000):
+                    batch = await self.client.invoke(self._event_collector, "ReadNextEvents", maxCount=1000)
+                    if not batch:
+                        return
+                    for event in batch:
+                        if isinstance(event, wire.Event) and event.key not in self._event_keys:
+                            self._event_keys.add(event.key)
+                            self._event_buffer.append((event, event.to_wire()))
+                return
+            except ServerFault as exc:
+                if exc.is_a("ManagedObjectNotFound"):  # the collector died with its session: open a new one
+                    self._event_collector = None
+                    continue
+                self._events_ok = False
+                logger.info("reading events failed: %s", exc)
+                return
+            except VsphereError as exc:
+                self._events_ok = False
+                logger.info("reading events failed: %s", exc)
+                return
+
+    async def _read_events_while_running(self, every: float = 2.0) -> None:
+        """Keep the event collector drained during the run, so little is left to read at the end."""
+        while not self._events_stop.is_set():
+            try:
+                await asyncio.wait_for(self._events_stop.wait(), timeout=every)
+                return
+            except asyncio.TimeoutError:
+                pass
+            if self.attempts:
+                await self._drain_events()
+
+    async def _close_event_collector(self) -> None:
+        if self._event_collector is not None:
+            try:
+                await self.client.invoke(self._event_collector, "DestroyCollector")
+            except VsphereError:
+                pass
+            self._event_collector = None
+
     # -- events ------------------------------------------------------------------------------------
     async def _event_types(self) -> list[str]:
         try:
@@ -688,6 +794,7 @@ class VcenterEngine:
         records = [r for r in self.ctx.records
                    if r.vcenter == self.vcenter and r.task_moid is not None and (r.host_moid, r.attempt) in current]
         if not records or self.client.content.eventManager is None:
+            await self._close_event_collector()
             return
         by_chain = {r.event_chain_id: r for r in records if r.event_chain_id}
         # a host's HA events belong to the attempt launched before them; events older than the host's first
@@ -707,43 +814,23 @@ class VcenterEngine:
                     chosen = rec
             return chosen
 
-        spec = wire.EventFilterSpec(
-            entity=wire.EventFilterSpecByEntity(entity=self.client.content.rootFolder, recursion="all"),
-            time=wire.EventFilterSpecByTime(beginTime=self._window_start),
-            eventTypeId=await self._event_types(),
-        )
         found: dict[tuple[str, int, str], tuple[Any, str, list[dict[str, Any]]]] = {}
-        collector = None
-        try:
-            collector = wire.decode_as(
-                await self.client.invoke(self.client.content.eventManager, "CreateCollectorForEvents", filter=spec),
-                wire.ManagedObjectReference)
-            for _ in range(10_000):
-                batch = await self.client.invoke(collector, "ReadNextEvents", maxCount=1000)
-                if not batch:
-                    break
-                for event in batch:
-                    if not isinstance(event, wire.Event):
-                        continue
-                    rec = by_chain.get(event.chainId)
-                    source = "task_chain"
-                    if rec is None:
-                        if event.vim_type == "TaskEvent":
-                            continue  # another task's record on the same host
-                        host_ref = event.host.host.value if event.host is not None else None
-                        rec = attempt_for(host_ref, event.createdTime)
-                        source = "host_events"
-                    if rec is None:
-                        continue
-                    key = (rec.host_moid, rec.attempt, source)
-                    found.setdefault(key, (rec, source, []))[2].append(event.to_wire())
-        except VsphereError as exc:
-            self.ctx.warn(f"{self.client.server}: events could not be collected: {exc}")
-        finally:
-            if collector is not None:
-                try:
-                    await self.client.invoke(collector, "DestroyCollector")
-                except VsphereError:
-                    pass
+        await self._drain_events()
+        await self._close_event_collector()
+        if not self._events_ok:
+            self.ctx.warn(f"{self.client.server}: some events could not be collected")
+        for event, event_wire in self._event_buffer:
+            rec = by_chain.get(event.chainId)
+            source = "task_chain"
+            if rec is None:
+                if event.vim_type == "TaskEvent":
+                    continue  # another task's record on the same host
+                host_ref = event.host.host.value if event.host is not None else None
+                rec = attempt_for(host_ref, event.createdTime)
+                source = "host_events"
+            if rec is None:
+                continue
+            key = (rec.host_moid, rec.attempt, source)
+            found.setdefault(key, (rec, source, []))[2].append(event_wire)
         for rec, source, events in found.values():
             self.ctx.write("events", rec, events, source=source, attempt=rec.attempt)

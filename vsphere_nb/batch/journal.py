@@ -39,6 +39,7 @@ import json
 import os
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -120,16 +121,27 @@ def _host_fields(host: PlannedHost | TaskRecord | Mapping[str, Any], attempt: in
 class Journal:
     """Append-only writer of ``journal.jsonl``. Use :meth:`create` for a new run, :meth:`open` to resume one.
 
-    Every method writes one record, flushes and fsyncs it, and returns the dict it wrote — apply that dict to a
+    Every method writes one record and flushes it to the operating system before returning — so a killed or
+    crashed Python process loses nothing it wrote — and returns the dict it wrote: apply that dict to a
     :class:`~vsphere_nb.batch.records.RunRecords` to keep the in-memory results in step with the file.
+
+    ``fsync`` (on by default) also protects against an operating-system crash or power loss: records are
+    fsync'd as a group, at most ``fsync_interval`` seconds after they were written (0 = every record), and
+    always on :meth:`close`. At 1,000 hosts a run writes ~5,000 records; an fsync per record costs seconds on
+    the engine's event loop, a group commit every 0.2 s costs almost nothing.
     Thread-safe; one writer per run directory.
     """
+
+    #: seconds between group fsyncs (see the class doc)
+    fsync_interval: float = 0.2
 
     def __init__(self, path: Path, *, fsync: bool = True, _handle: Any = None) -> None:
         self.path = Path(path)
         self.fsync = fsync
         self._fh = _handle
         self._lock = threading.Lock()
+        self._last_sync = 0.0
+        self._unsynced = False
 
     @property
     def run_dir(self) -> Path:
@@ -170,7 +182,19 @@ class Journal:
             raise RunDirectoryError(f"cannot open {path} for appending: {exc.strerror or exc}") from exc
         return cls(path, fsync=fsync, _handle=handle)
 
+    def sync(self) -> None:
+        """fsync what was written since the last group commit."""
+        with self._lock:
+            if self._fh is not None and self._unsynced:
+                try:
+                    os.fsync(self._fh.fileno())
+                except OSError as exc:
+                    raise RunDirectoryError(f"cannot sync {self.path}: {exc.strerror or exc}") from exc
+                self._last_sync, self._unsynced = time.monotonic(), False
+
     def close(self) -> None:
+        if self.fsync:
+            self.sync()
         with self._lock:
             if self._fh is not None:
                 self._fh.close()
@@ -202,7 +226,12 @@ class Journal:
                 self._fh.write(data)
                 self._fh.flush()
                 if self.fsync:
-                    os.fsync(self._fh.fileno())
+                    now = time.monotonic()
+                    if now - self._last_sync >= self.fsync_interval:
+                        os.fsync(self._fh.fileno())
+                        self._last_sync, self._unsynced = now, False
+                    else:
+                        self._unsynced = True
             except OSError as exc:
                 raise RunDirectoryError(f"cannot write to {self.path}: {exc.strerror or exc}") from exc
         return json.loads(line)  # exactly what a reader will see

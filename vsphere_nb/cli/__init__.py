@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text: str) -> str:
+    """An error as one printable line: a YAML error spans lines; a user's host name may hold control characters."""
+    flat = " ".join(str(text).split())
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in flat)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -53,10 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except VsphereError as exc:
-        print(f"vsphere-nb: error: {exc}", file=sys.stderr)
+        print(f"vsphere-nb: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"vsphere-nb: error: {exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}", file=sys.stderr)
+        print(f"vsphere-nb: error: {_one_line(f'{exc.strerror or exc}' + (f': {exc.filename}' if exc.filename else ''))}",
+              file=sys.stderr)
         return 2
 
 

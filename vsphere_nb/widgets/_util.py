@@ -20,7 +20,9 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import atexit
 import threading
+import weakref
 import time
 import traceback
 from typing import Any, Callable, Iterable, Sequence
@@ -152,6 +154,17 @@ def iter_widgets(root: Any) -> Iterable[widgets.Widget]:
         stack.extend(reversed(list(getattr(w, "children", ()) or ())))
 
 
+_LIVE_THROTTLES: "weakref.WeakSet[Throttle]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_throttles_at_exit() -> None:
+    """Stop every worker before the interpreter finalises: a daemon thread still inside native code (a chart
+    being rendered, a pyarrow column being built) when the runtime tears down aborts the whole process."""
+    for throttle in list(_LIVE_THROTTLES):
+        throttle.close(wait=5.0)
+
+
 class Throttle:
     """Apply the newest of many values from one worker thread, at most once every ``interval`` seconds.
 
@@ -176,6 +189,7 @@ class Throttle:
         self._closed = False
         self._last = 0.0
         self._thread: threading.Thread | None = None
+        _LIVE_THROTTLES.add(self)
 
     def push(self, value: Any) -> None:
         """Store ``value`` as the newest; the worker applies it when the interval allows."""
