@@ -35,7 +35,7 @@ import json
 import logging
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -137,6 +137,12 @@ def _snippet(response: httpx.Response, limit: int = 100) -> str:
 
 def _target(moref: wire.MoRef | None) -> str:
     return f" on {moref.type}:{moref.value}" if moref is not None else ""
+
+
+def vcenter_name(client: Any) -> str:
+    """The name a client's vCenter has in every table: ``host[:port]`` of its URL."""
+    server = getattr(client, "server", "") or ""
+    return urlsplit(server).netloc or server
 
 
 class AsyncClient:

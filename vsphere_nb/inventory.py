@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from . import wire
+from .client import vcenter_name
 from .property import container_filter_spec, create_container_view, destroy_view, retrieve
 from .wire import MoRef
 
@@ -67,20 +68,12 @@ async def collect_inventory(client: Any, *, page_size: int = 2000, vcenter: str 
         objects = await retrieve(client, [spec], page_size=page_size)
     finally:
         await destroy_view(client, view)
-    inv = Inventory(vcenter=vcenter or _vcenter_name(client))
+    inv = Inventory(vcenter=vcenter or vcenter_name(client))
     for oc in objects:
         inv.objects[oc.obj] = oc.props()
     if hasattr(client, "stats"):
         inv.requests = client.stats.requests - before
     return inv
-
-
-def _vcenter_name(client: Any) -> str:
-    from urllib.parse import urlsplit
-
-    server = getattr(client, "server", "") or ""
-    parts = urlsplit(server)
-    return parts.netloc or server
 
 
 def _state(value: Any) -> Any:

@@ -28,7 +28,7 @@ from typing import Any, Coroutine, TypeVar
 import httpx
 
 from . import wire
-from .client import AsyncClient
+from .client import AsyncClient, vcenter_name
 from .config import DEFAULT_USER_AGENT, RetryPolicy, Secret, Timeouts, VerifyArg, parse_server, resolve_verify
 from .transport import ClientStats
 
@@ -144,8 +144,6 @@ class Client:
     @property
     def vcenter(self) -> str:
         """This vCenter's name in every table (``host[:port]``)."""
-        from .batch.execute import vcenter_name
-
         return vcenter_name(self._aio)
 
     def hosts(self, *, clusters: Any = None, host_names: Any = None, only_unhealthy: bool = False,

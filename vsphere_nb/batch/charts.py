@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 
+from .frames import latest_attempts
 from .records import OUTCOMES
 
 __all__ = [
@@ -64,7 +65,7 @@ def outcomes_by_cluster(tasks: pd.DataFrame, *, max_clusters: int = 30) -> Figur
     title = "Outcome by cluster"
     if tasks.empty:
         return _no_data(title)
-    latest = _latest_attempts(tasks)
+    latest = latest_attempts(tasks)
     clusters = latest["cluster"].astype(object).fillna("(no cluster)")
     table = pd.crosstab(clusters, _outcome_labels(latest))
     order = [o for o in (*OUTCOMES, _IN_PROGRESS) if o in table.columns]
@@ -160,13 +161,6 @@ def task_timeline(tasks: pd.DataFrame, *, max_hosts: int = 50) -> Figure:
         fig.text(0.01, 0.01, f"showing the first {len(shown)} of {total} tasks by start time", fontsize="small",
                  color="#666666")
     return fig
-
-
-def _latest_attempts(tasks: pd.DataFrame) -> pd.DataFrame:
-    if tasks["attempt"].max() <= 1:
-        return tasks
-    order = tasks.sort_values("attempt", kind="stable")
-    return order.drop_duplicates(["vcenter", "host_moid"], keep="last")
 
 
 def _bucket_seconds(span_s: float, buckets: int) -> int:

@@ -152,7 +152,6 @@ class _Attempt:
     task_outcome: str | None = None
     post_deadline: float | None = None
     das_state: str | None = None
-    in_view: bool = False
     task_props: dict[str, Any] = field(default_factory=dict)
 
     def task_info(self) -> wire.TaskInfo | None:
@@ -501,8 +500,6 @@ class VcenterEngine:
         if not self._polling:
             objs = {ref for att in self.attempts.values() for ref in (att.task, att.host_ref) if ref is not None}
             self._add, self._remove = set(objs), set()
-            for att in self.attempts.values():
-                att.in_view = False
 
     async def _sync_view(self) -> None:
         if self._polling or self._view is None or not (self._add or self._remove):

@@ -35,7 +35,9 @@ import pandas as pd
 
 from ..errors import ConfigError, RunDirectoryError
 from ..wire import parse_datetime
+from ..client import vcenter_name
 from .engine import RunContext, VcenterEngine
+from .frames import latest_attempts
 from .journal import Journal, new_run_id, read_journal, state_from_journal
 from .limits import BatchLimits
 from .plan import HostKey, Plan, PlannedHost, make_plan
@@ -47,14 +49,6 @@ from .scheduler import STOP_CANCELLED
 __all__ = ["ReconfigurePlan", "RunHandle", "BatchRun", "plan_reconfigure", "resume", "vcenter_name"]
 
 logger = logging.getLogger("vsphere_nb.batch")
-
-
-def vcenter_name(client: Any) -> str:
-    """The name a client's vCenter has in every table: ``host[:port]`` of its URL."""
-    from urllib.parse import urlsplit
-
-    server = getattr(client, "server", "") or ""
-    return urlsplit(server).netloc or server
 
 
 def _clients_by_name(clients: Any) -> dict[str, Any]:
@@ -103,7 +97,7 @@ class ReconfigurePlan:
 
     def __repr__(self) -> str:
         return (f"<ReconfigurePlan: launch {len(self.plan.launch)} host(s), skip {len(self.plan.skipped)}, "
-                f"limits {self.limits.describe() if hasattr(self.limits, 'describe') else self.limits}>")
+                f"limits {self.limits}>")
 
     def _repr_html_(self) -> str:
         frame = self.plan.to_frame()
@@ -309,10 +303,7 @@ class BatchRun(RunResult):
 
     def failed_hosts(self) -> pd.DataFrame:
         """The latest attempt of every host whose outcome counts as a failure."""
-        tasks = self.tasks
-        if not len(tasks):
-            return tasks
-        latest = tasks.sort_values("attempt").groupby(["vcenter", "host_moid"], observed=True).tail(1)
+        latest = latest_attempts(self.tasks)
         return latest[latest["outcome"].astype(str).isin(FAILURE_OUTCOMES)]
 
     def retry_failed(self, limits: BatchLimits | None = None, *, clients: Any = None) -> ReconfigurePlan:

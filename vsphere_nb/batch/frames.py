@@ -60,7 +60,7 @@ from .records import (
 __all__ = [
     "SCHEMAS", "TASK_COLUMNS", "FAULT_COLUMNS", "FAULT_MESSAGE_COLUMNS", "EVENT_COLUMNS", "HOST_COLUMNS",
     "Frames", "build_frames", "tasks_frame", "hosts_frame", "coerce", "empty_frame", "fault_text",
-    "event_severity", "fault_chain", "STRING",
+    "event_severity", "fault_chain", "STRING", "latest_attempts",
 ]
 
 #: the text dtype of every frame
@@ -548,3 +548,11 @@ def hosts_frame(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     """The hosts frame with :data:`SCHEMAS` ``["hosts"]`` dtypes, from rows or a frame; extra columns kept."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     return coerce(frame, "hosts")
+
+
+def latest_attempts(tasks: pd.DataFrame) -> pd.DataFrame:
+    """The last attempt of every host (one row per ``(vcenter, host_moid)``) of a tasks frame."""
+    if not len(tasks) or tasks["attempt"].max() <= 1:
+        return tasks
+    order = tasks.sort_values("attempt", kind="stable")
+    return order.drop_duplicates(["vcenter", "host_moid"], keep="last")

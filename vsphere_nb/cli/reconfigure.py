@@ -96,11 +96,13 @@ def _confirm(n: int) -> bool:
 
 
 def _exit_code(run: Any) -> int:
+    from ..batch.frames import latest_attempts
+
     tasks = run.tasks
     launched = tasks[tasks["attempt"] > 0] if len(tasks) else tasks
     if not len(launched):
         return 0
-    latest = launched.sort_values("attempt").groupby(["vcenter", "host_moid"], observed=True).tail(1)
+    latest = latest_attempts(launched)
     return 0 if (latest["outcome"].astype(str) == "success").all() else 1
 
 

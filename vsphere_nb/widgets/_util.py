@@ -17,14 +17,14 @@ thread and without a kernel, and lets the history be capped.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import html
 import logging
-import atexit
 import threading
-import weakref
 import time
 import traceback
+import weakref
 from typing import Any, Callable, Iterable, Sequence
 
 import ipywidgets as widgets

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["VimObject", "VimEnum", "REGISTRY", "ENUMS", "register", "lookup", "ancestry"]
+__all__ = ["VimObject", "VimEnum", "REGISTRY", "ENUMS", "lookup", "ancestry"]
 
-#: wire type name -> model class, filled by ``VimObject.__init_subclass__``
+#: wire type name -> model class, filled by ``VimObject.__pydantic_init_subclass__``
 REGISTRY: dict[str, type[VimObject]] = {}
 #: wire type name -> enum class
 ENUMS: dict[str, type[VimEnum]] = {}
@@ -34,9 +34,6 @@ class VimEnum(str, enum.Enum):
     Slots typed with an enum are annotated ``EnumType | str`` so that a value a newer server sends
     (unknown to this release) is kept as a plain string instead of failing validation.
     """
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
 
     def __str__(self) -> str:  # "error", not "TaskInfoState.error"
         return str(self.value)
@@ -64,12 +61,6 @@ class VimObject(BaseModel):
 
     #: the ``_typeName`` on the wire; defaults to the class name; keeps unknown subtype names
     vim_type: str = Field(default="", alias="_typeName", exclude=True, repr=False)
-
-    #: VMware's parent type name when it differs from the Python base (rare)
-    vim_base: ClassVar[str | None] = None
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -140,11 +131,6 @@ class VimObject(BaseModel):
 
 def _is_plain_json(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool, type(None), list, dict)) and not isinstance(value, (VimObject, datetime))
-
-
-def register(cls: type[VimObject]) -> type[VimObject]:
-    REGISTRY[cls.__name__] = cls
-    return cls
 
 
 def lookup(type_name: str) -> type[VimObject] | None:
