@@ -140,7 +140,7 @@ class Journal:
         self.fsync = fsync
         self._fh = _handle
         self._lock = threading.Lock()
-        self._last_sync = 0.0
+        self._last_sync = float("-inf")  # the first record of a journal is synced at once, whatever the clock
         self._unsynced = False
 
     @property
