@@ -6,7 +6,10 @@
 from __future__ import annotations
 
 from .base import ENUMS, REGISTRY, VimEnum, VimObject, ancestry, lookup
-from .codec import Boxed, box, decode_any, decode_as, decode_body, encode_value, format_datetime, parse_datetime
+from .codec import (
+    Boxed, box, decode_any, decode_as, decode_body, encode_value, format_datetime, parse_body, parse_datetime, ref_value,
+    unbox_list,
+)
 from .collector import *  # noqa: F401,F403
 from .collector import __all__ as _collector_all
 from .enums import *  # noqa: F401,F403
@@ -30,6 +33,7 @@ del _cls, _namespace
 
 __all__ = [
     "ENUMS", "REGISTRY", "VimEnum", "VimObject", "ancestry", "lookup", "Boxed", "box", "decode_any", "decode_as",
-    "decode_body", "encode_value", "format_datetime", "parse_datetime", "ManagedObjectReference", "MoRef",
+    "decode_body", "encode_value", "format_datetime", "parse_datetime", "parse_body", "ref_value", "unbox_list",
+    "ManagedObjectReference", "MoRef",
     *_collector_all, *_enums_all, *_events_all, *_faults_all, *_inventory_all, *_service_all, *_task_all,
 ]

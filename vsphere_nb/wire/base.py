@@ -102,19 +102,23 @@ class VimObject(BaseModel):
     # -- encoding --------------------------------------------------------------------------------
     def to_wire(self) -> dict[str, Any]:
         """This object as a VI/JSON value: ``_typeName`` first, unset fields left out."""
-        from .codec import encode_value
+        from .codec import box, encode_value
 
         out: dict[str, Any] = {"_typeName": self.vim_type or type(self).__name__}
-        for name, field in type(self).model_fields.items():
-            if name == "vim_type":
-                continue
-            value = getattr(self, name)
+        values = self.__dict__
+        for name, key, is_any in _wire_fields(type(self)):
+            value = values.get(name)
             if value is None:
                 continue
-            key = field.alias or name
-            out[key] = encode_value(value, field.annotation)
-        if self.model_extra:
-            for key, value in self.model_extra.items():
+            if is_any:
+                out[key] = box(value)
+            elif type(value) in _SCALARS:
+                out[key] = value
+            else:
+                out[key] = encode_value(value)
+        extra = self.__pydantic_extra__
+        if extra:
+            for key, value in extra.items():
                 if value is not None:
                     out[key] = value if _is_plain_json(value) else encode_value(value, None)
         return out
@@ -127,6 +131,24 @@ class VimObject(BaseModel):
     def is_a(self, type_name: str) -> bool:
         """True if this object's wire type is ``type_name`` or a descendant of it."""
         return type_name in ancestry(self.vim_type or type(self).__name__, fallback=type(self))
+
+
+#: values written as they are (exact types: a ``VimEnum`` is a ``str`` subclass and is not among them)
+_SCALARS = frozenset({str, int, float, bool})
+#: model class -> ``(field name, wire key, slot typed Any)`` per declared field, in declaration order
+_WIRE_FIELDS: dict[type, tuple[tuple[str, str, bool], ...]] = {}
+
+
+def _wire_fields(cls: type[VimObject]) -> tuple[tuple[str, str, bool], ...]:
+    """What :meth:`VimObject.to_wire` writes for ``cls``, worked out once per class (annotations do not change)."""
+    plan = _WIRE_FIELDS.get(cls)
+    if plan is None:
+        from .codec import is_any_slot
+
+        plan = tuple((name, field.alias or name, is_any_slot(field.annotation))
+                     for name, field in cls.model_fields.items() if name != "vim_type")
+        _WIRE_FIELDS[cls] = plan
+    return plan
 
 
 def _is_plain_json(value: Any) -> bool:

@@ -23,7 +23,8 @@ from pydantic import ValidationError
 
 from .base import ENUMS, REGISTRY, VimEnum, VimObject
 
-__all__ = ["Boxed", "box", "decode_any", "decode_body", "decode_as", "encode_value", "format_datetime", "parse_datetime"]
+__all__ = ["Boxed", "box", "decode_any", "decode_body", "decode_as", "encode_value", "format_datetime", "parse_datetime",
+           "parse_body", "ref_value", "unbox_list"]
 
 T = TypeVar("T", bound=VimObject)
 
@@ -41,10 +42,10 @@ class Boxed:
 
 
 def format_datetime(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+    """``2026-03-01T08:57:35.279575Z``: UTC, microseconds, four-digit year (naive values are taken as UTC)."""
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(timezone.utc)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_datetime(value: str) -> datetime:
@@ -122,6 +123,18 @@ def decode_body(body: bytes | str) -> Any:
     """Parse a response body. Empty bodies decode to ``None``. Raises ``ProtocolError``."""
     from ..errors import ProtocolError
 
+    data = parse_body(body)
+    try:
+        return decode_any(data)
+    except (ValueError, TypeError, ValidationError, RecursionError, KeyError, AttributeError, ArithmeticError) as exc:
+        raise ProtocolError(f"response body is not valid VI/JSON: {_short(exc)}") from exc
+
+
+def parse_body(body: bytes | str) -> Any:
+    """A response body as plain JSON (``_typeName`` s and boxes as the server wrote them); empty → ``None``.
+    Raises ``ProtocolError``. For bulk reads whose caller picks out a few fields itself (event pages)."""
+    from ..errors import ProtocolError
+
     if isinstance(body, (bytes, bytearray)):
         if not body.strip():
             return None
@@ -134,13 +147,28 @@ def decode_body(body: bytes | str) -> Any:
         if not text.strip():
             return None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"response body is not JSON: {_snippet(text)}") from exc
-    try:
-        return decode_any(data)
-    except (ValueError, TypeError, ValidationError, RecursionError, KeyError, AttributeError, ArithmeticError) as exc:
-        raise ProtocolError(f"response body is not valid VI/JSON: {_short(exc)}") from exc
+
+
+def unbox_list(value: Any) -> list[Any]:
+    """The items of a plain JSON array value, boxed (``{"_typeName": "ArrayOfEvent", "_value": [...]}``) or not;
+    ``[]`` for anything else (an unset result)."""
+    if isinstance(value, dict) and isinstance(value.get("_value"), list):
+        value = value["_value"]
+    return value if isinstance(value, list) else []
+
+
+def ref_value(value: Any) -> str | None:
+    """The moId of a plain JSON ``ManagedObjectReference``, flat or boxed (``{"_value": {...}}``); else ``None``."""
+    if not isinstance(value, dict):
+        return None
+    inner = value.get("_value")
+    if isinstance(inner, dict):
+        value = inner
+    moid = value.get("value")
+    return moid if isinstance(moid, str) else None
 
 
 def decode_as(data: Any, cls: type[T]) -> T:
@@ -169,7 +197,8 @@ def _short(exc: BaseException) -> str:
 # ---------------------------------------------------------------------------------------------
 # encoding
 # ---------------------------------------------------------------------------------------------
-def _is_any(annotation: Any) -> bool:
+def is_any_slot(annotation: Any) -> bool:
+    """Whether a field annotated ``annotation`` is an ``Any`` slot (its values are boxed on the wire)."""
     if annotation is Any:
         return True
     origin = typing.get_origin(annotation)
@@ -183,7 +212,7 @@ def encode_value(value: Any, annotation: Any = None) -> Any:
     """Encode a Python value for a slot; ``Any`` slots get boxed values."""
     if value is None:
         return None
-    if _is_any(annotation) or isinstance(value, Boxed):
+    if (annotation is not None and is_any_slot(annotation)) or isinstance(value, Boxed):
         return box(value)
     if isinstance(value, VimObject):
         return value.to_wire()

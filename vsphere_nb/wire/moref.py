@@ -28,6 +28,11 @@ class ManagedObjectReference(VimObject):
             data.setdefault("value", value)
         super().__init__(**data)
 
+    # Positional construction only: decoding (``model_validate``) must not route every MoRef through this Python
+    # ``__init__``. Pydantic calls a model's own ``__init__`` during validation unless it carries this marker
+    # (the mechanism pydantic's ``RootModel`` uses); without it each decoded MoRef is validated twice.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
     def __hash__(self) -> int:
         return hash((self.type, self.value))
 
