@@ -44,6 +44,7 @@ from .config import (
     DEFAULT_RELEASE, DEFAULT_USER_AGENT, PREFERRED_RELEASES, RetryPolicy, Secret, Timeouts, VerifyArg, parse_release,
     parse_server, redact, resolve_verify,
 )
+from .offload import OFFLOAD_BYTES, offload
 from .transport import RETRY_STATUSES, ClientStats, Transport
 
 __all__ = ["AsyncClient", "READ_ONLY_METHODS", "NO_REPLAY_METHODS", "call_policy", "ClientStats"]
@@ -372,6 +373,15 @@ class AsyncClient:
         policy = _POLICIES[call_policy(method)]
         return await self._call("POST", moref, method, policy=policy, body=body if body else None)
 
+    async def invoke_json(self, moref: wire.MoRef, method: str, /, **params: Any) -> Any:
+        """:meth:`invoke`, with the answer as plain JSON instead of models (``_typeName`` s and boxed values as
+        the server wrote them); faults are raised as with :meth:`invoke`. For bulk reads whose caller needs a few
+        fields of each item and keeps the rest as wire JSON: a page of 1,000 events parses in milliseconds this
+        way, against a few hundred as models."""
+        body = {name: wire.encode_value(value) for name, value in params.items() if value is not None}
+        policy = _POLICIES[call_policy(method)]
+        return await self._call("POST", moref, method, policy=policy, body=body if body else None, decode=False)
+
     async def login(self) -> wire.UserSession:
         """Log in again with the stored credentials (a new session replaces the current one)."""
         if self._password is None or self._user is None:
@@ -452,7 +462,7 @@ class AsyncClient:
             logger.info("session on %s expired; logged in again as %s", self.server, self._user)
 
     async def _call(self, http_method: str, moref: wire.MoRef, name: str, *, policy: _Policy,
-                    body: dict[str, Any] | None = None) -> Any:
+                    body: dict[str, Any] | None = None, decode: bool = True) -> Any:
         if self.is_closed:
             raise RuntimeError("this client is closed")
         path = self._path(moref, name)
@@ -490,7 +500,11 @@ class AsyncClient:
                 self.stats.faults += 1
                 raise errors.NotAuthenticatedError(again[0], raw=again[1], method=name, moref=moref,
                                                    status=response.status_code)
-        return _interpret(response, self.stats, method=name, moref=moref, launch=launch)
+        if decode and 200 <= response.status_code < 300 and len(response.content) >= OFFLOAD_BYTES:
+            # a large page (inventory, a big update set): decoded off the loop so other calls' answers are not
+            # held back meanwhile
+            return await offload(_interpret, response, self.stats, method=name, moref=moref, launch=launch)
+        return _interpret(response, self.stats, method=name, moref=moref, launch=launch, decode=decode)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -526,13 +540,13 @@ def _not_authenticated(response: httpx.Response) -> tuple[wire.MethodFault, dict
 
 
 def _interpret(response: httpx.Response, stats: ClientStats, *, method: str, moref: wire.MoRef | None,
-               launch: bool) -> Any:
+               launch: bool, decode: bool = True) -> Any:
     status = response.status_code
     if 200 <= status < 300:
         if status == 204 or not response.content.strip():
             return None
         try:
-            return wire.decode_body(response.content)
+            return wire.decode_body(response.content) if decode else wire.parse_body(response.content)
         except errors.ProtocolError as exc:
             raise errors.ProtocolError(f"{method}{_target(moref)}: {exc}", status=status, method=method) from None
     raw = _fault_body(response)

@@ -36,13 +36,18 @@ import httpx
 from . import errors
 from .config import DEFAULT_USER_AGENT, RetryPolicy, Secret, Timeouts, redact
 
-__all__ = ["SESSION_HEADER", "RETRY_STATUSES", "ClientStats", "Transport", "install_log_redaction", "RedactingFilter"]
+__all__ = ["SESSION_HEADER", "RETRY_STATUSES", "MAX_CONNECTIONS", "ClientStats", "Transport", "install_log_redaction", "RedactingFilter"]
 
 logger = logging.getLogger("vsphere_nb.transport")
 
 SESSION_HEADER = "vmware-api-session-id"
 #: statuses a read is retried on: a gateway or an overloaded vCenter answered, not the API
 RETRY_STATUSES = frozenset({502, 503, 504})
+#: connections kept open to one server, all kept alive between requests. Requests beyond it wait for a free
+#: connection (``Timeouts.pool``). Small on purpose: httpcore scans every pooled connection on each request and
+#: each answer, so a large pool costs CPU on every call; keep-alive for all of them avoids a TCP + TLS handshake
+#: per request once more than httpx's default 20 are busy (a batch's launches plus the long-poll).
+MAX_CONNECTIONS = 16
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,6 +227,7 @@ class Transport:
         self._http = httpx.AsyncClient(
             verify=verify,
             timeout=timeouts.to_httpx(),
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS),
             transport=http_transport,
             headers={"User-Agent": user_agent, "Accept": "application/json"},
             follow_redirects=False,
