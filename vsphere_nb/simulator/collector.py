@@ -90,17 +90,23 @@ def _walk_selects(specs: Optional[list[wire.SelectionSpec]], seen: Optional[set[
 
 
 def _follow(obj: ManagedObject, path: str, registry: Registry) -> list[ManagedObject]:
-    if path not in obj.PROPERTIES:
-        return []
-    value = obj.prop(path)
-    refs = value if isinstance(value, list) else [value]
-    out = []
-    for ref in refs:
-        if isinstance(ref, MoRef):
-            target = registry.resolve(ref)
-            if target is not None:
-                out.append(target)
-    return out
+    """The live objects ``obj.path`` refers to. Kept in the object's cache until it changes (a filter over a
+    1,000-host view follows every host's ``recentTask`` on each wait); objects removed since are left out."""
+    key = ("follow", path)
+    cached = obj.cache.get(key)
+    if cached is None:
+        if path not in obj.PROPERTIES:
+            cached = []
+        else:
+            value = obj.prop(path)
+            cached = []
+            for ref in value if isinstance(value, list) else [value]:
+                if isinstance(ref, MoRef):
+                    target = registry.resolve(ref)
+                    if target is not None:
+                        cached.append(target)
+        obj.cache[key] = cached
+    return [target for target in cached if target.alive]
 
 
 def collect_objects(spec: wire.PropertyFilterSpec, registry: Registry,
@@ -109,39 +115,103 @@ def collect_objects(spec: wire.PropertyFilterSpec, registry: Registry,
 
     Root objects that do not exist go to ``missing`` when given, else raise ``ManagedObjectNotFound``.
     """
-    named: dict[str, wire.TraversalSpec] = {}
-    for obj_spec in spec.objectSet:
-        _named_specs(obj_spec.selectSet, named)
-    result: dict[tuple[str, str], ManagedObject] = {}
-    for obj_spec in spec.objectSet:
-        root = registry.resolve(obj_spec.obj)
-        if root is None:
-            if missing is not None:
-                missing.append(obj_spec.obj)
+    return list(Membership(spec, registry).refresh(missing))
+
+
+class Membership:
+    """The objects a filter spec selects, kept up to date between waits.
+
+    A wait over a 1,000-host ``ListView`` that follows each host's ``recentTask`` would otherwise walk every host
+    on every call. The first :meth:`refresh` walks the spec (``ObjectSpec`` roots, ``TraversalSpec`` edges, named
+    ``SelectionSpec`` s) and remembers each edge followed with the generation of the object it starts from. A later
+    refresh re-follows only the edges whose object changed: a changed edge that ends the traversal (no
+    ``selectSet`` below it, as ``HostSystem.recentTask`` → ``Task``) updates the members in place, counting how many
+    edges reach each member; any other change (a view's contents, a root removed) walks the spec again.
+    """
+
+    def __init__(self, spec: wire.PropertyFilterSpec, registry: Registry) -> None:
+        self.spec = spec
+        self.registry = registry
+        self.named: dict[str, wire.TraversalSpec] = {}
+        for obj_spec in spec.objectSet:
+            _named_specs(obj_spec.selectSet, self.named)
+        #: member -> how many roots and edges reach it (insertion order = traversal order)
+        self.members: dict[ManagedObject, int] = {}
+        #: [node, traversal, node generation when followed, children] per edge followed
+        self.edges: list[list[Any]] = []
+        self.roots: list[ManagedObject] = []
+        self.missing: list[MoRef] = []
+        self._walked = False
+
+    def refresh(self, missing: Optional[list[MoRef]] = None) -> dict[ManagedObject, int]:
+        """The current members; root objects that do not exist go to ``missing`` (else ``ManagedObjectNotFound``)."""
+        if not self._walked or not self._update():
+            self._walk()
+        if self.missing:
+            if missing is None:
+                raise faults.managed_object_not_found(self.missing[0])
+            missing.extend(self.missing)
+        return self.members
+
+    def _walk(self) -> None:
+        members: dict[ManagedObject, int] = {}
+        edges: list[list[Any]] = []
+        self.roots, self.missing = [], []
+        for obj_spec in self.spec.objectSet:
+            root = self.registry.resolve(obj_spec.obj)
+            if root is None:
+                self.missing.append(obj_spec.obj)
                 continue
-            raise faults.managed_object_not_found(obj_spec.obj)
-        if not obj_spec.skip:
-            result.setdefault((root.TYPE, root.moid), root)
-        visited: set[tuple[str, str, int]] = set()
-        stack: list[tuple[ManagedObject, Optional[list[wire.SelectionSpec]]]] = [(root, obj_spec.selectSet)]
-        while stack:
-            node, selects = stack.pop()
-            for sel in selects or ():
-                trav = sel if isinstance(sel, wire.TraversalSpec) else named.get(sel.name or "")
-                if trav is None or trav.type not in node.ANCESTRY:
-                    continue
-                mark = (node.TYPE, node.moid, id(trav))
-                if mark in visited:
-                    continue
-                visited.add(mark)
-                children = _follow(node, trav.path, registry)
-                for child in children:
+            self.roots.append(root)
+            if not obj_spec.skip:
+                members[root] = members.get(root, 0) + 1
+            visited: set[tuple[int, int]] = set()
+            stack: list[tuple[ManagedObject, Optional[list[wire.SelectionSpec]]]] = [(root, obj_spec.selectSet)]
+            while stack:
+                node, selects = stack.pop()
+                for sel in selects or ():
+                    trav = sel if isinstance(sel, wire.TraversalSpec) else self.named.get(sel.name or "")
+                    if trav is None or trav.type not in node.ANCESTRY:
+                        continue
+                    mark = (id(node), id(trav))
+                    if mark in visited:
+                        continue
+                    visited.add(mark)
+                    children = _follow(node, trav.path, self.registry)
+                    edges.append([node, trav, node.gen, children])
                     if not trav.skip:
-                        result.setdefault((child.TYPE, child.moid), child)
-                if trav.selectSet:
-                    for child in reversed(children):
-                        stack.append((child, trav.selectSet))
-    return list(result.values())
+                        for child in children:
+                            members[child] = members.get(child, 0) + 1
+                    if trav.selectSet:
+                        for child in reversed(children):
+                            stack.append((child, trav.selectSet))
+        self.members, self.edges, self._walked = members, edges, True
+
+    def _update(self) -> bool:
+        """Apply the changes since the last refresh; ``False`` when the spec must be walked again."""
+        for root in self.roots:
+            if not root.alive:
+                return False
+        members = self.members
+        for edge in self.edges:
+            node, trav, gen, old = edge
+            if node.gen == gen and node.alive and not node.DERIVED_LINKS:
+                continue
+            if trav.selectSet or not node.alive:
+                return False  # what lies below this edge may have changed: walk again
+            new = _follow(node, trav.path, self.registry)
+            edge[2], edge[3] = node.gen, new
+            if new == old or trav.skip:
+                continue
+            for child in old:
+                count = members.get(child, 0) - 1
+                if count > 0:
+                    members[child] = count
+                else:
+                    members.pop(child, None)
+            for child in new:
+                members[child] = members.get(child, 0) + 1
+        return True
 
 
 def paths_for(obj: ManagedObject, spec: wire.PropertyFilterSpec) -> Optional[tuple[str, ...]]:
@@ -221,10 +291,13 @@ class PropertyFilter(ManagedObject):
         self.spec = spec
         self.partial = partial
         self.owner = collector.owner
-        #: ref -> (generation, paths, {path: value}) as last reported
-        self.reported: dict[MoRef, tuple[int, tuple[str, ...], dict[str, Any]]] = {}
+        #: object -> (generation, paths, {path: value}) as last reported
+        self.reported: dict[ManagedObject, tuple[int, tuple[str, ...], dict[str, Any]]] = {}
         self.missing_reported: set[MoRef] = set()
         self._paths_by_type: dict[str, Optional[tuple[str, ...]]] = {}
+        #: type -> whether one of its watched paths is never cached (its values are read on every wait)
+        self.volatile_by_type: dict[str, bool] = {}
+        self.membership = Membership(spec, collector.registry)
 
     def prop(self, name: str) -> Any:
         if name == "spec":
@@ -355,22 +428,28 @@ class PropertyCollector(ManagedObject):
 
     def _filter_updates(self, flt: PropertyFilter, budget: float) -> tuple[list[dict], list[dict], bool]:
         missing_refs: list[MoRef] = []
-        objects = collect_objects(flt.spec, self.registry, missing_refs)
+        objects = flt.membership.refresh(missing_refs)
         missing = []
         for ref in missing_refs:
             if ref not in flt.missing_reported:
                 flt.missing_reported.add(ref)
                 missing.append(wire.MissingObject(obj=ref, fault=faults.managed_object_not_found(ref).fault).to_wire())
         updates: list[dict[str, Any]] = []
-        current: set[MoRef] = set()
+        current: set[ManagedObject] = set()
+        reported = flt.reported
+        volatile_by_type = flt.volatile_by_type
         for obj in objects:
+            if not obj.alive:
+                continue  # removed since its referrer last changed: it leaves
             paths = flt.paths(obj)
             if paths is None:
                 continue
-            current.add(obj.ref)
-            seen = flt.reported.get(obj.ref)
-            volatile = any(p.split(".", 1)[0] in obj.NO_CACHE for p in paths)
-            if seen is not None and seen[0] == obj.gen and seen[1] == paths and not volatile:
+            current.add(obj)
+            seen = reported.get(obj)
+            volatile = volatile_by_type.get(obj.TYPE)
+            if volatile is None:
+                volatile = volatile_by_type[obj.TYPE] = any(p.split(".", 1)[0] in obj.NO_CACHE for p in paths)
+            if seen is not None and seen[0] == obj.gen and seen[1] is paths and not volatile:
                 continue
             if len(updates) >= budget:
                 return updates, missing, True
@@ -386,12 +465,13 @@ class PropertyCollector(ManagedObject):
                 if changes:
                     updates.append(_envelope(wire.ObjectUpdate, {"changeSet": changes},
                                              kind=wire.ObjectUpdateKind.modify, obj=obj.ref))
-            flt.reported[obj.ref] = (obj.gen, paths, values)
-        for ref in [r for r in flt.reported if r not in current]:
-            if len(updates) >= budget:
-                return updates, missing, True
-            del flt.reported[ref]
-            updates.append(_envelope(wire.ObjectUpdate, {}, kind=wire.ObjectUpdateKind.leave, obj=ref))
+            reported[obj] = (obj.gen, paths, values)
+        if len(reported) > len(current):
+            for gone in [o for o in reported if o not in current]:
+                if len(updates) >= budget:
+                    return updates, missing, True
+                del reported[gone]
+                updates.append(_envelope(wire.ObjectUpdate, {}, kind=wire.ObjectUpdateKind.leave, obj=gone.ref))
         return updates, missing, False
 
     async def wait_for_updates(self, version: Optional[str], max_wait: Optional[float],

@@ -150,15 +150,18 @@ class EventLog:
         return event
 
     # -- querying ----------------------------------------------------------------------------------
-    def matching(self, spec: Optional[wire.EventFilterSpec], registry: Registry) -> list[wire.Event]:
-        """Events matching ``spec``, oldest first (``maxCount`` not applied)."""
+    def matching(self, spec: Optional[wire.EventFilterSpec], registry: Registry,
+                 after: Optional[int] = None) -> list[wire.Event]:
+        """Events matching ``spec``, oldest first (``maxCount`` not applied); only keys above ``after`` if given
+        (a collector's cursor: its reads then cost the events since the last read, not the whole log)."""
+        start = 0 if after is None else bisect.bisect_right(self.keys, after)
         if spec is None:
-            return list(self.events)
+            return self.events[start:]
         source: Iterable[wire.Event]
         if spec.eventChainId is not None:
-            source = list(self.by_chain.get(spec.eventChainId, ()))
+            source = [e for e in self.by_chain.get(spec.eventChainId, ()) if after is None or e.key > after]
         else:
-            source = self.events
+            source = self.events[start:] if start else self.events
         entities: Optional[set[str]] = None
         if spec.entity is not None:
             entities = _entity_scope(spec.entity, registry)
@@ -231,9 +234,10 @@ class EventHistoryCollector(ManagedObject):
         self.owner = owner
         self.page_size = DEFAULT_PAGE_SIZE
         self.cursor = 0  # key: ReadNext returns events with key > cursor
+        self._unbounded = spec.model_copy(update={"maxCount": None})
 
-    def _matching(self) -> list[wire.Event]:
-        return self.log.matching(self.spec.model_copy(update={"maxCount": None}), self.registry)
+    def _matching(self, after: Optional[int] = None) -> list[wire.Event]:
+        return self.log.matching(self._unbounded, self.registry, after=after)
 
     def prop(self, name: str) -> Any:
         if name == "filter":
@@ -245,7 +249,7 @@ class EventHistoryCollector(ManagedObject):
         return None
 
     def read_next(self, max_count: int) -> list[wire.Event]:
-        events = [e for e in self._matching() if e.key > self.cursor][:max_count]
+        events = self._matching(after=self.cursor)[:max_count]
         if events:
             self.cursor = events[-1].key
         return events

@@ -34,6 +34,9 @@ class ManagedObject:
     PROPERTIES: ClassVar[dict[str, str]] = {}
     #: properties whose value depends on the caller (never cached)
     NO_CACHE: ClassVar[frozenset[str]] = frozenset()
+    #: whether the objects this one refers to can change without this object changing (a container view's
+    #: contents follow the inventory below its container); a filter then re-reads them on every wait
+    DERIVED_LINKS: ClassVar[bool] = False
 
     def __init__(self, moid: str) -> None:
         self.ref = MoRef(self.TYPE, moid)

@@ -43,6 +43,7 @@ class ViewManager(ManagedObject):
 class ContainerView(ManagedObject):
     TYPE = "ContainerView"
     ANCESTRY = ("ContainerView", "ManagedObjectView", "View", "ManagedObject")
+    DERIVED_LINKS = True
     PROPERTIES = {"view": "ArrayOfManagedObjectReference", "container": "ManagedObjectReference",
                   "type": "ArrayOfString", "recursive": "boolean"}
 
