@@ -84,13 +84,14 @@ async def destroy_view(client: AsyncClient, view: wire.MoRef) -> None:
     await client.invoke(view, "DestroyView")
 
 
-def _view_filter_spec(view: wire.MoRef, view_type: str, type_paths: dict[str, list[str]]) -> wire.PropertyFilterSpec:
+def _view_filter_spec(view: wire.MoRef, view_type: str, type_paths: dict[str, list[str]],
+                      then: list[wire.SelectionSpec] | None = None) -> wire.PropertyFilterSpec:
     if not type_paths:
         raise errors.ConfigError("type_paths must name at least one type, e.g. {'HostSystem': ['name']}")
     return wire.PropertyFilterSpec(
         objectSet=[wire.ObjectSpec(
             obj=view, skip=True,
-            selectSet=[wire.TraversalSpec(name="view", type=view_type, path="view", skip=False)],
+            selectSet=[wire.TraversalSpec(name="view", type=view_type, path="view", skip=False, selectSet=then)],
         )],
         propSet=[wire.PropertySpec(type=type_name, pathSet=list(paths)) for type_name, paths in type_paths.items()],
     )
@@ -102,9 +103,16 @@ def container_filter_spec(view: wire.MoRef, type_paths: dict[str, list[str]]) ->
     return _view_filter_spec(view, "ContainerView", type_paths)
 
 
-def list_filter_spec(view: wire.MoRef, type_paths: dict[str, list[str]]) -> wire.PropertyFilterSpec:
-    """The same over ``ListView.view`` (reference §7), e.g. ``{"Task": ["info.state", "info.error"]}``."""
-    return _view_filter_spec(view, "ListView", type_paths)
+def list_filter_spec(view: wire.MoRef, type_paths: dict[str, list[str]], *,
+                     recent_tasks: str | None = None) -> wire.PropertyFilterSpec:
+    """The same over ``ListView.view`` (reference §7), e.g. ``{"Task": ["info.state", "info.error"]}``.
+
+    ``recent_tasks="HostSystem"`` also follows each listed object of that type to the tasks in its ``recentTask``:
+    a task started on a listed host joins the filter by itself, with no ``ModifyListView`` per task.
+    """
+    then = [wire.TraversalSpec(name="recentTask", type=recent_tasks, path="recentTask", skip=False)] \
+        if recent_tasks else None
+    return _view_filter_spec(view, "ListView", type_paths, then)
 
 
 # ---------------------------------------------------------------------------------------------

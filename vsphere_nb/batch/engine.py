@@ -16,12 +16,15 @@ One :class:`VcenterEngine` per vCenter, running on that client's event loop:
   resolved in the background while the host holds its slot: its task is looked up in ``recentTask`` from the
   moment the launch was *sent* (not from the resume), and only after the sender's HTTP read timeout has passed
   since then — a request sent just before the crash may still sit in vCenter's queue.
-* **Monitoring** — one private PropertyCollector, one ``ListView`` holding the run's in-flight tasks *and* their
-  hosts, one filter (``Task.info``, ``HostSystem.runtime.dasHostState``) and a ``WaitForUpdatesEx`` loop. Objects
-  are added and dropped in batches with ``ModifyListView`` as tasks start and finish, so the HTTP cost per host is
-  about one launch plus a share of the waits. When the collector fails (for example after a server restart the
-  session's collectors are gone) it is created again; when that fails too, in-flight tasks are polled one by one
-  until it can be created.
+* **Monitoring** — one private PropertyCollector, one ``ListView`` holding the run's hosts, one filter that also
+  follows each host's ``recentTask`` to its tasks (``Task.info.*``, ``HostSystem.runtime.dasHostState``) and a
+  ``WaitForUpdatesEx`` loop. A task started on a listed host joins the filter by itself, so following a launch
+  costs no request of its own: the HTTP cost per host is one launch plus a share of the waits. Updates of a task
+  that arrive before its launch answer are kept and applied when the answer comes. Tasks that may have left
+  ``recentTask`` (adopted on resume, found after a launch without an answer, still running when the collector is
+  rebuilt) are added to the view itself with ``ModifyListView``. When the collector fails (for example after a
+  server restart the session's collectors are gone) it is created again; when that fails too, in-flight tasks are
+  polled one by one until it can be created.
 * **Post-check** — after a task succeeds, the host's ``runtime.dasHostState`` (already in the view) must reach
   ``master``/``connectedToMaster`` before ``post_check_timeout``; otherwise the outcome is ``agent_unhealthy``.
   A host keeps its slot until then: its cluster's HA agents are still settling.
@@ -43,7 +46,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from .. import wire
 from ..errors import LaunchStateUnknown, ProtocolError, ServerFault, TransportError, VsphereError
@@ -75,8 +78,33 @@ HA_EVENT_TYPES: tuple[str, ...] = (
 _TASK_PATHS = ["info.state", "info.error", "info.cancelled", "info.queueTime", "info.startTime", "info.completeTime",
                "info.eventChainId", "info.descriptionId", "info.entityName", "info.result"]
 _WATCH_PATHS = {"Task": _TASK_PATHS, "HostSystem": ["runtime.dasHostState"]}
-#: concurrent launch requests per vCenter (the caps bound tasks; this bounds HTTP requests in the air)
-LAUNCH_CONCURRENCY = 32
+#: concurrent launch requests per vCenter (the caps bound tasks; this bounds HTTP requests in the air). Below the
+#: transport's connection pool (:data:`~vsphere_nb.transport.MAX_CONNECTIONS`), so the long-poll, the view
+#: updates and the event reads always find a free connection
+LAUNCH_CONCURRENCY = 8
+
+
+class _SeenEvent(NamedTuple):
+    """An event read during the run: its wire JSON and the fields that match it to an attempt."""
+
+    chain_id: int | None
+    type_name: str
+    host_moid: str | None
+    created: datetime | None
+    wire: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: dict[str, Any]) -> "_SeenEvent":
+        chain = event.get("chainId")
+        host = event.get("host")
+        created: datetime | None = None
+        if isinstance(event.get("createdTime"), str):
+            try:
+                created = wire.parse_datetime(event["createdTime"])
+            except ValueError:
+                created = None
+        return cls(chain if type(chain) is int else None, event["_typeName"],
+                   wire.ref_value(host.get("host")) if isinstance(host, dict) else None, created, event)
 
 
 class _StillUnknown(Exception):
@@ -201,8 +229,12 @@ class VcenterEngine:
         self.wait_interval = wait_interval
         self.attempts: dict[HostKey, _Attempt] = {}
         self.by_task: dict[str, _Attempt] = {}
+        #: tasks to add to the view itself (see the module doc)
         self._add: set[MoRef] = set()
-        self._remove: set[MoRef] = set()
+        #: watched values of tasks not (yet) known as this run's: a launch's first updates can beat its answer
+        self._unclaimed: dict[str, dict[str, Any]] = {}
+        #: the last ``dasHostState.state`` the watch reported per host moId
+        self._das: dict[str, str | None] = {}
         self._watcher: PropertyWatcher | None = None
         self._view: MoRef | None = None
         self._polling = False
@@ -214,7 +246,7 @@ class VcenterEngine:
         self._launch_errors: list[BaseException] = []
         self._events_stop = asyncio.Event()
         self._event_collector: MoRef | None = None
-        self._event_buffer: list[tuple[wire.Event, dict[str, Any]]] = []
+        self._event_buffer: list[_SeenEvent] = []
         self._event_keys: set[int] = set()
         self._events_ok = True
         self._window_start = ctx.started_at - timedelta(minutes=1)
@@ -300,7 +332,7 @@ class VcenterEngine:
                         self._launch_failed(host, None, f"launch state unknown: {unknown}; not relaunched")
                         return
                     if found is not None:
-                        self._launched(host, found)
+                        self._launched(host, found, watch=True)
                         return
                     if tries < 3:
                         continue
@@ -309,21 +341,34 @@ class VcenterEngine:
                 self._launched(host, task)
                 return
 
-    def _launched(self, host: PlannedHost, task: MoRef) -> None:
+    def _launched(self, host: PlannedHost, task: MoRef, *, watch: bool = False) -> None:
         self.ctx.write("launched", host, task.value, attempt=host.attempt)
-        self._track(host, task)
+        self._track(host, task, watch=watch)
 
-    def _track(self, host: PlannedHost, task: MoRef) -> None:
-        att = _Attempt(host, task=task, launched_at=time.monotonic())
+    def _track(self, host: PlannedHost, task: MoRef, *, watch: bool = False) -> None:
+        """Follow ``task``: through its host's ``recentTask``, and with ``watch`` also as a member of the view."""
+        att = _Attempt(host, task=task, launched_at=time.monotonic(), das_state=self._das.get(host.host_moid))
         self.attempts[host.key] = att
         self.by_task[task.value] = att
-        self._add.update((task, att.host_ref))
         self.ctx.progress.set(host.key, "queued")
+        if watch:
+            self._add.add(task)
+            self._wake.set()
+        early = self._unclaimed.pop(task.value, None)
+        if early:  # the watch saw this task before the launch answered
+            att.task_props.update(early)
+            att.info = att.task_info()
+            if att.info is not None:
+                self._on_task_info(att, att.info)
+            self._evaluate(att)
+            if host.key not in self.attempts:
+                self._wake.set()  # it has finished already: its slot is free
 
     def _launch_failed(self, host: PlannedHost, fault: dict[str, Any] | None, message: str) -> None:
         self.ctx.write("launch_failed", host, fault, message=message, attempt=host.attempt)
         self.sched.finished(host, "launch_failed")
         self.ctx.progress.set(host.key, "launch_failed")
+        self._wake.set()  # its slot is free: the loop may launch the next host
 
     async def _find_launched_task(self, host: PlannedHost, since: datetime) -> MoRef | None:
         """A ``ReconfigureHostForDAS_Task`` task of ``host`` queued since ``since`` (minus clock skew), if any.
@@ -404,7 +449,7 @@ class VcenterEngine:
             if host is None:
                 continue
             self.sched.adopt(host)
-            self._track(host, MoRef("Task", task_moid))
+            self._track(host, MoRef("Task", task_moid), watch=True)
         for key, task_moid in self._resume_post_check.items():
             host = self._by_key.get(key)
             if host is None:
@@ -414,7 +459,6 @@ class VcenterEngine:
                            post_deadline=time.monotonic() + self.limits.post_check_timeout)
             self.attempts[key] = att
             self.by_task[task_moid] = att
-            self._add.add(att.host_ref)
             self.ctx.progress.set(key, "post_check")
         for key, since in self._unknown.items():
             host = self._by_key[key]
@@ -448,7 +492,7 @@ class VcenterEngine:
                 self._launch_failed(host, None, f"launch state unknown on resume: {exc}; not relaunched")
                 return
             if found is not None:
-                self._launched(host, found)
+                self._launched(host, found, watch=True)
             elif self.sched.stop_reason is not None:  # stopped meanwhile: it was never launched, so don't
                 reason = STOP_REASON_TEXT.get(self.sched.stop_reason, self.sched.stop_reason)
                 self.ctx.write("not_launched", host, reason, attempt=host.attempt)
@@ -471,8 +515,8 @@ class VcenterEngine:
     async def _start_watch(self) -> None:
         try:
             self._watcher = await PropertyWatcher.create(self.client)
-            self._view = await create_list_view(self.client, [])
-            await self._watcher.add_filter(list_filter_spec(self._view, _WATCH_PATHS))
+            self._view = await create_list_view(self.client, [MoRef("HostSystem", h.host_moid) for h in self.hosts])
+            await self._watcher.add_filter(list_filter_spec(self._view, _WATCH_PATHS, recent_tasks="HostSystem"))
             self._polling = False
         except VsphereError as exc:
             self.ctx.warn(f"{self.client.server}: property collector unavailable ({exc}); polling tasks instead")
@@ -498,15 +542,15 @@ class VcenterEngine:
             old._destroyed = True  # its objects died with the session; nothing to clean up
         await self._start_watch()
         if not self._polling:
-            objs = {ref for att in self.attempts.values() for ref in (att.task, att.host_ref) if ref is not None}
-            self._add, self._remove = set(objs), set()
+            # a task that finished while no collector watched may have left recentTask meanwhile: list it itself
+            self._add = {att.task for att in self.attempts.values() if att.task is not None}
 
     async def _sync_view(self) -> None:
-        if self._polling or self._view is None or not (self._add or self._remove):
+        if self._polling or self._view is None or not self._add:
             return
-        add, remove = sorted(self._add - self._remove, key=str), sorted(self._remove, key=str)
+        add = sorted(self._add, key=str)
         try:
-            missing = await modify_list_view(self.client, self._view, add=add, remove=remove)
+            missing = await modify_list_view(self.client, self._view, add=add)
         except ServerFault as exc:
             if exc.is_a("ManagedObjectNotFound") and exc.moref is not None and exc.moref == self._view:
                 await self._rebuild_watch(exc)
@@ -518,7 +562,6 @@ class VcenterEngine:
             return
         # only what was sent: a resume check may have added objects while the request was out
         self._add.difference_update(add)
-        self._remove.difference_update(remove)
         for ref in missing:
             # a task vCenter no longer knows: read it directly once, below
             att = self.by_task.get(ref.value) if ref.type == "Task" else None
@@ -535,7 +578,7 @@ class VcenterEngine:
                 await self._rebuild_watch(RuntimeError("retrying the collector"))
             return None
         await asyncio.sleep(self.wait_interval)  # let changes pile up: fewer, fuller answers
-        if (self.sched.launchable() and not self.ctx.cancel_requested) or self._launching:
+        if self.sched.launchable() and not self.ctx.cancel_requested:
             max_wait = 0
         else:
             max_wait = max(0, min(20, int(self._seconds_to_next_deadline())))
@@ -606,10 +649,15 @@ class VcenterEngine:
         for fset in update.filterSet or []:
             for obj in fset.objectSet or []:
                 if str(obj.kind) == "leave":
+                    self._unclaimed.pop(obj.obj.value, None)
                     continue
                 if obj.obj.type == "Task":
                     att = self.by_task.get(obj.obj.value)
                     if att is None:
+                        # another user's task on a listed host, or ours before its launch answered
+                        early = self._unclaimed.setdefault(obj.obj.value, {})
+                        for change in obj.changeSet or []:
+                            early[change.name] = None if str(change.op) == "remove" else change.val
                         continue
                     for change in obj.changeSet or []:
                         if change.name == "info" and isinstance(change.val, wire.TaskInfo):
@@ -620,13 +668,14 @@ class VcenterEngine:
                         att.info = att.task_info()
                     touched[att.host.key] = att
                 elif obj.obj.type == "HostSystem":
-                    att = self.attempts.get((self.vcenter, obj.obj.value))
-                    if att is None:
-                        continue
                     for change in obj.changeSet or []:
                         if change.name == "runtime.dasHostState":
                             state = getattr(change.val, "state", None)
-                            att.das_state = None if state is None else str(state)
+                            self._das[obj.obj.value] = None if state is None else str(state)
+                    att = self.attempts.get((self.vcenter, obj.obj.value))
+                    if att is None:
+                        continue
+                    att.das_state = self._das.get(obj.obj.value)
                     touched[att.host.key] = att
         for att in touched.values():
             if att.info is not None and att.task_outcome is None:
@@ -674,16 +723,9 @@ class VcenterEngine:
         self.attempts.pop(att.host.key, None)
         if att.task is not None:
             self.by_task.pop(att.task.value, None)
-            self._drop(att.task)
-        self._drop(att.host_ref)
+            self._add.discard(att.task)
         self.sched.finished(att.host, outcome)
         self.ctx.progress.set(att.host.key, outcome)
-
-    def _drop(self, ref: MoRef) -> None:
-        if ref in self._add:
-            self._add.discard(ref)
-        else:
-            self._remove.add(ref)
 
     def _check_deadlines(self) -> None:
         now = time.monotonic()
@@ -736,13 +778,12 @@ class VcenterEngine:
                 if self._event_collector is None:
                     return
                 for _ in range(10_000):
-                    batch = await self.client.invoke(self._event_collector, "ReadNextEvents", maxCount=1000)
+                    # plain JSON: a few fields are needed here, the rest is kept as the server wrote it
+                    batch = wire.unbox_list(
+                        await self.client.invoke_json(self._event_collector, "ReadNextEvents", maxCount=1000))
                     if not batch:
                         return
-                    for event in batch:
-                        if isinstance(event, wire.Event) and event.key not in self._event_keys:
-                            self._event_keys.add(event.key)
-                            self._event_buffer.append((event, event.to_wire()))
+                    self._keep_events(batch)
                 return
             except ServerFault as exc:
                 if exc.is_a("ManagedObjectNotFound"):  # the collector died with its session: open a new one
@@ -755,6 +796,17 @@ class VcenterEngine:
                 self._events_ok = False
                 logger.info("reading events failed: %s", exc)
                 return
+
+    def _keep_events(self, batch: list[Any]) -> None:
+        """Keep each new event (by key) of a ``ReadNextEvents`` page, with what matching it to an attempt needs."""
+        for event in batch:
+            if not isinstance(event, dict) or not isinstance(event.get("_typeName"), str):
+                continue
+            key = event.get("key")
+            if type(key) is not int or key in self._event_keys:
+                continue
+            self._event_keys.add(key)
+            self._event_buffer.append(_SeenEvent.of(event))
 
     async def _read_events_while_running(self, every: float = 2.0) -> None:
         """Keep the event collector drained during the run, so little is left to read at the end."""
@@ -816,18 +868,17 @@ class VcenterEngine:
         await self._close_event_collector()
         if not self._events_ok:
             self.ctx.warn(f"{self.client.server}: some events could not be collected")
-        for event, event_wire in self._event_buffer:
-            rec = by_chain.get(event.chainId)
+        for event in self._event_buffer:
+            rec = by_chain.get(event.chain_id) if event.chain_id else None
             source = "task_chain"
             if rec is None:
-                if event.vim_type == "TaskEvent":
-                    continue  # another task's record on the same host
-                host_ref = event.host.host.value if event.host is not None else None
-                rec = attempt_for(host_ref, event.createdTime)
+                if event.type_name == "TaskEvent" or event.created is None:
+                    continue  # another task's record on the same host (or an event that says not when)
+                rec = attempt_for(event.host_moid, event.created)
                 source = "host_events"
             if rec is None:
                 continue
             key = (rec.host_moid, rec.attempt, source)
-            found.setdefault(key, (rec, source, []))[2].append(event_wire)
+            found.setdefault(key, (rec, source, []))[2].append(event.wire)
         for rec, source, events in found.values():
             self.ctx.write("events", rec, events, source=source, attempt=rec.attempt)
