@@ -31,8 +31,10 @@ One :class:`VcenterEngine` per vCenter, running on that client's event loop:
 * **Timeouts** — a task not finished within ``task_timeout`` (vCenter's 15 minutes by default) is ``timed_out``;
   it is left to vCenter (not cancelled).
 * **Events** — one event collector over the run's time window (``CreateCollectorForEvents`` +
-  ``ReadNextEvents`` pages, drained every 2 s while the run goes on and once more at the end) for the HA event types the server describes; events are matched to attempts by the
-  task's ``eventChainId`` (source ``task_chain``) or by host (``host_events``). Cost: pages, not hosts.
+  ``ReadNextEvents`` pages, read every second while the run goes on and until empty at the end) for the HA event
+  types the server describes, kept as the server's wire JSON. Events are matched to attempts by the task's
+  ``eventChainId`` (source ``task_chain``) or by host (``host_events``) and journalled as soon as their attempt has
+  ended, so little is left for the end of the run. Cost: pages, not hosts.
 
 Every fact is written to the journal first and then applied to the run's records, so what a notebook sees live
 is exactly what ``load_run`` reads back after a crash.
@@ -78,6 +80,8 @@ HA_EVENT_TYPES: tuple[str, ...] = (
 _TASK_PATHS = ["info.state", "info.error", "info.cancelled", "info.queueTime", "info.startTime", "info.completeTime",
                "info.eventChainId", "info.descriptionId", "info.entityName", "info.result"]
 _WATCH_PATHS = {"Task": _TASK_PATHS, "HostSystem": ["runtime.dasHostState"]}
+#: events asked for per ``ReadNextEvents`` (vCenter's maximum)
+EVENT_PAGE = 1000
 #: concurrent launch requests per vCenter (the caps bound tasks; this bounds HTTP requests in the air). Below the
 #: transport's connection pool (:data:`~vsphere_nb.transport.MAX_CONNECTIONS`), so the long-poll, the view
 #: updates and the event reads always find a free connection
@@ -210,7 +214,7 @@ class VcenterEngine:
         unknown: Mapping[HostKey, datetime | None] | Iterable[HostKey] = (),
         post_check: Mapping[HostKey, str] | None = None,
         finished: Mapping[HostKey, str] | None = None,
-        wait_interval: float = 0.05,
+        wait_interval: float = 0.02,
     ) -> None:
         self.client = client
         self.ctx = ctx
@@ -770,8 +774,12 @@ class VcenterEngine:
         self._event_collector = wire.decode_as(
             await self.client.invoke(manager, "CreateCollectorForEvents", filter=spec), wire.ManagedObjectReference)
 
-    async def _drain_events(self) -> None:
-        """Read every page the collector has now (``ReadNextEvents`` until empty); events kept once by key."""
+    async def _drain_events(self, *, until_empty: bool = True) -> None:
+        """Read the pages the collector has now (``ReadNextEvents`` until empty); events kept once by key.
+
+        Without ``until_empty`` (the reads during the run) a page shorter than asked ends the read: the next one
+        starts where it stopped, and the empty answer that would confirm it costs a request per read.
+        """
         for _ in range(2):
             try:
                 await self._open_event_collector()
@@ -780,10 +788,12 @@ class VcenterEngine:
                 for _ in range(10_000):
                     # plain JSON: a few fields are needed here, the rest is kept as the server wrote it
                     batch = wire.unbox_list(
-                        await self.client.invoke_json(self._event_collector, "ReadNextEvents", maxCount=1000))
+                        await self.client.invoke_json(self._event_collector, "ReadNextEvents", maxCount=EVENT_PAGE))
                     if not batch:
                         return
                     self._keep_events(batch)
+                    if not until_empty and len(batch) < EVENT_PAGE:
+                        return
                 return
             except ServerFault as exc:
                 if exc.is_a("ManagedObjectNotFound"):  # the collector died with its session: open a new one
@@ -808,7 +818,7 @@ class VcenterEngine:
             self._event_keys.add(key)
             self._event_buffer.append(_SeenEvent.of(event))
 
-    async def _read_events_while_running(self, every: float = 2.0) -> None:
+    async def _read_events_while_running(self, every: float = 1.0) -> None:
         """Keep the event collector drained during the run, so little is left to read at the end."""
         while not self._events_stop.is_set():
             try:
@@ -817,7 +827,8 @@ class VcenterEngine:
             except asyncio.TimeoutError:
                 pass
             if self.attempts:
-                await self._drain_events()
+                await self._drain_events(until_empty=False)
+                self._match_events(final=False)
 
     async def _close_event_collector(self) -> None:
         if self._event_collector is not None:
@@ -838,13 +849,36 @@ class VcenterEngine:
             return list(HA_EVENT_TYPES)
 
     async def _collect_events(self) -> None:
-        """One event-collector pass over the run's window; events matched to attempts by chain id or host."""
-        current = {(h.host_moid, h.attempt) for h in self.hosts}
-        records = [r for r in self.ctx.records
-                   if r.vcenter == self.vcenter and r.task_moid is not None and (r.host_moid, r.attempt) in current]
-        if not records or self.client.content.eventManager is None:
+        """The last event-collector read of the run, then every event still buffered matched (see the module doc)."""
+        if self.client.content.eventManager is None or not self._launched_records():
             await self._close_event_collector()
             return
+        await self._drain_events()
+        await self._close_event_collector()
+        if not self._events_ok:
+            self.ctx.warn(f"{self.client.server}: some events could not be collected")
+        self._match_events(final=True)
+
+    def _launched_records(self) -> list[Any]:
+        current = {(h.host_moid, h.attempt) for h in self.hosts}
+        return [r for r in self.ctx.records
+                if r.vcenter == self.vcenter and r.task_moid is not None and (r.host_moid, r.attempt) in current]
+
+    def _match_events(self, *, final: bool) -> None:
+        """Journal the buffered events with the attempt each belongs to: by the task's ``eventChainId``
+        (``task_chain``), else the host's attempt launched before the event (``host_events``).
+
+        While the run goes on (``final=False``) only events of attempts that have ended are written, and the rest
+        stay buffered: an attempt's record knows its queue time only once it ends, and most events arrive while
+        it runs. An attempt can get more than one ``events`` record; readers merge them (by event key). At the
+        end (``final=True``) every buffered event is matched or dropped.
+        """
+        records = self._launched_records()
+        if not records or not self._event_buffer:
+            if final:
+                self._event_buffer.clear()
+            return
+        running = set(self.attempts)  # (vcenter, host moId) of attempts not ended yet
         by_chain = {r.event_chain_id: r for r in records if r.event_chain_id}
         # a host's HA events belong to the attempt launched before them; events older than the host's first
         # attempt in this batch (minus clock skew) belong to somebody else's work and are left out
@@ -864,21 +898,29 @@ class VcenterEngine:
             return chosen
 
         found: dict[tuple[str, int, str], tuple[Any, str, list[dict[str, Any]]]] = {}
-        await self._drain_events()
-        await self._close_event_collector()
-        if not self._events_ok:
-            self.ctx.warn(f"{self.client.server}: some events could not be collected")
+        kept: list[_SeenEvent] = []
         for event in self._event_buffer:
             rec = by_chain.get(event.chain_id) if event.chain_id else None
             source = "task_chain"
             if rec is None:
+                if event.type_name == "TaskEvent" and not final:
+                    kept.append(event)  # its attempt's chain id may not be known yet
+                    continue
                 if event.type_name == "TaskEvent" or event.created is None:
                     continue  # another task's record on the same host (or an event that says not when)
+                if not final and (event.host_moid is None or (self.vcenter, event.host_moid) in running
+                                  or event.host_moid not in by_host):
+                    kept.append(event)  # its host's attempt is still running, or not launched yet
+                    continue
                 rec = attempt_for(event.host_moid, event.created)
                 source = "host_events"
+            elif not final and (rec.vcenter, rec.host_moid) in running:
+                kept.append(event)
+                continue
             if rec is None:
                 continue
             key = (rec.host_moid, rec.attempt, source)
             found.setdefault(key, (rec, source, []))[2].append(event.wire)
+        self._event_buffer = [] if final else kept
         for rec, source, events in found.values():
             self.ctx.write("events", rec, events, source=source, attempt=rec.attempt)

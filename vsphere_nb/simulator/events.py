@@ -73,6 +73,8 @@ class EventLog:
         self.cap = cap
         self.events: list[wire.Event] = []
         self.keys: list[int] = []
+        #: key -> the event's wire dict, encoded once (an event never changes after it is posted)
+        self._wire: dict[int, dict[str, Any]] = {}
         self.by_chain: dict[int, list[wire.Event]] = defaultdict(list)
         self.primary: dict[int, Optional[str]] = {}
         self._next_key = 1000
@@ -145,9 +147,21 @@ class EventLog:
                         if not chain:
                             del self.by_chain[old.chainId]
                     self.primary.pop(old.key, None)
+                    self._wire.pop(old.key, None)
                 del self.events[:drop]
                 del self.keys[:drop]
         return event
+
+    def wire(self, events: Iterable[wire.Event]) -> list[dict[str, Any]]:
+        """The wire dicts of ``events``, each encoded once and reused by every later answer."""
+        cache = self._wire
+        out = []
+        for event in events:
+            encoded = cache.get(event.key)
+            if encoded is None:
+                encoded = cache[event.key] = event.to_wire()
+            out.append(encoded)
+        return out
 
     # -- querying ----------------------------------------------------------------------------------
     def matching(self, spec: Optional[wire.EventFilterSpec], registry: Registry,
