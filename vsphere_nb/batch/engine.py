@@ -260,7 +260,13 @@ class VcenterEngine:
         self.ctx.register_waker(asyncio.get_running_loop(), self._wake)
         reader = asyncio.ensure_future(self._read_events_while_running())
         try:
-            await self._start_watch()
+            watch = asyncio.ensure_future(self._start_watch())
+            if not (self._adopt or self._unknown or self._resume_post_check or self._replay):
+                # a fresh run: the first launches go out while the collector is set up (it lists the tasks
+                # through their hosts' recentTask, whenever they were started)
+                self._handle_cancel()
+                await self._launch_ready()
+            await watch
             await self._resume_known()
             while True:
                 self._handle_cancel()
@@ -818,7 +824,7 @@ class VcenterEngine:
             self._event_keys.add(key)
             self._event_buffer.append(_SeenEvent.of(event))
 
-    async def _read_events_while_running(self, every: float = 1.0) -> None:
+    async def _read_events_while_running(self, every: float = 0.25) -> None:
         """Keep the event collector drained during the run, so little is left to read at the end."""
         while not self._events_stop.is_set():
             try:

@@ -34,6 +34,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from ..errors import ConfigError, RunDirectoryError
+from . import heap
 from ..wire import parse_datetime
 from ..client import vcenter_name
 from .engine import RunContext, VcenterEngine
@@ -201,11 +202,13 @@ class RunHandle:
         self._engine_futures: list[Any] = []
         self._lock = threading.Lock()
         self._result: BatchRun | None = None
+        self._heap_held = False
 
     @classmethod
     def _start(cls, ctx: RunContext, run_dir: Path, clients: Mapping[str, Any],
                engines: Mapping[str, VcenterEngine]) -> RunHandle:
         handle = cls(ctx, run_dir, clients)
+        handle._hold_heap()
         if not engines:
             handle._finish()
             return handle
@@ -218,11 +221,25 @@ class RunHandle:
             if last:
                 handle._finish()
 
-        for name, engine in engines.items():
-            fut = _submit(clients[name], _guarded(engine, ctx))
-            handle._engine_futures.append(fut)
-            fut.add_done_callback(on_done)
+        try:
+            for name, engine in engines.items():
+                fut = _submit(clients[name], _guarded(engine, ctx))
+                handle._engine_futures.append(fut)
+                fut.add_done_callback(on_done)
+        except BaseException:
+            handle._release_heap()
+            raise
         return handle
+
+    def _hold_heap(self) -> None:
+        heap.hold()
+        self._heap_held = True
+
+    def _release_heap(self) -> None:
+        with self._lock:
+            held, self._heap_held = self._heap_held, False
+        if held:
+            heap.release()
 
     @property
     def run_id(self) -> str:
@@ -250,8 +267,10 @@ class RunHandle:
             self._result = result
             self.ctx.progress.finished = True
             self.ctx.progress.emit(force=True)
+            self._release_heap()  # after the frames are saved: a full collection then walks the whole heap again
             self.future.set_result(result)
         except BaseException as exc:  # noqa: BLE001
+            self._release_heap()
             logger.exception("finishing run %s failed", self.ctx.run_id)
             self.future.set_exception(exc)
 
