@@ -142,6 +142,16 @@ class Membership:
         self.roots: list[ManagedObject] = []
         self.missing: list[MoRef] = []
         self._walked = False
+        #: since the last :meth:`take_changes`: the members may all have changed (a walk), or these did
+        self.rewalked = True
+        self.joined: list[ManagedObject] = []
+        self.left: list[ManagedObject] = []
+
+    def take_changes(self) -> tuple[bool, list[ManagedObject], list[ManagedObject]]:
+        """``(walked again, members that joined, members that left)`` since the last call."""
+        changes = (self.rewalked, self.joined, self.left)
+        self.rewalked, self.joined, self.left = False, [], []
+        return changes
 
     def refresh(self, missing: Optional[list[MoRef]] = None) -> dict[ManagedObject, int]:
         """The current members; root objects that do not exist go to ``missing`` (else ``ManagedObjectNotFound``)."""
@@ -186,6 +196,7 @@ class Membership:
                         for child in reversed(children):
                             stack.append((child, trav.selectSet))
         self.members, self.edges, self._walked = members, edges, True
+        self.rewalked = True
 
     def _update(self) -> bool:
         """Apply the changes since the last refresh; ``False`` when the spec must be walked again."""
@@ -207,10 +218,13 @@ class Membership:
                 count = members.get(child, 0) - 1
                 if count > 0:
                     members[child] = count
-                else:
-                    members.pop(child, None)
+                elif members.pop(child, None) is not None:
+                    self.left.append(child)
             for child in new:
-                members[child] = members.get(child, 0) + 1
+                count = members.get(child, 0)
+                members[child] = count + 1
+                if count == 0:
+                    self.joined.append(child)
         return True
 
 
@@ -298,6 +312,10 @@ class PropertyFilter(ManagedObject):
         #: type -> whether one of its watched paths is never cached (its values are read on every wait)
         self.volatile_by_type: dict[str, bool] = {}
         self.membership = Membership(spec, collector.registry)
+        #: registry log position up to which changes have been diffed; ``None``: diff every member next time
+        self.log_pos: Optional[int] = None
+        #: a member type with a never-cached path was seen: every member is diffed on every wait
+        self.has_volatile = False
 
     def prop(self, name: str) -> Any:
         if name == "spec":
@@ -386,6 +404,7 @@ class PropertyCollector(ManagedObject):
         for flt in self.filters.values():
             flt.reported.clear()
             flt.missing_reported.clear()
+            flt.log_pos = None
         self._dirty = True
 
     def check_version(self, version: Optional[str]) -> Optional[dict[str, Any]]:
@@ -427,32 +446,68 @@ class PropertyCollector(ManagedObject):
                          version=str(self.version), truncated=True if truncated else None)
 
     def _filter_updates(self, flt: PropertyFilter, budget: float) -> tuple[list[dict], list[dict], bool]:
+        """``(object updates, missing objects, truncated)`` of one filter since its last answer.
+
+        Only the members that changed since then are diffed (the registry logs every change), plus those that
+        joined or left; every member is diffed after a reset, a truncated answer, a re-walk of the spec, or when
+        a member type has a never-cached path.
+        """
         missing_refs: list[MoRef] = []
-        objects = flt.membership.refresh(missing_refs)
+        membership = flt.membership
+        objects = membership.refresh(missing_refs)
+        rewalked, joined, left = membership.take_changes()
         missing = []
         for ref in missing_refs:
             if ref not in flt.missing_reported:
                 flt.missing_reported.add(ref)
                 missing.append(wire.MissingObject(obj=ref, fault=faults.managed_object_not_found(ref).fault).to_wire())
+        registry = self.registry
+        changed = None
+        if flt.log_pos is not None and not rewalked and not flt.has_volatile:
+            changed = registry.changes_since(flt.log_pos)
+        end = registry.log_end
+        if changed is None:
+            updates, cut = self._diff(flt, objects, objects, budget, every=True)
+        else:
+            reported = flt.reported
+            candidates: dict[ManagedObject, None] = dict.fromkeys(joined)
+            for obj in changed:
+                if obj in objects or obj in reported:
+                    candidates[obj] = None
+            candidates.update(dict.fromkeys(left))
+            updates, cut = self._diff(flt, candidates, objects, budget, every=False)
+        flt.log_pos = None if cut else end
+        return updates, missing, cut
+
+    @staticmethod
+    def _diff(flt: PropertyFilter, candidates: Any, members: dict[ManagedObject, int], budget: float, *,
+              every: bool) -> tuple[list[dict[str, Any]], bool]:
+        """Updates for ``candidates`` against what ``flt`` last reported; with ``every`` the candidates are all
+        the members, and reported objects not among them leave."""
         updates: list[dict[str, Any]] = []
         current: set[ManagedObject] = set()
         reported = flt.reported
         volatile_by_type = flt.volatile_by_type
-        for obj in objects:
-            if not obj.alive:
-                continue  # removed since its referrer last changed: it leaves
-            paths = flt.paths(obj)
+        for obj in candidates:
+            paths = flt.paths(obj) if obj.alive and (every or obj in members) else None
             if paths is None:
+                if not every and obj in reported:  # left the filter, or removed from the inventory
+                    if len(updates) >= budget:
+                        return updates, True
+                    del reported[obj]
+                    updates.append(_envelope(wire.ObjectUpdate, {}, kind=wire.ObjectUpdateKind.leave, obj=obj.ref))
                 continue
             current.add(obj)
             seen = reported.get(obj)
             volatile = volatile_by_type.get(obj.TYPE)
             if volatile is None:
                 volatile = volatile_by_type[obj.TYPE] = any(p.split(".", 1)[0] in obj.NO_CACHE for p in paths)
-            if seen is not None and seen[0] == obj.gen and seen[1] is paths and not volatile:
+            if volatile:
+                flt.has_volatile = True
+            elif seen is not None and seen[0] == obj.gen and seen[1] is paths:
                 continue
             if len(updates) >= budget:
-                return updates, missing, True
+                return updates, True
             values, _invalid = property_values(obj, paths)
             if seen is None:
                 changes = [_change(p, v) for p, v in values.items()]
@@ -466,13 +521,13 @@ class PropertyCollector(ManagedObject):
                     updates.append(_envelope(wire.ObjectUpdate, {"changeSet": changes},
                                              kind=wire.ObjectUpdateKind.modify, obj=obj.ref))
             reported[obj] = (obj.gen, paths, values)
-        if len(reported) > len(current):
+        if every and len(reported) > len(current):
             for gone in [o for o in reported if o not in current]:
                 if len(updates) >= budget:
-                    return updates, missing, True
+                    return updates, True
                 del reported[gone]
                 updates.append(_envelope(wire.ObjectUpdate, {}, kind=wire.ObjectUpdateKind.leave, obj=gone.ref))
-        return updates, missing, False
+        return updates, False
 
     async def wait_for_updates(self, version: Optional[str], max_wait: Optional[float],
                                max_updates: Optional[int]) -> Any:

@@ -66,6 +66,10 @@ class Registry:
         self._objects: dict[tuple[str, str], ManagedObject] = {}
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         self._counters: dict[str, Iterator[int]] = {}
+        #: every object added, changed or removed, in order (see :meth:`changes_since`)
+        self.log: list[ManagedObject] = []
+        #: the position of ``log[0]`` among all changes ever logged (the log is trimmed from the front)
+        self.log_start = 0
 
     # -- ids -------------------------------------------------------------------------------------
     def next_id(self, prefix: str, start: int = 1) -> str:
@@ -81,6 +85,7 @@ class Registry:
             self._objects[(obj.TYPE, obj.moid)] = obj
             self.gen += 1
             obj.gen = self.gen
+            self._log(obj)
         return obj
 
     def remove(self, obj: ManagedObject) -> None:
@@ -88,6 +93,7 @@ class Registry:
             if self._objects.pop((obj.TYPE, obj.moid), None) is not None:
                 obj.alive = False
                 self.gen += 1
+                self._log(obj)
                 self._wake()
 
     def get(self, type_name: str, moid: str) -> ManagedObject | None:
@@ -112,7 +118,31 @@ class Registry:
             self.gen += 1
             obj.gen = self.gen
             obj.cache.clear()
+            self._log(obj)
             self._wake()
+
+    #: changes kept in the log; older ones are dropped (a reader that fell behind looks at everything again)
+    LOG_LIMIT = 200_000
+
+    def _log(self, obj: ManagedObject) -> None:
+        log = self.log
+        log.append(obj)
+        if len(log) > self.LOG_LIMIT:
+            drop = len(log) // 2
+            del log[:drop]
+            self.log_start += drop
+
+    @property
+    def log_end(self) -> int:
+        """The position after the last logged change."""
+        return self.log_start + len(self.log)
+
+    def changes_since(self, position: int) -> list[ManagedObject] | None:
+        """Objects added, changed or removed since ``position`` (a past :attr:`log_end`), oldest first, with
+        repeats; ``None`` when the log no longer reaches back that far. Call under ``lock``."""
+        if position < self.log_start:
+            return None
+        return self.log[position - self.log_start:]
 
     def subscribe(self) -> asyncio.Event:
         """An event set (thread-safely, in the caller's loop) at the next change. Call under ``lock``."""
