@@ -708,3 +708,42 @@ def test_closed_client_refuses_calls():
             await vc.get(HOST, "name")
 
     run(main())
+
+
+# -- plain JSON answers (bulk reads) -----------------------------------------------------------
+EVENT_PAGE = [
+    {"_typeName": "HostDasEnabledEvent", "key": 7, "chainId": 5, "createdTime": "2026-03-01T08:57:35.279575Z",
+     "host": {"_typeName": "HostEventArgument", "name": "esx03",
+              "host": {"_typeName": "ManagedObjectReference", "_value": {"type": "HostSystem", "value": "host-1003"}}},
+     "futureField": {"_typeName": "SomethingNew", "x": 1}},
+]
+
+
+def test_invoke_json_returns_the_answer_as_the_server_wrote_it():
+    fake = fake_with_host()
+    fake.on("EventHistoryCollector.ReadNextEvents",
+            lambda request, body: json_response(200, {"_typeName": "ArrayOfEvent", "_value": EVENT_PAGE}))
+
+    async def main():
+        async with await aconnect(fake) as vc:
+            return await vc.invoke_json(wire.MoRef("EventHistoryCollector", "session[1]c"), "ReadNextEvents",
+                                        maxCount=1000)
+
+    answer = run(main())
+    assert wire.unbox_list(answer) == EVENT_PAGE  # boxed MoRef, unknown type and field kept as they came
+    (req,) = fake.calls("EventHistoryCollector.ReadNextEvents")
+    assert json.loads(req.content) == {"maxCount": 1000}
+
+
+def test_invoke_json_raises_server_faults_like_invoke():
+    fake = fake_with_host()
+    fake.on("EventHistoryCollector.ReadNextEvents",
+            lambda request, body: fault("ManagedObjectNotFound", obj=moref("EventHistoryCollector", "gone")))
+
+    async def main():
+        async with await aconnect(fake) as vc:
+            await vc.invoke_json(wire.MoRef("EventHistoryCollector", "gone"), "ReadNextEvents", maxCount=10)
+
+    with pytest.raises(errors.ServerFault) as exc:
+        run(main())
+    assert exc.value.is_a("ManagedObjectNotFound")

@@ -191,3 +191,44 @@ def test_shape_errors_raise_protocol_error():
         wire.decode_as({"_typeName": "TaskInfo", "state": "error"}, wire.TaskInfo)
     with pytest.raises(ProtocolError):
         wire.decode_body(b'{"_typeName": "ArrayOfString", "_value": 5}')
+
+
+# -- plain JSON helpers and dates ---------------------------------------------------------------
+def test_parse_body_keeps_the_wire_form_and_rejects_what_is_not_json():
+    body = b'[{"_typeName": "ManagedObjectReference", "_value": {"type": "Task", "value": "task-1"}}]'
+    assert wire.parse_body(body) == [{"_typeName": "ManagedObjectReference", "_value": {"type": "Task", "value": "task-1"}}]
+    assert wire.parse_body(b"  ") is None
+    with pytest.raises(ProtocolError):
+        wire.parse_body(b"<html>gateway</html>")
+    with pytest.raises(ProtocolError):
+        wire.parse_body(b"\xff\xfe")
+
+
+def test_ref_value_reads_flat_and_boxed_morefs():
+    assert wire.ref_value({"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": "host-9"}) == "host-9"
+    assert wire.ref_value({"_typeName": "ManagedObjectReference",
+                           "_value": {"type": "HostSystem", "value": "host-9"}}) == "host-9"
+    assert wire.ref_value(None) is None and wire.ref_value({"value": 9}) is None and wire.ref_value("host-9") is None
+
+
+def test_unbox_list_reads_boxed_and_plain_arrays():
+    assert wire.unbox_list({"_typeName": "ArrayOfEvent", "_value": [{"key": 1}]}) == [{"key": 1}]
+    assert wire.unbox_list([{"key": 1}]) == [{"key": 1}]
+    assert wire.unbox_list(None) == [] and wire.unbox_list({"_typeName": "Event"}) == []
+
+
+def test_dates_are_written_in_utc_with_microseconds_and_four_digit_years():
+    from datetime import timedelta
+
+    assert wire.format_datetime(datetime(2026, 3, 1, 10, 57, 35, 279575, tzinfo=timezone(timedelta(hours=2)))) \
+        == "2026-03-01T08:57:35.279575Z"
+    assert wire.format_datetime(datetime(2026, 3, 1, 8, 57, 35)) == "2026-03-01T08:57:35.000000Z"  # naive = UTC
+    early = wire.format_datetime(datetime(999, 1, 2, tzinfo=timezone.utc))
+    assert early == "0999-01-02T00:00:00.000000Z" and wire.parse_datetime(early).year == 999
+
+
+def test_decoded_morefs_are_morefs_and_equal_to_built_ones():
+    ref = wire.decode_as({"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": "host-1"}, MoRef)
+    assert ref == MoRef("HostSystem", "host-1") and hash(ref) == hash(MoRef("HostSystem", "host-1"))
+    with pytest.raises(ProtocolError):
+        wire.decode_as({"_typeName": "ManagedObjectReference", "type": "HostSystem"}, MoRef)
