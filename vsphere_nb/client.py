@@ -369,18 +369,19 @@ class AsyncClient:
     async def invoke(self, moref: wire.MoRef, method: str, /, **params: Any) -> Any:
         """Call ``method`` on ``moref`` with named parameters (``None`` values are left out); the result decoded,
         ``None`` for a void result. See the module doc for retries, re-login and ``*_Task`` launches."""
-        body = {name: wire.encode_value(value) for name, value in params.items() if value is not None}
-        policy = _POLICIES[call_policy(method)]
-        return await self._call("POST", moref, method, policy=policy, body=body if body else None)
+        return await self._method(moref, method, params, decode=True)
 
     async def invoke_json(self, moref: wire.MoRef, method: str, /, **params: Any) -> Any:
         """:meth:`invoke`, with the answer as plain JSON instead of models (``_typeName`` s and boxed values as
         the server wrote them); faults are raised as with :meth:`invoke`. For bulk reads whose caller needs a few
         fields of each item and keeps the rest as wire JSON: a page of 1,000 events parses in milliseconds this
         way, against a few hundred as models."""
+        return await self._method(moref, method, params, decode=False)
+
+    async def _method(self, moref: wire.MoRef, method: str, params: dict[str, Any], *, decode: bool) -> Any:
         body = {name: wire.encode_value(value) for name, value in params.items() if value is not None}
         policy = _POLICIES[call_policy(method)]
-        return await self._call("POST", moref, method, policy=policy, body=body if body else None, decode=False)
+        return await self._call("POST", moref, method, policy=policy, body=body if body else None, decode=decode)
 
     async def login(self) -> wire.UserSession:
         """Log in again with the stored credentials (a new session replaces the current one)."""

@@ -1,8 +1,8 @@
-"""CPU-heavy work moved off the event loop: decoding large answers, re-encoding event pages.
+"""CPU-heavy work moved off the event loop: decoding large answers into models.
 
 The event loop of a batch has latency-critical work (a finished task frees a slot; the next launch should go out at
-once). Decoding a page of 1,000 events into models takes a few hundred milliseconds of pure Python; done on the loop
-it would hold every launch back for that long. :func:`offload` runs such work on one shared worker thread: the GIL
+once). Decoding a large answer into models (an inventory page, the first update set of a 1,000-host watch) takes tens
+to hundreds of milliseconds of pure Python; done on the loop it would hold every launch back for that long. :func:`offload` runs such work on one shared worker thread: the GIL
 still serialises Python code, but the interpreter switches threads every few milliseconds, so the loop keeps
 answering while a page is decoded. One thread is enough (the work is CPU-bound under the GIL) and keeps the answers
 of one caller in order.

@@ -34,9 +34,9 @@ from typing import Any, Mapping
 import pandas as pd
 
 from ..errors import ConfigError, RunDirectoryError
-from . import heap
 from ..wire import parse_datetime
 from ..client import vcenter_name
+from . import heap
 from .engine import RunContext, VcenterEngine
 from .frames import latest_attempts
 from .journal import Journal, new_run_id, read_journal, state_from_journal
