@@ -25,8 +25,9 @@ import asyncio
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -34,22 +35,49 @@ from vsphere_nb import wire
 from vsphere_nb.errors import ServerFault, VsphereError
 from vsphere_nb.wire import MoRef
 
-__all__ = ["HOST_PROPERTIES", "per_host_inventory", "polling_batch", "sequential_batch", "BatchOutcome",
-           "naive_frames", "naive_filter", "bare_app"]
+__all__ = [
+    "HOST_PROPERTIES",
+    "per_host_inventory",
+    "polling_batch",
+    "sequential_batch",
+    "BatchOutcome",
+    "naive_frames",
+    "naive_filter",
+    "bare_app",
+]
 
 #: the top-level HostSystem properties the hosts table needs (a GET cannot read nested paths)
-HOST_PROPERTIES = ("name", "parent", "runtime", "configIssue", "overallStatus", "summary", "datastore",
-                   "disabledMethod")
+HOST_PROPERTIES = (
+    "name",
+    "parent",
+    "runtime",
+    "configIssue",
+    "overallStatus",
+    "summary",
+    "datastore",
+    "disabledMethod",
+)
 RECONFIGURE = "ReconfigureHostForDAS_Task"
 #: the columns a hosts panel's search box looks in
-SEARCH_COLUMNS = ("host", "host_moid", "cluster", "datacenter", "das_state", "connection_state", "version", "build",
-                  "skip_reason", "config_issues", "vcenter")
+SEARCH_COLUMNS = (
+    "host",
+    "host_moid",
+    "cluster",
+    "datacenter",
+    "das_state",
+    "connection_state",
+    "version",
+    "build",
+    "skip_reason",
+    "config_issues",
+    "vcenter",
+)
 
 
 # ---------------------------------------------------------------------------------------------
 # inventory: one GET per host per property
 # ---------------------------------------------------------------------------------------------
-async def per_host_inventory(client: Any, *, limit: Optional[int] = None, concurrency: int = 1) -> pd.DataFrame:
+async def per_host_inventory(client: Any, *, limit: int | None = None, concurrency: int = 1) -> pd.DataFrame:
     """The ``hosts`` table of :mod:`vsphere_nb.inventory` (same code builds it), read property by property.
 
     Lists the hosts through a ``ContainerView`` (``GET …/view``: one request, as a script would do), keeps the
@@ -94,15 +122,18 @@ async def per_host_inventory(client: Any, *, limit: Optional[int] = None, concur
         runtime = props["runtime"]
         product = getattr(getattr(props["summary"], "config", None), "product", None)
         inv.objects[ref] = {
-            "name": props["name"], "parent": props["parent"],
+            "name": props["name"],
+            "parent": props["parent"],
             "runtime.connectionState": getattr(runtime, "connectionState", None),
             "runtime.powerState": getattr(runtime, "powerState", None),
             "runtime.inMaintenanceMode": getattr(runtime, "inMaintenanceMode", None),
             "runtime.dasHostState": getattr(runtime, "dasHostState", None),
-            "configIssue": props["configIssue"], "overallStatus": props["overallStatus"],
+            "configIssue": props["configIssue"],
+            "overallStatus": props["overallStatus"],
             "summary.config.product.version": getattr(product, "version", None),
             "summary.config.product.build": getattr(product, "build", None),
-            "datastore": props["datastore"], "disabledMethod": props["disabledMethod"],
+            "datastore": props["datastore"],
+            "disabledMethod": props["disabledMethod"],
         }
     # the containers above the hosts, each read once
     parents = {p["parent"] for p in inv.objects.values() if isinstance(p.get("parent"), MoRef)}
@@ -114,8 +145,9 @@ async def per_host_inventory(client: Any, *, limit: Optional[int] = None, concur
     while frontier:  # folders up to the datacenter (the table names it), never above it
         level = await read_many(sorted(frontier, key=str), ("name", "parent"))
         inv.objects.update(level)
-        frontier = {p["parent"] for ref, p in level.items()
-                    if ref.type != "Datacenter" and isinstance(p.get("parent"), MoRef)} - set(inv.objects)
+        frontier = {
+            p["parent"] for ref, p in level.items() if ref.type != "Datacenter" and isinstance(p.get("parent"), MoRef)
+        } - set(inv.objects)
     datastores = {d for p in raw.values() for d in (p["datastore"] or [])}
     inv.objects.update(await read_many(sorted(datastores, key=str), ("name",)))
     reporters = {getattr(o.get("runtime.dasHostState"), "stateReporter", None) for o in list(inv.objects.values())}
@@ -148,15 +180,16 @@ class BatchOutcome:
         return len(self.states)
 
 
-async def _launch(client: Any, host_moid: str) -> Optional[MoRef]:
+async def _launch(client: Any, host_moid: str) -> MoRef | None:
     try:
         return wire.decode_as(await client.invoke(MoRef("HostSystem", host_moid), RECONFIGURE), wire.MoRef)
     except ServerFault:
         return None
 
 
-async def polling_batch(client: Any, hosts: Sequence[tuple[str, str]], *, max_in_flight: int, per_cluster: int,
-                        interval: float = 1.0) -> BatchOutcome:
+async def polling_batch(
+    client: Any, hosts: Sequence[tuple[str, str]], *, max_in_flight: int, per_cluster: int, interval: float = 1.0
+) -> BatchOutcome:
     """Launch ``hosts`` (``(host moId, cluster moId)`` pairs) under the same caps as vsphere-nb, then poll each
     task's ``info`` every ``interval`` seconds until it ends (PowerCLI ``Wait-Task``, Ansible)."""
     out = BatchOutcome()
@@ -222,14 +255,17 @@ async def sequential_batch(client: Any, host_moids: Sequence[str]) -> BatchOutco
         if task is None:
             out.states[host_moid] = "launch_failed"
             continue
-        spec = wire.PropertyFilterSpec(objectSet=[wire.ObjectSpec(obj=task, skip=False)],
-                                       propSet=[wire.PropertySpec(type="Task", pathSet=["info.state", "info.error"])])
+        spec = wire.PropertyFilterSpec(
+            objectSet=[wire.ObjectSpec(obj=task, skip=False)],
+            propSet=[wire.PropertySpec(type="Task", pathSet=["info.state", "info.error"])],
+        )
         filt = wire.decode_as(await client.invoke(pc, "CreateFilter", spec=spec, partialUpdates=True), wire.MoRef)
         version, state = "", None
         try:
             while state not in ("success", "error"):
-                result = await client.invoke(pc, "WaitForUpdatesEx", version=version,
-                                             options=wire.WaitOptions(maxWaitSeconds=20))
+                result = await client.invoke(
+                    pc, "WaitForUpdatesEx", version=version, options=wire.WaitOptions(maxWaitSeconds=20)
+                )
                 if result is None:
                     continue
                 update = wire.decode_as(result, wire.UpdateSet)
@@ -263,36 +299,95 @@ def naive_frames(records: Sequence[Any]) -> dict[str, pd.DataFrame]:
     for rec in records:
         chain = fault_chain(rec.fault) if rec.fault else []
         reason = next((f.get("reason") for f in chain if f.get("reason")), None)
-        task_rows.append({
-            "run_id": rec.run_id, "vcenter": rec.vcenter, "cluster": rec.cluster, "host": rec.host,
-            "host_moid": rec.host_moid, "attempt": rec.attempt, "outcome": rec.outcome, "task_moid": rec.task_moid,
-            "state": rec.state, "queued_at": rec.queued_at, "started_at": rec.started_at,
-            "completed_at": rec.completed_at, "fault_type": chain[0].get("_typeName") if chain else None,
-            "fault_reason": reason, "fault_message": fault_text(chain[0]) if chain else None,
-            "das_state_before": rec.das_state_before, "das_state_after": rec.das_state_after,
-            "event_chain_id": rec.event_chain_id, "canary": rec.canary, "stage": rec.stage,
-            "skip_reason": rec.skip_reason,
-        })
+        task_rows.append(
+            {
+                "run_id": rec.run_id,
+                "vcenter": rec.vcenter,
+                "cluster": rec.cluster,
+                "host": rec.host,
+                "host_moid": rec.host_moid,
+                "attempt": rec.attempt,
+                "outcome": rec.outcome,
+                "task_moid": rec.task_moid,
+                "state": rec.state,
+                "queued_at": rec.queued_at,
+                "started_at": rec.started_at,
+                "completed_at": rec.completed_at,
+                "fault_type": chain[0].get("_typeName") if chain else None,
+                "fault_reason": reason,
+                "fault_message": fault_text(chain[0]) if chain else None,
+                "das_state_before": rec.das_state_before,
+                "das_state_after": rec.das_state_after,
+                "event_chain_id": rec.event_chain_id,
+                "canary": rec.canary,
+                "stage": rec.stage,
+                "skip_reason": rec.skip_reason,
+            }
+        )
         ev = rec.events
         if ev is None:
             continue
         for i in range(len(ev)):
-            event_rows.append({
-                "run_id": rec.run_id, "vcenter": rec.vcenter, "cluster": rec.cluster, "host": rec.host,
-                "host_moid": rec.host_moid, "task_moid": rec.task_moid, "source": ev.source[i],
-                "event_key": ev.event_key[i], "chain_id": ev.chain_id[i], "event_type": ev.event_type[i],
-                "event_type_id": ev.event_type_id[i], "created_time": ev.created_time[i],
-                "user_name": ev.user_name[i], "severity": ev.severity[i], "message": ev.message[i],
-            })
+            event_rows.append(
+                {
+                    "run_id": rec.run_id,
+                    "vcenter": rec.vcenter,
+                    "cluster": rec.cluster,
+                    "host": rec.host,
+                    "host_moid": rec.host_moid,
+                    "task_moid": rec.task_moid,
+                    "source": ev.source[i],
+                    "event_key": ev.event_key[i],
+                    "chain_id": ev.chain_id[i],
+                    "event_type": ev.event_type[i],
+                    "event_type_id": ev.event_type_id[i],
+                    "created_time": ev.created_time[i],
+                    "user_name": ev.user_name[i],
+                    "severity": ev.severity[i],
+                    "message": ev.message[i],
+                }
+            )
     tasks = pd.DataFrame(task_rows)
     events = pd.DataFrame(event_rows)
     for frame, times, cats, texts in (
-        (tasks, ("queued_at", "started_at", "completed_at"),
-         ("run_id", "vcenter", "cluster", "host", "host_moid", "outcome", "task_moid", "state", "fault_type",
-          "fault_reason", "das_state_before", "das_state_after", "stage"), ("fault_message", "skip_reason")),
-        (events, ("created_time",),
-         ("run_id", "vcenter", "cluster", "host", "host_moid", "task_moid", "source", "event_type", "event_type_id",
-          "user_name", "severity"), ("message",)),
+        (
+            tasks,
+            ("queued_at", "started_at", "completed_at"),
+            (
+                "run_id",
+                "vcenter",
+                "cluster",
+                "host",
+                "host_moid",
+                "outcome",
+                "task_moid",
+                "state",
+                "fault_type",
+                "fault_reason",
+                "das_state_before",
+                "das_state_after",
+                "stage",
+            ),
+            ("fault_message", "skip_reason"),
+        ),
+        (
+            events,
+            ("created_time",),
+            (
+                "run_id",
+                "vcenter",
+                "cluster",
+                "host",
+                "host_moid",
+                "task_moid",
+                "source",
+                "event_type",
+                "event_type_id",
+                "user_name",
+                "severity",
+            ),
+            ("message",),
+        ),
     ):
         if not len(frame):
             continue
@@ -307,8 +402,14 @@ def naive_frames(records: Sequence[Any]) -> dict[str, pd.DataFrame]:
     return {"tasks": tasks, "events": events}
 
 
-def naive_filter(hosts: pd.DataFrame, *, text: str = "", clusters: Sequence[str] = (),
-                 states: Sequence[str] = (), only_unhealthy: bool = False) -> pd.DataFrame:
+def naive_filter(
+    hosts: pd.DataFrame,
+    *,
+    text: str = "",
+    clusters: Sequence[str] = (),
+    states: Sequence[str] = (),
+    only_unhealthy: bool = False,
+) -> pd.DataFrame:
     """The floor for a hosts panel's filter: one pandas boolean mask, no widget work."""
     mask = pd.Series(True, index=hosts.index)
     for term in text.lower().split():  # any of the searchable columns contains the term
@@ -329,17 +430,24 @@ def naive_filter(hosts: pd.DataFrame, *, text: str = "", clusters: Sequence[str]
 # ---------------------------------------------------------------------------------------------
 # the HTTP stack's ceiling
 # ---------------------------------------------------------------------------------------------
-_BARE_BODY = (b'{"_typeName":"HostRuntimeInfo","connectionState":"connected","powerState":"poweredOn",'
-              b'"inMaintenanceMode":false,"dasHostState":{"_typeName":"ClusterDasFdmHostState",'
-              b'"state":"connectedToMaster"}}')
+_BARE_BODY = (
+    b'{"_typeName":"HostRuntimeInfo","connectionState":"connected","powerState":"poweredOn",'
+    b'"inMaintenanceMode":false,"dasHostState":{"_typeName":"ClusterDasFdmHostState",'
+    b'"state":"connectedToMaster"}}'
+)
 
 
 async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """A raw ASGI app answering every request with a fixed HostRuntimeInfo: no routing, no model, no session."""
     if scope["type"] != "http":
         return
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(_BARE_BODY)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(_BARE_BODY)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": _BARE_BODY})
 
 

@@ -50,8 +50,12 @@ def refill_lags(tasks: Any, cap: int) -> dict[str, float]:
     if n <= 0:
         return {"mean": 0.0, "median": 0.0, "p90": 0.0, "refills": 0}
     gaps = queued[cap:] - completed[:n]
-    return {"mean": float(gaps.mean()), "median": float(np.median(gaps)), "p90": float(np.percentile(gaps, 90)),
-            "refills": int(n)}
+    return {
+        "mean": float(gaps.mean()),
+        "median": float(np.median(gaps)),
+        "p90": float(np.percentile(gaps, 90)),
+        "refills": int(n),
+    }
 
 
 def list_schedule_floor(durations: list[float], cap: int) -> float:
@@ -84,16 +88,27 @@ def journal_fsync_cost(records: int = 2000) -> dict[str, float]:
 
 
 def _sim(clusters: int, hosts_per_cluster: int, task_seconds: float, time_scale: float) -> SimProcess:
-    return SimProcess.of(clusters=clusters, hosts_per_cluster=hosts_per_cluster, standalone_hosts=0,
-                         scenario="healthy", seed=1, task_seconds=task_seconds, time_scale=time_scale)
+    return SimProcess.of(
+        clusters=clusters,
+        hosts_per_cluster=hosts_per_cluster,
+        standalone_hosts=0,
+        scenario="healthy",
+        seed=1,
+        task_seconds=task_seconds,
+        time_scale=time_scale,
+    )
 
 
-def _ours(clusters: int, hosts_per_cluster: int, task_seconds: float, time_scale: float, max_in_flight: int,
-          per_cluster: int) -> dict[str, Any]:
+def _ours(
+    clusters: int, hosts_per_cluster: int, task_seconds: float, time_scale: float, max_in_flight: int, per_cluster: int
+) -> dict[str, Any]:
     from vsphere_nb.batch import BatchLimits
 
-    with _sim(clusters, hosts_per_cluster, task_seconds, time_scale) as sim, sim.connect() as vc, \
-            tempfile.TemporaryDirectory(prefix="vsphere-nb-bench-run-") as tmp:
+    with (
+        _sim(clusters, hosts_per_cluster, task_seconds, time_scale) as sim,
+        sim.connect() as vc,
+        tempfile.TemporaryDirectory(prefix="vsphere-nb-bench-run-") as tmp,
+    ):
         hosts = vc.hosts()
         plan = vc.plan_reconfigure(hosts, BatchLimits(max_in_flight=max_in_flight, per_cluster=per_cluster))
         sim.reset_stats()
@@ -117,8 +132,7 @@ def _ours(clusters: int, hosts_per_cluster: int, task_seconds: float, time_scale
         cap = effective_cap(Counter(h.cluster for h in plan.launch), max_in_flight, per_cluster)
         refill = refill_lags(launched, cap)
         by_start = launched.sort_values("queued_at")
-        floor = list_schedule_floor(
-            list((by_start["completed_at"] - by_start["started_at"]).dt.total_seconds()), cap)
+        floor = list_schedule_floor(list((by_start["completed_at"] - by_start["started_at"]).dt.total_seconds()), cap)
         return {
             "hosts": len(plan),
             "seconds": t.seconds,
@@ -141,32 +155,54 @@ def _ours(clusters: int, hosts_per_cluster: int, task_seconds: float, time_scale
         }
 
 
-def _polling(clusters: int, hosts_per_cluster: int, task_seconds: float, time_scale: float, max_in_flight: int,
-             per_cluster: int) -> dict[str, Any]:
+def _polling(
+    clusters: int, hosts_per_cluster: int, task_seconds: float, time_scale: float, max_in_flight: int, per_cluster: int
+) -> dict[str, Any]:
     with _sim(clusters, hosts_per_cluster, task_seconds, time_scale) as sim, sim.connect() as vc:
         hosts = vc.hosts()
         pairs = [(str(r.host_moid), str(r.cluster_moid)) for r in hosts.itertuples()]
         out = vc.run(polling_batch(vc.aio, pairs, max_in_flight=max_in_flight, per_cluster=per_cluster))
-        return {"hosts": out.hosts, "seconds": out.seconds, "requests": out.requests,
-                "requests_per_host": out.requests / max(out.hosts, 1),
-                "states": dict(Counter(out.states.values())), "max_in_flight": out.max_in_flight,
-                "max_per_cluster": out.max_per_cluster}
+        return {
+            "hosts": out.hosts,
+            "seconds": out.seconds,
+            "requests": out.requests,
+            "requests_per_host": out.requests / max(out.hosts, 1),
+            "states": dict(Counter(out.states.values())),
+            "max_in_flight": out.max_in_flight,
+            "max_per_cluster": out.max_per_cluster,
+        }
 
 
-def _sequential(clusters: int, hosts_per_cluster: int, task_seconds: float, time_scale: float, slice_hosts: int,
-                total_hosts: int) -> dict[str, Any]:
+def _sequential(
+    clusters: int, hosts_per_cluster: int, task_seconds: float, time_scale: float, slice_hosts: int, total_hosts: int
+) -> dict[str, Any]:
     with _sim(clusters, hosts_per_cluster, task_seconds, time_scale) as sim, sim.connect() as vc:
         hosts = vc.hosts()
         moids = [str(m) for m in hosts["host_moid"]][:slice_hosts]
         out = vc.run(sequential_batch(vc.aio, moids))
         scale = total_hosts / max(out.hosts, 1)
-        return {"hosts": total_hosts, "measured_hosts": out.hosts, "measured_seconds": out.seconds,
-                "seconds": out.seconds * scale, "extrapolated": scale > 1, "requests": out.requests * scale,
-                "requests_per_host": out.requests / max(out.hosts, 1), "states": dict(Counter(out.states.values()))}
+        return {
+            "hosts": total_hosts,
+            "measured_hosts": out.hosts,
+            "measured_seconds": out.seconds,
+            "seconds": out.seconds * scale,
+            "extrapolated": scale > 1,
+            "requests": out.requests * scale,
+            "requests_per_host": out.requests / max(out.hosts, 1),
+            "states": dict(Counter(out.states.values())),
+        }
 
 
-def run(*, clusters: int = 50, hosts_per_cluster: int = 20, task_seconds: float = 1.0, max_in_flight: int = 100,
-        per_cluster: int = 4, sequential_slice: int = 10, polling_hosts: int | None = None) -> dict[str, Any]:
+def run(
+    *,
+    clusters: int = 50,
+    hosts_per_cluster: int = 20,
+    task_seconds: float = 1.0,
+    max_in_flight: int = 100,
+    per_cluster: int = 4,
+    sequential_slice: int = 10,
+    polling_hosts: int | None = None,
+) -> dict[str, Any]:
     """``task_seconds`` is real time (the simulator runs 10 simulated seconds per real second)."""
     time_scale = 10.0
     sim_seconds = task_seconds * time_scale
@@ -185,17 +221,32 @@ def run(*, clusters: int = 50, hosts_per_cluster: int = 20, task_seconds: float 
     work_bound = ours["task_work_seconds"] / cap
     targets = [
         {"name": "wall time vs ideal", "target": "≤ 1.15×", "value": x_ideal, "met": x_ideal <= 1.15},
-        {"name": "HTTP requests per host", "target": "≤ 1.5", "value": ours["requests_per_host"],
-         "met": ours["requests_per_host"] <= 1.5},
-        {"name": "caps never exceeded (server-side maxima)", "target": f"≤ {max_in_flight} / ≤ {per_cluster}",
-         "value": f"{ours['server_max_concurrent_tasks']} / {ours['server_max_per_cluster']}",
-         "met": ours["server_max_concurrent_tasks"] <= max_in_flight and ours["server_max_per_cluster"] <= per_cluster},
+        {
+            "name": "HTTP requests per host",
+            "target": "≤ 1.5",
+            "value": ours["requests_per_host"],
+            "met": ours["requests_per_host"] <= 1.5,
+        },
+        {
+            "name": "caps never exceeded (server-side maxima)",
+            "target": f"≤ {max_in_flight} / ≤ {per_cluster}",
+            "value": f"{ours['server_max_concurrent_tasks']} / {ours['server_max_per_cluster']}",
+            "met": ours["server_max_concurrent_tasks"] <= max_in_flight
+            and ours["server_max_per_cluster"] <= per_cluster,
+        },
     ]
     return {
         "name": "batch",
-        "settings": {"hosts": total, "clusters": clusters, "hosts_per_cluster": hosts_per_cluster,
-                     "task_seconds": task_seconds, "max_in_flight": max_in_flight, "per_cluster": per_cluster,
-                     "effective_cap": cap, "scenario": "healthy"},
+        "settings": {
+            "hosts": total,
+            "clusters": clusters,
+            "hosts_per_cluster": hosts_per_cluster,
+            "task_seconds": task_seconds,
+            "max_in_flight": max_in_flight,
+            "per_cluster": per_cluster,
+            "effective_cap": cap,
+            "scenario": "healthy",
+        },
         "ideal_seconds": ideal,
         "x_ideal": x_ideal,
         "work_bound_seconds": work_bound,
@@ -203,8 +254,11 @@ def run(*, clusters: int = 50, hosts_per_cluster: int = 20, task_seconds: float 
         "ours": ours,
         "baseline_polling": polling,
         "baseline_sequential": sequential,
-        "journal": {**fsync, "records_per_host": records_per_host,
-                    "estimated_fsync_seconds": ours["journal_records"] * fsync["ms_per_record_fsync"] / 1000},
+        "journal": {
+            **fsync,
+            "records_per_host": records_per_host,
+            "estimated_fsync_seconds": ours["journal_records"] * fsync["ms_per_record_fsync"] / 1000,
+        },
         "targets": targets,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }

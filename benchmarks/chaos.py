@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from .common import REPO
 
@@ -64,7 +64,7 @@ class ChaosSettings:
     #: the clients' HTTP read timeout (``Timeouts.read``); ``None`` = the CLI's default (60 s). A resumed run waits
     #: that long after a launch that got no answer before it looks for its task (the sender's own timeout), so the
     #: scaled-down run uses a shorter one to stay fast
-    read_timeout: Optional[float] = None
+    read_timeout: float | None = None
     timeout: float = 900.0
 
     @property
@@ -76,10 +76,22 @@ class ChaosSettings:
 FULL = ChaosSettings()
 #: the scaled-down run of ``make test`` (< 90 s): the same faults on fewer hosts, with faster tasks, shorter sessions
 #: and higher fault rates, so that every kind of fault still happens in a run of ~150 requests
-SMALL = ChaosSettings(clusters=6, hosts_per_cluster=10, task_seconds=40.0, time_scale=40.0, session_lifetime=4.0,
-                      http_503_rate=0.08, drop_rate=0.05,
-                      max_in_flight=16, per_cluster=3, restart_at=0.2, kill_at=0.45, restart_downtime=0.5,
-                      read_timeout=8.0, timeout=85.0)
+SMALL = ChaosSettings(
+    clusters=6,
+    hosts_per_cluster=10,
+    task_seconds=40.0,
+    time_scale=40.0,
+    session_lifetime=4.0,
+    http_503_rate=0.08,
+    drop_rate=0.05,
+    max_in_flight=16,
+    per_cluster=3,
+    restart_at=0.2,
+    kill_at=0.45,
+    restart_downtime=0.5,
+    read_timeout=8.0,
+    timeout=85.0,
+)
 
 
 @dataclass
@@ -99,12 +111,12 @@ class ChaosReport:
     max_concurrent_per_cluster: int = 0
     faults_injected: dict[str, int] = field(default_factory=dict)
     client: dict[str, int] = field(default_factory=dict)
-    killed_after_launches: Optional[int] = None
+    killed_after_launches: int | None = None
     #: the host whose launch was executed by the server but never answered: the client died in between
-    killed_during_launch_of: Optional[str] = None
-    restarted_after_launches: Optional[int] = None
-    first_exit_code: Optional[int] = None
-    resume_exit_code: Optional[int] = None
+    killed_during_launch_of: str | None = None
+    restarted_after_launches: int | None = None
+    first_exit_code: int | None = None
+    resume_exit_code: int | None = None
     run_finished: bool = False
     secret_hits: list[str] = field(default_factory=list)
     files_scanned: int = 0
@@ -177,17 +189,23 @@ def client_main(stats_file: str, argv: list[str]) -> int:
 # ---------------------------------------------------------------------------------------------
 # the suite
 # ---------------------------------------------------------------------------------------------
-def _child(work: Path, name: str, args: list[str], password: str,
-           read_timeout: Optional[float] = None) -> tuple[subprocess.Popen[bytes], Path]:
+def _child(
+    work: Path, name: str, args: list[str], password: str, read_timeout: float | None = None
+) -> tuple[subprocess.Popen[bytes], Path]:
     stats = work / f"{name}-stats.json"
     env = {**os.environ, "VSPHERE_PASSWORD": password, "PYTHONUNBUFFERED": "1"}
     env.pop("VSPHERE_SESSION_TOKEN", None)
     env.pop("VSPHERE_NB_CHAOS_READ_TIMEOUT", None)
     if read_timeout:
         env["VSPHERE_NB_CHAOS_READ_TIMEOUT"] = str(read_timeout)
-    out = open(work / f"{name}.log", "wb")  # noqa: SIM115 - closed by the child's end
-    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.chaos", "client", str(stats), "--", "-v", *args],
-                            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=str(REPO))
+    out = open(work / f"{name}.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.chaos", "client", str(stats), "--", "-v", *args],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=str(REPO),
+    )
     out.close()
     return proc, stats
 
@@ -231,18 +249,36 @@ def run_chaos(settings: ChaosSettings, work_dir: str | os.PathLike[str]) -> Chao
     report = ChaosReport(settings=asdict(settings))
     started = time.monotonic()
     deadline = started + settings.timeout
-    sim = Simulator(clusters=settings.clusters, hosts_per_cluster=settings.hosts_per_cluster, standalone_hosts=0,
-                    scenario=settings.scenario, seed=settings.seed, task_seconds=settings.task_seconds,
-                    time_scale=settings.time_scale, latency=0.0, jitter=settings.jitter,
-                    http_503_rate=settings.http_503_rate, drop_rate=settings.drop_rate,
-                    session_lifetime=settings.session_lifetime)
+    sim = Simulator(
+        clusters=settings.clusters,
+        hosts_per_cluster=settings.hosts_per_cluster,
+        standalone_hosts=0,
+        scenario=settings.scenario,
+        seed=settings.seed,
+        task_seconds=settings.task_seconds,
+        time_scale=settings.time_scale,
+        latency=0.0,
+        jitter=settings.jitter,
+        http_503_rate=settings.http_503_rate,
+        drop_rate=settings.drop_rate,
+        session_lifetime=settings.session_lifetime,
+    )
     procs: list[subprocess.Popen[bytes]] = []
     try:
         sim.start()
         report.hosts = len(sim.inventory.hosts)
         common = ["--server", sim.url, "--user", sim.user]
-        first_args = ["reconfigure", *common, "--yes", "--run-dir", str(run_dir), "--max-in-flight",
-                      str(settings.max_in_flight), "--per-cluster", str(settings.per_cluster)]
+        first_args = [
+            "reconfigure",
+            *common,
+            "--yes",
+            "--run-dir",
+            str(run_dir),
+            "--max-in-flight",
+            str(settings.max_in_flight),
+            "--per-cluster",
+            str(settings.per_cluster),
+        ]
         eligible = 0
         for attempt in range(1, 4):  # a connection dropped during login fails the command: the operator re-runs it
             first, _ = _child(work, "first", first_args, sim.password, settings.read_timeout)
@@ -251,15 +287,16 @@ def run_chaos(settings: ChaosSettings, work_dir: str | os.PathLike[str]) -> Chao
                 eligible = _wait_for_plan(run_dir, first, deadline)  # the plan is journalled before any launch
                 break
             except _ExitedEarly as exc:
-                report.notes.append(f"batch attempt {attempt} exited with {exc} before planning: "
-                                    f"{_last_line(work / 'first.log')}")
+                report.notes.append(
+                    f"batch attempt {attempt} exited with {exc} before planning: {_last_line(work / 'first.log')}"
+                )
                 if run_dir.exists():
                     shutil.rmtree(run_dir)
         else:
             raise RuntimeError("the batch client never got to plan; see first.log")
         report.eligible = eligible
         armed = _kill_on_next_launch(sim, first, report)
-        restart_thread: Optional[threading.Thread] = None
+        restart_thread: threading.Thread | None = None
         while first.poll() is None and time.monotonic() < deadline:
             launched = _launches(sim)
             if restart_thread is None and launched >= settings.restart_at * eligible:
@@ -276,9 +313,9 @@ def run_chaos(settings: ChaosSettings, work_dir: str | os.PathLike[str]) -> Chao
             report.problems.append("the client finished before it could be killed: the suite proved nothing")
         for attempt in range(1, 4):  # as an operator would: re-run a resume that could not even connect
             name = "resume" if attempt == 1 else f"resume{attempt}"
-            resume, _ = _child(work, name,
-                                          ["reconfigure", *common, "--resume", str(run_dir)], sim.password,
-                                          settings.read_timeout)
+            resume, _ = _child(
+                work, name, ["reconfigure", *common, "--resume", str(run_dir)], sim.password, settings.read_timeout
+            )
             procs.append(resume)
             try:
                 report.resume_exit_code = resume.wait(max(1.0, deadline - time.monotonic()))
@@ -295,8 +332,12 @@ def run_chaos(settings: ChaosSettings, work_dir: str | os.PathLike[str]) -> Chao
         if report.resume_exit_code not in (0, 1):
             report.problems.append(f"resume exited with {report.resume_exit_code} (0 or 1 expected); see resume.log")
         # an HTML report too: one more file that must not hold a secret
-        subprocess.run([sys.executable, "-m", "vsphere_nb", "report", str(run_dir), "-o", str(work / "report.html")],
-                       cwd=str(REPO), capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "vsphere_nb", "report", str(run_dir), "-o", str(work / "report.html")],
+            cwd=str(REPO),
+            capture_output=True,
+            timeout=120,
+        )
         _check(report, sim, run_dir, settings, RunResult, read_journal)
         for stats_file in sorted(work.glob("*-stats.json")):
             try:
@@ -344,8 +385,9 @@ def _wait_for_plan(run_dir: Path, proc: subprocess.Popen[bytes], deadline: float
     raise RuntimeError("no plan journalled in time")
 
 
-def _check(report: ChaosReport, sim: Any, run_dir: Path, settings: ChaosSettings, run_result: Any,
-           read_journal: Any) -> None:
+def _check(
+    report: ChaosReport, sim: Any, run_dir: Path, settings: ChaosSettings, run_result: Any, read_journal: Any
+) -> None:
     stats = sim.stats()
     launches: dict[str, int] = stats["launches_per_host"]
     report.launches = sum(launches.values())
@@ -379,8 +421,9 @@ def _check(report: ChaosReport, sim: Any, run_dir: Path, settings: ChaosSettings
     report.hosts_with_several_outcomes = sorted(h for h, n in per_host.items() if n > 1)
     report.hosts_with_one_outcome = sum(1 for h in inventory if per_host.get(h) == 1)
     if report.hosts_without_outcome:
-        report.problems.append(f"{len(report.hosts_without_outcome)} host(s) without an outcome: "
-                               f"{report.hosts_without_outcome[:10]}")
+        report.problems.append(
+            f"{len(report.hosts_without_outcome)} host(s) without an outcome: {report.hosts_without_outcome[:10]}"
+        )
     if report.hosts_with_several_outcomes:
         report.problems.append(f"host(s) with several outcomes: {report.hosts_with_several_outcomes[:10]}")
     # no result lost: every task the simulator created is in the run, with the outcome its final state implies
@@ -421,8 +464,10 @@ def _explain_duplicates(run_dir: Path, hosts: list[str], settings: ChaosSettings
         text = f"{host}: {kinds}"
         if len(sent) >= 2:
             gap = (sent[1] - sent[0]).total_seconds()
-            text += (f"; launched again {gap:.0f} s after a launch whose answer was never journalled (the client was "
-                     f"killed); the simulator keeps a finished task in the host's recentTask for {retention:.0f} s")
+            text += (
+                f"; launched again {gap:.0f} s after a launch whose answer was never journalled (the client was "
+                f"killed); the simulator keeps a finished task in the host's recentTask for {retention:.0f} s"
+            )
             if gap > retention:
                 text += ", so the resumed run's recentTask check could no longer see the first task"
         out.append(text)
@@ -437,8 +482,11 @@ def _scan(report: ChaosReport, sim: Any, work: Path) -> None:
         sys.path.remove(str(REPO / "tests"))
     tokens = sim.issued_tokens()
     report.tokens_issued = len(tokens)
-    secrets = {"password": sim.password, "readonly password": sim.readonly_password,
-               **{f"session token #{i}": t for i, t in enumerate(tokens)}}
+    secrets = {
+        "password": sim.password,
+        "readonly password": sim.readonly_password,
+        **{f"session token #{i}": t for i, t in enumerate(tokens)},
+    }
     report.files_scanned = sum(1 for p in work.rglob("*") if p.is_file())
     hits = scan_tree(work, secrets)
     report.secret_hits = [str(h) for h in hits]
@@ -451,7 +499,7 @@ def _scan(report: ChaosReport, sim: Any, work: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # command line
 # ---------------------------------------------------------------------------------------------
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["client"]:
         stats_file, rest = argv[1], argv[2:]
@@ -463,9 +511,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--work-dir", default=None, help="where to keep the run directory and logs (default: a temp dir)")
     p.add_argument("--no-write", action="store_true", help="do not update benchmarks/results.json and results.md")
     args = p.parse_args(argv)
-    from .run import merge_sections
-
     import tempfile
+
+    from .run import merge_sections
 
     settings = SMALL if args.small else FULL
     measured_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -16,14 +16,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import httpx
 
-__all__ = ["SimProcess", "Timer", "machine", "rss_bytes", "peak_rss_bytes", "ratio", "fmt_ratio", "fmt_seconds",
-           "REPO"]
+__all__ = ["SimProcess", "Timer", "machine", "rss_bytes", "peak_rss_bytes", "ratio", "fmt_ratio", "fmt_seconds", "REPO"]
 
 REPO = Path(__file__).resolve().parent.parent
 _LISTENING = re.compile(r"listening on (\S+)")
@@ -42,11 +42,11 @@ class SimProcess:
     url: str = ""
     user: str = "administrator@vsphere.local"
     password: str = field(default_factory=lambda: secrets.token_urlsafe(18), repr=False)
-    proc: Optional[subprocess.Popen[str]] = None
+    proc: subprocess.Popen[str] | None = None
     _lines: list[str] = field(default_factory=list, repr=False)
 
     @classmethod
-    def of(cls, **options: Any) -> "SimProcess":
+    def of(cls, **options: Any) -> SimProcess:
         return cls(options=options)
 
     def argv(self) -> list[str]:
@@ -58,10 +58,11 @@ class SimProcess:
             args += [flag] if value is True else [flag, str(value)]
         return args
 
-    def start(self, timeout: float = 120.0) -> "SimProcess":
+    def start(self, timeout: float = 120.0) -> SimProcess:
         env = {**os.environ, "VSPHERE_NB_SIM_PASSWORD": self.password, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(self.argv(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env=env, cwd=str(REPO))
+        self.proc = subprocess.Popen(
+            self.argv(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=str(REPO)
+        )
         deadline = time.monotonic() + timeout
         assert self.proc.stdout is not None
         while time.monotonic() < deadline:
@@ -99,7 +100,7 @@ class SimProcess:
                 self.proc.wait(10)
         self.proc = None
 
-    def __enter__(self) -> "SimProcess":
+    def __enter__(self) -> SimProcess:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -136,7 +137,7 @@ class SimProcess:
 class Timer:
     """``with Timer() as t: ...`` then ``t.seconds``."""
 
-    def __enter__(self) -> "Timer":
+    def __enter__(self) -> Timer:
         self.start = time.perf_counter()
         self.seconds = 0.0
         return self
@@ -153,28 +154,28 @@ def _status_field(pid: int, name: str) -> int:
     raise RuntimeError(f"{name} not in /proc/{pid}/status")
 
 
-def rss_bytes(pid: Optional[int] = None) -> int:
+def rss_bytes(pid: int | None = None) -> int:
     """Resident set size of ``pid`` (default: this process) now."""
     return _status_field(pid or os.getpid(), "VmRSS")
 
 
-def peak_rss_bytes(pid: Optional[int] = None) -> int:
+def peak_rss_bytes(pid: int | None = None) -> int:
     """Peak resident set size (``VmHWM``) of ``pid`` (default: this process)."""
     return _status_field(pid or os.getpid(), "VmHWM")
 
 
-def ratio(baseline: float, ours: float) -> Optional[float]:
+def ratio(baseline: float, ours: float) -> float | None:
     """``baseline / ours`` (how many times better ours is); ``None`` when undefined."""
     if not ours or baseline is None:
         return None
     return baseline / ours
 
 
-def fmt_ratio(value: Optional[float]) -> str:
+def fmt_ratio(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.1f}×"
 
 
-def fmt_seconds(value: Optional[float]) -> str:
+def fmt_seconds(value: float | None) -> str:
     if value is None:
         return "n/a"
     if value < 1:
@@ -193,7 +194,7 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def _mem_total() -> Optional[int]:
+def _mem_total() -> int | None:
     try:
         with open("/proc/meminfo") as fh:
             for line in fh:

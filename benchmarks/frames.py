@@ -26,7 +26,7 @@ from .common import REPO, peak_rss_bytes, ratio, rss_bytes
 
 __all__ = ["run", "measure"]
 
-GB = 1024 ** 3
+GB = 1024**3
 
 
 def _child(kind: str, tasks: int, events: int) -> dict[str, Any]:
@@ -50,14 +50,26 @@ def _child(kind: str, tasks: int, events: int) -> dict[str, Any]:
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu
     peak = peak_rss_bytes()
-    return {"kind": kind, "seconds": seconds, "cpu_seconds": cpu_seconds, "rows": sizes, "rss_before_build": before, "peak_total": peak,
-            "peak_over_records": max(0, peak - before)}
+    return {
+        "kind": kind,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "rows": sizes,
+        "rss_before_build": before,
+        "peak_total": peak,
+        "peak_over_records": max(0, peak - before),
+    }
 
 
 def measure(kind: str, tasks: int, events: int, timeout: float = 900) -> dict[str, Any]:
     """Run one measurement in a child process and return its figures."""
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.frames", "--child", kind, "--tasks", str(tasks),
-                           "--events", str(events)], capture_output=True, text=True, cwd=str(REPO), timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.frames", "--child", kind, "--tasks", str(tasks), "--events", str(events)],
+        capture_output=True,
+        text=True,
+        cwd=str(REPO),
+        timeout=timeout,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"frames child {kind} failed:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -72,14 +84,24 @@ def run(tasks: int = 100_000, events: int = 1_000_000, *, repeats: int = 2) -> d
     if full:
         targets = [
             {"name": "all frames built", "target": "≤ 3 s", "value": ours["seconds"], "met": ours["seconds"] <= 3.0},
-            {"name": "peak memory (whole process, records included)", "target": "≤ 2 GB",
-             "value": ours["peak_total"] / GB, "met": ours["peak_total"] <= 2 * GB},
+            {
+                "name": "peak memory (whole process, records included)",
+                "target": "≤ 2 GB",
+                "value": ours["peak_total"] / GB,
+                "met": ours["peak_total"] <= 2 * GB,
+            },
         ]
-    return {"name": "frames", "tasks": tasks, "events": events, "ours": ours,
-            "ours_all_seconds": [r["seconds"] for r in ours_runs], "baseline_naive": naive,
-            "faster": ratio(naive["seconds"], ours["seconds"]),
-            "less_memory_over_records": ratio(naive["peak_over_records"], ours["peak_over_records"]),
-            "targets": targets}
+    return {
+        "name": "frames",
+        "tasks": tasks,
+        "events": events,
+        "ours": ours,
+        "ours_all_seconds": [r["seconds"] for r in ours_runs],
+        "baseline_naive": naive,
+        "faster": ratio(naive["seconds"], ours["seconds"]),
+        "less_memory_over_records": ratio(naive["peak_over_records"], ours["peak_over_records"]),
+        "targets": targets,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,8 +41,13 @@ def _measure_ours(vc: Any, repeats: int) -> dict[str, Any]:
         times.append(t.seconds)
         requests.append(vc.stats.requests - before)
         rows = len(frame)
-    return {"seconds": statistics.median(times), "all_seconds": times, "requests": max(requests), "rows": rows,
-            "frame": frame}
+    return {
+        "seconds": statistics.median(times),
+        "all_seconds": times,
+        "requests": max(requests),
+        "rows": rows,
+        "frame": frame,
+    }
 
 
 def _measure_baseline(vc: Any, limit: int, concurrency: int) -> dict[str, Any]:
@@ -55,8 +60,12 @@ def _measure_baseline(vc: Any, limit: int, concurrency: int) -> dict[str, Any]:
 def run_size(hosts: int, *, baseline_limit: int, repeats: int, concurrency: int = 16) -> dict[str, Any]:
     clusters = max(1, hosts // HOSTS_PER_CLUSTER)
     per_cluster = hosts // clusters
-    with SimProcess.of(clusters=clusters, hosts_per_cluster=per_cluster, standalone_hosts=0, scenario="mixed",
-                       seed=1) as sim, sim.connect() as vc:
+    with (
+        SimProcess.of(
+            clusters=clusters, hosts_per_cluster=per_cluster, standalone_hosts=0, scenario="mixed", seed=1
+        ) as sim,
+        sim.connect() as vc,
+    ):
         total = clusters * per_cluster
         vc.run(per_host_inventory(vc.aio, limit=3))  # warm both code paths (imports, first connections)
         vc.hosts()
@@ -72,14 +81,28 @@ def run_size(hosts: int, *, baseline_limit: int, repeats: int, concurrency: int 
     return {
         "hosts": total,
         "clusters": clusters,
-        "ours": {"requests": ours["requests"], "seconds": ours["seconds"], "all_seconds": ours["all_seconds"],
-                 "rows": ours["rows"]},
-        "baseline_sequential": {"requests": base_req, "seconds": base_s, "measured_hosts": limit,
-                                "measured_requests": seq["requests"], "measured_seconds": seq["seconds"],
-                                "extrapolated": scale > 1},
-        "baseline_concurrent": {"requests": conc["requests"] * scale, "seconds": conc_s, "concurrency": concurrency,
-                                "measured_hosts": limit, "measured_seconds": conc["seconds"],
-                                "extrapolated": scale > 1},
+        "ours": {
+            "requests": ours["requests"],
+            "seconds": ours["seconds"],
+            "all_seconds": ours["all_seconds"],
+            "rows": ours["rows"],
+        },
+        "baseline_sequential": {
+            "requests": base_req,
+            "seconds": base_s,
+            "measured_hosts": limit,
+            "measured_requests": seq["requests"],
+            "measured_seconds": seq["seconds"],
+            "extrapolated": scale > 1,
+        },
+        "baseline_concurrent": {
+            "requests": conc["requests"] * scale,
+            "seconds": conc_s,
+            "concurrency": concurrency,
+            "measured_hosts": limit,
+            "measured_seconds": conc["seconds"],
+            "extrapolated": scale > 1,
+        },
         "baseline_same_table": bool(equivalent),
         "fewer_requests": ratio(base_req, ours["requests"]),
         "less_time": ratio(base_s, ours["seconds"]),
@@ -93,12 +116,28 @@ def run(sizes: tuple[int, ...] = (1000, 10_000), *, baseline_limit: int = 1000, 
     targets = []
     if largest["hosts"] >= 10_000:
         targets = [
-            {"name": "requests for 10,000 hosts", "target": "≤ 15", "value": largest["ours"]["requests"],
-             "met": largest["ours"]["requests"] <= 15},
-            {"name": "fewer requests than per-host GETs", "target": "≥ 20×", "value": largest["fewer_requests"],
-             "met": (largest["fewer_requests"] or 0) >= 20},
-            {"name": "less time than per-host GETs (sequential)", "target": "≥ 5×", "value": largest["less_time"],
-             "met": (largest["less_time"] or 0) >= 5},
+            {
+                "name": "requests for 10,000 hosts",
+                "target": "≤ 15",
+                "value": largest["ours"]["requests"],
+                "met": largest["ours"]["requests"] <= 15,
+            },
+            {
+                "name": "fewer requests than per-host GETs",
+                "target": "≥ 20×",
+                "value": largest["fewer_requests"],
+                "met": (largest["fewer_requests"] or 0) >= 20,
+            },
+            {
+                "name": "less time than per-host GETs (sequential)",
+                "target": "≥ 5×",
+                "value": largest["less_time"],
+                "met": (largest["less_time"] or 0) >= 5,
+            },
         ]
-    return {"name": "inventory", "sizes": results, "targets": targets,
-            "equivalent": all(r["baseline_same_table"] for r in results)}
+    return {
+        "name": "inventory",
+        "sizes": results,
+        "targets": targets,
+        "equivalent": all(r["baseline_same_table"] for r in results),
+    }

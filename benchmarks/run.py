@@ -22,8 +22,9 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .common import REPO, machine
 
@@ -68,34 +69,51 @@ def _widgets(**kw: Any) -> Callable[[], dict[str, Any]]:
 MODES: dict[str, dict[str, dict[str, Any]]] = {
     "full": {
         "inventory": {"sizes": (1000, 10_000), "baseline_limit": 1000, "repeats": 3},
-        "batch": {"clusters": 50, "hosts_per_cluster": 20, "task_seconds": 1.0, "max_in_flight": 100,
-                  "per_cluster": 4, "sequential_slice": 10},
+        "batch": {
+            "clusters": 50,
+            "hosts_per_cluster": 20,
+            "task_seconds": 1.0,
+            "max_in_flight": 100,
+            "per_cluster": 4,
+            "sequential_slice": 10,
+        },
         "frames": {"tasks": 100_000, "events": 1_000_000, "repeats": 2},
         "simulator": {"hosts": 10_000, "seconds": 5.0},
         "widgets": {"hosts": 10_000, "repeats": 5},
     },
     "quick": {
         "inventory": {"sizes": (1000,), "baseline_limit": 300, "repeats": 1},
-        "batch": {"clusters": 10, "hosts_per_cluster": 20, "task_seconds": 1.0, "max_in_flight": 40,
-                  "per_cluster": 4, "sequential_slice": 5},
+        "batch": {
+            "clusters": 10,
+            "hosts_per_cluster": 20,
+            "task_seconds": 1.0,
+            "max_in_flight": 40,
+            "per_cluster": 4,
+            "sequential_slice": 5,
+        },
         "frames": {"tasks": 10_000, "events": 100_000, "repeats": 1},
         "simulator": {"hosts": 2000, "seconds": 2.0},
         "widgets": {"hosts": 10_000, "repeats": 3},
     },
     "tiny": {
         "inventory": {"sizes": (80,), "baseline_limit": 30, "repeats": 1},
-        "batch": {"clusters": 2, "hosts_per_cluster": 6, "task_seconds": 0.4, "max_in_flight": 5, "per_cluster": 3,
-                  "sequential_slice": 2},
+        "batch": {
+            "clusters": 2,
+            "hosts_per_cluster": 6,
+            "task_seconds": 0.4,
+            "max_in_flight": 5,
+            "per_cluster": 3,
+            "sequential_slice": 2,
+        },
         "frames": {"tasks": 500, "events": 5000, "repeats": 1},
         "simulator": {"hosts": 80, "seconds": 0.3, "concurrency": 4},
         "widgets": {"hosts": 400, "repeats": 1},
     },
 }
-_RUNNERS = {"inventory": _inventory, "batch": _batch, "frames": _frames, "simulator": _simulator,
-            "widgets": _widgets}
+_RUNNERS = {"inventory": _inventory, "batch": _batch, "frames": _frames, "simulator": _simulator, "widgets": _widgets}
 
 
-def _loadavg() -> Optional[list[float]]:
+def _loadavg() -> list[float] | None:
     try:
         return [round(x, 2) for x in os.getloadavg()]
     except OSError:
@@ -110,18 +128,24 @@ def run_sections(mode: str, only: list[str]) -> dict[str, Any]:
         started = time.perf_counter()
         try:
             section = _RUNNERS[name](**MODES[mode][name])()
-        except Exception as exc:  # noqa: BLE001 - one broken section must not lose the others' figures
+        except Exception as exc:
             traceback.print_exc()
             section = {"name": name, "error": f"{type(exc).__name__}: {exc}", "targets": []}
-        section.update(mode=mode, measured_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                       load_before=load_before, load_after=_loadavg(),
-                       section_seconds=round(time.perf_counter() - started, 1))
+        section.update(
+            mode=mode,
+            measured_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            load_before=load_before,
+            load_after=_loadavg(),
+            section_seconds=round(time.perf_counter() - started, 1),
+        )
         results[name] = section
         print(f"[bench] {name} done in {section['section_seconds']} s", file=sys.stderr, flush=True)
     return results
 
 
-def merge_sections(sections: dict[str, Any], json_path: Path = RESULTS_JSON, md_path: Path = RESULTS_MD) -> dict[str, Any]:
+def merge_sections(
+    sections: dict[str, Any], json_path: Path = RESULTS_JSON, md_path: Path = RESULTS_MD
+) -> dict[str, Any]:
     """Update ``sections`` in ``json_path`` (keeping the others) and re-render ``md_path``."""
     data: dict[str, Any] = {}
     if json_path.exists():
@@ -149,18 +173,18 @@ def _n(value: Any, digits: int = 0) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def _s(value: Optional[float]) -> str:
+def _s(value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"{value * 1000:,.1f} ms" if value < 1 else f"{value:,.2f} s"
 
 
-def _x(value: Optional[float]) -> str:
+def _x(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.1f}×"
 
 
-def _mb(value: Optional[float]) -> str:
-    return "n/a" if value is None else f"{value / 1024 ** 2:,.0f} MB"
+def _mb(value: float | None) -> str:
+    return "n/a" if value is None else f"{value / 1024**2:,.0f} MB"
 
 
 def _target_value(t: dict[str, Any]) -> str:
@@ -177,31 +201,42 @@ def _target_value(t: dict[str, Any]) -> str:
 
 
 def _header(sec: dict[str, Any]) -> str:
-    return (f"_{sec.get('mode', '?')} mode, measured {sec.get('measured_at', '?')}, load average "
-            f"{sec.get('load_before')} → {sec.get('load_after')}, section took {sec.get('section_seconds', '?')} s_\n")
+    return (
+        f"_{sec.get('mode', '?')} mode, measured {sec.get('measured_at', '?')}, load average "
+        f"{sec.get('load_before')} → {sec.get('load_after')}, section took {sec.get('section_seconds', '?')} s_\n"
+    )
 
 
 def _md_inventory(sec: dict[str, Any]) -> list[str]:
-    out = ["## Inventory: the hosts table", "", _header(sec),
-           "vsphere-nb: `Client.hosts()` — one `ContainerView`, one paged `RetrievePropertiesEx`. "
-           "Baseline: **one GET per host per property** (8 host properties, then clusters, folders, datacenter, "
-           "datastores, HA reporters), as pyVmomi property access / PowerCLI `Get-View` loops do; sequential "
-           "(a plain script) and with 16 requests in flight (a tuned one). The baseline builds the same table "
-           f"(checked: {'identical rows' if sec.get('equivalent') else 'NOT identical'}).", "",
-           "| hosts | vsphere-nb requests | vsphere-nb time | baseline requests | baseline time (sequential) | "
-           "baseline time (16 in flight) | fewer requests | less time | less time vs 16 in flight |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        "## Inventory: the hosts table",
+        "",
+        _header(sec),
+        "vsphere-nb: `Client.hosts()` — one `ContainerView`, one paged `RetrievePropertiesEx`. "
+        "Baseline: **one GET per host per property** (8 host properties, then clusters, folders, datacenter, "
+        "datastores, HA reporters), as pyVmomi property access / PowerCLI `Get-View` loops do; sequential "
+        "(a plain script) and with 16 requests in flight (a tuned one). The baseline builds the same table "
+        f"(checked: {'identical rows' if sec.get('equivalent') else 'NOT identical'}).",
+        "",
+        "| hosts | vsphere-nb requests | vsphere-nb time | baseline requests | baseline time (sequential) | "
+        "baseline time (16 in flight) | fewer requests | less time | less time vs 16 in flight |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     notes = []
     for r in sec.get("sizes", []):
         b, c = r["baseline_sequential"], r["baseline_concurrent"]
         mark = " †" if b["extrapolated"] else ""
-        out.append(f"| {_n(r['hosts'])} | {_n(r['ours']['requests'])} | {_s(r['ours']['seconds'])} | "
-                   f"{_n(round(b['requests']))}{mark} | {_s(b['seconds'])}{mark} | {_s(c['seconds'])}{mark} | "
-                   f"{_x(r['fewer_requests'])} | {_x(r['less_time'])} | {_x(r['less_time_vs_concurrent'])} |")
+        out.append(
+            f"| {_n(r['hosts'])} | {_n(r['ours']['requests'])} | {_s(r['ours']['seconds'])} | "
+            f"{_n(round(b['requests']))}{mark} | {_s(b['seconds'])}{mark} | {_s(c['seconds'])}{mark} | "
+            f"{_x(r['fewer_requests'])} | {_x(r['less_time'])} | {_x(r['less_time_vs_concurrent'])} |"
+        )
         if b["extrapolated"]:
-            notes.append(f"† {_n(r['hosts'])} hosts: baseline measured on the first {_n(b['measured_hosts'])} hosts "
-                         f"({_n(b['measured_requests'])} requests, {_s(b['measured_seconds'])} sequential, "
-                         f"{_s(c['measured_seconds'])} with 16 in flight) and scaled linearly — extrapolated.")
+            notes.append(
+                f"† {_n(r['hosts'])} hosts: baseline measured on the first {_n(b['measured_hosts'])} hosts "
+                f"({_n(b['measured_requests'])} requests, {_s(b['measured_seconds'])} sequential, "
+                f"{_s(c['measured_seconds'])} with 16 in flight) and scaled linearly — extrapolated."
+            )
     return out + [""] + notes + [""]
 
 
@@ -209,13 +244,16 @@ def _md_batch(sec: dict[str, Any]) -> list[str]:
     s, o = sec["settings"], sec["ours"]
     p, q, j = sec["baseline_polling"], sec["baseline_sequential"], sec["journal"]
     return [
-        "## Batch: Reconfigure for vSphere HA on many hosts", "", _header(sec),
+        "## Batch: Reconfigure for vSphere HA on many hosts",
+        "",
+        _header(sec),
         f"{_n(s['hosts'])} hosts in {s['clusters']} clusters, tasks of {s['task_seconds']} s (±20 % jitter in the "
         f"simulator; mean measured {o['mean_task_seconds']:.2f} s), caps `max_in_flight={s['max_in_flight']}`, "
         f"`per_cluster={s['per_cluster']}` → effective cap {s['effective_cap']}. "
         f"Ideal = ceil({s['hosts']} / {s['effective_cap']}) × {s['task_seconds']} s = {_s(sec['ideal_seconds'])}. "
         "vsphere-nb's time is the whole `plan.execute()` call: journal, launches, one PropertyCollector watch, "
-        "post-check of each host's HA state, event collection at the end, frames saved to the run directory.", "",
+        "post-check of each host's HA state, event collection at the end, frames saved to the run directory.",
+        "",
         "| | hosts | wall time | × ideal | HTTP requests | requests / host |",
         "|---|---:|---:|---:|---:|---:|",
         f"| vsphere-nb | {_n(o['hosts'])} | {_s(o['seconds'])} | {sec['x_ideal']:.2f}× | {_n(o['requests'])} | "
@@ -227,8 +265,7 @@ def _md_batch(sec: dict[str, Any]) -> list[str]:
         f"{_s(q['seconds'])} | {q['seconds'] / sec['ideal_seconds']:.1f}× | {_n(round(q['requests']))} | "
         f"{q['requests_per_host']:.2f} |",
         "",
-        f"† measured on {q['measured_hosts']} hosts ({_s(q['measured_seconds'])}) and scaled linearly — "
-        "extrapolated.",
+        f"† measured on {q['measured_hosts']} hosts ({_s(q['measured_seconds'])}) and scaled linearly — extrapolated.",
         "",
         f"- Where the time goes: {_s(o.get('before_first_launch_seconds'))} from `execute()` to the first task "
         f"queued (journal, collector set-up, first launches); {_s(o['tasks_span_seconds'])} from the first task "
@@ -241,11 +278,17 @@ def _md_batch(sec: dict[str, Any]) -> list[str]:
         f"they were launched, they end after {_s(o.get('list_schedule_floor_seconds'))} "
         f"({(o.get('list_schedule_floor_seconds') or 0) / sec['ideal_seconds']:.2f}× ideal): the floor of any "
         "scheduler that cannot know a task's duration before it ends.",
-        *([f"- Refill lag (server timestamps): a freed slot got its next task queued "
-           f"{_s(o['refill_lag_seconds']['mean'])} after its task ended on average (median "
-           f"{_s(o['refill_lag_seconds']['median'])}, p90 {_s(o['refill_lag_seconds']['p90'])}, over "
-           f"{_n(o['refill_lag_seconds']['refills'])} refills): the watch's 20 ms coalescing pause, the "
-           "`WaitForUpdatesEx` answer, and the launch request."] if o.get("refill_lag_seconds") else []),
+        *(
+            [
+                f"- Refill lag (server timestamps): a freed slot got its next task queued "
+                f"{_s(o['refill_lag_seconds']['mean'])} after its task ended on average (median "
+                f"{_s(o['refill_lag_seconds']['median'])}, p90 {_s(o['refill_lag_seconds']['p90'])}, over "
+                f"{_n(o['refill_lag_seconds']['refills'])} refills): the watch's 20 ms coalescing pause, the "
+                "`WaitForUpdatesEx` answer, and the launch request."
+            ]
+            if o.get("refill_lag_seconds")
+            else []
+        ),
         f"- Server-side maxima: {o['server_max_concurrent_tasks']} tasks running at once, "
         f"{o['server_max_per_cluster']} per cluster; {o['launches']} launches, "
         f"{o['hosts_launched_twice']} host(s) launched twice. Outcomes: {o['outcomes']}.",
@@ -261,11 +304,14 @@ def _md_batch(sec: dict[str, Any]) -> list[str]:
 def _md_frames(sec: dict[str, Any]) -> list[str]:
     o, b = sec["ours"], sec["baseline_naive"]
     return [
-        "## DataFrames: building every frame of a large run", "", _header(sec),
+        "## DataFrames: building every frame of a large run",
+        "",
+        _header(sec),
         f"{_n(sec['tasks'])} task records with {_n(sec['events'])} events "
         "(`vsphere_nb.batch.synthetic.synthetic_records`), each measurement in a fresh child process; peak memory is "
         "the child's peak resident set (`VmHWM`, = `ru_maxrss`). Baseline: one Python dict per row then "
-        "`pd.DataFrame(rows)` and the same dtypes (tasks and events only).", "",
+        "`pd.DataFrame(rows)` and the same dtypes (tasks and events only).",
+        "",
         "| | build time | CPU time | rows | peak memory (process) | added by the build |",
         "|---|---:|---:|---|---:|---:|",
         f"| vsphere-nb `build_frames` (tasks, faults, fault_messages, events) | {_s(o['seconds'])} | "
@@ -282,13 +328,17 @@ def _md_frames(sec: dict[str, Any]) -> list[str]:
 def _md_simulator(sec: dict[str, Any]) -> list[str]:
     r, b, m = sec["reads"], sec["baseline_bare_http"], sec["memory"]
     return [
-        "## Simulator: reads per second and memory", "", _header(sec),
+        "## Simulator: reads per second and memory",
+        "",
+        _header(sec),
         f"`GET …/HostSystem/{{id}}/runtime` with a session, {sec['concurrency']} requests in flight over keep-alive "
         f"connections, simulator with {_n(sec['hosts'])} hosts in its own process. Baseline: the simulator's own "
         "uvicorn server class answering a fixed body (no routing, model or session) — the HTTP stack's ceiling. "
         "Two load generators: a minimal HTTP/1.1 client on asyncio streams (wrk-like: the server sets the rate) and "
-        "httpx (what vsphere-nb's client uses; on 2 cores it is the client that sets that rate).", "",
-        "| | raw HTTP/1.1 client | httpx client |", "|---|---:|---:|",
+        "httpx (what vsphere-nb's client uses; on 2 cores it is the client that sets that rate).",
+        "",
+        "| | raw HTTP/1.1 client | httpx client |",
+        "|---|---:|---:|",
         f"| simulator | {_n(r['raw']['per_second'])}/s | {_n(r['httpx']['per_second'])}/s |",
         f"| baseline: bare uvicorn | {_n(b['raw']['per_second'])}/s | {_n(b['httpx']['per_second'])}/s |",
         f"| share of the ceiling | {sec['share_of_http_ceiling']:.0%} | {sec['share_of_http_ceiling_httpx']:.0%} |",
@@ -304,17 +354,26 @@ def _md_simulator(sec: dict[str, Any]) -> list[str]:
 def _md_widgets(sec: dict[str, Any]) -> list[str]:
     if not sec.get("measured"):
         return ["## Widgets: hosts panel filter latency", "", _header(sec), sec.get("reason", "not measured yet"), ""]
-    rows = [f"| {name} | {sec['rows'][name]:,} | {_s(v)} | {_s(sec['baseline_naive'].get(name))} |"
-            for name, v in sec["ours"].items()]
+    rows = [
+        f"| {name} | {sec['rows'][name]:,} | {_s(v)} | {_s(sec['baseline_naive'].get(name))} |"
+        for name, v in sec["ours"].items()
+    ]
     return [
-        "## Widgets: hosts panel filter latency", "", _header(sec),
+        "## Widgets: hosts panel filter latency",
+        "",
+        _header(sec),
         f"`HostsPanel` with {_n(sec['hosts'])} hosts; each change is made as a user makes it (assigning the "
         "widget's value, which runs the panel's observer and `apply_filters()`: mask, table HTML, count, picker); "
         "median per change. Kernel-side cost only (no browser). Baseline: a straightforward panel — pandas boolean "
         "mask, then `DataFrame.to_html()` of the filtered rows into a `widgets.HTML`. Both give the same rows "
-        f"({'checked' if sec.get('same_rows') else 'NOT the same'}).", "",
-        "| filter change | rows shown | HostsPanel | baseline |", "|---|---:|---:|---:|", *rows, "",
-        f"Loading the {_n(sec['hosts'])} hosts into the panel (indexing, first render): {_s(sec['load_seconds'])}.", "",
+        f"({'checked' if sec.get('same_rows') else 'NOT the same'}).",
+        "",
+        "| filter change | rows shown | HostsPanel | baseline |",
+        "|---|---:|---:|---:|",
+        *rows,
+        "",
+        f"Loading the {_n(sec['hosts'])} hosts into the panel (indexing, first render): {_s(sec['load_seconds'])}.",
+        "",
     ]
 
 
@@ -323,7 +382,8 @@ def _md_chaos(sec: dict[str, Any]) -> list[str]:
     c = sec.get("client", {})
     f = sec.get("faults_injected", {})
     return [
-        "## Chaos: a batch under a hostile vCenter, killed and resumed", "",
+        "## Chaos: a batch under a hostile vCenter, killed and resumed",
+        "",
         f"_measured {sec.get('measured_at', '?')}_\n",
         f"{_n(sec['hosts'])} hosts ({sec['eligible']} eligible, the rest skipped by pre-flight) in the `{s['scenario']}` "
         f"scenario, caps {s['max_in_flight']}/{s['per_cluster']} per cluster; all at once: "
@@ -332,8 +392,10 @@ def _md_chaos(sec: dict[str, Any]) -> list[str]:
         f"{sec.get('restarted_after_launches')} launches), the client process killed with SIGKILL after "
         f"{sec.get('killed_after_launches')} launches — while the server executed the launch on "
         f"{sec.get('killed_during_launch_of')}, whose answer it never received — and resumed from its run directory "
-        "(`vsphere-nb reconfigure --resume`).", "",
-        "| figure | value |", "|---|---:|",
+        "(`vsphere-nb reconfigure --resume`).",
+        "",
+        "| figure | value |",
+        "|---|---:|",
         f"| hosts | {_n(sec['hosts'])} |",
         f"| hosts with exactly one outcome | {_n(sec['hosts_with_one_outcome'])} |",
         f"| outcomes | {sec['outcomes']} |",
@@ -353,15 +415,26 @@ def _md_chaos(sec: dict[str, Any]) -> list[str]:
         f"| secrets found in {sec['files_scanned']} written files ({sec['tokens_issued']} tokens + 2 passwords "
         f"checked) | {len(sec.get('secret_hits', []))} |",
         f"| wall time | {_s(sec['seconds'])} |",
-        "", f"Verdict: {'all checks passed' if sec.get('ok') else 'FAILED: ' + '; '.join(sec.get('problems', []))}.", "",
-        *(["Hosts launched twice, from the journal:", "", *[f"- {t}" for t in sec["duplicates_explained"]], ""]
-          if sec.get("duplicates_explained") else []),
+        "",
+        f"Verdict: {'all checks passed' if sec.get('ok') else 'FAILED: ' + '; '.join(sec.get('problems', []))}.",
+        "",
+        *(
+            ["Hosts launched twice, from the journal:", "", *[f"- {t}" for t in sec["duplicates_explained"]], ""]
+            if sec.get("duplicates_explained")
+            else []
+        ),
         *([f"Notes: {'; '.join(sec['notes'])}.", ""] if sec.get("notes") else []),
     ]
 
 
-_RENDER = {"inventory": _md_inventory, "batch": _md_batch, "frames": _md_frames, "simulator": _md_simulator,
-           "widgets": _md_widgets, "chaos": _md_chaos}
+_RENDER = {
+    "inventory": _md_inventory,
+    "batch": _md_batch,
+    "frames": _md_frames,
+    "simulator": _md_simulator,
+    "widgets": _md_widgets,
+    "chaos": _md_chaos,
+}
 
 
 def _missed_notes(sections: dict[str, Any]) -> list[str]:
@@ -379,7 +452,8 @@ def _missed_notes(sections: dict[str, Any]) -> list[str]:
             f"{_s(o.get('list_schedule_floor_seconds'))}; the measured lag was {_s(lag.get('mean'))} per refill "
             f"(p90 {_s(lag.get('p90'))}). The load average during the section was {batch.get('load_before')} → "
             f"{batch.get('load_after')} on 2 cores shared by the client and the simulator: re-run `make bench` on an "
-            "idle machine before concluding.")
+            "idle machine before concluding."
+        )
     frames = sections.get("frames")
     if frames and not frames.get("error"):
         for t in frames.get("targets", []):
@@ -389,14 +463,17 @@ def _missed_notes(sections: dict[str, Any]) -> list[str]:
                     f"**Frames built in {_s(o['seconds'])} (target 3 s)** with {_s(o.get('cpu_seconds'))} of CPU: "
                     f"the load average during the section was {frames.get('load_before')} → "
                     f"{frames.get('load_after')} on {2} cores, so the process did not have a core to itself. "
-                    "Re-run `make bench` on an idle machine before concluding.")
+                    "Re-run `make bench` on an idle machine before concluding."
+                )
     inv = sections.get("inventory")
     if inv and not inv.get("error"):
         for t in inv.get("targets", []):
             if not t["met"]:
-                notes.append(f"**Inventory: {t['name']} = {_target_value(t)} (target {t['target']}).** See the "
-                             "inventory section; the baseline's figures at 10,000 hosts are extrapolated from "
-                             f"{inv['sizes'][-1]['baseline_sequential']['measured_hosts']:,} hosts.")
+                notes.append(
+                    f"**Inventory: {t['name']} = {_target_value(t)} (target {t['target']}).** See the "
+                    "inventory section; the baseline's figures at 10,000 hosts are extrapolated from "
+                    f"{inv['sizes'][-1]['baseline_sequential']['measured_hosts']:,} hosts."
+                )
     return notes
 
 
@@ -404,7 +481,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     m = data.get("machine", {})
     sections = data.get("sections", {})
     lines = [
-        "# vsphere-nb benchmarks", "",
+        "# vsphere-nb benchmarks",
+        "",
         "Generated by `make bench` (`python -m benchmarks.run`) and `make chaos` (`python -m benchmarks.chaos`); "
         "the numbers below are in `results.json` too. Every figure is measured against the simulator over loopback "
         "HTTP, next to a baseline measured in the same run (implemented in `benchmarks/baselines.py`, labelled "
@@ -413,8 +491,12 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"**Machine**: {m.get('cpu')}, {m.get('cores')} cores, {_mb(m.get('memory_bytes'))} RAM, {m.get('os')}; "
         f"{m.get('implementation')} {m.get('python')}, httpx {m.get('httpx')}, uvicorn {m.get('uvicorn')}, "
         f"pandas {m.get('pandas')}, pyarrow {m.get('pyarrow')}; vsphere-nb {m.get('vsphere_nb')}. "
-        f"Generated {data.get('generated_at')}.", "",
-        "## Targets", "", "| section | target | required | measured | |", "|---|---|---|---:|---|",
+        f"Generated {data.get('generated_at')}.",
+        "",
+        "## Targets",
+        "",
+        "| section | target | required | measured | |",
+        "|---|---|---|---:|---|",
     ]
     for name in (*SECTIONS, "chaos"):
         sec = sections.get(name)
@@ -425,14 +507,18 @@ def render_markdown(data: dict[str, Any]) -> str:
             lines.append(f"| {name} | — | — | error: {sec['error']} | ✗ |")
             continue
         if name == "chaos":
-            lines.append(f"| chaos | every check (see below) | pass | "
-                         f"{'pass' if sec.get('ok') else 'FAIL'} | {'✓' if sec.get('ok') else '✗'} |")
+            lines.append(
+                f"| chaos | every check (see below) | pass | "
+                f"{'pass' if sec.get('ok') else 'FAIL'} | {'✓' if sec.get('ok') else '✗'} |"
+            )
             continue
         if name == "widgets" and not sec.get("measured"):
             lines.append(f"| widgets | filter latency | ≤ 300 ms | {sec.get('reason')} | |")
             continue
         for t in sec.get("targets", []):
-            lines.append(f"| {name} | {t['name']} | {t['target']} | {_target_value(t)} | {'✓' if t['met'] else '✗ missed'} |")
+            lines.append(
+                f"| {name} | {t['name']} | {t['target']} | {_target_value(t)} | {'✓' if t['met'] else '✗ missed'} |"
+            )
     notes = list(data.get("notes") or []) + _missed_notes(sections)
     if notes:
         lines += ["", "### Where a target is missed", "", *[f"- {n}" for n in notes]]
@@ -448,14 +534,18 @@ def render_markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     size = p.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="reduced sizes (a few minutes)")
     size.add_argument("--tiny", action="store_true", help="minimal sizes (seconds): keeps the harness from rotting")
     p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections ({', '.join(SECTIONS)})")
-    p.add_argument("--out", default=None, help="directory for results.json and results.md (default: benchmarks/ "
-                                                "for a full run; a quick or tiny run writes only when given)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="directory for results.json and results.md (default: benchmarks/ "
+        "for a full run; a quick or tiny run writes only when given)",
+    )
     args = p.parse_args(argv)
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in only if s not in SECTIONS]

@@ -29,14 +29,17 @@ from .common import REPO, SimProcess
 
 __all__ = ["run", "read_rate"]
 
-MB = 1024 ** 2
+MB = 1024**2
 
 
-async def _load(base: str, paths: list[str], headers: dict[str, str], seconds: float, concurrency: int) -> dict[str, Any]:
+async def _load(
+    base: str, paths: list[str], headers: dict[str, str], seconds: float, concurrency: int
+) -> dict[str, Any]:
     done = errors = 0
     stop = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as http:
+
         async def worker(offset: int) -> None:
             nonlocal done, errors
             i = offset
@@ -47,6 +50,7 @@ async def _load(base: str, paths: list[str], headers: dict[str, str], seconds: f
                 else:
                     errors += 1
                 i += concurrency
+
         for w in range(concurrency):  # warm the connections
             await http.get(paths[w % len(paths)])
         start = time.perf_counter()
@@ -55,8 +59,9 @@ async def _load(base: str, paths: list[str], headers: dict[str, str], seconds: f
     return {"reads": done, "errors": errors, "seconds": elapsed, "per_second": done / elapsed}
 
 
-async def _raw_load(base: str, paths: list[str], headers: dict[str, str], seconds: float,
-                    concurrency: int) -> dict[str, Any]:
+async def _raw_load(
+    base: str, paths: list[str], headers: dict[str, str], seconds: float, concurrency: int
+) -> dict[str, Any]:
     """The same load with a minimal HTTP/1.1 keep-alive client on raw asyncio streams (a ``wrk``-like load
     generator): far less client CPU per request than httpx, so the server, not the client, sets the rate."""
     from urllib.parse import urlsplit
@@ -101,19 +106,25 @@ def read_rate(sim: SimProcess, *, seconds: float, concurrency: int) -> dict[str,
     with sim.connect() as vc:
         release = vc.release
         moids = [str(m) for m in vc.hosts()["host_moid"]]
-    login = httpx.post(f"{sim.url}/sdk/vim25/{release}/SessionManager/SessionManager/Login",
-                       json={"userName": sim.user, "password": sim.password}, timeout=30)
+    login = httpx.post(
+        f"{sim.url}/sdk/vim25/{release}/SessionManager/SessionManager/Login",
+        json={"userName": sim.user, "password": sim.password},
+        timeout=30,
+    )
     login.raise_for_status()
     token = login.headers["vmware-api-session-id"]
     paths = [f"/sdk/vim25/{release}/HostSystem/{m}/runtime" for m in moids]
     headers = {"vmware-api-session-id": token}
-    return {"raw": asyncio.run(_raw_load(sim.url, paths, headers, seconds, concurrency)),
-            "httpx": asyncio.run(_load(sim.url, paths, headers, seconds, concurrency))}
+    return {
+        "raw": asyncio.run(_raw_load(sim.url, paths, headers, seconds, concurrency)),
+        "httpx": asyncio.run(_load(sim.url, paths, headers, seconds, concurrency)),
+    }
 
 
 def _bare_rate(seconds: float, concurrency: int) -> dict[str, Any]:
-    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.baselines", "bare-server"], stdout=subprocess.PIPE,
-                            text=True, cwd=str(REPO))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.baselines", "bare-server"], stdout=subprocess.PIPE, text=True, cwd=str(REPO)
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -121,8 +132,10 @@ def _bare_rate(seconds: float, concurrency: int) -> dict[str, Any]:
         if not match:
             raise RuntimeError(f"bare server did not start: {line!r}")
         paths = [f"/sdk/vim25/8.0.3.0/HostSystem/host-{1000 + i}/runtime" for i in range(1000)]
-        return {"raw": asyncio.run(_raw_load(match.group(1), paths, {}, seconds, concurrency)),
-                "httpx": asyncio.run(_load(match.group(1), paths, {}, seconds, concurrency))}
+        return {
+            "raw": asyncio.run(_raw_load(match.group(1), paths, {}, seconds, concurrency)),
+            "httpx": asyncio.run(_load(match.group(1), paths, {}, seconds, concurrency)),
+        }
     finally:
         proc.terminate()
         proc.wait(10)
@@ -133,31 +146,46 @@ def _memory(hosts: int) -> dict[str, Any]:
     with SimProcess.of(clusters=0, hosts_per_cluster=0, standalone_hosts=0, scenario="healthy") as empty:
         time.sleep(0.5)
         empty_rss = empty.rss()
-    with SimProcess.of(clusters=clusters, hosts_per_cluster=hosts // clusters, standalone_hosts=0,
-                       scenario="mixed", seed=1) as sim:
+    with SimProcess.of(
+        clusters=clusters, hosts_per_cluster=hosts // clusters, standalone_hosts=0, scenario="mixed", seed=1
+    ) as sim:
         time.sleep(0.5)
         started = sim.rss()
         with sim.connect() as vc:
             n = len(vc.hosts())
         after_pass = sim.rss()
-    return {"hosts": n, "rss_after_start": started, "rss_after_inventory_pass": after_pass,
-            "baseline_empty_simulator_rss": empty_rss,
-            "bytes_per_host": (after_pass - empty_rss) / max(n, 1)}
+    return {
+        "hosts": n,
+        "rss_after_start": started,
+        "rss_after_inventory_pass": after_pass,
+        "baseline_empty_simulator_rss": empty_rss,
+        "bytes_per_host": (after_pass - empty_rss) / max(n, 1),
+    }
 
 
 def run(*, hosts: int = 10_000, seconds: float = 5.0, concurrency: int = 8) -> dict[str, Any]:
     clusters = max(1, hosts // 40)
-    with SimProcess.of(clusters=clusters, hosts_per_cluster=hosts // clusters, standalone_hosts=0,
-                       scenario="mixed", seed=1) as sim:
+    with SimProcess.of(
+        clusters=clusters, hosts_per_cluster=hosts // clusters, standalone_hosts=0, scenario="mixed", seed=1
+    ) as sim:
         ours = read_rate(sim, seconds=seconds, concurrency=concurrency)
     bare = _bare_rate(seconds, concurrency)
     memory = _memory(hosts)
     return {
-        "name": "simulator", "hosts": hosts, "concurrency": concurrency, "reads": ours, "baseline_bare_http": bare,
+        "name": "simulator",
+        "hosts": hosts,
+        "concurrency": concurrency,
+        "reads": ours,
+        "baseline_bare_http": bare,
         "share_of_http_ceiling": ours["raw"]["per_second"] / bare["raw"]["per_second"],
         "share_of_http_ceiling_httpx": ours["httpx"]["per_second"] / bare["httpx"]["per_second"],
         "memory": memory,
-        "targets": [{"name": "property reads per second over loopback (raw HTTP/1.1 load generator)",
-                     "target": "≥ 1,000/s", "value": ours["raw"]["per_second"],
-                     "met": ours["raw"]["per_second"] >= 1000}],
+        "targets": [
+            {
+                "name": "property reads per second over loopback (raw HTTP/1.1 load generator)",
+                "target": "≥ 1,000/s",
+                "value": ours["raw"]["per_second"],
+                "met": ours["raw"]["per_second"] >= 1000,
+            }
+        ],
     }

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .baselines import naive_filter
 
@@ -40,8 +41,12 @@ def run(hosts: int = 10_000, *, repeats: int = 5) -> dict[str, Any]:
         from vsphere_nb.widgets.hosts import HostsPanel
         from vsphere_nb.widgets.state import RunbookState
     except ImportError as exc:
-        return {"name": "widgets", "measured": False, "reason": f"not measured yet: HostsPanel unavailable ({exc})",
-                "targets": []}
+        return {
+            "name": "widgets",
+            "measured": False,
+            "reason": f"not measured yet: HostsPanel unavailable ({exc})",
+            "targets": [],
+        }
     import ipywidgets as widgets
 
     frame = _hosts(hosts)
@@ -75,14 +80,18 @@ def run(hosts: int = 10_000, *, repeats: int = 5) -> dict[str, Any]:
             rows = naive_filter(frame, **naive_state)
             html.value = rows.to_html(max_rows=None)
             naive_rows[name_of[id(apply)]] = len(rows)
+
         return apply
 
     name_of: dict[int, str] = {}
 
     naive_changes = [
-        ("search 'h1'", naive(text="h1")), ("search cleared", naive(text="")),
-        ("one cluster", naive(clusters=(clusters[0],))), ("ten clusters", naive(clusters=tuple(clusters[:10]))),
-        ("clusters cleared", naive(clusters=())), ("only unhealthy", naive(only_unhealthy=True)),
+        ("search 'h1'", naive(text="h1")),
+        ("search cleared", naive(text="")),
+        ("one cluster", naive(clusters=(clusters[0],))),
+        ("ten clusters", naive(clusters=tuple(clusters[:10]))),
+        ("clusters cleared", naive(clusters=())),
+        ("only unhealthy", naive(only_unhealthy=True)),
         ("all hosts again", naive(only_unhealthy=False)),
     ]
     for name, fn in naive_changes:
@@ -100,11 +109,25 @@ def run(hosts: int = 10_000, *, repeats: int = 5) -> dict[str, Any]:
     worst = max(ours_med.values())
     panel.close() if hasattr(panel, "close") else None
     return {
-        "name": "widgets", "measured": True, "hosts": len(frame), "load_seconds": load_seconds,
-        "ours": ours_med, "baseline_naive": theirs_med, "rows": ours_rows, "baseline_rows": naive_rows,
-        "same_rows": ours_rows == naive_rows, "worst_seconds": worst,
+        "name": "widgets",
+        "measured": True,
+        "hosts": len(frame),
+        "load_seconds": load_seconds,
+        "ours": ours_med,
+        "baseline_naive": theirs_med,
+        "rows": ours_rows,
+        "baseline_rows": naive_rows,
+        "same_rows": ours_rows == naive_rows,
+        "worst_seconds": worst,
         "worst_baseline_seconds": max(theirs_med.values()),
-        "targets": [{"name": "hosts panel filter change at 10,000 hosts (worst of the changes, median of "
-                             f"{repeats})", "target": "≤ 300 ms", "value": worst, "met": worst <= 0.3}]
-        if len(frame) >= 10_000 else [],
+        "targets": [
+            {
+                "name": f"hosts panel filter change at 10,000 hosts (worst of the changes, median of {repeats})",
+                "target": "≤ 300 ms",
+                "value": worst,
+                "met": worst <= 0.3,
+            }
+        ]
+        if len(frame) >= 10_000
+        else [],
     }

@@ -18,15 +18,21 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any
 
 import nbformat
 import pytest
 
 from vsphere_nb.cli.demo import (
-    free_port, jupyter_env, lab_command, stop_process_group, voila_command, wait_until_serving,
+    free_port,
+    jupyter_env,
+    lab_command,
+    stop_process_group,
+    voila_command,
+    wait_until_serving,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,8 +42,16 @@ SCREENSHOTS = REPO / "artifacts" / "screenshots"
 DOC_SCREENSHOT = REPO / "docs" / "screenshot-runbook.png"
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 #: Lab settings for tests: every cell rendered (no virtual scrolling), so any output can be found in the DOM
 LAB_TEST_SETTINGS = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
@@ -72,8 +86,7 @@ def runbook_copy(directory: Path, parameters: Mapping[str, Any], name: str = RUN
 class JupyterServer:
     """``jupyter lab`` (``kind="lab"``) or ``voila NOTEBOOK`` (``kind="voila"``) serving ``root``."""
 
-    def __init__(self, kind: str, root: Path, notebook: str = RUNBOOK,
-                 env: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, kind: str, root: Path, notebook: str = RUNBOOK, env: Mapping[str, str] | None = None) -> None:
         assert kind in ("lab", "voila")
         self.kind = kind
         self.root = root
@@ -84,9 +97,10 @@ class JupyterServer:
         self.log_path = self.state / "server.log"
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("VSPHERE_")}
         base_env.update(env or {})
-        self.env = jupyter_env(self.state, token=self.token, autosave=False, base=base_env,
-                               lab_settings=LAB_TEST_SETTINGS)
-        self.proc: Optional[subprocess.Popen[bytes]] = None
+        self.env = jupyter_env(
+            self.state, token=self.token, autosave=False, base=base_env, lab_settings=LAB_TEST_SETTINGS
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def base(self) -> str:
@@ -108,8 +122,15 @@ class JupyterServer:
             probe, tcp_only = self.base, True  # every Voila page load starts a kernel: probe the port only
         log = open(self.log_path, "wb")
         try:
-            self.proc = subprocess.Popen(cmd, cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=self.root,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         finally:
             log.close()
         try:
@@ -206,7 +227,10 @@ def lab_run_all(page: Any, cells: int, timeout_ms: int = STEP_TIMEOUT_MS) -> Non
         """(n) => {
             const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
             return prompts.length >= n && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-        }""", arg=cells, timeout=timeout_ms)
+        }""",
+        arg=cells,
+        timeout=timeout_ms,
+    )
     lab_wait_idle(page)
 
 
@@ -245,7 +269,8 @@ def drive_runbook_panel(bp: BrowserPage, shot_prefix: str, frame_selector: str) 
     seen["hosts_all"] = table.count()
     page.locator(".vnb-only-unhealthy input[type=checkbox]").check()
     page.wait_for_function(
-        "(n) => document.querySelectorAll('.vnb-hosts-table table tbody tr').length < n", arg=seen["hosts_all"])
+        "(n) => document.querySelectorAll('.vnb-hosts-table table tbody tr').length < n", arg=seen["hosts_all"]
+    )
     seen["hosts_unhealthy"] = table.count()
     page.locator("button.vnb-select-all").click()
     page.locator(".vnb-selected-count").get_by_text(re.compile(r"\b[1-9]\d* selected")).first.wait_for()
@@ -268,7 +293,8 @@ def drive_runbook_panel(bp: BrowserPage, shot_prefix: str, frame_selector: str) 
     chart = page.locator("img.vnb-chart-outcomes")
     page.wait_for_function(
         """() => { const img = document.querySelector('img.vnb-chart-outcomes');
-                   return img && img.naturalWidth > 100 && img.naturalHeight > 100; }""")
+                   return img && img.naturalWidth > 100 && img.naturalHeight > 100; }"""
+    )
     seen["chart_size"] = chart.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     faults = page.locator(".vnb-fault-table table tbody tr")
     faults.first.wait_for()
@@ -284,7 +310,8 @@ def drive_runbook_panel(bp: BrowserPage, shot_prefix: str, frame_selector: str) 
     if reasons:
         select.select_option(label=reasons[0])
         page.wait_for_function(
-            "(n) => document.querySelectorAll('.vnb-tasks-table table tbody tr').length !== n", arg=tasks_before)
+            "(n) => document.querySelectorAll('.vnb-tasks-table table tbody tr').length !== n", arg=tasks_before
+        )
         seen["tasks_rows_filtered"] = _rows(page, ".vnb-tasks-table")
         seen["fault_rows_filtered"] = _rows(page, ".vnb-fault-table")
         seen["filtered_text"] = page.locator(".vnb-tasks-table").inner_text()

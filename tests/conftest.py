@@ -11,9 +11,9 @@ they are meant to check. Tests of the client use ``sim.url``, ``sim.user`` and `
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Optional
-
 import ssl
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,8 +21,9 @@ import pytest
 from vsphere_nb.simulator import Simulator
 
 #: settings of the default ``sim`` fixture: small and fast
-FAST = dict(clusters=2, hosts_per_cluster=4, standalone_hosts=1, scenario="healthy", seed=1,
-            task_seconds=2.0, time_scale=20.0)
+FAST = dict(
+    clusters=2, hosts_per_cluster=4, standalone_hosts=1, scenario="healthy", seed=1, task_seconds=2.0, time_scale=20.0
+)
 
 MOREF = "ManagedObjectReference"
 
@@ -34,13 +35,20 @@ def moref(type_name: str, value: str) -> dict[str, str]:
 class Vi:
     """A minimal VI/JSON caller (sync httpx) for simulator tests."""
 
-    def __init__(self, base_url: str, *, release: str = "8.0.3.0", verify: Any = True,
-                 transport: Optional[httpx.BaseTransport] = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        release: str = "8.0.3.0",
+        verify: Any = True,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.release = release
         self.http = httpx.Client(verify=verify, transport=transport, timeout=timeout)
-        self.token: Optional[str] = None
-        self._content: Optional[dict[str, Any]] = None
+        self.token: str | None = None
+        self._content: dict[str, Any] | None = None
 
     def close(self) -> None:
         self.http.close()
@@ -98,13 +106,23 @@ class Vi:
         assert self._content is not None
         return self._content[name]["value"]
 
-    def container_view(self, types: list[str], container: Optional[dict[str, str]] = None) -> dict[str, str]:
+    def container_view(self, types: list[str], container: dict[str, str] | None = None) -> dict[str, str]:
         container = container or self.content()["rootFolder"]
-        return self.call("ViewManager", self.singleton("viewManager"), "CreateContainerView",
-                         {"container": container, "type": types, "recursive": True})
+        return self.call(
+            "ViewManager",
+            self.singleton("viewManager"),
+            "CreateContainerView",
+            {"container": container, "type": types, "recursive": True},
+        )
 
-    def retrieve(self, view: dict[str, str], type_name: str, paths: list[str], max_objects: Optional[int] = None,
-                 collector: Optional[str] = None) -> list[dict[str, Any]]:
+    def retrieve(
+        self,
+        view: dict[str, str],
+        type_name: str,
+        paths: list[str],
+        max_objects: int | None = None,
+        collector: str | None = None,
+    ) -> list[dict[str, Any]]:
         """Every ObjectContent of ``type_name`` objects in ``view`` (follows tokens)."""
         collector = collector or self.singleton("propertyCollector")
         body: dict[str, Any] = {"specSet": [view_spec(view, type_name, paths)]}
@@ -152,8 +170,16 @@ def view_spec(view: dict[str, str], type_name: str, paths: list[str]) -> dict[st
     """A PropertyFilterSpec over a view's objects of ``type_name``."""
     return {
         "_typeName": "PropertyFilterSpec",
-        "objectSet": [{"_typeName": "ObjectSpec", "obj": view, "skip": True, "selectSet": [
-            {"_typeName": "TraversalSpec", "name": "view", "type": view["type"], "path": "view", "skip": False}]}],
+        "objectSet": [
+            {
+                "_typeName": "ObjectSpec",
+                "obj": view,
+                "skip": True,
+                "selectSet": [
+                    {"_typeName": "TraversalSpec", "name": "view", "type": view["type"], "path": "view", "skip": False}
+                ],
+            }
+        ],
         "propSet": [{"_typeName": "PropertySpec", "type": type_name, "pathSet": paths}],
     }
 
@@ -182,8 +208,9 @@ def sim(make_sim: Callable[..., Simulator]) -> Simulator:
 def make_vi() -> Iterator[Callable[..., Vi]]:
     made: list[Vi] = []
 
-    def factory(sim: Simulator, user: Optional[str] = None, password: Optional[str] = None, *,
-                login: bool = True, **kwargs: Any) -> Vi:
+    def factory(
+        sim: Simulator, user: str | None = None, password: str | None = None, *, login: bool = True, **kwargs: Any
+    ) -> Vi:
         if sim.ca_file:
             kwargs.setdefault("verify", ssl.create_default_context(cafile=sim.ca_file))
         vi = Vi(sim.url, **kwargs)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 import httpx
@@ -23,23 +24,35 @@ SESSION_HEADER = "vmware-api-session-id"
 CONTENT = {
     "_typeName": "ServiceContent",
     "rootFolder": {"_typeName": "ManagedObjectReference", "type": "Folder", "value": "group-d1"},
-    "propertyCollector": {"_typeName": "ManagedObjectReference", "type": "PropertyCollector", "value": "propertyCollector"},
+    "propertyCollector": {
+        "_typeName": "ManagedObjectReference",
+        "type": "PropertyCollector",
+        "value": "propertyCollector",
+    },
     "viewManager": {"_typeName": "ManagedObjectReference", "type": "ViewManager", "value": "ViewManager"},
     "sessionManager": {"_typeName": "ManagedObjectReference", "type": "SessionManager", "value": "SessionManager"},
     "eventManager": {"_typeName": "ManagedObjectReference", "type": "EventManager", "value": "EventManager"},
     "taskManager": {"_typeName": "ManagedObjectReference", "type": "TaskManager", "value": "TaskManager"},
     "about": {
-        "_typeName": "AboutInfo", "name": "VMware vCenter Server", "fullName": "VMware vCenter Server 8.0.3 build-24022515",
-        "vendor": "VMware, Inc.", "version": "8.0.3", "build": "24022515", "osType": "linux-x64",
-        "productLineId": "vpx", "apiType": "VirtualCenter", "apiVersion": "8.0.3.0",
+        "_typeName": "AboutInfo",
+        "name": "VMware vCenter Server",
+        "fullName": "VMware vCenter Server 8.0.3 build-24022515",
+        "vendor": "VMware, Inc.",
+        "version": "8.0.3",
+        "build": "24022515",
+        "osType": "linux-x64",
+        "productLineId": "vpx",
+        "apiType": "VirtualCenter",
+        "apiVersion": "8.0.3.0",
         "instanceUuid": "0f2d1a5c-3c1e-4d4b-9d4f-4e2a9c0d1b11",
     },
 }
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, content=json.dumps(body).encode(), headers={"Content-Type": "application/json",
-                                                                             **(headers or {})})
+    return httpx.Response(
+        status, content=json.dumps(body).encode(), headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def fault(type_name: str, status: int = 500, **fields: Any) -> httpx.Response:
@@ -132,9 +145,18 @@ class FakeVCenter:
 
     def _expired(self) -> httpx.Response:
         style = self.expired_style
-        body = {"_typeName": "NotAuthenticated", "faultMessage": [
-            {"_typeName": "LocalizableMessage", "key": "vim.fault.NotAuthenticated", "message": "The session is not authenticated."}],
-            "object": moref("Folder", "group-d1"), "privilegeId": "System.View"}
+        body = {
+            "_typeName": "NotAuthenticated",
+            "faultMessage": [
+                {
+                    "_typeName": "LocalizableMessage",
+                    "key": "vim.fault.NotAuthenticated",
+                    "message": "The session is not authenticated.",
+                }
+            ],
+            "object": moref("Folder", "group-d1"),
+            "privilegeId": "System.View",
+        }
         if style == "500":
             return json_response(500, body)
         if style in ("401json", "403json"):
@@ -169,14 +191,32 @@ class FakeVCenter:
             return json_response(200, self.content)
         if call == "SessionManager.Login":
             if body != {"userName": self.user, "password": self.password}:
-                return fault("InvalidLogin", faultMessage=[{"_typeName": "LocalizableMessage",
-                             "key": "vim.fault.InvalidLogin", "message": "Cannot complete login due to an incorrect user name or password."}])
+                return fault(
+                    "InvalidLogin",
+                    faultMessage=[
+                        {
+                            "_typeName": "LocalizableMessage",
+                            "key": "vim.fault.InvalidLogin",
+                            "message": "Cannot complete login due to an incorrect user name or password.",
+                        }
+                    ],
+                )
             self.logins += 1
             token = self._new_token()
-            return json_response(200, {"_typeName": "UserSession", "key": f"52{self.logins:06d}", "userName": self.user,
-                                       "fullName": "Administrator", "loginTime": "2026-03-01T08:57:35.279575Z",
-                                       "lastActiveTime": "2026-03-01T08:57:35.279575Z", "locale": "en",
-                                       "messageLocale": "en"}, headers={SESSION_HEADER: token})
+            return json_response(
+                200,
+                {
+                    "_typeName": "UserSession",
+                    "key": f"52{self.logins:06d}",
+                    "userName": self.user,
+                    "fullName": "Administrator",
+                    "loginTime": "2026-03-01T08:57:35.279575Z",
+                    "lastActiveTime": "2026-03-01T08:57:35.279575Z",
+                    "locale": "en",
+                    "messageLocale": "en",
+                },
+                headers={SESSION_HEADER: token},
+            )
         token = request.headers.get(SESSION_HEADER)
         if call == "SessionManager.currentSession" and token not in self.sessions:
             return httpx.Response(200, content=b"")
@@ -198,12 +238,22 @@ class FakeVCenter:
             self.sessions.discard(headers[SESSION_HEADER])
         return response
 
-    def _dispatch(self, request: httpx.Request, call: str, type_: str, value: str, name: str, body: Any) -> httpx.Response:
+    def _dispatch(
+        self, request: httpx.Request, call: str, type_: str, value: str, name: str, body: Any
+    ) -> httpx.Response:
         if call in self.handlers:
             return self.handlers[call](request, body)
         if call == "SessionManager.currentSession":
-            return json_response(200, {"_typeName": "UserSession", "key": "52000001", "userName": self.user,
-                                       "locale": "en", "messageLocale": "en"})
+            return json_response(
+                200,
+                {
+                    "_typeName": "UserSession",
+                    "key": "52000001",
+                    "userName": self.user,
+                    "locale": "en",
+                    "messageLocale": "en",
+                },
+            )
         if request.method == "GET":
             key = (type_, value, name)
             if key in self.properties:
@@ -212,8 +262,6 @@ class FakeVCenter:
                 return fault("InvalidProperty", name=name)
             return fault("ManagedObjectNotFound", obj=moref(type_, value))
         return fault("MethodNotFound", method=name, receiver=moref(type_, value))
-
-
 
 
 async def aconnect(fake: FakeVCenter, server: str = "https://vc.test", **kwargs: Any):
@@ -249,8 +297,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         host = self.headers.get("Host", "127.0.0.1")
-        request = httpx.Request(self.command, f"http://{host}{self.path}", headers=dict(self.headers.items()),
-                                content=body)
+        request = httpx.Request(
+            self.command, f"http://{host}{self.path}", headers=dict(self.headers.items()), content=body
+        )
         try:
             response = self.fake.handle(request)
         except Exception:  # an injected exception: drop the connection like a crashed server
@@ -308,23 +357,44 @@ def make_ca_and_server_cert(directory) -> tuple[str, str, str]:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vsphere-nb test CA")])
     ca_cert = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                                     key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
-        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                    x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
@@ -338,6 +408,9 @@ def make_ca_and_server_cert(directory) -> tuple[str, str, str]:
     with open(cert_path, "wb") as f:
         f.write(cert.public_bytes(serialization.Encoding.PEM))
     with open(key_path, "wb") as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
+        f.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     return ca_path, cert_path, key_path

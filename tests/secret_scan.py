@@ -23,9 +23,9 @@ import io
 import json
 import os
 import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Union
 from urllib.parse import quote, quote_plus
 
 __all__ = ["Hit", "scan_tree", "scan_bytes", "secret_forms", "MIN_SECRET_LENGTH"]
@@ -33,7 +33,7 @@ __all__ = ["Hit", "scan_tree", "scan_bytes", "secret_forms", "MIN_SECRET_LENGTH"
 #: shorter strings would match by chance; the project's secrets are 16+ characters
 MIN_SECRET_LENGTH = 8
 
-Secrets = Union[Mapping[str, str], Iterable[str]]
+Secrets = Mapping[str, str] | Iterable[str]
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,8 @@ def _b64_cores(secret: bytes) -> Iterator[tuple[str, bytes]]:
     for k in range(3):
         for name, encode in (("base64", base64.b64encode), ("base64url", base64.urlsafe_b64encode)):
             text = encode(b"\0" * k + secret + b"\0\0")
-            start = -(-8 * k // 6)                 # first character made only of secret bits
-            end = (8 * (k + n)) // 6               # characters before this one are fully inside the secret
+            start = -(-8 * k // 6)  # first character made only of secret bits
+            end = (8 * (k + n)) // 6  # characters before this one are fully inside the secret
             core = text[start:end]
             if len(core) >= MIN_SECRET_LENGTH:
                 yield f"{name}/{k}", core
@@ -88,8 +88,10 @@ def _normalise(secrets: Secrets) -> dict[str, str]:
     items = dict(secrets) if isinstance(secrets, Mapping) else {f"secret#{i}": s for i, s in enumerate(secrets)}
     for label, secret in items.items():
         if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
-            raise ValueError(f"{label}: a secret to scan for must be a string of at least {MIN_SECRET_LENGTH} "
-                             "characters (a shorter one would match by chance)")
+            raise ValueError(
+                f"{label}: a secret to scan for must be a string of at least {MIN_SECRET_LENGTH} "
+                "characters (a shorter one would match by chance)"
+            )
     return items
 
 
@@ -135,7 +137,7 @@ def _unpacked(data: bytes) -> Iterator[tuple[str, bytes]]:
             pass
 
 
-def scan_tree(path: Union[str, os.PathLike[str]], secrets: Secrets) -> list[Hit]:
+def scan_tree(path: str | os.PathLike[str], secrets: Secrets) -> list[Hit]:
     """Every :class:`Hit` of ``secrets`` in every file under ``path`` (or in the file ``path``).
 
     ``secrets``: ``{label: secret}`` or a list of secrets. Symbolic links are not followed out of the tree.
@@ -153,7 +155,7 @@ def scan_tree(path: Union[str, os.PathLike[str]], secrets: Secrets) -> list[Hit]
             continue
         hits.extend(_scan(data, compiled, str(file)))
     # file *names* can carry secrets too (a token used as a directory name)
-    for file in ([root] if root.is_file() else [root, *root.rglob("*")]):
+    for file in [root] if root.is_file() else [root, *root.rglob("*")]:
         name = file.name
         for label, secret in items.items():
             if secret in name or quote(secret, safe="") in name:

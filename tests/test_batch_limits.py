@@ -22,9 +22,17 @@ def test_defaults_are_the_documented_safe_values():
 @pytest.mark.parametrize(
     ("value", "planned", "allowed"),
     [
-        (0, 10, 0), (3, 10, 3), ("3", 10, 3), (" 5 ", 1, 5),
-        ("10%", 25, 2),   # 2.5 rounds down: the 3rd failure exceeds 10 %
-        ("10%", 30, 3), ("0%", 100, 0), ("100%", 7, 7), ("2.5%", 200, 5), ("33%", 3, 0), ("5 %", 40, 2),
+        (0, 10, 0),
+        (3, 10, 3),
+        ("3", 10, 3),
+        (" 5 ", 1, 5),
+        ("10%", 25, 2),  # 2.5 rounds down: the 3rd failure exceeds 10 %
+        ("10%", 30, 3),
+        ("0%", 100, 0),
+        ("100%", 7, 7),
+        ("2.5%", 200, 5),
+        ("33%", 3, 0),
+        ("5 %", 40, 2),
     ],
 )
 def test_failure_budget(value, planned, allowed):
@@ -42,8 +50,15 @@ def test_bad_failure_budget_is_a_config_error(value):
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"max_in_flight": 0}, {"max_in_flight": 1.5}, {"per_cluster": 0}, {"canary": -1}, {"canary": True},
-        {"task_timeout": 0}, {"task_timeout": -3}, {"post_check_timeout": float("inf")}, {"post_check": "yes"},
+        {"max_in_flight": 0},
+        {"max_in_flight": 1.5},
+        {"per_cluster": 0},
+        {"canary": -1},
+        {"canary": True},
+        {"task_timeout": 0},
+        {"task_timeout": -3},
+        {"post_check_timeout": float("inf")},
+        {"post_check": "yes"},
         {"cancel_running_on_cancel": 1},
     ],
 )
@@ -62,8 +77,15 @@ def test_per_cluster_none_means_no_cluster_cap():
 
 
 def test_round_trip_through_dict_keeps_everything():
-    limits = BatchLimits(max_in_flight=8, per_cluster=2, canary=3, max_failures="15%", task_timeout=60,
-                         post_check=False, cancel_running_on_cancel=True)
+    limits = BatchLimits(
+        max_in_flight=8,
+        per_cluster=2,
+        canary=3,
+        max_failures="15%",
+        task_timeout=60,
+        post_check=False,
+        cancel_running_on_cancel=True,
+    )
     data = limits.to_dict()
     assert data["max_failures"] == "15%"
     assert BatchLimits.from_dict(data) == limits

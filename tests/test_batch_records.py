@@ -4,13 +4,24 @@ import pytest
 
 from vsphere_nb.batch import RunRecords, TaskRecord
 from vsphere_nb.batch.records import (
-    EventColumns, event_severity, fault_chain, fault_events, outcome_from_task_info, unwrap_fault,
+    EventColumns,
+    event_severity,
+    fault_chain,
+    fault_events,
+    outcome_from_task_info,
+    unwrap_fault,
 )
 
 
 def ev(key, type_name="HostDasErrorEvent", **extra):
-    return {"_typeName": type_name, "key": key, "chainId": key, "createdTime": "2026-03-01T08:00:00Z",
-            "userName": "vpxuser", **extra}
+    return {
+        "_typeName": type_name,
+        "key": key,
+        "chainId": key,
+        "createdTime": "2026-03-01T08:00:00Z",
+        "userName": "vpxuser",
+        **extra,
+    }
 
 
 def rec():
@@ -35,9 +46,15 @@ def test_outcome_from_task_info(info, timed_out, expected):
 
 def test_unwrap_and_chain_of_localized_method_faults():
     inner = {"_typeName": "SystemError", "reason": "boom"}
-    fault = {"_typeName": "LocalizedMethodFault", "localizedMessage": "outer text",
-             "fault": {"_typeName": "DasConfigFault", "reason": "Other",
-                       "faultCause": {"_typeName": "LocalizedMethodFault", "fault": inner}}}
+    fault = {
+        "_typeName": "LocalizedMethodFault",
+        "localizedMessage": "outer text",
+        "fault": {
+            "_typeName": "DasConfigFault",
+            "reason": "Other",
+            "faultCause": {"_typeName": "LocalizedMethodFault", "fault": inner},
+        },
+    }
     top = unwrap_fault(fault)
     assert top["_typeName"] == "DasConfigFault" and top["localizedMessage"] == "outer text"
     assert [n["_typeName"] for n in fault_chain(fault)] == ["DasConfigFault", "SystemError"]
@@ -52,13 +69,22 @@ def test_fault_chain_is_bounded():
 
 def test_event_columns_extract_once_and_derive_type_id_severity_message():
     cols = EventColumns()
-    added = cols.add_wire("task_chain", [
-        ev(1),
-        ev(2, "EventEx", eventTypeId="com.vmware.vc.HA.HostStateChangedEvent", severity="warning",
-           message="short", fullFormattedMessage=None),
-        ev(3, "HostDasEnabledEvent", fullFormattedMessage="enabled"),
-        "not an event",
-    ])
+    added = cols.add_wire(
+        "task_chain",
+        [
+            ev(1),
+            ev(
+                2,
+                "EventEx",
+                eventTypeId="com.vmware.vc.HA.HostStateChangedEvent",
+                severity="warning",
+                message="short",
+                fullFormattedMessage=None,
+            ),
+            ev(3, "HostDasEnabledEvent", fullFormattedMessage="enabled"),
+            "not an event",
+        ],
+    )
     assert added == 3 and len(cols) == 3
     assert cols.event_type_id == ["HostDasErrorEvent", "com.vmware.vc.HA.HostStateChangedEvent", "HostDasEnabledEvent"]
     assert cols.severity == ["error", "warning", "info"]
@@ -78,8 +104,12 @@ def test_event_seen_by_two_sources_is_kept_once_under_the_better_source():
 
 def test_set_fault_adds_the_fault_events_once():
     r = rec()
-    fault = {"_typeName": "DasConfigFault", "reason": "Other", "event": [ev(5)],
-             "faultCause": {"_typeName": "DasConfigFault", "event": [ev(6)]}}
+    fault = {
+        "_typeName": "DasConfigFault",
+        "reason": "Other",
+        "event": [ev(5)],
+        "faultCause": {"_typeName": "DasConfigFault", "event": [ev(6)]},
+    }
     r.set_fault(fault)
     r.set_fault(dict(fault))  # the same fault again (task_update then finished)
     assert r.events.event_key == [5, 6] and r.events.source == ["fault", "fault"]
@@ -100,8 +130,15 @@ def test_post_check_turns_success_into_agent_unhealthy():
     rr.apply({"kind": "run_started", "run_id": "r"})
     base = {"vcenter": "vc1", "host": "esx1", "host_moid": "host-1", "attempt": 1}
     rr.apply({"kind": "finished", **base, "info": {"state": "success", "task": {"value": "task-1"}}})
-    rr.apply({"kind": "post_checked", **base, "das_state_before": "initializationError",
-              "das_state_after": "initializationError", "healthy": False})
+    rr.apply(
+        {
+            "kind": "post_checked",
+            **base,
+            "das_state_before": "initializationError",
+            "das_state_after": "initializationError",
+            "healthy": False,
+        }
+    )
     r = rr.get("vc1", "host-1", 1)
     assert r.outcome == "agent_unhealthy" and r.stage == "post_checked" and r.task_moid == "task-1"
     assert r.run_id == "r"

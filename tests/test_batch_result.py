@@ -6,7 +6,14 @@ import pandas as pd
 import pytest
 
 from vsphere_nb.batch import (
-    SCHEMAS, BatchLimits, Journal, PlannedHost, RunRecords, RunResult, load_run, synthetic_records,
+    SCHEMAS,
+    BatchLimits,
+    Journal,
+    PlannedHost,
+    RunRecords,
+    RunResult,
+    load_run,
+    synthetic_records,
 )
 from vsphere_nb.batch.journal import JOURNAL_NAME
 from vsphere_nb.batch.result import FRAME_NAMES, RUN_META_NAME
@@ -20,9 +27,19 @@ def synthetic_result(n=120, m=900, **kwargs):
     rr.created_at = "2026-03-01T08:00:00.000000Z"
     for r in synthetic_records(n, m, seed=9):
         rr.add(r)
-    rr.host_rows = [{"vcenter": "vc1.example.test", "host": r.host, "host_moid": r.host_moid, "cluster": r.cluster,
-                     "in_maintenance": False, "ha_enabled": True, "eligible": r.outcome != "skipped",
-                     "das_state": r.das_state_before} for r in rr]
+    rr.host_rows = [
+        {
+            "vcenter": "vc1.example.test",
+            "host": r.host,
+            "host_moid": r.host_moid,
+            "cluster": r.cluster,
+            "in_maintenance": False,
+            "ha_enabled": True,
+            "eligible": r.outcome != "skipped",
+            "das_state": r.das_state_before,
+        }
+        for r in rr
+    ]
     rr.stop_reason = kwargs.get("stop_reason")
     rr.run_finished = True
     return RunResult.from_records(rr)
@@ -33,8 +50,16 @@ def test_frames_summary_and_repr():
     assert len(result.tasks) == 120 and len(result.hosts) == 120
     assert result.tasks is result.tasks  # built once
     summary = result.summary()
-    assert list(summary.index) == ["success", "agent_unhealthy", "fault", "launch_failed", "skipped", "timed_out",
-                                   "cancelled", "not_launched"]
+    assert list(summary.index) == [
+        "success",
+        "agent_unhealthy",
+        "fault",
+        "launch_failed",
+        "skipped",
+        "timed_out",
+        "cancelled",
+        "not_launched",
+    ]
     assert summary.sum() == 120 and summary.dtype == "int64"
     assert summary["fault"] == int((result.tasks["outcome"] == "fault").sum())
     assert "RunResult('run-s': success=" in repr(result)

@@ -6,17 +6,31 @@ import random
 import pandas as pd
 
 from vsphere_nb.batch import (
-    STOP_REASON_TEXT, BatchLimits, Journal, RunRecords, RunResult, Scheduler, load_run, make_plan,
-    state_from_journal, synthetic_hosts,
+    STOP_REASON_TEXT,
+    BatchLimits,
+    Journal,
+    RunRecords,
+    RunResult,
+    Scheduler,
+    load_run,
+    make_plan,
+    state_from_journal,
+    synthetic_hosts,
 )
 from vsphere_nb.batch.journal import JOURNAL_NAME
 
 
 def task_info(host, n, state, error=None):
-    info = {"_typeName": "TaskInfo", "key": f"task-{n}",
-            "task": {"_typeName": "ManagedObjectReference", "type": "Task", "value": f"task-{n}"},
-            "entityName": host.host, "state": state, "queueTime": f"2026-03-01T08:{n % 60:02d}:00Z",
-            "startTime": f"2026-03-01T08:{n % 60:02d}:01Z", "eventChainId": 1000 + n}
+    info = {
+        "_typeName": "TaskInfo",
+        "key": f"task-{n}",
+        "task": {"_typeName": "ManagedObjectReference", "type": "Task", "value": f"task-{n}"},
+        "entityName": host.host,
+        "state": state,
+        "queueTime": f"2026-03-01T08:{n % 60:02d}:00Z",
+        "startTime": f"2026-03-01T08:{n % 60:02d}:01Z",
+        "eventChainId": 1000 + n,
+    }
     if state in ("success", "error"):
         info["completeTime"] = f"2026-03-01T08:{n % 60:02d}:31Z"
     if error:
@@ -61,21 +75,46 @@ def run_offline(run_dir, hosts, limits, *, seed=0, crash_after=None):
         rec = records.get(host.vcenter, host.host_moid, host.attempt)
         roll = rng.random()
         if roll < 0.15:
-            fault = {"_typeName": "DasConfigFault", "reason": "HostNetworkMisconfiguration",
-                     "event": [{"_typeName": "HostDasErrorEvent", "key": 50_000 + n, "chainId": 1000 + n,
-                                "createdTime": "2026-03-01T08:00:30Z", "reason": "configFailed"}]}
+            fault = {
+                "_typeName": "DasConfigFault",
+                "reason": "HostNetworkMisconfiguration",
+                "event": [
+                    {
+                        "_typeName": "HostDasErrorEvent",
+                        "key": 50_000 + n,
+                        "chainId": 1000 + n,
+                        "createdTime": "2026-03-01T08:00:30Z",
+                        "reason": "configFailed",
+                    }
+                ],
+            }
             write(journal.finished, host, task_info(host, int(rec.task_moid[5:]), "error", fault))
             outcome = "fault"
         else:
             write(journal.finished, host, task_info(host, int(rec.task_moid[5:]), "success"))
             healthy = roll > 0.2
-            write(journal.post_checked, host, das_state_before=host.das_state,
-                  das_state_after="connectedToMaster" if healthy else "initializationError", healthy=healthy)
+            write(
+                journal.post_checked,
+                host,
+                das_state_before=host.das_state,
+                das_state_after="connectedToMaster" if healthy else "initializationError",
+                healthy=healthy,
+            )
             outcome = "success" if healthy else "agent_unhealthy"
-        write(journal.events, host, [
-            {"_typeName": "HostDasEnablingEvent", "key": 60_000 + n, "chainId": 1000 + n,
-             "createdTime": "2026-03-01T08:00:10Z", "fullFormattedMessage": f"Enabling HA on {host.host}"},
-        ], source="task_chain")
+        write(
+            journal.events,
+            host,
+            [
+                {
+                    "_typeName": "HostDasEnablingEvent",
+                    "key": 60_000 + n,
+                    "chainId": 1000 + n,
+                    "createdTime": "2026-03-01T08:00:10Z",
+                    "fullFormattedMessage": f"Enabling HA on {host.host}",
+                },
+            ],
+            source="task_chain",
+        )
         sched.finished(host, outcome)
         assert records.get(host.vcenter, host.host_moid, host.attempt).outcome == outcome
     if sched.stopped:

@@ -25,8 +25,14 @@ if str(ROOT) not in sys.path:
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--tiny", "--out", str(out)], cwd=str(ROOT),
-                          capture_output=True, text=True, timeout=240, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--tiny", "--out", str(out)],
+        cwd=str(ROOT),
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     data = json.loads((out / "results.json").read_text())
     data["_markdown"] = (out / "results.md").read_text()
@@ -84,24 +90,42 @@ def test_other_sections_have_their_figures(tiny: dict) -> None:
 @pytest.mark.slow
 def test_markdown_renders_every_section(tiny: dict) -> None:
     md = tiny["_markdown"]
-    for title in ("## Targets", "## Inventory", "## Batch", "## DataFrames", "## Simulator", "## Widgets",
-                  "**Machine**"):
+    for title in (
+        "## Targets",
+        "## Inventory",
+        "## Batch",
+        "## DataFrames",
+        "## Simulator",
+        "## Widgets",
+        "**Machine**",
+    ):
         assert title in md
     assert "baseline" in md.lower() and "extrapolated" in md
     assert "## Targets" in tiny["_stdout"]  # a run prints what it wrote
 
 
 def test_chaos_section_renders() -> None:
+    from dataclasses import asdict
+
     from benchmarks.chaos import SMALL, ChaosReport
     from benchmarks.run import render_markdown
 
-    from dataclasses import asdict
-
-    report = ChaosReport(settings=asdict(SMALL), hosts=60, eligible=45, seconds=30.0, outcomes={"success": 45},
-                         launches=45, hosts_with_one_outcome=60, run_finished=True, resume_exit_code=0,
-                         faults_injected={"http_503": 3, "dropped_connections": 2, "restarts": 1,
-                                          "session_expiries": 2}, client={"retries": 4, "relogins": 2},
-                         files_scanned=12, tokens_issued=5, notes=["resume attempt 1 exited with 2: x"])
+    report = ChaosReport(
+        settings=asdict(SMALL),
+        hosts=60,
+        eligible=45,
+        seconds=30.0,
+        outcomes={"success": 45},
+        launches=45,
+        hosts_with_one_outcome=60,
+        run_finished=True,
+        resume_exit_code=0,
+        faults_injected={"http_503": 3, "dropped_connections": 2, "restarts": 1, "session_expiries": 2},
+        client={"retries": 4, "relogins": 2},
+        files_scanned=12,
+        tokens_issued=5,
+        notes=["resume attempt 1 exited with 2: x"],
+    )
     md = render_markdown({"sections": {"chaos": {"name": "chaos", "measured_at": "now", **report.as_dict()}}})
     assert "## Chaos" in md and "**duplicate launches** | **0**" in md and "all checks passed" in md
     assert "resume attempt 1 exited with 2" in md

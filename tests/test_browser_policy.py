@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import browser_helpers
+import pytest
 
 
 def test_missing_chromium_fails_the_browser_tests(monkeypatch: pytest.MonkeyPatch) -> None:

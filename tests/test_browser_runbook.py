@@ -15,10 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from browser_helpers import (
-    chromium_page, code_cells, drive_runbook_panel, error_outputs, jupyter_server, lab_open, lab_run_all,
-    publish_screenshot, require_chromium, runbook_copy, wait_http_gone,
+    chromium_page,
+    code_cells,
+    drive_runbook_panel,
+    error_outputs,
+    jupyter_server,
+    lab_open,
+    lab_run_all,
+    publish_screenshot,
+    require_chromium,
+    runbook_copy,
+    wait_http_gone,
 )
 
 pytestmark = pytest.mark.browser

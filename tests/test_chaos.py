@@ -54,8 +54,18 @@ def test_the_checks_catch_a_duplicate_launch_and_a_lost_result(tmp_path: Path) -
     from vsphere_nb.sync import connect
 
     settings = SMALL
-    with Simulator(clusters=2, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", seed=1, task_seconds=2.0,
-                   time_scale=40.0) as sim, connect(sim.url, sim.user, sim.password) as vc:
+    with (
+        Simulator(
+            clusters=2,
+            hosts_per_cluster=3,
+            standalone_hosts=0,
+            scenario="healthy",
+            seed=1,
+            task_seconds=2.0,
+            time_scale=40.0,
+        ) as sim,
+        connect(sim.url, sim.user, sim.password) as vc,
+    ):
         run_dir = tmp_path / "run"
         vc.plan_reconfigure(vc.hosts(), BatchLimits(max_in_flight=3, per_cluster=2)).execute(run_dir=run_dir)
         sim.vc.stats.chaos.update({"http_503": 1, "dropped_connections": 1, "restarts": 1, "session_expiries": 1})
@@ -68,8 +78,14 @@ def test_the_checks_catch_a_duplicate_launch_and_a_lost_result(tmp_path: Path) -
         sim.vc.stats.launched(victim)  # the server saw a second launch
         journal = run_dir / "journal.jsonl"
         lines = journal.read_text().splitlines(keepends=True)
-        kept = [line for line in lines if not (f'"{victim}"' in line and any(
-            f'"kind":"{kind}"' in line for kind in ("launched", "finished", "post_checked")))]
+        kept = [
+            line
+            for line in lines
+            if not (
+                f'"{victim}"' in line
+                and any(f'"kind":"{kind}"' in line for kind in ("launched", "finished", "post_checked"))
+            )
+        ]
         journal.write_text("".join(kept))
         broken = ChaosReport(settings={})
         _check(broken, sim, run_dir, settings, RunResult, read_journal)

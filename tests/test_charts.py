@@ -9,7 +9,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from vsphere_nb.batch import (
-    build_frames, events_over_time, fault_reasons, figure_png, outcomes_by_cluster, synthetic_records, task_timeline,
+    build_frames,
+    events_over_time,
+    fault_reasons,
+    figure_png,
+    outcomes_by_cluster,
+    synthetic_records,
+    task_timeline,
 )
 from vsphere_nb.batch.frames import coerce, empty_frame
 
@@ -24,8 +30,16 @@ def bars(fig):
 
 
 def row(cluster, host, outcome, **extra):
-    return {"run_id": "r", "vcenter": "vc1", "cluster": cluster, "host": host, "host_moid": f"m-{host}",
-            "attempt": 1, "outcome": outcome, **extra}
+    return {
+        "run_id": "r",
+        "vcenter": "vc1",
+        "cluster": cluster,
+        "host": host,
+        "host_moid": f"m-{host}",
+        "attempt": 1,
+        "outcome": outcome,
+        **extra,
+    }
 
 
 def texts(fig):
@@ -33,8 +47,15 @@ def texts(fig):
 
 
 def test_outcomes_by_cluster_stacks_one_segment_per_cluster_and_outcome():
-    df = tasks([row("A", "a1", "success"), row("A", "a2", "fault"), row("B", "b1", "success"),
-                row("B", "b2", "success"), row("C", "c1", "skipped")])
+    df = tasks(
+        [
+            row("A", "a1", "success"),
+            row("A", "a2", "fault"),
+            row("B", "b1", "success"),
+            row("B", "b2", "success"),
+            row("C", "c1", "skipped"),
+        ]
+    )
     fig = outcomes_by_cluster(df)
     assert isinstance(fig, Figure)
     rects = bars(fig)
@@ -66,12 +87,16 @@ def test_unfinished_attempts_show_as_in_progress():
 
 
 def test_fault_reasons_one_bar_per_reason_and_other():
-    rows = ([row("A", f"x{i}", "fault", fault_type="DasConfigFault", fault_reason="HostNetworkMisconfiguration")
-             for i in range(5)]
-            + [row("A", f"y{i}", "fault", fault_type="DasConfigFault", fault_reason="Other") for i in range(2)]
-            + [row("A", "z", "launch_failed", fault_type="NoPermission")]
-            + [row("A", "t", "timed_out")]
-            + [row("A", "s", "success")])
+    rows = (
+        [
+            row("A", f"x{i}", "fault", fault_type="DasConfigFault", fault_reason="HostNetworkMisconfiguration")
+            for i in range(5)
+        ]
+        + [row("A", f"y{i}", "fault", fault_type="DasConfigFault", fault_reason="Other") for i in range(2)]
+        + [row("A", "z", "launch_failed", fault_type="NoPermission")]
+        + [row("A", "t", "timed_out")]
+        + [row("A", "s", "success")]
+    )
     fig = fault_reasons(tasks(rows))
     rects = bars(fig)
     widths = sorted(r.get_width() for r in rects)
@@ -85,9 +110,16 @@ def test_fault_reasons_one_bar_per_reason_and_other():
 
 def test_task_timeline_one_bar_per_started_task_and_cap_note():
     base = pd.Timestamp("2026-03-01T08:00:00Z")
-    rows = [row("A", f"h{i}", "success" if i else None, started_at=(base + pd.Timedelta(seconds=10 * i)).isoformat(),
-                completed_at=(base + pd.Timedelta(seconds=10 * i + 60)).isoformat() if i else None)
-            for i in range(6)]
+    rows = [
+        row(
+            "A",
+            f"h{i}",
+            "success" if i else None,
+            started_at=(base + pd.Timedelta(seconds=10 * i)).isoformat(),
+            completed_at=(base + pd.Timedelta(seconds=10 * i + 60)).isoformat() if i else None,
+        )
+        for i in range(6)
+    ]
     rows.append(row("A", "never", "not_launched"))
     df = tasks(rows)
     fig = task_timeline(df)

@@ -23,8 +23,9 @@ WRONG = "Wr0ng-pa55word-xyz"
 
 @pytest.fixture(scope="module")
 def sim():
-    with Simulator(clusters=5, hosts_per_cluster=4, standalone_hosts=1, scenario="mixed", seed=2,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=5, hosts_per_cluster=4, standalone_hosts=1, scenario="mixed", seed=2, time_scale=100
+    ) as sim:
         yield sim
 
 
@@ -93,12 +94,19 @@ def test_output_files(sim, capsys, monkeypatch, tmp_path, suffix):
 
 def test_cluster_and_only_unhealthy_select_rows(sim, capsys, monkeypatch, tmp_path):
     path = tmp_path / "sel.csv"
-    code, _, err = run_cli(hosts_cmd(sim, "--cluster", "DC0_C0", "--cluster", "DC0_C2", "--only-unhealthy",
-                                     "-o", str(path)), capsys, monkeypatch, sim.password)
+    code, _, err = run_cli(
+        hosts_cmd(sim, "--cluster", "DC0_C0", "--cluster", "DC0_C2", "--only-unhealthy", "-o", str(path)),
+        capsys,
+        monkeypatch,
+        sim.password,
+    )
     assert code == 0, err
     frame = pd.read_csv(path)
-    want = {h.moid for h in sim.inventory.hosts if h.compute_resource.name in ("DC0_C0", "DC0_C2")
-            and h.das_state not in ("master", "connectedToMaster")}
+    want = {
+        h.moid
+        for h in sim.inventory.hosts
+        if h.compute_resource.name in ("DC0_C0", "DC0_C2") and h.das_state not in ("master", "connectedToMaster")
+    }
     assert set(frame["host_moid"]) == want
 
 
@@ -145,8 +153,9 @@ def test_tls_with_the_right_ca_bundle(capsys, monkeypatch):
         assert_one_line_error(code, out, err, contains="TLS", secrets=(tls_sim.password,))
 
 
-@pytest.mark.parametrize("output, contains", [("hosts.xlsx", ".csv, .parquet or .json"),
-                                               ("missing-dir/hosts.csv", "does not exist")])
+@pytest.mark.parametrize(
+    "output, contains", [("hosts.xlsx", ".csv, .parquet or .json"), ("missing-dir/hosts.csv", "does not exist")]
+)
 def test_bad_output_path(sim, capsys, monkeypatch, tmp_path, output, contains):
     code, out, err = run_cli(hosts_cmd(sim, "-o", str(tmp_path / output)), capsys, monkeypatch, sim.password)
     assert_one_line_error(code, out, err, contains=contains, secrets=(sim.password,))
@@ -155,8 +164,14 @@ def test_bad_output_path(sim, capsys, monkeypatch, tmp_path, output, contains):
 def test_console_script_error_is_one_line_in_a_real_process(sim):
     """The same through a real ``python -m vsphere_nb`` process (logging configured by the CLI itself)."""
     env = {**os.environ, "VSPHERE_PASSWORD": WRONG, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "vsphere_nb", *hosts_cmd(sim)], capture_output=True, text=True,
-                          env=env, timeout=60, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-m", "vsphere_nb", *hosts_cmd(sim)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 2
     assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
     assert "InvalidLogin" in done.stderr and WRONG not in done.stderr and "Traceback" not in done.stderr

@@ -34,14 +34,16 @@ def assert_one_line_error(code: int, out: str, err: str, contains: str, sim: Sim
 
 @pytest.fixture
 def healthy():
-    with Simulator(clusters=2, hosts_per_cluster=3, standalone_hosts=1, scenario="healthy", task_seconds=20,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=3, standalone_hosts=1, scenario="healthy", task_seconds=20, time_scale=100
+    ) as sim:
         yield sim
 
 
 def test_dry_run_shows_the_plan_and_launches_nothing(capsys, monkeypatch):
-    with Simulator(clusters=5, hosts_per_cluster=3, standalone_hosts=1, scenario="mixed", seed=2,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=5, hosts_per_cluster=3, standalone_hosts=1, scenario="mixed", seed=2, time_scale=100
+    ) as sim:
         code, out, err = run_cli(sim, capsys, monkeypatch, "--dry-run", "--canary", "2")
         assert code == 0, err
         assert launch_requests(sim) == 0 and sim.stats()["launches_per_host"] == {}
@@ -70,17 +72,30 @@ def test_yes_runs_the_batch_and_exits_0_when_every_host_is_healthy(healthy, caps
 
 
 def test_host_selection_launches_only_those_hosts(healthy, capsys, monkeypatch, tmp_path):
-    code, out, err = run_cli(healthy, capsys, monkeypatch, "--yes", "--run-dir", str(tmp_path / "run"),
-                             "--host", "DC0_C1_H02", "--host", "host-1009")
+    code, out, err = run_cli(
+        healthy,
+        capsys,
+        monkeypatch,
+        "--yes",
+        "--run-dir",
+        str(tmp_path / "run"),
+        "--host",
+        "DC0_C1_H02",
+        "--host",
+        "host-1009",
+    )
     assert code == 0, err
     assert sorted(healthy.stats()["launches_per_host"]) == ["host-1009", "host-1017"]
 
 
 def test_failures_exit_1(capsys, monkeypatch, tmp_path):
-    scenario = {"name": "one-bad", "rules": [{"match": {"host": "DC0_C0_H01"}, "outcome": "error",
-                                              "reason": "NoDatastoresConfigured"}]}
-    with Simulator(clusters=1, hosts_per_cluster=3, standalone_hosts=0, scenario=scenario, task_seconds=20,
-                   time_scale=100) as sim:
+    scenario = {
+        "name": "one-bad",
+        "rules": [{"match": {"host": "DC0_C0_H01"}, "outcome": "error", "reason": "NoDatastoresConfigured"}],
+    }
+    with Simulator(
+        clusters=1, hosts_per_cluster=3, standalone_hosts=0, scenario=scenario, task_seconds=20, time_scale=100
+    ) as sim:
         code, out, err = run_cli(sim, capsys, monkeypatch, "--yes", "--run-dir", str(tmp_path / "run"))
     assert code == 1, err
     assert "Outcomes: success 2, fault 1" in out
@@ -90,10 +105,21 @@ def test_failures_exit_1(capsys, monkeypatch, tmp_path):
 
 def test_stopped_run_exits_1_and_says_why(capsys, monkeypatch, tmp_path):
     scenario = {"name": "all-bad", "rules": [{"outcome": "error", "reason": "Other"}]}
-    with Simulator(clusters=1, hosts_per_cluster=4, standalone_hosts=0, scenario=scenario, task_seconds=20,
-                   time_scale=100) as sim:
-        code, out, err = run_cli(sim, capsys, monkeypatch, "--yes", "--run-dir", str(tmp_path / "run"),
-                                 "--max-in-flight", "1", "--max-failures", "0")
+    with Simulator(
+        clusters=1, hosts_per_cluster=4, standalone_hosts=0, scenario=scenario, task_seconds=20, time_scale=100
+    ) as sim:
+        code, out, err = run_cli(
+            sim,
+            capsys,
+            monkeypatch,
+            "--yes",
+            "--run-dir",
+            str(tmp_path / "run"),
+            "--max-in-flight",
+            "1",
+            "--max-failures",
+            "0",
+        )
         assert launch_requests(sim) == 1
     assert code == 1
     assert "Stopped: failure_budget_exceeded" in out and "not_launched 3" in out
@@ -114,18 +140,20 @@ def test_confirmation_answer_no_launches_nothing(healthy, capsys, monkeypatch, t
 
 
 def test_wrong_password_launches_nothing(healthy, capsys, monkeypatch, tmp_path):
-    code, out, err = run_cli(healthy, capsys, monkeypatch, "--yes", "--run-dir", str(tmp_path / "run"),
-                             password=WRONG)
+    code, out, err = run_cli(healthy, capsys, monkeypatch, "--yes", "--run-dir", str(tmp_path / "run"), password=WRONG)
     assert_one_line_error(code, out, err, "InvalidLogin", healthy)
     assert WRONG not in out + err and launch_requests(healthy) == 0
 
 
-@pytest.mark.parametrize("extra, contains", [
-    (("--cluster", "no-such-cluster"), "no-such-cluster"),
-    (("--host", "esx-nowhere"), "esx-nowhere"),
-    (("--max-failures", "lots"), "max_failures"),
-    (("--per-cluster", "0"), "per_cluster"),
-])
+@pytest.mark.parametrize(
+    "extra, contains",
+    [
+        (("--cluster", "no-such-cluster"), "no-such-cluster"),
+        (("--host", "esx-nowhere"), "esx-nowhere"),
+        (("--max-failures", "lots"), "max_failures"),
+        (("--per-cluster", "0"), "per_cluster"),
+    ],
+)
 def test_bad_selection_or_limits(healthy, capsys, monkeypatch, tmp_path, extra, contains):
     code, out, err = run_cli(healthy, capsys, monkeypatch, "--yes", "--run-dir", str(tmp_path / "run"), *extra)
     assert_one_line_error(code, out, err, contains, healthy)

@@ -13,19 +13,22 @@ from vsphere_nb.cli import main
 from vsphere_nb.simulator import Simulator
 from vsphere_nb.sync import connect
 
-EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:|//)|<script|<link|@import|url\(\s*["']?https?:""",
-                      re.IGNORECASE)
+EXTERNAL = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:|//)|<script|<link|@import|url\(\s*["']?https?:""", re.IGNORECASE
+)
 
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     """A mixed-scenario run saved in its run directory (faults, events, skipped hosts)."""
     run_dir = tmp_path_factory.mktemp("report") / "run"
-    with Simulator(clusters=5, hosts_per_cluster=6, standalone_hosts=1, scenario="mixed", seed=5, task_seconds=20,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=5, hosts_per_cluster=6, standalone_hosts=1, scenario="mixed", seed=5, task_seconds=20, time_scale=100
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
-            run = vc.plan_reconfigure(vc.hosts(), BatchLimits(max_in_flight=16, per_cluster=4,
-                                                              post_check_timeout=5)).execute(run_dir=run_dir)
+            run = vc.plan_reconfigure(
+                vc.hosts(), BatchLimits(max_in_flight=16, per_cluster=4, post_check_timeout=5)
+            ).execute(run_dir=run_dir)
     assert (run.tasks["outcome"] == "fault").any() and len(run.events)
     return run, run_dir
 
@@ -66,10 +69,13 @@ def test_report_from_the_journal_of_a_run_that_never_saved_its_frames(finished_r
     check_self_contained((journal_only / "report.html").read_text(encoding="utf-8"), run)
 
 
-@pytest.mark.parametrize("make, contains", [
-    (lambda d: d / "missing", "does not exist"),
-    (lambda d: d, "neither saved frames nor a journal.jsonl"),
-])
+@pytest.mark.parametrize(
+    "make, contains",
+    [
+        (lambda d: d / "missing", "does not exist"),
+        (lambda d: d, "neither saved frames nor a journal.jsonl"),
+    ],
+)
 def test_bad_run_directory_is_one_line(capsys, tmp_path, make, contains):
     code = main(["report", str(make(tmp_path))])
     out, err = capsys.readouterr()

@@ -7,16 +7,20 @@ import json
 
 import httpx
 import pytest
+from fake_vcenter import SESSION_HEADER, FakeVCenter, aconnect, fault, json_response, moref
 
 from vsphere_nb import errors, wire
 from vsphere_nb.client import AsyncClient, call_policy
 from vsphere_nb.config import RetryPolicy
 
-from fake_vcenter import SESSION_HEADER, FakeVCenter, aconnect, fault, json_response, moref
-
 HOST = wire.MoRef("HostSystem", "host-1003")
-RUNTIME = {"_typeName": "HostRuntimeInfo", "connectionState": "connected", "powerState": "poweredOn",
-           "inMaintenanceMode": False, "dasHostState": {"_typeName": "ClusterDasFdmHostState", "state": "master"}}
+RUNTIME = {
+    "_typeName": "HostRuntimeInfo",
+    "connectionState": "connected",
+    "powerState": "poweredOn",
+    "inMaintenanceMode": False,
+    "dasHostState": {"_typeName": "ClusterDasFdmHostState", "state": "master"},
+}
 
 
 def run(coro):
@@ -70,7 +74,7 @@ def test_session_header_sent_on_every_later_call():
     token, runtime, name = run(main())
     assert isinstance(runtime, wire.HostRuntimeInfo) and str(runtime.dasHostState.state) == "master"
     assert name == "esx03"
-    after_login = fake.requests[fake.requests.index(fake.calls("SessionManager.Login")[0]) + 1:]
+    after_login = fake.requests[fake.requests.index(fake.calls("SessionManager.Login")[0]) + 1 :]
     assert after_login and all(r.headers.get(SESSION_HEADER) == token for r in after_login)
 
 
@@ -221,11 +225,14 @@ def test_launch_without_credentials_raises_not_authenticated():
     assert fake.logins == 0
 
 
-@pytest.mark.parametrize("exc", [
-    httpx.ReadTimeout("timed out"),
-    httpx.RemoteProtocolError("Server disconnected without sending a response."),
-    httpx.ReadError("[Errno 104] Connection reset by peer"),
-])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.ReadTimeout("timed out"),
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.ReadError("[Errno 104] Connection reset by peer"),
+    ],
+)
 def test_launch_whose_connection_drops_after_sending_is_state_unknown(exc):
     fake = fake_with_host()
 
@@ -370,17 +377,20 @@ def test_anonymous_client_can_read_about_only():
 # ------------------------------------------------------------------------------------------------
 # release negotiation
 # ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("hello, api_version, explicit, expected, source", [
-    ("8.0.3.0", "8.0.3.0", "8.0.2.0", "8.0.2.0", "explicit"),
-    ("8.0.2.0", "8.0.3.0", None, "8.0.2.0", "hello"),
-    (404, "8.0.2.0", None, "8.0.2.0", "about"),
-    ("", "8.0.2.0", None, "8.0.2.0", "about"),
-    (httpx.ConnectError("refused"), "8.0.3.0", None, "8.0.3.0", "about"),
-    (404, "7.0.3.0", None, "8.0.1.0", "default"),
-    (404, "8.0", None, "8.0.1.0", "default"),
-    ("", "", None, "8.0.1.0", "default"),
-    ("not-a-release", "garbage", None, "8.0.1.0", "default"),
-])
+@pytest.mark.parametrize(
+    "hello, api_version, explicit, expected, source",
+    [
+        ("8.0.3.0", "8.0.3.0", "8.0.2.0", "8.0.2.0", "explicit"),
+        ("8.0.2.0", "8.0.3.0", None, "8.0.2.0", "hello"),
+        (404, "8.0.2.0", None, "8.0.2.0", "about"),
+        ("", "8.0.2.0", None, "8.0.2.0", "about"),
+        (httpx.ConnectError("refused"), "8.0.3.0", None, "8.0.3.0", "about"),
+        (404, "7.0.3.0", None, "8.0.1.0", "default"),
+        (404, "8.0", None, "8.0.1.0", "default"),
+        ("", "", None, "8.0.1.0", "default"),
+        ("not-a-release", "garbage", None, "8.0.1.0", "default"),
+    ],
+)
 def test_release_negotiation(hello, api_version, explicit, expected, source):
     fake = fake_with_host(hello=hello, api_version=api_version)
 
@@ -397,7 +407,9 @@ def test_release_negotiation(hello, api_version, explicit, expected, source):
     if explicit:
         assert hellos == []
     else:
-        assert hellos and json.loads(hellos[0].content) == {"api_releases": ["9.0.0.0", "8.0.3.0", "8.0.2.0", "8.0.1.0"]}
+        assert hellos and json.loads(hellos[0].content) == {
+            "api_releases": ["9.0.0.0", "8.0.3.0", "8.0.2.0", "8.0.1.0"]
+        }
         assert hellos[0].url.params["action"] == "hello"
 
 
@@ -429,8 +441,10 @@ def test_503_is_retried_for_property_reads():
 
 def test_503_is_retried_for_read_only_methods():
     fake = fake_with_host()
-    fake.on("PropertyCollector.RetrievePropertiesEx",
-            lambda request, body: json_response(200, {"_typeName": "RetrieveResult", "objects": []}))
+    fake.on(
+        "PropertyCollector.RetrievePropertiesEx",
+        lambda request, body: json_response(200, {"_typeName": "RetrieveResult", "objects": []}),
+    )
 
     async def main():
         async with await aconnect(fake) as vc:
@@ -449,7 +463,9 @@ def test_503_is_not_retried_for_method_calls():
     async def main():
         async with await aconnect(fake) as vc:
             fake.inject("HostSystem.UpdateFlags", httpx.Response(503, content=b"Service Unavailable"))
-            await vc.invoke(HOST, "UpdateFlags", flagInfo={"_typeName": "HostFlagInfo", "backgroundSnapshotsEnabled": True})
+            await vc.invoke(
+                HOST, "UpdateFlags", flagInfo={"_typeName": "HostFlagInfo", "backgroundSnapshotsEnabled": True}
+            )
 
     with pytest.raises(errors.ProtocolError) as info:
         run(main())
@@ -475,8 +491,10 @@ def test_retries_are_capped_then_protocol_error():
 
     async def main():
         async with await aconnect(fake, retry=RetryPolicy(attempts=3, base=0.001, cap=0.002)) as vc:
-            fake.inject("HostSystem.name", *[httpx.Response(503, content=b"<html>503</html>",
-                                                            headers={"Content-Type": "text/html"})] * 5)
+            fake.inject(
+                "HostSystem.name",
+                *[httpx.Response(503, content=b"<html>503</html>", headers={"Content-Type": "text/html"})] * 5,
+            )
             await vc.get(HOST, "name")
 
     with pytest.raises(errors.ProtocolError) as info:
@@ -510,26 +528,31 @@ def test_call_policy_table():
 # ------------------------------------------------------------------------------------------------
 # faults and odd answers
 # ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("type_name, ancestors", [
-    ("NotAuthenticated", ["NoPermission", "SecurityError", "RuntimeFault", "MethodFault"]),
-    ("NoPermission", ["SecurityError", "RuntimeFault", "MethodFault"]),
-    ("InvalidLogin", ["VimFault", "MethodFault"]),
-    ("DasConfigFault", ["VimFault", "MethodFault"]),
-    ("NotSupported", ["RuntimeFault", "MethodFault"]),
-    ("ManagedObjectNotFound", ["RuntimeFault", "MethodFault"]),
-    ("InvalidArgument", ["RuntimeFault"]),
-    ("InvalidState", ["VimFault"]),
-    ("HostNotConnected", ["HostCommunication", "RuntimeFault"]),
-    ("MethodNotFound", ["InvalidRequest", "RuntimeFault"]),
-    ("RequestCanceled", ["RuntimeFault"]),
-    ("InvalidProperty", ["MethodFault"]),
-    ("SomeFutureFault", ["MethodFault"]),
-])
+@pytest.mark.parametrize(
+    "type_name, ancestors",
+    [
+        ("NotAuthenticated", ["NoPermission", "SecurityError", "RuntimeFault", "MethodFault"]),
+        ("NoPermission", ["SecurityError", "RuntimeFault", "MethodFault"]),
+        ("InvalidLogin", ["VimFault", "MethodFault"]),
+        ("DasConfigFault", ["VimFault", "MethodFault"]),
+        ("NotSupported", ["RuntimeFault", "MethodFault"]),
+        ("ManagedObjectNotFound", ["RuntimeFault", "MethodFault"]),
+        ("InvalidArgument", ["RuntimeFault"]),
+        ("InvalidState", ["VimFault"]),
+        ("HostNotConnected", ["HostCommunication", "RuntimeFault"]),
+        ("MethodNotFound", ["InvalidRequest", "RuntimeFault"]),
+        ("RequestCanceled", ["RuntimeFault"]),
+        ("InvalidProperty", ["MethodFault"]),
+        ("SomeFutureFault", ["MethodFault"]),
+    ],
+)
 @pytest.mark.parametrize("wrapped", [False, True])
 def test_faults_become_server_faults_with_ancestry(type_name, ancestors, wrapped):
     fake = fake_with_host()
-    body = {"_typeName": type_name, "faultMessage": [
-        {"_typeName": "LocalizableMessage", "key": "k", "message": f"{type_name} happened"}]}
+    body = {
+        "_typeName": type_name,
+        "faultMessage": [{"_typeName": "LocalizableMessage", "key": "k", "message": f"{type_name} happened"}],
+    }
     if wrapped:
         body = {"_typeName": "LocalizedMethodFault", "fault": body, "localizedMessage": "wrapped"}
 
@@ -588,11 +611,14 @@ def test_403_with_a_permission_fault_is_not_a_session_expiry():
     assert fake.logins == 1
 
 
-@pytest.mark.parametrize("response", [
-    httpx.Response(500, content=b"<html>Internal Server Error</html>", headers={"Content-Type": "text/html"}),
-    httpx.Response(400, content=b'{"error": "no _typeName here"}', headers={"Content-Type": "application/json"}),
-    httpx.Response(500, content=b"", headers={}),
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(500, content=b"<html>Internal Server Error</html>", headers={"Content-Type": "text/html"}),
+        httpx.Response(400, content=b'{"error": "no _typeName here"}', headers={"Content-Type": "application/json"}),
+        httpx.Response(500, content=b"", headers={}),
+    ],
+)
 def test_non_fault_error_bodies_are_protocol_errors(response):
     fake = fake_with_host()
 
@@ -647,15 +673,22 @@ def test_params_are_encoded_with_type_names_and_none_left_out():
 
     async def main():
         async with await aconnect(fake) as vc:
-            return await vc.invoke(vc.content.viewManager, "CreateContainerView", container=vc.content.rootFolder,
-                                   type=["HostSystem"], recursive=True, unused=None)
+            return await vc.invoke(
+                vc.content.viewManager,
+                "CreateContainerView",
+                container=vc.content.rootFolder,
+                type=["HostSystem"],
+                recursive=True,
+                unused=None,
+            )
 
     assert run(main()) == wire.MoRef("ContainerView", "session[1]v1")
     assert seen == {"container": moref("Folder", "group-d1"), "type": ["HostSystem"], "recursive": True}
 
 
-@pytest.mark.parametrize("response", [httpx.Response(204), httpx.Response(200, content=b""),
-                                      httpx.Response(200, content=b"  \n")])
+@pytest.mark.parametrize(
+    "response", [httpx.Response(204), httpx.Response(200, content=b""), httpx.Response(200, content=b"  \n")]
+)
 def test_void_answers_are_none(response):
     fake = fake_with_host()
 
@@ -712,22 +745,33 @@ def test_closed_client_refuses_calls():
 
 # -- plain JSON answers (bulk reads) -----------------------------------------------------------
 EVENT_PAGE = [
-    {"_typeName": "HostDasEnabledEvent", "key": 7, "chainId": 5, "createdTime": "2026-03-01T08:57:35.279575Z",
-     "host": {"_typeName": "HostEventArgument", "name": "esx03",
-              "host": {"_typeName": "ManagedObjectReference", "_value": {"type": "HostSystem", "value": "host-1003"}}},
-     "futureField": {"_typeName": "SomethingNew", "x": 1}},
+    {
+        "_typeName": "HostDasEnabledEvent",
+        "key": 7,
+        "chainId": 5,
+        "createdTime": "2026-03-01T08:57:35.279575Z",
+        "host": {
+            "_typeName": "HostEventArgument",
+            "name": "esx03",
+            "host": {"_typeName": "ManagedObjectReference", "_value": {"type": "HostSystem", "value": "host-1003"}},
+        },
+        "futureField": {"_typeName": "SomethingNew", "x": 1},
+    },
 ]
 
 
 def test_invoke_json_returns_the_answer_as_the_server_wrote_it():
     fake = fake_with_host()
-    fake.on("EventHistoryCollector.ReadNextEvents",
-            lambda request, body: json_response(200, {"_typeName": "ArrayOfEvent", "_value": EVENT_PAGE}))
+    fake.on(
+        "EventHistoryCollector.ReadNextEvents",
+        lambda request, body: json_response(200, {"_typeName": "ArrayOfEvent", "_value": EVENT_PAGE}),
+    )
 
     async def main():
         async with await aconnect(fake) as vc:
-            return await vc.invoke_json(wire.MoRef("EventHistoryCollector", "session[1]c"), "ReadNextEvents",
-                                        maxCount=1000)
+            return await vc.invoke_json(
+                wire.MoRef("EventHistoryCollector", "session[1]c"), "ReadNextEvents", maxCount=1000
+            )
 
     answer = run(main())
     assert wire.unbox_list(answer) == EVENT_PAGE  # boxed MoRef, unknown type and field kept as they came
@@ -737,8 +781,10 @@ def test_invoke_json_returns_the_answer_as_the_server_wrote_it():
 
 def test_invoke_json_raises_server_faults_like_invoke():
     fake = fake_with_host()
-    fake.on("EventHistoryCollector.ReadNextEvents",
-            lambda request, body: fault("ManagedObjectNotFound", obj=moref("EventHistoryCollector", "gone")))
+    fake.on(
+        "EventHistoryCollector.ReadNextEvents",
+        lambda request, body: fault("ManagedObjectNotFound", obj=moref("EventHistoryCollector", "gone")),
+    )
 
     async def main():
         async with await aconnect(fake) as vc:

@@ -26,6 +26,7 @@ def hosts_of(vc_aio: AsyncClient, page_size: int = 1000):
             return await prop.retrieve(vc_aio, spec, page_size=page_size)
         finally:
             await prop.destroy_view(vc_aio, view)
+
     return main()
 
 
@@ -42,8 +43,9 @@ def test_connect_inventory_launch_and_wait_over_real_http():
             assert vc.stats.requests - before == 2 + math.ceil(len(objects) / 3)
             assert all(isinstance(o.props()["name"], str) for o in hosts)
             clustered = [o for o in hosts if o.props().get("runtime.dasHostState") is not None]
-            assert clustered and all(isinstance(o.props()["runtime.dasHostState"], wire.ClusterDasFdmHostState)
-                                     for o in clustered)
+            assert clustered and all(
+                isinstance(o.props()["runtime.dasHostState"], wire.ClusterDasFdmHostState) for o in clustered
+            )
             task = vc.invoke(clustered[0].obj, "ReconfigureHostForDAS_Task")
             assert isinstance(task, wire.MoRef) and task.type == "Task"
             info = vc.run(prop.wait_for_task(vc.aio, task, timeout=30, poll=0.05))
@@ -55,8 +57,9 @@ def test_watch_many_tasks_through_a_list_view_in_process():
     sim = Simulator(clusters=1, hosts_per_cluster=4, standalone_hosts=0, scenario="healthy", seed=2, **FAST)
 
     async def main():
-        async with await AsyncClient.connect("http://127.0.0.1", sim.user, sim.password,
-                                             transport=httpx.ASGITransport(sim.app)) as vc:
+        async with await AsyncClient.connect(
+            "http://127.0.0.1", sim.user, sim.password, transport=httpx.ASGITransport(sim.app)
+        ) as vc:
             hosts = [o.obj for o in await hosts_of(vc) if o.obj.type == "HostSystem"][:3]
             tasks = [await vc.invoke(h, "ReconfigureHostForDAS_Task") for h in hosts]
             view = await prop.create_list_view(vc, tasks)
@@ -66,8 +69,9 @@ def test_watch_many_tasks_through_a_list_view_in_process():
                 for _ in range(100):
                     update = await watcher.wait(max_wait_seconds=2)
                     prop.apply_update_set(states, update)
-                    if len(states) == len(tasks) and all(str(p.get("info.state")) in ("success", "error")
-                                                         for p in states.values()):
+                    if len(states) == len(tasks) and all(
+                        str(p.get("info.state")) in ("success", "error") for p in states.values()
+                    ):
                         break
             await prop.destroy_view(vc, view)
             return tasks, states, watcher.version
@@ -83,8 +87,15 @@ def test_watch_many_tasks_through_a_list_view_in_process():
 
 @pytest.mark.parametrize("status", [500, 401])
 def test_session_lost_on_restart_relogin_and_launch_not_replayed(status):
-    with Simulator(clusters=1, hosts_per_cluster=2, standalone_hosts=0, scenario="healthy", seed=3,
-                   not_authenticated_status=status, **FAST) as sim:
+    with Simulator(
+        clusters=1,
+        hosts_per_cluster=2,
+        standalone_hosts=0,
+        scenario="healthy",
+        seed=3,
+        not_authenticated_status=status,
+        **FAST,
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             host = next(o.obj for o in vc.run(hosts_of(vc.aio)) if o.obj.type == "HostSystem")
             sim.restart()  # every session is gone
@@ -99,12 +110,20 @@ def test_session_lost_on_restart_relogin_and_launch_not_replayed(status):
 
 @pytest.mark.parametrize("empty_status", [200, 204])
 def test_empty_wait_answer_variants(empty_status):
-    sim = Simulator(clusters=1, hosts_per_cluster=1, standalone_hosts=0, scenario="healthy", seed=4,
-                    empty_answer_status=empty_status, **FAST)
+    sim = Simulator(
+        clusters=1,
+        hosts_per_cluster=1,
+        standalone_hosts=0,
+        scenario="healthy",
+        seed=4,
+        empty_answer_status=empty_status,
+        **FAST,
+    )
 
     async def main():
-        async with await AsyncClient.connect("http://127.0.0.1", sim.user, sim.password,
-                                             transport=httpx.ASGITransport(sim.app)) as vc:
+        async with await AsyncClient.connect(
+            "http://127.0.0.1", sim.user, sim.password, transport=httpx.ASGITransport(sim.app)
+        ) as vc:
             view = await prop.create_container_view(vc, vc.content.rootFolder, ["HostSystem"])
             async with await prop.PropertyWatcher.create(vc) as watcher:
                 await watcher.add_filter(prop.container_filter_spec(view, {"HostSystem": ["name"]}))

@@ -24,26 +24,108 @@ BODIES = [
 TARGETS = [wire.TaskInfo, wire.UpdateSet, wire.RetrieveResult, wire.MethodFault]
 
 TYPE_NAMES = [
-    "TaskInfo", "UpdateSet", "RetrieveResult", "ObjectContent", "DynamicProperty", "PropertyFilterUpdate",
-    "ObjectUpdate", "PropertyChange", "MethodFault", "DasConfigFault", "NotAuthenticated", "NoPermission",
-    "LocalizedMethodFault", "LocalizableMessage", "KeyAnyValue", "ManagedObjectReference", "EventEx",
-    "HostDasErrorEvent", "TaskEvent", "ClusterDasFdmHostState", "HostRuntimeInfo", "ServiceContent",
-    "string", "boolean", "int", "long", "double", "dateTime", "TaskInfoState", "ArrayOfEvent",
-    "ArrayOfManagedObjectReference", "ArrayOfString", "ArrayOfInt", "ArrayOfDouble", "ArrayOfTaskInfoState",
-    "UnknownFutureType", "",
+    "TaskInfo",
+    "UpdateSet",
+    "RetrieveResult",
+    "ObjectContent",
+    "DynamicProperty",
+    "PropertyFilterUpdate",
+    "ObjectUpdate",
+    "PropertyChange",
+    "MethodFault",
+    "DasConfigFault",
+    "NotAuthenticated",
+    "NoPermission",
+    "LocalizedMethodFault",
+    "LocalizableMessage",
+    "KeyAnyValue",
+    "ManagedObjectReference",
+    "EventEx",
+    "HostDasErrorEvent",
+    "TaskEvent",
+    "ClusterDasFdmHostState",
+    "HostRuntimeInfo",
+    "ServiceContent",
+    "string",
+    "boolean",
+    "int",
+    "long",
+    "double",
+    "dateTime",
+    "TaskInfoState",
+    "ArrayOfEvent",
+    "ArrayOfManagedObjectReference",
+    "ArrayOfString",
+    "ArrayOfInt",
+    "ArrayOfDouble",
+    "ArrayOfTaskInfoState",
+    "UnknownFutureType",
+    "",
 ]
 FIELDS = [
-    "key", "task", "state", "error", "result", "fault", "faultCause", "faultMessage", "localizedMessage", "objects",
-    "token", "version", "filterSet", "objectSet", "changeSet", "kind", "obj", "name", "op", "val", "propSet",
-    "missingSet", "type", "value", "_value", "createdTime", "chainId", "event", "reason", "output", "arg", "message",
-    "eventTypeId", "info", "queueTime", "eventChainId", "cancelled", "filter", "truncated", "path",
+    "key",
+    "task",
+    "state",
+    "error",
+    "result",
+    "fault",
+    "faultCause",
+    "faultMessage",
+    "localizedMessage",
+    "objects",
+    "token",
+    "version",
+    "filterSet",
+    "objectSet",
+    "changeSet",
+    "kind",
+    "obj",
+    "name",
+    "op",
+    "val",
+    "propSet",
+    "missingSet",
+    "type",
+    "value",
+    "_value",
+    "createdTime",
+    "chainId",
+    "event",
+    "reason",
+    "output",
+    "arg",
+    "message",
+    "eventTypeId",
+    "info",
+    "queueTime",
+    "eventChainId",
+    "cancelled",
+    "filter",
+    "truncated",
+    "path",
 ]
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(min_value=-(10**400), max_value=10**400),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
-    st.sampled_from(["2026-03-01T08:57:35.279575Z", "not a date", "9999-99-99T99:99:99Z", "success", "error",
-                     "assign", "enter", "master", "HostNetworkMisconfiguration", "-1e999"]),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "2026-03-01T08:57:35.279575Z",
+            "not a date",
+            "9999-99-99T99:99:99Z",
+            "success",
+            "error",
+            "assign",
+            "enter",
+            "master",
+            "HostNetworkMisconfiguration",
+            "-1e999",
+        ]
+    ),
 )
 
 json_values = st.recursive(
@@ -115,7 +197,7 @@ def test_truncated_and_garbled_fixture_bodies(body, data):
     _decode_body_or_protocol_error(body[:cut])
     pos = data.draw(st.integers(min_value=0, max_value=max(0, len(body) - 1)))
     junk = data.draw(st.binary(min_size=1, max_size=4))
-    _decode_body_or_protocol_error(body[:pos] + junk + body[pos + len(junk):])
+    _decode_body_or_protocol_error(body[:pos] + junk + body[pos + len(junk) :])
 
 
 @FUZZ
@@ -130,17 +212,20 @@ def test_random_text(body):
     _decode_body_or_protocol_error(body)
 
 
-@pytest.mark.parametrize("body", [
-    b"[" * 100_000 + b"]" * 100_000,                       # recursion bomb
-    b'{"_typeName": "double", "_value": ' + b"9" * 400 + b"}",  # int too large for a float
-    b'{"_typeName": "dateTime", "_value": "99999-01-01T00:00:00Z"}',
-    b'{"_typeName": "TaskInfo", "queueTime": "0000-00-00T00:00:00Z"}',
-    b'{"_typeName": "ArrayOfdouble", "_value": [1e308, 123456789012345678901234567890e300]}',
-    b"\xff\xfe\x00",
-    b'{"_typeName": "ManagedObjectReference", "_value": 5}',
-    b'{"_typeName": "LocalizedMethodFault", "fault": "not an object"}',
-    b'{"_typeName": 17}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # recursion bomb
+        b'{"_typeName": "double", "_value": ' + b"9" * 400 + b"}",  # int too large for a float
+        b'{"_typeName": "dateTime", "_value": "99999-01-01T00:00:00Z"}',
+        b'{"_typeName": "TaskInfo", "queueTime": "0000-00-00T00:00:00Z"}',
+        b'{"_typeName": "ArrayOfdouble", "_value": [1e308, 123456789012345678901234567890e300]}',
+        b"\xff\xfe\x00",
+        b'{"_typeName": "ManagedObjectReference", "_value": 5}',
+        b'{"_typeName": "LocalizedMethodFault", "fault": "not an object"}',
+        b'{"_typeName": 17}',
+    ],
+)
 def test_known_nasty_bodies(body):
     _decode_body_or_protocol_error(body)
     try:

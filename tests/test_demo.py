@@ -19,8 +19,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -43,10 +44,29 @@ class Demo:
         self.stderr_path = tmp / "demo-stderr.txt"
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vsphere_nb", "demo", "--no-browser", "--port", "0", "--clusters", "2",
-             "--hosts-per-cluster", "3", "--time-scale", "50", *args],
-            cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
-            start_new_session=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "vsphere_nb",
+                "demo",
+                "--no-browser",
+                "--port",
+                "0",
+                "--clusters",
+                "2",
+                "--hosts-per-cluster",
+                "3",
+                "--time-scale",
+                "50",
+                *args,
+            ],
+            cwd=tmp,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            text=True,
         )
         self.lines: list[str] = []
         self._queue: queue.Queue[str] = queue.Queue()
@@ -229,8 +249,12 @@ def test_demo_voila_renders_the_runbook_connected_to_its_simulator(demo_factory:
 
 
 def test_demo_rejects_bad_arguments_in_one_line() -> None:
-    result = subprocess.run([sys.executable, "-m", "vsphere_nb", "demo", "--no-browser", "--port", "-1"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "vsphere_nb", "demo", "--no-browser", "--port", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == "vsphere-nb: error: --port must be >= 0"
 
@@ -239,8 +263,7 @@ def test_demo_rejects_bad_arguments_in_one_line() -> None:
 # Binder
 # ---------------------------------------------------------------------------------------------------------------
 def _lines(path: Path) -> list[str]:
-    return [line.split("#", 1)[0].strip() for line in path.read_text().splitlines()
-            if line.split("#", 1)[0].strip()]
+    return [line.split("#", 1)[0].strip() for line in path.read_text().splitlines() if line.split("#", 1)[0].strip()]
 
 
 def test_binder_requirements_install_this_project_with_the_lab_extra() -> None:
@@ -275,8 +298,13 @@ def test_binder_start_exports_nothing_secret_and_ends_with_exec(tmp_path: Path) 
     exported = " ".join(line for line in lines if line.startswith("export")).upper()
     assert not re.search(r"PASSWORD|TOKEN|SECRET", exported)
     # it really hands over to the command it is given
-    result = subprocess.run([str(start), sys.executable, "-c", "import os; print(os.environ['VSPHERE_NB_RUNS'])"],
-                            capture_output=True, text=True, env={**os.environ, "HOME": str(tmp_path)}, timeout=30)
+    result = subprocess.run(
+        [str(start), sys.executable, "-c", "import os; print(os.environ['VSPHERE_NB_RUNS'])"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOME": str(tmp_path)},
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(tmp_path / "runs") and (tmp_path / "runs").is_dir()
 
@@ -286,8 +314,11 @@ def test_binder_postbuild_writes_lab_settings_and_checks_the_import(tmp_path: Pa
     assert post.stat().st_mode & stat.S_IXUSR, "postBuild must be executable"
     text = post.read_text()
     assert text.startswith("#!") and re.search(r"^set -e", text, re.M), "postBuild must stop on the first error"
-    env = {**os.environ, "NB_PYTHON_PREFIX": str(tmp_path),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "NB_PYTHON_PREFIX": str(tmp_path),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     result = subprocess.run([str(post)], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     overrides = json.loads((tmp_path / "share/jupyter/lab/settings/overrides.json").read_text())
@@ -300,8 +331,13 @@ def test_binder_badge_opens_a_notebook_that_exists() -> None:
         texts.append((REPO / "README.md").read_text())
     paths = set()
     for text in texts:
-        paths.update(re.findall(r"mybinder\.org/v2/gh/[^/\s]+/[^/\s]+/HEAD\?urlpath=(?:lab/tree|voila/render)/"
-                                r"([^\s)\"']+\.ipynb)", text))
+        paths.update(
+            re.findall(
+                r"mybinder\.org/v2/gh/[^/\s]+/[^/\s]+/HEAD\?urlpath=(?:lab/tree|voila/render)/"
+                r"([^\s)\"']+\.ipynb)",
+                text,
+            )
+        )
     assert "notebooks/reconfigure-ha-runbook.ipynb" in paths
     for path in paths:
         assert (REPO / path).is_file(), f"the Binder link opens {path}, which does not exist"

@@ -56,12 +56,16 @@ class LosingTransport(httpx.AsyncBaseTransport):
                     await response.aclose()
                 raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
         if self.refuse_recent_task and request.method == "GET" and path.endswith("/recentTask"):
-            body = {"_typeName": "NoPermission", "privilegeId": "System.Read",
-                    "faultMessage": [{"_typeName": "LocalizableMessage", "key": "x", "message": "no read access"}]}
+            body = {
+                "_typeName": "NoPermission",
+                "privilegeId": "System.Read",
+                "faultMessage": [{"_typeName": "LocalizableMessage", "key": "x", "message": "no read access"}],
+            }
             return httpx.Response(500, json=body, request=request)
         if self.forget_recent_task and request.method == "GET" and path.endswith("/recentTask"):
-            return httpx.Response(200, json={"_typeName": "ArrayOfManagedObjectReference", "_value": []},
-                                  request=request)
+            return httpx.Response(
+                200, json={"_typeName": "ArrayOfManagedObjectReference", "_value": []}, request=request
+            )
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -86,8 +90,9 @@ def journal_kinds(run_dir) -> dict[str, list[str]]:
 
 @pytest.fixture
 def small_sim():
-    with Simulator(clusters=2, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", task_seconds=20,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", task_seconds=20, time_scale=100
+    ) as sim:
         yield sim
 
 
@@ -140,8 +145,9 @@ def test_unknown_launch_state_that_cannot_be_checked_is_never_relaunched(small_s
 def test_simulator_dropping_every_launch_connection_still_launches_each_host_once(tmp_path):
     """The simulator's drop knob at 1.0 while a launch is on the wire: it drops half before and half after
     executing the request; whichever happened, each host ends with exactly one task."""
-    with Simulator(clusters=2, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", task_seconds=20,
-                   time_scale=100, seed=7) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", task_seconds=20, time_scale=100, seed=7
+    ) as sim:
 
         class DropLaunches(httpx.AsyncBaseTransport):
             def __init__(self) -> None:
@@ -149,8 +155,11 @@ def test_simulator_dropping_every_launch_connection_still_launches_each_host_onc
                 self.dropped: set[str] = set()
 
             async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-                first = (request.method == "POST" and request.url.path.endswith(LAUNCH)
-                         and host_of(request) not in self.dropped)
+                first = (
+                    request.method == "POST"
+                    and request.url.path.endswith(LAUNCH)
+                    and host_of(request) not in self.dropped
+                )
                 if not first:
                     return await self.inner.handle_async_request(request)
                 self.dropped.add(host_of(request))
@@ -174,13 +183,21 @@ def test_simulator_dropping_every_launch_connection_still_launches_each_host_onc
 def test_session_expiring_mid_run_relaunches_nothing_twice(tmp_path):
     """Sessions live 0.4 s: launches and waits hit ``NotAuthenticated``; the client logs in again, the engine
     checks ``recentTask`` for each launch that saw the expiry and rebuilds its property collector."""
-    with Simulator(clusters=2, hosts_per_cluster=6, standalone_hosts=0, scenario="healthy", task_seconds=30,
-                   time_scale=100, session_lifetime=0.4) as sim:
+    with Simulator(
+        clusters=2,
+        hosts_per_cluster=6,
+        standalone_hosts=0,
+        scenario="healthy",
+        task_seconds=30,
+        time_scale=100,
+        session_lifetime=0.4,
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             hosts = vc.hosts()
             sim.reset_stats()
             run = vc.plan_reconfigure(hosts, BatchLimits(max_in_flight=2, per_cluster=1)).execute(
-                run_dir=tmp_path / "run")
+                run_dir=tmp_path / "run"
+            )
             relogins = vc.stats.relogins
         stats = sim.stats()
     assert relogins >= 1 and stats["chaos"]["session_expiries"] >= 1
@@ -191,8 +208,9 @@ def test_session_expiring_mid_run_relaunches_nothing_twice(tmp_path):
 def test_task_that_never_ends_is_timed_out_and_left_to_vcenter(tmp_path):
     scenario = {"name": "stuck", "rules": [{"match": {"host": "*_H00"}, "outcome": "success", "duration": 100000}]}
     limits = BatchLimits(max_in_flight=6, per_cluster=3, task_timeout=1.0)
-    with Simulator(clusters=2, hosts_per_cluster=3, standalone_hosts=0, scenario=scenario, task_seconds=20,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=3, standalone_hosts=0, scenario=scenario, task_seconds=20, time_scale=100
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             sim.reset_stats()
             run = vc.plan_reconfigure(vc.hosts(), limits).execute(run_dir=tmp_path / "run")
@@ -212,15 +230,17 @@ def test_task_that_never_ends_is_timed_out_and_left_to_vcenter(tmp_path):
 def test_gateway_503s_on_every_kind_of_request_still_launch_each_host_once(tmp_path):
     """A flaky reverse proxy answers 20 % of all requests with 503: reads are retried, a launch that got a 503
     is checked in ``recentTask`` (the proxy never passed it on) and sent again."""
-    with Simulator(clusters=2, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", task_seconds=20,
-                   time_scale=100, seed=3) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", task_seconds=20, time_scale=100, seed=3
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             hosts = vc.hosts()
             sim.reset_stats()
             sim.chaos.http_503_rate = 0.2
             try:
                 run = vc.plan_reconfigure(hosts, BatchLimits(max_in_flight=3, per_cluster=2)).execute(
-                    run_dir=tmp_path / "run")
+                    run_dir=tmp_path / "run"
+                )
             finally:
                 sim.chaos.http_503_rate = 0.0
             retries = vc.stats.retries

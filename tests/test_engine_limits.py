@@ -46,8 +46,9 @@ def wait_until(predicate, timeout: float = 10.0, what: str = "condition") -> Non
 def test_failure_budget_stops_launching_after_one_failure_too_many(tmp_path, budget):
     """8 hosts that all fail, one at a time: 2 failures are tolerated (2, or 25 % of 8); the third stops the run."""
     limits = BatchLimits(max_in_flight=1, per_cluster=1, max_failures=budget)
-    with Simulator(clusters=2, hosts_per_cluster=4, standalone_hosts=0, scenario=ALL_FAIL, task_seconds=10,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=4, standalone_hosts=0, scenario=ALL_FAIL, task_seconds=10, time_scale=100
+    ) as sim:
         run = run_batch(sim, limits, tmp_path / "run")
         stats = served_stats(sim)
     tasks = run.tasks
@@ -62,8 +63,9 @@ def test_failure_budget_stops_launching_after_one_failure_too_many(tmp_path, bud
 
 def test_failure_budget_with_concurrency_never_launches_after_the_stop(tmp_path):
     limits = BatchLimits(max_in_flight=3, per_cluster=3, max_failures=0)
-    with Simulator(clusters=1, hosts_per_cluster=9, standalone_hosts=0, scenario=ALL_FAIL, task_seconds=10,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=1, hosts_per_cluster=9, standalone_hosts=0, scenario=ALL_FAIL, task_seconds=10, time_scale=100
+    ) as sim:
         run = run_batch(sim, limits, tmp_path / "run")
         stats = served_stats(sim)
     launched = sum(stats["launches_per_host"].values())
@@ -75,8 +77,14 @@ def test_failure_budget_with_concurrency_never_launches_after_the_stop(tmp_path)
 def test_a_failed_canary_stops_the_run(tmp_path):
     """Canaries are the first host of each cluster in plan order; the second one fails."""
     limits = BatchLimits(max_in_flight=8, per_cluster=4, canary=2)
-    with Simulator(clusters=2, hosts_per_cluster=4, standalone_hosts=0, scenario=canary_fails("DC0_C1_H00"),
-                   task_seconds=10, time_scale=100) as sim:
+    with Simulator(
+        clusters=2,
+        hosts_per_cluster=4,
+        standalone_hosts=0,
+        scenario=canary_fails("DC0_C1_H00"),
+        task_seconds=10,
+        time_scale=100,
+    ) as sim:
         run = run_batch(sim, limits, tmp_path / "run")
         stats = served_stats(sim)
     tasks = run.tasks.set_index("host")
@@ -91,8 +99,9 @@ def test_a_failed_canary_stops_the_run(tmp_path):
 
 def test_successful_canaries_run_alone_then_the_rest_follows(tmp_path):
     limits = BatchLimits(max_in_flight=8, per_cluster=4, canary=2)
-    with Simulator(clusters=2, hosts_per_cluster=4, standalone_hosts=0, scenario="healthy", task_seconds=20,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=4, standalone_hosts=0, scenario="healthy", task_seconds=20, time_scale=100
+    ) as sim:
         run = run_batch(sim, limits, tmp_path / "run")
         stats = served_stats(sim)
     tasks = run.tasks
@@ -105,8 +114,9 @@ def test_successful_canaries_run_alone_then_the_rest_follows(tmp_path):
 
 def test_cancel_stops_launching_and_lets_running_tasks_finish(tmp_path):
     limits = BatchLimits(max_in_flight=2, per_cluster=1)
-    with Simulator(clusters=2, hosts_per_cluster=6, standalone_hosts=0, scenario="healthy", task_seconds=100,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=6, standalone_hosts=0, scenario="healthy", task_seconds=100, time_scale=100
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             plan = vc.plan_reconfigure(vc.hosts(), limits)
             handle = plan.start(run_dir=tmp_path / "run")
@@ -127,17 +137,27 @@ def test_cancel_stops_launching_and_lets_running_tasks_finish(tmp_path):
     assert handle.progress().finished and handle.progress().stop_reason == "cancelled"
 
 
-@pytest.mark.parametrize("on_cancel, cancel_arg, cancelled", [
-    (True, None, True),     # BatchLimits(cancel_running_on_cancel=True), handle.cancel()
-    (False, True, True),    # handle.cancel(cancel_running=True) overrides the limits
-    (False, None, False),   # default: tasks already handed to vCenter are left alone
-])
+@pytest.mark.parametrize(
+    "on_cancel, cancel_arg, cancelled",
+    [
+        (True, None, True),  # BatchLimits(cancel_running_on_cancel=True), handle.cancel()
+        (False, True, True),  # handle.cancel(cancel_running=True) overrides the limits
+        (False, None, False),  # default: tasks already handed to vCenter are left alone
+    ],
+)
 def test_cancel_running_cancels_the_tasks_vcenter_still_holds(tmp_path, on_cancel, cancel_arg, cancelled):
     """vCenter (and the simulator) only cancel a task that has not started: with one active task allowed on
     the server, two of the three launched tasks wait ``queued`` there, and those are the ones cancelled."""
     limits = BatchLimits(max_in_flight=3, per_cluster=3, cancel_running_on_cancel=on_cancel)
-    with Simulator(clusters=1, hosts_per_cluster=6, standalone_hosts=0, scenario="healthy", task_seconds=100,
-                   time_scale=100, max_active_tasks=1) as sim:
+    with Simulator(
+        clusters=1,
+        hosts_per_cluster=6,
+        standalone_hosts=0,
+        scenario="healthy",
+        task_seconds=100,
+        time_scale=100,
+        max_active_tasks=1,
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             handle = vc.plan_reconfigure(vc.hosts(), limits).start(run_dir=tmp_path / "run")
             wait_until(lambda: len(sim.vc.tasks.pending) == 2, what="two tasks queued on the server")

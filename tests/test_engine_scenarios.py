@@ -84,8 +84,9 @@ def events_of(run, host_moid: str, attempt: int = 1) -> pd.DataFrame:
 
 def test_healthy_every_host_succeeds_once_within_the_caps(tmp_path):
     limits = BatchLimits(max_in_flight=5, per_cluster=2)
-    with Simulator(clusters=4, hosts_per_cluster=5, standalone_hosts=1, scenario="healthy", seed=1,
-                   task_seconds=40, time_scale=100) as sim:
+    with Simulator(
+        clusters=4, hosts_per_cluster=5, standalone_hosts=1, scenario="healthy", seed=1, task_seconds=40, time_scale=100
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             hosts = vc.hosts()
             sim.reset_stats()
@@ -114,8 +115,9 @@ def test_healthy_every_host_succeeds_once_within_the_caps(tmp_path):
 
 def test_mixed_outcomes_fault_reasons_and_events_follow_the_scenario(tmp_path):
     limits = BatchLimits(max_in_flight=16, per_cluster=4, post_check_timeout=10)
-    with Simulator(clusters=5, hosts_per_cluster=10, standalone_hosts=1, scenario="mixed", seed=5,
-                   task_seconds=20, time_scale=100) as sim:
+    with Simulator(
+        clusters=5, hosts_per_cluster=10, standalone_hosts=1, scenario="mixed", seed=5, task_seconds=20, time_scale=100
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             hosts = vc.hosts()
             sim.reset_stats()
@@ -167,15 +169,15 @@ def test_mixed_outcomes_fault_reasons_and_events_follow_the_scenario(tmp_path):
 
 def test_flaky_hosts_succeed_on_their_third_attempt(tmp_path):
     limits = BatchLimits(max_in_flight=12, per_cluster=4)
-    with Simulator(clusters=3, hosts_per_cluster=8, standalone_hosts=0, scenario="flaky", seed=4,
-                   task_seconds=20, time_scale=100) as sim:
+    with Simulator(
+        clusters=3, hosts_per_cluster=8, standalone_hosts=0, scenario="flaky", seed=4, task_seconds=20, time_scale=100
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             run = vc.plan_reconfigure(vc.hosts(), limits).execute(run_dir=tmp_path / "run")
             first = run.tasks.set_index("host_moid")
             for moid, row in first.iterrows():
                 assert row["outcome"] == expected_outcome(expected_rule(sim, moid, 1)), moid
-            twice = {h.moid for h in sim.inventory.hosts
-                     if expected_rule(sim, h.moid, 2) is not None}
+            twice = {h.moid for h in sim.inventory.hosts if expected_rule(sim, h.moid, 2) is not None}
             failed_once = set(first[first["outcome"] == "fault"].index.astype(str))
             assert twice and twice < failed_once < set(first.index.astype(str))
             reasons = set(first.loc[sorted(failed_once), "fault_reason"].astype(str))
@@ -206,8 +208,15 @@ def test_agent_slow_post_check(tmp_path, post_check_timeout, slow_is_unhealthy):
     """Tasks all succeed; hosts whose agent stays in election/uninitialized for 90/180 simulated seconds
     (1.8/3.6 s here) end ``agent_unhealthy`` with a short post-check and ``success`` with a long one."""
     limits = BatchLimits(max_in_flight=20, per_cluster=8, post_check_timeout=post_check_timeout)
-    with Simulator(clusters=2, hosts_per_cluster=8, standalone_hosts=0, scenario="agent-slow", seed=3,
-                   task_seconds=20, time_scale=50) as sim:
+    with Simulator(
+        clusters=2,
+        hosts_per_cluster=8,
+        standalone_hosts=0,
+        scenario="agent-slow",
+        seed=3,
+        task_seconds=20,
+        time_scale=50,
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             run = vc.plan_reconfigure(vc.hosts(), limits).execute(run_dir=tmp_path / "run")
         stats = served_stats(sim)
@@ -274,8 +283,15 @@ def test_network_partition_leaves_partitioned_agents_unhealthy(tmp_path):
     """Tasks that succeed while the agent ends partitioned or isolated are ``agent_unhealthy`` (post-check), and
     the failures carry the isolation-address and network reasons of the scenario."""
     limits = BatchLimits(max_in_flight=20, per_cluster=10, post_check_timeout=1.0)
-    with Simulator(clusters=2, hosts_per_cluster=10, standalone_hosts=0, scenario="network-partition", seed=2,
-                   task_seconds=20, time_scale=100) as sim:
+    with Simulator(
+        clusters=2,
+        hosts_per_cluster=10,
+        standalone_hosts=0,
+        scenario="network-partition",
+        seed=2,
+        task_seconds=20,
+        time_scale=100,
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             run = vc.plan_reconfigure(vc.hosts(), limits).execute(run_dir=tmp_path / "run")
         stats = served_stats(sim)

@@ -43,8 +43,9 @@ class LateAnswerTransport(httpx.AsyncBaseTransport):
 @pytest.fixture
 def sim():
     # tasks of 0.2 s real time
-    with Simulator(clusters=2, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", task_seconds=20,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", task_seconds=20, time_scale=100
+    ) as sim:
         yield sim
 
 
@@ -69,8 +70,7 @@ def test_launches_cost_no_view_changes(sim, tmp_path):
     with connect(sim.url, sim.user, sim.password) as vc:
         hosts = vc.hosts()
         before = dict(vc.stats.by_call)
-        run = vc.plan_reconfigure(hosts, BatchLimits(max_in_flight=3, per_cluster=2)).execute(
-            run_dir=tmp_path / "run")
+        run = vc.plan_reconfigure(hosts, BatchLimits(max_in_flight=3, per_cluster=2)).execute(run_dir=tmp_path / "run")
         calls = {k: v - before.get(k, 0) for k, v in vc.stats.by_call.items() if v - before.get(k, 0)}
     assert (run.tasks["outcome"] == "success").all()
     assert calls["HostSystem.ReconfigureHostForDAS_Task"] == 6
@@ -82,8 +82,7 @@ def test_events_are_journalled_while_the_run_goes_on(sim, tmp_path):
     with connect(sim.url, sim.user, sim.password) as vc:
         hosts = vc.hosts()
         # one host at a time: the early hosts' events are read and journalled before the last host has ended
-        run = vc.plan_reconfigure(hosts, BatchLimits(max_in_flight=1, per_cluster=1)).execute(
-            run_dir=tmp_path / "run")
+        run = vc.plan_reconfigure(hosts, BatchLimits(max_in_flight=1, per_cluster=1)).execute(run_dir=tmp_path / "run")
     from vsphere_nb.batch import read_journal
 
     records = read_journal(tmp_path / "run").records

@@ -20,8 +20,9 @@ from vsphere_nb.errors import ConfigError
 from vsphere_nb.simulator import Simulator
 from vsphere_nb.sync import connect
 
-MIXED = dict(clusters=5, hosts_per_cluster=4, standalone_hosts=1, scenario="mixed", seed=5, task_seconds=20,
-             time_scale=100)
+MIXED = dict(
+    clusters=5, hosts_per_cluster=4, standalone_hosts=1, scenario="mixed", seed=5, task_seconds=20, time_scale=100
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +31,9 @@ def mixed_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("execute") / "run"
     with Simulator(**MIXED) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
-            run = vc.plan_reconfigure(vc.hosts(), BatchLimits(max_in_flight=8, per_cluster=2,
-                                                              post_check_timeout=5)).execute(run_dir=run_dir)
+            run = vc.plan_reconfigure(
+                vc.hosts(), BatchLimits(max_in_flight=8, per_cluster=2, post_check_timeout=5)
+            ).execute(run_dir=run_dir)
     assert (run.tasks["outcome"] == "fault").any() and len(run.events) and len(run.fault_messages)
     return run, run_dir
 
@@ -69,15 +71,18 @@ def test_one_run_over_two_vcenters(two_vcenters, tmp_path):
         frame = getattr(run, name)
         assert set(frame["vcenter"].astype(str)) == names, name
     # the same scenario and seed on both: the same outcomes, told apart by vcenter
-    per_vc = {vc: g.set_index("host_moid")["outcome"].astype(str).sort_index()
-              for vc, g in tasks.groupby("vcenter", observed=True)}
+    per_vc = {
+        vc: g.set_index("host_moid")["outcome"].astype(str).sort_index()
+        for vc, g in tasks.groupby("vcenter", observed=True)
+    }
     a, b = per_vc.values()
     assert a.to_dict() == b.to_dict() and (a == "fault").any()
 
     retry = run.retry_failed()
     failed = run.failed_hosts()
-    assert {(h.vcenter, h.host_moid) for h in retry.launch} == set(zip(failed["vcenter"].astype(str),
-                                                                        failed["host_moid"].astype(str)))
+    assert {(h.vcenter, h.host_moid) for h in retry.launch} == set(
+        zip(failed["vcenter"].astype(str), failed["host_moid"].astype(str))
+    )
     assert {h.attempt for h in retry.launch} == {2}
     second = retry.execute()
     attempt2 = second.tasks[second.tasks["attempt"] == 2]
@@ -114,16 +119,19 @@ def test_save_and_load_run_round_trip(mixed_run, tmp_path):
         assert loaded.run_id == run.run_id and loaded.stop_reason == run.stop_reason
         assert loaded.limits == run.limits and loaded.vcenters == run.vcenters
         for name in FRAME_NAMES:
-            pd.testing.assert_frame_equal(getattr(loaded, name), getattr(run, name), check_categorical=False,
-                                          obj=f"{source.name}/{name}")
+            pd.testing.assert_frame_equal(
+                getattr(loaded, name), getattr(run, name), check_categorical=False, obj=f"{source.name}/{name}"
+            )
         assert loaded.summary().to_dict() == run.summary().to_dict()
     # the journal alone gives the same tables
     replayed = RunResult.from_journal(run_dir)
     for name in FRAME_NAMES:
         pd.testing.assert_frame_equal(replayed.frames()[name], run.frames()[name], check_categorical=False, obj=name)
     meta = json.loads((copy / "run.json").read_text())
-    assert meta["run_id"] == run.run_id and (copy / "journal.jsonl").read_bytes() == (
-        run_dir / "journal.jsonl").read_bytes()
+    assert (
+        meta["run_id"] == run.run_id
+        and (copy / "journal.jsonl").read_bytes() == (run_dir / "journal.jsonl").read_bytes()
+    )
 
 
 def test_start_returns_at_once_and_progress_follows_the_run(tmp_path):
@@ -135,8 +143,9 @@ def test_start_returns_at_once_and_progress_follows_the_run(tmp_path):
         threads.add(threading.current_thread().name)
 
     limits = BatchLimits(max_in_flight=4, per_cluster=2)
-    with Simulator(clusters=3, hosts_per_cluster=4, standalone_hosts=1, scenario="healthy", task_seconds=50,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=3, hosts_per_cluster=4, standalone_hosts=1, scenario="healthy", task_seconds=50, time_scale=100
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             plan = vc.plan_reconfigure(vc.hosts(), limits)
             began = time.monotonic()
@@ -162,8 +171,9 @@ def test_start_returns_at_once_and_progress_follows_the_run(tmp_path):
 
 
 def test_execute_async_inside_an_event_loop(tmp_path):
-    with Simulator(clusters=1, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", task_seconds=20,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=1, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", task_seconds=20, time_scale=100
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             plan = vc.plan_reconfigure(vc.hosts())
 
@@ -189,8 +199,9 @@ def test_execute_async_inside_an_event_loop(tmp_path):
 
 def test_default_run_directory_and_planning_launches_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("VSPHERE_NB_RUNS", str(tmp_path / "runs"))
-    with Simulator(clusters=2, hosts_per_cluster=2, standalone_hosts=1, scenario="healthy", task_seconds=20,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=2, standalone_hosts=1, scenario="healthy", task_seconds=20, time_scale=100
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             plan = vc.plan_reconfigure(vc.hosts(), BatchLimits(canary=1))
             assert len(plan) == 4 and len(plan.skipped) == 1
@@ -205,8 +216,9 @@ def test_default_run_directory_and_planning_launches_nothing(tmp_path, monkeypat
 
 
 def test_hosts_frame_keeps_one_row_per_host_after_a_retry(tmp_path):
-    with Simulator(clusters=2, hosts_per_cluster=4, standalone_hosts=0, scenario="flaky", seed=4, task_seconds=20,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=4, standalone_hosts=0, scenario="flaky", seed=4, task_seconds=20, time_scale=100
+    ) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             run = vc.plan_reconfigure(vc.hosts()).execute(run_dir=tmp_path / "run")
             assert len(run.failed_hosts())

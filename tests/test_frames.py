@@ -8,26 +8,98 @@ import pytest
 
 from vsphere_nb import wire
 from vsphere_nb.batch import (
-    OUTCOMES, SCHEMAS, RunRecords, TaskRecord, build_frames, coerce, empty_frame, hosts_frame, synthetic_records,
+    OUTCOMES,
+    SCHEMAS,
+    RunRecords,
+    TaskRecord,
+    build_frames,
+    coerce,
+    empty_frame,
+    hosts_frame,
+    synthetic_records,
 )
 from vsphere_nb.batch.frames import (
-    EVENT_COLUMNS, FAULT_COLUMNS, FAULT_MESSAGE_COLUMNS, HOST_COLUMNS, STRING, TASK_COLUMNS, fault_text,
+    EVENT_COLUMNS,
+    FAULT_COLUMNS,
+    FAULT_MESSAGE_COLUMNS,
+    HOST_COLUMNS,
+    STRING,
+    TASK_COLUMNS,
+    fault_text,
 )
 
 DOCUMENTED = {
-    "tasks": ["run_id", "vcenter", "cluster", "host", "host_moid", "attempt", "outcome", "task_moid", "state",
-              "queued_at", "started_at", "completed_at", "duration_s", "fault_type", "fault_reason", "fault_message",
-              "fault_output", "das_state_before", "das_state_after", "event_chain_id"],
+    "tasks": [
+        "run_id",
+        "vcenter",
+        "cluster",
+        "host",
+        "host_moid",
+        "attempt",
+        "outcome",
+        "task_moid",
+        "state",
+        "queued_at",
+        "started_at",
+        "completed_at",
+        "duration_s",
+        "fault_type",
+        "fault_reason",
+        "fault_message",
+        "fault_output",
+        "das_state_before",
+        "das_state_after",
+        "event_chain_id",
+    ],
     "faults": ["run_id", "host", "host_moid", "task_moid", "depth", "fault_type", "fault_reason", "message", "output"],
     "fault_messages": ["run_id", "host", "task_moid", "key", "message", "args"],
-    "events": ["run_id", "vcenter", "cluster", "host", "host_moid", "task_moid", "source", "event_key", "chain_id",
-               "event_type", "event_type_id", "created_time", "user_name", "severity", "message"],
-    "hosts": ["vcenter", "datacenter", "cluster", "cluster_moid", "host", "host_moid", "connection_state",
-              "power_state", "in_maintenance", "ha_enabled", "das_state", "das_state_reporter", "version", "build",
-              "datastores", "config_issues", "eligible", "skip_reason"],
+    "events": [
+        "run_id",
+        "vcenter",
+        "cluster",
+        "host",
+        "host_moid",
+        "task_moid",
+        "source",
+        "event_key",
+        "chain_id",
+        "event_type",
+        "event_type_id",
+        "created_time",
+        "user_name",
+        "severity",
+        "message",
+    ],
+    "hosts": [
+        "vcenter",
+        "datacenter",
+        "cluster",
+        "cluster_moid",
+        "host",
+        "host_moid",
+        "connection_state",
+        "power_state",
+        "in_maintenance",
+        "ha_enabled",
+        "das_state",
+        "das_state_reporter",
+        "version",
+        "build",
+        "datastores",
+        "config_issues",
+        "eligible",
+        "skip_reason",
+    ],
 }
-KIND_DTYPES = {"string": STRING, "datetime": "datetime64[us, UTC]", "Int64": "Int64", "int": "int64",
-               "float": "float64", "bool": "bool", "boolean": "boolean"}
+KIND_DTYPES = {
+    "string": STRING,
+    "datetime": "datetime64[us, UTC]",
+    "Int64": "Int64",
+    "int": "int64",
+    "float": "float64",
+    "bool": "bool",
+    "boolean": "boolean",
+}
 
 
 def check_schema(frame, name):
@@ -43,21 +115,38 @@ def check_schema(frame, name):
 
 def das_fault():
     return {
-        "_typeName": "LocalizedMethodFault", "localizedMessage": "wrapper text",
+        "_typeName": "LocalizedMethodFault",
+        "localizedMessage": "wrapper text",
         "fault": {
-            "_typeName": "DasConfigFault", "reason": "HostNetworkMisconfiguration",
+            "_typeName": "DasConfigFault",
+            "reason": "HostNetworkMisconfiguration",
             "output": "step 1\nerror: vmk0 has no IPv4 address\n",
-            "faultMessage": [{"_typeName": "LocalizableMessage", "key": "com.vmware.vim.das.netMisconfig",
-                              "arg": [{"_typeName": "KeyAnyValue", "key": "host",
-                                       "value": {"_typeName": "string", "_value": "esx1"}},
-                                      {"_typeName": "KeyAnyValue", "key": "count",
-                                       "value": {"_typeName": "int", "_value": 2}}],
-                              "message": "Host esx1 has a <b>network</b> problem"}],
-            "faultCause": {"_typeName": "LocalizedMethodFault",
-                           "fault": {"_typeName": "SystemError", "reason": "fdm install failed"}},
-            "event": [{"_typeName": "HostDasErrorEvent", "key": 100, "chainId": 100,
-                       "createdTime": "2026-03-01T08:01:00Z", "userName": "", "reason": "configFailed",
-                       "fullFormattedMessage": "vSphere HA agent for host esx1 has an error"}],
+            "faultMessage": [
+                {
+                    "_typeName": "LocalizableMessage",
+                    "key": "com.vmware.vim.das.netMisconfig",
+                    "arg": [
+                        {"_typeName": "KeyAnyValue", "key": "host", "value": {"_typeName": "string", "_value": "esx1"}},
+                        {"_typeName": "KeyAnyValue", "key": "count", "value": {"_typeName": "int", "_value": 2}},
+                    ],
+                    "message": "Host esx1 has a <b>network</b> problem",
+                }
+            ],
+            "faultCause": {
+                "_typeName": "LocalizedMethodFault",
+                "fault": {"_typeName": "SystemError", "reason": "fdm install failed"},
+            },
+            "event": [
+                {
+                    "_typeName": "HostDasErrorEvent",
+                    "key": 100,
+                    "chainId": 100,
+                    "createdTime": "2026-03-01T08:01:00Z",
+                    "userName": "",
+                    "reason": "configFailed",
+                    "fullFormattedMessage": "vSphere HA agent for host esx1 has an error",
+                }
+            ],
         },
     }
 
@@ -65,26 +154,82 @@ def das_fault():
 def records():
     rr = RunRecords()
     rr.apply({"kind": "run_started", "run_id": "run-1"})
-    rr.apply({"kind": "planned", "hosts": [], "skipped": [
-        {"vcenter": "vc1", "host": "esx3", "host_moid": "host-3", "cluster": "C0", "reason": "in maintenance mode"}],
-        "launch": [{"vcenter": "vc1", "host": h, "host_moid": m, "cluster": "C0", "cluster_moid": "domain-c1",
-                    "das_state": "initializationError", "canary": m == "host-1"}
-                   for h, m in (("esx1", "host-1"), ("esx2", "host-2"), ("esx4", "host-4"))]})
+    rr.apply(
+        {
+            "kind": "planned",
+            "hosts": [],
+            "skipped": [
+                {
+                    "vcenter": "vc1",
+                    "host": "esx3",
+                    "host_moid": "host-3",
+                    "cluster": "C0",
+                    "reason": "in maintenance mode",
+                }
+            ],
+            "launch": [
+                {
+                    "vcenter": "vc1",
+                    "host": h,
+                    "host_moid": m,
+                    "cluster": "C0",
+                    "cluster_moid": "domain-c1",
+                    "das_state": "initializationError",
+                    "canary": m == "host-1",
+                }
+                for h, m in (("esx1", "host-1"), ("esx2", "host-2"), ("esx4", "host-4"))
+            ],
+        }
+    )
     h1 = {"vcenter": "vc1", "host": "esx1", "host_moid": "host-1", "attempt": 1}
     rr.apply({"kind": "launched", **h1, "task_moid": "task-1"})
-    rr.apply({"kind": "finished", **h1, "info": {
-        "_typeName": "TaskInfo", "task": {"_typeName": "ManagedObjectReference", "type": "Task", "value": "task-1"},
-        "state": "error", "queueTime": "2026-03-01T08:00:00Z", "startTime": "2026-03-01T08:00:02Z",
-        "completeTime": "2026-03-01T08:01:32.5Z", "eventChainId": 77, "error": das_fault()}})
-    rr.apply({"kind": "events", **h1, "source": "host_events", "events": [
-        {"_typeName": "HostDasErrorEvent", "key": 100, "chainId": 100, "createdTime": "2026-03-01T08:01:00Z",
-         "fullFormattedMessage": "dup of the fault event"},
-        {"_typeName": "EventEx", "key": 101, "chainId": 101, "createdTime": "2026-03-01T08:01:05Z",
-         "eventTypeId": "com.vmware.vc.HA.HostStateChangedEvent", "severity": "warning", "message": "state changed"},
-    ]})
+    rr.apply(
+        {
+            "kind": "finished",
+            **h1,
+            "info": {
+                "_typeName": "TaskInfo",
+                "task": {"_typeName": "ManagedObjectReference", "type": "Task", "value": "task-1"},
+                "state": "error",
+                "queueTime": "2026-03-01T08:00:00Z",
+                "startTime": "2026-03-01T08:00:02Z",
+                "completeTime": "2026-03-01T08:01:32.5Z",
+                "eventChainId": 77,
+                "error": das_fault(),
+            },
+        }
+    )
+    rr.apply(
+        {
+            "kind": "events",
+            **h1,
+            "source": "host_events",
+            "events": [
+                {
+                    "_typeName": "HostDasErrorEvent",
+                    "key": 100,
+                    "chainId": 100,
+                    "createdTime": "2026-03-01T08:01:00Z",
+                    "fullFormattedMessage": "dup of the fault event",
+                },
+                {
+                    "_typeName": "EventEx",
+                    "key": 101,
+                    "chainId": 101,
+                    "createdTime": "2026-03-01T08:01:05Z",
+                    "eventTypeId": "com.vmware.vc.HA.HostStateChangedEvent",
+                    "severity": "warning",
+                    "message": "state changed",
+                },
+            ],
+        }
+    )
     h2 = {"vcenter": "vc1", "host": "esx2", "host_moid": "host-2", "attempt": 1}
-    no_permission = {"_typeName": "NoPermission", "privilegeId": "Host.Config.Connection",
-                     "object": {"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": "host-2"}}
+    no_permission = {
+        "_typeName": "NoPermission",
+        "privilegeId": "Host.Config.Connection",
+        "object": {"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": "host-2"},
+    }
     rr.apply({"kind": "launch_failed", **h2, "fault": no_permission})
     return rr
 
@@ -162,12 +307,18 @@ FAULTS = [
     {"_typeName": "DasConfigFault", "reason": "NoDatastoresConfigured", "output": "a\nb\n"},
     {"_typeName": "DasConfigFault"},
     {"_typeName": "DasConfigFault", "output": "   "},
-    {"_typeName": "NoPermission", "missingPrivileges": [{"_typeName": "NoPermissionEntityPrivileges",
-                                                          "privilegeIds": ["Host.Config.Connection", "X.Y"]}]},
+    {
+        "_typeName": "NoPermission",
+        "missingPrivileges": [
+            {"_typeName": "NoPermissionEntityPrivileges", "privilegeIds": ["Host.Config.Connection", "X.Y"]}
+        ],
+    },
     {"_typeName": "NotAuthenticated", "privilegeId": "System.View"},
     {"_typeName": "NoPermission"},
-    {"_typeName": "ManagedObjectNotFound", "obj": {"_typeName": "ManagedObjectReference", "type": "HostSystem",
-                                                   "value": "host-9"}},
+    {
+        "_typeName": "ManagedObjectNotFound",
+        "obj": {"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": "host-9"},
+    },
     {"_typeName": "InvalidArgument", "invalidProperty": "spec"},
     {"_typeName": "InvalidProperty", "name": "foo"},
     {"_typeName": "MethodNotFound", "method": "Foo"},
@@ -175,11 +326,14 @@ FAULTS = [
     {"_typeName": "NotSupported", "faultstring": "not on an ESXi host"},
     {"_typeName": "RequestCanceled"},
     {"_typeName": "SomeFaultFromTheFuture", "reason": "x"},
-    {"_typeName": "DasConfigFault", "faultMessage": [
-        {"_typeName": "LocalizableMessage", "key": "k", "message": "m1"},
-        {"_typeName": "LocalizableMessage", "key": "k2", "message": ""},
-        {"_typeName": "LocalizableMessage", "key": "k3", "message": "m3"},
-    ]},
+    {
+        "_typeName": "DasConfigFault",
+        "faultMessage": [
+            {"_typeName": "LocalizableMessage", "key": "k", "message": "m1"},
+            {"_typeName": "LocalizableMessage", "key": "k2", "message": ""},
+            {"_typeName": "LocalizableMessage", "key": "k3", "message": "m3"},
+        ],
+    },
 ]
 
 
@@ -190,13 +344,34 @@ def test_fault_text_matches_the_wire_models(fault):
 
 
 def test_odd_values_do_not_break_the_build():
-    r = TaskRecord(run_id="r", vcenter="vc1", host="esx1", host_moid="host-1", outcome="fault",
-                   started_at="not a time", completed_at="2026-03-01T08:00:00Z")
-    r.set_fault({"_typeName": 42, "reason": ["x"], "faultMessage": ["junk", {"key": 1, "arg": "x"}],
-                 "faultCause": "nope"})
-    r.add_events("host_events", [{"_typeName": None, "key": 2**70, "chainId": "x", "createdTime": 5,
-                                  "eventTypeId": 7, "userName": ["a"], "severity": 3, "fullFormattedMessage": {"a": 1}},
-                                 {}])
+    r = TaskRecord(
+        run_id="r",
+        vcenter="vc1",
+        host="esx1",
+        host_moid="host-1",
+        outcome="fault",
+        started_at="not a time",
+        completed_at="2026-03-01T08:00:00Z",
+    )
+    r.set_fault(
+        {"_typeName": 42, "reason": ["x"], "faultMessage": ["junk", {"key": 1, "arg": "x"}], "faultCause": "nope"}
+    )
+    r.add_events(
+        "host_events",
+        [
+            {
+                "_typeName": None,
+                "key": 2**70,
+                "chainId": "x",
+                "createdTime": 5,
+                "eventTypeId": 7,
+                "userName": ["a"],
+                "severity": 3,
+                "fullFormattedMessage": {"a": 1},
+            },
+            {},
+        ],
+    )
     frames = build_frames([r])
     for name, frame in frames.items():
         check_schema(frame, name)
@@ -214,20 +389,32 @@ def test_synthetic_run_counts():
     assert (frames.events["source"] == "fault").sum() == n_fault_events
     assert not frames.events.duplicated(["host_moid", "event_key"]).any()
     # the events of an attempt are attributed to its host
-    merged = frames.events.merge(frames.tasks[["host_moid", "cluster"]].astype(str), on="host_moid",
-                                 suffixes=("", "_task"))
+    merged = frames.events.merge(
+        frames.tasks[["host_moid", "cluster"]].astype(str), on="host_moid", suffixes=("", "_task")
+    )
     assert (merged["cluster"].astype(str) == merged["cluster_task"]).all()
 
 
 def test_hosts_frame_and_coerce_from_text():
-    rows = [{"vcenter": "vc1", "host": "esx1", "host_moid": "host-1", "in_maintenance": "False", "ha_enabled": "True",
-             "eligible": "true", "das_state": "election", "extra_column": 5}]
+    rows = [
+        {
+            "vcenter": "vc1",
+            "host": "esx1",
+            "host_moid": "host-1",
+            "in_maintenance": "False",
+            "ha_enabled": "True",
+            "eligible": "true",
+            "das_state": "election",
+            "extra_column": 5,
+        }
+    ]
     hosts = hosts_frame(rows)
     check_schema(hosts[list(SCHEMAS["hosts"])], "hosts")
     assert hosts["extra_column"].tolist() == [5]
     assert hosts["in_maintenance"].tolist() == [False] and hosts["ha_enabled"].tolist() == [True]
-    text = pd.DataFrame({"started_at": ["2026-03-01T08:00:00.5Z", ""], "attempt": ["2", "x"],
-                         "outcome": ["success", None]})
+    text = pd.DataFrame(
+        {"started_at": ["2026-03-01T08:00:00.5Z", ""], "attempt": ["2", "x"], "outcome": ["success", None]}
+    )
     tasks = coerce(text, "tasks")
     check_schema(tasks, "tasks")
     assert tasks["attempt"].tolist() == [2, 0]

@@ -15,24 +15,27 @@ import os
 import random
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
 import yaml
+from fake_vcenter import FakeVCenter, aconnect
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from fake_vcenter import FakeVCenter, aconnect
 from vsphere_nb import errors, wire
 from vsphere_nb.cli import main as cli_main
 from vsphere_nb.simulator import Simulator
 
-FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                          HealthCheck.too_slow])
-FEW = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                        HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+FEW = settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 def assert_documented_failure(code: int, err: str) -> None:
@@ -46,42 +49,108 @@ def assert_documented_failure(code: int, err: str) -> None:
 
 
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
-names = st.one_of(texts, st.sampled_from(["", " ", "DC0_C0", "DC0_C0_H00", "host-1009", "*", "../..", "a\nb",
-                                          "ü-ß-é", "x" * 300, "%s", "{}", "--help"]))
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
-                         texts)
-json_values = st.recursive(json_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(texts, inner, max_size=4)), max_leaves=12)
+names = st.one_of(
+    texts,
+    st.sampled_from(
+        ["", " ", "DC0_C0", "DC0_C0_H00", "host-1009", "*", "../..", "a\nb", "ü-ß-é", "x" * 300, "%s", "{}", "--help"]
+    ),
+)
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=False), texts)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(texts, inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 # ---------------------------------------------------------------------------------------------
 # scenario files (vsphere-nb simulate --scenario FILE)
 # ---------------------------------------------------------------------------------------------
 SCENARIO_KEYS = ["name", "description", "mode", "task_seconds", "fleet", "rules", "bogus"]
-FLEET_KEYS = ["ha_disabled_every", "ha_disabled_offset", "maintenance", "disconnected", "not_responding",
-              "reconfigure_disabled", "no_datastores", "initial_das_state", "product_versions", "ha_disabled_clusters"]
-RULE_KEYS = ["name", "match", "outcome", "reason", "host_error", "output", "fault_message", "events", "duration",
-             "times", "das_state", "agent_unhealthy_seconds", "unhealthy_state"]
+FLEET_KEYS = [
+    "ha_disabled_every",
+    "ha_disabled_offset",
+    "maintenance",
+    "disconnected",
+    "not_responding",
+    "reconfigure_disabled",
+    "no_datastores",
+    "initial_das_state",
+    "product_versions",
+    "ha_disabled_clusters",
+]
+RULE_KEYS = [
+    "name",
+    "match",
+    "outcome",
+    "reason",
+    "host_error",
+    "output",
+    "fault_message",
+    "events",
+    "duration",
+    "times",
+    "das_state",
+    "agent_unhealthy_seconds",
+    "unhealthy_state",
+]
 plausible = st.one_of(
-    json_values, st.sampled_from(["success", "error", "fault", "vcenter", "esx", "master", "initializationError",
-                                  "communicationInitFailed", "HostNetworkMisconfiguration", "8.0.3", "7.0.3",
-                                  "HostDasErrorEvent", "EventEx", "TaskEvent", "NotAnEvent", 0.5, 1.5, -1, 0, 3]),
-    st.dictionaries(st.sampled_from(["fraction", "cluster", "host", "moid"]),
-                    st.one_of(st.floats(-1, 2), st.sampled_from(["*", "DC0_C*", "host-10*", ["host-1*"]])), max_size=3),
-    st.dictionaries(st.sampled_from(["connectedToMaster", "initializationError", "bogus"]), st.floats(-1, 2),
-                    max_size=3),
-    st.lists(st.dictionaries(st.sampled_from(["type", "message", "isolationIp", "ips"]),
-                             st.sampled_from(["HostIsolationIpPingFailedEvent", "HostMissingNetworksEvent", "x", 1]),
-                             max_size=3), max_size=2),
+    json_values,
+    st.sampled_from(
+        [
+            "success",
+            "error",
+            "fault",
+            "vcenter",
+            "esx",
+            "master",
+            "initializationError",
+            "communicationInitFailed",
+            "HostNetworkMisconfiguration",
+            "8.0.3",
+            "7.0.3",
+            "HostDasErrorEvent",
+            "EventEx",
+            "TaskEvent",
+            "NotAnEvent",
+            0.5,
+            1.5,
+            -1,
+            0,
+            3,
+        ]
+    ),
+    st.dictionaries(
+        st.sampled_from(["fraction", "cluster", "host", "moid"]),
+        st.one_of(st.floats(-1, 2), st.sampled_from(["*", "DC0_C*", "host-10*", ["host-1*"]])),
+        max_size=3,
+    ),
+    st.dictionaries(
+        st.sampled_from(["connectedToMaster", "initializationError", "bogus"]), st.floats(-1, 2), max_size=3
+    ),
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["type", "message", "isolationIp", "ips"]),
+            st.sampled_from(["HostIsolationIpPingFailedEvent", "HostMissingNetworksEvent", "x", 1]),
+            max_size=3,
+        ),
+        max_size=2,
+    ),
 )
-scenarios = st.fixed_dictionaries({}, optional={
-    "name": st.one_of(texts, json_values), "description": plausible, "mode": plausible,
-    "task_seconds": plausible,
-    "fleet": st.one_of(plausible, st.dictionaries(st.sampled_from(FLEET_KEYS), plausible, max_size=5)),
-    "rules": st.one_of(plausible, st.lists(st.dictionaries(st.sampled_from(RULE_KEYS), plausible, max_size=6),
-                                           max_size=4)),
-    "bogus": plausible,
-})
+scenarios = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": st.one_of(texts, json_values),
+        "description": plausible,
+        "mode": plausible,
+        "task_seconds": plausible,
+        "fleet": st.one_of(plausible, st.dictionaries(st.sampled_from(FLEET_KEYS), plausible, max_size=5)),
+        "rules": st.one_of(
+            plausible, st.lists(st.dictionaries(st.sampled_from(RULE_KEYS), plausible, max_size=6), max_size=4)
+        ),
+        "bogus": plausible,
+    },
+)
 
 
 class _Served(Exception):
@@ -102,8 +171,19 @@ def no_serving(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 def _simulate(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int | None, str]:
     try:
-        code = cli_main(["simulate", "--scenario", str(path), "--clusters", "2", "--hosts-per-cluster", "3",
-                         "--standalone-hosts", "1"])
+        code = cli_main(
+            [
+                "simulate",
+                "--scenario",
+                str(path),
+                "--clusters",
+                "2",
+                "--hosts-per-cluster",
+                "3",
+                "--standalone-hosts",
+                "1",
+            ]
+        )
     except _Served:
         code = None
     return code, capsys.readouterr().err
@@ -111,8 +191,14 @@ def _simulate(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int | Non
 
 @FUZZ
 @given(doc=scenarios, as_json=st.booleans())
-def test_fuzzed_scenario_documents(doc: dict[str, Any], as_json: bool, tmp_path: Path, no_serving: list[Any],
-                                   capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+def test_fuzzed_scenario_documents(
+    doc: dict[str, Any],
+    as_json: bool,
+    tmp_path: Path,
+    no_serving: list[Any],
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     path = tmp_path / ("s.json" if as_json else "s.yaml")
     path.write_text(json.dumps(doc) if as_json else yaml.safe_dump(doc, allow_unicode=True))
     built_before = len(no_serving)
@@ -127,12 +213,30 @@ def test_fuzzed_scenario_documents(doc: dict[str, Any], as_json: bool, tmp_path:
 
 @FUZZ
 @example(raw=b"\x00", suffix=".yaml")  # a YAML error message spans two lines
-@given(raw=st.one_of(st.binary(max_size=300), texts.map(str.encode),
-                     st.sampled_from([b"", b"\xff\xfe", b"- a\n- b", b"name: [", b"{", b"null", b"!!python/object:os.system x",
-                                      b"name: x\nrules: 5", b"&a [*a]", b"\x00" * 10])),
-       suffix=st.sampled_from([".yaml", ".yml", ".json", ".txt", ""]))
-def test_garbage_scenario_files(raw: bytes, suffix: str, tmp_path: Path, no_serving: list[Any],
-                                capsys: pytest.CaptureFixture[str]) -> None:
+@given(
+    raw=st.one_of(
+        st.binary(max_size=300),
+        texts.map(str.encode),
+        st.sampled_from(
+            [
+                b"",
+                b"\xff\xfe",
+                b"- a\n- b",
+                b"name: [",
+                b"{",
+                b"null",
+                b"!!python/object:os.system x",
+                b"name: x\nrules: 5",
+                b"&a [*a]",
+                b"\x00" * 10,
+            ]
+        ),
+    ),
+    suffix=st.sampled_from([".yaml", ".yml", ".json", ".txt", ""]),
+)
+def test_garbage_scenario_files(
+    raw: bytes, suffix: str, tmp_path: Path, no_serving: list[Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / f"scenario{suffix}"
     path.write_bytes(raw)
     code, err = _simulate(path, capsys)
@@ -149,8 +253,9 @@ def _launch_everything(sim: Simulator, caplog: pytest.LogCaptureFixture) -> None
         from vsphere_nb.client import AsyncClient
         from vsphere_nb.config import RetryPolicy
 
-        client = await AsyncClient.connect("http://127.0.0.1", sim.user, sim.password, transport=transport,
-                                           retry=RetryPolicy(attempts=1))
+        client = await AsyncClient.connect(
+            "http://127.0.0.1", sim.user, sim.password, transport=transport, retry=RetryPolicy(attempts=1)
+        )
         try:
             for host in sim.inventory.hosts:
                 try:
@@ -178,8 +283,9 @@ def _launch_everything(sim: Simulator, caplog: pytest.LogCaptureFixture) -> None
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def served_sim() -> Iterator[Simulator]:
-    with Simulator(clusters=2, hosts_per_cluster=3, standalone_hosts=1, scenario="mixed", seed=5, task_seconds=1.0,
-                   time_scale=50.0) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=3, standalone_hosts=1, scenario="mixed", seed=5, task_seconds=1.0, time_scale=50.0
+    ) as sim:
         yield sim
 
 
@@ -209,8 +315,9 @@ def good_run(served_sim: Simulator, tmp_path_factory: pytest.TempPathFactory) ->
 def _hour_earlier(stamp: str) -> str:
     from datetime import datetime, timedelta
 
-    return (datetime.fromisoformat(stamp.replace("Z", "+00:00")) - timedelta(hours=1)).isoformat().replace(
-        "+00:00", "Z")
+    return (
+        (datetime.fromisoformat(stamp.replace("Z", "+00:00")) - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    )
 
 
 def _mutate_journal(lines: list[bytes], rng: random.Random, edits: int) -> bytes:
@@ -239,12 +346,42 @@ def _mutate_journal(lines: list[bytes], rng: random.Random, edits: int) -> bytes
                 continue
             if isinstance(record, dict) and record:
                 key = rng.choice(sorted(record))
-                record[key] = rng.choice([None, 0, -1, 1e308, "", "x", [], {}, [1, "a"], {"_typeName": "Bogus"}, True,
-                                          "2026-99-99T00:00:00Z", "host-1009", {"kind": "launched"}])
+                record[key] = rng.choice(
+                    [
+                        None,
+                        0,
+                        -1,
+                        1e308,
+                        "",
+                        "x",
+                        [],
+                        {},
+                        [1, "a"],
+                        {"_typeName": "Bogus"},
+                        True,
+                        "2026-99-99T00:00:00Z",
+                        "host-1009",
+                        {"kind": "launched"},
+                    ]
+                )
                 lines[i] = json.dumps(record).encode() + b"\n"
         elif op == 5:
-            lines.insert(i, rng.choice([b"\n", b"null\n", b"[]\n", b'"x"\n', b"{\n", b'{"kind": "nope"}\n',
-                                        b'{"kind": "launched"}\n', b"\xff\xfe\n", b'{"kind": "run_started"}\n']))
+            lines.insert(
+                i,
+                rng.choice(
+                    [
+                        b"\n",
+                        b"null\n",
+                        b"[]\n",
+                        b'"x"\n',
+                        b"{\n",
+                        b'{"kind": "nope"}\n',
+                        b'{"kind": "launched"}\n',
+                        b"\xff\xfe\n",
+                        b'{"kind": "run_started"}\n',
+                    ]
+                ),
+            )
         elif op == 6:  # swap two records
             j = rng.randrange(len(lines))
             lines[i], lines[j] = lines[j], lines[i]
@@ -278,10 +415,10 @@ def _mutated_run(good: Path, seed: int, edits: int, keep_frames: bool, damage_fr
 
 
 @FUZZ
-@given(seed=st.integers(0, 2**32 - 1), edits=st.integers(1, 6), keep_frames=st.booleans(),
-       damage_frames=st.booleans())
-def test_mutated_run_directories_report(good_run: Path, seed: int, edits: int, keep_frames: bool,
-                                        damage_frames: bool, capsys: pytest.CaptureFixture[str]) -> None:
+@given(seed=st.integers(0, 2**32 - 1), edits=st.integers(1, 6), keep_frames=st.booleans(), damage_frames=st.booleans())
+def test_mutated_run_directories_report(
+    good_run: Path, seed: int, edits: int, keep_frames: bool, damage_frames: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
     run_dir = _mutated_run(good_run, seed, edits, keep_frames, damage_frames)
     try:
         code = cli_main(["report", str(run_dir), "-o", str(run_dir.parent / "report.html")])
@@ -294,14 +431,21 @@ def test_mutated_run_directories_report(good_run: Path, seed: int, edits: int, k
 
 @FEW
 @given(seed=st.integers(0, 2**32 - 1), edits=st.integers(1, 5))
-def test_mutated_run_directories_resume(good_run: Path, served_sim: Simulator, seed: int, edits: int,
-                                        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mutated_run_directories_resume(
+    good_run: Path,
+    served_sim: Simulator,
+    seed: int,
+    edits: int,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("VSPHERE_PASSWORD", served_sim.password)
     monkeypatch.delenv("VSPHERE_SESSION_TOKEN", raising=False)
     run_dir = _mutated_run(good_run, seed, edits, keep_frames=False, damage_frames=False)
     try:
-        code = cli_main(["reconfigure", "--server", served_sim.url, "--user", served_sim.user, "--resume",
-                         str(run_dir)])
+        code = cli_main(
+            ["reconfigure", "--server", served_sim.url, "--user", served_sim.user, "--resume", str(run_dir)]
+        )
         err = capsys.readouterr().err
         assert code in (0, 1, 2), err
         assert_documented_failure(code, err)
@@ -330,11 +474,19 @@ def test_not_a_run_directory(make: str, tmp_path: Path, capsys: pytest.CaptureFi
 # host and cluster lists, and other option values
 # ---------------------------------------------------------------------------------------------
 @FUZZ
-@given(hosts=st.lists(names, min_size=1, max_size=3), clusters=st.lists(names, max_size=2),
-       failures=st.one_of(st.none(), names, st.sampled_from(["0", "1", "5%", "100%", "101%", "-1", "1.5", "%"])))
-def test_fuzzed_host_and_cluster_lists(served_sim: Simulator, hosts: list[str], clusters: list[str],
-                                       failures: str | None, capsys: pytest.CaptureFixture[str],
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+@given(
+    hosts=st.lists(names, min_size=1, max_size=3),
+    clusters=st.lists(names, max_size=2),
+    failures=st.one_of(st.none(), names, st.sampled_from(["0", "1", "5%", "100%", "101%", "-1", "1.5", "%"])),
+)
+def test_fuzzed_host_and_cluster_lists(
+    served_sim: Simulator,
+    hosts: list[str],
+    clusters: list[str],
+    failures: str | None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("VSPHERE_PASSWORD", served_sim.password)
     monkeypatch.delenv("VSPHERE_SESSION_TOKEN", raising=False)
     argv = ["reconfigure", "--server", served_sim.url, "--user", served_sim.user, "--dry-run"]
@@ -358,10 +510,22 @@ def test_fuzzed_host_and_cluster_lists(served_sim: Simulator, hosts: list[str], 
 @FUZZ
 @example(cluster="\r0", output=None)  # a control character in a name the error message repeats
 @example(cluster="a\nb", output=None)
-@given(cluster=names, output=st.one_of(st.none(), st.sampled_from(["x.csv", "x.parquet", "x.json", "x.txt", "x",
-                                                                    "no/such/dir/x.csv", ".csv", "-"]), texts))
-def test_fuzzed_hosts_command(served_sim: Simulator, cluster: str, output: str | None, tmp_path: Path,
-                              capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+@given(
+    cluster=names,
+    output=st.one_of(
+        st.none(),
+        st.sampled_from(["x.csv", "x.parquet", "x.json", "x.txt", "x", "no/such/dir/x.csv", ".csv", "-"]),
+        texts,
+    ),
+)
+def test_fuzzed_hosts_command(
+    served_sim: Simulator,
+    cluster: str,
+    output: str | None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("VSPHERE_PASSWORD", served_sim.password)
     monkeypatch.chdir(tmp_path)
     argv = ["hosts", "--server", served_sim.url, "--user", served_sim.user, f"--cluster={cluster}"]
@@ -378,9 +542,24 @@ def test_fuzzed_hosts_command(served_sim: Simulator, cluster: str, output: str |
 
 
 @FUZZ
-@given(server=st.one_of(texts, st.sampled_from(["", "http://", "https://[::1", "ftp://x", "http://127.0.0.1:1",
-                                                "http://127.0.0.1:99999", "https://exa mple.com", "http://%zz",
-                                                "http://user:pw@127.0.0.1:1/"])))
+@given(
+    server=st.one_of(
+        texts,
+        st.sampled_from(
+            [
+                "",
+                "http://",
+                "https://[::1",
+                "ftp://x",
+                "http://127.0.0.1:1",
+                "http://127.0.0.1:99999",
+                "https://exa mple.com",
+                "http://%zz",
+                "http://user:pw@127.0.0.1:1/",
+            ]
+        ),
+    )
+)
 def test_fuzzed_server_names(server: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VSPHERE_PASSWORD", "not-a-real-password")
     try:
@@ -396,17 +575,31 @@ def test_fuzzed_server_names(server: str, capsys: pytest.CaptureFixture[str], mo
 # ---------------------------------------------------------------------------------------------
 # what a server or a proxy answers, through the client
 # ---------------------------------------------------------------------------------------------
-statuses = st.one_of(st.sampled_from([200, 201, 204, 301, 400, 401, 403, 404, 405, 500, 502, 503, 504]),
-                     st.integers(100, 599))
+statuses = st.one_of(
+    st.sampled_from([200, 201, 204, 301, 400, 401, 403, 404, 405, 500, 502, 503, 504]), st.integers(100, 599)
+)
 bodies = st.one_of(
     st.binary(max_size=200),
     json_values.map(lambda v: json.dumps(v).encode()),
-    st.sampled_from([b"", b"{}", b"null", b'{"_typeName": "NotAuthenticated"}', b'{"_typeName": "DasConfigFault"}',
-                     b'{"_typeName": 5}', b'{"_typeName": "ManagedObjectReference", "type": "Task"}',
-                     b'{"_typeName": "ManagedObjectReference", "type": "Task", "value": "task-1"}',
-                     b'{"_typeName": "TaskInfo", "state": "bogus"}', b"<html>gateway</html>", b"[1, 2"]),
+    st.sampled_from(
+        [
+            b"",
+            b"{}",
+            b"null",
+            b'{"_typeName": "NotAuthenticated"}',
+            b'{"_typeName": "DasConfigFault"}',
+            b'{"_typeName": 5}',
+            b'{"_typeName": "ManagedObjectReference", "type": "Task"}',
+            b'{"_typeName": "ManagedObjectReference", "type": "Task", "value": "task-1"}',
+            b'{"_typeName": "TaskInfo", "state": "bogus"}',
+            b"<html>gateway</html>",
+            b"[1, 2",
+        ]
+    ),
 )
-content_types = st.sampled_from(["application/json", "text/plain", "text/html", "", "application/json; charset=latin-1"])
+content_types = st.sampled_from(
+    ["application/json", "text/plain", "text/html", "", "application/json; charset=latin-1"]
+)
 
 
 @FUZZ

@@ -28,8 +28,12 @@ def test_a_run_releases_the_heap_when_it_ends(tmp_path):
     from vsphere_nb.sync import connect
 
     gc.unfreeze()
-    with Simulator(clusters=1, hosts_per_cluster=2, standalone_hosts=0, scenario="healthy", task_seconds=10,
-                   time_scale=100) as sim, connect(sim.url, sim.user, sim.password) as vc:
+    with (
+        Simulator(
+            clusters=1, hosts_per_cluster=2, standalone_hosts=0, scenario="healthy", task_seconds=10, time_scale=100
+        ) as sim,
+        connect(sim.url, sim.user, sim.password) as vc,
+    ):
         handle = vc.plan_reconfigure(vc.hosts()).start(run_dir=tmp_path / "run")
         handle.wait()
     assert gc.get_freeze_count() == 0

@@ -104,8 +104,13 @@ def test_preflight_reasons_match_the_fleet(mixed):
     assert (hosts["eligible"] == hosts["skip_reason"].isna()).all()
     # the fleet really holds every case, so each rule was exercised (guards against a seed change)
     texts = " | ".join(r for r in want.values() if r)
-    for reason in ("host disconnected", "host not responding", "in maintenance mode",
-                   "standalone host (not in a cluster)", "vSphere HA not enabled on the cluster"):
+    for reason in (
+        "host disconnected",
+        "host not responding",
+        "in maintenance mode",
+        "standalone host (not in a cluster)",
+        "vSphere HA not enabled on the cluster",
+    ):
         assert reason in texts, reason
     vlcm = [h for h in sim.inventory.hosts if h.disabled_source is not None]
     assert vlcm and all(got[h.moid] == f"{METHOD} is disabled on the host" for h in vlcm)
@@ -127,10 +132,13 @@ def test_only_unhealthy_and_selection(mixed):
     assert set(picked["host"].astype(str)) == {"DC0_C0_H03", "DC0_C0_H01"}
 
 
-@pytest.mark.parametrize("kwargs, missing", [
-    ({"clusters": ["DC0_C1", "no-such-cluster"]}, "no-such-cluster"),
-    ({"host_names": ["DC0_C0_H00", "esx-nowhere"]}, "esx-nowhere"),
-])
+@pytest.mark.parametrize(
+    "kwargs, missing",
+    [
+        ({"clusters": ["DC0_C1", "no-such-cluster"]}, "no-such-cluster"),
+        ({"host_names": ["DC0_C0_H00", "esx-nowhere"]}, "esx-nowhere"),
+    ],
+)
 def test_unknown_names_raise_config_error(mixed, kwargs, missing):
     _, vc = mixed
     with pytest.raises(ConfigError, match=missing) as info:

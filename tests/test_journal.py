@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from vsphere_nb import wire
 from vsphere_nb.batch import (
-    JOURNAL_NAME, BatchLimits, Journal, PlannedHost, make_plan, read_journal, state_from_journal,
+    JOURNAL_NAME,
+    BatchLimits,
+    Journal,
+    PlannedHost,
+    make_plan,
+    read_journal,
+    state_from_journal,
 )
 from vsphere_nb.batch.journal import redact_url
 from vsphere_nb.errors import RunDirectoryError, ServerFault
@@ -20,10 +26,15 @@ HOST = PlannedHost(vcenter="vc1", host="esx1", host_moid="host-1", cluster="C0",
 
 
 def task_info(moid="task-1", state="success", **extra):
-    info = {"_typeName": "TaskInfo", "key": moid, "task": {"_typeName": "ManagedObjectReference", "type": "Task",
-                                                          "value": moid},
-            "state": state, "queueTime": "2026-03-01T08:00:00Z", "startTime": "2026-03-01T08:00:01.5Z",
-            "eventChainId": 42}
+    info = {
+        "_typeName": "TaskInfo",
+        "key": moid,
+        "task": {"_typeName": "ManagedObjectReference", "type": "Task", "value": moid},
+        "state": state,
+        "queueTime": "2026-03-01T08:00:00Z",
+        "startTime": "2026-03-01T08:00:01.5Z",
+        "eventChainId": 42,
+    }
     if state in ("success", "error"):
         info["completeTime"] = "2026-03-01T08:01:01.5Z"
     info.update(extra)
@@ -33,16 +44,29 @@ def task_info(moid="task-1", state="success", **extra):
 def hosts_df():
     import pandas as pd
 
-    rows = [{"vcenter": "vc1", "datacenter": "DC0", "cluster": "C0", "cluster_moid": "domain-c1", "host": f"esx{i}",
-             "host_moid": f"host-{i}", "connection_state": "connected", "in_maintenance": i == 3, "ha_enabled": True,
-             "das_state": "initializationError"} for i in range(1, 4)]
+    rows = [
+        {
+            "vcenter": "vc1",
+            "datacenter": "DC0",
+            "cluster": "C0",
+            "cluster_moid": "domain-c1",
+            "host": f"esx{i}",
+            "host_moid": f"host-{i}",
+            "connection_state": "connected",
+            "in_maintenance": i == 3,
+            "ha_enabled": True,
+            "das_state": "initializationError",
+        }
+        for i in range(1, 4)
+    ]
     return pd.DataFrame(rows)
 
 
 def test_create_append_and_read(tmp_path):
     with Journal.create(tmp_path / "run") as journal:
-        started = journal.run_started(run_id="run-1", vcenters=["https://vc1.example/sdk"],
-                                      limits=BatchLimits(canary=1))
+        started = journal.run_started(
+            run_id="run-1", vcenters=["https://vc1.example/sdk"], limits=BatchLimits(canary=1)
+        )
         journal.launching(HOST)
     assert started["kind"] == "run_started" and started["run_id"] == "run-1"
     contents = read_journal(tmp_path / "run")
@@ -136,7 +160,7 @@ def test_a_broken_line_before_the_last_is_an_error(tmp_path):
         (b"", "no complete record"),
         (b'{"kind":"launching"}\n', "does not start with a run_started"),
         (b'{"kind":"run_started","run_id":"r"}\n\xff\xfe\n{"kind":"x"}\n', "not UTF-8"),
-        (b'[1,2]\n', "not a journal record"),
+        (b"[1,2]\n", "not a journal record"),
         (b'{"no_kind":1}\n', "not a journal record"),
         (b"[" * 100_000 + b"\n", "not a JSON record"),
     ],
@@ -165,18 +189,22 @@ def test_state_from_journal_for_every_stage(tmp_path):
     hosts = {h.host_moid: h for h in plan.launch}
     extra = PlannedHost(vcenter="vc1", host="esx9", host_moid="host-9", cluster="C0", cluster_moid="domain-c1")
     with Journal.create(tmp_path) as j:
-        j.run_started(run_id="run-7", vcenters=["https://admin:s3cret@vc1.example/sdk"],
-                      limits=BatchLimits(canary=1, max_failures="10%"))
+        j.run_started(
+            run_id="run-7",
+            vcenters=["https://admin:s3cret@vc1.example/sdk"],
+            limits=BatchLimits(canary=1, max_failures="10%"),
+        )
         j.planned(plan)
         j.launching(hosts["host-1"])
         j.launched(hosts["host-1"], "task-1")
         j.finished(hosts["host-1"], task_info("task-1"))
-        j.post_checked(hosts["host-1"], das_state_before="initializationError", das_state_after="connectedToMaster",
-                       healthy=True)
-        j.launching(hosts["host-2"])                       # no answer: the task may or may not exist
+        j.post_checked(
+            hosts["host-1"], das_state_before="initializationError", das_state_after="connectedToMaster", healthy=True
+        )
+        j.launching(hosts["host-2"])  # no answer: the task may or may not exist
         j.launching(extra)
         j.launch_failed(extra, {"_typeName": "NoPermission", "privilegeId": "Host.Config.Connection"})
-        j.append("from_a_newer_release", anything=1)        # unknown kinds are ignored
+        j.append("from_a_newer_release", anything=1)  # unknown kinds are ignored
         j.stopped("cancelled")
     state = state_from_journal(tmp_path)
     assert state.run_id == "run-7" and not state.run_finished and state.stop_reason == "cancelled"
@@ -224,17 +252,33 @@ def test_planned_hosts_without_records_are_not_started(tmp_path):
 
 
 def test_wire_models_and_server_faults_are_written_as_wire_json(tmp_path):
-    info = wire.decode_as(task_info("task-5", "error", error={"_typeName": "DasConfigFault", "reason": "Other"}),
-                          wire.TaskInfo)
-    fault = ServerFault(wire.decode_as({"_typeName": "NotSupported"}, wire.MethodFault),
-                        raw={"_typeName": "NotSupported", "faultstring": "not on ESXi"})
+    info = wire.decode_as(
+        task_info("task-5", "error", error={"_typeName": "DasConfigFault", "reason": "Other"}), wire.TaskInfo
+    )
+    fault = ServerFault(
+        wire.decode_as({"_typeName": "NotSupported"}, wire.MethodFault),
+        raw={"_typeName": "NotSupported", "faultstring": "not on ESXi"},
+    )
     with Journal.create(tmp_path) as j:
         j.run_started(run_id="r")
         j.finished(HOST, info)
         j.launch_failed(HOST, fault, attempt=2)
-        j.events(HOST, [wire.decode_as({"_typeName": "HostDasErrorEvent", "key": 1, "chainId": 1,
-                                        "createdTime": "2026-03-01T08:00:00Z", "reason": "configFailed"},
-                                       wire.Event)], source="host_events")
+        j.events(
+            HOST,
+            [
+                wire.decode_as(
+                    {
+                        "_typeName": "HostDasErrorEvent",
+                        "key": 1,
+                        "chainId": 1,
+                        "createdTime": "2026-03-01T08:00:00Z",
+                        "reason": "configFailed",
+                    },
+                    wire.Event,
+                )
+            ],
+            source="host_events",
+        )
     state = state_from_journal(tmp_path)
     first = state.records.get("vc1", "host-1", 1)
     assert first.outcome == "fault" and first.fault["reason"] == "Other" and first.task_moid == "task-5"
@@ -246,11 +290,11 @@ def test_wire_models_and_server_faults_are_written_as_wire_json(tmp_path):
 @pytest.mark.parametrize(
     "bad",
     [
-        {"kind": "launched", "vcenter": "vc1", "host_moid": "host-1"},                      # no task_moid
+        {"kind": "launched", "vcenter": "vc1", "host_moid": "host-1"},  # no task_moid
         {"kind": "launching", "vcenter": 3, "host_moid": "host-1"},
         {"kind": "launching", "vcenter": "vc1", "host_moid": "host-1", "attempt": "two"},
         {"kind": "finished", "vcenter": "vc1", "host_moid": "host-1", "outcome": "great"},
-        {"kind": "finished", "vcenter": "vc1", "host_moid": "host-1"},                      # no outcome, no info
+        {"kind": "finished", "vcenter": "vc1", "host_moid": "host-1"},  # no outcome, no info
         {"kind": "events", "vcenter": "vc1", "host_moid": "host-1", "events": "x"},
         {"kind": "planned", "launch": [{"vcenter": "vc1"}]},
         {"kind": "post_checked", "vcenter": "vc1", "host_moid": "h", "healthy": "yes"},
@@ -264,8 +308,9 @@ def test_malformed_records_are_run_directory_errors(tmp_path, bad):
 
 
 def test_malformed_limits_are_a_run_directory_error(tmp_path):
-    (tmp_path / JOURNAL_NAME).write_text(json.dumps({"kind": "run_started", "run_id": "r",
-                                                     "limits": {"max_in_flight": 0}}) + "\n")
+    (tmp_path / JOURNAL_NAME).write_text(
+        json.dumps({"kind": "run_started", "run_id": "r", "limits": {"max_in_flight": 0}}) + "\n"
+    )
     with pytest.raises(RunDirectoryError, match="limits"):
         state_from_journal(tmp_path)
 
@@ -283,11 +328,48 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
-kinds = st.sampled_from(["run_started", "planned", "launching", "launched", "launch_failed", "task_update",
-                         "finished", "post_checked", "events", "not_launched", "stopped", "run_finished", "other"])
-fields = st.sampled_from(["run_id", "vcenters", "limits", "vcenter", "host", "host_moid", "attempt", "task_moid",
-                          "info", "fault", "outcome", "events", "source", "reason", "healthy", "hosts", "launch",
-                          "skipped", "das_state_before", "stop_reason", "created_at"])
+kinds = st.sampled_from(
+    [
+        "run_started",
+        "planned",
+        "launching",
+        "launched",
+        "launch_failed",
+        "task_update",
+        "finished",
+        "post_checked",
+        "events",
+        "not_launched",
+        "stopped",
+        "run_finished",
+        "other",
+    ]
+)
+fields = st.sampled_from(
+    [
+        "run_id",
+        "vcenters",
+        "limits",
+        "vcenter",
+        "host",
+        "host_moid",
+        "attempt",
+        "task_moid",
+        "info",
+        "fault",
+        "outcome",
+        "events",
+        "source",
+        "reason",
+        "healthy",
+        "hosts",
+        "launch",
+        "skipped",
+        "das_state_before",
+        "stop_reason",
+        "created_at",
+    ]
+)
 records = st.builds(lambda kind, body: {**body, "kind": kind}, kinds, st.dictionaries(fields, json_values, max_size=6))
 
 
@@ -306,16 +388,18 @@ def _write_and_read(directory: Path, data: bytes) -> None:
         pass
 
 
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=400))
 def test_fuzz_garbage_bytes(fuzz_dir, data):
     _write_and_read(fuzz_dir, data)
     _write_and_read(fuzz_dir, b'{"kind":"run_started","run_id":"r"}\n' + data)
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(body=st.lists(records, max_size=8), tail=st.binary(max_size=20))
 def test_fuzz_structured_records(fuzz_dir, body, tail):
     lines = [{"kind": "run_started", "run_id": "r"}, *body]

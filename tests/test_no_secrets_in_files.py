@@ -21,8 +21,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
 from secret_scan import MIN_SECRET_LENGTH, Hit, scan_bytes, scan_tree, secret_forms
+
 from vsphere_nb.simulator import Simulator
 
 SECRET = "s3cr3t-Pa/ss+word=42"
@@ -32,19 +32,35 @@ ROOT = Path(__file__).resolve().parent.parent
 # ---------------------------------------------------------------------------------------------
 # the scanner finds what it claims to find
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("payload", [
-    SECRET.encode(),
-    quote(SECRET, safe="").encode(),
-    quote(SECRET, safe="").lower().encode(),
-    json.dumps({"password": SECRET}).encode(),
-    f"<td>{SECRET.replace('&', '&amp;')}</td>".encode(),
-    base64.b64encode(f"administrator@vsphere.local:{SECRET}".encode()),
-    base64.b64encode(b"x" + SECRET.encode() + b"y"),
-    base64.b64encode(b"xy" + SECRET.encode()),
-    base64.urlsafe_b64encode(b"prefix" + SECRET.encode()),
-    SECRET.encode("utf-16-le"),
-    gzip.compress(b"log line " + SECRET.encode()),
-], ids=["plain", "percent", "percent-lower", "json", "html", "basic-auth", "b64-1", "b64-2", "b64url", "utf16", "gzip"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        SECRET.encode(),
+        quote(SECRET, safe="").encode(),
+        quote(SECRET, safe="").lower().encode(),
+        json.dumps({"password": SECRET}).encode(),
+        f"<td>{SECRET.replace('&', '&amp;')}</td>".encode(),
+        base64.b64encode(f"administrator@vsphere.local:{SECRET}".encode()),
+        base64.b64encode(b"x" + SECRET.encode() + b"y"),
+        base64.b64encode(b"xy" + SECRET.encode()),
+        base64.urlsafe_b64encode(b"prefix" + SECRET.encode()),
+        SECRET.encode("utf-16-le"),
+        gzip.compress(b"log line " + SECRET.encode()),
+    ],
+    ids=[
+        "plain",
+        "percent",
+        "percent-lower",
+        "json",
+        "html",
+        "basic-auth",
+        "b64-1",
+        "b64-2",
+        "b64url",
+        "utf16",
+        "gzip",
+    ],
+)
 def test_scanner_finds_every_form(payload: bytes) -> None:
     data = payload if payload[:2] == b"\x1f\x8b" else b"header\n" + payload + b"\ntrailer"  # gzip: a whole file
     hits = scan_bytes(data, {"pw": SECRET})
@@ -54,7 +70,7 @@ def test_scanner_finds_every_form(payload: bytes) -> None:
 def test_scanner_walks_trees_zips_and_file_names(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "clean.txt").write_text("nothing here\n")
-    (tmp_path / "a" / "b" / "run.jsonl").write_text('{"token": "%s"}\n' % SECRET)
+    (tmp_path / "a" / "b" / "run.jsonl").write_text(f'{{"token": "{SECRET}"}}\n')
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("inner/report.html", f"<p>{SECRET}</p>")
@@ -91,14 +107,21 @@ def test_scanner_refuses_short_secrets() -> None:
 # ---------------------------------------------------------------------------------------------
 def _cli(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> int:
     with open(log, "ab") as fh:
-        return subprocess.run([sys.executable, "-m", "vsphere_nb", "-vv", *args], stdout=fh, stderr=subprocess.STDOUT,
-                              env=env, cwd=str(cwd), timeout=120).returncode
+        return subprocess.run(
+            [sys.executable, "-m", "vsphere_nb", "-vv", *args],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=str(cwd),
+            timeout=120,
+        ).returncode
 
 
 @pytest.mark.slow
 def test_cli_run_report_and_exports_hold_no_secret(tmp_path: Path) -> None:
-    with Simulator(clusters=2, hosts_per_cluster=4, standalone_hosts=1, scenario="mixed", seed=3, task_seconds=2.0,
-                   time_scale=20.0) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=4, standalone_hosts=1, scenario="mixed", seed=3, task_seconds=2.0, time_scale=20.0
+    ) as sim:
         env = {**os.environ, "VSPHERE_PASSWORD": sim.password, "PYTHONPATH": str(ROOT)}
         env.pop("VSPHERE_SESSION_TOKEN", None)
         log = tmp_path / "cli.log"
@@ -107,16 +130,21 @@ def test_cli_run_report_and_exports_hold_no_secret(tmp_path: Path) -> None:
         assert _cli(["hosts", *server, "-o", str(tmp_path / "hosts.csv")], env, log, tmp_path) == 0
         assert _cli(["hosts", *server, "-o", str(tmp_path / "hosts.json")], env, log, tmp_path) == 0
         assert _cli(["hosts", *server, "-o", str(tmp_path / "hosts.parquet")], env, log, tmp_path) == 0
-        assert _cli(["reconfigure", *server, "--yes", "--run-dir", str(run_dir), "--max-in-flight", "4"],
-                    env, log, tmp_path) in (0, 1)
+        assert _cli(
+            ["reconfigure", *server, "--yes", "--run-dir", str(run_dir), "--max-in-flight", "4"], env, log, tmp_path
+        ) in (0, 1)
         assert _cli(["report", str(run_dir), "-o", str(tmp_path / "report.html")], env, log, tmp_path) == 0
         # an existing session reused through the environment: that token is a secret too
         token_env = {**env, "VSPHERE_SESSION_TOKEN": _login_token(sim)}
         token_env.pop("VSPHERE_PASSWORD")
-        assert _cli(["hosts", "--server", sim.url, "-o", str(tmp_path / "hosts-token.csv")], token_env, log,
-                    tmp_path) == 0
-        secrets = {"password": sim.password, "readonly password": sim.readonly_password,
-                   **{f"token #{i}": t for i, t in enumerate(sim.issued_tokens())}}
+        assert (
+            _cli(["hosts", "--server", sim.url, "-o", str(tmp_path / "hosts-token.csv")], token_env, log, tmp_path) == 0
+        )
+        secrets = {
+            "password": sim.password,
+            "readonly password": sim.readonly_password,
+            **{f"token #{i}": t for i, t in enumerate(sim.issued_tokens())},
+        }
     assert len(secrets) >= 2 + 5  # 4 CLI logins + the session reused by the last call: tokens were issued
     assert (run_dir / "journal.jsonl").exists() and (tmp_path / "report.html").stat().st_size > 1000
     assert "DEBUG" in log.read_text()  # the log really is a debug log
@@ -127,7 +155,10 @@ def test_cli_run_report_and_exports_hold_no_secret(tmp_path: Path) -> None:
 def _login_token(sim: Simulator) -> str:
     import httpx
 
-    answer = httpx.post(f"{sim.url}/sdk/vim25/8.0.3.0/SessionManager/SessionManager/Login",
-                        json={"userName": sim.user, "password": sim.password}, timeout=30)
+    answer = httpx.post(
+        f"{sim.url}/sdk/vim25/8.0.3.0/SessionManager/SessionManager/Login",
+        json={"userName": sim.user, "password": sim.password},
+        timeout=30,
+    )
     answer.raise_for_status()
     return answer.headers["vmware-api-session-id"]

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import nbformat
 import pytest
@@ -44,8 +45,13 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in ("VSPHERE_SERVER", "VSPHERE_USER", "VSPHERE_PASSWORD", "VSPHERE_SESSION_TOKEN", "VSPHERE_NB_RUNS"):
         monkeypatch.delenv(name, raising=False)
     state = Path(tempfile.mkdtemp(prefix="vnb-nbstate-"))
-    for name, sub in (("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "mpl"), ("JUPYTER_RUNTIME_DIR", "runtime"),
-                      ("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data")):
+    for name, sub in (
+        ("IPYTHONDIR", "ipython"),
+        ("MPLCONFIGDIR", "mpl"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+    ):
         (state / sub).mkdir()
         monkeypatch.setenv(name, str(state / sub))
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
@@ -55,7 +61,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     shutil.rmtree(state, ignore_errors=True)
 
 
-def read_notebook(name: str, parameters: Optional[dict[str, Any]] = None) -> nbformat.NotebookNode:
+def read_notebook(name: str, parameters: dict[str, Any] | None = None) -> nbformat.NotebookNode:
     if not parameters:
         return nbformat.read(NOTEBOOKS / name, as_version=4)
     from papermill.iorw import load_notebook_node
@@ -64,16 +70,18 @@ def read_notebook(name: str, parameters: Optional[dict[str, Any]] = None) -> nbf
     return parameterize_notebook(load_notebook_node(str(NOTEBOOKS / name)), parameters)
 
 
-def execute(name: str, cwd: Path, *, parameters: Optional[dict[str, Any]] = None,
-            probe: Optional[str] = None) -> tuple[nbformat.NotebookNode, Any]:
+def execute(
+    name: str, cwd: Path, *, parameters: dict[str, Any] | None = None, probe: str | None = None
+) -> tuple[nbformat.NotebookNode, Any]:
     """Run every cell (an error output raises ``CellExecutionError``), then ``probe`` in the same kernel.
 
     Returns the executed notebook — without the probe cell, widget state stored as Jupyter would — and the
     JSON the probe printed.
     """
     nb = read_notebook(name, parameters)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": str(cwd)}})
+    client = NotebookClient(
+        nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=False, resources={"metadata": {"path": str(cwd)}}
+    )
     probed = None
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
@@ -148,11 +156,16 @@ def test_notebooks_are_committed_clean_and_parameterised() -> None:
 
 
 def test_runbook_connects_launches_retries_and_leaves_static_outputs(workdir: Path) -> None:
-    nb, probed = execute(RUNBOOK, workdir, probe=_SECRETS_OF_SIMULATORS + """
+    nb, probed = execute(
+        RUNBOOK,
+        workdir,
+        probe=_SECRETS_OF_SIMULATORS
+        + """
 found = _secrets_of(sim) + [vc.session_token.reveal()]
 print(_json.dumps({"secrets": found, "launches": sim.stats()["launches_per_host"], "vcenter": vc.vcenter,
                    "panel_connected": panel.state.client is not None, "panel_errors": panel.errors()}))
-""")
+""",
+    )
     assert_no_errors(nb)
     assert_no_secrets(nb, probed["secrets"], workdir)
     text = text_of(nb)
@@ -178,9 +191,18 @@ def test_runbook_dry_run_with_papermill_parameters_launches_nothing(workdir: Pat
 
     out = workdir / "dry-run.ipynb"
     papermill.execute_notebook(
-        str(NOTEBOOKS / RUNBOOK), str(out), cwd=str(workdir), kernel_name="python3", progress_bar=False,
-        parameters={"dry_run": True, "scenario": "network-partition", "only_unhealthy": False, "sim_seed": 3,
-                    "limits": {"max_in_flight": 4, "per_cluster": 1, "canary": 2}},
+        str(NOTEBOOKS / RUNBOOK),
+        str(out),
+        cwd=str(workdir),
+        kernel_name="python3",
+        progress_bar=False,
+        parameters={
+            "dry_run": True,
+            "scenario": "network-partition",
+            "only_unhealthy": False,
+            "sim_seed": 3,
+            "limits": {"max_in_flight": 4, "per_cluster": 1, "canary": 2},
+        },
     )
     nb = nbformat.read(out, as_version=4)
     assert_no_errors(nb)
@@ -194,10 +216,15 @@ def test_runbook_dry_run_with_papermill_parameters_launches_nothing(workdir: Pat
 
 
 def test_fault_analysis_compares_its_own_two_runs(workdir: Path) -> None:
-    nb, probed = execute(FAULT_ANALYSIS, workdir, probe=_SECRETS_OF_SIMULATORS + """
+    nb, probed = execute(
+        FAULT_ANALYSIS,
+        workdir,
+        probe=_SECRETS_OF_SIMULATORS
+        + """
 print(_json.dumps({"secrets": _secrets_of(sim), "runs": [r.run_id for r in runs],
                    "repeat": list(repeat_offenders["host"])}))
-""")
+""",
+    )
     assert_no_errors(nb)
     assert_no_secrets(nb, probed["secrets"], workdir)
     assert len(probed["runs"]) == 2
@@ -218,14 +245,22 @@ def test_fault_analysis_loads_given_run_dirs(workdir: Path) -> None:
     from vsphere_nb.sync import connect
 
     dirs = []
-    with Simulator(scenario="mixed", clusters=2, hosts_per_cluster=5, standalone_hosts=0, seed=30,
-                   time_scale=50) as sim, connect(sim.url, sim.user, sim.password) as vc:
+    with (
+        Simulator(scenario="mixed", clusters=2, hosts_per_cluster=5, standalone_hosts=0, seed=30, time_scale=50) as sim,
+        connect(sim.url, sim.user, sim.password) as vc,
+    ):
         for name in ("a", "b"):
             plan = vc.plan_reconfigure(vc.hosts(only_unhealthy=True), BatchLimits(post_check_timeout=30))
             dirs.append(str(plan.execute(run_dir=workdir / "saved" / name).run_dir))
     out = workdir / "analysis.ipynb"
-    papermill.execute_notebook(str(NOTEBOOKS / FAULT_ANALYSIS), str(out), cwd=str(workdir), kernel_name="python3",
-                               progress_bar=False, parameters={"run_dirs": dirs})
+    papermill.execute_notebook(
+        str(NOTEBOOKS / FAULT_ANALYSIS),
+        str(out),
+        cwd=str(workdir),
+        kernel_name="python3",
+        progress_bar=False,
+        parameters={"run_dirs": dirs},
+    )
     nb = nbformat.read(out, as_version=4)
     assert_no_errors(nb)
     text = text_of(nb)
@@ -236,11 +271,16 @@ def test_fault_analysis_loads_given_run_dirs(workdir: Path) -> None:
 
 
 def test_multi_vcenter_one_run_across_two_simulators(workdir: Path) -> None:
-    nb, probed = execute(MULTI_VCENTER, workdir, probe=_SECRETS_OF_SIMULATORS + """
+    nb, probed = execute(
+        MULTI_VCENTER,
+        workdir,
+        probe=_SECRETS_OF_SIMULATORS
+        + """
 found = [s for sim in sims for s in _secrets_of(sim)]
 print(_json.dumps({"secrets": found, "vcenters": [vc.vcenter for vc in clients],
                    "run_vcenters": sorted(run.tasks["vcenter"].astype(str).unique()), "run_dir": str(run.run_dir)}))
-""")
+""",
+    )
     assert_no_errors(nb)
     assert_no_secrets(nb, probed["secrets"], workdir)
     assert len(set(probed["vcenters"])) == 2

@@ -14,9 +14,18 @@ def hosts_frame(layout, **extra):
     for _c, (cluster, n) in enumerate(layout.items()):
         for i in range(n):
             moid = f"host-{cluster}-{i}"
-            row = {"vcenter": "vc1", "datacenter": "DC0", "cluster": cluster, "cluster_moid": f"domain-{cluster}",
-                   "host": f"{cluster.lower()}-esx{i:02d}", "host_moid": moid, "connection_state": "connected",
-                   "in_maintenance": False, "ha_enabled": True, "das_state": "initializationError"}
+            row = {
+                "vcenter": "vc1",
+                "datacenter": "DC0",
+                "cluster": cluster,
+                "cluster_moid": f"domain-{cluster}",
+                "host": f"{cluster.lower()}-esx{i:02d}",
+                "host_moid": moid,
+                "connection_state": "connected",
+                "in_maintenance": False,
+                "ha_enabled": True,
+                "das_state": "initializationError",
+            }
             row.update(extra.get(moid, {}))
             rows.append(row)
     return pd.DataFrame(rows)
@@ -25,8 +34,14 @@ def hosts_frame(layout, **extra):
 def test_round_robin_over_clusters_then_leftovers():
     plan = make_plan(hosts_frame({"A": 3, "B": 1, "C": 2}))
     order = [(h.cluster, h.host) for h in plan.launch]
-    assert order == [("A", "a-esx00"), ("B", "b-esx00"), ("C", "c-esx00"), ("A", "a-esx01"), ("C", "c-esx01"),
-                     ("A", "a-esx02")]
+    assert order == [
+        ("A", "a-esx00"),
+        ("B", "b-esx00"),
+        ("C", "c-esx00"),
+        ("A", "a-esx01"),
+        ("C", "c-esx01"),
+        ("A", "a-esx02"),
+    ]
     assert [h.order for h in plan.launch] == list(range(6))
     assert plan.skipped == ()
 
@@ -45,8 +60,9 @@ def test_more_canaries_than_hosts_makes_every_host_a_canary():
 
 
 def test_skipped_hosts_carry_their_reason_and_are_not_launched():
-    df = hosts_frame({"A": 3}, **{"host-A-1": {"in_maintenance": True},
-                                  "host-A-2": {"connection_state": "notResponding"}})
+    df = hosts_frame(
+        {"A": 3}, **{"host-A-1": {"in_maintenance": True}, "host-A-2": {"connection_state": "notResponding"}}
+    )
     plan = make_plan(df)
     assert [h.host_moid for h in plan.launch] == ["host-A-0"]
     reasons = {s.host_moid: s.reason for s in plan.skipped}

@@ -10,10 +10,24 @@ from vsphere_nb.errors import ConfigError
 
 def host(**overrides):
     row = {
-        "vcenter": "vc1", "datacenter": "DC0", "cluster": "C0", "cluster_moid": "domain-c1", "host": "esx1",
-        "host_moid": "host-1", "connection_state": "connected", "power_state": "poweredOn", "in_maintenance": False,
-        "ha_enabled": True, "das_state": "connectedToMaster", "das_state_reporter": "esx0", "version": "8.0.3",
-        "build": "1", "datastores": "ds1", "config_issues": "", "overall_status": "green", "disabled_methods": "",
+        "vcenter": "vc1",
+        "datacenter": "DC0",
+        "cluster": "C0",
+        "cluster_moid": "domain-c1",
+        "host": "esx1",
+        "host_moid": "host-1",
+        "connection_state": "connected",
+        "power_state": "poweredOn",
+        "in_maintenance": False,
+        "ha_enabled": True,
+        "das_state": "connectedToMaster",
+        "das_state_reporter": "esx0",
+        "version": "8.0.3",
+        "build": "1",
+        "datastores": "ds1",
+        "config_issues": "",
+        "overall_status": "green",
+        "disabled_methods": "",
     }
     row.update(overrides)
     return row
@@ -29,8 +43,10 @@ def host(**overrides):
         ({"in_maintenance": True}, "in maintenance mode"),
         ({"cluster": None, "cluster_moid": None, "ha_enabled": False}, "standalone host (not in a cluster)"),
         ({"ha_enabled": False}, "vSphere HA not enabled on the cluster"),
-        ({"disabled_methods": "EnterMaintenanceMode_Task, ReconfigureHostForDAS_Task"},
-         "ReconfigureHostForDAS_Task is disabled on the host"),
+        (
+            {"disabled_methods": "EnterMaintenanceMode_Task, ReconfigureHostForDAS_Task"},
+            "ReconfigureHostForDAS_Task is disabled on the host",
+        ),
         ({"disabled_methods": ["ReconfigureHostForDAS_Task"]}, "ReconfigureHostForDAS_Task is disabled on the host"),
     ],
 )
@@ -44,8 +60,9 @@ def test_each_rule_marks_the_host_not_eligible_with_its_reason(overrides, reason
 
 def test_all_reasons_are_listed_in_rule_order():
     df = preflight(pd.DataFrame([host(connection_state="notResponding", in_maintenance=True, ha_enabled=False)]))
-    assert df["skip_reason"].iloc[0] == ("host not responding; in maintenance mode; "
-                                         "vSphere HA not enabled on the cluster")
+    assert df["skip_reason"].iloc[0] == (
+        "host not responding; in maintenance mode; vSphere HA not enabled on the cluster"
+    )
 
 
 def test_a_method_name_that_only_contains_the_seed_is_not_a_match():

@@ -8,12 +8,11 @@ import math
 
 import httpx
 import pytest
+from fake_vcenter import FakeVCenter, aconnect, fault, json_response, moref
 
 from vsphere_nb import errors, wire
 from vsphere_nb import property as prop
 from vsphere_nb.config import Timeouts
-
-from fake_vcenter import FakeVCenter, aconnect, fault, json_response, moref
 
 VIEW = wire.MoRef("ContainerView", "session[52e1]5a2c")
 
@@ -23,11 +22,18 @@ def run(coro):
 
 
 def host_object(i: int) -> dict:
-    return {"_typeName": "ObjectContent", "obj": moref("HostSystem", f"host-{i}"), "propSet": [
-        {"_typeName": "DynamicProperty", "name": "name", "val": {"_typeName": "string", "_value": f"esx{i:03d}"}},
-        {"_typeName": "DynamicProperty", "name": "runtime.dasHostState",
-         "val": {"_typeName": "ClusterDasFdmHostState", "state": "connectedToMaster"}},
-    ]}
+    return {
+        "_typeName": "ObjectContent",
+        "obj": moref("HostSystem", f"host-{i}"),
+        "propSet": [
+            {"_typeName": "DynamicProperty", "name": "name", "val": {"_typeName": "string", "_value": f"esx{i:03d}"}},
+            {
+                "_typeName": "DynamicProperty",
+                "name": "runtime.dasHostState",
+                "val": {"_typeName": "ClusterDasFdmHostState", "state": "connectedToMaster"},
+            },
+        ],
+    }
 
 
 class PagingCollector:
@@ -45,7 +51,7 @@ class PagingCollector:
         fake.on("PropertyCollector.CancelRetrievePropertiesEx", self.cancel)
 
     def _page(self, objects: list[dict]) -> httpx.Response:
-        page, rest = objects[: self.page_size], objects[self.page_size:]
+        page, rest = objects[: self.page_size], objects[self.page_size :]
         body: dict = {"_typeName": "RetrieveResult", "objects": page}
         if rest:
             token = str(len(self.pending) + 1)
@@ -58,8 +64,11 @@ class PagingCollector:
         self.page_size = body["options"]["maxObjects"]
         objects = [host_object(i) for i in range(self.n)]
         if not objects:
-            return {"null": json_response(200, None), "204": httpx.Response(204),
-                    "empty200": httpx.Response(200, content=b"")}[self.empty_style]
+            return {
+                "null": json_response(200, None),
+                "204": httpx.Response(204),
+                "empty200": httpx.Response(200, content=b""),
+            }[self.empty_style]
         return self._page(objects)
 
     def continue_(self, request, body):
@@ -88,21 +97,31 @@ def _walk_dicts(value):
 # specs and views
 # ------------------------------------------------------------------------------------------------
 def test_container_filter_spec_matches_the_reference_shape():
-    spec = prop.container_filter_spec(VIEW, {"HostSystem": ["name", "runtime.dasHostState"],
-                                             "ClusterComputeResource": ["name"]})
+    spec = prop.container_filter_spec(
+        VIEW, {"HostSystem": ["name", "runtime.dasHostState"], "ClusterComputeResource": ["name"]}
+    )
     assert spec.to_wire() == {
         "_typeName": "PropertyFilterSpec",
         "propSet": [
             {"_typeName": "PropertySpec", "type": "HostSystem", "pathSet": ["name", "runtime.dasHostState"]},
             {"_typeName": "PropertySpec", "type": "ClusterComputeResource", "pathSet": ["name"]},
         ],
-        "objectSet": [{
-            "_typeName": "ObjectSpec",
-            "obj": {"_typeName": "ManagedObjectReference", "type": "ContainerView", "value": "session[52e1]5a2c"},
-            "skip": True,
-            "selectSet": [{"_typeName": "TraversalSpec", "name": "view", "type": "ContainerView", "path": "view",
-                           "skip": False}],
-        }],
+        "objectSet": [
+            {
+                "_typeName": "ObjectSpec",
+                "obj": {"_typeName": "ManagedObjectReference", "type": "ContainerView", "value": "session[52e1]5a2c"},
+                "skip": True,
+                "selectSet": [
+                    {
+                        "_typeName": "TraversalSpec",
+                        "name": "view",
+                        "type": "ContainerView",
+                        "path": "view",
+                        "skip": False,
+                    }
+                ],
+            }
+        ],
     }
     listed = prop.list_filter_spec(wire.MoRef("ListView", "session[1]lv"), {"Task": ["info.state"]}).to_wire()
     assert listed["objectSet"][0]["selectSet"][0]["type"] == "ListView"
@@ -118,6 +137,7 @@ def test_view_helpers_send_the_documented_calls():
         def handler(request, body):
             bodies[name] = (request.url.path, body)
             return answer
+
         return handler
 
     fake.on("ViewManager.CreateContainerView", record("ccv", json_response(200, moref("ContainerView", VIEW.value))))
@@ -129,8 +149,12 @@ def test_view_helpers_send_the_documented_calls():
         async with await aconnect(fake) as vc:
             view = await prop.create_container_view(vc, vc.content.rootFolder, ["HostSystem"])
             lv = await prop.create_list_view(vc, [wire.MoRef("Task", "task-1")])
-            failed = await prop.modify_list_view(vc, lv, add=[wire.MoRef("Task", "task-2"), wire.MoRef("Task", "task-gone")],
-                                                 remove=[wire.MoRef("Task", "task-1")])
+            failed = await prop.modify_list_view(
+                vc,
+                lv,
+                add=[wire.MoRef("Task", "task-2"), wire.MoRef("Task", "task-gone")],
+                remove=[wire.MoRef("Task", "task-1")],
+            )
             await prop.destroy_view(vc, view)
             return view, lv, failed
 
@@ -140,8 +164,10 @@ def test_view_helpers_send_the_documented_calls():
     assert bodies["ccv"][1] == {"container": moref("Folder", "group-d1"), "type": ["HostSystem"], "recursive": True}
     assert bodies["ccv"][0].endswith("/ViewManager/ViewManager/CreateContainerView")
     assert bodies["clv"][1] == {"obj": [moref("Task", "task-1")]}
-    assert bodies["mlv"][1] == {"add": [moref("Task", "task-2"), moref("Task", "task-gone")],
-                                "remove": [moref("Task", "task-1")]}
+    assert bodies["mlv"][1] == {
+        "add": [moref("Task", "task-2"), moref("Task", "task-gone")],
+        "remove": [moref("Task", "task-1")],
+    }
     assert bodies["dv"][1] is None  # DestroyView has no parameters: no body
 
 
@@ -204,19 +230,25 @@ def test_leaving_retrieve_pages_early_cancels_the_result_set():
 def test_retrieve_uses_a_given_collector_and_validates_page_size():
     fake = FakeVCenter()
     private = wire.MoRef("PropertyCollector", "session[52e1]pc9")
-    fake.on("PropertyCollector.RetrievePropertiesEx",
-            lambda r, b: json_response(200, {"_typeName": "RetrieveResult", "objects": [host_object(1)]}))
+    fake.on(
+        "PropertyCollector.RetrievePropertiesEx",
+        lambda r, b: json_response(200, {"_typeName": "RetrieveResult", "objects": [host_object(1)]}),
+    )
 
     async def main():
         async with await aconnect(fake) as vc:
             with pytest.raises(errors.ConfigError):
                 await prop.retrieve(vc, prop.container_filter_spec(VIEW, {"HostSystem": ["name"]}), page_size=0)
-            return await prop.retrieve(vc, [prop.container_filter_spec(VIEW, {"HostSystem": ["name"]})],
-                                       collector=private)
+            return await prop.retrieve(
+                vc, [prop.container_filter_spec(VIEW, {"HostSystem": ["name"]})], collector=private
+            )
 
     assert len(run(main())) == 1
-    assert fake.calls("PropertyCollector.RetrievePropertiesEx")[0].url.raw_path.decode().endswith(
-        "/PropertyCollector/session%5B52e1%5Dpc9/RetrievePropertiesEx")
+    assert (
+        fake.calls("PropertyCollector.RetrievePropertiesEx")[0]
+        .url.raw_path.decode()
+        .endswith("/PropertyCollector/session%5B52e1%5Dpc9/RetrievePropertiesEx")
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -226,18 +258,43 @@ PRIVATE_PC = "session[52e1]pc1"
 
 
 def update_set(version: str, state: str) -> dict:
-    return {"_typeName": "UpdateSet", "version": version, "filterSet": [{
-        "_typeName": "PropertyFilterUpdate", "filter": moref("PropertyFilter", "session[52e1]f1"),
-        "objectSet": [{"_typeName": "ObjectUpdate", "kind": "modify", "obj": moref("Task", "task-1"), "changeSet": [
-            {"_typeName": "PropertyChange", "name": "info.state", "op": "assign",
-             "val": {"_typeName": "TaskInfoState", "_value": state}}]}]}]}
+    return {
+        "_typeName": "UpdateSet",
+        "version": version,
+        "filterSet": [
+            {
+                "_typeName": "PropertyFilterUpdate",
+                "filter": moref("PropertyFilter", "session[52e1]f1"),
+                "objectSet": [
+                    {
+                        "_typeName": "ObjectUpdate",
+                        "kind": "modify",
+                        "obj": moref("Task", "task-1"),
+                        "changeSet": [
+                            {
+                                "_typeName": "PropertyChange",
+                                "name": "info.state",
+                                "op": "assign",
+                                "val": {"_typeName": "TaskInfoState", "_value": state},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
 
 
 def watcher_fake(answers: list) -> tuple[FakeVCenter, list]:
     fake = FakeVCenter()
     waits: list = []
-    fake.on("PropertyCollector.CreatePropertyCollector", lambda r, b: json_response(200, moref("PropertyCollector", PRIVATE_PC)))
-    fake.on("PropertyCollector.CreateFilter", lambda r, b: json_response(200, moref("PropertyFilter", "session[52e1]f1")))
+    fake.on(
+        "PropertyCollector.CreatePropertyCollector",
+        lambda r, b: json_response(200, moref("PropertyCollector", PRIVATE_PC)),
+    )
+    fake.on(
+        "PropertyCollector.CreateFilter", lambda r, b: json_response(200, moref("PropertyFilter", "session[52e1]f1"))
+    )
     fake.on("PropertyFilter.DestroyPropertyFilter", lambda r, b: httpx.Response(204))
     fake.on("PropertyCollector.DestroyPropertyCollector", lambda r, b: httpx.Response(204))
 
@@ -250,12 +307,14 @@ def watcher_fake(answers: list) -> tuple[FakeVCenter, list]:
 
 
 def test_watcher_tracks_versions_and_handles_both_empty_answers():
-    fake, waits = watcher_fake([
-        json_response(200, update_set("1", "running")),
-        httpx.Response(204),
-        httpx.Response(200, content=b""),
-        json_response(200, update_set("2", "success")),
-    ])
+    fake, waits = watcher_fake(
+        [
+            json_response(200, update_set("1", "running")),
+            httpx.Response(204),
+            httpx.Response(200, content=b""),
+            json_response(200, update_set("2", "success")),
+        ]
+    )
 
     async def main():
         async with await aconnect(fake) as vc:
@@ -266,13 +325,16 @@ def test_watcher_tracks_versions_and_handles_both_empty_answers():
                 return w, f, results
 
     w, f, results = run(main())
-    assert w.collector == wire.MoRef("PropertyCollector", PRIVATE_PC) and f == wire.MoRef("PropertyFilter", "session[52e1]f1")
+    assert w.collector == wire.MoRef("PropertyCollector", PRIVATE_PC) and f == wire.MoRef(
+        "PropertyFilter", "session[52e1]f1"
+    )
     assert results[1] is None and results[2] is None
     assert results[0].version == "1" and results[3].version == "2" and w.version == "2"
     assert [b["version"] for _, b in waits] == ["", "1", "1", "1"]
     assert all(b["options"] == {"_typeName": "WaitOptions", "maxWaitSeconds": 5} for _, b in waits)
-    assert all(path == "/sdk/vim25/8.0.3.0/PropertyCollector/session%5B52e1%5Dpc1/WaitForUpdatesEx"
-               for path, _ in waits)
+    assert all(
+        path == "/sdk/vim25/8.0.3.0/PropertyCollector/session%5B52e1%5Dpc1/WaitForUpdatesEx" for path, _ in waits
+    )
     (create_filter,) = fake.calls("PropertyCollector.CreateFilter")
     body = json.loads(create_filter.content)
     assert body["partialUpdates"] is False and body["spec"]["_typeName"] == "PropertyFilterSpec"
@@ -329,44 +391,92 @@ def change(name, op, val=None):
 
 def test_apply_changes_ops():
     props = {"name": "old", "gone": 1, "recentTask": [wire.MoRef("Task", "task-1")]}
-    prop.apply_changes(props, [
-        change("name", "assign", "new"),
-        change("gone", "remove"),
-        change("missing", "indirectRemove"),
-        change("recentTask", "add", wire.MoRef("Task", "task-2")),
-        change("tags", "add", "a"),
-        change("future", "someNewOp", 5),
-    ])
-    assert props == {"name": "new", "recentTask": [wire.MoRef("Task", "task-1"), wire.MoRef("Task", "task-2")],
-                     "tags": ["a"], "future": 5}
+    prop.apply_changes(
+        props,
+        [
+            change("name", "assign", "new"),
+            change("gone", "remove"),
+            change("missing", "indirectRemove"),
+            change("recentTask", "add", wire.MoRef("Task", "task-2")),
+            change("tags", "add", "a"),
+            change("future", "someNewOp", 5),
+        ],
+    )
+    assert props == {
+        "name": "new",
+        "recentTask": [wire.MoRef("Task", "task-1"), wire.MoRef("Task", "task-2")],
+        "tags": ["a"],
+        "future": 5,
+    }
 
 
 def test_apply_changes_keyed_paths():
     opt = lambda k, v: wire.OptionValue(key=k, value=v)  # noqa: E731
-    props = {"option": [opt("das.isolationaddress0", "10.0.0.1"), opt("das.usedefaultisolationaddress", "true")],
-             "recentTask": [wire.MoRef("Task", "task-1"), wire.MoRef("Task", "task-2")]}
-    prop.apply_changes(props, [
-        change('option["das.isolationaddress0"]', "assign", opt("das.isolationaddress0", "10.0.0.9")),
-        change('option["das.usedefaultisolationaddress"]', "remove"),
-        change('option["das.heartbeatDsPerHost"]', "add", opt("das.heartbeatDsPerHost", "3")),
-        change('recentTask["task-1"]', "indirectRemove"),
-    ])
-    assert [(o.key, o.value) for o in props["option"]] == [("das.isolationaddress0", "10.0.0.9"),
-                                                           ("das.heartbeatDsPerHost", "3")]
+    props = {
+        "option": [opt("das.isolationaddress0", "10.0.0.1"), opt("das.usedefaultisolationaddress", "true")],
+        "recentTask": [wire.MoRef("Task", "task-1"), wire.MoRef("Task", "task-2")],
+    }
+    prop.apply_changes(
+        props,
+        [
+            change('option["das.isolationaddress0"]', "assign", opt("das.isolationaddress0", "10.0.0.9")),
+            change('option["das.usedefaultisolationaddress"]', "remove"),
+            change('option["das.heartbeatDsPerHost"]', "add", opt("das.heartbeatDsPerHost", "3")),
+            change('recentTask["task-1"]', "indirectRemove"),
+        ],
+    )
+    assert [(o.key, o.value) for o in props["option"]] == [
+        ("das.isolationaddress0", "10.0.0.9"),
+        ("das.heartbeatDsPerHost", "3"),
+    ]
     assert props["recentTask"] == [wire.MoRef("Task", "task-2")]
 
 
 def test_apply_object_update_enter_modify_leave():
     objects: dict = {wire.MoRef("Task", "task-0"): {"info.state": "running"}}
     t1 = moref("Task", "task-1")
-    prop.apply_object_update(objects, wire.ObjectUpdate.model_validate(
-        {"_typeName": "ObjectUpdate", "kind": "enter", "obj": t1, "changeSet": [
-            {"_typeName": "PropertyChange", "name": "info.state", "op": "assign", "val": {"_typeName": "TaskInfoState", "_value": "queued"}}]}))
-    prop.apply_object_update(objects, wire.ObjectUpdate.model_validate(
-        {"_typeName": "ObjectUpdate", "kind": "modify", "obj": t1, "changeSet": [
-            {"_typeName": "PropertyChange", "name": "info.progress", "op": "assign", "val": {"_typeName": "int", "_value": 50}}]}))
-    prop.apply_object_update(objects, wire.ObjectUpdate.model_validate(
-        {"_typeName": "ObjectUpdate", "kind": "leave", "obj": moref("Task", "task-0")}))
+    prop.apply_object_update(
+        objects,
+        wire.ObjectUpdate.model_validate(
+            {
+                "_typeName": "ObjectUpdate",
+                "kind": "enter",
+                "obj": t1,
+                "changeSet": [
+                    {
+                        "_typeName": "PropertyChange",
+                        "name": "info.state",
+                        "op": "assign",
+                        "val": {"_typeName": "TaskInfoState", "_value": "queued"},
+                    }
+                ],
+            }
+        ),
+    )
+    prop.apply_object_update(
+        objects,
+        wire.ObjectUpdate.model_validate(
+            {
+                "_typeName": "ObjectUpdate",
+                "kind": "modify",
+                "obj": t1,
+                "changeSet": [
+                    {
+                        "_typeName": "PropertyChange",
+                        "name": "info.progress",
+                        "op": "assign",
+                        "val": {"_typeName": "int", "_value": 50},
+                    }
+                ],
+            }
+        ),
+    )
+    prop.apply_object_update(
+        objects,
+        wire.ObjectUpdate.model_validate(
+            {"_typeName": "ObjectUpdate", "kind": "leave", "obj": moref("Task", "task-0")}
+        ),
+    )
     assert list(objects) == [wire.MoRef("Task", "task-1")]
     assert str(objects[wire.MoRef("Task", "task-1")]["info.state"]) == "queued"
     assert objects[wire.MoRef("Task", "task-1")]["info.progress"] == 50
@@ -378,9 +488,18 @@ def test_apply_object_update_enter_modify_leave():
 # wait_for_task
 # ------------------------------------------------------------------------------------------------
 def task_info(state: str, **extra) -> dict:
-    return {"_typeName": "TaskInfo", "key": "task-5", "task": moref("Task", "task-5"), "state": state,
-            "descriptionId": "HostSystem.reconfigureDAS", "entity": moref("HostSystem", "host-1"),
-            "cancelled": False, "cancelable": False, "eventChainId": 1, **extra}
+    return {
+        "_typeName": "TaskInfo",
+        "key": "task-5",
+        "task": moref("Task", "task-5"),
+        "state": state,
+        "descriptionId": "HostSystem.reconfigureDAS",
+        "entity": moref("HostSystem", "host-1"),
+        "cancelled": False,
+        "cancelable": False,
+        "eventChainId": 1,
+        **extra,
+    }
 
 
 def test_wait_for_task_polls_until_terminal():
@@ -400,8 +519,12 @@ def test_wait_for_task_polls_until_terminal():
 
 def test_wait_for_task_returns_error_state_without_raising():
     fake = FakeVCenter()
-    fake.on("Task.info", lambda r, b: json_response(200, task_info(
-        "error", error={"_typeName": "DasConfigFault", "reason": "HostMisconfiguration"})))
+    fake.on(
+        "Task.info",
+        lambda r, b: json_response(
+            200, task_info("error", error={"_typeName": "DasConfigFault", "reason": "HostMisconfiguration"})
+        ),
+    )
 
     async def main():
         async with await aconnect(fake) as vc:

@@ -19,10 +19,26 @@ def evil_result():
     recs = synthetic_records(30, 200, seed=4)
     recs[0].host = f"esx{EVIL}"
     recs[1].outcome = "fault"
-    recs[1].set_fault({"_typeName": "DasConfigFault", "reason": "Other", "output": EVIL,
-                       "faultMessage": [{"_typeName": "LocalizableMessage", "key": "k", "message": EVIL}]})
-    recs[2].add_events("host_events", [{"_typeName": "HostDasErrorEvent", "key": 1, "chainId": 1,
-                                        "createdTime": "2026-03-01T08:00:00Z", "fullFormattedMessage": EVIL}])
+    recs[1].set_fault(
+        {
+            "_typeName": "DasConfigFault",
+            "reason": "Other",
+            "output": EVIL,
+            "faultMessage": [{"_typeName": "LocalizableMessage", "key": "k", "message": EVIL}],
+        }
+    )
+    recs[2].add_events(
+        "host_events",
+        [
+            {
+                "_typeName": "HostDasErrorEvent",
+                "key": 1,
+                "chainId": 1,
+                "createdTime": "2026-03-01T08:00:00Z",
+                "fullFormattedMessage": EVIL,
+            }
+        ],
+    )
     return result_with(recs)
 
 

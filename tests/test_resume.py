@@ -34,26 +34,52 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def cli(*args: str, password: str, timeout: float = 60) -> subprocess.CompletedProcess:
     env = {**os.environ, "VSPHERE_PASSWORD": password, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "vsphere_nb", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "vsphere_nb", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def kinds(run_dir) -> list[str]:
     try:
         return [r["kind"] for r in read_journal(run_dir).records]
-    except Exception:  # noqa: BLE001 - not created yet
+    except Exception:
         return []
 
 
 def test_kill_9_during_a_cli_run_then_resume_launches_nothing_twice(tmp_path):
     run_dir = tmp_path / "run"
-    with Simulator(clusters=2, hosts_per_cluster=6, standalone_hosts=1, scenario="healthy", task_seconds=50,
-                   time_scale=100) as sim:
+    with Simulator(
+        clusters=2, hosts_per_cluster=6, standalone_hosts=1, scenario="healthy", task_seconds=50, time_scale=100
+    ) as sim:
         env = {**os.environ, "VSPHERE_PASSWORD": sim.password, "PYTHONPATH": str(ROOT)}
         child = subprocess.Popen(
-            [sys.executable, "-m", "vsphere_nb", "reconfigure", "--server", sim.url, "--user", sim.user, "--yes",
-             "--run-dir", str(run_dir), "--max-in-flight", "2", "--per-cluster", "1"],
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "vsphere_nb",
+                "reconfigure",
+                "--server",
+                sim.url,
+                "--user",
+                sim.user,
+                "--yes",
+                "--run-dir",
+                str(run_dir),
+                "--max-in-flight",
+                "2",
+                "--per-cluster",
+                "1",
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             deadline = time.monotonic() + 30
             while kinds(run_dir).count("launched") < 3:
@@ -69,8 +95,9 @@ def test_kill_9_during_a_cli_run_then_resume_launches_nothing_twice(tmp_path):
         assert 3 <= before.count("launched") < 12  # some hosts were never launched by the dead process
         eligible = {h.moid for h in sim.inventory.hosts if type(h.compute_resource).__name__ != "ComputeResource"}
 
-        done = cli("reconfigure", "--server", sim.url, "--user", sim.user, "--resume", str(run_dir),
-                   password=sim.password)
+        done = cli(
+            "reconfigure", "--server", sim.url, "--user", sim.user, "--resume", str(run_dir), password=sim.password
+        )
         assert done.returncode == 0, done.stderr
         assert "Outcomes: success 12, skipped 1" in done.stdout
         stats = sim.stats()
@@ -90,8 +117,9 @@ def test_kill_9_during_a_cli_run_then_resume_launches_nothing_twice(tmp_path):
 @pytest.fixture
 def trio():
     """One HA cluster of three healthy hosts; recentTask keeps finished tasks 30 s (600 simulated s)."""
-    with Simulator(clusters=1, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", task_seconds=10,
-                   time_scale=20) as sim:
+    with Simulator(
+        clusters=1, hosts_per_cluster=3, standalone_hosts=0, scenario="healthy", task_seconds=10, time_scale=20
+    ) as sim:
         yield sim
 
 

@@ -18,8 +18,15 @@ def make_hosts(layout, canary=0):
             if q:
                 order.append(q.pop(0))
     return [
-        PlannedHost(vcenter="vc1", host=f"c{c}-h{i}", host_moid=f"host-{c}-{i}", cluster=f"C{c}",
-                    cluster_moid=f"domain-c{c}", canary=k < canary, order=k)
+        PlannedHost(
+            vcenter="vc1",
+            host=f"c{c}-h{i}",
+            host_moid=f"host-{c}-{i}",
+            cluster=f"C{c}",
+            cluster_moid=f"domain-c{c}",
+            canary=k < canary,
+            order=k,
+        )
         for k, (c, i) in enumerate(order)
     ]
 
@@ -129,8 +136,9 @@ def test_cancelled_outcome_does_not_count_as_failure():
 
 @pytest.mark.parametrize("cancel_running", [False, True])
 def test_cancel_stops_launching_and_reports_what_to_cancel(cancel_running):
-    sched = Scheduler(make_hosts([5]), BatchLimits(max_in_flight=2, per_cluster=2,
-                                                   cancel_running_on_cancel=cancel_running))
+    sched = Scheduler(
+        make_hosts([5]), BatchLimits(max_in_flight=2, per_cluster=2, cancel_running_on_cancel=cancel_running)
+    )
     running = launch_all(sched)
     to_cancel = sched.cancel()
     assert to_cancel == (running if cancel_running else [])
@@ -254,8 +262,9 @@ limits_strategy = st.builds(
 @given(
     layout=st.lists(st.integers(0, 7), min_size=1, max_size=6),
     limits=limits_strategy,
-    actions=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 1000), st.sampled_from(sorted(FINAL_TASK_OUTCOMES))),
-                     max_size=120),
+    actions=st.lists(
+        st.tuples(st.integers(0, 9), st.integers(0, 1000), st.sampled_from(sorted(FINAL_TASK_OUTCOMES))), max_size=120
+    ),
 )
 def test_randomized_simulation_never_breaks_a_rule(layout, limits, actions):
     hosts = make_hosts(layout, canary=limits.canary)

@@ -12,12 +12,11 @@ import pickle
 
 import httpx
 import pytest
+from fake_vcenter import FakeVCenter, aconnect, serve
 
 from vsphere_nb import errors, wire
 from vsphere_nb.config import RetryPolicy, Secret, redact
 from vsphere_nb.sync import connect
-
-from fake_vcenter import FakeVCenter, aconnect, serve
 
 HOST = wire.MoRef("HostSystem", "host-1003")
 PASSWORD = "Pa55-w0rd-that-must-not-leak"
@@ -106,9 +105,14 @@ def test_protocol_error_does_not_echo_a_token_from_the_body():
     async def main():
         async with await aconnect(fake) as vc:
             token = vc.session_token.reveal()
-            fake.inject("HostSystem.UpdateFlags", httpx.Response(
-                500, content=f"<html>bad request with header vmware-api-session-id: {token}</html>".encode(),
-                headers={"Content-Type": "text/html"}))
+            fake.inject(
+                "HostSystem.UpdateFlags",
+                httpx.Response(
+                    500,
+                    content=f"<html>bad request with header vmware-api-session-id: {token}</html>".encode(),
+                    headers={"Content-Type": "text/html"},
+                ),
+            )
             with pytest.raises(errors.ProtocolError) as info:
                 await vc.invoke(HOST, "UpdateFlags")
             return str(info.value)
@@ -156,8 +160,7 @@ def test_failing_login_at_debug_leaks_nothing(debug_logs):
     fake = make_fake()
     with serve(fake) as url:
         with pytest.raises(errors.ServerFault):
-            run(aconnect(fake, server=url, user=fake.user, password=PASSWORD + "-typo",
-                         retry=RetryPolicy(attempts=1)))
+            run(aconnect(fake, server=url, user=fake.user, password=PASSWORD + "-typo", retry=RetryPolicy(attempts=1)))
     text = all_log_text(debug_logs)
     assert PASSWORD not in text
     # the test can fail: the HTTP stack did log this exchange at DEBUG
@@ -182,8 +185,11 @@ def test_session_lifecycle_at_debug_leaks_no_token(debug_logs):
     assert len(fake.issued) >= 5
     text = all_log_text(debug_logs)
     assert_clean(text, fake)
-    header_lines = [r.getMessage() for r in debug_logs.records
-                    if r.name.startswith("httpcore") and "receive_response_headers.complete" in r.getMessage()]
+    header_lines = [
+        r.getMessage()
+        for r in debug_logs.records
+        if r.name.startswith("httpcore") and "receive_response_headers.complete" in r.getMessage()
+    ]
     # httpcore did log the raw response headers, and the token in them was replaced
     assert any("vmware-api-session-id" in line and "***" in line for line in header_lines)
 

@@ -15,8 +15,13 @@ from vsphere_nb.cli import main
 
 
 def start(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, dict[str, str]]:
-    proc = subprocess.Popen([sys.executable, "-m", "vsphere_nb", "simulate", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vsphere_nb", "simulate", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
     lines: dict[str, str] = {}
     deadline = time.monotonic() + 30
     while "scenario" not in lines:
@@ -45,16 +50,19 @@ def test_simulate_prints_url_and_credentials_and_serves():
     try:
         assert lines["url"].startswith("http://127.0.0.1:")
         assert lines["user"] == "administrator@vsphere.local" and len(lines["password"]) >= 12
-        r = httpx.post(f"{lines['url']}/sdk/vim25/8.0.3.0/SessionManager/SessionManager/Login",
-                       json={"userName": lines["user"], "password": lines["password"]})
+        r = httpx.post(
+            f"{lines['url']}/sdk/vim25/8.0.3.0/SessionManager/SessionManager/Login",
+            json={"userName": lines["user"], "password": lines["password"]},
+        )
         assert r.status_code == 200
     finally:
         assert stop(proc) == 0
 
 
 def test_simulate_tls_writes_a_ca_file_and_takes_the_password_from_the_environment():
-    proc, lines = start("--tls", "--clusters", "1", "--hosts-per-cluster", "1",
-                        env={"VSPHERE_NB_SIM_PASSWORD": "demo-Passw0rd"})
+    proc, lines = start(
+        "--tls", "--clusters", "1", "--hosts-per-cluster", "1", env={"VSPHERE_NB_SIM_PASSWORD": "demo-Passw0rd"}
+    )
     try:
         assert lines["url"].startswith("https://") and os.path.isfile(lines["ca file"])
         assert lines["password"] == "demo-Passw0rd"

@@ -6,13 +6,25 @@ import threading
 import time
 
 import pytest
-
 from conftest import moref, view_spec
+
 from vsphere_nb import wire
 
-HOST_PATHS = ["name", "parent", "runtime.connectionState", "runtime.powerState", "runtime.inMaintenanceMode",
-              "runtime.dasHostState", "configIssue", "overallStatus", "summary.config.product.version",
-              "summary.config.product.build", "datastore", "recentTask", "disabledMethod"]
+HOST_PATHS = [
+    "name",
+    "parent",
+    "runtime.connectionState",
+    "runtime.powerState",
+    "runtime.inMaintenanceMode",
+    "runtime.dasHostState",
+    "configIssue",
+    "overallStatus",
+    "summary.config.product.version",
+    "summary.config.product.build",
+    "datastore",
+    "recentTask",
+    "disabledMethod",
+]
 
 
 def wait(vi, version, max_wait=5, max_updates=None, collector="propertyCollector"):
@@ -26,8 +38,12 @@ def wait(vi, version, max_wait=5, max_updates=None, collector="propertyCollector
 
 def task_filter(vi, tasks, paths=("info.state", "info.progress"), collector="propertyCollector"):
     view = vi.call("ViewManager", "ViewManager", "CreateListView", {"obj": tasks})
-    flt = vi.call("PropertyCollector", collector, "CreateFilter",
-                  {"spec": view_spec(view, "Task", list(paths)), "partialUpdates": False})
+    flt = vi.call(
+        "PropertyCollector",
+        collector,
+        "CreateFilter",
+        {"spec": view_spec(view, "Task", list(paths)), "partialUpdates": False},
+    )
     return view, flt
 
 
@@ -69,8 +85,9 @@ def test_unset_paths_are_left_out_and_unknown_paths_reported(vi):
 
 def test_nested_paths_into_cluster_configuration(vi):
     view = vi.container_view(["ClusterComputeResource"])
-    objects = vi.retrieve(view, "ClusterComputeResource", ["name", "configurationEx", "configurationEx.dasConfig.enabled",
-                                                           "host"])
+    objects = vi.retrieve(
+        view, "ClusterComputeResource", ["name", "configurationEx", "configurationEx.dasConfig.enabled", "host"]
+    )
     assert len(objects) == 2
     for oc in objects:
         props = wire.decode_as(oc, wire.ObjectContent).props()
@@ -83,17 +100,38 @@ def test_traversal_from_root_folder_without_views(vi):
     root = vi.content()["rootFolder"]
     spec = {
         "_typeName": "PropertyFilterSpec",
-        "objectSet": [{"_typeName": "ObjectSpec", "obj": root, "skip": False, "selectSet": [
-            {"_typeName": "TraversalSpec", "name": "folderTraversal", "type": "Folder", "path": "childEntity",
-             "selectSet": [{"_typeName": "SelectionSpec", "name": "folderTraversal"},
-                           {"_typeName": "SelectionSpec", "name": "dcToHf"},
-                           {"_typeName": "SelectionSpec", "name": "crToH"}]},
-            {"_typeName": "TraversalSpec", "name": "dcToHf", "type": "Datacenter", "path": "hostFolder",
-             "selectSet": [{"_typeName": "SelectionSpec", "name": "folderTraversal"}]},
-            {"_typeName": "TraversalSpec", "name": "crToH", "type": "ComputeResource", "path": "host"},
-        ]}],
-        "propSet": [{"_typeName": "PropertySpec", "type": "HostSystem", "pathSet": ["name"]},
-                    {"_typeName": "PropertySpec", "type": "Folder", "pathSet": ["name"]}],
+        "objectSet": [
+            {
+                "_typeName": "ObjectSpec",
+                "obj": root,
+                "skip": False,
+                "selectSet": [
+                    {
+                        "_typeName": "TraversalSpec",
+                        "name": "folderTraversal",
+                        "type": "Folder",
+                        "path": "childEntity",
+                        "selectSet": [
+                            {"_typeName": "SelectionSpec", "name": "folderTraversal"},
+                            {"_typeName": "SelectionSpec", "name": "dcToHf"},
+                            {"_typeName": "SelectionSpec", "name": "crToH"},
+                        ],
+                    },
+                    {
+                        "_typeName": "TraversalSpec",
+                        "name": "dcToHf",
+                        "type": "Datacenter",
+                        "path": "hostFolder",
+                        "selectSet": [{"_typeName": "SelectionSpec", "name": "folderTraversal"}],
+                    },
+                    {"_typeName": "TraversalSpec", "name": "crToH", "type": "ComputeResource", "path": "host"},
+                ],
+            }
+        ],
+        "propSet": [
+            {"_typeName": "PropertySpec", "type": "HostSystem", "pathSet": ["name"]},
+            {"_typeName": "PropertySpec", "type": "Folder", "pathSet": ["name"]},
+        ],
     }
     result = vi.call("PropertyCollector", "propertyCollector", "RetrievePropertiesEx", {"specSet": [spec]})
     kinds = [oc["obj"]["type"] for oc in result["objects"]]
@@ -103,18 +141,22 @@ def test_traversal_from_root_folder_without_views(vi):
 
 def test_direct_object_spec_without_traversal(vi):
     host = next(iter(vi.hosts(["name"])))
-    spec = {"_typeName": "PropertyFilterSpec",
-            "objectSet": [{"_typeName": "ObjectSpec", "obj": moref("HostSystem", host)}],
-            "propSet": [{"_typeName": "PropertySpec", "type": "HostSystem", "pathSet": ["runtime.dasHostState"]}]}
+    spec = {
+        "_typeName": "PropertyFilterSpec",
+        "objectSet": [{"_typeName": "ObjectSpec", "obj": moref("HostSystem", host)}],
+        "propSet": [{"_typeName": "PropertySpec", "type": "HostSystem", "pathSet": ["runtime.dasHostState"]}],
+    }
     result = vi.call("PropertyCollector", "propertyCollector", "RetrievePropertiesEx", {"specSet": [spec]})
     assert len(result["objects"]) == 1
     assert result["objects"][0]["propSet"][0]["val"]["_typeName"] == "ClusterDasFdmHostState"
 
 
 def test_retrieve_faults(vi):
-    spec = {"_typeName": "PropertyFilterSpec",
-            "objectSet": [{"_typeName": "ObjectSpec", "obj": moref("HostSystem", "host-404")}],
-            "propSet": [{"_typeName": "PropertySpec", "type": "HostSystem", "pathSet": ["name"]}]}
+    spec = {
+        "_typeName": "PropertyFilterSpec",
+        "objectSet": [{"_typeName": "ObjectSpec", "obj": moref("HostSystem", "host-404")}],
+        "propSet": [{"_typeName": "PropertySpec", "type": "HostSystem", "pathSet": ["name"]}],
+    }
     fault = vi.fault(vi.post("PropertyCollector", "propertyCollector", "RetrievePropertiesEx", {"specSet": [spec]}))
     assert fault["_typeName"] == "ManagedObjectNotFound"
     spec["propSet"][0]["type"] = "NoSuchType"
@@ -132,23 +174,32 @@ def test_empty_result_is_an_empty_answer(vi):
 
 def test_paging_with_tokens_and_cancel(vi):
     view = vi.container_view(["HostSystem"])
-    body = {"specSet": [view_spec(view, "HostSystem", ["name"])],
-            "options": {"_typeName": "RetrieveOptions", "maxObjects": 4}}
+    body = {
+        "specSet": [view_spec(view, "HostSystem", ["name"])],
+        "options": {"_typeName": "RetrieveOptions", "maxObjects": 4},
+    }
     first = vi.call("PropertyCollector", "propertyCollector", "RetrievePropertiesEx", body)
     assert len(first["objects"]) == 4 and first["token"]
-    second = vi.call("PropertyCollector", "propertyCollector", "ContinueRetrievePropertiesEx",
-                     {"token": first["token"]})
+    second = vi.call(
+        "PropertyCollector", "propertyCollector", "ContinueRetrievePropertiesEx", {"token": first["token"]}
+    )
     assert len(second["objects"]) == 4 and second["token"]
-    third = vi.call("PropertyCollector", "propertyCollector", "ContinueRetrievePropertiesEx",
-                    {"token": second["token"]})
+    third = vi.call(
+        "PropertyCollector", "propertyCollector", "ContinueRetrievePropertiesEx", {"token": second["token"]}
+    )
     assert len(third["objects"]) == 1 and "token" not in third
     names = [oc["propSet"][0]["val"]["_value"] for page in (first, second, third) for oc in page["objects"]]
     assert len(set(names)) == 9
     again = vi.call("PropertyCollector", "propertyCollector", "RetrievePropertiesEx", body)
-    assert vi.post("PropertyCollector", "propertyCollector", "CancelRetrievePropertiesEx",
-                   {"token": again["token"]}).status_code == 204
-    fault = vi.fault(vi.post("PropertyCollector", "propertyCollector", "ContinueRetrievePropertiesEx",
-                             {"token": again["token"]}))
+    assert (
+        vi.post(
+            "PropertyCollector", "propertyCollector", "CancelRetrievePropertiesEx", {"token": again["token"]}
+        ).status_code
+        == 204
+    )
+    fault = vi.fault(
+        vi.post("PropertyCollector", "propertyCollector", "ContinueRetrievePropertiesEx", {"token": again["token"]})
+    )
     assert fault["_typeName"] == "InvalidArgument"
 
 
@@ -158,8 +209,17 @@ def test_private_property_collectors(vi):
     view = vi.container_view(["HostSystem"])
     assert len(vi.retrieve(view, "HostSystem", ["name"], collector=pc["value"])) == 9
     assert vi.post("PropertyCollector", pc["value"], "DestroyPropertyCollector").status_code == 204
-    assert vi.fault(vi.post("PropertyCollector", pc["value"], "RetrievePropertiesEx",
-                            {"specSet": [view_spec(view, "HostSystem", ["name"])]}))["_typeName"] == "ManagedObjectNotFound"
+    assert (
+        vi.fault(
+            vi.post(
+                "PropertyCollector",
+                pc["value"],
+                "RetrievePropertiesEx",
+                {"specSet": [view_spec(view, "HostSystem", ["name"])]},
+            )
+        )["_typeName"]
+        == "ManagedObjectNotFound"
+    )
 
 
 # -- filters and WaitForUpdatesEx ---------------------------------------------------------------
@@ -195,8 +255,12 @@ def test_timeout_answer_204_knob(make_sim, make_vi):
     vi = make_vi(sim)
     task_filter(vi, [])
     version = wait(vi, "").version
-    r = vi.post("PropertyCollector", "propertyCollector", "WaitForUpdatesEx",
-                {"version": version, "options": {"_typeName": "WaitOptions", "maxWaitSeconds": 0}})
+    r = vi.post(
+        "PropertyCollector",
+        "propertyCollector",
+        "WaitForUpdatesEx",
+        {"version": version, "options": {"_typeName": "WaitOptions", "maxWaitSeconds": 0}},
+    )
     assert r.status_code == 204 and r.content == b""
 
 
@@ -205,8 +269,12 @@ def test_waiter_wakes_promptly_on_change(make_sim, make_vi):
     vi = make_vi(sim)
     host = next(h for h, p in vi.hosts(["runtime.dasHostState"]).items() if p.get("runtime.dasHostState"))
     view = vi.call("ViewManager", "ViewManager", "CreateListView", {"obj": [moref("HostSystem", host)]})
-    vi.call("PropertyCollector", "propertyCollector", "CreateFilter",
-            {"spec": view_spec(view, "HostSystem", ["runtime.dasHostState", "recentTask"]), "partialUpdates": False})
+    vi.call(
+        "PropertyCollector",
+        "propertyCollector",
+        "CreateFilter",
+        {"spec": view_spec(view, "HostSystem", ["runtime.dasHostState", "recentTask"]), "partialUpdates": False},
+    )
     version = wait(vi, "").version
     other = make_vi(sim)
     timer = threading.Timer(0.3, other.reconfigure, args=(host,))
@@ -224,12 +292,20 @@ def test_list_view_modify_enters_and_leaves(sim, vi):
     hosts = list(vi.hosts(["name"]))
     refs = [moref("HostSystem", h) for h in hosts[:3]]
     view = vi.call("ViewManager", "ViewManager", "CreateListView", {"obj": refs[:2]})
-    vi.call("PropertyCollector", "propertyCollector", "CreateFilter",
-            {"spec": view_spec(view, "HostSystem", ["name"]), "partialUpdates": False})
+    vi.call(
+        "PropertyCollector",
+        "propertyCollector",
+        "CreateFilter",
+        {"spec": view_spec(view, "HostSystem", ["name"]), "partialUpdates": False},
+    )
     first = wait(vi, "")
     assert {u.obj.value for u in first.filterSet[0].objectSet} == set(hosts[:2])
-    unresolved = vi.call("ListView", view["value"], "ModifyListView",
-                         {"add": [refs[2], moref("HostSystem", "host-404")], "remove": [refs[0]]})
+    unresolved = vi.call(
+        "ListView",
+        view["value"],
+        "ModifyListView",
+        {"add": [refs[2], moref("HostSystem", "host-404")], "remove": [refs[0]]},
+    )
     assert unresolved == [moref("HostSystem", "host-404")]
     update = wait(vi, first.version)
     kinds = {u.obj.value: str(u.kind) for u in update.filterSet[0].objectSet}
@@ -238,17 +314,28 @@ def test_list_view_modify_enters_and_leaves(sim, vi):
 
 
 def test_empty_version_restarts_and_unknown_version_faults(sim, vi):
-    view = vi.call("ViewManager", "ViewManager", "CreateListView",
-                   {"obj": [moref("HostSystem", next(iter(vi.hosts(["name"]))))]})
-    vi.call("PropertyCollector", "propertyCollector", "CreateFilter",
-            {"spec": view_spec(view, "HostSystem", ["name"]), "partialUpdates": False})
+    view = vi.call(
+        "ViewManager", "ViewManager", "CreateListView", {"obj": [moref("HostSystem", next(iter(vi.hosts(["name"]))))]}
+    )
+    vi.call(
+        "PropertyCollector",
+        "propertyCollector",
+        "CreateFilter",
+        {"spec": view_spec(view, "HostSystem", ["name"]), "partialUpdates": False},
+    )
     first = wait(vi, "")
     assert first.version == "1" and str(first.filterSet[0].objectSet[0].kind) == "enter"
     assert wait(vi, "1", max_wait=0) is None
     again = wait(vi, "")  # from scratch: everything enters again
     assert again.version == "2" and str(again.filterSet[0].objectSet[0].kind) == "enter"
-    fault = vi.fault(vi.post("PropertyCollector", "propertyCollector", "WaitForUpdatesEx",
-                             {"version": "999", "options": {"_typeName": "WaitOptions", "maxWaitSeconds": 0}}))
+    fault = vi.fault(
+        vi.post(
+            "PropertyCollector",
+            "propertyCollector",
+            "WaitForUpdatesEx",
+            {"version": "999", "options": {"_typeName": "WaitOptions", "maxWaitSeconds": 0}},
+        )
+    )
     assert fault["_typeName"] == "InvalidCollectorVersion"
 
 
@@ -267,8 +354,12 @@ def test_retry_with_previous_version_replays(make_sim, make_vi):
 
 def test_truncated_with_max_object_updates(sim, vi):
     view = vi.container_view(["HostSystem"])
-    vi.call("PropertyCollector", "propertyCollector", "CreateFilter",
-            {"spec": view_spec(view, "HostSystem", ["name"]), "partialUpdates": False})
+    vi.call(
+        "PropertyCollector",
+        "propertyCollector",
+        "CreateFilter",
+        {"spec": view_spec(view, "HostSystem", ["name"]), "partialUpdates": False},
+    )
     seen, version, rounds = set(), "", 0
     while True:
         update = wait(vi, version, max_updates=4)
@@ -287,8 +378,12 @@ def test_second_waiter_cancels_the_first(sim, vi, make_vi):
     results = {}
 
     def first():
-        results["first"] = vi.post("PropertyCollector", "propertyCollector", "WaitForUpdatesEx",
-                                   {"version": version, "options": {"_typeName": "WaitOptions", "maxWaitSeconds": 10}})
+        results["first"] = vi.post(
+            "PropertyCollector",
+            "propertyCollector",
+            "WaitForUpdatesEx",
+            {"version": version, "options": {"_typeName": "WaitOptions", "maxWaitSeconds": 10}},
+        )
 
     thread = threading.Thread(target=first)
     thread.start()
@@ -301,9 +396,11 @@ def test_second_waiter_cancels_the_first(sim, vi, make_vi):
 
 
 def test_missing_objects_in_filter(vi):
-    spec = {"_typeName": "PropertyFilterSpec",
-            "objectSet": [{"_typeName": "ObjectSpec", "obj": moref("Task", "task-404")}],
-            "propSet": [{"_typeName": "PropertySpec", "type": "Task", "pathSet": ["info.state"]}]}
+    spec = {
+        "_typeName": "PropertyFilterSpec",
+        "objectSet": [{"_typeName": "ObjectSpec", "obj": moref("Task", "task-404")}],
+        "propSet": [{"_typeName": "PropertySpec", "type": "Task", "pathSet": ["info.state"]}],
+    }
     vi.call("PropertyCollector", "propertyCollector", "CreateFilter", {"spec": spec, "partialUpdates": False})
     update = wait(vi, "")
     missing = update.filterSet[0].missingSet[0]
@@ -333,11 +430,16 @@ def test_ten_thousand_hosts_are_servable(make_sim, make_vi):
     sim = make_sim(clusters=100, hosts_per_cluster=100, standalone_hosts=0, scenario="mixed")
     vi = make_vi(sim)
     view = vi.container_view(["HostSystem"])
-    objects = vi.retrieve(view, "HostSystem", ["name", "runtime.dasHostState", "summary.config.product.version"],
-                          max_objects=1000)
+    objects = vi.retrieve(
+        view, "HostSystem", ["name", "runtime.dasHostState", "summary.config.product.version"], max_objects=1000
+    )
     assert len(objects) == 10_000
     assert len({oc["obj"]["value"] for oc in objects}) == 10_000
-    vi.call("PropertyCollector", "propertyCollector", "CreateFilter",
-            {"spec": view_spec(view, "HostSystem", ["runtime.dasHostState"]), "partialUpdates": False})
+    vi.call(
+        "PropertyCollector",
+        "propertyCollector",
+        "CreateFilter",
+        {"spec": view_spec(view, "HostSystem", ["runtime.dasHostState"]), "partialUpdates": False},
+    )
     first = wait(vi, "", max_updates=5000)
     assert first.truncated and len(first.filterSet[0].objectSet) == 5000

@@ -12,14 +12,26 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from conftest import moref, view_spec
+
 from vsphere_nb.simulator.dispatch import METHODS, SERVED_TYPES
 
 V = pytest.importorskip("pyVmomi.VmomiSupport")
 XSD = "http://www.w3.org/2001/XMLSchema"
-PRIMITIVES = {"string", "boolean", "int", "long", "short", "byte", "double", "float", "dateTime", "anyURI",
-              "base64Binary", "anyType"}
+PRIMITIVES = {
+    "string",
+    "boolean",
+    "int",
+    "long",
+    "short",
+    "byte",
+    "double",
+    "float",
+    "dateTime",
+    "anyURI",
+    "base64Binary",
+    "anyType",
+}
 
 
 def vmware(name: str) -> Any:
@@ -90,7 +102,7 @@ class Walker:
 
     def boxed(self, name: str, value: Any, where: str) -> None:
         if name.startswith("ArrayOf"):
-            elem = name[len("ArrayOf"):]
+            elem = name[len("ArrayOf") :]
             elem_ok = elem[0].lower() + elem[1:] in PRIMITIVES or elem == "ManagedObjectReference" or vmware(elem)
             if not elem_ok:
                 self.fail(where, f"unknown array type {name}")
@@ -110,29 +122,70 @@ class Walker:
 @pytest.fixture
 def dump(make_sim, make_vi):
     """Everything a busy simulator says, as (label, JSON) pairs."""
-    scenario = {"name": "conformance", "fleet": {"maintenance": 0.1, "disconnected": 0.1, "reconfigure_disabled": 0.1,
-                                                  "ha_disabled_every": 2, "ha_disabled_min_clusters": 2,
-                                                  "initial_das_state": {"connectedToMaster": 0.5,
-                                                                        "initializationError": 0.5}},
-                "rules": [{"match": {"host": "*H00"}, "outcome": "fault", "reason": "Other"},
-                          {"match": {"cluster": "*_C0"}, "outcome": "error", "reason": "HostNetworkMisconfiguration",
-                           "events": [{"type": "HostIsolationIpPingFailedEvent", "isolationIp": "10.0.0.1"},
-                                      {"type": "HostMissingNetworksEvent", "ips": "10.1.0.0/24"},
-                                      {"type": "HostShortNameToIpFailedEvent", "shortName": "esx"},
-                                      {"type": "HostNoRedundantManagementNetworkEvent"}]}]}
+    scenario = {
+        "name": "conformance",
+        "fleet": {
+            "maintenance": 0.1,
+            "disconnected": 0.1,
+            "reconfigure_disabled": 0.1,
+            "ha_disabled_every": 2,
+            "ha_disabled_min_clusters": 2,
+            "initial_das_state": {"connectedToMaster": 0.5, "initializationError": 0.5},
+        },
+        "rules": [
+            {"match": {"host": "*H00"}, "outcome": "fault", "reason": "Other"},
+            {
+                "match": {"cluster": "*_C0"},
+                "outcome": "error",
+                "reason": "HostNetworkMisconfiguration",
+                "events": [
+                    {"type": "HostIsolationIpPingFailedEvent", "isolationIp": "10.0.0.1"},
+                    {"type": "HostMissingNetworksEvent", "ips": "10.1.0.0/24"},
+                    {"type": "HostShortNameToIpFailedEvent", "shortName": "esx"},
+                    {"type": "HostNoRedundantManagementNetworkEvent"},
+                ],
+            },
+        ],
+    }
     sim = make_sim(scenario=scenario, clusters=2, hosts_per_cluster=6, standalone_hosts=1, seed=4)
     vi = make_vi(sim)
-    out: list[tuple[str, Any]] = [("content", vi.content()),
-                                  ("session", vi.read("SessionManager", "SessionManager", "currentSession"))]
+    out: list[tuple[str, Any]] = [
+        ("content", vi.content()),
+        ("session", vi.read("SessionManager", "SessionManager", "currentSession")),
+    ]
     every = vi.container_view([])
     spec = view_spec(every, "ManagedEntity", [])
-    spec["propSet"] = [{"_typeName": "PropertySpec", "type": t, "all": True}
-                       for t in ("Folder", "Datacenter", "ComputeResource", "HostSystem", "Datastore")]
+    spec["propSet"] = [
+        {"_typeName": "PropertySpec", "type": t, "all": True}
+        for t in ("Folder", "Datacenter", "ComputeResource", "HostSystem", "Datastore")
+    ]
     result = vi.call("PropertyCollector", "propertyCollector", "RetrievePropertiesEx", {"specSet": [spec]})
     out.append(("inventory", result))
-    out.append(("nested", vi.call("PropertyCollector", "propertyCollector", "RetrievePropertiesEx", {"specSet": [
-        view_spec(every, "HostSystem", ["runtime.connectionState", "runtime.inMaintenanceMode", "runtime.bootTime",
-                                        "summary.config.port", "runtime.dasHostState.state"])]})))
+    out.append(
+        (
+            "nested",
+            vi.call(
+                "PropertyCollector",
+                "propertyCollector",
+                "RetrievePropertiesEx",
+                {
+                    "specSet": [
+                        view_spec(
+                            every,
+                            "HostSystem",
+                            [
+                                "runtime.connectionState",
+                                "runtime.inMaintenanceMode",
+                                "runtime.bootTime",
+                                "summary.config.port",
+                                "runtime.dasHostState.state",
+                            ],
+                        )
+                    ]
+                },
+            ),
+        )
+    )
     firsts: dict[str, str] = {}
     for oc in result["objects"]:
         firsts.setdefault(oc["obj"]["type"], oc["obj"]["value"])
@@ -144,31 +197,52 @@ def dump(make_sim, make_vi):
                 out.append((f"GET {type_name}.{prop}", response.json()))
     hosts = vi.hosts(["runtime.connectionState", "disabledMethod"])
     tasks = []
-    for host, props in hosts.items():
+    for host, _props in hosts.items():
         response = vi.post("HostSystem", host, "ReconfigureHostForDAS_Task")
         if response.status_code == 200:
             tasks.append(response.json())
         else:
             out.append((f"fault {host}", response.json()))
     view = vi.call("ViewManager", "ViewManager", "CreateListView", {"obj": tasks})
-    vi.call("PropertyCollector", "propertyCollector", "CreateFilter",
-            {"spec": view_spec(view, "Task", ["info"]), "partialUpdates": False})
+    vi.call(
+        "PropertyCollector",
+        "propertyCollector",
+        "CreateFilter",
+        {"spec": view_spec(view, "Task", ["info"]), "partialUpdates": False},
+    )
     version = ""
     for _ in range(50):
-        response = vi.post("PropertyCollector", "propertyCollector", "WaitForUpdatesEx",
-                           {"version": version, "options": {"_typeName": "WaitOptions", "maxWaitSeconds": 1}})
+        response = vi.post(
+            "PropertyCollector",
+            "propertyCollector",
+            "WaitForUpdatesEx",
+            {"version": version, "options": {"_typeName": "WaitOptions", "maxWaitSeconds": 1}},
+        )
         if not response.content:
             break
         out.append(("updates", response.json()))
         version = response.json()["version"]
     for task in tasks:
         out.append(("task", vi.wait_task(task["value"])))
-    out.append(("events", vi.call("EventManager", "EventManager", "QueryEvents",
-                                  {"filter": {"_typeName": "EventFilterSpec", "maxCount": 1000}})))
+    out.append(
+        (
+            "events",
+            vi.call(
+                "EventManager",
+                "EventManager",
+                "QueryEvents",
+                {"filter": {"_typeName": "EventFilterSpec", "maxCount": 1000}},
+            ),
+        )
+    )
     for prop in ("description", "latestEvent", "maxCollector"):
         out.append((f"EventManager.{prop}", vi.read("EventManager", "EventManager", prop)))
-    collector = vi.call("EventManager", "EventManager", "CreateCollectorForEvents",
-                        {"filter": {"_typeName": "EventFilterSpec", "eventTypeId": ["TaskEvent"]}})
+    collector = vi.call(
+        "EventManager",
+        "EventManager",
+        "CreateCollectorForEvents",
+        {"filter": {"_typeName": "EventFilterSpec", "eventTypeId": ["TaskEvent"]}},
+    )
     for prop in ("filter", "latestPage"):
         out.append((f"collector.{prop}", vi.read("EventHistoryCollector", collector["value"], prop)))
     out.append(("viewList", vi.read("ViewManager", "ViewManager", "viewList")))
@@ -177,28 +251,58 @@ def dump(make_sim, make_vi):
     # faults
     anonymous = make_vi(sim, login=False)
     readonly = make_vi(sim, sim.readonly_user, sim.readonly_password)
-    connected = next(h for h, p in hosts.items() if str(p["runtime.connectionState"]) == "connected"
-                     and not p["disabledMethod"])
+    connected = next(
+        h for h, p in hosts.items() if str(p["runtime.connectionState"]) == "connected" and not p["disabledMethod"]
+    )
     out += [
-        ("InvalidLogin", anonymous.post("SessionManager", "SessionManager", "Login", {"userName": "x", "password": "y"}).json()),
+        (
+            "InvalidLogin",
+            anonymous.post("SessionManager", "SessionManager", "Login", {"userName": "x", "password": "y"}).json(),
+        ),
         ("NotAuthenticated", anonymous.get("HostSystem", connected, "name").json()),
         ("NoPermission", readonly.post("HostSystem", connected, "ReconfigureHostForDAS_Task").json()),
         ("MethodNotFound", vi.post("HostSystem", connected, "Nope").json()),
         ("ManagedObjectNotFound", vi.get("HostSystem", "host-0", "name").json()),
         ("InvalidArgument", vi.post("ViewManager", "ViewManager", "CreateContainerView", {}).json()),
         ("InvalidProperty", vi.get("HostSystem", connected, "nope").json()),
-        ("InvalidCollectorVersion", vi.post("PropertyCollector", "propertyCollector", "WaitForUpdatesEx",
-                                            {"version": "x"}).json()),
-        ("InvalidType", vi.post("PropertyCollector", "propertyCollector", "RetrievePropertiesEx",
-                                {"specSet": [view_spec(every, "Nope", ["name"])]}).json()),
-        ("missingSet", vi.call("PropertyCollector", "propertyCollector", "RetrievePropertiesEx",
-                               {"specSet": [view_spec(every, "HostSystem", ["name", "nope.path"])]})),
-        ("missingObject", vi.call("PropertyCollector", "propertyCollector", "CreateFilter",
-                                  {"spec": {"_typeName": "PropertyFilterSpec",
-                                            "objectSet": [{"_typeName": "ObjectSpec", "obj": moref("Task", "task-0")}],
-                                            "propSet": [{"_typeName": "PropertySpec", "type": "Task",
-                                                         "pathSet": ["info"]}]},
-                                   "partialUpdates": False})),
+        (
+            "InvalidCollectorVersion",
+            vi.post("PropertyCollector", "propertyCollector", "WaitForUpdatesEx", {"version": "x"}).json(),
+        ),
+        (
+            "InvalidType",
+            vi.post(
+                "PropertyCollector",
+                "propertyCollector",
+                "RetrievePropertiesEx",
+                {"specSet": [view_spec(every, "Nope", ["name"])]},
+            ).json(),
+        ),
+        (
+            "missingSet",
+            vi.call(
+                "PropertyCollector",
+                "propertyCollector",
+                "RetrievePropertiesEx",
+                {"specSet": [view_spec(every, "HostSystem", ["name", "nope.path"])]},
+            ),
+        ),
+        (
+            "missingObject",
+            vi.call(
+                "PropertyCollector",
+                "propertyCollector",
+                "CreateFilter",
+                {
+                    "spec": {
+                        "_typeName": "PropertyFilterSpec",
+                        "objectSet": [{"_typeName": "ObjectSpec", "obj": moref("Task", "task-0")}],
+                        "propSet": [{"_typeName": "PropertySpec", "type": "Task", "pathSet": ["info"]}],
+                    },
+                    "partialUpdates": False,
+                },
+            ),
+        ),
     ]
     response = vi.post("PropertyCollector", "propertyCollector", "WaitForUpdatesEx", {"version": version})
     out.append(("missing update", response.json()))
@@ -214,18 +318,61 @@ def test_everything_emitted_uses_vmware_names(dump):
     for label, document in dump:
         walker.value(document, label)
     assert not walker.problems, "\n".join(walker.problems[:40])
-    expected = {"ServiceContent", "AboutInfo", "UserSession", "RetrieveResult", "ObjectContent", "DynamicProperty",
-                "MissingProperty", "UpdateSet", "PropertyFilterUpdate", "ObjectUpdate", "PropertyChange", "TaskInfo",
-                "TaskReasonUser", "DasConfigFault", "LocalizableMessage", "KeyAnyValue", "HostDasErrorEvent",
-                "EventEx", "TaskEvent", "HostRuntimeInfo", "ClusterDasFdmHostState", "HostListSummary",
-                "ClusterConfigInfoEx", "ClusterDasConfigInfo", "EventDescription", "EventFilterSpec",
-                "PropertyFilterSpec", "MissingObject", "InvalidLogin", "NotAuthenticated", "NoPermission",
-                "MethodNotFound", "ManagedObjectNotFound", "InvalidArgument", "InvalidProperty", "InvalidType",
-                "InvalidCollectorVersion", "MethodDisabled", "HostNotConnected", "NotSupported",
-                "HostIsolationIpPingFailedEvent", "HostMissingNetworksEvent", "HostShortNameToIpFailedEvent",
-                "HostNoRedundantManagementNetworkEvent", "HostDasEnablingEvent", "ArrayOfEvent",
-                "ArrayOfManagedObjectReference", "ArrayOfString", "HostSystemConnectionState", "ManagedEntityStatus",
-                "string", "boolean", "dateTime"}
+    expected = {
+        "ServiceContent",
+        "AboutInfo",
+        "UserSession",
+        "RetrieveResult",
+        "ObjectContent",
+        "DynamicProperty",
+        "MissingProperty",
+        "UpdateSet",
+        "PropertyFilterUpdate",
+        "ObjectUpdate",
+        "PropertyChange",
+        "TaskInfo",
+        "TaskReasonUser",
+        "DasConfigFault",
+        "LocalizableMessage",
+        "KeyAnyValue",
+        "HostDasErrorEvent",
+        "EventEx",
+        "TaskEvent",
+        "HostRuntimeInfo",
+        "ClusterDasFdmHostState",
+        "HostListSummary",
+        "ClusterConfigInfoEx",
+        "ClusterDasConfigInfo",
+        "EventDescription",
+        "EventFilterSpec",
+        "PropertyFilterSpec",
+        "MissingObject",
+        "InvalidLogin",
+        "NotAuthenticated",
+        "NoPermission",
+        "MethodNotFound",
+        "ManagedObjectNotFound",
+        "InvalidArgument",
+        "InvalidProperty",
+        "InvalidType",
+        "InvalidCollectorVersion",
+        "MethodDisabled",
+        "HostNotConnected",
+        "NotSupported",
+        "HostIsolationIpPingFailedEvent",
+        "HostMissingNetworksEvent",
+        "HostShortNameToIpFailedEvent",
+        "HostNoRedundantManagementNetworkEvent",
+        "HostDasEnablingEvent",
+        "ArrayOfEvent",
+        "ArrayOfManagedObjectReference",
+        "ArrayOfString",
+        "HostSystemConnectionState",
+        "ManagedEntityStatus",
+        "string",
+        "boolean",
+        "dateTime",
+    }
     assert expected <= walker.seen, sorted(expected - walker.seen)
 
 
@@ -249,7 +396,7 @@ def normalized(ptype: Any) -> str:
     """pyVmomi's declared type as VI/JSON boxes it (managed object references, method names as strings)."""
     name = V.GetWsdlName(ptype)
     array = name.startswith("ArrayOf")
-    elem = name[len("ArrayOf"):] if array else name
+    elem = name[len("ArrayOf") :] if array else name
     base = vmware(elem)
     if base is not None and isinstance(base, type) and issubclass(base, V.ManagedObject):
         elem = "ManagedObjectReference"
@@ -268,8 +415,9 @@ def test_served_types_properties_and_methods_exist(type_name):
     for prop, declared in cls.PROPERTIES.items():
         assert prop in props, f"{type_name}.{prop} is not a VMware property"
         expected = normalized(props[prop].type)
-        assert declared == expected or (expected == "ComputeResourceConfigInfo" and declared == "ClusterConfigInfoEx"), \
-            f"{type_name}.{prop} declared {declared}, VMware says {expected}"
+        assert declared == expected or (
+            expected == "ComputeResourceConfigInfo" and declared == "ClusterConfigInfoEx"
+        ), f"{type_name}.{prop} declared {declared}, VMware says {expected}"
     vmethods = {m.wsdlName for k in vtype.__mro__ for m in getattr(k, "_methodInfo", {}).values()}
     ours = {name for (t, name) in METHODS if t in cls.ANCESTRY}
     assert ours <= vmethods, f"{type_name}: {sorted(ours - vmethods)} are not VMware methods"
@@ -278,11 +426,20 @@ def test_served_types_properties_and_methods_exist(type_name):
 def test_wire_declared_types_of_nested_paths_match_vmware():
     from vsphere_nb.simulator.properties import _field_type
 
-    for type_name, field in [("HostRuntimeInfo", "connectionState"), ("HostRuntimeInfo", "dasHostState"),
-                             ("HostRuntimeInfo", "inMaintenanceMode"), ("TaskInfo", "state"), ("TaskInfo", "progress"),
-                             ("TaskInfo", "error"), ("TaskInfo", "eventChainId"), ("ClusterDasConfigInfo", "enabled"),
-                             ("HostListSummary", "overallStatus"), ("AboutInfo", "version"), ("TaskInfo", "locked"),
-                             ("DasConfigFault", "event")]:
+    for type_name, field in [
+        ("HostRuntimeInfo", "connectionState"),
+        ("HostRuntimeInfo", "dasHostState"),
+        ("HostRuntimeInfo", "inMaintenanceMode"),
+        ("TaskInfo", "state"),
+        ("TaskInfo", "progress"),
+        ("TaskInfo", "error"),
+        ("TaskInfo", "eventChainId"),
+        ("ClusterDasConfigInfo", "enabled"),
+        ("HostListSummary", "overallStatus"),
+        ("AboutInfo", "version"),
+        ("TaskInfo", "locked"),
+        ("DasConfigFault", "event"),
+    ]:
         vtype = vmware(type_name)
         expected = normalized(properties(vtype)[field].type)
         ours = _field_type(type_name, field)

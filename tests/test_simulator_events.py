@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from conftest import moref
+
 from vsphere_nb import wire
 
 
 def query(vi, **spec):
-    events = vi.call("EventManager", "EventManager", "QueryEvents",
-                     {"filter": {"_typeName": "EventFilterSpec", **spec}})
+    events = vi.call(
+        "EventManager", "EventManager", "QueryEvents", {"filter": {"_typeName": "EventFilterSpec", **spec}}
+    )
     return [wire.decode_any(e) for e in events]
 
 
@@ -53,20 +55,26 @@ def test_failed_task_events(make_sim, make_vi):
 def test_filter_by_type_id_entity_time_and_max_count(sim, vi):
     host, info = reconfigure_one(vi)
     only = query(vi, eventTypeId=["HostDasEnabledEvent", "com.vmware.vc.HA.HostStateChangedEvent"])
-    assert only and {wire.event_type_id(e) for e in only} <= {"HostDasEnabledEvent",
-                                                                "com.vmware.vc.HA.HostStateChangedEvent"}
-    by_host = query(vi, entity={"_typeName": "EventFilterSpecByEntity", "entity": moref("HostSystem", host),
-                                "recursion": "self"})
+    assert only and {wire.event_type_id(e) for e in only} <= {
+        "HostDasEnabledEvent",
+        "com.vmware.vc.HA.HostStateChangedEvent",
+    }
+    by_host = query(
+        vi, entity={"_typeName": "EventFilterSpecByEntity", "entity": moref("HostSystem", host), "recursion": "self"}
+    )
     assert by_host and all(e.host.host.value == host for e in by_host)
     cluster = sim.vc.host(host).compute_resource
-    self_only = query(vi, entity={"_typeName": "EventFilterSpecByEntity", "entity": cluster.ref.to_wire(),
-                                  "recursion": "self"})
+    self_only = query(
+        vi, entity={"_typeName": "EventFilterSpecByEntity", "entity": cluster.ref.to_wire(), "recursion": "self"}
+    )
     assert self_only == []  # host events belong to the host
-    below = query(vi, entity={"_typeName": "EventFilterSpecByEntity", "entity": cluster.ref.to_wire(),
-                              "recursion": "all"})
+    below = query(
+        vi, entity={"_typeName": "EventFilterSpecByEntity", "entity": cluster.ref.to_wire(), "recursion": "all"}
+    )
     assert {e.key for e in by_host} <= {e.key for e in below}
-    everything = query(vi, entity={"_typeName": "EventFilterSpecByEntity", "entity": vi.content()["rootFolder"],
-                                   "recursion": "all"})
+    everything = query(
+        vi, entity={"_typeName": "EventFilterSpecByEntity", "entity": vi.content()["rootFolder"], "recursion": "all"}
+    )
     assert len(everything) >= len(below)
     assert len(query(vi, maxCount=2)) == 2
     future = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -80,8 +88,9 @@ def test_history_collector_pages_forward(sim, vi):
     for _ in range(2):
         reconfigure_one(vi)
     total = len(query(vi, maxCount=1000))
-    collector = vi.call("EventManager", "EventManager", "CreateCollectorForEvents",
-                        {"filter": {"_typeName": "EventFilterSpec"}})
+    collector = vi.call(
+        "EventManager", "EventManager", "CreateCollectorForEvents", {"filter": {"_typeName": "EventFilterSpec"}}
+    )
     assert collector["type"] == "EventHistoryCollector"
     seen = []
     while True:
@@ -100,15 +109,22 @@ def test_history_collector_pages_forward(sim, vi):
     fault = vi.fault(vi.post("EventHistoryCollector", collector["value"], "ReadNextEvents", {"maxCount": 0}))
     assert fault["_typeName"] == "InvalidArgument"
     assert vi.post("EventHistoryCollector", collector["value"], "DestroyCollector").status_code == 204
-    assert vi.fault(vi.get("EventHistoryCollector", collector["value"], "latestPage"))["_typeName"] == \
-        "ManagedObjectNotFound"
+    assert (
+        vi.fault(vi.get("EventHistoryCollector", collector["value"], "latestPage"))["_typeName"]
+        == "ManagedObjectNotFound"
+    )
 
 
 def test_collector_limit_per_session(sim, vi):
     for _ in range(32):
-        vi.call("EventManager", "EventManager", "CreateCollectorForEvents", {"filter": {"_typeName": "EventFilterSpec"}})
-    fault = vi.fault(vi.post("EventManager", "EventManager", "CreateCollectorForEvents",
-                             {"filter": {"_typeName": "EventFilterSpec"}}))
+        vi.call(
+            "EventManager", "EventManager", "CreateCollectorForEvents", {"filter": {"_typeName": "EventFilterSpec"}}
+        )
+    fault = vi.fault(
+        vi.post(
+            "EventManager", "EventManager", "CreateCollectorForEvents", {"filter": {"_typeName": "EventFilterSpec"}}
+        )
+    )
     assert fault["_typeName"] == "InvalidState"
     assert vi.read("EventManager", "EventManager", "maxCollector") == 32
 
@@ -123,8 +139,11 @@ def test_initial_ha_errors_are_config_issues_and_events(make_sim, make_vi):
     sim = make_sim(scenario="mixed", clusters=4, hosts_per_cluster=10, seed=2)
     vi = make_vi(sim)
     hosts = vi.hosts(["runtime.dasHostState", "configIssue"])
-    broken = [h for h, p in hosts.items()
-              if p.get("runtime.dasHostState") and str(p["runtime.dasHostState"].state) == "initializationError"]
+    broken = [
+        h
+        for h, p in hosts.items()
+        if p.get("runtime.dasHostState") and str(p["runtime.dasHostState"].state) == "initializationError"
+    ]
     assert broken
     for host in broken:
         assert [e.vim_type for e in hosts[host]["configIssue"]] == ["HostDasErrorEvent"]

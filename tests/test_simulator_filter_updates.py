@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from conftest import moref
+
 from vsphere_nb import wire
 
 TASK_PATHS = ["info.state", "info.completeTime"]
@@ -22,18 +23,45 @@ def spec(view: dict[str, str]) -> dict[str, Any]:
     """Hosts of a ListView, and the tasks in each host's ``recentTask``."""
     return {
         "_typeName": "PropertyFilterSpec",
-        "objectSet": [{"_typeName": "ObjectSpec", "obj": view, "skip": True, "selectSet": [
-            {"_typeName": "TraversalSpec", "name": "view", "type": "ListView", "path": "view", "skip": False,
-             "selectSet": [{"_typeName": "TraversalSpec", "name": "recentTask", "type": "HostSystem",
-                            "path": "recentTask", "skip": False}]}]}],
-        "propSet": [{"_typeName": "PropertySpec", "type": "Task", "pathSet": TASK_PATHS},
-                    {"_typeName": "PropertySpec", "type": "HostSystem", "pathSet": HOST_PATHS}],
+        "objectSet": [
+            {
+                "_typeName": "ObjectSpec",
+                "obj": view,
+                "skip": True,
+                "selectSet": [
+                    {
+                        "_typeName": "TraversalSpec",
+                        "name": "view",
+                        "type": "ListView",
+                        "path": "view",
+                        "skip": False,
+                        "selectSet": [
+                            {
+                                "_typeName": "TraversalSpec",
+                                "name": "recentTask",
+                                "type": "HostSystem",
+                                "path": "recentTask",
+                                "skip": False,
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+        "propSet": [
+            {"_typeName": "PropertySpec", "type": "Task", "pathSet": TASK_PATHS},
+            {"_typeName": "PropertySpec", "type": "HostSystem", "pathSet": HOST_PATHS},
+        ],
     }
 
 
 def wait(vi, collector: str, version: str, max_wait: float = 0) -> wire.UpdateSet | None:
-    response = vi.post("PropertyCollector", collector, "WaitForUpdatesEx",
-                       {"version": version, "options": {"_typeName": "WaitOptions", "maxWaitSeconds": max_wait}})
+    response = vi.post(
+        "PropertyCollector",
+        collector,
+        "WaitForUpdatesEx",
+        {"version": version, "options": {"_typeName": "WaitOptions", "maxWaitSeconds": max_wait}},
+    )
     assert response.status_code in (200, 204), response.text
     return wire.decode_as(response.json(), wire.UpdateSet) if response.content else None
 

@@ -7,8 +7,8 @@ import ssl
 
 import httpx
 import pytest
-
 from conftest import Vi, moref
+
 from vsphere_nb import wire
 
 
@@ -39,7 +39,8 @@ def test_unknown_release_is_404(sim, make_vi):
 def test_hello_picks_the_best_common_release(sim):
     url = f"{sim.url}/api/vcenter/system?action=hello"
     assert httpx.post(url, json={"api_releases": ["9.1.1.0", "9.0.0.0", "8.0.3.0", "8.0.2.0"]}).json() == {
-        "api_release": "8.0.3.0"}
+        "api_release": "8.0.3.0"
+    }
     assert httpx.post(url, json={"api_releases": ["8.0.2.0", "8.0.3.0"]}).json() == {"api_release": "8.0.2.0"}
     assert httpx.post(url, json={"api_releases": ["9.1.1.0"]}).json() == {"api_release": ""}
     assert httpx.post(url, content=b"nope").status_code == 400
@@ -63,8 +64,9 @@ def test_configured_version_shows_in_about_and_hello(make_sim):
 # -- sessions -----------------------------------------------------------------------------------
 def test_login_returns_user_session_and_token(sim, make_vi):
     vi = make_vi(sim, login=False)
-    response = vi.post("SessionManager", "SessionManager", "Login",
-                       {"userName": sim.user, "password": sim.password, "locale": "en"})
+    response = vi.post(
+        "SessionManager", "SessionManager", "Login", {"userName": sim.user, "password": sim.password, "locale": "en"}
+    )
     session = wire.decode_as(vi.ok(response), wire.UserSession)
     assert session.userName == sim.user
     token = response.headers["vmware-api-session-id"]
@@ -89,9 +91,11 @@ def test_passwords_are_random_per_simulator_and_absent_from_repr(make_sim):
 
 def test_calls_without_session_are_not_authenticated(sim, make_vi):
     vi = make_vi(sim, login=False)
-    for response in (vi.get("HostSystem", "host-1", "name"),
-                     vi.post("ViewManager", "ViewManager", "CreateListView", {}),
-                     vi.get("SessionManager", "SessionManager", "currentSession")):
+    for response in (
+        vi.get("HostSystem", "host-1", "name"),
+        vi.post("ViewManager", "ViewManager", "CreateListView", {}),
+        vi.get("SessionManager", "SessionManager", "currentSession"),
+    ):
         fault = vi.fault(response)
         assert fault["_typeName"] == "NotAuthenticated"
         assert wire.decode_as(fault, wire.MethodFault).is_a("NoPermission")
@@ -143,7 +147,10 @@ def test_api_session_token_works_on_sdk_from_803(make_sim, make_vi):
     token = httpx.post(f"{old.url}/api/session", auth=(old.user, old.password)).json()
     vi_old = make_vi(old, login=False)
     vi_old.token = token
-    assert vi_old.fault(vi_old.get("SessionManager", "SessionManager", "currentSession"))["_typeName"] == "NotAuthenticated"
+    assert (
+        vi_old.fault(vi_old.get("SessionManager", "SessionManager", "currentSession"))["_typeName"]
+        == "NotAuthenticated"
+    )
 
 
 # -- routing and faults -------------------------------------------------------------------------
@@ -183,11 +190,18 @@ def test_bad_bodies_get_clean_faults(vi):
         assert fault["_typeName"] == "InvalidArgument" and r.headers["content-type"] == "application/json"
     fault = vi.fault(vi.post("ViewManager", "ViewManager", "CreateContainerView", {"recursive": True}))
     assert fault["invalidProperty"] == "container"
-    fault = vi.fault(vi.post("ViewManager", "ViewManager", "CreateContainerView",
-                             {"container": {"type": 3}, "recursive": True}))
+    fault = vi.fault(
+        vi.post("ViewManager", "ViewManager", "CreateContainerView", {"container": {"type": 3}, "recursive": True})
+    )
     assert fault["_typeName"] == "InvalidArgument" and fault["invalidProperty"] == "container"
-    fault = vi.fault(vi.post("PropertyCollector", "propertyCollector", "RetrievePropertiesEx",
-                             {"specSet": [{"_typeName": "PropertyFilterSpec", "objectSet": "x"}]}))
+    fault = vi.fault(
+        vi.post(
+            "PropertyCollector",
+            "propertyCollector",
+            "RetrievePropertiesEx",
+            {"specSet": [{"_typeName": "PropertyFilterSpec", "objectSet": "x"}]},
+        )
+    )
     assert fault["invalidProperty"] == "specSet"
 
 
@@ -210,8 +224,10 @@ def test_session_objects_are_private(sim, make_vi):
 def test_tls_with_generated_ca(make_sim):
     sim = make_sim(tls=True)
     assert sim.url.startswith("https://") and sim.ca_file
-    r = httpx.get(f"{sim.url}/sdk/vim25/8.0.3.0/ServiceInstance/ServiceInstance/content",
-                  verify=ssl.create_default_context(cafile=sim.ca_file))
+    r = httpx.get(
+        f"{sim.url}/sdk/vim25/8.0.3.0/ServiceInstance/ServiceInstance/content",
+        verify=ssl.create_default_context(cafile=sim.ca_file),
+    )
     assert r.status_code == 200
     with pytest.raises(httpx.ConnectError) as info:
         httpx.get(f"{sim.url}/sdk/vim25/8.0.3.0/ServiceInstance/ServiceInstance/content")  # system CAs only
@@ -302,8 +318,14 @@ def test_stats_and_reset(sim, vi):
     host = next(iter(vi.hosts(["name"])))
     vi.wait_task(vi.reconfigure(host)["value"])
     stats = httpx.get(f"{sim.url}/simulator/stats").json()
-    assert set(stats) == {"requests", "launches_per_host", "max_concurrent_tasks",
-                          "max_concurrent_tasks_per_cluster", "sessions", "chaos"}
+    assert set(stats) == {
+        "requests",
+        "launches_per_host",
+        "max_concurrent_tasks",
+        "max_concurrent_tasks_per_cluster",
+        "sessions",
+        "chaos",
+    }
     assert stats["requests"]["HostSystem.ReconfigureHostForDAS_Task"] == 1
     assert stats["requests"]["SessionManager.Login"] == 1
     assert stats["launches_per_host"] == {host: 1}
@@ -319,30 +341,55 @@ def test_stats_and_reset(sim, vi):
 def test_in_process_asgi_transport_with_tasks():
     from vsphere_nb.simulator import Simulator
 
-    sim = Simulator(**{"clusters": 1, "hosts_per_cluster": 2, "standalone_hosts": 0, "scenario": "healthy",
-                       "task_seconds": 1.0, "time_scale": 20.0})
+    sim = Simulator(
+        **{
+            "clusters": 1,
+            "hosts_per_cluster": 2,
+            "standalone_hosts": 0,
+            "scenario": "healthy",
+            "task_seconds": 1.0,
+            "time_scale": 20.0,
+        }
+    )
 
     async def scenario() -> dict:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(sim.app), base_url="http://sim") as client:
             base = "/sdk/vim25/8.0.3.0"
-            r = await client.post(f"{base}/SessionManager/SessionManager/Login",
-                                  json={"userName": sim.user, "password": sim.password})
+            r = await client.post(
+                f"{base}/SessionManager/SessionManager/Login", json={"userName": sim.user, "password": sim.password}
+            )
             headers = {"vmware-api-session-id": r.headers["vmware-api-session-id"]}
             host = sim.inventory.hosts[0].moid
             task = (await client.post(f"{base}/HostSystem/{host}/ReconfigureHostForDAS_Task", headers=headers)).json()
-            view = (await client.post(f"{base}/ViewManager/ViewManager/CreateListView", headers=headers,
-                                      json={"obj": [task]})).json()
-            spec = {"_typeName": "PropertyFilterSpec",
-                    "objectSet": [{"_typeName": "ObjectSpec", "obj": view, "skip": True, "selectSet": [
-                        {"_typeName": "TraversalSpec", "name": "v", "type": "ListView", "path": "view"}]}],
-                    "propSet": [{"_typeName": "PropertySpec", "type": "Task", "pathSet": ["info.state"]}]}
-            await client.post(f"{base}/PropertyCollector/propertyCollector/CreateFilter", headers=headers,
-                              json={"spec": spec, "partialUpdates": False})
+            view = (
+                await client.post(
+                    f"{base}/ViewManager/ViewManager/CreateListView", headers=headers, json={"obj": [task]}
+                )
+            ).json()
+            spec = {
+                "_typeName": "PropertyFilterSpec",
+                "objectSet": [
+                    {
+                        "_typeName": "ObjectSpec",
+                        "obj": view,
+                        "skip": True,
+                        "selectSet": [{"_typeName": "TraversalSpec", "name": "v", "type": "ListView", "path": "view"}],
+                    }
+                ],
+                "propSet": [{"_typeName": "PropertySpec", "type": "Task", "pathSet": ["info.state"]}],
+            }
+            await client.post(
+                f"{base}/PropertyCollector/propertyCollector/CreateFilter",
+                headers=headers,
+                json={"spec": spec, "partialUpdates": False},
+            )
             version, state = "", None
             while state not in ("success", "error"):
-                r = await client.post(f"{base}/PropertyCollector/propertyCollector/WaitForUpdatesEx", headers=headers,
-                                      json={"version": version,
-                                            "options": {"_typeName": "WaitOptions", "maxWaitSeconds": 5}})
+                r = await client.post(
+                    f"{base}/PropertyCollector/propertyCollector/WaitForUpdatesEx",
+                    headers=headers,
+                    json={"version": version, "options": {"_typeName": "WaitOptions", "maxWaitSeconds": 5}},
+                )
                 update = wire.decode_as(r.json(), wire.UpdateSet)
                 version = update.version
                 for change in update.filterSet[0].objectSet[0].changeSet or []:

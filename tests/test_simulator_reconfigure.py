@@ -13,9 +13,13 @@ from vsphere_nb import wire
 def ha_hosts(vi):
     """Hosts in HA clusters that accept the call: connected and not disabled."""
     hosts = vi.hosts(["name", "runtime.dasHostState", "runtime.connectionState", "disabledMethod", "parent"])
-    return [h for h, p in hosts.items()
-            if p.get("runtime.dasHostState") and str(p["runtime.connectionState"]) == "connected"
-            and "ReconfigureHostForDAS_Task" not in p["disabledMethod"]]
+    return [
+        h
+        for h, p in hosts.items()
+        if p.get("runtime.dasHostState")
+        and str(p["runtime.connectionState"]) == "connected"
+        and "ReconfigureHostForDAS_Task" not in p["disabledMethod"]
+    ]
 
 
 def test_task_life_cycle_and_fields(make_sim, make_vi):
@@ -53,11 +57,16 @@ def test_success_makes_das_state_healthy(make_sim, make_vi):
             info = vi.wait_task(vi.reconfigure(host)["value"])
             if info["state"] == "success":
                 break
-        state = wire.decode_any({"_typeName": "ClusterDasFdmHostState", **vi.read("HostSystem", host, "runtime")["dasHostState"]})
+        state = wire.decode_any(
+            {"_typeName": "ClusterDasFdmHostState", **vi.read("HostSystem", host, "runtime")["dasHostState"]}
+        )
         assert str(state.state) in wire.HEALTHY_DAS_STATES
         assert vi.read("HostSystem", host, "configIssue") == []
-    masters = [h for h, p in vi.hosts(["runtime.dasHostState", "parent"]).items()
-               if p.get("runtime.dasHostState") and str(p["runtime.dasHostState"].state) == "master"]
+    masters = [
+        h
+        for h, p in vi.hosts(["runtime.dasHostState", "parent"]).items()
+        if p.get("runtime.dasHostState") and str(p["runtime.dasHostState"].state) == "master"
+    ]
     assert len(masters) == 2  # one per HA cluster
 
 
@@ -89,8 +98,9 @@ def test_disabled_disconnected_and_standalone_hosts(make_sim, make_vi):
     sim = make_sim(scenario="mixed", clusters=5, hosts_per_cluster=20, standalone_hosts=2, seed=7)
     vi = make_vi(sim)
     hosts = vi.hosts(["name", "runtime.connectionState", "disabledMethod", "runtime.dasHostState", "parent"])
-    disconnected = [h for h, p in hosts.items() if str(p["runtime.connectionState"]) != "connected"
-                    and not p["disabledMethod"]]
+    disconnected = [
+        h for h, p in hosts.items() if str(p["runtime.connectionState"]) != "connected" and not p["disabledMethod"]
+    ]
     disabled = [h for h, p in hosts.items() if "ReconfigureHostForDAS_Task" in p["disabledMethod"]]
     assert disconnected and disabled
     fault = vi.fault(vi.post("HostSystem", disconnected[0], "ReconfigureHostForDAS_Task"))
@@ -189,8 +199,12 @@ def test_failure_side_effects_and_das_config_fault(make_sim, make_vi, tmp_path):
 
 
 def test_launch_time_fault_rule(make_sim, make_vi):
-    sim = make_sim(scenario={"name": "x", "rules": [{"match": {"host": "*H00"}, "outcome": "fault",
-                                                      "reason": "InsufficientPrivileges"}]})
+    sim = make_sim(
+        scenario={
+            "name": "x",
+            "rules": [{"match": {"host": "*H00"}, "outcome": "fault", "reason": "InsufficientPrivileges"}],
+        }
+    )
     vi = make_vi(sim)
     host = next(h for h, p in vi.hosts(["name"]).items() if p["name"] == "DC0_C0_H00")
     fault = vi.fault(vi.post("HostSystem", host, "ReconfigureHostForDAS_Task"))
@@ -214,9 +228,14 @@ def test_flaky_hosts_fail_then_succeed(make_sim, make_vi):
 
 
 def test_agent_slow_succeeds_but_stays_unhealthy_for_a_while(make_sim, make_vi):
-    sim = make_sim(scenario={"name": "slow", "rules": [{"outcome": "success", "agent_unhealthy_seconds": 20,
-                                                         "unhealthy_state": "election"}]},
-                   task_seconds=2, time_scale=20)  # unhealthy for ~1 s after a ~0.1 s task
+    sim = make_sim(
+        scenario={
+            "name": "slow",
+            "rules": [{"outcome": "success", "agent_unhealthy_seconds": 20, "unhealthy_state": "election"}],
+        },
+        task_seconds=2,
+        time_scale=20,
+    )  # unhealthy for ~1 s after a ~0.1 s task
     vi = make_vi(sim)
     host = ha_hosts(vi)[0]
     assert vi.wait_task(vi.reconfigure(host)["value"])["state"] == "success"
@@ -233,15 +252,19 @@ def test_network_partition_scenario_ends_partitioned(make_sim, make_vi):
     tasks = [vi.reconfigure(h)["value"] for h in ha_hosts(vi)]
     infos = [vi.wait_task(t) for t in tasks]
     assert {i["state"] for i in infos} == {"success", "error"}
-    states = Counter(str(p["runtime.dasHostState"].state)
-                     for p in vi.hosts(["runtime.dasHostState"]).values() if p.get("runtime.dasHostState"))
+    states = Counter(
+        str(p["runtime.dasHostState"].state)
+        for p in vi.hosts(["runtime.dasHostState"]).values()
+        if p.get("runtime.dasHostState")
+    )
     assert states["networkPartitionedFromMaster"] + states["networkIsolated"] > 0
 
 
 def test_mixed_scenario_failure_distribution(make_sim, make_vi):
     """About a quarter of HA hosts fail, network misconfiguration first (reference §11)."""
-    sim = make_sim(scenario="mixed", seed=5, clusters=10, hosts_per_cluster=40, standalone_hosts=0,
-                   task_seconds=1, time_scale=200)
+    sim = make_sim(
+        scenario="mixed", seed=5, clusters=10, hosts_per_cluster=40, standalone_hosts=0, task_seconds=1, time_scale=200
+    )
     vi = make_vi(sim)
     hosts = ha_hosts(vi)
     tasks = [vi.reconfigure(h)["value"] for h in hosts]
@@ -252,8 +275,9 @@ def test_mixed_scenario_failure_distribution(make_sim, make_vi):
     reasons = Counter(str(e.reason) for e in errors)
     assert reasons.most_common(1)[0][0] == "HostNetworkMisconfiguration"
     assert len(reasons) >= 6
-    clusters = vi.retrieve(vi.container_view(["ClusterComputeResource"]), "ClusterComputeResource",
-                           ["configurationEx.dasConfig.enabled"])
+    clusters = vi.retrieve(
+        vi.container_view(["ClusterComputeResource"]), "ClusterComputeResource", ["configurationEx.dasConfig.enabled"]
+    )
     enabled = [oc["propSet"][0]["val"]["_value"] for oc in clusters]
     assert enabled.count(False) == 2  # one cluster in five
 

@@ -27,15 +27,32 @@ def test_mixed_failure_shares_follow_the_reference():
     network = share["HostNetworkMisconfiguration"] + share["DasNetworkMisconfiguration"]
     assert network == max(network, *share.values())  # management network problems come first
     assert 0.2 < sum(share.values()) < 0.3
-    assert {"NoDatastoresConfigured", "HostMisconfiguration", "SetDesiredImageSpecFailed",
-            "ApplyHAVibsOnClusterFailed", "Other", "VSanNotSupportedOnHost"} <= set(share)
+    assert {
+        "NoDatastoresConfigured",
+        "HostMisconfiguration",
+        "SetDesiredImageSpecFailed",
+        "ApplyHAVibsOnClusterFailed",
+        "Other",
+        "VSanNotSupportedOnHost",
+    } <= set(share)
 
 
 def test_yaml_and_json_files(tmp_path):
-    doc = {"name": "mine", "mode": "vcenter", "task_seconds": 5,
-           "fleet": {"maintenance": 0.5, "initial_das_state": {"initializationError": 1.0}},
-           "rules": [{"match": {"cluster": "*_C1", "fraction": 0.5}, "outcome": "error", "reason": "Other",
-                      "times": 2, "duration": 3}]}
+    doc = {
+        "name": "mine",
+        "mode": "vcenter",
+        "task_seconds": 5,
+        "fleet": {"maintenance": 0.5, "initial_das_state": {"initializationError": 1.0}},
+        "rules": [
+            {
+                "match": {"cluster": "*_C1", "fraction": 0.5},
+                "outcome": "error",
+                "reason": "Other",
+                "times": 2,
+                "duration": 3,
+            }
+        ],
+    }
     (tmp_path / "s.json").write_text(json.dumps(doc))
     (tmp_path / "s.yaml").write_text("name: mine\nrules:\n  - {outcome: error, reason: Other}\n")
     assert load_scenario(tmp_path / "s.json").rules[0].band == (0.0, 0.5)
@@ -50,16 +67,19 @@ def test_yaml_and_json_files(tmp_path):
         sim.stop()
 
 
-@pytest.mark.parametrize("content,message", [
-    ("rules: [{outcome: explode}]", "outcome"),
-    ("rules: [{match: {fraction: 0.7}}, {match: {fraction: 0.7}}]", "add up"),
-    ("rules: [{das_state: sleepy}]", "dasHostState"),
-    ("rules: [{events: [{type: NoSuchEvent}]}]", "unknown event type"),
-    ("fleet: {product_versions: {'6.5.0': 1}}", "ESXi version"),
-    ("rules: [{unknown_key: 1}]", "unknown_key"),
-    ("- just a list", "mapping"),
-    ("name: [unclosed", "cannot read"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("rules: [{outcome: explode}]", "outcome"),
+        ("rules: [{match: {fraction: 0.7}}, {match: {fraction: 0.7}}]", "add up"),
+        ("rules: [{das_state: sleepy}]", "dasHostState"),
+        ("rules: [{events: [{type: NoSuchEvent}]}]", "unknown event type"),
+        ("fleet: {product_versions: {'6.5.0': 1}}", "ESXi version"),
+        ("rules: [{unknown_key: 1}]", "unknown_key"),
+        ("- just a list", "mapping"),
+        ("name: [unclosed", "cannot read"),
+    ],
+)
 def test_bad_files_give_one_clear_error(tmp_path, content, message):
     path = tmp_path / "bad.yaml"
     path.write_text(content)
@@ -77,8 +97,10 @@ def test_seeded_fleet_is_deterministic():
     def fleet(seed):
         sim = Simulator(scenario="mixed", seed=seed, clusters=5, hosts_per_cluster=20)
         try:
-            return [(h.moid, h.name, h.das_state, h.connection_state, h.in_maintenance, h.product.version)
-                    for h in sim.inventory.hosts]
+            return [
+                (h.moid, h.name, h.das_state, h.connection_state, h.in_maintenance, h.product.version)
+                for h in sim.inventory.hosts
+            ]
         finally:
             sim.stop()
 
@@ -103,7 +125,14 @@ def test_one_cluster_in_five_without_ha():
 
 
 def test_bad_simulator_arguments():
-    for kwargs in ({"clusters": -1}, {"time_scale": 0}, {"mode": "cloud"}, {"version": "6.0"},
-                   {"drop_rate": 2.0}, {"empty_answer_status": 404}, {"host_name_style": "x"}):
+    for kwargs in (
+        {"clusters": -1},
+        {"time_scale": 0},
+        {"mode": "cloud"},
+        {"version": "6.0"},
+        {"drop_rate": 2.0},
+        {"empty_answer_status": 404},
+        {"host_name_style": "x"},
+    ):
         with pytest.raises(ConfigError):
             Simulator(**kwargs)

@@ -17,8 +17,9 @@ def host_states(vc) -> dict[wire.MoRef, dict]:
     async def main():
         view = await prop.create_container_view(vc.aio, vc.content.rootFolder, ["HostSystem"])
         try:
-            spec = prop.container_filter_spec(view, {"HostSystem": ["name", "runtime.dasHostState",
-                                                                     "runtime.connectionState", "disabledMethod"]})
+            spec = prop.container_filter_spec(
+                view, {"HostSystem": ["name", "runtime.dasHostState", "runtime.connectionState", "disabledMethod"]}
+            )
             return {o.obj: o.props() for o in await prop.retrieve(vc.aio, spec, page_size=500)}
         finally:
             await prop.destroy_view(vc.aio, view)
@@ -27,9 +28,13 @@ def host_states(vc) -> dict[wire.MoRef, dict]:
 
 
 def eligible(states: dict[wire.MoRef, dict]) -> list[wire.MoRef]:
-    return [h for h, p in states.items() if p.get("runtime.dasHostState") is not None
-            and str(p["runtime.connectionState"]) == "connected"
-            and "ReconfigureHostForDAS_Task" not in (p.get("disabledMethod") or [])]
+    return [
+        h
+        for h, p in states.items()
+        if p.get("runtime.dasHostState") is not None
+        and str(p["runtime.connectionState"]) == "connected"
+        and "ReconfigureHostForDAS_Task" not in (p.get("disabledMethod") or [])
+    ]
 
 
 @pytest.mark.parametrize("version,source,release", [("8.0.3", "hello", "8.0.3.0"), ("8.0.1", "about", "8.0.1.0")])
@@ -80,11 +85,16 @@ def test_failed_task_is_a_result_with_its_events(make_sim):
         info = vc.run(prop.wait_for_task(vc.aio, task, timeout=30, poll=0.02))
         assert str(info.state) == "error" and isinstance(info.error, wire.DasConfigFault)
         assert str(info.error.reason) == "NoDatastoresConfigured" and info.error.output
-        events = vc.invoke(vc.content.eventManager, "QueryEvents",
-                           filter=wire.EventFilterSpec(eventChainId=info.eventChainId))
+        events = vc.invoke(
+            vc.content.eventManager, "QueryEvents", filter=wire.EventFilterSpec(eventChainId=info.eventChainId)
+        )
         kinds = {wire.event_type_id(e) for e in events}
-        assert {"TaskEvent", "HostDasEnablingEvent", "HostDasErrorEvent",
-                "com.vmware.vc.HA.HostAgentErrorEvent"} <= kinds
+        assert {
+            "TaskEvent",
+            "HostDasEnablingEvent",
+            "HostDasErrorEvent",
+            "com.vmware.vc.HA.HostAgentErrorEvent",
+        } <= kinds
         runtime = vc.get(host, "runtime")
         assert str(runtime.dasHostState.state) == "initializationError"
         assert [e.vim_type for e in vc.get(host, "configIssue")] == ["HostDasErrorEvent"]

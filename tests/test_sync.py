@@ -9,12 +9,11 @@ import time
 import warnings
 
 import pytest
+from fake_vcenter import FakeVCenter, json_response, moref
 
 from vsphere_nb import errors, wire
 from vsphere_nb.config import InsecureTLSWarning, RetryPolicy
 from vsphere_nb.sync import Client, connect
-
-from fake_vcenter import FakeVCenter, json_response, moref
 
 HOST = wire.MoRef("HostSystem", "host-1003")
 
@@ -59,6 +58,7 @@ def test_works_when_called_from_inside_a_running_event_loop():
         with sync_connect(fake) as vc:
             name = vc.get(HOST, "name")
             task = vc.invoke(HOST, "ReconfigureHostForDAS_Task")
+
             # the batch engine's pattern: hand whole coroutines to the client's loop
             async def two_reads():
                 return await asyncio.gather(vc.aio.get(HOST, "name"), vc.aio.get(HOST, "name"))
@@ -86,6 +86,7 @@ def test_run_executes_on_the_private_loop_thread():
 def test_run_from_the_loop_thread_itself_is_refused_not_deadlocked():
     fake = make_fake()
     with sync_connect(fake) as vc:
+
         async def nested():
             coro = asyncio.sleep(0)
             try:
@@ -106,7 +107,10 @@ def test_run_refuses_non_coroutines():
 
 def test_errors_propagate_to_the_caller_thread():
     fake = make_fake()
-    fake.inject("HostSystem.runtime", json_response(500, {"_typeName": "ManagedObjectNotFound", "obj": moref("HostSystem", "host-1003")}))
+    fake.inject(
+        "HostSystem.runtime",
+        json_response(500, {"_typeName": "ManagedObjectNotFound", "obj": moref("HostSystem", "host-1003")}),
+    )
     with sync_connect(fake) as vc:
         with pytest.raises(errors.ServerFault) as info:
             vc.get(HOST, "runtime")

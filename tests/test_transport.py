@@ -12,14 +12,18 @@ import warnings
 
 import httpx
 import pytest
+from fake_vcenter import FakeVCenter, aconnect, json_response, make_ca_and_server_cert, moref, serve
 
 from vsphere_nb import errors, wire
 from vsphere_nb.config import (
-    InsecureTLSWarning, RetryPolicy, Timeouts, parse_release, parse_server, resolve_verify,
+    InsecureTLSWarning,
+    RetryPolicy,
+    Timeouts,
+    parse_release,
+    parse_server,
+    resolve_verify,
 )
 from vsphere_nb.transport import SESSION_HEADER, Transport, map_transport_error, request_was_sent
-
-from fake_vcenter import FakeVCenter, aconnect, json_response, make_ca_and_server_cert, moref, serve
 
 HOST = wire.MoRef("HostSystem", "host-1003")
 
@@ -31,28 +35,46 @@ def run(coro):
 # ------------------------------------------------------------------------------------------------
 # server URLs
 # ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("given, origin", [
-    ("vc.example.com", "https://vc.example.com"),
-    ("https://vc.example.com", "https://vc.example.com"),
-    ("https://vc.example.com/", "https://vc.example.com"),
-    ("  VC.example.com  ", "https://vc.example.com"),
-    ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
-    ("http://127.0.0.1:18443", "http://127.0.0.1:18443"),
-    ("http://localhost:8989", "http://localhost:8989"),
-    ("http://[::1]:8080", "http://[::1]:8080"),
-    ("vc01:443", "https://vc01:443"),
-    ("10.1.2.3", "https://10.1.2.3"),
-])
+@pytest.mark.parametrize(
+    "given, origin",
+    [
+        ("vc.example.com", "https://vc.example.com"),
+        ("https://vc.example.com", "https://vc.example.com"),
+        ("https://vc.example.com/", "https://vc.example.com"),
+        ("  VC.example.com  ", "https://vc.example.com"),
+        ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
+        ("http://127.0.0.1:18443", "http://127.0.0.1:18443"),
+        ("http://localhost:8989", "http://localhost:8989"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+        ("vc01:443", "https://vc01:443"),
+        ("10.1.2.3", "https://10.1.2.3"),
+    ],
+)
 def test_parse_server_accepts(given, origin):
     assert parse_server(given) == origin
 
 
-@pytest.mark.parametrize("given", [
-    "", "   ", None, 42, "ftp://vc.example.com", "https://", "https://vc.example.com/sdk", "https://vc/ui/",
-    "https://admin:pw@vc.example.com", "https://vc.example.com?x=1", "https://vc.example.com:99999",
-    "https://vc.example.com:port", "http://vc.example.com", "http://10.0.0.5:8080", "vc example.com",
-    "https://vc_!bad$.com",
-])
+@pytest.mark.parametrize(
+    "given",
+    [
+        "",
+        "   ",
+        None,
+        42,
+        "ftp://vc.example.com",
+        "https://",
+        "https://vc.example.com/sdk",
+        "https://vc/ui/",
+        "https://admin:pw@vc.example.com",
+        "https://vc.example.com?x=1",
+        "https://vc.example.com:99999",
+        "https://vc.example.com:port",
+        "http://vc.example.com",
+        "http://10.0.0.5:8080",
+        "vc example.com",
+        "https://vc_!bad$.com",
+    ],
+)
 def test_parse_server_rejects(given):
     with pytest.raises(errors.ConfigError):
         parse_server(given)
@@ -96,8 +118,9 @@ def test_retry_policy_full_jitter_is_capped_and_exponential():
     assert policy.delay(1, retry_after=30) == 1.0  # Retry-After is capped too
 
 
-@pytest.mark.parametrize("kwargs", [{"attempts": 0}, {"attempts": 1.5}, {"base": -1}, {"cap": 0.1, "base": 0.2},
-                                    {"attempts": True}])
+@pytest.mark.parametrize(
+    "kwargs", [{"attempts": 0}, {"attempts": 1.5}, {"base": -1}, {"cap": 0.1, "base": 0.2}, {"attempts": True}]
+)
 def test_retry_policy_validation(kwargs):
     with pytest.raises(errors.ConfigError):
         RetryPolicy(**kwargs)
@@ -211,8 +234,11 @@ def test_connection_refused_is_a_connect_error_after_retries():
     port = _free_port()
     started = time.perf_counter()
     with pytest.raises(errors.ConnectError) as info:
-        run(aconnect(FakeVCenter(), server=f"http://127.0.0.1:{port}",
-                     retry=RetryPolicy(attempts=3, base=0.01, cap=0.02)))
+        run(
+            aconnect(
+                FakeVCenter(), server=f"http://127.0.0.1:{port}", retry=RetryPolicy(attempts=3, base=0.01, cap=0.02)
+            )
+        )
     assert f"http://127.0.0.1:{port}" in str(info.value)
     assert info.value.url.endswith("/ServiceInstance/ServiceInstance/content")
     assert time.perf_counter() - started < 5
@@ -271,12 +297,14 @@ def test_dropped_connection_on_a_launch_is_state_unknown_over_real_http():
 # the Transport class on its own
 # ------------------------------------------------------------------------------------------------
 def test_transport_keeps_newest_token_from_2xx_only():
-    answers = iter([
-        httpx.Response(200, headers={SESSION_HEADER: "t1"}),
-        httpx.Response(200, headers={SESSION_HEADER: "t2"}),
-        httpx.Response(500, headers={SESSION_HEADER: "t-from-error"}),
-        httpx.Response(200),
-    ])
+    answers = iter(
+        [
+            httpx.Response(200, headers={SESSION_HEADER: "t1"}),
+            httpx.Response(200, headers={SESSION_HEADER: "t2"}),
+            httpx.Response(500, headers={SESSION_HEADER: "t-from-error"}),
+            httpx.Response(200),
+        ]
+    )
     seen = []
 
     def handler(request):

@@ -6,7 +6,6 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from widget_helpers import fail_on_handler_errors  # noqa: F401  (autouse fixture)
 
 import vsphere_nb.widgets
@@ -14,8 +13,7 @@ import vsphere_nb.widgets
 PACKAGE = Path(vsphere_nb.widgets.__file__).parent
 SOURCES = sorted(PACKAGE.glob("*.py"))
 
-FORBIDDEN_MODULES = ("httpx", "vsphere_nb.client", "vsphere_nb.transport", "vsphere_nb.property",
-                     "matplotlib.pyplot")
+FORBIDDEN_MODULES = ("httpx", "vsphere_nb.client", "vsphere_nb.transport", "vsphere_nb.property", "matplotlib.pyplot")
 FORBIDDEN_RELATIVE = ("client", "transport", "property")  # ``from ..client import …``
 FORBIDDEN_CALLS = ("invoke", "run", "submit")  # Client.invoke / Client.run(coro) / Client.submit(coro)
 
@@ -104,31 +102,94 @@ def test_no_source_mentions_a_password_display() -> None:
 
 #: the CSS hooks the browser test relies on (one widget each unless noted)
 CSS_HOOKS = {
-    "vnb-runbook": 1, "vnb-panel": 4, "vnb-status": 4, "vnb-errors": 4,
+    "vnb-runbook": 1,
+    "vnb-panel": 4,
+    "vnb-status": 4,
+    "vnb-errors": 4,
     # connect
-    "vnb-connect-panel": 1, "vnb-mode": 1, "vnb-server": 1, "vnb-user": 1, "vnb-password": 1, "vnb-ca-file": 1,
-    "vnb-skip-verify": 1, "vnb-tls-warning": 1, "vnb-scenario": 1, "vnb-sim-clusters": 1, "vnb-sim-hosts": 1,
-    "vnb-connect": 1, "vnb-disconnect": 1, "vnb-connection-info": 1, "vnb-connect-status": 1,
+    "vnb-connect-panel": 1,
+    "vnb-mode": 1,
+    "vnb-server": 1,
+    "vnb-user": 1,
+    "vnb-password": 1,
+    "vnb-ca-file": 1,
+    "vnb-skip-verify": 1,
+    "vnb-tls-warning": 1,
+    "vnb-scenario": 1,
+    "vnb-sim-clusters": 1,
+    "vnb-sim-hosts": 1,
+    "vnb-connect": 1,
+    "vnb-disconnect": 1,
+    "vnb-connection-info": 1,
+    "vnb-connect-status": 1,
     "vnb-connect-errors": 1,
     # hosts
-    "vnb-hosts-panel": 1, "vnb-refresh-hosts": 1, "vnb-hosts-cluster": 1, "vnb-hosts-das-state": 1,
-    "vnb-hosts-eligibility": 1, "vnb-hosts-search": 1, "vnb-only-unhealthy": 1, "vnb-select-all": 1,
-    "vnb-select-none": 1, "vnb-host-picker": 1, "vnb-selected-count": 1, "vnb-hosts-table": 1,
-    "vnb-hosts-status": 1, "vnb-hosts-errors": 1,
+    "vnb-hosts-panel": 1,
+    "vnb-refresh-hosts": 1,
+    "vnb-hosts-cluster": 1,
+    "vnb-hosts-das-state": 1,
+    "vnb-hosts-eligibility": 1,
+    "vnb-hosts-search": 1,
+    "vnb-only-unhealthy": 1,
+    "vnb-select-all": 1,
+    "vnb-select-none": 1,
+    "vnb-host-picker": 1,
+    "vnb-selected-count": 1,
+    "vnb-hosts-table": 1,
+    "vnb-hosts-status": 1,
+    "vnb-hosts-errors": 1,
     # launch
-    "vnb-launch-panel": 1, "vnb-max-in-flight": 1, "vnb-per-cluster": 1, "vnb-canary": 1, "vnb-max-failures": 1,
-    "vnb-task-timeout": 1, "vnb-post-check": 1, "vnb-run-dir": 1, "vnb-plan": 1, "vnb-plan-view": 1,
-    "vnb-launch": 1, "vnb-confirm-box": 1, "vnb-confirm": 1, "vnb-confirm-cancel": 1, "vnb-cancel": 1,
-    "vnb-retry": 1, "vnb-progress": 1, "vnb-progress-text": 1, "vnb-cluster-progress": 1, "vnb-host-states": 1,
-    "vnb-run-summary": 1, "vnb-launch-status": 1, "vnb-launch-errors": 1,
+    "vnb-launch-panel": 1,
+    "vnb-max-in-flight": 1,
+    "vnb-per-cluster": 1,
+    "vnb-canary": 1,
+    "vnb-max-failures": 1,
+    "vnb-task-timeout": 1,
+    "vnb-post-check": 1,
+    "vnb-run-dir": 1,
+    "vnb-plan": 1,
+    "vnb-plan-view": 1,
+    "vnb-launch": 1,
+    "vnb-confirm-box": 1,
+    "vnb-confirm": 1,
+    "vnb-confirm-cancel": 1,
+    "vnb-cancel": 1,
+    "vnb-retry": 1,
+    "vnb-progress": 1,
+    "vnb-progress-text": 1,
+    "vnb-cluster-progress": 1,
+    "vnb-host-states": 1,
+    "vnb-run-summary": 1,
+    "vnb-launch-status": 1,
+    "vnb-launch-errors": 1,
     # results
-    "vnb-results-panel": 1, "vnb-results-summary": 1, "vnb-results-cluster": 1, "vnb-outcome-filter": 1,
-    "vnb-reason-filter": 1, "vnb-event-type-filter": 1, "vnb-time-window": 1, "vnb-results-search": 1,
-    "vnb-reset-filters": 1, "vnb-results-counts": 1, "vnb-tasks-table": 1, "vnb-fault-table": 1,
-    "vnb-events-table": 1, "vnb-chart": 4, "vnb-chart-outcomes": 1, "vnb-chart-reasons": 1,
-    "vnb-chart-timeline": 1, "vnb-chart-events": 1, "vnb-host-detail": 1, "vnb-host-detail-view": 1,
-    "vnb-export-dir": 1, "vnb-export-csv": 1, "vnb-export-parquet": 1, "vnb-export-report": 1,
-    "vnb-export-path": 1, "vnb-results-status": 1, "vnb-results-errors": 1,
+    "vnb-results-panel": 1,
+    "vnb-results-summary": 1,
+    "vnb-results-cluster": 1,
+    "vnb-outcome-filter": 1,
+    "vnb-reason-filter": 1,
+    "vnb-event-type-filter": 1,
+    "vnb-time-window": 1,
+    "vnb-results-search": 1,
+    "vnb-reset-filters": 1,
+    "vnb-results-counts": 1,
+    "vnb-tasks-table": 1,
+    "vnb-fault-table": 1,
+    "vnb-events-table": 1,
+    "vnb-chart": 4,
+    "vnb-chart-outcomes": 1,
+    "vnb-chart-reasons": 1,
+    "vnb-chart-timeline": 1,
+    "vnb-chart-events": 1,
+    "vnb-host-detail": 1,
+    "vnb-host-detail-view": 1,
+    "vnb-export-dir": 1,
+    "vnb-export-csv": 1,
+    "vnb-export-parquet": 1,
+    "vnb-export-report": 1,
+    "vnb-export-path": 1,
+    "vnb-results-status": 1,
+    "vnb-results-errors": 1,
 }
 
 

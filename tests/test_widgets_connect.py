@@ -6,7 +6,9 @@ import socket
 from urllib.parse import urlsplit
 
 from widget_helpers import (  # noqa: F401  (autouse fixture)
-    assert_no_errors, fail_on_handler_errors, widget_strings,
+    assert_no_errors,
+    fail_on_handler_errors,
+    widget_strings,
 )
 
 from vsphere_nb.widgets import ConnectPanel, RunbookPanel
@@ -75,8 +77,10 @@ def test_a_password_given_to_the_constructor_never_enters_a_widget(make_sim) -> 
 
 
 def test_the_built_in_simulator_is_started_used_and_stopped() -> None:
-    panel = RunbookPanel(simulator=dict(scenario="healthy", clusters=2, hosts_per_cluster=3, task_seconds=0.2,
-                                        time_scale=20), autoconnect=True)
+    panel = RunbookPanel(
+        simulator=dict(scenario="healthy", clusters=2, hosts_per_cluster=3, task_seconds=0.2, time_scale=20),
+        autoconnect=True,
+    )
     sim = panel.state.simulator
     try:
         assert_no_errors(*panel.panels)

@@ -7,7 +7,6 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-
 from widget_helpers import assert_no_errors, fail_on_handler_errors  # noqa: F401  (autouse fixture)
 
 from vsphere_nb.batch.preflight import preflight
@@ -92,7 +91,8 @@ def test_select_all_and_none_act_on_the_filtered_rows_only(big: pd.DataFrame) ->
     in_c5 = unhealthy[unhealthy["cluster"] == "DC0_C5"]
     assert len(in_c5) > 0
     assert state.selected == set(zip(unhealthy["vcenter"], unhealthy["host_moid"])) - set(
-        zip(in_c5["vcenter"], in_c5["host_moid"]))
+        zip(in_c5["vcenter"], in_c5["host_moid"])
+    )
     assert _moids(panel.selected) == _moids(unhealthy[unhealthy["cluster"] != "DC0_C5"])
     assert_no_errors(panel)
 

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from widget_helpers import assert_no_errors, fail_on_handler_errors  # noqa: F401  (autouse fixture)
 
-from vsphere_nb.errors import ConfigError
 from vsphere_nb.batch import RunResult, build_frames, empty_frame, load_run, synthetic_records
+from vsphere_nb.errors import ConfigError
 from vsphere_nb.widgets import LaunchPanel, ResultsPanel, RunbookState
 from vsphere_nb.widgets.results import ANY
 
@@ -35,7 +34,7 @@ def _reason(tasks: pd.DataFrame) -> pd.Series:
 
 def test_filters_select_attempts_and_the_faults_and_events_follow(result: RunResult) -> None:
     panel = ResultsPanel(result=result, charts=False)
-    tasks, faults, events = result.tasks, result.faults, result.events
+    tasks, faults, _events = result.tasks, result.faults, result.events
     assert len(panel.view["tasks"]) == len(tasks)
     assert _rows(panel.fault_table.value) == len(faults)
 

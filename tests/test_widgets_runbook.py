@@ -3,13 +3,16 @@ results, exports, retry — driven the way a user (or the browser test) drives i
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
 import pytest
-
 from widget_helpers import (  # noqa: F401  (autouse fixture)
-    assert_no_errors, fail_on_handler_errors, wait_for, widget_strings,
+    assert_no_errors,
+    fail_on_handler_errors,
+    wait_for,
+    widget_strings,
 )
 
 from vsphere_nb.widgets import RunbookPanel
@@ -20,9 +23,17 @@ HEALTHY = ("master", "connectedToMaster")
 @pytest.fixture
 def panel(tmp_path: Path):
     panel = RunbookPanel(
-        simulator=dict(scenario="mixed", clusters=3, hosts_per_cluster=4, standalone_hosts=1, seed=1,
-                       task_seconds=2.0, time_scale=20.0),
-        autoconnect=True, run_dir=str(tmp_path / "run"),
+        simulator=dict(
+            scenario="mixed",
+            clusters=3,
+            hosts_per_cluster=4,
+            standalone_hosts=1,
+            seed=1,
+            task_seconds=2.0,
+            time_scale=20.0,
+        ),
+        autoconnect=True,
+        run_dir=str(tmp_path / "run"),
     )
     yield panel
     panel.close()
@@ -89,11 +100,17 @@ def test_connect_select_plan_confirm_run_results_export_retry(panel: RunbookPane
     assert reasons
     results.reason_filter.value = reasons[0]
     assert 1 < results.fault_table.value.count("<tr>") < all_faults or len(reasons) == 1
-    assert all(r == reasons[0] for r in results.view["tasks"]["fault_reason"].astype(object).fillna(
-        results.view["tasks"]["fault_type"].astype(object)))
+    assert all(
+        r == reasons[0]
+        for r in results.view["tasks"]["fault_reason"]
+        .astype(object)
+        .fillna(results.view["tasks"]["fault_type"].astype(object))
+    )
     assert results.wait_charts(60)
-    assert all(bytes(img.value).startswith(b"\x89PNG") for img in
-               (results.chart_outcomes, results.chart_reasons, results.chart_timeline, results.chart_events))
+    assert all(
+        bytes(img.value).startswith(b"\x89PNG")
+        for img in (results.chart_outcomes, results.chart_reasons, results.chart_timeline, results.chart_events)
+    )
 
     # Exports land in the run folder
     results.export_csv_button.click()
@@ -170,9 +187,13 @@ def test_a_launch_that_cannot_start_re_enables_the_panel(panel: RunbookPanel, tm
 
 
 def test_stop_launching_and_throttled_updates(tmp_path: Path) -> None:
-    panel = RunbookPanel(simulator=dict(scenario="healthy", clusters=2, hosts_per_cluster=10, standalone_hosts=0,
-                                        task_seconds=0.4, time_scale=1.0), autoconnect=True,
-                         run_dir=str(tmp_path / "run"))
+    panel = RunbookPanel(
+        simulator=dict(
+            scenario="healthy", clusters=2, hosts_per_cluster=10, standalone_hosts=0, task_seconds=0.4, time_scale=1.0
+        ),
+        autoconnect=True,
+        run_dir=str(tmp_path / "run"),
+    )
     try:
         updates: list[float] = []
         panel.launch.progress_text.observe(lambda _c: updates.append(time.monotonic()), "value")
@@ -195,7 +216,7 @@ def test_stop_launching_and_throttled_updates(tmp_path: Path) -> None:
         assert "stopped" in panel.launch.status.value
         # at most ~4 progress renders per second (+ the last one)
         assert 2 <= len(updates) <= elapsed / 0.25 + 2, (len(updates), elapsed)
-        gaps = [b - a for a, b in zip(updates, updates[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(updates)]
         assert sum(1 for g in gaps if g < 0.2) <= 1, gaps
     finally:
         panel.close()

@@ -9,13 +9,12 @@ import time
 import ipywidgets as widgets
 import pandas as pd
 import pytest
-
 from widget_helpers import fail_on_handler_errors, handler_errors  # noqa: F401  (autouse fixture)
 
 from vsphere_nb.config import Secret
 from vsphere_nb.errors import ConfigError, ServerFault
 from vsphere_nb.widgets._util import Panel, Throttle, html_table, report_error
-from vsphere_nb.wire import decode_as, MethodFault
+from vsphere_nb.wire import MethodFault, decode_as
 
 
 # -- the handler-error fixture ---------------------------------------------------------------------
@@ -108,8 +107,9 @@ def test_throttle_applies_the_latest_value_at_a_bounded_rate() -> None:
 
 def test_throttle_runs_calls_after_the_pending_value_and_from_one_thread() -> None:
     seen: list[tuple[str, object, str]] = []
-    throttle = Throttle(lambda v: seen.append(("value", v, threading.current_thread().name)), interval=10,
-                        name="one-worker")
+    throttle = Throttle(
+        lambda v: seen.append(("value", v, threading.current_thread().name)), interval=10, name="one-worker"
+    )
     try:
         throttle.push(1)
         assert throttle.idle(5)

@@ -46,19 +46,38 @@ def test_boxed_datetime_is_tz_aware():
 
 
 def test_array_of_morefs_and_events():
-    refs = wire.decode_any({"_typeName": "ArrayOfManagedObjectReference", "_value": [
-        {"_typeName": "ManagedObjectReference", "type": "Datastore", "value": "datastore-1"}]})
+    refs = wire.decode_any(
+        {
+            "_typeName": "ArrayOfManagedObjectReference",
+            "_value": [{"_typeName": "ManagedObjectReference", "type": "Datastore", "value": "datastore-1"}],
+        }
+    )
     assert refs == [MoRef("Datastore", "datastore-1")]
-    events = wire.decode_any({"_typeName": "ArrayOfEvent", "_value": [
-        {"_typeName": "HostDasErrorEvent", "key": 1, "chainId": 1, "createdTime": "2026-01-01T00:00:00Z",
-         "reason": "configFailed"}]})
+    events = wire.decode_any(
+        {
+            "_typeName": "ArrayOfEvent",
+            "_value": [
+                {
+                    "_typeName": "HostDasErrorEvent",
+                    "key": 1,
+                    "chainId": 1,
+                    "createdTime": "2026-01-01T00:00:00Z",
+                    "reason": "configFailed",
+                }
+            ],
+        }
+    )
     assert isinstance(events[0], wire.HostDasErrorEvent)
     assert events[0].reason is wire.HostDasErrorEventHostDasErrorReason.configFailed
 
 
 def test_box_round_trip_keeps_wire_types():
     for value, type_name in [
-        ("x", "string"), (True, "boolean"), (3, "int"), (2**40, "long"), (1.5, "double"),
+        ("x", "string"),
+        (True, "boolean"),
+        (3, "int"),
+        (2**40, "long"),
+        (1.5, "double"),
         (wire.HostSystemConnectionState.connected, "HostSystemConnectionState"),
         ([MoRef("Datastore", "d")], "ArrayOfManagedObjectReference"),
     ]:
@@ -74,15 +93,37 @@ def test_data_objects_in_any_slots_are_not_boxed():
 
 
 def _task(error):
-    return {"_typeName": "TaskInfo", "key": "task-1", "task": {"_typeName": "ManagedObjectReference", "type": "Task",
-            "value": "task-1"}, "state": "error", "error": error, "eventChainId": 77}
+    return {
+        "_typeName": "TaskInfo",
+        "key": "task-1",
+        "task": {"_typeName": "ManagedObjectReference", "type": "Task", "value": "task-1"},
+        "state": "error",
+        "error": error,
+        "eventChainId": 77,
+    }
 
 
-DAS_FAULT = {"_typeName": "DasConfigFault", "reason": "HostNetworkMisconfiguration", "output": "vmk0 unreachable",
-             "faultMessage": [{"_typeName": "LocalizableMessage", "key": "com.vmware.vim.das.net", "message":
-                               "HA agent cannot reach the isolation address"}],
-             "event": [{"_typeName": "HostDasErrorEvent", "key": 5, "chainId": 77,
-                        "createdTime": "2026-03-01T08:57:35Z", "reason": "communicationInitFailed"}]}
+DAS_FAULT = {
+    "_typeName": "DasConfigFault",
+    "reason": "HostNetworkMisconfiguration",
+    "output": "vmk0 unreachable",
+    "faultMessage": [
+        {
+            "_typeName": "LocalizableMessage",
+            "key": "com.vmware.vim.das.net",
+            "message": "HA agent cannot reach the isolation address",
+        }
+    ],
+    "event": [
+        {
+            "_typeName": "HostDasErrorEvent",
+            "key": 5,
+            "chainId": 77,
+            "createdTime": "2026-03-01T08:57:35Z",
+            "reason": "communicationInitFailed",
+        }
+    ],
+}
 
 
 @pytest.mark.parametrize("wrapped", [False, True])
@@ -111,8 +152,20 @@ def test_unknown_fault_type_decodes_to_base_and_keeps_fields():
 
 
 def test_unknown_event_subtype_decodes_to_event_and_keeps_fields():
-    events = wire.decode_any({"_typeName": "ArrayOfEvent", "_value": [
-        {"_typeName": "FutureHaEvent", "key": 1, "chainId": 2, "createdTime": "2026-01-01T00:00:00Z", "zone": "a"}]})
+    events = wire.decode_any(
+        {
+            "_typeName": "ArrayOfEvent",
+            "_value": [
+                {
+                    "_typeName": "FutureHaEvent",
+                    "key": 1,
+                    "chainId": 2,
+                    "createdTime": "2026-01-01T00:00:00Z",
+                    "zone": "a",
+                }
+            ],
+        }
+    )
     event = wire.decode_as(events[0].to_wire(), wire.Event)
     assert type(event) is wire.Event and event.vim_type == "FutureHaEvent" and event.raw_extra == {"zone": "a"}
 
@@ -135,14 +188,30 @@ def test_fault_ancestry():
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"_typeName": "InvalidLogin", "faultMessage": [{"_typeName": "LocalizableMessage", "key": "k",
-          "message": "Cannot complete login due to an incorrect user name or password."}]},
-         "Cannot complete login due to an incorrect user name or password."),
+        (
+            {
+                "_typeName": "InvalidLogin",
+                "faultMessage": [
+                    {
+                        "_typeName": "LocalizableMessage",
+                        "key": "k",
+                        "message": "Cannot complete login due to an incorrect user name or password.",
+                    }
+                ],
+            },
+            "Cannot complete login due to an incorrect user name or password.",
+        ),
         ({"_typeName": "InvalidLogin", "faultstring": "bad login"}, "bad login"),
-        ({"_typeName": "NoPermission", "object": {"_typeName": "ManagedObjectReference", "type": "HostSystem",
-          "value": "host-9"}, "missingPrivileges": [{"_typeName": "NoPermissionEntityPrivileges",
-          "privilegeIds": ["Host.Config.Connection"]}]},
-         "permission denied on host-9: missing Host.Config.Connection"),
+        (
+            {
+                "_typeName": "NoPermission",
+                "object": {"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": "host-9"},
+                "missingPrivileges": [
+                    {"_typeName": "NoPermissionEntityPrivileges", "privilegeIds": ["Host.Config.Connection"]}
+                ],
+            },
+            "permission denied on host-9: missing Host.Config.Connection",
+        ),
         ({"_typeName": "NotSupported"}, "NotSupported"),
     ],
 )
@@ -151,32 +220,48 @@ def test_readable_message_order(body, expected):
 
 
 def test_fault_cause_chain():
-    fault = wire.decode_as({"_typeName": "DasConfigFault", "faultCause": {"_typeName": "LocalizedMethodFault",
-                            "fault": {"_typeName": "HostNotConnected"}}}, wire.MethodFault)
+    fault = wire.decode_as(
+        {
+            "_typeName": "DasConfigFault",
+            "faultCause": {"_typeName": "LocalizedMethodFault", "fault": {"_typeName": "HostNotConnected"}},
+        },
+        wire.MethodFault,
+    )
     assert [f.type_name for f in fault.causes()] == ["DasConfigFault", "HostNotConnected"]
 
 
 def test_encode_request_objects_carry_type_names():
     spec = wire.PropertyFilterSpec(
-        objectSet=[wire.ObjectSpec(obj=MoRef("ContainerView", "session[1]view-1"), skip=True, selectSet=[
-            wire.TraversalSpec(name="view", type="ContainerView", path="view", skip=False)])],
+        objectSet=[
+            wire.ObjectSpec(
+                obj=MoRef("ContainerView", "session[1]view-1"),
+                skip=True,
+                selectSet=[wire.TraversalSpec(name="view", type="ContainerView", path="view", skip=False)],
+            )
+        ],
         propSet=[wire.PropertySpec(type="HostSystem", pathSet=["name", "runtime.dasHostState"])],
     )
     out = spec.to_wire()
     assert out["_typeName"] == "PropertyFilterSpec"
     assert out["objectSet"][0]["selectSet"][0]["_typeName"] == "TraversalSpec"
-    assert out["propSet"][0] == {"_typeName": "PropertySpec", "type": "HostSystem",
-                                 "pathSet": ["name", "runtime.dasHostState"]}
+    assert out["propSet"][0] == {
+        "_typeName": "PropertySpec",
+        "type": "HostSystem",
+        "pathSet": ["name", "runtime.dasHostState"],
+    }
     assert wire.decode_as(out, wire.PropertyFilterSpec) == spec
 
 
 def test_dynamic_property_values_are_boxed_on_encode():
     prop = wire.DynamicProperty(name="name", val="esx01")
-    assert prop.to_wire() == {"_typeName": "DynamicProperty", "name": "name",
-                              "val": {"_typeName": "string", "_value": "esx01"}}
+    assert prop.to_wire() == {
+        "_typeName": "DynamicProperty",
+        "name": "name",
+        "val": {"_typeName": "string", "_value": "esx01"},
+    }
 
 
-@pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b"{\"_typeName\": \"TaskInfo\"", b"\xff\xfe"])
+@pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"_typeName": "TaskInfo"', b"\xff\xfe"])
 def test_bad_bodies_raise_protocol_error(body):
     with pytest.raises(ProtocolError):
         wire.decode_body(body)
@@ -196,7 +281,9 @@ def test_shape_errors_raise_protocol_error():
 # -- plain JSON helpers and dates ---------------------------------------------------------------
 def test_parse_body_keeps_the_wire_form_and_rejects_what_is_not_json():
     body = b'[{"_typeName": "ManagedObjectReference", "_value": {"type": "Task", "value": "task-1"}}]'
-    assert wire.parse_body(body) == [{"_typeName": "ManagedObjectReference", "_value": {"type": "Task", "value": "task-1"}}]
+    assert wire.parse_body(body) == [
+        {"_typeName": "ManagedObjectReference", "_value": {"type": "Task", "value": "task-1"}}
+    ]
     assert wire.parse_body(b"  ") is None
     with pytest.raises(ProtocolError):
         wire.parse_body(b"<html>gateway</html>")
@@ -206,8 +293,10 @@ def test_parse_body_keeps_the_wire_form_and_rejects_what_is_not_json():
 
 def test_ref_value_reads_flat_and_boxed_morefs():
     assert wire.ref_value({"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": "host-9"}) == "host-9"
-    assert wire.ref_value({"_typeName": "ManagedObjectReference",
-                           "_value": {"type": "HostSystem", "value": "host-9"}}) == "host-9"
+    assert (
+        wire.ref_value({"_typeName": "ManagedObjectReference", "_value": {"type": "HostSystem", "value": "host-9"}})
+        == "host-9"
+    )
     assert wire.ref_value(None) is None and wire.ref_value({"value": 9}) is None and wire.ref_value("host-9") is None
 
 
@@ -220,8 +309,10 @@ def test_unbox_list_reads_boxed_and_plain_arrays():
 def test_dates_are_written_in_utc_with_microseconds_and_four_digit_years():
     from datetime import timedelta
 
-    assert wire.format_datetime(datetime(2026, 3, 1, 10, 57, 35, 279575, tzinfo=timezone(timedelta(hours=2)))) \
+    assert (
+        wire.format_datetime(datetime(2026, 3, 1, 10, 57, 35, 279575, tzinfo=timezone(timedelta(hours=2))))
         == "2026-03-01T08:57:35.279575Z"
+    )
     assert wire.format_datetime(datetime(2026, 3, 1, 8, 57, 35)) == "2026-03-01T08:57:35.000000Z"  # naive = UTC
     early = wire.format_datetime(datetime(999, 1, 2, tzinfo=timezone.utc))
     assert early == "0999-01-02T00:00:00.000000Z" and wire.parse_datetime(early).year == 999

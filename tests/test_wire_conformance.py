@@ -28,7 +28,7 @@ def vmware_ancestors(vtype) -> list[str]:
     for klass in vtype.__mro__:
         try:
             names.append(VmomiSupport.GetWsdlName(klass))
-        except Exception:  # noqa: BLE001 - non-VMODL bases
+        except Exception:
             continue
     return names
 

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fake_vcenter import FakeVCenter, aconnect
 
 from vsphere_nb import errors, wire
-
-from fake_vcenter import FakeVCenter, aconnect
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wire"
 ALL = sorted(p.stem for p in FIXTURES.glob("*.json"))
@@ -54,11 +53,28 @@ def run(coro):
 # ------------------------------------------------------------------------------------------------
 def test_fixture_set_covers_every_unsettled_variant():
     required = {
-        "wait_empty_204", "wait_empty_200", "launch_moref_flat", "launch_moref_boxed", "task_info_error_direct",
-        "task_info_error_wrapped", "fault_das_config_faultstring", "fault_no_permission", "not_authenticated_500",
-        "not_authenticated_401_json", "not_authenticated_403_json", "not_authenticated_401_bare",
-        "not_authenticated_403_bare", "service_content", "task_info_success", "retrieve_result_token",
-        "retrieve_result_last", "update_set", "events_ha", "hello_release", "hello_empty", "hello_404",
+        "wait_empty_204",
+        "wait_empty_200",
+        "launch_moref_flat",
+        "launch_moref_boxed",
+        "task_info_error_direct",
+        "task_info_error_wrapped",
+        "fault_das_config_faultstring",
+        "fault_no_permission",
+        "not_authenticated_500",
+        "not_authenticated_401_json",
+        "not_authenticated_403_json",
+        "not_authenticated_401_bare",
+        "not_authenticated_403_bare",
+        "service_content",
+        "task_info_success",
+        "retrieve_result_token",
+        "retrieve_result_last",
+        "update_set",
+        "events_ha",
+        "hello_release",
+        "hello_empty",
+        "hello_404",
     }
     assert required <= set(ALL)
     assert "faultstring" in load("fault_das_config_faultstring")["response"]["body"]
@@ -138,16 +154,19 @@ def test_cancelled_task():
     assert info.cancelled and str(info.state) == "error" and info.error.is_a("RequestCanceled")
 
 
-@pytest.mark.parametrize("name, type_name, ancestors, text", [
-    ("fault_das_config_faultstring", "DasConfigFault", ["VimFault"], "vSphere HA is not enabled"),
-    ("fault_no_permission", "NoPermission", ["SecurityError", "RuntimeFault"], "Host.Config.Connection"),
-    ("fault_not_supported", "NotSupported", ["RuntimeFault"], "not supported"),
-    ("fault_managed_object_not_found", "ManagedObjectNotFound", ["RuntimeFault"], "host-999"),
-    ("fault_wrapped_localized", "HostNotConnected", ["HostCommunication", "RuntimeFault"], "disconnected"),
-    ("fault_unknown_type", "HaFutureFault", ["MethodFault"], "HaFutureFault"),
-    ("invalid_login", "InvalidLogin", ["VimFault"], "incorrect user name"),
-    ("not_authenticated_500", "NotAuthenticated", ["NoPermission", "SecurityError"], "not authenticated"),
-])
+@pytest.mark.parametrize(
+    "name, type_name, ancestors, text",
+    [
+        ("fault_das_config_faultstring", "DasConfigFault", ["VimFault"], "vSphere HA is not enabled"),
+        ("fault_no_permission", "NoPermission", ["SecurityError", "RuntimeFault"], "Host.Config.Connection"),
+        ("fault_not_supported", "NotSupported", ["RuntimeFault"], "not supported"),
+        ("fault_managed_object_not_found", "ManagedObjectNotFound", ["RuntimeFault"], "host-999"),
+        ("fault_wrapped_localized", "HostNotConnected", ["HostCommunication", "RuntimeFault"], "disconnected"),
+        ("fault_unknown_type", "HaFutureFault", ["MethodFault"], "HaFutureFault"),
+        ("invalid_login", "InvalidLogin", ["VimFault"], "incorrect user name"),
+        ("not_authenticated_500", "NotAuthenticated", ["NoPermission", "SecurityError"], "not authenticated"),
+    ],
+)
 def test_fault_bodies(name, type_name, ancestors, text):
     fault = wire.decode_as(load(name)["response"]["body"], wire.MethodFault)
     assert fault.type_name == type_name
@@ -194,8 +213,15 @@ def test_update_set():
 def test_ha_events():
     events = decode("events_ha")
     names = [e.vim_type for e in events]
-    assert names == ["HostDasErrorEvent", "EventEx", "EventEx", "HostDasEnabledEvent", "DasHostFailedEvent",
-                     "TaskEvent", "HostFutureHaEvent"]
+    assert names == [
+        "HostDasErrorEvent",
+        "EventEx",
+        "EventEx",
+        "HostDasEnabledEvent",
+        "DasHostFailedEvent",
+        "TaskEvent",
+        "HostFutureHaEvent",
+    ]
     assert wire.event_type_id(events[2]) == "com.vmware.vc.HA.HostStateChangedEvent"
     assert events[2].arguments[1].value == "connectedToMaster"
     assert events[4].failedHost.host == wire.MoRef("HostSystem", "host-1003")
@@ -234,8 +260,17 @@ def test_replay_not_authenticated_variants_relogin_and_replay(name):
     assert isinstance(runtime, wire.HostRuntimeInfo) and relogins == 1 and fake.logins == 2
 
 
-@pytest.mark.parametrize("name", ["fault_das_config_faultstring", "fault_no_permission", "fault_not_supported",
-                                  "fault_managed_object_not_found", "fault_wrapped_localized", "fault_unknown_type"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fault_das_config_faultstring",
+        "fault_no_permission",
+        "fault_not_supported",
+        "fault_managed_object_not_found",
+        "fault_wrapped_localized",
+        "fault_unknown_type",
+    ],
+)
 def test_replay_launch_faults(name):
     fake = _fake_answering(name)
     target = wire.MoRef("HostSystem", load(name)["request"]["path"].split("/")[1])
@@ -270,8 +305,9 @@ def test_replay_wait_answers(name):
 
     async def main():
         async with await aconnect(fake) as vc:
-            return await vc.invoke(collector, "WaitForUpdatesEx", version="1_41",
-                                   options=wire.WaitOptions(maxWaitSeconds=20))
+            return await vc.invoke(
+                collector, "WaitForUpdatesEx", version="1_41", options=wire.WaitOptions(maxWaitSeconds=20)
+            )
 
     result = run(main())
     if name == "update_set":
@@ -302,9 +338,14 @@ def test_replay_invalid_login():
     assert info.value.is_a("InvalidLogin") and not isinstance(info.value, errors.NotAuthenticatedError)
 
 
-@pytest.mark.parametrize("name, release, source", [
-    ("hello_release", "8.0.3.0", "hello"), ("hello_empty", "8.0.2.0", "about"), ("hello_404", "8.0.2.0", "about"),
-])
+@pytest.mark.parametrize(
+    "name, release, source",
+    [
+        ("hello_release", "8.0.3.0", "hello"),
+        ("hello_empty", "8.0.2.0", "about"),
+        ("hello_404", "8.0.2.0", "about"),
+    ],
+)
 def test_replay_hello_answers(name, release, source):
     fake = FakeVCenter(api_version="8.0.2.0")
     fake.inject("hello", as_response(load(name)))

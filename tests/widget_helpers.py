@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pytest
 
 from vsphere_nb.widgets._util import iter_widgets
 
-_HANDLER_MESSAGES = ("Exception in callback", "Exception in widget method", "Exception in interact callback",
-                     "progress callback failed")
+_HANDLER_MESSAGES = (
+    "Exception in callback",
+    "Exception in widget method",
+    "Exception in interact callback",
+    "progress callback failed",
+)
 
 
 def handler_errors(records: Iterable[logging.LogRecord]) -> list[logging.LogRecord]:

@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from . import wire
 from ._version import __version__
+from .batch.execute import BatchRun, ReconfigurePlan, RunHandle, plan_reconfigure, resume
+from .batch.limits import BatchLimits
+from .batch.result import RunResult, load_run
+from .client import AsyncClient
+from .config import InsecureTLSWarning, RetryPolicy, Timeouts
 from .errors import (
     ConfigError,
     ConnectError,
@@ -21,13 +26,8 @@ from .errors import (
     TransportError,
     VsphereError,
 )
-from .wire import ManagedObjectReference, MoRef
-from .client import AsyncClient
-from .config import InsecureTLSWarning, RetryPolicy, Timeouts
 from .sync import Client, connect
-from .batch.limits import BatchLimits
-from .batch.execute import BatchRun, ReconfigurePlan, RunHandle, plan_reconfigure, resume
-from .batch.result import RunResult, load_run
+from .wire import ManagedObjectReference, MoRef
 
 __all__ = [
     "__version__",

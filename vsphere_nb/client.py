@@ -41,8 +41,17 @@ import httpx
 
 from . import errors, wire
 from .config import (
-    DEFAULT_RELEASE, DEFAULT_USER_AGENT, PREFERRED_RELEASES, RetryPolicy, Secret, Timeouts, VerifyArg, parse_release,
-    parse_server, redact, resolve_verify,
+    DEFAULT_RELEASE,
+    DEFAULT_USER_AGENT,
+    PREFERRED_RELEASES,
+    RetryPolicy,
+    Secret,
+    Timeouts,
+    VerifyArg,
+    parse_release,
+    parse_server,
+    redact,
+    resolve_verify,
 )
 from .offload import OFFLOAD_BYTES, offload
 from .transport import RETRY_STATUSES, ClientStats, Transport
@@ -56,20 +65,48 @@ logger = logging.getLogger("vsphere_nb.client")
 #: did process the first attempt can fail (token consumed) or skip a page of events — accepted, as both are far
 #: rarer than a gateway 503 and the caller sees a fault rather than wrong data in the first case.
 #: ``WaitForUpdatesEx`` is replayed with the same ``version``, which the server answers again.
-READ_ONLY_METHODS = frozenset({
-    "RetrieveProperties", "RetrievePropertiesEx", "ContinueRetrievePropertiesEx", "WaitForUpdates",
-    "WaitForUpdatesEx", "CheckForUpdates", "QueryEvents", "ReadNextEvents", "ReadPreviousEvents",
-    "RetrieveServiceContent", "CurrentTime", "SessionIsActive", "FindByUuid", "FindByIp", "FindByDnsName",
-    "FindByInventoryPath", "FindChild", "RetrieveArgumentDescription",
-})
+READ_ONLY_METHODS = frozenset(
+    {
+        "RetrieveProperties",
+        "RetrievePropertiesEx",
+        "ContinueRetrievePropertiesEx",
+        "WaitForUpdates",
+        "WaitForUpdatesEx",
+        "CheckForUpdates",
+        "QueryEvents",
+        "ReadNextEvents",
+        "ReadPreviousEvents",
+        "RetrieveServiceContent",
+        "CurrentTime",
+        "SessionIsActive",
+        "FindByUuid",
+        "FindByIp",
+        "FindByDnsName",
+        "FindByInventoryPath",
+        "FindChild",
+        "RetrieveArgumentDescription",
+    }
+)
 
 #: methods bound to the session itself: after ``NotAuthenticated`` a replay under a *new* session would answer
 #: a different question (or log the new session out), so they fail with ``NotAuthenticatedError`` instead.
-NO_REPLAY_METHODS = frozenset({
-    "Login", "LoginByToken", "LoginBySSPI", "LoginExtensionByCertificate", "LoginExtensionBySubjectName",
-    "Logout", "TerminateSession", "ImpersonateUser", "CloneSession", "AcquireCloneTicket",
-    "AcquireGenericServiceTicket", "AcquireLocalTicket", "SetLocale",
-})
+NO_REPLAY_METHODS = frozenset(
+    {
+        "Login",
+        "LoginByToken",
+        "LoginBySSPI",
+        "LoginExtensionByCertificate",
+        "LoginExtensionBySubjectName",
+        "Logout",
+        "TerminateSession",
+        "ImpersonateUser",
+        "CloneSession",
+        "AcquireCloneTicket",
+        "AcquireGenericServiceTicket",
+        "AcquireLocalTicket",
+        "SetLocale",
+    }
+)
 
 _MIN_RELEASE = (8, 0, 1, 0)
 _SERVICE_INSTANCE = wire.MoRef("ServiceInstance", "ServiceInstance")  # the one fixed entry point of the API
@@ -129,7 +166,7 @@ def _fault_body(response: httpx.Response) -> dict[str, Any] | None:
 def _snippet(response: httpx.Response, limit: int = 100) -> str:
     try:
         text = response.content.decode("utf-8", "replace")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ""
     text = " ".join(text.split())
     text = redact(text)
@@ -213,20 +250,27 @@ class AsyncClient:
         if release is not None and parse_release(release) is None:
             raise errors.ConfigError(f"release must look like '8.0.3.0', got {release!r}")
 
-        http = Transport(origin, verify=tls, timeouts=timeout, retry=retry, http_transport=transport,
-                         user_agent=user_agent)
+        http = Transport(
+            origin, verify=tls, timeouts=timeout, retry=retry, http_transport=transport, user_agent=user_agent
+        )
         try:
             content = await cls._read_content(http, release or DEFAULT_RELEASE)
-            client = cls(http, content, release=release or DEFAULT_RELEASE, release_source="explicit",
-                         user=user, password=secret)
+            client = cls(
+                http, content, release=release or DEFAULT_RELEASE, release_source="explicit", user=user, password=secret
+            )
             if release is None:
                 client._release, client._release_source = await client._negotiate_release()
             await client._open_session(token)
         except BaseException:
             await http.aclose()
             raise
-        logger.info("connected to %s (release %s via %s)%s", origin, client.release, client.release_source,
-                    f" as {client.session.userName}" if client.session else "")
+        logger.info(
+            "connected to %s (release %s via %s)%s",
+            origin,
+            client.release,
+            client.release_source,
+            f" as {client.session.userName}" if client.session else "",
+        )
         return client
 
     @staticmethod
@@ -236,7 +280,9 @@ class AsyncClient:
         if response.status_code == 404 and _fault_body(response) is None:
             raise errors.ProtocolError(
                 f"no VI/JSON API at {http.origin}/sdk/vim25/{release}/ (HTTP 404): vCenter 8.0 Update 1 or newer "
-                "is required, and the release must be one the server knows", status=404, method="content",
+                "is required, and the release must be one the server knows",
+                status=404,
+                method="content",
             )
         value = _interpret(response, http.stats, method="content", moref=_SERVICE_INSTANCE, launch=False)
         if value is None:
@@ -257,8 +303,13 @@ class AsyncClient:
         """``POST /api/vcenter/system?action=hello`` (vCenter 8.0 U2+); ``None`` when it is absent or says nothing."""
         try:
             response = await self._transport.send(
-                "POST", "/api/vcenter/system?action=hello", call="vcenter.system.hello",
-                json_body={"api_releases": list(PREFERRED_RELEASES)}, has_body=True, retry=True, token=False,
+                "POST",
+                "/api/vcenter/system?action=hello",
+                call="vcenter.system.hello",
+                json_body={"api_releases": list(PREFERRED_RELEASES)},
+                has_body=True,
+                retry=True,
+                token=False,
             )
         except errors.TransportError as exc:
             logger.debug("release hello failed (%s); falling back", exc)
@@ -293,7 +344,8 @@ class AsyncClient:
             if self._password is None:
                 raise errors.NotAuthenticatedError(
                     _synthetic_not_authenticated("the given session token is not (or no longer) valid"),
-                    method="currentSession", moref=self._session_manager(),
+                    method="currentSession",
+                    moref=self._session_manager(),
                 )
             logger.info("the given session token is not valid; logging in as %s instead", self._user)
         if self._password is not None:
@@ -433,20 +485,26 @@ class AsyncClient:
     def _path(self, moref: wire.MoRef, name: str) -> str:
         if not isinstance(moref, wire.MoRef):
             raise TypeError(f"expected a ManagedObjectReference, got {type(moref).__name__}")
-        return (f"/sdk/vim25/{self._release}/{quote(moref.type, safe='')}/{quote(moref.value, safe='')}/"
-                f"{quote(name, safe='')}")
+        return (
+            f"/sdk/vim25/{self._release}/{quote(moref.type, safe='')}/{quote(moref.value, safe='')}/"
+            f"{quote(name, safe='')}"
+        )
 
     async def _login(self) -> wire.UserSession:
         assert self._user is not None and self._password is not None
         self._transport.token = None
         sm = self._session_manager()
         value = await self._call(
-            "POST", sm, "Login", policy=_LOGIN,
+            "POST",
+            sm,
+            "Login",
+            policy=_LOGIN,
             body={"userName": self._user, "password": self._password.reveal()},
         )
         if self._transport.token is None:
-            raise errors.ProtocolError("Login succeeded but the answer carried no vmware-api-session-id header",
-                                       method="Login")
+            raise errors.ProtocolError(
+                "Login succeeded but the answer carried no vmware-api-session-id header", method="Login"
+            )
         self._session = wire.decode_as(value, wire.UserSession) if value is not None else None
         self._owns_session = True
         self._login_generation += 1
@@ -462,8 +520,16 @@ class AsyncClient:
             self.stats.relogins += 1
             logger.info("session on %s expired; logged in again as %s", self.server, self._user)
 
-    async def _call(self, http_method: str, moref: wire.MoRef, name: str, *, policy: _Policy,
-                    body: dict[str, Any] | None = None, decode: bool = True) -> Any:
+    async def _call(
+        self,
+        http_method: str,
+        moref: wire.MoRef,
+        name: str,
+        *,
+        policy: _Policy,
+        body: dict[str, Any] | None = None,
+        decode: bool = True,
+    ) -> Any:
         if self.is_closed:
             raise RuntimeError("this client is closed")
         path = self._path(moref, name)
@@ -471,36 +537,54 @@ class AsyncClient:
         launch = policy.on_expiry == "launch"
         generation = self._login_generation
         response = await self._transport.send(
-            http_method, path, call=call, json_body=body, has_body=body is not None, retry=policy.retry,
-            launch=launch, moref=moref, token=policy.on_expiry != "none",
+            http_method,
+            path,
+            call=call,
+            json_body=body,
+            has_body=body is not None,
+            retry=policy.retry,
+            launch=launch,
+            moref=moref,
+            token=policy.on_expiry != "none",
         )
         expired = policy.on_expiry != "none" and _not_authenticated(response)
         if expired:
             fault, raw = expired
             if policy.on_expiry == "fail" or self._password is None:
                 self.stats.faults += 1
-                raise errors.NotAuthenticatedError(fault, raw=raw, method=name, moref=moref,
-                                                   status=response.status_code)
+                raise errors.NotAuthenticatedError(
+                    fault, raw=raw, method=name, moref=moref, status=response.status_code
+                )
             try:
                 await self._relogin(generation)
             except errors.ServerFault as exc:
-                raise errors.NotAuthenticatedError(fault, raw=raw, method=name, moref=moref,
-                                                   status=response.status_code) from exc
+                raise errors.NotAuthenticatedError(
+                    fault, raw=raw, method=name, moref=moref, status=response.status_code
+                ) from exc
             if launch:
                 raise errors.LaunchStateUnknown(
                     f"{name}{_target(moref)}: the session had expired (HTTP {response.status_code}); logged in again "
                     "but a task launch is never replayed automatically - check the entity's recentTask, then launch "
-                    "again", method=name, moref=moref,
+                    "again",
+                    method=name,
+                    moref=moref,
                 )
             response = await self._transport.send(
-                http_method, path, call=call, json_body=body, has_body=body is not None, retry=policy.retry,
-                launch=False, moref=moref,
+                http_method,
+                path,
+                call=call,
+                json_body=body,
+                has_body=body is not None,
+                retry=policy.retry,
+                launch=False,
+                moref=moref,
             )
             again = _not_authenticated(response)
             if again:
                 self.stats.faults += 1
-                raise errors.NotAuthenticatedError(again[0], raw=again[1], method=name, moref=moref,
-                                                   status=response.status_code)
+                raise errors.NotAuthenticatedError(
+                    again[0], raw=again[1], method=name, moref=moref, status=response.status_code
+                )
         if decode and 200 <= response.status_code < 300 and len(response.content) >= OFFLOAD_BYTES:
             # a large page (inventory, a big update set): decoded off the loop so other calls' answers are not
             # held back meanwhile
@@ -540,8 +624,15 @@ def _not_authenticated(response: httpx.Response) -> tuple[wire.MethodFault, dict
     return None
 
 
-def _interpret(response: httpx.Response, stats: ClientStats, *, method: str, moref: wire.MoRef | None,
-               launch: bool, decode: bool = True) -> Any:
+def _interpret(
+    response: httpx.Response,
+    stats: ClientStats,
+    *,
+    method: str,
+    moref: wire.MoRef | None,
+    launch: bool,
+    decode: bool = True,
+) -> Any:
     status = response.status_code
     if 200 <= status < 300:
         if status == 204 or not response.content.strip():
@@ -555,19 +646,23 @@ def _interpret(response: httpx.Response, stats: ClientStats, *, method: str, mor
         try:
             fault = wire.decode_as(raw, wire.MethodFault)
         except errors.ProtocolError as exc:
-            raise errors.ProtocolError(f"{method}{_target(moref)}: HTTP {status} with an unreadable fault: {exc}",
-                                       status=status, method=method) from None
+            raise errors.ProtocolError(
+                f"{method}{_target(moref)}: HTTP {status} with an unreadable fault: {exc}", status=status, method=method
+            ) from None
         stats.faults += 1
         raise errors.ServerFault(fault, raw=raw, method=method, moref=moref, status=status)
     if launch and status in RETRY_STATUSES:
         raise errors.LaunchStateUnknown(
             f"{method}{_target(moref)}: HTTP {status} from a gateway - the request may have reached vCenter, so the "
             "task may or may not exist; check the entity's recentTask before launching again",
-            method=method, moref=moref,
+            method=method,
+            moref=moref,
         )
     ctype = response.headers.get("content-type", "no content type")
     snippet = _snippet(response)
     raise errors.ProtocolError(
         f"{method}{_target(moref)}: HTTP {status} {response.reason_phrase} without a VI/JSON fault body "
-        f"({ctype}{': ' + snippet if snippet else ''})", status=status, method=method,
+        f"({ctype}{': ' + snippet if snippet else ''})",
+        status=status,
+        method=method,
     )

@@ -34,8 +34,18 @@ from ._version import __version__
 from .errors import ConfigError
 
 __all__ = [
-    "DEFAULT_RELEASE", "PREFERRED_RELEASES", "DEFAULT_USER_AGENT", "InsecureTLSWarning", "Secret", "redact",
-    "Timeouts", "RetryPolicy", "parse_server", "resolve_verify", "parse_release", "VerifyArg",
+    "DEFAULT_RELEASE",
+    "PREFERRED_RELEASES",
+    "DEFAULT_USER_AGENT",
+    "InsecureTLSWarning",
+    "Secret",
+    "redact",
+    "Timeouts",
+    "RetryPolicy",
+    "parse_server",
+    "resolve_verify",
+    "parse_release",
+    "VerifyArg",
 ]
 
 logger = logging.getLogger("vsphere_nb.config")
@@ -59,7 +69,7 @@ class InsecureTLSWarning(UserWarning):
 # ---------------------------------------------------------------------------------------------
 # secrets
 # ---------------------------------------------------------------------------------------------
-_LIVE_SECRETS: "weakref.WeakSet[Secret]" = weakref.WeakSet()
+_LIVE_SECRETS: weakref.WeakSet[Secret] = weakref.WeakSet()
 
 
 class Secret:
@@ -69,7 +79,7 @@ class Secret:
     DEBUG log line. Secrets refuse to be pickled so they cannot end up in a file by accident.
     """
 
-    __slots__ = ("_value", "__weakref__")
+    __slots__ = ("__weakref__", "_value")
 
     def __init__(self, value: str) -> None:
         if isinstance(value, Secret):

@@ -32,8 +32,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from .wire.moref import ManagedObjectReference
 
 __all__ = [
-    "VsphereError", "ConfigError", "TransportError", "ConnectError", "TimeoutError", "TLSError", "ProtocolError",
-    "ServerFault", "NotAuthenticatedError", "LaunchStateUnknown", "TaskFailed", "RunDirectoryError",
+    "VsphereError",
+    "ConfigError",
+    "TransportError",
+    "ConnectError",
+    "TimeoutError",
+    "TLSError",
+    "ProtocolError",
+    "ServerFault",
+    "NotAuthenticatedError",
+    "LaunchStateUnknown",
+    "TaskFailed",
+    "RunDirectoryError",
 ]
 
 
@@ -58,7 +68,7 @@ class ConnectError(TransportError):
     pass
 
 
-class TimeoutError(TransportError):  # noqa: A001  (shadows the builtin inside this namespace only)
+class TimeoutError(TransportError):
     pass
 
 

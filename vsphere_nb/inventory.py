@@ -10,8 +10,9 @@ The result is the ``hosts`` DataFrame (columns in :data:`HOST_COLUMNS`), with pr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -20,13 +21,30 @@ from .client import vcenter_name
 from .property import container_filter_spec, create_container_view, destroy_view, retrieve
 from .wire import MoRef
 
-__all__ = ["HOST_PATHS", "CLUSTER_PATHS", "HOST_COLUMNS", "Inventory", "collect_inventory", "hosts_frame", "filter_hosts"]
+__all__ = [
+    "HOST_PATHS",
+    "CLUSTER_PATHS",
+    "HOST_COLUMNS",
+    "Inventory",
+    "collect_inventory",
+    "hosts_frame",
+    "filter_hosts",
+]
 
 #: HostSystem properties collected (nested paths go through the PropertyCollector)
 HOST_PATHS = [
-    "name", "parent", "runtime.connectionState", "runtime.powerState", "runtime.inMaintenanceMode",
-    "runtime.dasHostState", "configIssue", "overallStatus", "summary.config.product.version",
-    "summary.config.product.build", "datastore", "disabledMethod",
+    "name",
+    "parent",
+    "runtime.connectionState",
+    "runtime.powerState",
+    "runtime.inMaintenanceMode",
+    "runtime.dasHostState",
+    "configIssue",
+    "overallStatus",
+    "summary.config.product.version",
+    "summary.config.product.build",
+    "datastore",
+    "disabledMethod",
 ]
 #: cluster properties; the whole ``configurationEx`` (a nested path below it may be refused)
 CLUSTER_PATHS = ["name", "parent", "configurationEx"]
@@ -40,9 +58,26 @@ _TYPE_PATHS: dict[str, list[str]] = {
 }
 
 HOST_COLUMNS = [
-    "vcenter", "datacenter", "cluster", "cluster_moid", "host", "host_moid", "connection_state", "power_state",
-    "in_maintenance", "ha_enabled", "das_state", "das_state_reporter", "version", "build", "datastores",
-    "config_issues", "overall_status", "disabled_methods", "eligible", "skip_reason",
+    "vcenter",
+    "datacenter",
+    "cluster",
+    "cluster_moid",
+    "host",
+    "host_moid",
+    "connection_state",
+    "power_state",
+    "in_maintenance",
+    "ha_enabled",
+    "das_state",
+    "das_state_reporter",
+    "version",
+    "build",
+    "datastores",
+    "config_issues",
+    "overall_status",
+    "disabled_methods",
+    "eligible",
+    "skip_reason",
 ]
 
 
@@ -112,8 +147,11 @@ def hosts_frame(inv: Inventory) -> pd.DataFrame:
     for ref, props in inv.of_type("ClusterComputeResource"):
         config = props.get("configurationEx")
         das = getattr(config, "dasConfig", None)
-        clusters[ref] = {"name": props.get("name"), "ha_enabled": bool(getattr(das, "enabled", False)),
-                         "datacenter": _datacenter_of(props.get("parent"), inv)}
+        clusters[ref] = {
+            "name": props.get("name"),
+            "ha_enabled": bool(getattr(das, "enabled", False)),
+            "datacenter": _datacenter_of(props.get("parent"), inv),
+        }
     cols: dict[str, list[Any]] = {c: [] for c in HOST_COLUMNS if c not in ("eligible", "skip_reason")}
     for ref, props in sorted(inv.of_type("HostSystem"), key=lambda item: (str(item[1].get("name")), item[0].value)):
         parent = props.get("parent")

@@ -22,15 +22,26 @@ import asyncio
 import logging
 import re
 import time
-from typing import Any, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
 
 from . import errors, wire
 from .client import AsyncClient
 
 __all__ = [
-    "create_container_view", "create_list_view", "modify_list_view", "destroy_view", "container_filter_spec",
-    "list_filter_spec", "retrieve", "retrieve_pages", "PropertyWatcher", "wait_for_task", "apply_changes",
-    "apply_object_update", "apply_update_set",
+    "create_container_view",
+    "create_list_view",
+    "modify_list_view",
+    "destroy_view",
+    "container_filter_spec",
+    "list_filter_spec",
+    "retrieve",
+    "retrieve_pages",
+    "PropertyWatcher",
+    "wait_for_task",
+    "apply_changes",
+    "apply_object_update",
+    "apply_update_set",
 ]
 
 logger = logging.getLogger("vsphere_nb.property")
@@ -53,13 +64,15 @@ def _as_moref(value: Any, what: str) -> wire.MoRef:
 # ---------------------------------------------------------------------------------------------
 # views
 # ---------------------------------------------------------------------------------------------
-async def create_container_view(client: AsyncClient, container: wire.MoRef, types: Sequence[str],
-                                recursive: bool = True) -> wire.MoRef:
+async def create_container_view(
+    client: AsyncClient, container: wire.MoRef, types: Sequence[str], recursive: bool = True
+) -> wire.MoRef:
     """``ViewManager.CreateContainerView``: every object of ``types`` below ``container`` (e.g. ``rootFolder``)."""
     if isinstance(types, str):
         types = [types]
-    result = await client.invoke(_view_manager(client), "CreateContainerView", container=container,
-                                 type=list(types), recursive=recursive)
+    result = await client.invoke(
+        _view_manager(client), "CreateContainerView", container=container, type=list(types), recursive=recursive
+    )
     return _as_moref(result, "CreateContainerView")
 
 
@@ -69,8 +82,9 @@ async def create_list_view(client: AsyncClient, objs: Iterable[wire.MoRef]) -> w
     return _as_moref(result, "CreateListView")
 
 
-async def modify_list_view(client: AsyncClient, view: wire.MoRef, add: Iterable[wire.MoRef] = (),
-                           remove: Iterable[wire.MoRef] = ()) -> list[wire.MoRef]:
+async def modify_list_view(
+    client: AsyncClient, view: wire.MoRef, add: Iterable[wire.MoRef] = (), remove: Iterable[wire.MoRef] = ()
+) -> list[wire.MoRef]:
     """``ListView.ModifyListView``: add and drop objects; returns the objects the server could not add."""
     add, remove = list(add), list(remove)
     result = await client.invoke(view, "ModifyListView", add=add or None, remove=remove or None)
@@ -84,15 +98,19 @@ async def destroy_view(client: AsyncClient, view: wire.MoRef) -> None:
     await client.invoke(view, "DestroyView")
 
 
-def _view_filter_spec(view: wire.MoRef, view_type: str, type_paths: dict[str, list[str]],
-                      then: list[wire.SelectionSpec] | None = None) -> wire.PropertyFilterSpec:
+def _view_filter_spec(
+    view: wire.MoRef, view_type: str, type_paths: dict[str, list[str]], then: list[wire.SelectionSpec] | None = None
+) -> wire.PropertyFilterSpec:
     if not type_paths:
         raise errors.ConfigError("type_paths must name at least one type, e.g. {'HostSystem': ['name']}")
     return wire.PropertyFilterSpec(
-        objectSet=[wire.ObjectSpec(
-            obj=view, skip=True,
-            selectSet=[wire.TraversalSpec(name="view", type=view_type, path="view", skip=False, selectSet=then)],
-        )],
+        objectSet=[
+            wire.ObjectSpec(
+                obj=view,
+                skip=True,
+                selectSet=[wire.TraversalSpec(name="view", type=view_type, path="view", skip=False, selectSet=then)],
+            )
+        ],
         propSet=[wire.PropertySpec(type=type_name, pathSet=list(paths)) for type_name, paths in type_paths.items()],
     )
 
@@ -103,15 +121,19 @@ def container_filter_spec(view: wire.MoRef, type_paths: dict[str, list[str]]) ->
     return _view_filter_spec(view, "ContainerView", type_paths)
 
 
-def list_filter_spec(view: wire.MoRef, type_paths: dict[str, list[str]], *,
-                     recent_tasks: str | None = None) -> wire.PropertyFilterSpec:
+def list_filter_spec(
+    view: wire.MoRef, type_paths: dict[str, list[str]], *, recent_tasks: str | None = None
+) -> wire.PropertyFilterSpec:
     """The same over ``ListView.view`` (reference §7), e.g. ``{"Task": ["info.state", "info.error"]}``.
 
     ``recent_tasks="HostSystem"`` also follows each listed object of that type to the tasks in its ``recentTask``:
     a task started on a listed host joins the filter by itself, with no ``ModifyListView`` per task.
     """
-    then = [wire.TraversalSpec(name="recentTask", type=recent_tasks, path="recentTask", skip=False)] \
-        if recent_tasks else None
+    then = (
+        [wire.TraversalSpec(name="recentTask", type=recent_tasks, path="recentTask", skip=False)]
+        if recent_tasks
+        else None
+    )
     return _view_filter_spec(view, "ListView", type_paths, then)
 
 
@@ -140,8 +162,9 @@ async def retrieve_pages(
     if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
         raise errors.ConfigError(f"page_size must be a positive integer, got {page_size!r}")
     pc = collector or client.content.propertyCollector
-    result = await client.invoke(pc, "RetrievePropertiesEx", specSet=_spec_list(specs),
-                                 options=wire.RetrieveOptions(maxObjects=page_size))
+    result = await client.invoke(
+        pc, "RetrievePropertiesEx", specSet=_spec_list(specs), options=wire.RetrieveOptions(maxObjects=page_size)
+    )
     token: str | None = None
     try:
         while result is not None:
@@ -242,8 +265,9 @@ class PropertyWatcher:
         ceiling = _wait_ceiling(self.client)
         wait_s = int(max_wait_seconds)
         if ceiling is not None and wait_s > ceiling:
-            logger.debug("maxWaitSeconds %d lowered to %d (read timeout %s s)", wait_s, ceiling,
-                         self.client.timeouts.read)
+            logger.debug(
+                "maxWaitSeconds %d lowered to %d (read timeout %s s)", wait_s, ceiling, self.client.timeouts.read
+            )
             wait_s = ceiling
         options = wire.WaitOptions(maxWaitSeconds=max(0, wait_s), maxObjectUpdates=max_object_updates)
         result = await self.client.invoke(self.collector, "WaitForUpdatesEx", version=self.version, options=options)

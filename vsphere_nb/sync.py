@@ -23,7 +23,8 @@ import concurrent.futures
 import logging
 import threading
 import weakref
-from typing import Any, Coroutine, TypeVar
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import httpx
 
@@ -99,7 +100,7 @@ class LoopThread:
 def _stop_loop(loop_thread: LoopThread) -> None:  # weakref.finalize callback: must not reference the Client
     try:
         loop_thread.stop()
-    except Exception:  # noqa: BLE001  (interpreter shutdown)
+    except Exception:
         pass
 
 
@@ -146,15 +147,17 @@ class Client:
         """This vCenter's name in every table (``host[:port]``)."""
         return vcenter_name(self._aio)
 
-    def hosts(self, *, clusters: Any = None, host_names: Any = None, only_unhealthy: bool = False,
-              page_size: int = 2000) -> Any:
+    def hosts(
+        self, *, clusters: Any = None, host_names: Any = None, only_unhealthy: bool = False, page_size: int = 2000
+    ) -> Any:
         """The ``hosts`` DataFrame: every host with its HA state and pre-flight eligibility, in one
         PropertyCollector pass. ``clusters``/``host_names`` select (unknown names raise ``ConfigError``)."""
         from .inventory import collect_inventory, filter_hosts, hosts_frame
 
         inventory = self.run(collect_inventory(self._aio, page_size=page_size, vcenter=self.vcenter))
-        return filter_hosts(hosts_frame(inventory), clusters=clusters, host_names=host_names,
-                            only_unhealthy=only_unhealthy)
+        return filter_hosts(
+            hosts_frame(inventory), clusters=clusters, host_names=host_names, only_unhealthy=only_unhealthy
+        )
 
     def plan_reconfigure(self, hosts: Any, limits: Any = None) -> Any:
         """A dry run of *Reconfigure for vSphere HA* over ``hosts``: see :class:`~vsphere_nb.batch.ReconfigurePlan`."""
@@ -260,10 +263,20 @@ def connect(
     tls = resolve_verify(verify, stacklevel=2)
     loop_thread = LoopThread()
     try:
-        aio = loop_thread.run(AsyncClient.connect(
-            server, user, password, session_token=session_token, verify=tls, release=release, timeout=timeout,
-            retry=retry, transport=transport, user_agent=user_agent,
-        ))
+        aio = loop_thread.run(
+            AsyncClient.connect(
+                server,
+                user,
+                password,
+                session_token=session_token,
+                verify=tls,
+                release=release,
+                timeout=timeout,
+                retry=retry,
+                transport=transport,
+                user_agent=user_agent,
+            )
+        )
     except BaseException:
         loop_thread.stop()
         raise

@@ -36,7 +36,15 @@ import httpx
 from . import errors
 from .config import DEFAULT_USER_AGENT, RetryPolicy, Secret, Timeouts, redact
 
-__all__ = ["SESSION_HEADER", "RETRY_STATUSES", "MAX_CONNECTIONS", "ClientStats", "Transport", "install_log_redaction", "RedactingFilter"]
+__all__ = [
+    "SESSION_HEADER",
+    "RETRY_STATUSES",
+    "MAX_CONNECTIONS",
+    "ClientStats",
+    "Transport",
+    "install_log_redaction",
+    "RedactingFilter",
+]
 
 logger = logging.getLogger("vsphere_nb.transport")
 
@@ -63,7 +71,7 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a broken record is not ours to fix  # noqa: BLE001
+        except Exception:  # a broken record is not ours to fix
             return True
         cleaned = redact(message)
         if cleaned != message:
@@ -73,9 +81,19 @@ class RedactingFilter(logging.Filter):
 
 
 _REDACTED_LOGGERS = (
-    "httpx", "httpcore", "httpcore.http11", "httpcore.http2", "httpcore.connection", "httpcore.proxy",
-    "httpcore.socks", "vsphere_nb", "vsphere_nb.transport", "vsphere_nb.client", "vsphere_nb.sync",
-    "vsphere_nb.property", "vsphere_nb.config",
+    "httpx",
+    "httpcore",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.connection",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "vsphere_nb",
+    "vsphere_nb.transport",
+    "vsphere_nb.client",
+    "vsphere_nb.sync",
+    "vsphere_nb.property",
+    "vsphere_nb.config",
 )
 _FILTER = RedactingFilter()
 
@@ -113,8 +131,12 @@ class ClientStats:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "requests": self.requests, "retries": self.retries, "relogins": self.relogins,
-            "transport_errors": self.transport_errors, "faults": self.faults, "by_call": dict(self.by_call),
+            "requests": self.requests,
+            "retries": self.retries,
+            "relogins": self.relogins,
+            "transport_errors": self.transport_errors,
+            "faults": self.faults,
+            "by_call": dict(self.by_call),
         }
 
     def reset(self) -> None:
@@ -153,12 +175,11 @@ def _reason(exc: BaseException) -> str:
 
 def request_was_sent(exc: BaseException) -> bool:
     """False when the failure happened before any byte of the request could reach the server."""
-    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol,
-                        httpx.ProxyError)):
+    if isinstance(
+        exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.ProxyError)
+    ):
         return False
-    if isinstance(exc, ssl.SSLError):
-        return False
-    return True
+    return not isinstance(exc, ssl.SSLError)
 
 
 def map_transport_error(exc: BaseException, *, origin: str, method: str, path: str) -> errors.TransportError:
@@ -166,20 +187,25 @@ def map_transport_error(exc: BaseException, *, origin: str, method: str, path: s
     where = f"{method} {origin}{path}"
     if isinstance(exc, httpx.TimeoutException):
         phase = {
-            httpx.ConnectTimeout: "connecting", httpx.ReadTimeout: "waiting for the answer",
-            httpx.WriteTimeout: "sending the request", httpx.PoolTimeout: "waiting for a free connection",
+            httpx.ConnectTimeout: "connecting",
+            httpx.ReadTimeout: "waiting for the answer",
+            httpx.WriteTimeout: "sending the request",
+            httpx.PoolTimeout: "waiting for a free connection",
         }.get(type(exc), "talking to the server")
         return errors.TimeoutError(f"timed out {phase} ({where})", method=method, url=origin + path)
     if _is_tls(exc):
         return errors.TLSError(
             f"TLS handshake with {origin} failed ({_reason(exc)}); pass verify='/path/to/ca.pem' to trust the "
-            "vCenter CA", method=method, url=origin + path,
+            "vCenter CA",
+            method=method,
+            url=origin + path,
         )
     if isinstance(exc, httpx.ConnectError):
         return errors.ConnectError(f"cannot connect to {origin} ({_reason(exc)})", method=method, url=origin + path)
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError)):
         return errors.ConnectError(
-            f"connection to {origin} was reset or closed during {where} ({_reason(exc)})", method=method,
+            f"connection to {origin} was reset or closed during {where} ({_reason(exc)})",
+            method=method,
             url=origin + path,
         )
     return errors.ConnectError(f"HTTP failure during {where} ({_reason(exc)})", method=method, url=origin + path)
@@ -300,7 +326,8 @@ class Transport:
                     raise errors.LaunchStateUnknown(
                         f"{call.split('.', 1)[-1]}{target}: the request was sent but no answer came back ({mapped}); "
                         "the task may or may not exist - check the entity's recentTask before launching again",
-                        method=call.split(".", 1)[-1], moref=moref,
+                        method=call.split(".", 1)[-1],
+                        moref=moref,
                     ) from mapped
                 retryable = retry and (
                     (isinstance(mapped, errors.ConnectError) and not isinstance(mapped, errors.TLSError))
@@ -324,6 +351,13 @@ class Transport:
     async def _pause(self, attempt: int, method: str, path: str, why: str, retry_after: float | None) -> None:
         delay = self.retry.delay(attempt, retry_after=retry_after, rng=self._rng)
         self.stats.retries += 1
-        logger.info("retrying %s %s after %s (attempt %d of %d) in %.2f s", method, path, why, attempt + 1,
-                    self.retry.attempts, delay)
+        logger.info(
+            "retrying %s %s after %s (attempt %d of %d) in %.2f s",
+            method,
+            path,
+            why,
+            attempt + 1,
+            self.retry.attempts,
+            delay,
+        )
         await asyncio.sleep(delay)

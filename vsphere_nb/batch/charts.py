@@ -9,6 +9,7 @@ Jupyter shows a ``Figure`` inline; :func:`figure_png` renders one to PNG bytes (
 from __future__ import annotations
 
 import io
+
 import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
@@ -18,14 +19,25 @@ from .frames import latest_attempts
 from .records import OUTCOMES
 
 __all__ = [
-    "OUTCOME_COLORS", "IN_PROGRESS_COLOR", "outcomes_by_cluster", "fault_reasons", "task_timeline",
-    "events_over_time", "figure_png",
+    "OUTCOME_COLORS",
+    "IN_PROGRESS_COLOR",
+    "outcomes_by_cluster",
+    "fault_reasons",
+    "task_timeline",
+    "events_over_time",
+    "figure_png",
 ]
 
 #: one colour per outcome, the same in every chart
 OUTCOME_COLORS: dict[str, str] = {
-    "success": "#2e7d32", "agent_unhealthy": "#f9a825", "fault": "#c62828", "launch_failed": "#6a1b9a",
-    "skipped": "#9e9e9e", "timed_out": "#ef6c00", "cancelled": "#455a64", "not_launched": "#cfd8dc",
+    "success": "#2e7d32",
+    "agent_unhealthy": "#f9a825",
+    "fault": "#c62828",
+    "launch_failed": "#6a1b9a",
+    "skipped": "#9e9e9e",
+    "timed_out": "#ef6c00",
+    "cancelled": "#455a64",
+    "not_launched": "#cfd8dc",
 }
 #: attempts still under way (no outcome yet)
 IN_PROGRESS_COLOR = "#64b5f6"
@@ -85,8 +97,12 @@ def outcomes_by_cluster(tasks: pd.DataFrame, *, max_clusters: int = 30) -> Figur
         values = table[outcome].to_numpy(dtype=float)
         ax.bar(x, values, bottom=bottom, label=outcome, color=_color(outcome), width=0.8)
         bottom += values
-    ax.set_xticks(x, [str(c) for c in table.index], rotation=45 if len(table) > 6 else 0,
-                  ha="right" if len(table) > 6 else "center")
+    ax.set_xticks(
+        x,
+        [str(c) for c in table.index],
+        rotation=45 if len(table) > 6 else 0,
+        ha="right" if len(table) > 6 else "center",
+    )
     ax.set_ylabel("hosts")
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
@@ -110,7 +126,7 @@ def fault_reasons(tasks: pd.DataFrame, *, top: int = 15) -> Figure:
     label = label.where(label.notna(), failed["outcome"].astype(object))
     counts = label.value_counts()
     if len(counts) > top:
-        other = counts.iloc[top - 1:].sum()
+        other = counts.iloc[top - 1 :].sum()
         counts = pd.concat([counts.iloc[: top - 1], pd.Series({"other": other})])
     counts = counts.iloc[::-1]  # largest on top
     fig = _figure(8, max(2.5, 0.9 + 0.35 * len(counts)))
@@ -155,11 +171,21 @@ def task_timeline(tasks: pd.DataFrame, *, max_hosts: int = 50) -> Figure:
     present = [o for o in (*OUTCOMES, _IN_PROGRESS) if o in set(outcomes)]
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color=_color(o), label=o) for o in present], loc="upper left",
-              bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
+    ax.legend(
+        handles=[Patch(color=_color(o), label=o) for o in present],
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize="small",
+        frameon=False,
+    )
     if total > len(shown):
-        fig.text(0.01, 0.01, f"showing the first {len(shown)} of {total} tasks by start time", fontsize="small",
-                 color="#666666")
+        fig.text(
+            0.01,
+            0.01,
+            f"showing the first {len(shown)} of {total} tasks by start time",
+            fontsize="small",
+            color="#666666",
+        )
     return fig
 
 
@@ -193,8 +219,9 @@ def events_over_time(events: pd.DataFrame, *, top_types: int = 8, buckets: int =
     ax = fig.add_subplot()
     x = mdates.date2num(table.index.tz_convert("UTC").tz_localize(None).to_numpy())
     for kind in table.columns:
-        ax.plot(x, table[kind].to_numpy(), marker="o" if len(table) < 30 else None, markersize=3,
-                label=_short(str(kind)))
+        ax.plot(
+            x, table[kind].to_numpy(), marker="o" if len(table) < 30 else None, markersize=3, label=_short(str(kind))
+        )
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

@@ -46,9 +46,10 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from .. import wire
 from ..errors import LaunchStateUnknown, ProtocolError, ServerFault, TransportError, VsphereError
@@ -68,17 +69,39 @@ logger = logging.getLogger("vsphere_nb.batch")
 RECONFIGURE_METHOD = "ReconfigureHostForDAS_Task"
 #: event types collected when the server's ``EventManager.description`` cannot be read
 HA_EVENT_TYPES: tuple[str, ...] = (
-    "TaskEvent", "HostDasEnablingEvent", "HostDasEnabledEvent", "HostDasDisablingEvent", "HostDasDisabledEvent",
-    "HostDasErrorEvent", "DasHostFailedEvent", "DasHostIsolatedEvent", "HostIsolationIpPingFailedEvent",
-    "HostNoRedundantManagementNetworkEvent", "HostMissingNetworksEvent", "HostShortNameToIpFailedEvent",
-    "InsufficientFailoverResourcesEvent", "com.vmware.vc.HA.HostAgentErrorEvent",
-    "com.vmware.vc.HA.HostStateChangedEvent", "com.vmware.vc.HA.ConnectedToMaster",
-    "com.vmware.vc.HA.HostDasAgentHealthyEvent", "com.vmware.vc.HA.AllHostAddrsPingable",
+    "TaskEvent",
+    "HostDasEnablingEvent",
+    "HostDasEnabledEvent",
+    "HostDasDisablingEvent",
+    "HostDasDisabledEvent",
+    "HostDasErrorEvent",
+    "DasHostFailedEvent",
+    "DasHostIsolatedEvent",
+    "HostIsolationIpPingFailedEvent",
+    "HostNoRedundantManagementNetworkEvent",
+    "HostMissingNetworksEvent",
+    "HostShortNameToIpFailedEvent",
+    "InsufficientFailoverResourcesEvent",
+    "com.vmware.vc.HA.HostAgentErrorEvent",
+    "com.vmware.vc.HA.HostStateChangedEvent",
+    "com.vmware.vc.HA.ConnectedToMaster",
+    "com.vmware.vc.HA.HostDasAgentHealthyEvent",
+    "com.vmware.vc.HA.AllHostAddrsPingable",
 )
 #: what the one filter watches. Nested ``info.*`` paths, not the whole ``info``: a task's ``progress`` ticks would
 #: otherwise wake the waiter many times per task; these change only when the task changes state
-_TASK_PATHS = ["info.state", "info.error", "info.cancelled", "info.queueTime", "info.startTime", "info.completeTime",
-               "info.eventChainId", "info.descriptionId", "info.entityName", "info.result"]
+_TASK_PATHS = [
+    "info.state",
+    "info.error",
+    "info.cancelled",
+    "info.queueTime",
+    "info.startTime",
+    "info.completeTime",
+    "info.eventChainId",
+    "info.descriptionId",
+    "info.entityName",
+    "info.result",
+]
 _WATCH_PATHS = {"Task": _TASK_PATHS, "HostSystem": ["runtime.dasHostState"]}
 #: events asked for per ``ReadNextEvents`` (vCenter's maximum)
 EVENT_PAGE = 1000
@@ -98,7 +121,7 @@ class _SeenEvent(NamedTuple):
     wire: dict[str, Any]
 
     @classmethod
-    def of(cls, event: dict[str, Any]) -> "_SeenEvent":
+    def of(cls, event: dict[str, Any]) -> _SeenEvent:
         chain = event.get("chainId")
         host = event.get("host")
         created: datetime | None = None
@@ -107,8 +130,13 @@ class _SeenEvent(NamedTuple):
                 created = wire.parse_datetime(event["createdTime"])
             except ValueError:
                 created = None
-        return cls(chain if type(chain) is int else None, event["_typeName"],
-                   wire.ref_value(host.get("host")) if isinstance(host, dict) else None, created, event)
+        return cls(
+            chain if type(chain) is int else None,
+            event["_typeName"],
+            wire.ref_value(host.get("host")) if isinstance(host, dict) else None,
+            created,
+            event,
+        )
 
 
 class _StillUnknown(Exception):
@@ -191,10 +219,16 @@ class _Attempt:
         props = self.task_props
         if self.task is None or "info.state" not in props:
             return None
-        fields = {name[len("info."):]: value for name, value in props.items() if value is not None}
+        fields = {name[len("info.") :]: value for name, value in props.items() if value is not None}
         fields.setdefault("eventChainId", 0)
-        return wire.TaskInfo(key=self.task.value, task=self.task, entity=self.host_ref,
-                             entityName=fields.pop("entityName", self.host.host), name=RECONFIGURE_METHOD, **fields)
+        return wire.TaskInfo(
+            key=self.task.value,
+            task=self.task,
+            entity=self.host_ref,
+            entityName=fields.pop("entityName", self.host.host),
+            name=RECONFIGURE_METHOD,
+            **fields,
+        )
 
     @property
     def host_ref(self) -> MoRef:
@@ -226,7 +260,8 @@ class VcenterEngine:
         self._adopt = dict(adopt or {})
         #: launches journalled without an answer (resume): host -> when the launch was sent, if known
         self._unknown: dict[HostKey, datetime | None] = {
-            k: (unknown.get(k) if isinstance(unknown, Mapping) else None) for k in unknown if k in self._by_key}
+            k: (unknown.get(k) if isinstance(unknown, Mapping) else None) for k in unknown if k in self._by_key
+        }
         self._checks: set[asyncio.Future[Any]] = set()
         self._resume_post_check = dict(post_check or {})
         self._replay = dict(finished or {})
@@ -295,7 +330,7 @@ class VcenterEngine:
             await self._stop_watch()
         try:
             await reader
-        except (asyncio.CancelledError, Exception) as exc:  # noqa: BLE001 - events are best effort
+        except (asyncio.CancelledError, Exception) as exc:
             logger.info("event reader stopped: %s", exc)
         await self._collect_events()
 
@@ -389,9 +424,11 @@ class VcenterEngine:
         """
         cutoff = since - timedelta(seconds=120)
         # tasks of this host's other attempts are never "the" task of this launch
-        known = {r.task_moid for r in self.ctx.records
-                 if r.vcenter == host.vcenter and r.host_moid == host.host_moid and r.task_moid
-                 and r.attempt != host.attempt}
+        known = {
+            r.task_moid
+            for r in self.ctx.records
+            if r.vcenter == host.vcenter and r.host_moid == host.host_moid and r.task_moid and r.attempt != host.attempt
+        }
         last: Exception | None = None
         for tries in range(6):
             try:
@@ -402,8 +439,11 @@ class VcenterEngine:
                         continue
                     info = wire.decode_as(await self.client.get(ref, "info"), wire.TaskInfo)
                     entity = info.entity.value if info.entity is not None else None
-                    if entity == host.host_moid and is_reconfigure_task(info) and (
-                            info.queueTime is None or info.queueTime >= cutoff):
+                    if (
+                        entity == host.host_moid
+                        and is_reconfigure_task(info)
+                        and (info.queueTime is None or info.queueTime >= cutoff)
+                    ):
                         candidates.append((info.queueTime or since, ref))
                 if not candidates:
                     # recentTask forgets finished tasks after a while (about 10 minutes on vCenter); the host's
@@ -418,25 +458,32 @@ class VcenterEngine:
             except (TransportError, ProtocolError, LaunchStateUnknown) as exc:
                 last = exc
                 logger.info("recentTask check on %s failed (%s); retrying", host.host, exc)
-                await asyncio.sleep(min(0.5 * 2 ** tries, 5.0))
+                await asyncio.sleep(min(0.5 * 2**tries, 5.0))
         raise _StillUnknown(str(last))
 
-    async def _reconfigure_task_events(self, host: PlannedHost, since: datetime,
-                                       known: set[str]) -> list[tuple[datetime, MoRef]]:
+    async def _reconfigure_task_events(
+        self, host: PlannedHost, since: datetime, known: set[str]
+    ) -> list[tuple[datetime, MoRef]]:
         """``(created, task)`` of the host's *Reconfigure for vSphere HA* ``TaskEvent`` s since ``since``."""
         manager = self.client.content.eventManager
         if manager is None:
             return []
         spec = wire.EventFilterSpec(
             entity=wire.EventFilterSpecByEntity(entity=MoRef("HostSystem", host.host_moid), recursion="self"),
-            time=wire.EventFilterSpecByTime(beginTime=since), eventTypeId=["TaskEvent"], maxCount=1000,
+            time=wire.EventFilterSpecByTime(beginTime=since),
+            eventTypeId=["TaskEvent"],
+            maxCount=1000,
         )
         events = await self.client.invoke(manager, "QueryEvents", filter=spec) or []
         found: list[tuple[datetime, MoRef]] = []
         for event in events:
             info = getattr(event, "info", None)
-            if isinstance(event, wire.TaskEvent) and info is not None and info.task.value not in known \
-                    and is_reconfigure_task(info):
+            if (
+                isinstance(event, wire.TaskEvent)
+                and info is not None
+                and info.task.value not in known
+                and is_reconfigure_task(info)
+            ):
                 found.append((event.createdTime, info.task))
         return found
 
@@ -465,8 +512,13 @@ class VcenterEngine:
             if host is None:
                 continue
             self.sched.adopt(host)
-            att = _Attempt(host, task=MoRef("Task", task_moid), launched_at=time.monotonic(), task_outcome="success",
-                           post_deadline=time.monotonic() + self.limits.post_check_timeout)
+            att = _Attempt(
+                host,
+                task=MoRef("Task", task_moid),
+                launched_at=time.monotonic(),
+                task_outcome="success",
+                post_deadline=time.monotonic() + self.limits.post_check_timeout,
+            )
             self.attempts[key] = att
             self.by_task[task_moid] = att
             self.ctx.progress.set(key, "post_check")
@@ -493,8 +545,12 @@ class VcenterEngine:
         try:
             wait = (since + timedelta(seconds=self._answer_grace()) - _now()).total_seconds()
             if wait > 0:
-                logger.info("%s: launch sent %.0f s ago without an answer; checking recentTask in %.0f s",
-                            host.host, (_now() - since).total_seconds(), wait)
+                logger.info(
+                    "%s: launch sent %.0f s ago without an answer; checking recentTask in %.0f s",
+                    host.host,
+                    (_now() - since).total_seconds(),
+                    wait,
+                )
                 await asyncio.sleep(wait)
             try:
                 found = await self._find_launched_task(host, since)
@@ -510,14 +566,14 @@ class VcenterEngine:
                 self.ctx.progress.set(host.key, "not_launched")
             else:  # vCenter never got it: launch it now (its slot is already held)
                 await self._launch(host)
-        except Exception:  # noqa: BLE001 - one host's check must not stop the run
+        except Exception:
             logger.exception("resolving the launch state of %s failed", host.host)
         finally:
             if host.key not in self.attempts and self.sched.outcome(host) is None:
                 # nothing follows this host any more (an unexpected error): record it, free its slot
                 try:
                     self._launch_failed(host, None, "launch state unknown on resume; not relaunched")
-                except Exception:  # noqa: BLE001
+                except Exception:
                     self.sched.finished(host, "launch_failed")
             self._wake.set()
 
@@ -715,8 +771,14 @@ class VcenterEngine:
 
     def _post_checked(self, att: _Attempt, *, healthy: bool) -> None:
         host = att.host
-        self.ctx.write("post_checked", host, das_state_before=host.das_state, das_state_after=att.das_state,
-                       healthy=healthy, attempt=host.attempt)
+        self.ctx.write(
+            "post_checked",
+            host,
+            das_state_before=host.das_state,
+            das_state_after=att.das_state,
+            healthy=healthy,
+            attempt=host.attempt,
+        )
         outcome = "success" if healthy else "agent_unhealthy"
         self._release(att, outcome)
 
@@ -724,9 +786,14 @@ class VcenterEngine:
         self.ctx.write("finished", att.host, info_wire, outcome=outcome, attempt=att.host.attempt)
         att.task_outcome = outcome
         if att.das_state is not None:  # what the agent says after a failed task helps the diagnosis
-            self.ctx.write("post_checked", att.host, das_state_before=att.host.das_state,
-                           das_state_after=att.das_state, healthy=att.das_state in HEALTHY_DAS_STATES,
-                           attempt=att.host.attempt)
+            self.ctx.write(
+                "post_checked",
+                att.host,
+                das_state_before=att.host.das_state,
+                das_state_after=att.das_state,
+                healthy=att.das_state in HEALTHY_DAS_STATES,
+                attempt=att.host.attempt,
+            )
         self._release(att, outcome)
 
     def _release(self, att: _Attempt, outcome: str) -> None:
@@ -758,7 +825,7 @@ class VcenterEngine:
         if cancel_running:
             running = to_cancel or [a.host for a in self.attempts.values()]
             tasks = [self.attempts[h.key].task for h in running if h.key in self.attempts]
-            asyncio.ensure_future(self._cancel_tasks([t for t in tasks if t is not None]))
+            self._cancelling = asyncio.ensure_future(self._cancel_tasks([t for t in tasks if t is not None]))
 
     async def _cancel_tasks(self, tasks: list[MoRef]) -> None:
         for task in tasks:
@@ -778,7 +845,8 @@ class VcenterEngine:
             eventTypeId=await self._event_types(),
         )
         self._event_collector = wire.decode_as(
-            await self.client.invoke(manager, "CreateCollectorForEvents", filter=spec), wire.ManagedObjectReference)
+            await self.client.invoke(manager, "CreateCollectorForEvents", filter=spec), wire.ManagedObjectReference
+        )
 
     async def _drain_events(self, *, until_empty: bool = True) -> None:
         """Read the pages the collector has now (``ReadNextEvents`` until empty); events kept once by key.
@@ -794,7 +862,8 @@ class VcenterEngine:
                 for _ in range(10_000):
                     # plain JSON: a few fields are needed here, the rest is kept as the server wrote it
                     batch = wire.unbox_list(
-                        await self.client.invoke_json(self._event_collector, "ReadNextEvents", maxCount=EVENT_PAGE))
+                        await self.client.invoke_json(self._event_collector, "ReadNextEvents", maxCount=EVENT_PAGE)
+                    )
                     if not batch:
                         return
                     self._keep_events(batch)
@@ -867,8 +936,11 @@ class VcenterEngine:
 
     def _launched_records(self) -> list[Any]:
         current = {(h.host_moid, h.attempt) for h in self.hosts}
-        return [r for r in self.ctx.records
-                if r.vcenter == self.vcenter and r.task_moid is not None and (r.host_moid, r.attempt) in current]
+        return [
+            r
+            for r in self.ctx.records
+            if r.vcenter == self.vcenter and r.task_moid is not None and (r.host_moid, r.attempt) in current
+        ]
 
     def _match_events(self, *, final: bool) -> None:
         """Journal the buffered events with the attempt each belongs to: by the task's ``eventChainId``
@@ -914,8 +986,11 @@ class VcenterEngine:
                     continue
                 if event.type_name == "TaskEvent" or event.created is None:
                     continue  # another task's record on the same host (or an event that says not when)
-                if not final and (event.host_moid is None or (self.vcenter, event.host_moid) in running
-                                  or event.host_moid not in by_host):
+                if not final and (
+                    event.host_moid is None
+                    or (self.vcenter, event.host_moid) in running
+                    or event.host_moid not in by_host
+                ):
                     kept.append(event)  # its host's attempt is still running, or not launched yet
                     continue
                 rec = attempt_for(event.host_moid, event.created)

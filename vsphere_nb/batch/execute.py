@@ -27,15 +27,16 @@ import html
 import logging
 import os
 import threading
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
+from ..client import vcenter_name
 from ..errors import ConfigError, RunDirectoryError
 from ..wire import parse_datetime
-from ..client import vcenter_name
 from . import heap
 from .engine import RunContext, VcenterEngine
 from .frames import latest_attempts
@@ -70,8 +71,9 @@ class ReconfigurePlan:
     Nothing is launched until :meth:`execute` / :meth:`start`.
     """
 
-    def __init__(self, clients: Mapping[str, Any], plan: Plan, limits: BatchLimits, *,
-                 continues: BatchRun | None = None) -> None:
+    def __init__(
+        self, clients: Mapping[str, Any], plan: Plan, limits: BatchLimits, *, continues: BatchRun | None = None
+    ) -> None:
         unknown = sorted({h.vcenter for h in plan.launch} - set(clients))
         if unknown:
             raise ConfigError(f"no client for vCenter(s) {', '.join(unknown)} (connect to them first)")
@@ -97,8 +99,10 @@ class ReconfigurePlan:
         return len(self.plan.launch)
 
     def __repr__(self) -> str:
-        return (f"<ReconfigurePlan: launch {len(self.plan.launch)} host(s), skip {len(self.plan.skipped)}, "
-                f"limits {self.limits}>")
+        return (
+            f"<ReconfigurePlan: launch {len(self.plan.launch)} host(s), skip {len(self.plan.skipped)}, "
+            f"limits {self.limits}>"
+        )
 
     def _repr_html_(self) -> str:
         frame = self.plan.to_frame()
@@ -110,14 +114,15 @@ class ReconfigurePlan:
             f"{len({h.cluster_key for h in self.plan.launch})} cluster(s), {len(self.plan.skipped)} skipped; "
             f"limits: {html.escape(str(self.limits))}<br>"
             + (f"<table><tr><th>skip reason</th><th>hosts</th></tr>{rows}</table>" if rows else "")
-            + "<p>Launch order (first 20):</p>" + head[["order", "vcenter", "cluster", "host", "das_state",
-                                                          "canary"]].to_html(index=False, escape=True)
+            + "<p>Launch order (first 20):</p>"
+            + head[["order", "vcenter", "cluster", "host", "das_state", "canary"]].to_html(index=False, escape=True)
             + "</div>"
         )
 
     # -- running ---------------------------------------------------------------------------------
-    def start(self, progress: ProgressCallback | None = None, *, run_dir: str | os.PathLike[str] | None = None
-              ) -> RunHandle:
+    def start(
+        self, progress: ProgressCallback | None = None, *, run_dir: str | os.PathLike[str] | None = None
+    ) -> RunHandle:
         """Launch in the background and return at once. ``progress`` gets :class:`Progress` snapshots."""
         if self._continues is not None:
             prev = self._continues
@@ -147,13 +152,15 @@ class ReconfigurePlan:
         engines = {name: VcenterEngine(_aio(self.clients[name]), hosts, ctx) for name, hosts in groups.items()}
         return RunHandle._start(ctx, directory, self.clients, engines)
 
-    def execute(self, progress: ProgressCallback | None = None, *, run_dir: str | os.PathLike[str] | None = None
-                ) -> BatchRun:
+    def execute(
+        self, progress: ProgressCallback | None = None, *, run_dir: str | os.PathLike[str] | None = None
+    ) -> BatchRun:
         """Launch and wait for the end (Ctrl-C / kernel interrupt cancels launching, then waits)."""
         return self.start(progress, run_dir=run_dir).wait()
 
-    async def execute_async(self, progress: ProgressCallback | None = None, *,
-                            run_dir: str | os.PathLike[str] | None = None) -> BatchRun:
+    async def execute_async(
+        self, progress: ProgressCallback | None = None, *, run_dir: str | os.PathLike[str] | None = None
+    ) -> BatchRun:
         """The same, awaitable from any event loop (e.g. a notebook cell with ``await``)."""
         handle = self.start(progress, run_dir=run_dir)
         await asyncio.wrap_future(handle.future)
@@ -184,7 +191,7 @@ async def _guarded(engine: VcenterEngine, ctx: RunContext) -> None:
     except asyncio.CancelledError:
         ctx.warn(f"{engine.vcenter}: engine cancelled; in-flight tasks can be re-attached with resume()")
         raise
-    except Exception as exc:  # noqa: BLE001 - the run goes on for the other vCenters
+    except Exception as exc:
         logger.exception("engine for %s failed", engine.vcenter)
         ctx.warn(f"{engine.vcenter}: engine stopped by an error: {type(exc).__name__}: {exc}")
         for host in engine.sched.not_launched():
@@ -205,8 +212,9 @@ class RunHandle:
         self._heap_held = False
 
     @classmethod
-    def _start(cls, ctx: RunContext, run_dir: Path, clients: Mapping[str, Any],
-               engines: Mapping[str, VcenterEngine]) -> RunHandle:
+    def _start(
+        cls, ctx: RunContext, run_dir: Path, clients: Mapping[str, Any], engines: Mapping[str, VcenterEngine]
+    ) -> RunHandle:
         handle = cls(ctx, run_dir, clients)
         handle._hold_heap()
         if not engines:
@@ -261,7 +269,7 @@ class RunHandle:
             result.warnings = list(self.ctx.warnings)
             try:
                 result.save(self.run_dir)
-            except Exception as exc:  # noqa: BLE001 - the journal has everything; frames can be rebuilt
+            except Exception as exc:
                 logger.warning("saving frames to %s failed: %s", self.run_dir, exc)
                 result.warnings.append(f"saving frames failed: {exc}")
             self._result = result
@@ -269,7 +277,7 @@ class RunHandle:
             self.ctx.progress.emit(force=True)
             self._release_heap()  # after the frames are saved: a full collection then walks the whole heap again
             self.future.set_result(result)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             self._release_heap()
             logger.exception("finishing run %s failed", self.ctx.run_id)
             self.future.set_exception(exc)
@@ -386,8 +394,9 @@ def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCall
     state = state_from_journal(run_dir)
     clients_map = _clients_by_name(clients)
     if state.run_finished:
-        ctx = RunContext(state.run_id, Journal.open(run_dir), state.records, state.limits,
-                         ProgressTracker(state.run_id, progress))
+        ctx = RunContext(
+            state.run_id, Journal.open(run_dir), state.records, state.limits, ProgressTracker(state.run_id, progress)
+        )
         handle = RunHandle(ctx, Path(run_dir), clients_map)
         result = BatchRun.from_records(state.records, run_dir=run_dir)
         result.clients = clients_map
@@ -404,16 +413,25 @@ def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCall
     # the events window and the recentTask checks start at this attempt's first launch, not at the resume
     first = min((t for r in current if (t := sent_at.get(r.key)) is not None), default=None)
     started = first or _parse_time(state.created_at) or datetime.now(timezone.utc)
-    ctx = RunContext(state.run_id, journal, state.records, state.limits, ProgressTracker(state.run_id, progress),
-                     started_at=started)
+    ctx = RunContext(
+        state.run_id, journal, state.records, state.limits, ProgressTracker(state.run_id, progress), started_at=started
+    )
     groups: dict[str, dict[str, Any]] = {}
     for rec in state.records.latest():
         if rec.stage == "skipped" or rec.attempt == 0:
             continue
         group = groups.setdefault(rec.vcenter, {"hosts": [], "adopt": {}, "unknown": {}, "post": {}, "done": {}})
-        host = PlannedHost(vcenter=rec.vcenter, host=rec.host, host_moid=rec.host_moid, cluster=rec.cluster or "",
-                           cluster_moid=rec.cluster_moid or "", das_state=rec.das_state_before, canary=rec.canary,
-                           attempt=rec.attempt, order=len(group["hosts"]))
+        host = PlannedHost(
+            vcenter=rec.vcenter,
+            host=rec.host,
+            host_moid=rec.host_moid,
+            cluster=rec.cluster or "",
+            cluster_moid=rec.cluster_moid or "",
+            das_state=rec.das_state_before,
+            canary=rec.canary,
+            attempt=rec.attempt,
+            order=len(group["hosts"]),
+        )
         key: HostKey = host.key
         if rec.stage == "not_launched":
             continue
@@ -430,9 +448,15 @@ def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCall
     engines = {}
     for name, g in groups.items():
         hosts = sorted(g["hosts"], key=lambda h: (not h.canary, h.order))
-        engines[name] = VcenterEngine(_aio(clients_map[name]), hosts, ctx, adopt=g["adopt"], unknown=g["unknown"],
-                                      post_check=g["post"], finished=g["done"])
+        engines[name] = VcenterEngine(
+            _aio(clients_map[name]),
+            hosts,
+            ctx,
+            adopt=g["adopt"],
+            unknown=g["unknown"],
+            post_check=g["post"],
+            finished=g["done"],
+        )
     if state.stop_reason == STOP_CANCELLED:
         ctx.request_cancel(False)
     return RunHandle._start(ctx, Path(run_dir), clients_map, engines)
-

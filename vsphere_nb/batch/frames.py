@@ -43,24 +43,45 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from .records import (
-    EVENT_FIELDS, EVENT_SOURCES, OUTCOMES, STAGES, TaskRecord, event_severity, fault_chain,
+    EVENT_FIELDS,
+    EVENT_SOURCES,
+    OUTCOMES,
+    STAGES,
+    TaskRecord,
+    event_severity,
+    fault_chain,
 )
 
 __all__ = [
-    "SCHEMAS", "TASK_COLUMNS", "FAULT_COLUMNS", "FAULT_MESSAGE_COLUMNS", "EVENT_COLUMNS", "HOST_COLUMNS",
-    "Frames", "build_frames", "tasks_frame", "hosts_frame", "coerce", "empty_frame", "fault_text",
-    "event_severity", "fault_chain", "STRING", "latest_attempts",
+    "SCHEMAS",
+    "TASK_COLUMNS",
+    "FAULT_COLUMNS",
+    "FAULT_MESSAGE_COLUMNS",
+    "EVENT_COLUMNS",
+    "HOST_COLUMNS",
+    "Frames",
+    "build_frames",
+    "tasks_frame",
+    "hosts_frame",
+    "coerce",
+    "empty_frame",
+    "fault_text",
+    "event_severity",
+    "fault_chain",
+    "STRING",
+    "latest_attempts",
 ]
 
 #: the text dtype of every frame
@@ -70,47 +91,119 @@ UTC_TIME = "datetime64[us, UTC]"
 _TASK_STATES = ("queued", "running", "success", "error")
 _SEVERITIES = ("error", "warning", "info", "user")
 _DAS_STATES = (
-    "master", "connectedToMaster", "election", "uninitialized", "networkPartitionedFromMaster", "networkIsolated",
-    "hostDown", "initializationError", "uninitializationError", "fdmUnreachable", "retry",
+    "master",
+    "connectedToMaster",
+    "election",
+    "uninitialized",
+    "networkPartitionedFromMaster",
+    "networkIsolated",
+    "hostDown",
+    "initializationError",
+    "uninitializationError",
+    "fdmUnreachable",
+    "retry",
 )
 
 #: column -> kind, per frame: the one place dtypes are decided (building, CSV loading, empty frames)
 SCHEMAS: dict[str, dict[str, str]] = {
     "tasks": {
-        "run_id": "id", "vcenter": "id", "cluster": "id", "host": "id",
-        "host_moid": "id", "attempt": "int", "outcome": "category", "task_moid": "id",
-        "state": "category", "queued_at": "datetime", "started_at": "datetime", "completed_at": "datetime",
-        "duration_s": "float", "fault_type": "category", "fault_reason": "category", "fault_message": "string",
-        "fault_output": "string", "das_state_before": "category", "das_state_after": "category",
-        "event_chain_id": "Int64", "canary": "bool", "stage": "category", "skip_reason": "category",
+        "run_id": "id",
+        "vcenter": "id",
+        "cluster": "id",
+        "host": "id",
+        "host_moid": "id",
+        "attempt": "int",
+        "outcome": "category",
+        "task_moid": "id",
+        "state": "category",
+        "queued_at": "datetime",
+        "started_at": "datetime",
+        "completed_at": "datetime",
+        "duration_s": "float",
+        "fault_type": "category",
+        "fault_reason": "category",
+        "fault_message": "string",
+        "fault_output": "string",
+        "das_state_before": "category",
+        "das_state_after": "category",
+        "event_chain_id": "Int64",
+        "canary": "bool",
+        "stage": "category",
+        "skip_reason": "category",
     },
     "faults": {
-        "run_id": "id", "vcenter": "id", "host": "id", "host_moid": "id", "task_moid": "id", "depth": "int",
-        "fault_type": "category", "fault_reason": "category", "message": "string", "output": "string",
+        "run_id": "id",
+        "vcenter": "id",
+        "host": "id",
+        "host_moid": "id",
+        "task_moid": "id",
+        "depth": "int",
+        "fault_type": "category",
+        "fault_reason": "category",
+        "message": "string",
+        "output": "string",
     },
     "fault_messages": {
-        "run_id": "id", "vcenter": "id", "host": "id", "host_moid": "id", "task_moid": "id",
-        "depth": "int", "key": "category", "message": "string", "args": "string",
+        "run_id": "id",
+        "vcenter": "id",
+        "host": "id",
+        "host_moid": "id",
+        "task_moid": "id",
+        "depth": "int",
+        "key": "category",
+        "message": "string",
+        "args": "string",
     },
     "events": {
-        "run_id": "id", "vcenter": "id", "cluster": "id", "host": "id",
-        "host_moid": "id", "task_moid": "id", "source": "category", "event_key": "Int64",
-        "chain_id": "Int64", "event_type": "category", "event_type_id": "category", "created_time": "datetime",
-        "user_name": "category", "severity": "category", "message": "string",
+        "run_id": "id",
+        "vcenter": "id",
+        "cluster": "id",
+        "host": "id",
+        "host_moid": "id",
+        "task_moid": "id",
+        "source": "category",
+        "event_key": "Int64",
+        "chain_id": "Int64",
+        "event_type": "category",
+        "event_type_id": "category",
+        "created_time": "datetime",
+        "user_name": "category",
+        "severity": "category",
+        "message": "string",
     },
     "hosts": {
-        "vcenter": "id", "datacenter": "id", "cluster": "id", "cluster_moid": "id",
-        "host": "id", "host_moid": "id", "connection_state": "category", "power_state": "category",
-        "in_maintenance": "boolean", "ha_enabled": "boolean", "das_state": "category",
-        "das_state_reporter": "category", "version": "category", "build": "category", "datastores": "string",
-        "config_issues": "string", "overall_status": "category", "disabled_methods": "string", "eligible": "boolean",
+        "vcenter": "id",
+        "datacenter": "id",
+        "cluster": "id",
+        "cluster_moid": "id",
+        "host": "id",
+        "host_moid": "id",
+        "connection_state": "category",
+        "power_state": "category",
+        "in_maintenance": "boolean",
+        "ha_enabled": "boolean",
+        "das_state": "category",
+        "das_state_reporter": "category",
+        "version": "category",
+        "build": "category",
+        "datastores": "string",
+        "config_issues": "string",
+        "overall_status": "category",
+        "disabled_methods": "string",
+        "eligible": "boolean",
         "skip_reason": "category",
     },
 }
 #: categories listed first (in this order) whatever the data holds
 KNOWN_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "outcome": OUTCOMES, "state": _TASK_STATES, "severity": _SEVERITIES, "source": EVENT_SOURCES, "stage": STAGES,
-    "das_state": _DAS_STATES, "das_state_before": _DAS_STATES, "das_state_after": _DAS_STATES,
+    "outcome": OUTCOMES,
+    "state": _TASK_STATES,
+    "severity": _SEVERITIES,
+    "source": EVENT_SOURCES,
+    "stage": STAGES,
+    "das_state": _DAS_STATES,
+    "das_state_before": _DAS_STATES,
+    "das_state_after": _DAS_STATES,
 }
 
 TASK_COLUMNS = list(SCHEMAS["tasks"])
@@ -118,6 +211,7 @@ FAULT_COLUMNS = list(SCHEMAS["faults"])
 FAULT_MESSAGE_COLUMNS = list(SCHEMAS["fault_messages"])
 EVENT_COLUMNS = list(SCHEMAS["events"])
 HOST_COLUMNS = list(SCHEMAS["hosts"])
+
 
 # ---------------------------------------------------------------------------------------------
 # column builders: robust against odd values, fast on clean ones
@@ -159,8 +253,9 @@ def _int64_nullable(values: Sequence[Any]) -> Any:
     try:
         return pd.array(values, dtype="Int64")
     except (TypeError, ValueError, OverflowError):
-        cleaned = [v if isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63 else None
-                   for v in values]
+        cleaned = [
+            v if isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63 else None for v in values
+        ]
         return pd.array(cleaned, dtype="Int64")
 
 
@@ -193,8 +288,9 @@ def _labels(values: list[Any], known: Sequence[str] = ()) -> pd.Categorical:
 
 def _remap(codes: np.ndarray, objects: list[Any], known: Sequence[str]) -> pd.Categorical:
     """Codes over ``objects`` (possibly equal values, ``None``, non-strings) to a categorical by value."""
-    texts = [None if (o is None or (isinstance(o, float) and o != o)) else (o if type(o) is str else str(o))
-             for o in objects]
+    texts = [
+        None if (o is None or (isinstance(o, float) and o != o)) else (o if type(o) is str else str(o)) for o in objects
+    ]
     present = {t for t in texts if t is not None}
     known_set = set(known)
     categories = [*known, *sorted(present - known_set)]
@@ -229,8 +325,10 @@ def _column(name: str, values: Sequence[Any], kind: str) -> Any:
 
 def _frame(name: str, columns: dict[str, Any]) -> pd.DataFrame:
     schema = SCHEMAS[name]
-    data = {col: (columns[col] if not isinstance(columns[col], list) else _column(col, columns[col], kind))
-            for col, kind in schema.items()}
+    data = {
+        col: (columns[col] if not isinstance(columns[col], list) else _column(col, columns[col], kind))
+        for col, kind in schema.items()
+    }
     return pd.DataFrame(data, copy=False)
 
 
@@ -260,8 +358,15 @@ def _conforms(series: pd.Series, col: str, kind: str) -> bool:
             return False
         known = KNOWN_CATEGORIES.get(col, ())
         return list(dtype.categories[: len(known)]) == list(known)
-    expected = {"string": STRING, "datetime": UTC_TIME, "Int64": "Int64", "int": "int64", "float": "float64",
-                "bool": "bool", "boolean": "boolean"}[kind]
+    expected = {
+        "string": STRING,
+        "datetime": UTC_TIME,
+        "Int64": "Int64",
+        "int": "int64",
+        "float": "float64",
+        "bool": "bool",
+        "boolean": "boolean",
+    }[kind]
     return dtype == expected
 
 
@@ -370,8 +475,9 @@ def fault_text(fault: dict[str, Any]) -> str:
     type_name = type_name if isinstance(type_name, str) and type_name else "MethodFault"
     messages = fault.get("faultMessage")
     if isinstance(messages, list):
-        texts = [m["message"] for m in messages
-                 if isinstance(m, dict) and isinstance(m.get("message"), str) and m["message"]]
+        texts = [
+            m["message"] for m in messages if isinstance(m, dict) and isinstance(m.get("message"), str) and m["message"]
+        ]
         if texts:
             return " ".join(texts)
     for name in ("faultstring", "localizedMessage"):
@@ -413,8 +519,12 @@ class Frames:
     events: pd.DataFrame
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("tasks", self.tasks), ("faults", self.faults), ("fault_messages", self.fault_messages),
-                ("events", self.events)]
+        return [
+            ("tasks", self.tasks),
+            ("faults", self.faults),
+            ("fault_messages", self.fault_messages),
+            ("events", self.events),
+        ]
 
 
 @contextmanager
@@ -441,9 +551,24 @@ def _build_frames(recs: list[TaskRecord]) -> Frames:
     t: dict[str, Any] = {
         name: list(map(attrgetter(name), recs))
         for name in (
-            "run_id", "vcenter", "cluster", "host", "host_moid", "attempt", "outcome", "task_moid", "state",
-            "queued_at", "started_at", "completed_at", "das_state_before", "das_state_after", "event_chain_id",
-            "canary", "stage", "skip_reason",
+            "run_id",
+            "vcenter",
+            "cluster",
+            "host",
+            "host_moid",
+            "attempt",
+            "outcome",
+            "task_moid",
+            "state",
+            "queued_at",
+            "started_at",
+            "completed_at",
+            "das_state_before",
+            "das_state_after",
+            "event_chain_id",
+            "canary",
+            "stage",
+            "skip_reason",
         )
     }
     for name in ("fault_type", "fault_reason", "fault_message", "fault_output"):
@@ -478,8 +603,14 @@ def _build_frames(recs: list[TaskRecord]) -> Frames:
     return Frames(tasks=tasks, faults=faults, fault_messages=fault_messages, events=events)
 
 
-def _add_faults(rec: TaskRecord, chain: list[dict[str, Any]], i: int, t: dict[str, Any],
-                f: dict[str, list[Any]], fm: dict[str, list[Any]]) -> None:
+def _add_faults(
+    rec: TaskRecord,
+    chain: list[dict[str, Any]],
+    i: int,
+    t: dict[str, Any],
+    f: dict[str, list[Any]],
+    fm: dict[str, list[Any]],
+) -> None:
     reason = output = None
     for depth, node in enumerate(chain):
         node_type = node.get("_typeName") if isinstance(node.get("_typeName"), str) else "MethodFault"
@@ -519,8 +650,12 @@ def _add_faults(rec: TaskRecord, chain: list[dict[str, Any]], i: int, t: dict[st
     t["fault_output"][i] = output
 
 
-def _events_frame(tasks: pd.DataFrame, ev: dict[str, list[Any]], ev_rec: np.ndarray, ev_count: np.ndarray,
-                  ) -> pd.DataFrame:
+def _events_frame(
+    tasks: pd.DataFrame,
+    ev: dict[str, list[Any]],
+    ev_rec: np.ndarray,
+    ev_count: np.ndarray,
+) -> pd.DataFrame:
     if not ev["event_type"]:
         return empty_frame("events")
     rows = np.repeat(ev_rec, ev_count)  # task row of every event
@@ -530,8 +665,12 @@ def _events_frame(tasks: pd.DataFrame, ev: dict[str, list[Any]], ev_rec: np.ndar
         return pd.Categorical.from_codes(cat.codes[rows], dtype=cat.dtype)
 
     columns: dict[str, Any] = {
-        "run_id": repeat_task("run_id"), "vcenter": repeat_task("vcenter"), "cluster": repeat_task("cluster"),
-        "host": repeat_task("host"), "host_moid": repeat_task("host_moid"), "task_moid": repeat_task("task_moid"),
+        "run_id": repeat_task("run_id"),
+        "vcenter": repeat_task("vcenter"),
+        "cluster": repeat_task("cluster"),
+        "host": repeat_task("host"),
+        "host_moid": repeat_task("host_moid"),
+        "task_moid": repeat_task("task_moid"),
         **ev,
     }
     for name in ("source", "event_type", "event_type_id", "user_name", "severity"):  # interned at ingestion

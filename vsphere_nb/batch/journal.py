@@ -40,10 +40,11 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .._version import __version__
@@ -54,8 +55,14 @@ from .plan import Plan, PlannedHost
 from .records import RunRecords, TaskRecord
 
 __all__ = [
-    "JOURNAL_NAME", "JOURNAL_FORMAT", "Journal", "JournalContents", "JournalState", "read_journal",
-    "state_from_journal", "new_run_id",
+    "JOURNAL_NAME",
+    "JOURNAL_FORMAT",
+    "Journal",
+    "JournalContents",
+    "JournalState",
+    "read_journal",
+    "state_from_journal",
+    "new_run_id",
 ]
 
 JOURNAL_NAME = "journal.jsonl"
@@ -155,7 +162,7 @@ class Journal:
         try:
             directory.mkdir(parents=True, exist_ok=True)
             path = directory / JOURNAL_NAME
-            handle = open(path, "xb")  # noqa: SIM115  (kept open for appends)
+            handle = open(path, "xb")
         except FileExistsError:
             raise RunDirectoryError(f"{directory} already holds a journal; open it to resume instead") from None
         except OSError as exc:
@@ -171,7 +178,7 @@ class Journal:
         path = directory / JOURNAL_NAME
         _scan(directory, lambda _n, _record: None)  # a clear error for anything that is not a journal
         try:
-            handle = open(path, "r+b")  # noqa: SIM115
+            handle = open(path, "r+b")
             end = _end_of_last_line(handle)
             if end != handle.seek(0, os.SEEK_END):
                 handle.truncate(end)
@@ -237,61 +244,106 @@ class Journal:
         return json.loads(line)  # exactly what a reader will see
 
     def run_started(
-        self, *, run_id: str | None = None, vcenters: Iterable[str] = (), limits: BatchLimits | None = None,
+        self,
+        *,
+        run_id: str | None = None,
+        vcenters: Iterable[str] = (),
+        limits: BatchLimits | None = None,
         created_at: datetime | str | None = None,
     ) -> dict[str, Any]:
-        created = (created_at if isinstance(created_at, str)
-                   else format_datetime(created_at or datetime.now(timezone.utc)))
+        created = (
+            created_at if isinstance(created_at, str) else format_datetime(created_at or datetime.now(timezone.utc))
+        )
         return self.append(
-            "run_started", run_id=run_id or new_run_id(), vcenters=[redact_url(v) for v in vcenters],
-            limits=(limits or BatchLimits()).to_dict(), created_at=created, version=__version__, format=JOURNAL_FORMAT,
+            "run_started",
+            run_id=run_id or new_run_id(),
+            vcenters=[redact_url(v) for v in vcenters],
+            limits=(limits or BatchLimits()).to_dict(),
+            created_at=created,
+            version=__version__,
+            format=JOURNAL_FORMAT,
         )
 
     def planned(self, plan: Plan) -> dict[str, Any]:
         return self.append("planned", **plan.journal_fields())
 
-    def launching(self, host: PlannedHost | TaskRecord | Mapping[str, Any], *,
-                  attempt: int | None = None) -> dict[str, Any]:
+    def launching(
+        self, host: PlannedHost | TaskRecord | Mapping[str, Any], *, attempt: int | None = None
+    ) -> dict[str, Any]:
         return self.append("launching", **_host_fields(host, attempt))
 
-    def launched(self, host: PlannedHost | TaskRecord | Mapping[str, Any], task_moid: str, *,
-                 attempt: int | None = None) -> dict[str, Any]:
+    def launched(
+        self, host: PlannedHost | TaskRecord | Mapping[str, Any], task_moid: str, *, attempt: int | None = None
+    ) -> dict[str, Any]:
         return self.append("launched", **_host_fields(host, attempt), task_moid=task_moid)
 
-    def launch_failed(self, host: PlannedHost | TaskRecord | Mapping[str, Any], fault: Any = None, *,
-                      message: str | None = None, attempt: int | None = None) -> dict[str, Any]:
+    def launch_failed(
+        self,
+        host: PlannedHost | TaskRecord | Mapping[str, Any],
+        fault: Any = None,
+        *,
+        message: str | None = None,
+        attempt: int | None = None,
+    ) -> dict[str, Any]:
         """``fault``: a wire dict, a ``MethodFault`` model or a ``ServerFault``; ``message`` for non-fault errors."""
         wire_fault = _wire(fault)
         if message is None and isinstance(fault, Exception):
             message = str(fault)
         return self.append("launch_failed", **_host_fields(host, attempt), fault=wire_fault, message=message)
 
-    def task_update(self, host: PlannedHost | TaskRecord | Mapping[str, Any], info: Any, *,
-                    attempt: int | None = None) -> dict[str, Any]:
+    def task_update(
+        self, host: PlannedHost | TaskRecord | Mapping[str, Any], info: Any, *, attempt: int | None = None
+    ) -> dict[str, Any]:
         return self.append("task_update", **_host_fields(host, attempt), info=_wire(info))
 
-    def finished(self, host: PlannedHost | TaskRecord | Mapping[str, Any], info: Any = None, *,
-                 outcome: str | None = None, attempt: int | None = None) -> dict[str, Any]:
+    def finished(
+        self,
+        host: PlannedHost | TaskRecord | Mapping[str, Any],
+        info: Any = None,
+        *,
+        outcome: str | None = None,
+        attempt: int | None = None,
+    ) -> dict[str, Any]:
         return self.append("finished", **_host_fields(host, attempt), info=_wire(info), outcome=outcome)
 
-    def post_checked(self, host: PlannedHost | TaskRecord | Mapping[str, Any], *, das_state_before: str | None,
-                     das_state_after: str | None, healthy: bool, attempt: int | None = None) -> dict[str, Any]:
-        return self.append("post_checked", **_host_fields(host, attempt), das_state_before=das_state_before,
-                           das_state_after=das_state_after, healthy=bool(healthy))
+    def post_checked(
+        self,
+        host: PlannedHost | TaskRecord | Mapping[str, Any],
+        *,
+        das_state_before: str | None,
+        das_state_after: str | None,
+        healthy: bool,
+        attempt: int | None = None,
+    ) -> dict[str, Any]:
+        return self.append(
+            "post_checked",
+            **_host_fields(host, attempt),
+            das_state_before=das_state_before,
+            das_state_after=das_state_after,
+            healthy=bool(healthy),
+        )
 
-    def events(self, host: PlannedHost | TaskRecord | Mapping[str, Any], events: Iterable[Any], *, source: str,
-               attempt: int | None = None) -> dict[str, Any]:
+    def events(
+        self,
+        host: PlannedHost | TaskRecord | Mapping[str, Any],
+        events: Iterable[Any],
+        *,
+        source: str,
+        attempt: int | None = None,
+    ) -> dict[str, Any]:
         return self.append("events", **_host_fields(host, attempt), source=source, events=[_wire(e) for e in events])
 
-    def not_launched(self, host: PlannedHost | TaskRecord | Mapping[str, Any], reason: str, *,
-                     attempt: int | None = None) -> dict[str, Any]:
+    def not_launched(
+        self, host: PlannedHost | TaskRecord | Mapping[str, Any], reason: str, *, attempt: int | None = None
+    ) -> dict[str, Any]:
         return self.append("not_launched", **_host_fields(host, attempt), reason=reason)
 
     def stopped(self, reason: str) -> dict[str, Any]:
         return self.append("stopped", reason=reason)
 
-    def run_finished(self, *, stop_reason: str | None = None,
-                     counts: Mapping[str, int] | None = None) -> dict[str, Any]:
+    def run_finished(
+        self, *, stop_reason: str | None = None, counts: Mapping[str, int] | None = None
+    ) -> dict[str, Any]:
         return self.append("run_finished", stop_reason=stop_reason, counts=dict(counts or {}), finished_at=_now())
 
 
@@ -344,7 +396,7 @@ def _scan(run_dir: str | os.PathLike[str], on_record: Callable[[int, dict[str, A
     if not directory.is_dir():
         raise RunDirectoryError(f"{directory} is not a directory")
     try:
-        handle = open(path, "rb")  # noqa: SIM115
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise RunDirectoryError(f"{directory} is not a vsphere-nb run directory (no {JOURNAL_NAME})") from None
     except OSError as exc:
@@ -369,7 +421,8 @@ def _scan(run_dir: str | os.PathLike[str], on_record: Callable[[int, dict[str, A
                     raise RunDirectoryError(f"{path} line {number} is not a journal record (no 'kind')")
                 if count == 0 and record["kind"] != "run_started":
                     raise RunDirectoryError(
-                        f"{path} does not start with a run_started record: not a vsphere-nb run journal")
+                        f"{path} does not start with a run_started record: not a vsphere-nb run journal"
+                    )
                 count += 1
                 on_record(count, record)
         except OSError as exc:
@@ -457,7 +510,13 @@ def state_from_journal(run_dir: str | os.PathLike[str]) -> JournalState:
     except (ConfigError, TypeError) as exc:
         raise RunDirectoryError(f"{path}: the run's limits are malformed: {exc}") from None
     return JournalState(
-        run_dir=Path(run_dir), run_id=records.run_id, created_at=records.created_at, vcenters=records.vcenters,
-        limits=limits, records=records, run_finished=records.run_finished, stop_reason=records.stop_reason,
+        run_dir=Path(run_dir),
+        run_id=records.run_id,
+        created_at=records.created_at,
+        vcenters=records.vcenters,
+        limits=limits,
+        records=records,
+        run_finished=records.run_finished,
+        stop_reason=records.stop_reason,
         torn_tail=torn,
     )

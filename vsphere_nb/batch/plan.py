@@ -16,8 +16,9 @@ Skipped hosts are the ones :func:`~vsphere_nb.batch.preflight.preflight` marks n
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,17 +107,40 @@ class Plan:
 
     def __repr__(self) -> str:
         clusters = len({h.cluster_key for h in self.launch})
-        return (f"Plan(launch={len(self.launch)} hosts in {clusters} clusters, canaries={len(self.canaries)}, "
-                f"skipped={len(self.skipped)})")
+        return (
+            f"Plan(launch={len(self.launch)} hosts in {clusters} clusters, canaries={len(self.canaries)}, "
+            f"skipped={len(self.skipped)})"
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per host: launch order (``order``, ``canary``) then skipped hosts with ``skip_reason``."""
         rows = [{**h.to_dict(), "skip_reason": None} for h in self.launch]
-        rows += [{**{k: v for k, v in s.to_dict().items() if k != "reason"}, "skip_reason": s.reason,
-                  "canary": False, "attempt": 0, "order": None} for s in self.skipped]
-        frame = pd.DataFrame(rows, columns=[
-            "order", "vcenter", "datacenter", "cluster", "cluster_moid", "host", "host_moid", "das_state",
-            "canary", "attempt", "skip_reason"])
+        rows += [
+            {
+                **{k: v for k, v in s.to_dict().items() if k != "reason"},
+                "skip_reason": s.reason,
+                "canary": False,
+                "attempt": 0,
+                "order": None,
+            }
+            for s in self.skipped
+        ]
+        frame = pd.DataFrame(
+            rows,
+            columns=[
+                "order",
+                "vcenter",
+                "datacenter",
+                "cluster",
+                "cluster_moid",
+                "host",
+                "host_moid",
+                "das_state",
+                "canary",
+                "attempt",
+                "skip_reason",
+            ],
+        )
         frame["order"] = frame["order"].astype("Int64")
         return frame
 
@@ -125,8 +149,11 @@ class Plan:
         hosts = []
         if len(self.hosts):
             hosts = json.loads(self.hosts.to_json(orient="records", date_format="iso", date_unit="us"))
-        return {"hosts": hosts, "launch": [h.to_dict() for h in self.launch],
-                "skipped": [s.to_dict() for s in self.skipped]}
+        return {
+            "hosts": hosts,
+            "launch": [h.to_dict() for h in self.launch],
+            "skipped": [s.to_dict() for s in self.skipped],
+        }
 
 
 def _str(value: Any) -> str | None:
@@ -166,10 +193,19 @@ def make_plan(hosts: pd.DataFrame, limits: BatchLimits | None = None, *, attempt
         vcenter, host, host_moid = _str(cols["vcenter"][i]), _str(cols["host"][i]), _str(cols["host_moid"][i])
         if vcenter is None or host_moid is None:
             raise ConfigError(f"hosts row {i} has no vcenter or host_moid")
-        rows.append((
-            vcenter, _str(datacenter[i]) or "", _str(cols["cluster"][i]), _str(cols["cluster_moid"][i]),
-            host or host_moid, host_moid, _str(das_state[i]), _truthy(cols["eligible"][i]), _str(reason[i]),
-        ))
+        rows.append(
+            (
+                vcenter,
+                _str(datacenter[i]) or "",
+                _str(cols["cluster"][i]),
+                _str(cols["cluster_moid"][i]),
+                host or host_moid,
+                host_moid,
+                _str(das_state[i]),
+                _truthy(cols["eligible"][i]),
+                _str(reason[i]),
+            )
+        )
     rows.sort(key=lambda r: (r[0], r[1], r[2] or "", r[3] or "", r[4], r[5]))
 
     seen: set[HostKey] = set()
@@ -179,11 +215,20 @@ def make_plan(hosts: pd.DataFrame, limits: BatchLimits | None = None, *, attempt
         vcenter, dc, cluster, cluster_moid, host, host_moid, das, eligible, why = row
         key = (vcenter, host_moid)
         if key in seen or not eligible or not (cluster or cluster_moid):
-            skipped.append(SkippedHost(
-                vcenter=vcenter, host=host, host_moid=host_moid, cluster=cluster, cluster_moid=cluster_moid,
-                datacenter=dc or None, das_state=das,
-                reason=DUPLICATE_REASON if key in seen else (why or ("not eligible" if not eligible else STANDALONE)),
-            ))
+            skipped.append(
+                SkippedHost(
+                    vcenter=vcenter,
+                    host=host,
+                    host_moid=host_moid,
+                    cluster=cluster,
+                    cluster_moid=cluster_moid,
+                    datacenter=dc or None,
+                    das_state=das,
+                    reason=DUPLICATE_REASON
+                    if key in seen
+                    else (why or ("not eligible" if not eligible else STANDALONE)),
+                )
+            )
             seen.add(key)
             continue
         seen.add(key)
@@ -202,8 +247,16 @@ def make_plan(hosts: pd.DataFrame, limits: BatchLimits | None = None, *, attempt
 
     launch = tuple(
         PlannedHost(
-            vcenter=r[0], host=r[4], host_moid=r[5], cluster=r[2] or r[3], cluster_moid=r[3] or r[2],
-            datacenter=r[1] or None, das_state=r[6], canary=i < limits.canary, attempt=attempt, order=i,
+            vcenter=r[0],
+            host=r[4],
+            host_moid=r[5],
+            cluster=r[2] or r[3],
+            cluster_moid=r[3] or r[2],
+            datacenter=r[1] or None,
+            das_state=r[6],
+            canary=i < limits.canary,
+            attempt=attempt,
+            order=i,
         )
         for i, r in enumerate(ordered)
     )

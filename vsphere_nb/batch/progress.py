@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
 
 __all__ = ["HOST_STATES", "Progress", "ProgressTracker", "ProgressCallback"]
 
 #: the live state of a host in a run, in the order a panel lists them
 HOST_STATES: tuple[str, ...] = (
-    "pending", "launching", "queued", "running", "post_check",
-    "success", "agent_unhealthy", "fault", "launch_failed", "timed_out", "cancelled", "not_launched",
+    "pending",
+    "launching",
+    "queued",
+    "running",
+    "post_check",
+    "success",
+    "agent_unhealthy",
+    "fault",
+    "launch_failed",
+    "timed_out",
+    "cancelled",
+    "not_launched",
 )
 _FINAL = frozenset(HOST_STATES[5:])
 
@@ -84,7 +94,7 @@ class ProgressTracker:
         with self._lock:
             states = dict.fromkeys(HOST_STATES, 0)
             clusters: dict[str, dict[str, int]] = {}
-            for name, cluster, state, _ in self._hosts.values():
+            for _name, cluster, state, _ in self._hosts.values():
                 states[state] = states.get(state, 0) + 1
                 per = clusters.setdefault(cluster, {"total": 0, "done": 0, "running": 0, "failed": 0})
                 per["total"] += 1
@@ -95,8 +105,16 @@ class ProgressTracker:
                 elif state != "pending":
                     per["running"] += 1
             hosts = {k: (v[0], v[1], v[2], v[3]) for k, v in self._hosts.items()}
-            return Progress(self.run_id, len(self._hosts), states, clusters, hosts, self.stop_reason,
-                            self.finished, time.monotonic() - self._started)
+            return Progress(
+                self.run_id,
+                len(self._hosts),
+                states,
+                clusters,
+                hosts,
+                self.stop_reason,
+                self.finished,
+                time.monotonic() - self._started,
+            )
 
     def emit(self, force: bool = False) -> None:
         """Call the callback with a snapshot, at most every ``min_interval`` seconds unless ``force``."""
@@ -108,7 +126,7 @@ class ProgressTracker:
         self._last_emit = now
         try:
             self.callback(self.snapshot())
-        except Exception:  # noqa: BLE001 - a broken callback must not stop the run
+        except Exception:
             import logging
 
             logging.getLogger("vsphere_nb.batch").exception("progress callback failed")

@@ -28,18 +28,40 @@ An attempt still under way has no outcome yet (``None``; ``NaN`` in frames).
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 __all__ = [
-    "OUTCOMES", "FAILURE_OUTCOMES", "EventColumns", "EVENT_FIELDS", "SEVERITY_BY_TYPE", "event_severity",
-    "fault_chain", "fault_events", "FINAL_TASK_OUTCOMES", "HEALTHY_DAS_STATES", "STAGES", "EVENT_SOURCES",
-    "AttemptKey", "TaskRecord", "RunRecords", "outcome_from_task_info", "unwrap_fault",
+    "OUTCOMES",
+    "FAILURE_OUTCOMES",
+    "EventColumns",
+    "EVENT_FIELDS",
+    "SEVERITY_BY_TYPE",
+    "event_severity",
+    "fault_chain",
+    "fault_events",
+    "FINAL_TASK_OUTCOMES",
+    "HEALTHY_DAS_STATES",
+    "STAGES",
+    "EVENT_SOURCES",
+    "AttemptKey",
+    "TaskRecord",
+    "RunRecords",
+    "outcome_from_task_info",
+    "unwrap_fault",
 ]
 
 #: every outcome, in the order tables and charts list them
 OUTCOMES: tuple[str, ...] = (
-    "success", "agent_unhealthy", "fault", "launch_failed", "skipped", "timed_out", "cancelled", "not_launched",
+    "success",
+    "agent_unhealthy",
+    "fault",
+    "launch_failed",
+    "skipped",
+    "timed_out",
+    "cancelled",
+    "not_launched",
 )
 #: outcomes that count against the failure budget and close the canary gate
 FAILURE_OUTCOMES: frozenset[str] = frozenset({"agent_unhealthy", "fault", "launch_failed", "timed_out"})
@@ -52,13 +74,13 @@ HEALTHY_DAS_STATES: frozenset[str] = frozenset({"master", "connectedToMaster"})
 
 #: where an attempt stands, as the journal tells it (what ``resume`` needs)
 STAGES: tuple[str, ...] = (
-    "planned",        # in the plan, nothing sent yet
-    "launching",      # the launch request was about to be sent; no answer recorded: the task may or may not exist
-    "launched",       # the server answered a Task MoRef (``task_moid``); no final state recorded yet
-    "finished",       # final: task info recorded, or the launch answered a fault (outcome ``launch_failed``)
-    "post_checked",   # final, and the HA state was re-read afterwards
-    "not_launched",   # final: the run stopped before this host was launched
-    "skipped",        # final: pre-flight excluded the host
+    "planned",  # in the plan, nothing sent yet
+    "launching",  # the launch request was about to be sent; no answer recorded: the task may or may not exist
+    "launched",  # the server answered a Task MoRef (``task_moid``); no final state recorded yet
+    "finished",  # final: task info recorded, or the launch answered a fault (outcome ``launch_failed``)
+    "post_checked",  # final, and the HA state was re-read afterwards
+    "not_launched",  # final: the run stopped before this host was launched
+    "skipped",  # final: pre-flight excluded the host
 )
 #: where an event row came from, in priority order when the same event arrives twice
 EVENT_SOURCES: tuple[str, ...] = ("fault", "task_chain", "host_events")
@@ -143,11 +165,18 @@ def _attempt(entry: Mapping[str, Any], default: int = 1) -> int:
 
 #: severity of event types that do not carry one (``EventEx`` does); any other type is ``info``
 SEVERITY_BY_TYPE: dict[str, str] = {
-    "HostDasErrorEvent": "error", "DasHostFailedEvent": "error", "DasHostIsolatedEvent": "error",
-    "DasAgentUnavailableEvent": "error", "DasClusterIsolatedEvent": "error", "HostConnectionLostEvent": "error",
-    "HostIsolationIpPingFailedEvent": "warning", "HostNoRedundantManagementNetworkEvent": "warning",
-    "HostMissingNetworksEvent": "warning", "HostShortNameToIpFailedEvent": "warning",
-    "InsufficientFailoverResourcesEvent": "warning", "HostNotInClusterEvent": "warning",
+    "HostDasErrorEvent": "error",
+    "DasHostFailedEvent": "error",
+    "DasHostIsolatedEvent": "error",
+    "DasAgentUnavailableEvent": "error",
+    "DasClusterIsolatedEvent": "error",
+    "HostConnectionLostEvent": "error",
+    "HostIsolationIpPingFailedEvent": "warning",
+    "HostNoRedundantManagementNetworkEvent": "warning",
+    "HostMissingNetworksEvent": "warning",
+    "HostShortNameToIpFailedEvent": "warning",
+    "InsufficientFailoverResourcesEvent": "warning",
+    "HostNotInClusterEvent": "warning",
 }
 
 
@@ -161,7 +190,14 @@ def event_severity(event: Mapping[str, Any]) -> str:
 
 #: the per-event columns of :class:`EventColumns`, in the events frame's order
 EVENT_FIELDS: tuple[str, ...] = (
-    "source", "event_key", "chain_id", "event_type", "event_type_id", "created_time", "user_name", "severity",
+    "source",
+    "event_key",
+    "chain_id",
+    "event_type",
+    "event_type_id",
+    "created_time",
+    "user_name",
+    "severity",
     "message",
 )
 _SOURCE_RANK = {name: i for i, name in enumerate(EVENT_SOURCES)}
@@ -220,11 +256,18 @@ class EventColumns:
         self.chain_id.extend([e.get("chainId") for e in evs])
         self.event_type.extend(types)
         self.event_type_id.extend(_interned([e.get("eventTypeId") or t for e, t in zip(evs, types)]))
-        self.created_time.extend([c if c is None or isinstance(c, str) else _iso(c)
-                                  for c in (e.get("createdTime") for e in evs)])
+        self.created_time.extend(
+            [c if c is None or isinstance(c, str) else _iso(c) for c in (e.get("createdTime") for e in evs)]
+        )
         self.user_name.extend(_interned([e.get("userName") for e in evs]))
-        self.severity.extend(_interned([sev if sev and sev.__class__ is str else by_type.get(t, "info")
-                                        for sev, t in zip((e.get("severity") for e in evs), types)]))
+        self.severity.extend(
+            _interned(
+                [
+                    sev if sev and sev.__class__ is str else by_type.get(t, "info")
+                    for sev, t in zip((e.get("severity") for e in evs), types)
+                ]
+            )
+        )
         self.message.extend([e.get("fullFormattedMessage") or e.get("message") for e in evs])
         return len(evs)
 
@@ -421,9 +464,11 @@ class RunRecords:
             # a later attempt (resume) or a record without a plan: inherit what an earlier attempt knew
             prior = self._latest.get((vcenter, host_moid))
             rec = TaskRecord(
-                run_id=self.run_id, vcenter=vcenter,
+                run_id=self.run_id,
+                vcenter=vcenter,
                 host=_opt_str(entry, "host") or (prior.host if prior else host_moid),
-                host_moid=host_moid, attempt=attempt,
+                host_moid=host_moid,
+                attempt=attempt,
                 cluster=prior.cluster if prior else _opt_str(entry, "cluster"),
                 cluster_moid=prior.cluster_moid if prior else _opt_str(entry, "cluster_moid"),
                 das_state_before=prior.das_state_before if prior else None,
@@ -462,18 +507,30 @@ class RunRecords:
                 self.host_rows[at] = row
         for row in launch:
             rec = TaskRecord(
-                run_id=self.run_id, vcenter=_req_str(row, "vcenter"), host=_req_str(row, "host"),
-                host_moid=_req_str(row, "host_moid"), attempt=_attempt(row), cluster=_opt_str(row, "cluster"),
-                cluster_moid=_opt_str(row, "cluster_moid"), canary=bool(row.get("canary", False)),
+                run_id=self.run_id,
+                vcenter=_req_str(row, "vcenter"),
+                host=_req_str(row, "host"),
+                host_moid=_req_str(row, "host_moid"),
+                attempt=_attempt(row),
+                cluster=_opt_str(row, "cluster"),
+                cluster_moid=_opt_str(row, "cluster_moid"),
+                canary=bool(row.get("canary", False)),
                 das_state_before=_opt_str(row, "das_state"),
             )
             self._add_new(rec)
         for row in skipped:
             rec = TaskRecord(
-                run_id=self.run_id, vcenter=_req_str(row, "vcenter"), host=_req_str(row, "host"),
-                host_moid=_req_str(row, "host_moid"), attempt=0, cluster=_opt_str(row, "cluster"),
-                cluster_moid=_opt_str(row, "cluster_moid"), stage="skipped", outcome="skipped",
-                skip_reason=_opt_str(row, "reason"), das_state_before=_opt_str(row, "das_state"),
+                run_id=self.run_id,
+                vcenter=_req_str(row, "vcenter"),
+                host=_req_str(row, "host"),
+                host_moid=_req_str(row, "host_moid"),
+                attempt=0,
+                cluster=_opt_str(row, "cluster"),
+                cluster_moid=_opt_str(row, "cluster_moid"),
+                stage="skipped",
+                outcome="skipped",
+                skip_reason=_opt_str(row, "reason"),
+                das_state_before=_opt_str(row, "das_state"),
             )
             self._add_new(rec)
 

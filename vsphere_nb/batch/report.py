@@ -37,8 +37,19 @@ img.chart{max-width:100%;height:auto;border:1px solid #eee;margin:.4em 0}
 .swatch{display:inline-block;width:.8em;height:.8em;margin-right:.3em;vertical-align:middle}
 """
 
-_ATTENTION_COLUMNS = ["host", "cluster", "attempt", "outcome", "fault_type", "fault_reason", "fault_message",
-                      "das_state_before", "das_state_after", "skip_reason", "task_moid"]
+_ATTENTION_COLUMNS = [
+    "host",
+    "cluster",
+    "attempt",
+    "outcome",
+    "fault_type",
+    "fault_reason",
+    "fault_message",
+    "das_state_before",
+    "das_state_after",
+    "skip_reason",
+    "task_moid",
+]
 
 
 def _e(value: Any) -> str:
@@ -75,8 +86,10 @@ def _counts_table(result: RunResult) -> str:
     rows = []
     for outcome, count in summary.items():
         color = charts.OUTCOME_COLORS.get(str(outcome), charts.IN_PROGRESS_COLOR)
-        rows.append(f'<tr><td><span class="swatch" style="background:{color}"></span>{_e(outcome)}</td>'
-                    f'<td class="n">{int(count)}</td></tr>')
+        rows.append(
+            f'<tr><td><span class="swatch" style="background:{color}"></span>{_e(outcome)}</td>'
+            f'<td class="n">{int(count)}</td></tr>'
+        )
     rows.append(f'<tr><th>total</th><th class="n">{int(summary.sum())}</th></tr>')
     return '<table class="tbl counts"><tr><th>outcome</th><th>hosts</th></tr>' + "".join(rows) + "</table>"
 
@@ -86,14 +99,17 @@ def render_report(result: RunResult, *, title: str | None = None, max_rows: int 
     tasks, faults, messages, events = result.tasks, result.faults, result.fault_messages, result.events
     title = title or f"Reconfigure for vSphere HA — {result.run_id}"
     meta = [
-        ("run", result.run_id), ("created", result.created_at), ("finished", result.finished_at or "not finished"),
+        ("run", result.run_id),
+        ("created", result.created_at),
+        ("finished", result.finished_at or "not finished"),
         ("vCenter", ", ".join(result.vcenters) or "—"),
     ]
     if result.limits is not None:
         lim = result.limits.to_dict()
         meta.append(("limits", ", ".join(f"{k}={v}" for k, v in lim.items())))
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         '<table class="meta">' + "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in meta) + "</table>",
@@ -114,22 +130,37 @@ def render_report(result: RunResult, *, title: str | None = None, max_rows: int 
 
     attention = tasks[tasks["outcome"].astype(object) != "success"]
     attention = attention.sort_values(["outcome", "cluster", "host"], kind="stable")
-    parts += ["<h2>Hosts that need attention</h2>",
-              _table(attention[[c for c in _ATTENTION_COLUMNS if c in attention.columns]], max_rows=max_rows,
-                     what="hosts that need attention")]
+    parts += [
+        "<h2>Hosts that need attention</h2>",
+        _table(
+            attention[[c for c in _ATTENTION_COLUMNS if c in attention.columns]],
+            max_rows=max_rows,
+            what="hosts that need attention",
+        ),
+    ]
 
     if not tasks.empty:
         reasons = tasks[tasks["fault_type"].notna()]
         if not reasons.empty:
-            grouped = (reasons.assign(fault_reason=reasons["fault_reason"].astype(object).fillna(""))
-                       .groupby(["fault_type", "fault_reason"], observed=True).size()
-                       .rename("attempts").reset_index().sort_values("attempts", ascending=False))
+            grouped = (
+                reasons.assign(fault_reason=reasons["fault_reason"].astype(object).fillna(""))
+                .groupby(["fault_type", "fault_reason"], observed=True)
+                .size()
+                .rename("attempts")
+                .reset_index()
+                .sort_values("attempts", ascending=False)
+            )
             parts += ["<h2>Fault types and reasons</h2>", _table(grouped, max_rows=max_rows, what="fault kinds")]
     parts += ["<h2>Faults (with causes)</h2>", _table(faults, max_rows=max_rows, what="faults")]
     parts += ["<h2>Fault messages</h2>", _table(messages, max_rows=max_rows, what="fault messages")]
     if not events.empty:
-        by_type = (events.groupby(["event_type_id", "severity"], observed=True).size().rename("events")
-                   .reset_index().sort_values("events", ascending=False))
+        by_type = (
+            events.groupby(["event_type_id", "severity"], observed=True)
+            .size()
+            .rename("events")
+            .reset_index()
+            .sort_values("events", ascending=False)
+        )
         parts += ["<h2>Events by type</h2>", _table(by_type, max_rows=max_rows, what="event types")]
         serious = events[events["severity"].isin(["error", "warning"])].sort_values("created_time", kind="stable")
         cols = ["created_time", "host", "cluster", "source", "event_type_id", "severity", "message"]
@@ -137,8 +168,10 @@ def render_report(result: RunResult, *, title: str | None = None, max_rows: int 
     else:
         parts += ["<h2>Events</h2>", '<p class="note">No events collected.</p>']
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    parts.append(f'<p class="note">Generated by vsphere-nb on {_e(generated)}. Outcomes: '
-                 f'{_e(", ".join(OUTCOMES))}.</p></body></html>')
+    parts.append(
+        f'<p class="note">Generated by vsphere-nb on {_e(generated)}. Outcomes: '
+        f"{_e(', '.join(OUTCOMES))}.</p></body></html>"
+    )
     return "\n".join(parts)
 
 

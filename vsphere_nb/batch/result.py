@@ -75,9 +75,15 @@ class RunResult:
             except ConfigError:
                 limits = None
         return cls(
-            run_id=records.run_id, records=records, limits=limits, vcenters=records.vcenters,
-            created_at=records.created_at, finished_at=records.finished_at, stop_reason=records.stop_reason,
-            finished=records.run_finished, run_dir=run_dir,
+            run_id=records.run_id,
+            records=records,
+            limits=limits,
+            vcenters=records.vcenters,
+            created_at=records.created_at,
+            finished_at=records.finished_at,
+            stop_reason=records.stop_reason,
+            finished=records.run_finished,
+            run_dir=run_dir,
         )
 
     @classmethod
@@ -93,8 +99,9 @@ class RunResult:
         if self._frames is None:
             assert self.records is not None
             built = _frames.build_frames(list(self.records))
-            hosts = (_frames.hosts_frame(self.records.host_rows) if self.records.host_rows
-                     else _frames.empty_frame("hosts"))
+            hosts = (
+                _frames.hosts_frame(self.records.host_rows) if self.records.host_rows else _frames.empty_frame("hosts")
+            )
             self._frames = {**dict(built.items()), "hosts": hosts}
         return self._frames
 
@@ -153,8 +160,9 @@ class RunResult:
         summary = self.summary()
         cells = "".join(f"<th>{e(str(k))}</th>" for k in summary.index)
         values = "".join(f"<td>{int(v)}</td>" for v in summary.to_numpy())
-        parts = [f"<div><b>Run {e(self.run_id)}</b> — {len(self.tasks)} attempts"
-                 f"{'' if self.finished else ' (not finished)'}"]
+        parts = [
+            f"<div><b>Run {e(self.run_id)}</b> — {len(self.tasks)} attempts{'' if self.finished else ' (not finished)'}"
+        ]
         if self.stop_reason:
             parts.append(f" — <b>stopped: {e(self.stop_reason)}</b>")
         parts.append(f"<table><tr>{cells}</tr><tr>{values}</tr></table>")
@@ -162,11 +170,14 @@ class RunResult:
         if not failed.empty:
             reason = failed["fault_reason"].astype(object).fillna(failed["fault_type"].astype(object))
             top = reason.value_counts().head(5)
-            parts.append("<div>Top fault reasons: " + ", ".join(f"{e(str(k))} ({int(v)})" for k, v in top.items())
-                         + "</div>")
-        parts.append("<div><small><code>.tasks</code>, <code>.faults</code>, <code>.fault_messages</code>, "
-                     "<code>.events</code>, <code>.hosts</code>, <code>.report()</code>, <code>.save(dir)</code>"
-                     "</small></div></div>")
+            parts.append(
+                "<div>Top fault reasons: " + ", ".join(f"{e(str(k))} ({int(v)})" for k, v in top.items()) + "</div>"
+            )
+        parts.append(
+            "<div><small><code>.tasks</code>, <code>.faults</code>, <code>.fault_messages</code>, "
+            "<code>.events</code>, <code>.hosts</code>, <code>.report()</code>, <code>.save(dir)</code>"
+            "</small></div></div>"
+        )
         return "".join(parts)
 
     def report(self, path: str | os.PathLike[str] | None = None, **options: Any) -> str | Path:
@@ -180,9 +191,14 @@ class RunResult:
     # -- persistence -----------------------------------------------------------------------------
     def meta(self) -> dict[str, Any]:
         return {
-            "format": _SAVE_FORMAT, "run_id": self.run_id, "created_at": self.created_at,
-            "finished_at": self.finished_at, "finished": self.finished, "stop_reason": self.stop_reason,
-            "vcenters": self.vcenters, "limits": self.limits.to_dict() if self.limits else None,
+            "format": _SAVE_FORMAT,
+            "run_id": self.run_id,
+            "created_at": self.created_at,
+            "finished_at": self.finished_at,
+            "finished": self.finished,
+            "stop_reason": self.stop_reason,
+            "vcenters": self.vcenters,
+            "limits": self.limits.to_dict() if self.limits else None,
             "frames": list(FRAME_NAMES),
         }
 
@@ -199,13 +215,15 @@ class RunResult:
             for name, frame in self._all().items():
                 _atomic(target / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
                 if csv:
-                    _atomic(target / f"{name}.csv",
-                            lambda p, f=frame: f.to_csv(p, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ"))
-            _atomic(target / RUN_META_NAME,
-                    lambda p: p.write_text(json.dumps(self.meta(), indent=2), encoding="utf-8"))
+                    _atomic(
+                        target / f"{name}.csv",
+                        lambda p, f=frame: f.to_csv(p, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ"),
+                    )
+            _atomic(target / RUN_META_NAME, lambda p: p.write_text(json.dumps(self.meta(), indent=2), encoding="utf-8"))
             if self.run_dir is not None and (self.run_dir / JOURNAL_NAME).exists():
-                same = (target / JOURNAL_NAME).exists() and os.path.samefile(self.run_dir / JOURNAL_NAME,
-                                                                             target / JOURNAL_NAME)
+                same = (target / JOURNAL_NAME).exists() and os.path.samefile(
+                    self.run_dir / JOURNAL_NAME, target / JOURNAL_NAME
+                )
                 if not same:
                     shutil.copyfile(self.run_dir / JOURNAL_NAME, target / JOURNAL_NAME)
         except OSError as exc:
@@ -238,14 +256,15 @@ def load_run(directory: str | os.PathLike[str]) -> RunResult:
         for name in FRAME_NAMES:
             try:
                 frames[name] = _frames.coerce(pd.read_parquet(path / f"{name}.parquet"), name)
-            except Exception as exc:  # noqa: BLE001  (pyarrow raises many types for a damaged file)
+            except Exception as exc:
                 raise RunDirectoryError(f"{path / (name + '.parquet')} is unreadable: {exc}") from None
     elif all((path / f"{n}.csv").exists() for n in FRAME_NAMES):
         for name in FRAME_NAMES:
             try:
-                frames[name] = _frames.coerce(pd.read_csv(path / f"{name}.csv", dtype=str, keep_default_na=False,
-                                                          na_values=[""]), name)
-            except Exception as exc:  # noqa: BLE001
+                frames[name] = _frames.coerce(
+                    pd.read_csv(path / f"{name}.csv", dtype=str, keep_default_na=False, na_values=[""]), name
+                )
+            except Exception as exc:
                 raise RunDirectoryError(f"{path / (name + '.csv')} is unreadable: {exc}") from None
     elif (path / JOURNAL_NAME).exists():
         return RunResult.from_journal(path)
@@ -259,9 +278,15 @@ def load_run(directory: str | os.PathLike[str]) -> RunResult:
             limits = None
     run_id = meta.get("run_id") or _first(frames["tasks"], "run_id") or path.name
     return RunResult(
-        run_id=str(run_id), frames=frames, limits=limits, vcenters=list(meta.get("vcenters") or []),
-        created_at=meta.get("created_at"), finished_at=meta.get("finished_at"), stop_reason=meta.get("stop_reason"),
-        finished=bool(meta.get("finished", True)), run_dir=path,
+        run_id=str(run_id),
+        frames=frames,
+        limits=limits,
+        vcenters=list(meta.get("vcenters") or []),
+        created_at=meta.get("created_at"),
+        finished_at=meta.get("finished_at"),
+        stop_reason=meta.get("stop_reason"),
+        finished=bool(meta.get("finished", True)),
+        run_dir=path,
     )
 
 

@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence, Union
 
 from ..errors import ConfigError
 from .limits import BatchLimits
@@ -61,7 +61,7 @@ STOP_REASON_TEXT = {
 
 _PENDING, _RUNNING, _DONE = 0, 1, 2
 
-HostRef = Union[PlannedHost, HostKey]
+HostRef = PlannedHost | HostKey
 
 
 @dataclass

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import logging
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import VsphereError
@@ -62,8 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"vsphere-nb: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"vsphere-nb: error: {_one_line(f'{exc.strerror or exc}' + (f': {exc.filename}' if exc.filename else ''))}",
-              file=sys.stderr)
+        print(
+            f"vsphere-nb: error: {_one_line(f'{exc.strerror or exc}' + (f': {exc.filename}' if exc.filename else ''))}",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -25,8 +25,11 @@ def add_connection_args(parser: argparse.ArgumentParser) -> None:
     tls = group.add_mutually_exclusive_group()
     tls.add_argument("--insecure", action="store_true", help="skip TLS certificate verification (not recommended)")
     tls.add_argument("--ca-bundle", metavar="PEM", help="verify the server against this CA bundle")
-    group.add_argument("--session-token", default=None,
-                       help="reuse an existing session (or set VSPHERE_SESSION_TOKEN); no password needed")
+    group.add_argument(
+        "--session-token",
+        default=None,
+        help="reuse an existing session (or set VSPHERE_SESSION_TOKEN); no password needed",
+    )
     group.add_argument("--release", default=None, help="VI/JSON release to use (default: negotiated)")
 
 
@@ -46,7 +49,7 @@ def connect_from_args(args: argparse.Namespace) -> Any:
             password = getpass.getpass(f"password for {args.user}: ")
     if args.ca_bundle and not os.path.isfile(args.ca_bundle):
         raise ConfigError(f"CA bundle not found: {args.ca_bundle}")
-    verify: Any = args.ca_bundle or (False if args.insecure else True)
+    verify: Any = args.ca_bundle or (not args.insecure)
     if args.insecure:
         print("vsphere-nb: warning: TLS certificate verification is OFF (--insecure)", file=sys.stderr)
     with warnings.catch_warnings():

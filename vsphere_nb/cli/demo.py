@@ -36,14 +36,23 @@ import tempfile
 import threading
 import time
 import webbrowser
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from ..errors import ConfigError
 
 __all__ = [
-    "add_parser", "run", "RUNBOOK", "find_notebooks", "free_port", "jupyter_env", "lab_command", "voila_command",
-    "wait_until_serving", "stop_process_group",
+    "add_parser",
+    "run",
+    "RUNBOOK",
+    "find_notebooks",
+    "free_port",
+    "jupyter_env",
+    "lab_command",
+    "voila_command",
+    "wait_until_serving",
+    "stop_process_group",
 ]
 
 #: the notebook the demo opens
@@ -55,9 +64,10 @@ STOP_GRACE = 10.0
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "demo", help="start the simulator and JupyterLab (or Voila) at the runbook",
+        "demo",
+        help="start the simulator and JupyterLab (or Voila) at the runbook",
         description="Start the embedded vCenter simulator and JupyterLab on 127.0.0.1, opened at the runbook with "
-                    "the connection filled in. Ctrl-C stops everything it started.",
+        "the connection filled in. Ctrl-C stops everything it started.",
     )
     p.add_argument("--port", type=int, default=8888, help="JupyterLab/Voila port, 0 = a free one (default 8888)")
     p.add_argument("--voila", action="store_true", help="serve the runbook as an app with Voila instead of JupyterLab")
@@ -66,12 +76,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--clusters", type=int, default=3, help="simulated clusters (default 3)")
     p.add_argument("--hosts-per-cluster", type=int, default=6, help="simulated hosts per cluster (default 6)")
     p.add_argument("--seed", type=int, default=8, help="simulator seed (default 8: a fleet with a few faults)")
-    p.add_argument("--time-scale", type=float, default=20.0,
-                   help="simulated seconds per real second (default 20: a task takes about 1 s)")
+    p.add_argument(
+        "--time-scale",
+        type=float,
+        default=20.0,
+        help="simulated seconds per real second (default 20: a task takes about 1 s)",
+    )
     p.add_argument("--sim-port", type=int, default=0, help="simulator port, 0 = a free one (default 0)")
-    p.add_argument("--workdir", default=None, metavar="DIR",
-                   help="work in DIR and keep it (notebooks copied in if missing); default: a temporary "
-                        "directory removed at exit")
+    p.add_argument(
+        "--workdir",
+        default=None,
+        metavar="DIR",
+        help="work in DIR and keep it (notebooks copied in if missing); default: a temporary directory removed at exit",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -102,9 +119,15 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
-def jupyter_env(state_dir: str | os.PathLike[str], *, token: str, autosave: bool = True,
-                extra: Optional[Mapping[str, str]] = None, base: Optional[Mapping[str, str]] = None,
-                lab_settings: Optional[Mapping[str, Mapping[str, Any]]] = None) -> dict[str, str]:
+def jupyter_env(
+    state_dir: str | os.PathLike[str],
+    *,
+    token: str,
+    autosave: bool = True,
+    extra: Mapping[str, str] | None = None,
+    base: Mapping[str, str] | None = None,
+    lab_settings: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, str]:
     """Environment for a Jupyter server whose every state directory lives under ``state_dir``.
 
     Fresh ``JUPYTER_CONFIG_DIR``, ``JUPYTER_DATA_DIR``, ``JUPYTER_RUNTIME_DIR``, ``JUPYTERLAB_SETTINGS_DIR``,
@@ -116,21 +139,29 @@ def jupyter_env(state_dir: str | os.PathLike[str], *, token: str, autosave: bool
     """
     state = Path(state_dir)
     dirs = {
-        "JUPYTER_CONFIG_DIR": state / "config", "JUPYTER_DATA_DIR": state / "data",
-        "JUPYTER_RUNTIME_DIR": state / "runtime", "JUPYTERLAB_SETTINGS_DIR": state / "lab-settings",
-        "JUPYTERLAB_WORKSPACES_DIR": state / "lab-workspaces", "IPYTHONDIR": state / "ipython",
-        "MPLCONFIGDIR": state / "matplotlib", "XDG_CONFIG_HOME": state / "xdg-config",
-        "XDG_DATA_HOME": state / "xdg-data", "XDG_CACHE_HOME": state / "xdg-cache",
+        "JUPYTER_CONFIG_DIR": state / "config",
+        "JUPYTER_DATA_DIR": state / "data",
+        "JUPYTER_RUNTIME_DIR": state / "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": state / "lab-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": state / "lab-workspaces",
+        "IPYTHONDIR": state / "ipython",
+        "MPLCONFIGDIR": state / "matplotlib",
+        "XDG_CONFIG_HOME": state / "xdg-config",
+        "XDG_DATA_HOME": state / "xdg-data",
+        "XDG_CACHE_HOME": state / "xdg-cache",
         "XDG_RUNTIME_DIR": state / "xdg-runtime",
     }
     for path in dirs.values():
         path.mkdir(parents=True, exist_ok=True)
     os.chmod(dirs["XDG_RUNTIME_DIR"], 0o700)
     settings = dirs["JUPYTERLAB_SETTINGS_DIR"]
-    _write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
-                {"fetchNews": "false", "checkForUpdates": False})
-    _write_json(settings / "@jupyterlab" / "docmanager-extension" / "plugin.jupyterlab-settings",
-                {"autosave": autosave})
+    _write_json(
+        settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
+        {"fetchNews": "false", "checkForUpdates": False},
+    )
+    _write_json(
+        settings / "@jupyterlab" / "docmanager-extension" / "plugin.jupyterlab-settings", {"autosave": autosave}
+    )
     for plugin, values in (lab_settings or {}).items():
         package, _, name = plugin.partition(":")
         _write_json(settings.joinpath(*package.split("/")) / f"{name}.jupyterlab-settings", dict(values))
@@ -150,10 +181,19 @@ def _is_root() -> bool:
 
 def lab_command(root_dir: str | os.PathLike[str], port: int, *extra_args: str) -> list[str]:
     """``jupyter lab`` on 127.0.0.1:``port`` serving ``root_dir`` (token from ``JUPYTER_TOKEN``)."""
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root_dir}",
-           "--ServerApp.open_browser=False", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
-           "jupyterlab.NeverCheckForUpdate"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root_dir}",
+        "--ServerApp.open_browser=False",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if _is_root():
         cmd.append("--allow-root")
     return [*cmd, *extra_args]
@@ -161,23 +201,37 @@ def lab_command(root_dir: str | os.PathLike[str], port: int, *extra_args: str) -
 
 def voila_command(notebook: str | os.PathLike[str], port: int, *extra_args: str) -> list[str]:
     """``voila NOTEBOOK`` on 127.0.0.1:``port``; ``auto_token`` makes it take the token from ``JUPYTER_TOKEN``."""
-    return [sys.executable, "-m", "voila", str(notebook), "--no-browser", "--Voila.ip=127.0.0.1",
-            f"--Voila.port={port}", "--Voila.port_retries=0", "--Voila.auto_token=True", *extra_args]
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        "--Voila.auto_token=True",
+        *extra_args,
+    ]
 
 
-def wait_until_serving(proc: subprocess.Popen[Any], url: str, *, timeout: float = START_TIMEOUT,
-                       tcp_only: bool = False) -> None:
+def wait_until_serving(
+    proc: subprocess.Popen[Any], url: str, *, timeout: float = START_TIMEOUT, tcp_only: bool = False
+) -> None:
     """Wait until ``url`` answers (or, with ``tcp_only``, its port accepts connections — for Voila, whose pages
     each start a kernel). Raises :class:`ConfigError` when the process exits or the time runs out."""
-    import httpx
     from urllib.parse import urlsplit
+
+    import httpx
 
     parts = urlsplit(url)
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
-            raise ConfigError(f"the server exited with status {proc.returncode} before serving on port {parts.port} "
-                              "(port in use? see its messages above)")
+            raise ConfigError(
+                f"the server exited with status {proc.returncode} before serving on port {parts.port} "
+                "(port in use? see its messages above)"
+            )
         try:
             if tcp_only:
                 with socket.create_connection((parts.hostname, parts.port), timeout=1.0):
@@ -226,7 +280,7 @@ def _check_installed(voila: bool) -> None:
         raise ConfigError(f"{', '.join(missing)} not installed: pip install 'vsphere-nb[lab]' (or run 'make demo')")
 
 
-def _prepare_workdir(workdir: Optional[str]) -> tuple[Path, bool]:
+def _prepare_workdir(workdir: str | None) -> tuple[Path, bool]:
     """(directory, remove at exit). The notebooks are copied in; existing files in ``--workdir`` are kept."""
     source = find_notebooks()
     if workdir:
@@ -254,12 +308,19 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--time-scale must be > 0")
     _check_installed(args.voila)
 
-    sim = Simulator(scenario=args.scenario, clusters=args.clusters, hosts_per_cluster=args.hosts_per_cluster,
-                    standalone_hosts=1, seed=args.seed, time_scale=args.time_scale, port=args.sim_port)
+    sim = Simulator(
+        scenario=args.scenario,
+        clusters=args.clusters,
+        hosts_per_cluster=args.hosts_per_cluster,
+        standalone_hosts=1,
+        seed=args.seed,
+        time_scale=args.time_scale,
+        port=args.sim_port,
+    )
     stop = threading.Event()
     previous: dict[int, Any] = {}
-    proc: Optional[subprocess.Popen[bytes]] = None
-    workdir: Optional[Path] = None
+    proc: subprocess.Popen[bytes] | None = None
+    workdir: Path | None = None
     temporary = False
     state_dir = Path(tempfile.mkdtemp(prefix="vsphere-nb-demo-state-"))
     try:
@@ -267,14 +328,23 @@ def run(args: argparse.Namespace) -> int:
             previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
         workdir, temporary = _prepare_workdir(args.workdir)
         sim.start()
-        print(f"vsphere-nb demo: simulator at {sim.url} (scenario {sim.scenario.name}, "
-              f"{len(sim.inventory.hosts)} hosts, user {sim.user})", flush=True)
+        print(
+            f"vsphere-nb demo: simulator at {sim.url} (scenario {sim.scenario.name}, "
+            f"{len(sim.inventory.hosts)} hosts, user {sim.user})",
+            flush=True,
+        )
         port = args.port or free_port()
         token = secrets.token_hex(24)
-        env = jupyter_env(state_dir, token=token, extra={
-            "VSPHERE_SERVER": sim.url, "VSPHERE_USER": sim.user, "VSPHERE_PASSWORD": sim.password,
-            "VSPHERE_NB_RUNS": str(workdir / "runs"),
-        })
+        env = jupyter_env(
+            state_dir,
+            token=token,
+            extra={
+                "VSPHERE_SERVER": sim.url,
+                "VSPHERE_USER": sim.user,
+                "VSPHERE_PASSWORD": sim.password,
+                "VSPHERE_NB_RUNS": str(workdir / "runs"),
+            },
+        )
         base = f"http://127.0.0.1:{port}"
         if args.voila:
             cmd, what = voila_command(RUNBOOK, port), "Voila"
@@ -316,7 +386,7 @@ def _wait(proc: subprocess.Popen[Any], probe: str, tcp_only: bool, stop: threadi
         try:
             wait_until_serving(proc, probe, tcp_only=tcp_only)
             done.append(None)
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+        except BaseException as exc:
             done.append(exc)
 
     waiter = threading.Thread(target=target, name="vsphere-nb-demo-wait", daemon=True)
@@ -325,4 +395,3 @@ def _wait(proc: subprocess.Popen[Any], probe: str, tcp_only: bool, stop: threadi
         pass
     if done and done[0] is not None:
         raise done[0]
-

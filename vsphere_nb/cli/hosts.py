@@ -9,8 +9,11 @@ from ._output import write_frame
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("hosts", help="list hosts with their vSphere HA state and eligibility",
-                       description="List hosts with their vSphere HA state and pre-flight eligibility.")
+    p = sub.add_parser(
+        "hosts",
+        help="list hosts with their vSphere HA state and eligibility",
+        description="List hosts with their vSphere HA state and pre-flight eligibility.",
+    )
     add_connection_args(p)
     p.add_argument("--cluster", action="append", default=[], metavar="NAME", help="only this cluster (repeatable)")
     p.add_argument("--only-unhealthy", action="store_true", help="only hosts whose HA agent is not healthy")

@@ -16,8 +16,11 @@ from ._connection import add_connection_args, connect_from_args
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("reconfigure", help="batch 'Reconfigure for vSphere HA' (dry run, caps, canary, journal)",
-                       description="Plan, confirm and run Reconfigure for vSphere HA on many hosts.")
+    p = sub.add_parser(
+        "reconfigure",
+        help="batch 'Reconfigure for vSphere HA' (dry run, caps, canary, journal)",
+        description="Plan, confirm and run Reconfigure for vSphere HA on many hosts.",
+    )
     add_connection_args(p)
     sel = p.add_argument_group("hosts")
     sel.add_argument("--cluster", action="append", default=[], metavar="NAME", help="only this cluster (repeatable)")
@@ -26,11 +29,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     lim = p.add_argument_group("safety")
     lim.add_argument("--max-in-flight", type=int, default=None, metavar="N", help="tasks in flight (default 32)")
     lim.add_argument("--per-cluster", type=int, default=None, metavar="N", help="tasks per cluster (default 4)")
-    lim.add_argument("--canary", type=int, default=None, metavar="N", help="launch N hosts first; continue if all succeed")
+    lim.add_argument(
+        "--canary", type=int, default=None, metavar="N", help="launch N hosts first; continue if all succeed"
+    )
     lim.add_argument("--max-failures", default=None, metavar="N|P%", help="stop launching after N failures or P%%")
     lim.add_argument("--task-timeout", type=float, default=None, metavar="S", help="per task (default 900 s)")
-    lim.add_argument("--post-check-timeout", type=float, default=None, metavar="S",
-                     help="wait this long for a healthy HA agent after success (default 300 s)")
+    lim.add_argument(
+        "--post-check-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="wait this long for a healthy HA agent after success (default 300 s)",
+    )
     run = p.add_argument_group("run")
     run.add_argument("--dry-run", action="store_true", help="show the plan and exit; launch nothing")
     run.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -42,11 +52,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _limits(args: argparse.Namespace) -> Any:
     from ..batch import BatchLimits
 
-    given = {k: v for k, v in {
-        "max_in_flight": args.max_in_flight, "per_cluster": args.per_cluster, "canary": args.canary,
-        "max_failures": args.max_failures, "task_timeout": args.task_timeout,
-        "post_check_timeout": args.post_check_timeout,
-    }.items() if v is not None}
+    given = {
+        k: v
+        for k, v in {
+            "max_in_flight": args.max_in_flight,
+            "per_cluster": args.per_cluster,
+            "canary": args.canary,
+            "max_failures": args.max_failures,
+            "task_timeout": args.task_timeout,
+            "post_check_timeout": args.post_check_timeout,
+        }.items()
+        if v is not None
+    }
     return BatchLimits(**given)
 
 
@@ -143,8 +160,9 @@ def main(args: argparse.Namespace) -> int:
                 bar.close()
             _report(run)
             return _exit_code(run)
-        hosts = vc.hosts(clusters=args.cluster or None, host_names=args.host or None,
-                         only_unhealthy=args.only_unhealthy)
+        hosts = vc.hosts(
+            clusters=args.cluster or None, host_names=args.host or None, only_unhealthy=args.only_unhealthy
+        )
         plan = vc.plan_reconfigure(hosts, limits)
         _print_plan(plan)
         if args.dry_run:

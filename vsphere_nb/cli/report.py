@@ -7,8 +7,11 @@ from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="write a self-contained HTML report of a run directory",
-                       description="Write a self-contained HTML report (tables and charts) of a run directory.")
+    p = sub.add_parser(
+        "report",
+        help="write a self-contained HTML report of a run directory",
+        description="Write a self-contained HTML report (tables and charts) of a run directory.",
+    )
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("-o", "--output", metavar="FILE", help="HTML file (default RUN_DIR/report.html)")
     p.set_defaults(func=main)

@@ -43,9 +43,10 @@ def _positive(text: str) -> float:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "simulate", help="run the embedded vCenter simulator (VI/JSON over HTTP)",
+        "simulate",
+        help="run the embedded vCenter simulator (VI/JSON over HTTP)",
         description="Run the embedded vCenter simulator until Ctrl-C. Scenarios: healthy, mixed, flaky, "
-                    "agent-slow, network-partition, esx, or a YAML/JSON file.",
+        "agent-slow, network-partition, esx, or a YAML/JSON file.",
     )
     net = p.add_argument_group("serving")
     net.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -62,23 +63,40 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     beh.add_argument("--scenario", default="mixed", help="built-in scenario name or a YAML/JSON file (default mixed)")
     beh.add_argument("--seed", type=int, default=0)
     beh.add_argument("--task-seconds", type=_positive, default=None, help="simulated task duration (default 20)")
-    beh.add_argument("--time-scale", type=_positive, default=10.0, help="simulated seconds per real second (default 10)")
+    beh.add_argument(
+        "--time-scale", type=_positive, default=10.0, help="simulated seconds per real second (default 10)"
+    )
     beh.add_argument("--max-active-tasks", type=int, default=640)
     beh.add_argument("--mode", choices=("vcenter", "esx"), default=None)
-    beh.add_argument("--vcenter-version", "--version", dest="sim_version", default="8.0.3",
-                     help="vCenter version to simulate: 8.0.1, 8.0.2, 8.0.3 or 9.0.0 (default 8.0.3)")
+    beh.add_argument(
+        "--vcenter-version",
+        "--version",
+        dest="sim_version",
+        default="8.0.3",
+        help="vCenter version to simulate: 8.0.1, 8.0.2, 8.0.3 or 9.0.0 (default 8.0.3)",
+    )
     beh.add_argument("--not-authenticated-status", type=int, choices=(500, 401, 403), default=500)
-    beh.add_argument("--empty-answer-status", type=int, choices=(200, 204), default=200,
-                     help="how WaitForUpdatesEx answers a timeout: 200 with an empty body or 204")
+    beh.add_argument(
+        "--empty-answer-status",
+        type=int,
+        choices=(200, 204),
+        default=200,
+        help="how WaitForUpdatesEx answers a timeout: 200 with an empty body or 204",
+    )
     chaos = p.add_argument_group("chaos")
     chaos.add_argument("--latency", type=_non_negative, default=0.0, help="seconds added to every answer")
     chaos.add_argument("--jitter", type=_non_negative, default=0.0, help="up to this many more seconds, random")
     chaos.add_argument("--http-503-rate", type=_probability, default=0.0, help="probability of a 503")
-    chaos.add_argument("--drop-rate", type=_probability, default=0.0,
-                       help="probability of closing the connection without an answer")
+    chaos.add_argument(
+        "--drop-rate", type=_probability, default=0.0, help="probability of closing the connection without an answer"
+    )
     chaos.add_argument("--session-lifetime", type=_positive, default=None, help="seconds until a session expires")
-    chaos.add_argument("--restart-every", type=_positive, default=None,
-                       help="restart the server every N seconds (sessions lost, tasks continue)")
+    chaos.add_argument(
+        "--restart-every",
+        type=_positive,
+        default=None,
+        help="restart the server every N seconds (sessions lost, tasks continue)",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -90,13 +108,30 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) < 0:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 0")
     sim = Simulator(
-        bind=args.bind, port=args.port, tls=args.tls, tls_dir=args.tls_dir, datacenters=args.datacenters,
-        clusters=args.clusters, hosts_per_cluster=args.hosts_per_cluster, standalone_hosts=args.standalone_hosts,
-        host_name_style=args.host_name_style, scenario=args.scenario, seed=args.seed, task_seconds=args.task_seconds,
-        time_scale=args.time_scale, max_active_tasks=args.max_active_tasks, mode=args.mode, version=args.sim_version,
-        not_authenticated_status=args.not_authenticated_status, empty_answer_status=args.empty_answer_status,
-        latency=args.latency, jitter=args.jitter, http_503_rate=args.http_503_rate, drop_rate=args.drop_rate,
-        session_lifetime=args.session_lifetime, restart_every=args.restart_every,
+        bind=args.bind,
+        port=args.port,
+        tls=args.tls,
+        tls_dir=args.tls_dir,
+        datacenters=args.datacenters,
+        clusters=args.clusters,
+        hosts_per_cluster=args.hosts_per_cluster,
+        standalone_hosts=args.standalone_hosts,
+        host_name_style=args.host_name_style,
+        scenario=args.scenario,
+        seed=args.seed,
+        task_seconds=args.task_seconds,
+        time_scale=args.time_scale,
+        max_active_tasks=args.max_active_tasks,
+        mode=args.mode,
+        version=args.sim_version,
+        not_authenticated_status=args.not_authenticated_status,
+        empty_answer_status=args.empty_answer_status,
+        latency=args.latency,
+        jitter=args.jitter,
+        http_503_rate=args.http_503_rate,
+        drop_rate=args.drop_rate,
+        session_lifetime=args.session_lifetime,
+        restart_every=args.restart_every,
         password=os.environ.get("VSPHERE_NB_SIM_PASSWORD") or None,
     )
     # a dedicated process: keep the (large, long-lived) inventory out of every garbage collection
@@ -113,8 +148,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"readonly password: {sim.readonly_password}")
         if sim.ca_file:
             print(f"ca file: {sim.ca_file}")
-        print(f"scenario: {sim.scenario.name}, {len(sim.inventory.hosts)} hosts, mode {sim.vc.mode}; Ctrl-C to stop",
-              flush=True)
+        print(
+            f"scenario: {sim.scenario.name}, {len(sim.inventory.hosts)} hosts, mode {sim.vc.mode}; Ctrl-C to stop",
+            flush=True,
+        )
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -21,7 +21,8 @@ import json
 import logging
 import random
 import secrets
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 import httpx
@@ -44,26 +45,30 @@ _503_BODY = b"upstream connect error or disconnect/reset before headers. reset r
 
 
 def _vapi_error(status: int, error_type: str, message: str, msg_id: str) -> JSONResponse:
-    return JSONResponse({"error_type": error_type, "messages": [
-        {"args": [], "default_message": message, "id": msg_id}]}, status_code=status)
+    return JSONResponse(
+        {"error_type": error_type, "messages": [{"args": [], "default_message": message, "id": msg_id}]},
+        status_code=status,
+    )
 
 
 class SimulatorApp:
     """ASGI callable. ``transports`` maps client address → asyncio transport (filled by the uvicorn protocol)."""
 
-    def __init__(self, vc: Vcenter, transports: Optional[dict[Any, asyncio.BaseTransport]] = None) -> None:
+    def __init__(self, vc: Vcenter, transports: dict[Any, asyncio.BaseTransport] | None = None) -> None:
         self.vc = vc
         self.transports = transports if transports is not None else {}
         self.rng = random.Random((vc.config.seed << 8) ^ 0xC4A05)
         self._vapi_tokens: set[str] = set()
-        self.web = Starlette(routes=[
-            Route("/simulator/stats", self._stats, methods=["GET"]),
-            Route("/simulator/stats/reset", self._reset_stats, methods=["POST"]),
-            Route("/simulator/info", self._info, methods=["GET"]),
-            Route("/api/vcenter/system", self._hello, methods=["POST"]),
-            Route("/api/session", self._api_login, methods=["POST"]),
-            Route("/api/session", self._api_logout, methods=["DELETE"]),
-        ])
+        self.web = Starlette(
+            routes=[
+                Route("/simulator/stats", self._stats, methods=["GET"]),
+                Route("/simulator/stats/reset", self._reset_stats, methods=["POST"]),
+                Route("/simulator/info", self._info, methods=["GET"]),
+                Route("/api/vcenter/system", self._hello, methods=["POST"]),
+                Route("/api/session", self._api_login, methods=["POST"]),
+                Route("/api/session", self._api_logout, methods=["DELETE"]),
+            ]
+        )
 
     # -- ASGI entry --------------------------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
@@ -136,11 +141,14 @@ class SimulatorApp:
             if method == "POST":
                 body = await _read_body(receive)
                 return await invoke(call, body)
-            return Answer(405, dumps(faults.invalid_request(f"HTTP method {method} is not allowed here.").body()),
-                          {"content-type": "application/json", "allow": "GET, POST"})
+            return Answer(
+                405,
+                dumps(faults.invalid_request(f"HTTP method {method} is not allowed here.").body()),
+                {"content-type": "application/json", "allow": "GET, POST"},
+            )
         except faults.SimFault as fault:
             return fault_answer(fault, call.headers)
-        except Exception:  # noqa: BLE001 - a simulator bug must still answer VI/JSON, and be visible in the log
+        except Exception:
             log.exception("simulator: unexpected error in %s %s/%s/%s", method, type_name, moid, name)
             return fault_answer(faults.system_error("internal simulator error"))
 
@@ -164,12 +172,14 @@ class SimulatorApp:
         try:
             data = json.loads(await request.body() or b"{}")
         except ValueError:
-            return _vapi_error(400, "INVALID_ARGUMENT", "The request body is not valid JSON.",
-                               "com.vmware.vapi.rest.badRequest")
+            return _vapi_error(
+                400, "INVALID_ARGUMENT", "The request body is not valid JSON.", "com.vmware.vapi.rest.badRequest"
+            )
         wanted = data.get("api_releases") if isinstance(data, dict) else None
         if not isinstance(wanted, list) or not all(isinstance(r, str) for r in wanted):
-            return _vapi_error(400, "INVALID_ARGUMENT", "Expected {\"api_releases\": [string, ...]}.",
-                               "com.vmware.vapi.rest.badRequest")
+            return _vapi_error(
+                400, "INVALID_ARGUMENT", 'Expected {"api_releases": [string, ...]}.', "com.vmware.vapi.rest.badRequest"
+            )
         offered = set(vc.hello_releases())
         best = next((r for r in wanted if r in offered), "")
         return JSONResponse({"api_release": best})
@@ -188,11 +198,16 @@ class SimulatorApp:
                 name, password = "", ""
             user = vc.sessions.authenticate(name, password)
         if user is None:
-            return _vapi_error(401, "UNAUTHENTICATED", "Authentication required.",
-                               "com.vmware.vapi.endpoint.method.authentication.required")
+            return _vapi_error(
+                401,
+                "UNAUTHENTICATED",
+                "Authentication required.",
+                "com.vmware.vapi.endpoint.method.authentication.required",
+            )
         if vc.accepts_api_session:
-            session = vc.sessions.login(user, ip=request.client.host if request.client else None,
-                                        user_agent=request.headers.get("user-agent"))
+            session = vc.sessions.login(
+                user, ip=request.client.host if request.client else None, user_agent=request.headers.get("user-agent")
+            )
             token = session.token
         else:  # before 8.0 U3 an /api token does not work on /sdk
             token = secrets.token_hex(16)
@@ -218,13 +233,23 @@ class SimulatorApp:
     async def _info(self, request: Request) -> Response:
         vc = self.vc
         inv = vc.inventory
-        return JSONResponse({
-            "mode": vc.mode, "version": vc.config.version, "release": vc.release, "scenario": vc.scenario.name,
-            "seed": vc.config.seed, "task_seconds": vc.task_seconds, "time_scale": vc.config.time_scale,
-            "max_active_tasks": vc.config.max_active_tasks, "datacenters": len(inv.datacenters),
-            "clusters": len(inv.clusters()), "hosts": len(inv.hosts), "user": vc.config.user,
-            "readonly_user": vc.config.readonly_user,
-        })
+        return JSONResponse(
+            {
+                "mode": vc.mode,
+                "version": vc.config.version,
+                "release": vc.release,
+                "scenario": vc.scenario.name,
+                "seed": vc.config.seed,
+                "task_seconds": vc.task_seconds,
+                "time_scale": vc.config.time_scale,
+                "max_active_tasks": vc.config.max_active_tasks,
+                "datacenters": len(inv.datacenters),
+                "clusters": len(inv.clusters()),
+                "hosts": len(inv.hosts),
+                "user": vc.config.user,
+                "readonly_user": vc.config.readonly_user,
+            }
+        )
 
 
 async def _read_body(receive: Callable[..., Any]) -> bytes:

@@ -18,8 +18,9 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["Clock", "Timer"]
 
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 class Timer:
     """A scheduled callback; ``cancel()`` makes it a no-op."""
 
-    __slots__ = ("due", "fn", "args", "cancelled")
+    __slots__ = ("args", "cancelled", "due", "fn")
 
     def __init__(self, due: float, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         self.due = due
@@ -105,5 +106,5 @@ class Clock:
                 continue
             try:
                 timer.fn(*timer.args)
-            except Exception:  # noqa: BLE001 - a bad transition must not kill the clock
+            except Exception:
                 log.exception("simulator clock callback %r failed", getattr(timer.fn, "__qualname__", timer.fn))

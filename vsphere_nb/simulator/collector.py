@@ -25,7 +25,7 @@ import asyncio
 import itertools
 import math
 import time
-from typing import Any, Optional
+from typing import Any
 
 from .. import wire
 from ..wire import MoRef
@@ -33,8 +33,17 @@ from . import faults
 from .model import ManagedObject, Registry
 from .properties import KNOWN_MANAGED_TYPES, UNSET, InvalidPath, envelope, read_path
 
-__all__ = ["PropertyCollector", "PropertyFilter", "POLICY_MAX_OBJECTS", "retrieve", "object_content",
-           "UNSET_ANSWER", "check_types", "collect_objects", "plan"]
+__all__ = [
+    "PropertyCollector",
+    "PropertyFilter",
+    "POLICY_MAX_OBJECTS",
+    "retrieve",
+    "object_content",
+    "UNSET_ANSWER",
+    "check_types",
+    "collect_objects",
+    "plan",
+]
 
 #: objects per RetrievePropertiesEx page when the client sets no maxObjects (a server policy limit)
 POLICY_MAX_OBJECTS = 2000
@@ -56,7 +65,7 @@ def _envelope(cls: type[wire.VimObject], preencoded: dict[str, Any], **fields: A
 # ---------------------------------------------------------------------------------------------
 # traversal
 # ---------------------------------------------------------------------------------------------
-def _named_specs(specs: Optional[list[wire.SelectionSpec]], out: dict[str, wire.TraversalSpec]) -> None:
+def _named_specs(specs: list[wire.SelectionSpec] | None, out: dict[str, wire.TraversalSpec]) -> None:
     for spec in specs or ():
         if isinstance(spec, wire.TraversalSpec):
             if spec.name and spec.name not in out:
@@ -76,7 +85,7 @@ def check_types(spec: wire.PropertyFilterSpec) -> None:
                 raise faults.invalid_type(sel.type, f"Invalid type '{sel.type}' in TraversalSpec '{sel.name or ''}'.")
 
 
-def _walk_selects(specs: Optional[list[wire.SelectionSpec]], seen: Optional[set[int]] = None) -> list[wire.SelectionSpec]:
+def _walk_selects(specs: list[wire.SelectionSpec] | None, seen: set[int] | None = None) -> list[wire.SelectionSpec]:
     seen = seen if seen is not None else set()
     out = []
     for spec in specs or ():
@@ -109,8 +118,9 @@ def _follow(obj: ManagedObject, path: str, registry: Registry) -> list[ManagedOb
     return [target for target in cached if target.alive]
 
 
-def collect_objects(spec: wire.PropertyFilterSpec, registry: Registry,
-                    missing: Optional[list[MoRef]] = None) -> list[ManagedObject]:
+def collect_objects(
+    spec: wire.PropertyFilterSpec, registry: Registry, missing: list[MoRef] | None = None
+) -> list[ManagedObject]:
     """The objects a filter spec selects, in traversal order, without duplicates.
 
     Root objects that do not exist go to ``missing`` when given, else raise ``ManagedObjectNotFound``.
@@ -153,7 +163,7 @@ class Membership:
         self.rewalked, self.joined, self.left = False, [], []
         return changes
 
-    def refresh(self, missing: Optional[list[MoRef]] = None) -> dict[ManagedObject, int]:
+    def refresh(self, missing: list[MoRef] | None = None) -> dict[ManagedObject, int]:
         """The current members; root objects that do not exist go to ``missing`` (else ``ManagedObjectNotFound``)."""
         if not self._walked or not self._update():
             self._walk()
@@ -176,7 +186,7 @@ class Membership:
             if not obj_spec.skip:
                 members[root] = members.get(root, 0) + 1
             visited: set[tuple[int, int]] = set()
-            stack: list[tuple[ManagedObject, Optional[list[wire.SelectionSpec]]]] = [(root, obj_spec.selectSet)]
+            stack: list[tuple[ManagedObject, list[wire.SelectionSpec] | None]] = [(root, obj_spec.selectSet)]
             while stack:
                 node, selects = stack.pop()
                 for sel in selects or ():
@@ -228,7 +238,7 @@ class Membership:
         return True
 
 
-def paths_for(obj: ManagedObject, spec: wire.PropertyFilterSpec) -> Optional[tuple[str, ...]]:
+def paths_for(obj: ManagedObject, spec: wire.PropertyFilterSpec) -> tuple[str, ...] | None:
     """The property paths ``spec.propSet`` asks of ``obj`` (``None`` when no PropertySpec matches its type)."""
     paths: dict[str, None] = {}
     matched = False
@@ -283,9 +293,11 @@ def object_content(obj: ManagedObject, paths: tuple[str, ...]) -> dict[str, Any]
             return hit
     values, invalid = property_values(obj, paths)
     prop_set = [envelope(wire.DynamicProperty, name=p, val=v) for p, v in values.items()]
-    content = _envelope(wire.ObjectContent, {"propSet": prop_set or None,
-                                             "missingSet": [_missing_property(p) for p in invalid] or None},
-                        obj=obj.ref)
+    content = _envelope(
+        wire.ObjectContent,
+        {"propSet": prop_set or None, "missingSet": [_missing_property(p) for p in invalid] or None},
+        obj=obj.ref,
+    )
     if cacheable:
         obj.cache[key] = content
     return content
@@ -299,7 +311,7 @@ class PropertyFilter(ManagedObject):
     ANCESTRY = ("PropertyFilter", "ManagedObject")
     PROPERTIES = {"spec": "PropertyFilterSpec", "partialUpdates": "boolean"}
 
-    def __init__(self, moid: str, collector: "PropertyCollector", spec: wire.PropertyFilterSpec, partial: bool) -> None:
+    def __init__(self, moid: str, collector: PropertyCollector, spec: wire.PropertyFilterSpec, partial: bool) -> None:
         super().__init__(moid)
         self.collector = collector
         self.spec = spec
@@ -308,12 +320,12 @@ class PropertyFilter(ManagedObject):
         #: object -> (generation, paths, {path: value}) as last reported
         self.reported: dict[ManagedObject, tuple[int, tuple[str, ...], dict[str, Any]]] = {}
         self.missing_reported: set[MoRef] = set()
-        self._paths_by_type: dict[str, Optional[tuple[str, ...]]] = {}
+        self._paths_by_type: dict[str, tuple[str, ...] | None] = {}
         #: type -> whether one of its watched paths is never cached (its values are read on every wait)
         self.volatile_by_type: dict[str, bool] = {}
         self.membership = Membership(spec, collector.registry)
         #: registry log position up to which changes have been diffed; ``None``: diff every member next time
-        self.log_pos: Optional[int] = None
+        self.log_pos: int | None = None
         #: a member type with a never-cached path was seen: every member is diffed on every wait
         self.has_volatile = False
 
@@ -324,7 +336,7 @@ class PropertyFilter(ManagedObject):
             return self.partial
         return None
 
-    def paths(self, obj: ManagedObject) -> Optional[tuple[str, ...]]:
+    def paths(self, obj: ManagedObject) -> tuple[str, ...] | None:
         try:
             return self._paths_by_type[obj.TYPE]
         except KeyError:
@@ -337,17 +349,17 @@ class PropertyCollector(ManagedObject):
     ANCESTRY = ("PropertyCollector", "ManagedObject")
     PROPERTIES = {"filter": "ArrayOfManagedObjectReference"}
 
-    def __init__(self, moid: str, registry: Registry, owner: Optional[str]) -> None:
+    def __init__(self, moid: str, registry: Registry, owner: str | None) -> None:
         super().__init__(moid)
         self.registry = registry
         self.owner = owner
         self.filters: dict[str, PropertyFilter] = {}
         self.version = 0
         #: (version the client sent, answer) of the last non-empty answer, replayed when the client retries
-        self.last_answer: Optional[tuple[str, dict[str, Any]]] = None
+        self.last_answer: tuple[str, dict[str, Any]] | None = None
         self.tokens: dict[str, tuple[list[tuple[ManagedObject, tuple[str, ...]]], int]] = {}
         self._wait_seq = 0
-        self._waiting: Optional[tuple[int, asyncio.AbstractEventLoop, asyncio.Event]] = None
+        self._waiting: tuple[int, asyncio.AbstractEventLoop, asyncio.Event] | None = None
         self._canceled: set[int] = set()
         #: registry generation at the last computation, and whether updates are still pending (truncated)
         self._seen_gen = -1
@@ -359,7 +371,7 @@ class PropertyCollector(ManagedObject):
         return None
 
     # -- retrieval ---------------------------------------------------------------------------------
-    def retrieve_ex(self, specs: list[wire.PropertyFilterSpec], max_objects: Optional[int]) -> Any:
+    def retrieve_ex(self, specs: list[wire.PropertyFilterSpec], max_objects: int | None) -> Any:
         if max_objects is not None and max_objects <= 0:
             raise faults.invalid_argument("options.maxObjects", "maxObjects must be a positive number.")
         items = plan(specs, self.registry)
@@ -407,7 +419,7 @@ class PropertyCollector(ManagedObject):
             flt.log_pos = None
         self._dirty = True
 
-    def check_version(self, version: Optional[str]) -> Optional[dict[str, Any]]:
+    def check_version(self, version: str | None) -> dict[str, Any] | None:
         """Validate ``version``; returns a replayed answer for a retry of the previous version."""
         if version in (None, ""):
             self._reset()
@@ -418,7 +430,7 @@ class PropertyCollector(ManagedObject):
             return self.last_answer[1]
         raise faults.invalid_collector_version()
 
-    def compute_updates(self, max_updates: Optional[int], force: bool) -> Optional[dict[str, Any]]:
+    def compute_updates(self, max_updates: int | None, force: bool) -> dict[str, Any] | None:
         """The next ``UpdateSet`` (wire dict) or ``None`` when nothing changed (and not ``force``)."""
         gen = self.registry.gen
         if not force and not self._dirty and gen == self._seen_gen:
@@ -434,16 +446,24 @@ class PropertyCollector(ManagedObject):
             budget -= len(updates)
             truncated = truncated or cut
             if updates or missing:
-                filter_sets.append(_envelope(wire.PropertyFilterUpdate,
-                                             {"objectSet": updates or None, "missingSet": missing or None},
-                                             filter=flt.ref))
+                filter_sets.append(
+                    _envelope(
+                        wire.PropertyFilterUpdate,
+                        {"objectSet": updates or None, "missingSet": missing or None},
+                        filter=flt.ref,
+                    )
+                )
         self._seen_gen = gen
         self._dirty = truncated
         if not filter_sets and not force:
             return None
         self.version += 1
-        return _envelope(wire.UpdateSet, {"filterSet": filter_sets or None},
-                         version=str(self.version), truncated=True if truncated else None)
+        return _envelope(
+            wire.UpdateSet,
+            {"filterSet": filter_sets or None},
+            version=str(self.version),
+            truncated=True if truncated else None,
+        )
 
     def _filter_updates(self, flt: PropertyFilter, budget: float) -> tuple[list[dict], list[dict], bool]:
         """``(object updates, missing objects, truncated)`` of one filter since its last answer.
@@ -480,8 +500,9 @@ class PropertyCollector(ManagedObject):
         return updates, missing, cut
 
     @staticmethod
-    def _diff(flt: PropertyFilter, candidates: Any, members: dict[ManagedObject, int], budget: float, *,
-              every: bool) -> tuple[list[dict[str, Any]], bool]:
+    def _diff(
+        flt: PropertyFilter, candidates: Any, members: dict[ManagedObject, int], budget: float, *, every: bool
+    ) -> tuple[list[dict[str, Any]], bool]:
         """Updates for ``candidates`` against what ``flt`` last reported; with ``every`` the candidates are all
         the members, and reported objects not among them leave."""
         updates: list[dict[str, Any]] = []
@@ -511,15 +532,20 @@ class PropertyCollector(ManagedObject):
             values, _invalid = property_values(obj, paths)
             if seen is None:
                 changes = [_change(p, v) for p, v in values.items()]
-                updates.append(_envelope(wire.ObjectUpdate, {"changeSet": changes or None},
-                                         kind=wire.ObjectUpdateKind.enter, obj=obj.ref))
+                updates.append(
+                    _envelope(
+                        wire.ObjectUpdate, {"changeSet": changes or None}, kind=wire.ObjectUpdateKind.enter, obj=obj.ref
+                    )
+                )
             else:
                 old = seen[2]
-                changes = [_change(p, values.get(p)) for p in paths
-                           if values.get(p) != old.get(p)]
+                changes = [_change(p, values.get(p)) for p in paths if values.get(p) != old.get(p)]
                 if changes:
-                    updates.append(_envelope(wire.ObjectUpdate, {"changeSet": changes},
-                                             kind=wire.ObjectUpdateKind.modify, obj=obj.ref))
+                    updates.append(
+                        _envelope(
+                            wire.ObjectUpdate, {"changeSet": changes}, kind=wire.ObjectUpdateKind.modify, obj=obj.ref
+                        )
+                    )
             reported[obj] = (obj.gen, paths, values)
         if every and len(reported) > len(current):
             for gone in [o for o in reported if o not in current]:
@@ -529,8 +555,7 @@ class PropertyCollector(ManagedObject):
                 updates.append(_envelope(wire.ObjectUpdate, {}, kind=wire.ObjectUpdateKind.leave, obj=gone.ref))
         return updates, False
 
-    async def wait_for_updates(self, version: Optional[str], max_wait: Optional[float],
-                               max_updates: Optional[int]) -> Any:
+    async def wait_for_updates(self, version: str | None, max_wait: float | None, max_updates: int | None) -> Any:
         lock = self.registry.lock
         with lock:
             replay = self.check_version(version)
@@ -601,7 +626,7 @@ def plan(specs: list[wire.PropertyFilterSpec], registry: Registry) -> list[tuple
     merged: dict[tuple[str, str], tuple[ManagedObject, dict[str, None]]] = {}
     for spec in specs:
         check_types(spec)
-        per_type: dict[str, Optional[tuple[str, ...]]] = {}
+        per_type: dict[str, tuple[str, ...] | None] = {}
         for obj in collect_objects(spec, registry):
             if obj.TYPE not in per_type:
                 per_type[obj.TYPE] = paths_for(obj, spec)

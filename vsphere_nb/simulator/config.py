@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal
 
 from ..errors import ConfigError
 
@@ -11,7 +11,15 @@ __all__ = ["SimulatorConfig", "ChaosConfig", "KNOWN_RELEASES", "VCENTER_BUILDS",
 
 #: VI/JSON releases a path may name (the OpenAPI spec lists 7.0.0.0 … 9.x); newest last
 KNOWN_RELEASES = (
-    "7.0.0.0", "7.0.1.0", "7.0.2.0", "7.0.3.0", "8.0.0.1", "8.0.1.0", "8.0.2.0", "8.0.3.0", "9.0.0.0",
+    "7.0.0.0",
+    "7.0.1.0",
+    "7.0.2.0",
+    "7.0.3.0",
+    "8.0.0.1",
+    "8.0.1.0",
+    "8.0.2.0",
+    "8.0.3.0",
+    "9.0.0.0",
 )
 
 #: vCenter version -> build
@@ -46,8 +54,8 @@ class ChaosConfig:
     jitter: float = 0.0
     http_503_rate: float = 0.0
     drop_rate: float = 0.0
-    session_lifetime: Optional[float] = None
-    restart_every: Optional[float] = None
+    session_lifetime: float | None = None
+    restart_every: float | None = None
 
     def validate(self) -> None:
         for name in ("latency", "jitter"):
@@ -75,20 +83,20 @@ class SimulatorConfig:
     standalone_hosts: int = 2
     scenario: object = "mixed"
     seed: int = 0
-    task_seconds: Optional[float] = None
+    task_seconds: float | None = None
     time_scale: float = 10.0
     max_active_tasks: int = 640
-    mode: Optional[Literal["vcenter", "esx"]] = None
+    mode: Literal["vcenter", "esx"] | None = None
     version: str = "8.0.3"
     host_name_style: Literal["vcsim", "fqdn"] = "vcsim"
     bind: str = "127.0.0.1"
     port: int = 0
     tls: bool = False
-    tls_dir: Optional[str] = None
+    tls_dir: str | None = None
     user: str = "administrator@vsphere.local"
-    password: Optional[str] = None
+    password: str | None = None
     readonly_user: str = "readonly@vsphere.local"
-    readonly_password: Optional[str] = None
+    readonly_password: str | None = None
     #: extra users: name -> (password, role) with role "admin" or "readonly"
     users: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: HTTP status of NotAuthenticated faults: 500 (documented) or 401 (newer releases, unsettled)
@@ -121,7 +129,7 @@ class SimulatorConfig:
             raise ConfigError("not_authenticated_status must be 500, 401 or 403")
         if self.empty_answer_status not in (200, 204):
             raise ConfigError("empty_answer_status must be 200 or 204")
-        for name, (password, role) in self.users.items():
+        for name, (_password, role) in self.users.items():
             if role not in ("admin", "readonly"):
                 raise ConfigError(f"user {name}: role must be 'admin' or 'readonly'")
         self.chaos.validate()

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Union
+from typing import Any
 
 from .. import wire
 from ..errors import ProtocolError
@@ -31,9 +32,24 @@ from .properties import KNOWN_MANAGED_TYPES, UNSET, encode_declared
 from .sessions import CURRENT_SESSION, Session
 from .vcenter import Vcenter
 
-__all__ = ["VOID", "Call", "Answer", "Param", "method", "METHODS", "invoke", "read_property",
-           "SESSION_HEADER", "served", "SERVED_TYPES", "resolve", "authenticate", "fault_answer", "answer_for",
-           "dumps"]
+__all__ = [
+    "VOID",
+    "Call",
+    "Answer",
+    "Param",
+    "method",
+    "METHODS",
+    "invoke",
+    "read_property",
+    "SESSION_HEADER",
+    "served",
+    "SERVED_TYPES",
+    "resolve",
+    "authenticate",
+    "fault_answer",
+    "answer_for",
+    "dumps",
+]
 
 SESSION_HEADER = "vmware-api-session-id"
 
@@ -52,12 +68,12 @@ class Call:
     """One request as the handlers see it."""
 
     vc: Vcenter
-    session: Optional[Session]
+    session: Session | None
     type_name: str
     moid: str
     name: str
-    ip: Optional[str] = None
-    user_agent: Optional[str] = None
+    ip: str | None = None
+    user_agent: str | None = None
     #: headers to add to the answer (Login sets the session header)
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -72,7 +88,7 @@ class Answer:
 # ---------------------------------------------------------------------------------------------
 # the method table
 # ---------------------------------------------------------------------------------------------
-ParamKind = Union[str, type]
+ParamKind = str | type
 
 
 @dataclass(frozen=True)
@@ -90,15 +106,16 @@ class MethodSpec:
     params: tuple[Param, ...]
     handler: Callable[..., Any]
     auth: bool = True
-    privilege: Optional[str] = None
+    privilege: str | None = None
 
 
 #: (type, method) -> spec
 METHODS: dict[tuple[str, str], MethodSpec] = {}
 
 
-def method(type_name: str, name: str, *params: Param, auth: bool = True,
-           privilege: Optional[str] = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def method(
+    type_name: str, name: str, *params: Param, auth: bool = True, privilege: str | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``handler(call, this, **params)`` as ``type_name.name``."""
 
     def register(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -108,7 +125,7 @@ def method(type_name: str, name: str, *params: Param, auth: bool = True,
     return register
 
 
-def find_method(ancestry: tuple[str, ...], name: str) -> Optional[MethodSpec]:
+def find_method(ancestry: tuple[str, ...], name: str) -> MethodSpec | None:
     for type_name in ancestry:
         spec = METHODS.get((type_name, name))
         if spec is not None:
@@ -225,7 +242,7 @@ def answer_for(call: Call, result: Any) -> Answer:
     return Answer(200, dumps(encode_result(result)), {**call.headers, "content-type": "application/json"})
 
 
-def fault_answer(fault: faults.SimFault, headers: Optional[dict[str, str]] = None) -> Answer:
+def fault_answer(fault: faults.SimFault, headers: dict[str, str] | None = None) -> Answer:
     return Answer(fault.status, dumps(fault.body()), {**(headers or {}), "content-type": "application/json"})
 
 
@@ -300,8 +317,10 @@ def read_property(call: Call) -> Answer:
     this = resolve(call)
     if call.name not in this.PROPERTIES:
         if find_method(this.ANCESTRY, call.name) is not None:
-            raise faults.SimFault(faults.invalid_request(
-                f"'{call.name}' is a method of {call.type_name}: invoke it with POST.").fault, 405)
+            raise faults.SimFault(
+                faults.invalid_request(f"'{call.name}' is a method of {call.type_name}: invoke it with POST.").fault,
+                405,
+            )
         raise faults.invalid_property(call.name, f"Invalid property '{call.name}' for {call.type_name}.")
     cacheable = call.name not in this.NO_CACHE
     if cacheable:
@@ -315,8 +334,9 @@ def read_property(call: Call) -> Answer:
             if value is None:
                 answer = answer_for(call, UNSET_ANSWER)
             else:
-                answer = Answer(200, dumps(_plain(value, this.PROPERTIES[call.name])),
-                                {"content-type": "application/json"})
+                answer = Answer(
+                    200, dumps(_plain(value, this.PROPERTIES[call.name])), {"content-type": "application/json"}
+                )
             if cacheable and not call.headers:
                 this.cache[("get", call.name)] = answer
     finally:
@@ -332,4 +352,3 @@ def _plain(value: Any, declared: str) -> Any:
     if isinstance(encoded, dict) and "_value" in encoded and encoded.get("_typeName") != "ManagedObjectReference":
         return encoded["_value"]
     return encoded
-

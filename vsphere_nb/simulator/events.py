@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from .. import wire
 from .clock import Clock
@@ -27,11 +28,26 @@ __all__ = ["EventLog", "EventManager", "EventHistoryCollector", "HA_EVENT_IDS", 
 
 #: EventEx ids this simulator logs (also listed in EventManager.description)
 HA_EVENT_IDS = {
-    "com.vmware.vc.HA.HostAgentErrorEvent": ("error", "vSphere HA agent on {host} in cluster {cluster} in {dc} has an error: {text}"),
-    "com.vmware.vc.HA.HostStateChangedEvent": ("info", "The vSphere HA availability state of the host {host} in cluster {cluster} in {dc} has changed to {text}"),
-    "com.vmware.vc.HA.ConnectedToMaster": ("info", "vSphere HA agent on host {host} connected to the vSphere HA master on host {text} in cluster {cluster} in {dc}"),
-    "com.vmware.vc.HA.HostDasAgentHealthyEvent": ("info", "vSphere HA agent on host {host} in cluster {cluster} in {dc} is healthy"),
-    "com.vmware.vc.HA.AllHostAddrsPingable": ("info", "All vSphere HA isolation addresses are reachable by host {host} in cluster {cluster} in {dc}"),
+    "com.vmware.vc.HA.HostAgentErrorEvent": (
+        "error",
+        "vSphere HA agent on {host} in cluster {cluster} in {dc} has an error: {text}",
+    ),
+    "com.vmware.vc.HA.HostStateChangedEvent": (
+        "info",
+        "The vSphere HA availability state of the host {host} in cluster {cluster} in {dc} has changed to {text}",
+    ),
+    "com.vmware.vc.HA.ConnectedToMaster": (
+        "info",
+        "vSphere HA agent on host {host} connected to the vSphere HA master on host {text} in cluster {cluster} in {dc}",
+    ),
+    "com.vmware.vc.HA.HostDasAgentHealthyEvent": (
+        "info",
+        "vSphere HA agent on host {host} in cluster {cluster} in {dc} is healthy",
+    ),
+    "com.vmware.vc.HA.AllHostAddrsPingable": (
+        "info",
+        "All vSphere HA isolation addresses are reachable by host {host} in cluster {cluster} in {dc}",
+    ),
 }
 
 _CLASSIC = {
@@ -59,8 +75,15 @@ def _category(event: wire.Event) -> str:
         return str(event.severity)
     if isinstance(event, wire.HostDasErrorEvent):
         return "error"
-    if isinstance(event, (wire.HostIsolationIpPingFailedEvent, wire.HostNoRedundantManagementNetworkEvent,
-                          wire.HostMissingNetworksEvent, wire.HostShortNameToIpFailedEvent)):
+    if isinstance(
+        event,
+        (
+            wire.HostIsolationIpPingFailedEvent,
+            wire.HostNoRedundantManagementNetworkEvent,
+            wire.HostMissingNetworksEvent,
+            wire.HostShortNameToIpFailedEvent,
+        ),
+    ):
         return "warning"
     return "info"
 
@@ -76,7 +99,7 @@ class EventLog:
         #: key -> the event's wire dict, encoded once (an event never changes after it is posted)
         self._wire: dict[int, dict[str, Any]] = {}
         self.by_chain: dict[int, list[wire.Event]] = defaultdict(list)
-        self.primary: dict[int, Optional[str]] = {}
+        self.primary: dict[int, str | None] = {}
         self._next_key = 1000
 
     def new_key(self) -> int:
@@ -86,20 +109,37 @@ class EventLog:
             return key
 
     # -- building events ---------------------------------------------------------------------------
-    def make(self, type_name: str, *, host: Optional[HostSystem] = None, cr: Optional[ComputeResource] = None,
-             dc: Optional[Datacenter] = None, chain_id: Optional[int] = None, key: Optional[int] = None,
-             user: str = "", text: str = "", created: Optional[datetime] = None, **fields: Any) -> wire.Event:
+    def make(
+        self,
+        type_name: str,
+        *,
+        host: HostSystem | None = None,
+        cr: ComputeResource | None = None,
+        dc: Datacenter | None = None,
+        chain_id: int | None = None,
+        key: int | None = None,
+        user: str = "",
+        text: str = "",
+        created: datetime | None = None,
+        **fields: Any,
+    ) -> wire.Event:
         """A wire event of ``type_name`` (or an ``EventEx`` when ``type_name`` is an event type id)."""
         if host is not None:
             cr = cr or host.compute_resource
         if cr is not None:
             dc = dc or cr.datacenter
         key = key if key is not None else self.new_key()
-        names = {"host": host.name if host else "", "cluster": cr.name if cr else "", "dc": dc.name if dc else "",
-                 "text": text}
+        names = {
+            "host": host.name if host else "",
+            "cluster": cr.name if cr else "",
+            "dc": dc.name if dc else "",
+            "text": text,
+        }
         common: dict[str, Any] = {
-            "key": key, "chainId": chain_id if chain_id is not None else key,
-            "createdTime": created or Clock.now(), "userName": user,
+            "key": key,
+            "chainId": chain_id if chain_id is not None else key,
+            "createdTime": created or Clock.now(),
+            "userName": user,
         }
         if dc is not None:
             common["datacenter"] = wire.DatacenterEventArgument(name=dc.name, datacenter=dc.ref)
@@ -115,8 +155,9 @@ class EventLog:
             extra = {}
             if target is not None:
                 extra = {"objectId": target.moid, "objectType": f"vim.{target.TYPE}", "objectName": target.name}
-            return wire.EventEx(eventTypeId=type_name, fullFormattedMessage=message, message=message,
-                                **common, **extra, **fields)
+            return wire.EventEx(
+                eventTypeId=type_name, fullFormattedMessage=message, message=message, **common, **extra, **fields
+            )
         cls = wire.REGISTRY[type_name]
         fmt = _CLASSIC.get(type_name, "{text}")
         return cls(fullFormattedMessage=fmt.format(**names), **common, **fields)
@@ -164,8 +205,9 @@ class EventLog:
         return out
 
     # -- querying ----------------------------------------------------------------------------------
-    def matching(self, spec: Optional[wire.EventFilterSpec], registry: Registry,
-                 after: Optional[int] = None) -> list[wire.Event]:
+    def matching(
+        self, spec: wire.EventFilterSpec | None, registry: Registry, after: int | None = None
+    ) -> list[wire.Event]:
         """Events matching ``spec``, oldest first (``maxCount`` not applied); only keys above ``after`` if given
         (a collector's cursor: its reads then cost the events since the last read, not the whole log)."""
         start = 0 if after is None else bisect.bisect_right(self.keys, after)
@@ -176,7 +218,7 @@ class EventLog:
             source = [e for e in self.by_chain.get(spec.eventChainId, ()) if after is None or e.key > after]
         else:
             source = self.events[start:] if start else self.events
-        entities: Optional[set[str]] = None
+        entities: set[str] | None = None
         if spec.entity is not None:
             entities = _entity_scope(spec.entity, registry)
         type_ids = set(spec.eventTypeId or ())
@@ -202,7 +244,7 @@ class EventLog:
         return out
 
 
-def _primary(event: wire.Event) -> Optional[str]:
+def _primary(event: wire.Event) -> str | None:
     if event.vm is not None:
         return event.vm.vm.value
     if event.host is not None:
@@ -250,14 +292,14 @@ class EventHistoryCollector(ManagedObject):
         self.cursor = 0  # key: ReadNext returns events with key > cursor
         self._unbounded = spec.model_copy(update={"maxCount": None})
 
-    def _matching(self, after: Optional[int] = None) -> list[wire.Event]:
+    def _matching(self, after: int | None = None) -> list[wire.Event]:
         return self.log.matching(self._unbounded, self.registry, after=after)
 
     def prop(self, name: str) -> Any:
         if name == "filter":
             return self.spec
         if name == "latestPage":
-            return list(reversed(self._matching()[-self.page_size:]))
+            return list(reversed(self._matching()[-self.page_size :]))
         if name == "initialized":
             return True
         return None
@@ -279,7 +321,7 @@ class EventHistoryCollector(ManagedObject):
         self.cursor = 0
 
     def reset(self) -> None:
-        page = self._matching()[-self.page_size:]
+        page = self._matching()[-self.page_size :]
         self.cursor = (page[0].key - 1) if page else (self.log.keys[-1] if self.log.keys else 0)
 
 
@@ -306,19 +348,45 @@ class EventManager(ManagedObject):
 def _description() -> wire.EventDescription:
     details = []
     for type_name, fmt in _CLASSIC.items():
-        text = fmt.replace("{host}", "{host.name}").replace("{cluster}", "{computeResource.name}").replace(
-            "{dc}", "{datacenter.name}").replace("{text}", "{message}")
-        details.append(wire.EventDescriptionEventDetail(
-            key=type_name, description=type_name, category="error" if "Error" in type_name else "info",
-            fullFormat=text, formatOnHost=text, formatOnComputeResource=text, formatOnDatacenter=text))
+        text = (
+            fmt.replace("{host}", "{host.name}")
+            .replace("{cluster}", "{computeResource.name}")
+            .replace("{dc}", "{datacenter.name}")
+            .replace("{text}", "{message}")
+        )
+        details.append(
+            wire.EventDescriptionEventDetail(
+                key=type_name,
+                description=type_name,
+                category="error" if "Error" in type_name else "info",
+                fullFormat=text,
+                formatOnHost=text,
+                formatOnComputeResource=text,
+                formatOnDatacenter=text,
+            )
+        )
     for type_id, (severity, fmt) in HA_EVENT_IDS.items():
-        text = fmt.replace("{host}", "{host.name}").replace("{cluster}", "{computeResource.name}").replace(
-            "{dc}", "{datacenter.name}").replace("{text}", "{reason}")
-        details.append(wire.EventDescriptionEventDetail(
-            key=type_id, description=type_id, category=severity, fullFormat=text, formatOnHost=text,
-            formatOnComputeResource=text, formatOnDatacenter=text))
-    categories = [wire.VimObject.model_validate({"_typeName": "ElementDescription", "key": k, "label": k.title(),
-                                                 "summary": f"{k.title()} events"})
-                  for k in ("info", "warning", "error", "user")]
+        text = (
+            fmt.replace("{host}", "{host.name}")
+            .replace("{cluster}", "{computeResource.name}")
+            .replace("{dc}", "{datacenter.name}")
+            .replace("{text}", "{reason}")
+        )
+        details.append(
+            wire.EventDescriptionEventDetail(
+                key=type_id,
+                description=type_id,
+                category=severity,
+                fullFormat=text,
+                formatOnHost=text,
+                formatOnComputeResource=text,
+                formatOnDatacenter=text,
+            )
+        )
+    categories = [
+        wire.VimObject.model_validate(
+            {"_typeName": "ElementDescription", "key": k, "label": k.title(), "summary": f"{k.title()} events"}
+        )
+        for k in ("info", "warning", "error", "user")
+    ]
     return wire.EventDescription(category=categories, eventInfo=details)
-

@@ -7,16 +7,30 @@ every fault text lives in one place and the tests can compare against it.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .. import wire
 from ..wire import MoRef
 
 __all__ = [
-    "SimFault", "message", "not_authenticated", "invalid_login", "no_permission", "not_supported",
-    "method_not_found", "managed_object_not_found", "invalid_argument", "invalid_property", "invalid_request",
-    "invalid_type", "invalid_state", "host_not_connected", "method_disabled", "request_canceled",
-    "invalid_collector_version", "system_error",
+    "SimFault",
+    "message",
+    "not_authenticated",
+    "invalid_login",
+    "no_permission",
+    "not_supported",
+    "method_not_found",
+    "managed_object_not_found",
+    "invalid_argument",
+    "invalid_property",
+    "invalid_request",
+    "invalid_type",
+    "invalid_state",
+    "host_not_connected",
+    "method_disabled",
+    "request_canceled",
+    "invalid_collector_version",
+    "system_error",
 ]
 
 
@@ -40,27 +54,38 @@ def message(key: str, text: str, **args: Any) -> wire.LocalizableMessage:
 
 def not_authenticated(status: int = 500) -> SimFault:
     return SimFault(
-        wire.NotAuthenticated(faultMessage=[message("vim.fault.NotAuthenticated", "The session is not authenticated.")]),
+        wire.NotAuthenticated(
+            faultMessage=[message("vim.fault.NotAuthenticated", "The session is not authenticated.")]
+        ),
         status,
     )
 
 
 def invalid_login() -> SimFault:
-    return SimFault(wire.InvalidLogin(faultMessage=[
-        message("vim.fault.InvalidLogin", "Cannot complete login due to an incorrect user name or password.")]))
+    return SimFault(
+        wire.InvalidLogin(
+            faultMessage=[
+                message("vim.fault.InvalidLogin", "Cannot complete login due to an incorrect user name or password.")
+            ]
+        )
+    )
 
 
 def no_permission(obj: MoRef, privilege: str) -> SimFault:
-    return SimFault(wire.NoPermission(
-        object=obj,
-        privilegeId=privilege,
-        missingPrivileges=[wire.NoPermissionEntityPrivileges(entity=obj, privilegeIds=[privilege])],
-        faultMessage=[message(
-            "vim.fault.NoPermission",
-            f"Permission to perform this operation was denied. Required privilege '{privilege}' on managed object "
-            f"with id '{obj.type}:{obj.value}'.",
-        )],
-    ))
+    return SimFault(
+        wire.NoPermission(
+            object=obj,
+            privilegeId=privilege,
+            missingPrivileges=[wire.NoPermissionEntityPrivileges(entity=obj, privilegeIds=[privilege])],
+            faultMessage=[
+                message(
+                    "vim.fault.NoPermission",
+                    f"Permission to perform this operation was denied. Required privilege '{privilege}' on managed object "
+                    f"with id '{obj.type}:{obj.value}'.",
+                )
+            ],
+        )
+    )
 
 
 def not_supported(text: str = "The operation is not supported on the object.") -> SimFault:
@@ -68,30 +93,41 @@ def not_supported(text: str = "The operation is not supported on the object.") -
 
 
 def method_not_found(receiver: MoRef, method: str) -> SimFault:
-    return SimFault(wire.MethodNotFound(
-        receiver=receiver, method=method,
-        faultMessage=[message("vmodl.fault.MethodNotFound", f"Method '{method}' not found on {receiver.type}.")],
-    ))
+    return SimFault(
+        wire.MethodNotFound(
+            receiver=receiver,
+            method=method,
+            faultMessage=[message("vmodl.fault.MethodNotFound", f"Method '{method}' not found on {receiver.type}.")],
+        )
+    )
 
 
 def managed_object_not_found(obj: MoRef) -> SimFault:
-    return SimFault(wire.ManagedObjectNotFound(
-        obj=obj,
-        faultMessage=[message(
-            "vmodl.fault.ManagedObjectNotFound",
-            f"The object '{obj.type}:{obj.value}' has already been deleted or has not been completely created",
-        )],
-    ))
+    return SimFault(
+        wire.ManagedObjectNotFound(
+            obj=obj,
+            faultMessage=[
+                message(
+                    "vmodl.fault.ManagedObjectNotFound",
+                    f"The object '{obj.type}:{obj.value}' has already been deleted or has not been completely created",
+                )
+            ],
+        )
+    )
 
 
-def invalid_argument(prop: Optional[str], text: str) -> SimFault:
-    return SimFault(wire.InvalidArgument(
-        invalidProperty=prop, faultMessage=[message("vmodl.fault.InvalidArgument", text)]))
+def invalid_argument(prop: str | None, text: str) -> SimFault:
+    return SimFault(
+        wire.InvalidArgument(invalidProperty=prop, faultMessage=[message("vmodl.fault.InvalidArgument", text)])
+    )
 
 
-def invalid_property(name: str, text: Optional[str] = None) -> SimFault:
-    return SimFault(wire.InvalidProperty(
-        name=name, faultMessage=[message("vmodl.query.InvalidProperty", text or f"Invalid property: '{name}'.")]))
+def invalid_property(name: str, text: str | None = None) -> SimFault:
+    return SimFault(
+        wire.InvalidProperty(
+            name=name, faultMessage=[message("vmodl.query.InvalidProperty", text or f"Invalid property: '{name}'.")]
+        )
+    )
 
 
 def invalid_request(text: str) -> SimFault:
@@ -107,16 +143,25 @@ def invalid_state(text: str) -> SimFault:
 
 
 def host_not_connected(host_name: str) -> SimFault:
-    return SimFault(wire.HostNotConnected(faultMessage=[message(
-        "vim.fault.HostNotConnected",
-        f"Unable to communicate with the remote host {host_name}, since it is disconnected.",
-    )]))
+    return SimFault(
+        wire.HostNotConnected(
+            faultMessage=[
+                message(
+                    "vim.fault.HostNotConnected",
+                    f"Unable to communicate with the remote host {host_name}, since it is disconnected.",
+                )
+            ]
+        )
+    )
 
 
-def method_disabled(method: str, source: Optional[str]) -> SimFault:
+def method_disabled(method: str, source: str | None) -> SimFault:
     who = f" by '{source}'" if source else ""
-    return SimFault(wire.MethodDisabled(source=source, faultMessage=[message(
-        "vim.fault.MethodDisabled", f"The method {method} is disabled{who}.")]))
+    return SimFault(
+        wire.MethodDisabled(
+            source=source, faultMessage=[message("vim.fault.MethodDisabled", f"The method {method} is disabled{who}.")]
+        )
+    )
 
 
 def request_canceled(text: str = "The request was canceled.") -> SimFault:
@@ -124,10 +169,22 @@ def request_canceled(text: str = "The request was canceled.") -> SimFault:
 
 
 def invalid_collector_version() -> SimFault:
-    return SimFault(wire.InvalidCollectorVersion(faultMessage=[message(
-        "vmodl.query.InvalidCollectorVersion", "The specified version is invalid for this property collector.")]))
+    return SimFault(
+        wire.InvalidCollectorVersion(
+            faultMessage=[
+                message(
+                    "vmodl.query.InvalidCollectorVersion",
+                    "The specified version is invalid for this property collector.",
+                )
+            ]
+        )
+    )
 
 
 def system_error(reason: str) -> SimFault:
-    return SimFault(wire.SystemError(reason=reason, faultMessage=[message(
-        "vmodl.fault.SystemError", f"A general system error occurred: {reason}")]))
+    return SimFault(
+        wire.SystemError(
+            reason=reason,
+            faultMessage=[message("vmodl.fault.SystemError", f"A general system error occurred: {reason}")],
+        )
+    )

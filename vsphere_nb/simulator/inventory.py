@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Optional
+from typing import Any
 
 from .. import wire
 from ..wire import MoRef
@@ -22,8 +22,19 @@ from .model import ManagedObject, Registry
 from .properties import top_value
 from .scenarios import ESXI_BUILDS, Fleet, Scenario, seeded_fraction
 
-__all__ = ["ManagedEntity", "Folder", "Datacenter", "ComputeResource", "ClusterComputeResource", "HostSystem",
-           "Datastore", "Inventory", "build_inventory", "RECONFIGURE_METHOD", "VLCM_SOURCE"]
+__all__ = [
+    "ManagedEntity",
+    "Folder",
+    "Datacenter",
+    "ComputeResource",
+    "ClusterComputeResource",
+    "HostSystem",
+    "Datastore",
+    "Inventory",
+    "build_inventory",
+    "RECONFIGURE_METHOD",
+    "VLCM_SOURCE",
+]
 
 RECONFIGURE_METHOD = "ReconfigureHostForDAS_Task"
 #: who disables ReconfigureHostForDAS_Task on hosts under remediation (vSphere Lifecycle Manager)
@@ -45,7 +56,7 @@ class ManagedEntity(ManagedObject):
     ANCESTRY = ("ManagedEntity",) + _ENTITY_ANCESTRY[1:]
     PROPERTIES = dict(_ENTITY_PROPERTIES)
 
-    def __init__(self, moid: str, name: str, parent: Optional["ManagedEntity"]) -> None:
+    def __init__(self, moid: str, name: str, parent: ManagedEntity | None) -> None:
         super().__init__(moid)
         self.name = name
         self.parent_entity = parent
@@ -56,7 +67,7 @@ class ManagedEntity(ManagedObject):
     def overall_status(self) -> str:
         return "green"
 
-    def children(self) -> list["ManagedEntity"]:
+    def children(self) -> list[ManagedEntity]:
         """Entities below this one, for ContainerView and event recursion."""
         return []
 
@@ -75,7 +86,7 @@ class ManagedEntity(ManagedObject):
             return list(self.recent_tasks)
         return None
 
-    def descendants(self) -> list["ManagedEntity"]:
+    def descendants(self) -> list[ManagedEntity]:
         out: list[ManagedEntity] = []
         stack = list(reversed(self.children()))
         while stack:
@@ -90,7 +101,7 @@ class Folder(ManagedEntity):
     ANCESTRY = ("Folder",) + _ENTITY_ANCESTRY
     PROPERTIES = {**_ENTITY_PROPERTIES, "childEntity": "ArrayOfManagedObjectReference", "childType": "ArrayOfString"}
 
-    def __init__(self, moid: str, name: str, parent: Optional[ManagedEntity], child_type: list[str]) -> None:
+    def __init__(self, moid: str, name: str, parent: ManagedEntity | None, child_type: list[str]) -> None:
         super().__init__(moid, name, parent)
         self.child_type = child_type
         self.child_entities: list[ManagedEntity] = []
@@ -109,9 +120,15 @@ class Folder(ManagedEntity):
 class Datacenter(ManagedEntity):
     TYPE = "Datacenter"
     ANCESTRY = ("Datacenter",) + _ENTITY_ANCESTRY
-    PROPERTIES = {**_ENTITY_PROPERTIES, "hostFolder": "ManagedObjectReference", "vmFolder": "ManagedObjectReference",
-                  "datastoreFolder": "ManagedObjectReference", "networkFolder": "ManagedObjectReference",
-                  "datastore": "ArrayOfManagedObjectReference", "network": "ArrayOfManagedObjectReference"}
+    PROPERTIES = {
+        **_ENTITY_PROPERTIES,
+        "hostFolder": "ManagedObjectReference",
+        "vmFolder": "ManagedObjectReference",
+        "datastoreFolder": "ManagedObjectReference",
+        "networkFolder": "ManagedObjectReference",
+        "datastore": "ArrayOfManagedObjectReference",
+        "network": "ArrayOfManagedObjectReference",
+    }
 
     host_folder: Folder
     vm_folder: Folder
@@ -153,9 +170,13 @@ class ComputeResource(ManagedEntity):
 
     TYPE = "ComputeResource"
     ANCESTRY = ("ComputeResource",) + _ENTITY_ANCESTRY
-    PROPERTIES = {**_ENTITY_PROPERTIES, "host": "ArrayOfManagedObjectReference",
-                  "datastore": "ArrayOfManagedObjectReference", "network": "ArrayOfManagedObjectReference",
-                  "configurationEx": "ComputeResourceConfigInfo"}
+    PROPERTIES = {
+        **_ENTITY_PROPERTIES,
+        "host": "ArrayOfManagedObjectReference",
+        "datastore": "ArrayOfManagedObjectReference",
+        "network": "ArrayOfManagedObjectReference",
+        "configurationEx": "ComputeResourceConfigInfo",
+    }
 
     ha_enabled = False
 
@@ -182,7 +203,7 @@ class ComputeResource(ManagedEntity):
             return self.configuration()
         return super().prop(name)
 
-    def master(self) -> Optional["HostSystem"]:
+    def master(self) -> HostSystem | None:
         for host in self.hosts:
             if host.das_state == "master":
                 return host
@@ -206,24 +227,38 @@ class ClusterComputeResource(ComputeResource):
             vmComponentProtecting="disabled",
             failoverLevel=1,
             admissionControlEnabled=self.ha_enabled,
-            option=[wire.OptionValue(key="das.isolationaddress0", value="10.10.0.1"),
-                    wire.OptionValue(key="das.usedefaultisolationaddress", value="false")],
+            option=[
+                wire.OptionValue(key="das.isolationaddress0", value="10.10.0.1"),
+                wire.OptionValue(key="das.usedefaultisolationaddress", value="false"),
+            ],
             heartbeatDatastore=[d.ref for d in self.datastores],
             hBDatastoreCandidatePolicy="allFeasibleDsWithUserPreference",
         )
-        drs = wire.VimObject.model_validate({"_typeName": "ClusterDrsConfigInfo", "enabled": True,
-                                             "enableVmBehaviorOverrides": True, "defaultVmBehavior": "fullyAutomated",
-                                             "vmotionRate": 3})
-        return wire.ClusterConfigInfoEx(vmSwapPlacement="vmDirectory", defaultHardwareVersionKey="vmx-21",
-                                        dasConfig=das, drsConfig=drs)
+        drs = wire.VimObject.model_validate(
+            {
+                "_typeName": "ClusterDrsConfigInfo",
+                "enabled": True,
+                "enableVmBehaviorOverrides": True,
+                "defaultVmBehavior": "fullyAutomated",
+                "vmotionRate": 3,
+            }
+        )
+        return wire.ClusterConfigInfoEx(
+            vmSwapPlacement="vmDirectory", defaultHardwareVersionKey="vmx-21", dasConfig=das, drsConfig=drs
+        )
 
 
 class HostSystem(ManagedEntity):
     TYPE = "HostSystem"
     ANCESTRY = ("HostSystem",) + _ENTITY_ANCESTRY
-    PROPERTIES = {**_ENTITY_PROPERTIES, "runtime": "HostRuntimeInfo", "summary": "HostListSummary",
-                  "datastore": "ArrayOfManagedObjectReference", "vm": "ArrayOfManagedObjectReference",
-                  "network": "ArrayOfManagedObjectReference"}
+    PROPERTIES = {
+        **_ENTITY_PROPERTIES,
+        "runtime": "HostRuntimeInfo",
+        "summary": "HostListSummary",
+        "datastore": "ArrayOfManagedObjectReference",
+        "vm": "ArrayOfManagedObjectReference",
+        "network": "ArrayOfManagedObjectReference",
+    }
 
     def __init__(self, moid: str, name: str, parent: ComputeResource) -> None:
         super().__init__(moid, name, parent)
@@ -232,14 +267,14 @@ class HostSystem(ManagedEntity):
         self.connection_state = "connected"
         self.power_state = "poweredOn"
         self.in_maintenance = False
-        self.das_state: Optional[str] = None
-        self.das_reporter: Optional[MoRef] = None
+        self.das_state: str | None = None
+        self.das_reporter: MoRef | None = None
         self.boot_time = None
         self.product = wire.AboutInfo()
         self.datastores: list[Datastore] = []
-        self.disabled_source: Optional[str] = None
+        self.disabled_source: str | None = None
         #: the reconfigure task running on this host (per-host limit of one)
-        self.running_task: Optional[str] = None
+        self.running_task: str | None = None
 
     @property
     def ha_enabled(self) -> bool:
@@ -259,8 +294,11 @@ class HostSystem(ManagedEntity):
         if self.das_state is not None:
             das = wire.ClusterDasFdmHostState(state=self.das_state, stateReporter=self.das_reporter)
         return wire.HostRuntimeInfo(
-            connectionState=self.connection_state, powerState=self.power_state,
-            inMaintenanceMode=self.in_maintenance, inQuarantineMode=False, bootTime=self.boot_time,
+            connectionState=self.connection_state,
+            powerState=self.power_state,
+            inMaintenanceMode=self.in_maintenance,
+            inQuarantineMode=False,
+            bootTime=self.boot_time,
             dasHostState=das,
         )
 
@@ -268,8 +306,9 @@ class HostSystem(ManagedEntity):
         return wire.HostListSummary(
             host=self.ref,
             runtime=top_value(self, "runtime"),
-            config=wire.HostListSummaryConfigSummary(name=self.name, port=443, product=self.product,
-                                                      vmotionEnabled=True, faultToleranceEnabled=False),
+            config=wire.HostListSummaryConfigSummary(
+                name=self.name, port=443, product=self.product, vmotionEnabled=True, faultToleranceEnabled=False
+            ),
             overallStatus=self.overall_status(),
             rebootRequired=False,
             managementServerIp="10.0.0.10",
@@ -315,10 +354,19 @@ def _weighted(weights: dict[str, float], u: float) -> str:
 def _product(version: str) -> wire.AboutInfo:
     build, api = ESXI_BUILDS[version]
     return wire.AboutInfo(
-        name="VMware ESXi", fullName=f"VMware ESXi {version} build-{build}", vendor="VMware, Inc.",
-        version=version, build=build, localeVersion="INTL", localeBuild="000", osType="vmnix-x86",
-        productLineId="embeddedEsx", apiType="HostAgent", apiVersion=api,
-        licenseProductName="VMware ESX Server", licenseProductVersion=version.split(".")[0] + ".0",
+        name="VMware ESXi",
+        fullName=f"VMware ESXi {version} build-{build}",
+        vendor="VMware, Inc.",
+        version=version,
+        build=build,
+        localeVersion="INTL",
+        localeBuild="000",
+        osType="vmnix-x86",
+        productLineId="embeddedEsx",
+        apiType="HostAgent",
+        apiVersion=api,
+        licenseProductName="VMware ESX Server",
+        licenseProductVersion=version.split(".")[0] + ".0",
     )
 
 
@@ -344,7 +392,13 @@ class _Names:
         return f"esx-sa-{h + 1:03d}.dc{d + 1:02d}.example.internal"
 
     def shared_datastore(self, d: int, c: int, i: int) -> str:
-        return f"DC{d}_C{c}_DS{i}" if self.style == "vcsim" else f"vsanDatastore-{d + 1:02d}-{c + 1:02d}" if i == 0 else f"nfs-{d + 1:02d}-{c + 1:02d}-{i:02d}"
+        return (
+            f"DC{d}_C{c}_DS{i}"
+            if self.style == "vcsim"
+            else f"vsanDatastore-{d + 1:02d}-{c + 1:02d}"
+            if i == 0
+            else f"nfs-{d + 1:02d}-{c + 1:02d}-{i:02d}"
+        )
 
     def local_datastore(self, d: int, h: int, name: str) -> str:
         return f"{name}_local" if self.style == "vcsim" else f"datastore1 ({h + 1})"

@@ -6,7 +6,7 @@ touches shared state takes ``vc.registry.lock``; only ``WaitForUpdatesEx`` await
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .. import wire
 from ..wire import MoRef
@@ -14,8 +14,7 @@ from . import faults
 from .collector import PropertyCollector, PropertyFilter, check_types, retrieve
 from .dispatch import VOID, Call, Param, method, served
 from .events import MAX_COLLECTORS, EventHistoryCollector, EventManager
-from .inventory import (ClusterComputeResource, ComputeResource, Datacenter, Datastore, Folder, HostSystem,
-                        ManagedEntity)
+from .inventory import ClusterComputeResource, ComputeResource, Datacenter, Datastore, Folder, HostSystem, ManagedEntity
 from .properties import KNOWN_MANAGED_TYPES
 from .sessions import SessionManager
 from .tasks import Task, TaskManager
@@ -29,13 +28,29 @@ QUERY_EVENTS_LIMIT = 1000
 #: ReadNextEvents / ReadPreviousEvents accept maxCount in 1 … this
 READ_EVENTS_LIMIT = 1000
 
-for _cls in (ServiceInstance, SessionManager, ViewManager, ContainerView, ListView, PropertyCollector,
-             PropertyFilter, TaskManager, Task, EventManager, EventHistoryCollector, Folder, Datacenter,
-             ComputeResource, ClusterComputeResource, HostSystem, Datastore):
+for _cls in (
+    ServiceInstance,
+    SessionManager,
+    ViewManager,
+    ContainerView,
+    ListView,
+    PropertyCollector,
+    PropertyFilter,
+    TaskManager,
+    Task,
+    EventManager,
+    EventHistoryCollector,
+    Folder,
+    Datacenter,
+    ComputeResource,
+    ClusterComputeResource,
+    HostSystem,
+    Datastore,
+):
     served(_cls)
 
 
-def _session(call: Call):  # noqa: ANN202 - always set: auth checked before handlers run
+def _session(call: Call):
     assert call.session is not None
     return call.session
 
@@ -52,9 +67,15 @@ def current_time(call: Call, this: ServiceInstance) -> Any:
 
 
 # -- SessionManager ----------------------------------------------------------------------------
-@method("SessionManager", "Login", Param("userName", "string"), Param("password", "string"),
-        Param("locale", "string", required=False), auth=False)
-def login(call: Call, this: SessionManager, userName: str, password: str, locale: Optional[str]) -> Any:  # noqa: N803
+@method(
+    "SessionManager",
+    "Login",
+    Param("userName", "string"),
+    Param("password", "string"),
+    Param("locale", "string", required=False),
+    auth=False,
+)
+def login(call: Call, this: SessionManager, userName: str, password: str, locale: str | None) -> Any:
     vc = call.vc
     user = vc.sessions.authenticate(userName, password)
     if user is None:
@@ -70,18 +91,31 @@ def logout(call: Call, this: SessionManager) -> Any:
     return VOID
 
 
-@method("SessionManager", "SessionIsActive", Param("sessionID", "string"), Param("userName", "string"),
-        privilege="Sessions.TerminateSession")
-def session_is_active(call: Call, this: SessionManager, sessionID: str, userName: str) -> Any:  # noqa: N803
-    return any(s.key == sessionID and s.user.name.lower() == userName.lower() and not s.expired()
-               for s in call.vc.sessions.all())
+@method(
+    "SessionManager",
+    "SessionIsActive",
+    Param("sessionID", "string"),
+    Param("userName", "string"),
+    privilege="Sessions.TerminateSession",
+)
+def session_is_active(call: Call, this: SessionManager, sessionID: str, userName: str) -> Any:
+    return any(
+        s.key == sessionID and s.user.name.lower() == userName.lower() and not s.expired()
+        for s in call.vc.sessions.all()
+    )
 
 
 # -- ViewManager / views -----------------------------------------------------------------------
-@method("ViewManager", "CreateContainerView", Param("container", "moref"), Param("type", "strings", required=False),
-        Param("recursive", "boolean"))
-def create_container_view(call: Call, this: ViewManager, container: MoRef, type: Optional[list[str]],  # noqa: A002
-                          recursive: bool) -> Any:
+@method(
+    "ViewManager",
+    "CreateContainerView",
+    Param("container", "moref"),
+    Param("type", "strings", required=False),
+    Param("recursive", "boolean"),
+)
+def create_container_view(
+    call: Call, this: ViewManager, container: MoRef, type: list[str] | None, recursive: bool
+) -> Any:
     vc = call.vc
     session = _session(call)
     with vc.registry.lock:
@@ -99,7 +133,7 @@ def create_container_view(call: Call, this: ViewManager, container: MoRef, type:
 
 
 @method("ViewManager", "CreateListView", Param("obj", "morefs", required=False))
-def create_list_view(call: Call, this: ViewManager, obj: Optional[list[MoRef]]) -> Any:
+def create_list_view(call: Call, this: ViewManager, obj: list[MoRef] | None) -> Any:
     vc = call.vc
     session = _session(call)
     with vc.registry.lock:
@@ -118,7 +152,7 @@ def destroy_view(call: Call, this: Any) -> Any:
 
 
 @method("ListView", "ModifyListView", Param("add", "morefs", required=False), Param("remove", "morefs", required=False))
-def modify_list_view(call: Call, this: ListView, add: Optional[list[MoRef]], remove: Optional[list[MoRef]]) -> Any:
+def modify_list_view(call: Call, this: ListView, add: list[MoRef] | None, remove: list[MoRef] | None) -> Any:
     vc = call.vc
     with vc.registry.lock:
         unresolved = this.add(add or [])
@@ -128,7 +162,7 @@ def modify_list_view(call: Call, this: ListView, add: Optional[list[MoRef]], rem
 
 
 @method("ListView", "ResetListView", Param("obj", "morefs", required=False))
-def reset_list_view(call: Call, this: ListView, obj: Optional[list[MoRef]]) -> Any:
+def reset_list_view(call: Call, this: ListView, obj: list[MoRef] | None) -> Any:
     vc = call.vc
     with vc.registry.lock:
         unresolved = this.reset(obj or [])
@@ -137,10 +171,15 @@ def reset_list_view(call: Call, this: ListView, obj: Optional[list[MoRef]]) -> A
 
 
 # -- PropertyCollector -------------------------------------------------------------------------
-@method("PropertyCollector", "RetrievePropertiesEx", Param("specSet", wire.PropertyFilterSpec, many=True),
-        Param("options", wire.RetrieveOptions, required=False))
-def retrieve_properties_ex(call: Call, this: PropertyCollector, specSet: list[wire.PropertyFilterSpec],  # noqa: N803
-                           options: Optional[wire.RetrieveOptions]) -> Any:
+@method(
+    "PropertyCollector",
+    "RetrievePropertiesEx",
+    Param("specSet", wire.PropertyFilterSpec, many=True),
+    Param("options", wire.RetrieveOptions, required=False),
+)
+def retrieve_properties_ex(
+    call: Call, this: PropertyCollector, specSet: list[wire.PropertyFilterSpec], options: wire.RetrieveOptions | None
+) -> Any:
     with call.vc.registry.lock:
         return this.retrieve_ex(specSet, options.maxObjects if options else None)
 
@@ -159,14 +198,13 @@ def cancel_retrieve(call: Call, this: PropertyCollector, token: str) -> Any:
 
 
 @method("PropertyCollector", "RetrieveProperties", Param("specSet", wire.PropertyFilterSpec, many=True))
-def retrieve_properties(call: Call, this: PropertyCollector, specSet: list[wire.PropertyFilterSpec]) -> Any:  # noqa: N803
+def retrieve_properties(call: Call, this: PropertyCollector, specSet: list[wire.PropertyFilterSpec]) -> Any:
     with call.vc.registry.lock:
         return retrieve(specSet, call.vc.registry)
 
 
-@method("PropertyCollector", "CreateFilter", Param("spec", wire.PropertyFilterSpec),
-        Param("partialUpdates", "boolean"))
-def create_filter(call: Call, this: PropertyCollector, spec: wire.PropertyFilterSpec, partialUpdates: bool) -> Any:  # noqa: N803
+@method("PropertyCollector", "CreateFilter", Param("spec", wire.PropertyFilterSpec), Param("partialUpdates", "boolean"))
+def create_filter(call: Call, this: PropertyCollector, spec: wire.PropertyFilterSpec, partialUpdates: bool) -> Any:
     vc = call.vc
     session = _session(call)
     with vc.registry.lock:
@@ -178,10 +216,15 @@ def create_filter(call: Call, this: PropertyCollector, spec: wire.PropertyFilter
         return flt.ref
 
 
-@method("PropertyCollector", "WaitForUpdatesEx", Param("version", "string", required=False),
-        Param("options", wire.WaitOptions, required=False))
-async def wait_for_updates_ex(call: Call, this: PropertyCollector, version: Optional[str],
-                              options: Optional[wire.WaitOptions]) -> Any:
+@method(
+    "PropertyCollector",
+    "WaitForUpdatesEx",
+    Param("version", "string", required=False),
+    Param("options", wire.WaitOptions, required=False),
+)
+async def wait_for_updates_ex(
+    call: Call, this: PropertyCollector, version: str | None, options: wire.WaitOptions | None
+) -> Any:
     max_wait = options.maxWaitSeconds if options is not None else None
     max_updates = options.maxObjectUpdates if options is not None else None
     if max_wait is not None and max_wait < 0:
@@ -235,7 +278,7 @@ def cancel_task(call: Call, this: Task) -> Any:
 
 # -- EventManager / collectors -----------------------------------------------------------------
 @method("EventManager", "QueryEvents", Param("filter", wire.EventFilterSpec))
-def query_events(call: Call, this: EventManager, filter: wire.EventFilterSpec) -> Any:  # noqa: A002
+def query_events(call: Call, this: EventManager, filter: wire.EventFilterSpec) -> Any:
     vc = call.vc
     limit = filter.maxCount if filter.maxCount is not None else QUERY_EVENTS_LIMIT
     if limit <= 0:
@@ -247,14 +290,15 @@ def query_events(call: Call, this: EventManager, filter: wire.EventFilterSpec) -
 
 
 @method("EventManager", "CreateCollectorForEvents", Param("filter", wire.EventFilterSpec))
-def create_collector_for_events(call: Call, this: EventManager, filter: wire.EventFilterSpec) -> Any:  # noqa: A002
+def create_collector_for_events(call: Call, this: EventManager, filter: wire.EventFilterSpec) -> Any:
     vc = call.vc
     session = _session(call)
     with vc.registry.lock:
         mine = [o for o in session.owned if isinstance(o, EventHistoryCollector) and o.alive]
         if len(mine) >= MAX_COLLECTORS:
             raise faults.invalid_state(
-                f"The maximum number of event collectors ({MAX_COLLECTORS}) for this session has been reached.")
+                f"The maximum number of event collectors ({MAX_COLLECTORS}) for this session has been reached."
+            )
         if filter.entity is not None and vc.registry.resolve(filter.entity.entity) is None:
             raise faults.invalid_argument("filter.entity", "The entity of the filter does not exist.")
         collector = EventHistoryCollector(vc.new_session_id(session), vc.events, vc.registry, filter, session.key)
@@ -269,13 +313,13 @@ def _max_count(value: int) -> int:
 
 
 @method("EventHistoryCollector", "ReadNextEvents", Param("maxCount", "int"))
-def read_next_events(call: Call, this: EventHistoryCollector, maxCount: int) -> Any:  # noqa: N803
+def read_next_events(call: Call, this: EventHistoryCollector, maxCount: int) -> Any:
     with call.vc.registry.lock:
         return this.log.wire(this.read_next(_max_count(maxCount)))
 
 
 @method("EventHistoryCollector", "ReadPreviousEvents", Param("maxCount", "int"))
-def read_previous_events(call: Call, this: EventHistoryCollector, maxCount: int) -> Any:  # noqa: N803
+def read_previous_events(call: Call, this: EventHistoryCollector, maxCount: int) -> Any:
     with call.vc.registry.lock:
         return this.log.wire(this.read_previous(_max_count(maxCount)))
 
@@ -295,7 +339,7 @@ def reset_collector(call: Call, this: EventHistoryCollector) -> Any:
 
 
 @method("HistoryCollector", "SetCollectorPageSize", Param("maxCount", "int"))
-def set_collector_page_size(call: Call, this: EventHistoryCollector, maxCount: int) -> Any:  # noqa: N803
+def set_collector_page_size(call: Call, this: EventHistoryCollector, maxCount: int) -> Any:
     with call.vc.registry.lock:
         this.page_size = _max_count(maxCount)
         call.vc.registry.changed(this)

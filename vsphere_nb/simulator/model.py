@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
-from typing import Any, ClassVar, Iterator
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 from ..wire import MoRef
 
@@ -142,7 +143,7 @@ class Registry:
         repeats; ``None`` when the log no longer reaches back that far. Call under ``lock``."""
         if position < self.log_start:
             return None
-        return self.log[position - self.log_start:]
+        return self.log[position - self.log_start :]
 
     def subscribe(self) -> asyncio.Event:
         """An event set (thread-safely, in the caller's loop) at the next change. Call under ``lock``."""

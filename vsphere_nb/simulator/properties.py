@@ -23,8 +23,18 @@ from .. import wire
 from ..wire import Boxed, MoRef
 from .model import ManagedObject
 
-__all__ = ["UNSET", "InvalidPath", "read_path", "top_value", "envelope", "encode_declared", "declared_type_of", "validate_path",
-           "KNOWN_MANAGED_TYPES", "type_matches"]
+__all__ = [
+    "UNSET",
+    "InvalidPath",
+    "read_path",
+    "top_value",
+    "envelope",
+    "encode_declared",
+    "declared_type_of",
+    "validate_path",
+    "KNOWN_MANAGED_TYPES",
+    "type_matches",
+]
 
 
 class _Unset:
@@ -45,16 +55,56 @@ class InvalidPath(Exception):
 
 #: managed object type names vCenter knows (so a PropertySpec for ``VirtualMachine`` matches nothing instead
 #: of raising ``InvalidType``); the simulator serves a subset
-KNOWN_MANAGED_TYPES = frozenset({
-    "ManagedObject", "ExtensibleManagedObject", "ManagedEntity", "Folder", "Datacenter", "ComputeResource",
-    "ClusterComputeResource", "HostSystem", "ResourcePool", "VirtualApp", "VirtualMachine", "Datastore",
-    "StoragePod", "Network", "OpaqueNetwork", "DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch",
-    "DistributedVirtualPortgroup", "Task", "TaskManager", "EventManager", "EventHistoryCollector",
-    "HistoryCollector", "TaskHistoryCollector", "View", "ManagedObjectView", "ContainerView", "ListView",
-    "InventoryView", "ViewManager", "PropertyCollector", "PropertyFilter", "SessionManager", "ServiceInstance",
-    "AlarmManager", "Alarm", "AuthorizationManager", "CustomFieldsManager", "ExtensionManager", "LicenseManager",
-    "PerformanceManager", "ScheduledTaskManager", "SearchIndex", "UserDirectory", "OptionManager", "FileManager",
-})
+KNOWN_MANAGED_TYPES = frozenset(
+    {
+        "ManagedObject",
+        "ExtensibleManagedObject",
+        "ManagedEntity",
+        "Folder",
+        "Datacenter",
+        "ComputeResource",
+        "ClusterComputeResource",
+        "HostSystem",
+        "ResourcePool",
+        "VirtualApp",
+        "VirtualMachine",
+        "Datastore",
+        "StoragePod",
+        "Network",
+        "OpaqueNetwork",
+        "DistributedVirtualSwitch",
+        "VmwareDistributedVirtualSwitch",
+        "DistributedVirtualPortgroup",
+        "Task",
+        "TaskManager",
+        "EventManager",
+        "EventHistoryCollector",
+        "HistoryCollector",
+        "TaskHistoryCollector",
+        "View",
+        "ManagedObjectView",
+        "ContainerView",
+        "ListView",
+        "InventoryView",
+        "ViewManager",
+        "PropertyCollector",
+        "PropertyFilter",
+        "SessionManager",
+        "ServiceInstance",
+        "AlarmManager",
+        "Alarm",
+        "AuthorizationManager",
+        "CustomFieldsManager",
+        "ExtensionManager",
+        "LicenseManager",
+        "PerformanceManager",
+        "ScheduledTaskManager",
+        "SearchIndex",
+        "UserDirectory",
+        "OptionManager",
+        "FileManager",
+    }
+)
 
 
 def type_matches(obj: ManagedObject, type_name: str) -> bool:
@@ -158,7 +208,9 @@ def read_path(obj: ManagedObject, path: str) -> Any:
         nxt = _field_type(declared, part)
         if nxt is None:
             # a subtype or an unknown-to-us type that carries the field as an extra
-            if isinstance(value, wire.VimObject) and (part in type(value).model_fields or part in (value.model_extra or {})):
+            if isinstance(value, wire.VimObject) and (
+                part in type(value).model_fields or part in (value.model_extra or {})
+            ):
                 nxt = _field_type(value.vim_type, part) or "anyType"
             else:
                 raise InvalidPath(path)

@@ -24,7 +24,7 @@ On failure: ``initializationError``, a ``HostDasErrorEvent`` in ``configIssue``,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from .. import wire
 from . import faults
@@ -47,7 +47,7 @@ _SUCCESS = Rule(name="default", outcome="success")
 class HaReconfigure:
     """The :class:`~.tasks.TaskRunner` of HA reconfiguration, plus the launch checks."""
 
-    def __init__(self, vc: "Vcenter") -> None:
+    def __init__(self, vc: Vcenter) -> None:
         self.vc = vc
         #: (rule index, host moId) -> times applied
         self.applied: dict[tuple[int, str], int] = {}
@@ -57,7 +57,8 @@ class HaReconfigure:
         vc = self.vc
         if vc.mode == "esx":
             raise faults.not_supported(
-                "This operation is not supported on an ESXi host: configure vSphere HA from vCenter Server.")
+                "This operation is not supported on an ESXi host: configure vSphere HA from vCenter Server."
+            )
         if PRIVILEGE not in session.user.privileges:
             raise faults.no_permission(host.ref, PRIVILEGE)
         with vc.registry.lock:
@@ -70,11 +71,27 @@ class HaReconfigure:
                 raise faults.SimFault(self._das_fault(host, rule, []))
             chain = vc.events.new_key()
             task = vc.tasks.create(
-                host, name=RECONFIGURE_METHOD, description_id=DESCRIPTION_ID, user=session.user.name, runner=self,
-                chain_id=chain, group=host.compute_resource.moid, plan=rule, admit=False,
+                host,
+                name=RECONFIGURE_METHOD,
+                description_id=DESCRIPTION_ID,
+                user=session.user.name,
+                runner=self,
+                chain_id=chain,
+                group=host.compute_resource.moid,
+                plan=rule,
+                admit=False,
             )
-            vc.post(vc.events.make("TaskEvent", host=host, key=chain, chain_id=chain, user=session.user.name,
-                                   text="Reconfigure vSphere HA host", info=task.info))
+            vc.post(
+                vc.events.make(
+                    "TaskEvent",
+                    host=host,
+                    key=chain,
+                    chain_id=chain,
+                    user=session.user.name,
+                    text="Reconfigure vSphere HA host",
+                    info=task.info,
+                )
+            )
             vc.stats.launched(host.moid)
             vc.tasks.admit()
             return task.ref
@@ -103,8 +120,9 @@ class HaReconfigure:
     def on_start(self, task: Task) -> None:
         host: HostSystem = task.entity  # type: ignore[assignment]
         self._set_das(host, "election", task)
-        self.vc.post(self.vc.events.make("HostDasEnablingEvent", host=host, chain_id=task.info.eventChainId,
-                                         user=_user(task)))
+        self.vc.post(
+            self.vc.events.make("HostDasEnablingEvent", host=host, chain_id=task.info.eventChainId, user=_user(task))
+        )
 
     def on_progress(self, task: Task, percent: int) -> None:
         rule: Rule = task.plan
@@ -112,7 +130,7 @@ class HaReconfigure:
         if rule.outcome == "error" and percent >= 50 and host.das_state == "election":
             self._set_das(host, "retry", task)
 
-    def on_finish(self, task: Task) -> Optional[wire.MethodFault]:
+    def on_finish(self, task: Task) -> wire.MethodFault | None:
         rule: Rule = task.plan
         host: HostSystem = task.entity  # type: ignore[assignment]
         if rule.outcome == "error":
@@ -133,12 +151,12 @@ class HaReconfigure:
         else:
             self._settle(host, rule.das_state, task)
 
-    def _recover(self, host: HostSystem, final: Optional[str]) -> None:
+    def _recover(self, host: HostSystem, final: str | None) -> None:
         with self.vc.registry.lock:
             if host.running_task is None and host.das_state not in (None, "initializationError"):
                 self._settle(host, final, None)
 
-    def _settle(self, host: HostSystem, final: Optional[str], task: Optional[Task]) -> None:
+    def _settle(self, host: HostSystem, final: str | None, task: Task | None) -> None:
         """End in ``final`` or healthy: ``master`` if the cluster has none, else ``connectedToMaster``."""
         cluster = host.compute_resource
         if final is not None:
@@ -153,8 +171,14 @@ class HaReconfigure:
                     self.vc.registry.changed(other)
         else:
             self._set_das(host, "connectedToMaster", task, reporter=master.ref)
-            self.vc.post(self.vc.events.make("com.vmware.vc.HA.ConnectedToMaster", host=host, text=master.name,
-                                             chain_id=task.info.eventChainId if task else None))
+            self.vc.post(
+                self.vc.events.make(
+                    "com.vmware.vc.HA.ConnectedToMaster",
+                    host=host,
+                    text=master.name,
+                    chain_id=task.info.eventChainId if task else None,
+                )
+            )
 
     def _fail(self, host: HostSystem, rule: Rule, task: Task) -> wire.MethodFault:
         vc = self.vc
@@ -162,12 +186,25 @@ class HaReconfigure:
         reason = rule.reason or "Other"
         host_error = rule.host_error or default_host_error(reason)
         message = rule.fault_messages()[0]
-        error_event = vc.events.make("HostDasErrorEvent", host=host, chain_id=chain, text=f"{message}: {host_error}",
-                                     message=message, reason=host_error)
-        extra = [vc.events.make(spec.type, host=host, chain_id=chain, text=_spec_text(spec), **spec.fields())
-                 for spec in rule.events]
-        agent_error = vc.events.make("com.vmware.vc.HA.HostAgentErrorEvent", host=host, chain_id=chain,
-                                     text=host_error, arguments=[wire.KeyAnyValue(key="reason", value=host_error)])
+        error_event = vc.events.make(
+            "HostDasErrorEvent",
+            host=host,
+            chain_id=chain,
+            text=f"{message}: {host_error}",
+            message=message,
+            reason=host_error,
+        )
+        extra = [
+            vc.events.make(spec.type, host=host, chain_id=chain, text=_spec_text(spec), **spec.fields())
+            for spec in rule.events
+        ]
+        agent_error = vc.events.make(
+            "com.vmware.vc.HA.HostAgentErrorEvent",
+            host=host,
+            chain_id=chain,
+            text=host_error,
+            arguments=[wire.KeyAnyValue(key="reason", value=host_error)],
+        )
         for event in (error_event, agent_error, *extra):
             vc.post(event)
         host.config_issues = [e for e in host.config_issues if wire.event_type_id(e) not in _HA_ISSUES]
@@ -182,11 +219,12 @@ class HaReconfigure:
             reason=reason,
             output=rule.output if rule.output is not None else default_output(reason),
             event=events or None,
-            faultMessage=[faults.message(f"com.vmware.vim.das.configFault.{reason}", text, host=host.name)
-                          for text in messages],
+            faultMessage=[
+                faults.message(f"com.vmware.vim.das.configFault.{reason}", text, host=host.name) for text in messages
+            ],
         )
 
-    def _set_das(self, host: HostSystem, state: str, task: Optional[Task], reporter: Any = None) -> None:
+    def _set_das(self, host: HostSystem, state: str, task: Task | None, reporter: Any = None) -> None:
         if not host.ha_enabled or host.das_state == state:
             return
         host.das_state = state
@@ -196,10 +234,15 @@ class HaReconfigure:
             master = host.compute_resource.master()
             host.das_reporter = master.ref if master is not None else host.ref
         self.vc.registry.changed(host)
-        self.vc.post(self.vc.events.make(
-            "com.vmware.vc.HA.HostStateChangedEvent", host=host, text=state,
-            chain_id=task.info.eventChainId if task is not None else None,
-            arguments=[wire.KeyAnyValue(key="newState", value=state)]))
+        self.vc.post(
+            self.vc.events.make(
+                "com.vmware.vc.HA.HostStateChangedEvent",
+                host=host,
+                text=state,
+                chain_id=task.info.eventChainId if task is not None else None,
+                arguments=[wire.KeyAnyValue(key="newState", value=state)],
+            )
+        )
 
 
 def _user(task: Task) -> str:

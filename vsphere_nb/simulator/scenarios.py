@@ -43,7 +43,7 @@ import hashlib
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -51,8 +51,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .. import wire
 from ..errors import ConfigError
 
-__all__ = ["Scenario", "Rule", "Match", "EventSpec", "Fleet", "BUILTIN_SCENARIOS", "load_scenario",
-           "seeded_fraction", "default_output", "default_host_error", "default_fault_message"]
+__all__ = [
+    "Scenario",
+    "Rule",
+    "Match",
+    "EventSpec",
+    "Fleet",
+    "BUILTIN_SCENARIOS",
+    "load_scenario",
+    "seeded_fraction",
+    "default_output",
+    "default_host_error",
+    "default_fault_message",
+]
 
 BUILTIN_SCENARIOS = ("healthy", "mixed", "flaky", "agent-slow", "network-partition", "esx")
 
@@ -65,10 +76,10 @@ class _Strict(BaseModel):
 
 
 class Match(_Strict):
-    cluster: Optional[str] = None
-    host: Optional[str] = None
-    moid: Optional[Union[str, list[str]]] = None
-    fraction: Optional[float] = Field(default=None, ge=0.0, le=1.0)
+    cluster: str | None = None
+    host: str | None = None
+    moid: str | list[str] | None = None
+    fraction: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class EventSpec(BaseModel):
@@ -77,7 +88,7 @@ class EventSpec(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: str
-    message: Optional[str] = None  # fullFormattedMessage
+    message: str | None = None  # fullFormattedMessage
 
     @field_validator("type")
     @classmethod
@@ -92,39 +103,39 @@ class EventSpec(BaseModel):
 
 
 class Rule(_Strict):
-    name: Optional[str] = None
+    name: str | None = None
     match: Match = Match()
     outcome: Literal["success", "error", "fault"] = "success"
-    reason: Optional[str] = None
-    host_error: Optional[str] = None
-    output: Optional[str] = None
-    fault_message: Optional[Union[str, list[str]]] = None
+    reason: str | None = None
+    host_error: str | None = None
+    output: str | None = None
+    fault_message: str | list[str] | None = None
     events: list[EventSpec] = []
-    duration: Optional[float] = Field(default=None, gt=0)
-    times: Optional[int] = Field(default=None, ge=1)
-    das_state: Optional[str] = None
-    agent_unhealthy_seconds: Optional[float] = Field(default=None, ge=0)
+    duration: float | None = Field(default=None, gt=0)
+    times: int | None = Field(default=None, ge=1)
+    das_state: str | None = None
+    agent_unhealthy_seconds: float | None = Field(default=None, ge=0)
     unhealthy_state: str = "election"
 
     #: [lo, hi) band of the seeded fraction, set by Scenario
-    band: Optional[tuple[float, float]] = Field(default=None, exclude=True)
+    band: tuple[float, float] | None = Field(default=None, exclude=True)
 
     @field_validator("das_state", "unhealthy_state")
     @classmethod
-    def _das_state(cls, value: Optional[str]) -> Optional[str]:
+    def _das_state(cls, value: str | None) -> str | None:
         if value is not None and value not in _DAS_STATES:
             raise ValueError(f"unknown dasHostState {value!r} (one of {sorted(_DAS_STATES)})")
         return value
 
     @field_validator("host_error")
     @classmethod
-    def _host_error(cls, value: Optional[str]) -> Optional[str]:
+    def _host_error(cls, value: str | None) -> str | None:
         if value is not None and value not in _HOST_ERRORS:
             raise ValueError(f"unknown HostDasErrorEvent reason {value!r} (one of {sorted(_HOST_ERRORS)})")
         return value
 
     @model_validator(mode="after")
-    def _error_needs_reason(self) -> "Rule":
+    def _error_needs_reason(self) -> Rule:
         if self.outcome in ("error", "fault") and not self.reason:
             self.reason = "Other"
         return self
@@ -144,13 +155,11 @@ class Rule(_Strict):
             globs = [m.moid] if isinstance(m.moid, str) else m.moid
             if not any(fnmatch.fnmatchcase(moid, g) for g in globs):
                 return False
-        if self.band is not None and not (self.band[0] <= u < self.band[1]):
-            return False
-        return True
+        return not (self.band is not None and not self.band[0] <= u < self.band[1])
 
 
 class Fleet(_Strict):
-    ha_disabled_every: Optional[int] = Field(default=None, ge=2)
+    ha_disabled_every: int | None = Field(default=None, ge=2)
     ha_disabled_offset: int = Field(default=3, ge=0)
     ha_disabled_min_clusters: int = Field(default=4, ge=1)
     ha_disabled_clusters: list[str] = []
@@ -193,19 +202,21 @@ class Fleet(_Strict):
 class Scenario(_Strict):
     name: str
     description: str = ""
-    mode: Optional[Literal["vcenter", "esx"]] = None
-    task_seconds: Optional[float] = Field(default=None, gt=0)
+    mode: Literal["vcenter", "esx"] | None = None
+    task_seconds: float | None = Field(default=None, gt=0)
     fleet: Fleet = Fleet()
     rules: list[Rule] = []
 
     @model_validator(mode="after")
-    def _bands(self) -> "Scenario":
+    def _bands(self) -> Scenario:
         lo = 0.0
         for rule in self.rules:
             if rule.match.fraction is not None:
                 hi = lo + rule.match.fraction
                 if hi > 1.0 + 1e-9:
-                    raise ValueError(f"rule fractions add up to more than 1 (at rule {rule.name or self.rules.index(rule)})")
+                    raise ValueError(
+                        f"rule fractions add up to more than 1 (at rule {rule.name or self.rules.index(rule)})"
+                    )
                 rule.band = (lo, hi)
                 lo = hi
         return self
@@ -227,7 +238,7 @@ def seeded_fraction(seed: int, salt: str, key: str) -> float:
     return int.from_bytes(digest[:7], "big") / float(1 << 56)
 
 
-def load_scenario(spec: Union[str, Path, Scenario, dict[str, Any]]) -> Scenario:
+def load_scenario(spec: str | Path | Scenario | dict[str, Any]) -> Scenario:
     """A built-in name (``mixed``), a path to a ``.yaml``/``.yml``/``.json`` file, a dict, or a Scenario."""
     if isinstance(spec, Scenario):
         return spec

@@ -15,7 +15,7 @@ import logging
 import socket
 import threading
 import time
-from typing import Any, Optional
+from typing import Any
 
 import uvicorn
 
@@ -38,7 +38,7 @@ def _protocol_class(transports: dict[Any, asyncio.BaseTransport]) -> type:
             if self.client:
                 transports[tuple(self.client)] = transport
 
-        def connection_lost(self, exc: Optional[Exception]) -> None:
+        def connection_lost(self, exc: Exception | None) -> None:
             if self.client:
                 transports.pop(tuple(self.client), None)
             super().connection_lost(exc)
@@ -53,7 +53,7 @@ class _AbortingServer(uvicorn.Server):
     error when they linger; a restarting vCenter just drops them, and clients must cope with exactly that.
     """
 
-    async def shutdown(self, sockets: Optional[list[socket.socket]] = None) -> None:
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for server in self.servers:
             server.close()
         for connection in list(self.server_state.connections):
@@ -70,9 +70,17 @@ class _AbortingServer(uvicorn.Server):
 
 
 class HttpServer:
-    def __init__(self, app: Any, *, bind: str = "127.0.0.1", port: int = 0, ssl_certfile: Optional[str] = None,
-                 ssl_keyfile: Optional[str] = None, transports: Optional[dict[Any, asyncio.BaseTransport]] = None,
-                 graceful_seconds: float = 0.5) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        bind: str = "127.0.0.1",
+        port: int = 0,
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
+        transports: dict[Any, asyncio.BaseTransport] | None = None,
+        graceful_seconds: float = 0.5,
+    ) -> None:
         self.app = app
         self.bind = bind
         self.port = port
@@ -80,8 +88,8 @@ class HttpServer:
         self.ssl_keyfile = ssl_keyfile
         self.transports = transports if transports is not None else {}
         self.graceful_seconds = graceful_seconds
-        self._server: Optional[uvicorn.Server] = None
-        self._thread: Optional[threading.Thread] = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     @property
@@ -110,13 +118,22 @@ class HttpServer:
                 return
             sock = self._socket()
             config = uvicorn.Config(
-                self.app, http=_protocol_class(self.transports), lifespan="off", log_level="warning",
-                access_log=False, server_header=False, ssl_certfile=self.ssl_certfile, ssl_keyfile=self.ssl_keyfile,
-                timeout_graceful_shutdown=self.graceful_seconds, timeout_keep_alive=30, backlog=2048,
+                self.app,
+                http=_protocol_class(self.transports),
+                lifespan="off",
+                log_level="warning",
+                access_log=False,
+                server_header=False,
+                ssl_certfile=self.ssl_certfile,
+                ssl_keyfile=self.ssl_keyfile,
+                timeout_graceful_shutdown=self.graceful_seconds,
+                timeout_keep_alive=30,
+                backlog=2048,
             )
             server = _AbortingServer(config)
-            thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="vsphere-nb-sim-http",
-                                      daemon=True)
+            thread = threading.Thread(
+                target=server.run, kwargs={"sockets": [sock]}, name="vsphere-nb-sim-http", daemon=True
+            )
             thread.start()
             deadline = time.monotonic() + timeout
             while not server.started:

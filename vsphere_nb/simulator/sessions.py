@@ -16,23 +16,39 @@ import secrets
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, Callable, Optional
+from dataclasses import dataclass, field
+from typing import Any
 
 from .. import wire
 from .clock import Clock
 from .model import ManagedObject
 
-__all__ = ["User", "Session", "SessionTable", "SessionManager", "ADMIN_PRIVILEGES", "READONLY_PRIVILEGES",
-           "CURRENT_SESSION"]
+__all__ = [
+    "User",
+    "Session",
+    "SessionTable",
+    "SessionManager",
+    "ADMIN_PRIVILEGES",
+    "READONLY_PRIVILEGES",
+    "CURRENT_SESSION",
+]
 
 #: the session of the request being handled (set by the dispatcher; per asyncio task)
-CURRENT_SESSION: ContextVar[Optional["Session"]] = ContextVar("vsphere_nb_sim_session", default=None)
+CURRENT_SESSION: ContextVar[Session | None] = ContextVar("vsphere_nb_sim_session", default=None)
 
 #: privileges the simulator checks
-ADMIN_PRIVILEGES = frozenset({"System.Anonymous", "System.View", "System.Read", "Host.Config.Connection",
-                              "Global.CancelTask", "Sessions.TerminateSession"})
+ADMIN_PRIVILEGES = frozenset(
+    {
+        "System.Anonymous",
+        "System.View",
+        "System.Read",
+        "Host.Config.Connection",
+        "Global.CancelTask",
+        "Sessions.TerminateSession",
+    }
+)
 READONLY_PRIVILEGES = frozenset({"System.Anonymous", "System.View", "System.Read"})
 
 
@@ -54,11 +70,23 @@ class User:
 class Session:
     """One login. ``token`` is the secret; ``key`` is the public ``UserSession.key``."""
 
-    __slots__ = ("token", "key", "user", "login_time", "last_active", "locale", "ip", "user_agent", "expires_at",
-                 "call_count", "owned")
+    __slots__ = (
+        "call_count",
+        "expires_at",
+        "ip",
+        "key",
+        "last_active",
+        "locale",
+        "login_time",
+        "owned",
+        "token",
+        "user",
+        "user_agent",
+    )
 
-    def __init__(self, user: User, *, locale: str, ip: Optional[str], user_agent: Optional[str],
-                 lifetime: Optional[float]) -> None:
+    def __init__(
+        self, user: User, *, locale: str, ip: str | None, user_agent: str | None, lifetime: float | None
+    ) -> None:
         self.token = secrets.token_hex(20)
         self.key = "52" + str(uuid.uuid4())[2:]
         self.user = user
@@ -75,22 +103,31 @@ class Session:
     def __repr__(self) -> str:
         return f"<Session {self.key} user={self.user.name}>"
 
-    def expired(self, now: Optional[float] = None) -> bool:
+    def expired(self, now: float | None = None) -> bool:
         return self.expires_at is not None and (time.monotonic() if now is None else now) >= self.expires_at
 
     def user_session(self) -> wire.UserSession:
         return wire.UserSession(
-            key=self.key, userName=self.user.name, fullName=self.user.full_name, loginTime=self.login_time,
-            lastActiveTime=self.last_active, locale=self.locale, messageLocale=self.locale,
-            extensionSession=False, ipAddress=self.ip, userAgent=self.user_agent, callCount=self.call_count,
+            key=self.key,
+            userName=self.user.name,
+            fullName=self.user.full_name,
+            loginTime=self.login_time,
+            lastActiveTime=self.last_active,
+            locale=self.locale,
+            messageLocale=self.locale,
+            extensionSession=False,
+            ipAddress=self.ip,
+            userAgent=self.user_agent,
+            callCount=self.call_count,
         )
 
 
 class SessionTable:
     """Users and live sessions, thread-safe. ``on_end(session)`` runs when a session ends (cleanup)."""
 
-    def __init__(self, users: list[User], lifetime: Callable[[], Optional[float]],
-                 on_end: Callable[[Session], None]) -> None:
+    def __init__(
+        self, users: list[User], lifetime: Callable[[], float | None], on_end: Callable[[Session], None]
+    ) -> None:
         self.users = {u.name.lower(): u for u in users}
         self._lifetime = lifetime
         self._on_end = on_end
@@ -101,7 +138,7 @@ class SessionTable:
         #: every token ever issued, kept for :meth:`issued_tokens` (secret scanners in tests); never logged
         self._issued: list[str] = []
 
-    def authenticate(self, name: str, password: str) -> Optional[User]:
+    def authenticate(self, name: str, password: str) -> User | None:
         user = self.users.get((name or "").lower())
         if user is None:
             hmac.compare_digest(password.encode(), b"x" * len(password.encode()))  # same work either way
@@ -110,8 +147,7 @@ class SessionTable:
             return None
         return user
 
-    def login(self, user: User, *, locale: str = "en", ip: Optional[str] = None,
-              user_agent: Optional[str] = None) -> Session:
+    def login(self, user: User, *, locale: str = "en", ip: str | None = None, user_agent: str | None = None) -> Session:
         session = Session(user, locale=locale, ip=ip, user_agent=user_agent, lifetime=self._lifetime())
         with self._lock:
             self._sessions[session.token] = session
@@ -128,7 +164,7 @@ class SessionTable:
         with self._lock:
             return tuple(self._issued)
 
-    def lookup(self, token: Optional[str]) -> tuple[Optional[Session], bool]:
+    def lookup(self, token: str | None) -> tuple[Session | None, bool]:
         """``(session, expired_now)``; an expired session is ended on first sight."""
         if not token:
             return None, False
@@ -182,8 +218,13 @@ class SessionTable:
 class SessionManager(ManagedObject):
     TYPE = "SessionManager"
     ANCESTRY = ("SessionManager", "ManagedObject")
-    PROPERTIES = {"currentSession": "UserSession", "defaultLocale": "string", "supportedLocaleList": "ArrayOfString",
-                  "messageLocaleList": "ArrayOfString", "message": "string"}
+    PROPERTIES = {
+        "currentSession": "UserSession",
+        "defaultLocale": "string",
+        "supportedLocaleList": "ArrayOfString",
+        "messageLocaleList": "ArrayOfString",
+        "message": "string",
+    }
 
     #: depends on who asks: never cached
     NO_CACHE = frozenset({"currentSession"})
@@ -197,4 +238,3 @@ class SessionManager(ManagedObject):
         if name in ("supportedLocaleList", "messageLocaleList"):
             return ["en", "de", "fr", "ja", "ko", "zh_CN", "zh_TW", "es"]
         return None
-

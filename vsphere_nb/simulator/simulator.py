@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from typing import Any, Optional
+from typing import Any
 
 from .app import SimulatorApp
 from .config import ChaosConfig, SimulatorConfig
@@ -40,48 +40,71 @@ class Simulator:
         datacenters: int = 1,
         scenario: Any = "mixed",
         seed: int = 0,
-        task_seconds: Optional[float] = None,
+        task_seconds: float | None = None,
         time_scale: float = 10.0,
         max_active_tasks: int = 640,
-        mode: Optional[str] = None,
+        mode: str | None = None,
         version: str = "8.0.3",
         host_name_style: str = "vcsim",
         tls: bool = False,
-        tls_dir: Optional[str] = None,
+        tls_dir: str | None = None,
         bind: str = "127.0.0.1",
         port: int = 0,
         user: str = "administrator@vsphere.local",
-        password: Optional[str] = None,
+        password: str | None = None,
         readonly_user: str = "readonly@vsphere.local",
-        readonly_password: Optional[str] = None,
-        users: Optional[dict[str, tuple[str, str]]] = None,
+        readonly_password: str | None = None,
+        users: dict[str, tuple[str, str]] | None = None,
         not_authenticated_status: int = 500,
         empty_answer_status: int = 200,
         latency: float = 0.0,
         jitter: float = 0.0,
         http_503_rate: float = 0.0,
         drop_rate: float = 0.0,
-        session_lifetime: Optional[float] = None,
-        restart_every: Optional[float] = None,
+        session_lifetime: float | None = None,
+        restart_every: float | None = None,
     ) -> None:
-        chaos = ChaosConfig(latency=latency, jitter=jitter, http_503_rate=http_503_rate, drop_rate=drop_rate,
-                            session_lifetime=session_lifetime, restart_every=restart_every)
+        chaos = ChaosConfig(
+            latency=latency,
+            jitter=jitter,
+            http_503_rate=http_503_rate,
+            drop_rate=drop_rate,
+            session_lifetime=session_lifetime,
+            restart_every=restart_every,
+        )
         self.config = SimulatorConfig(
-            datacenters=datacenters, clusters=clusters, hosts_per_cluster=hosts_per_cluster,
-            standalone_hosts=standalone_hosts, scenario=scenario, seed=seed, task_seconds=task_seconds,
-            time_scale=time_scale, max_active_tasks=max_active_tasks, mode=mode, version=version,  # type: ignore[arg-type]
-            host_name_style=host_name_style, bind=bind, port=port, tls=tls, tls_dir=tls_dir,  # type: ignore[arg-type]
-            user=user, password=password, readonly_user=readonly_user, readonly_password=readonly_password,
-            users=dict(users or {}), not_authenticated_status=not_authenticated_status,
-            empty_answer_status=empty_answer_status, chaos=chaos,
+            datacenters=datacenters,
+            clusters=clusters,
+            hosts_per_cluster=hosts_per_cluster,
+            standalone_hosts=standalone_hosts,
+            scenario=scenario,
+            seed=seed,
+            task_seconds=task_seconds,
+            time_scale=time_scale,
+            max_active_tasks=max_active_tasks,
+            mode=mode,
+            version=version,  # type: ignore[arg-type]
+            host_name_style=host_name_style,
+            bind=bind,
+            port=port,
+            tls=tls,
+            tls_dir=tls_dir,  # type: ignore[arg-type]
+            user=user,
+            password=password,
+            readonly_user=readonly_user,
+            readonly_password=readonly_password,
+            users=dict(users or {}),
+            not_authenticated_status=not_authenticated_status,
+            empty_answer_status=empty_answer_status,
+            chaos=chaos,
         )
         self.vc = Vcenter(self.config)
         self._transports: dict[Any, Any] = {}
         self.app = SimulatorApp(self.vc, self._transports)
-        self._server: Optional[HttpServer] = None
-        self._tmp: Optional[tempfile.TemporaryDirectory[str]] = None
-        self.ca_file: Optional[str] = None
-        self._restarter: Optional[threading.Thread] = None
+        self._server: HttpServer | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.ca_file: str | None = None
+        self._restarter: threading.Thread | None = None
         self._stop_restarts = threading.Event()
 
     # -- identity ----------------------------------------------------------------------------------
@@ -134,11 +157,13 @@ class Simulator:
 
     def __repr__(self) -> str:
         where = self.url if self._server is not None and self._server.running else "not serving"
-        return (f"<Simulator {where} mode={self.vc.mode} scenario={self.vc.scenario.name} "
-                f"hosts={len(self.vc.inventory.hosts)} user={self.user}>")
+        return (
+            f"<Simulator {where} mode={self.vc.mode} scenario={self.vc.scenario.name} "
+            f"hosts={len(self.vc.inventory.hosts)} user={self.user}>"
+        )
 
     # -- life cycle --------------------------------------------------------------------------------
-    def start(self) -> "Simulator":
+    def start(self) -> Simulator:
         """Serve real HTTP(S) in a background thread on ``bind``:``port`` (0 = a free port)."""
         if self._server is not None and self._server.running:
             return self
@@ -150,13 +175,18 @@ class Simulator:
                 directory = self._tmp.name
             files = generate_tls(directory, self.config.bind)
             self.ca_file, certfile, keyfile = files.ca_file, files.cert_file, files.key_file
-        self._server = HttpServer(self.app, bind=self.config.bind, port=self.config.port, ssl_certfile=certfile,
-                                  ssl_keyfile=keyfile, transports=self._transports)
+        self._server = HttpServer(
+            self.app,
+            bind=self.config.bind,
+            port=self.config.port,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+            transports=self._transports,
+        )
         self._server.start()
         if self.chaos.restart_every:
             self._stop_restarts.clear()
-            self._restarter = threading.Thread(target=self._restart_loop, name="vsphere-nb-sim-restarts",
-                                               daemon=True)
+            self._restarter = threading.Thread(target=self._restart_loop, name="vsphere-nb-sim-restarts", daemon=True)
             self._restarter.start()
         return self
 
@@ -192,12 +222,12 @@ class Simulator:
         while not self._stop_restarts.wait(self.chaos.restart_every or 3600):
             try:
                 self.restart()
-            except Exception:  # noqa: BLE001 - keep trying on the next period
+            except Exception:
                 import logging
 
                 logging.getLogger(__name__).exception("simulator restart failed")
 
-    def __enter__(self) -> "Simulator":
+    def __enter__(self) -> Simulator:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

@@ -15,7 +15,8 @@ All transitions run on the clock thread under the registry lock and call ``Regis
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Optional, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from .. import wire
 from ..wire import MoRef
@@ -36,10 +37,10 @@ TASK_RETENTION = 50_000
 
 
 class TaskRunner(Protocol):
-    def duration(self, task: "Task") -> float: ...
-    def on_start(self, task: "Task") -> None: ...
-    def on_progress(self, task: "Task", percent: int) -> None: ...
-    def on_finish(self, task: "Task") -> Optional[wire.MethodFault]: ...
+    def duration(self, task: Task) -> float: ...
+    def on_start(self, task: Task) -> None: ...
+    def on_progress(self, task: Task, percent: int) -> None: ...
+    def on_finish(self, task: Task) -> wire.MethodFault | None: ...
 
 
 class Task(ManagedObject):
@@ -47,8 +48,9 @@ class Task(ManagedObject):
     ANCESTRY = ("Task", "ExtensibleManagedObject", "ManagedObject")
     PROPERTIES = {"info": "TaskInfo"}
 
-    def __init__(self, moid: str, info: wire.TaskInfo, entity: ManagedEntity, runner: TaskRunner,
-                 group: Optional[str]) -> None:
+    def __init__(
+        self, moid: str, info: wire.TaskInfo, entity: ManagedEntity, runner: TaskRunner, group: str | None
+    ) -> None:
         super().__init__(moid)
         self.info = info
         self.entity = entity
@@ -88,28 +90,53 @@ class TaskManager(ManagedObject):
 
 
 class TaskQueue:
-    def __init__(self, registry: Registry, clock: Clock, manager: TaskManager, max_active: int,
-                 on_concurrency: Callable[[int, dict[str, int]], None]) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        clock: Clock,
+        manager: TaskManager,
+        max_active: int,
+        on_concurrency: Callable[[int, dict[str, int]], None],
+    ) -> None:
         self.registry = registry
         self.clock = clock
         self.manager = manager
         self.max_active = max_active
-        self.pending: "OrderedDict[str, Task]" = OrderedDict()
+        self.pending: OrderedDict[str, Task] = OrderedDict()
         self.running: dict[str, Task] = {}
         self.running_per_group: dict[str, int] = {}
-        self.completed: "OrderedDict[str, Task]" = OrderedDict()
+        self.completed: OrderedDict[str, Task] = OrderedDict()
         self._on_concurrency = on_concurrency
 
     # -- creation ----------------------------------------------------------------------------------
-    def create(self, entity: ManagedEntity, *, name: str, description_id: str, user: str, runner: TaskRunner,
-               chain_id: int, group: Optional[str] = None, plan: Any = None, admit: bool = True) -> Task:
+    def create(
+        self,
+        entity: ManagedEntity,
+        *,
+        name: str,
+        description_id: str,
+        user: str,
+        runner: TaskRunner,
+        chain_id: int,
+        group: str | None = None,
+        plan: Any = None,
+        admit: bool = True,
+    ) -> Task:
         """A new ``queued`` task on ``entity`` (call under the registry lock); admitted at once if allowed
         (``admit=False`` lets the caller log the ``TaskEvent`` first, then call :meth:`admit`)."""
         moid = self.registry.next_id("task-", 1000)
         info = wire.TaskInfo(
-            key=moid, task=MoRef("Task", moid), name=name, descriptionId=description_id,
-            entity=entity.ref, entityName=entity.name, state=wire.TaskInfoState.queued, cancelled=False,
-            cancelable=True, reason=wire.TaskReasonUser(userName=user), queueTime=self.clock.now(),
+            key=moid,
+            task=MoRef("Task", moid),
+            name=name,
+            descriptionId=description_id,
+            entity=entity.ref,
+            entityName=entity.name,
+            state=wire.TaskInfoState.queued,
+            cancelled=False,
+            cancelable=True,
+            reason=wire.TaskReasonUser(userName=user),
+            queueTime=self.clock.now(),
             eventChainId=chain_id,
         )
         task = Task(moid, info, entity, runner, group)
@@ -148,8 +175,11 @@ class TaskQueue:
         task.runner.on_start(task)
         duration = max(0.0, task.runner.duration(task))
         for step in range(1, PROGRESS_STEPS):
-            task.timers.append(self.clock.call_later(duration * step / PROGRESS_STEPS, self._progress, task,
-                                                     int(100 * step / PROGRESS_STEPS)))
+            task.timers.append(
+                self.clock.call_later(
+                    duration * step / PROGRESS_STEPS, self._progress, task, int(100 * step / PROGRESS_STEPS)
+                )
+            )
         task.timers.append(self.clock.call_later(duration, self._finish, task))
 
     def _progress(self, task: Task, percent: int) -> None:
@@ -174,13 +204,17 @@ class TaskQueue:
             self._on_concurrency(len(self.running), self.running_per_group)
             self.admit()
 
-    def _complete(self, task: Task, fault: Optional[wire.MethodFault], cancelled: bool = False) -> None:
+    def _complete(self, task: Task, fault: wire.MethodFault | None, cancelled: bool = False) -> None:
         if fault is None:
-            task.update(state=wire.TaskInfoState.success, progress=100, completeTime=self.clock.now(),
-                        cancelable=False)
+            task.update(state=wire.TaskInfoState.success, progress=100, completeTime=self.clock.now(), cancelable=False)
         else:
-            task.update(state=wire.TaskInfoState.error, error=fault, completeTime=self.clock.now(),
-                        cancelable=False, cancelled=cancelled)
+            task.update(
+                state=wire.TaskInfoState.error,
+                error=fault,
+                completeTime=self.clock.now(),
+                cancelable=False,
+                cancelled=cancelled,
+            )
         self.registry.changed(task)
         self.completed[task.moid] = task
         self.clock.call_later(RECENT_SECONDS * self.clock.time_scale, self._expire_recent, task)
@@ -225,6 +259,6 @@ class TaskQueue:
     def active(self) -> int:
         return len(self.running) + len(self.pending)
 
-    def find(self, moid: str) -> Optional[Task]:
+    def find(self, moid: str) -> Task | None:
         obj = self.registry.get("Task", moid)
         return obj if isinstance(obj, Task) else None

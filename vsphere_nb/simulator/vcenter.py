@@ -13,7 +13,7 @@ import secrets
 import uuid
 from datetime import timedelta
 from functools import cached_property
-from typing import Any, Optional
+from typing import Any
 
 from .. import wire
 from ..wire import MoRef
@@ -54,7 +54,7 @@ class ServiceInstance(ManagedObject):
 
 
 class Vcenter:
-    def __init__(self, config: SimulatorConfig, scenario: Optional[Scenario] = None) -> None:
+    def __init__(self, config: SimulatorConfig, scenario: Scenario | None = None) -> None:
         config.validate()
         # demo credentials of a loopback simulator: random per simulator unless given
         config.password = config.password or secrets.token_urlsafe(12)
@@ -84,11 +84,14 @@ class Vcenter:
         self.task_manager = self.registry.add(TaskManager(ids["tasks"]))
         self.collector_id = ids["collector"]
         self.service_instance = self.registry.add(ServiceInstance("ServiceInstance", self._content()))
-        self.tasks = TaskQueue(self.registry, self.clock, self.task_manager, config.max_active_tasks,
-                               self.stats.concurrency)
+        self.tasks = TaskQueue(
+            self.registry, self.clock, self.task_manager, config.max_active_tasks, self.stats.concurrency
+        )
         self.reconfigure = HaReconfigure(self)
-        users = [User(config.user, config.password, "admin"),
-                 User(config.readonly_user, config.readonly_password, "readonly")]
+        users = [
+            User(config.user, config.password, "admin"),
+            User(config.readonly_user, config.readonly_password, "readonly"),
+        ]
         users += [User(name, pw, role) for name, (pw, role) in config.users.items()]
         self.sessions = SessionTable(users, lambda: self.chaos.session_lifetime, self._end_session)
         self._default_collectors: dict[str, PropertyCollector] = {}
@@ -106,18 +109,31 @@ class Vcenter:
             host = self.inventory.hosts[0]
             return host.product.model_copy()
         return wire.AboutInfo(
-            name="VMware VirtualCenter", fullName=f"VMware vCenter Server {version} build-{build}",
-            vendor="VMware, Inc.", version=version, build=build, localeVersion="INTL", localeBuild="000",
-            osType="linux-x64", productLineId="vpx", apiType="VirtualCenter", apiVersion=self.release,
-            instanceUuid=self.instance_uuid, licenseProductName="VMware VirtualCenter Server",
+            name="VMware VirtualCenter",
+            fullName=f"VMware vCenter Server {version} build-{build}",
+            vendor="VMware, Inc.",
+            version=version,
+            build=build,
+            localeVersion="INTL",
+            localeBuild="000",
+            osType="linux-x64",
+            productLineId="vpx",
+            apiType="VirtualCenter",
+            apiVersion=self.release,
+            instanceUuid=self.instance_uuid,
+            licenseProductName="VMware VirtualCenter Server",
             licenseProductVersion=version.split(".")[0] + ".0",
         )
 
     def _content(self) -> wire.ServiceContent:
         return wire.ServiceContent(
-            rootFolder=self.inventory.root.ref, propertyCollector=MoRef("PropertyCollector", self.collector_id),
-            viewManager=self.view_manager.ref, about=self.about(), sessionManager=self.session_manager.ref,
-            eventManager=self.event_manager.ref, taskManager=self.task_manager.ref,
+            rootFolder=self.inventory.root.ref,
+            propertyCollector=MoRef("PropertyCollector", self.collector_id),
+            viewManager=self.view_manager.ref,
+            about=self.about(),
+            sessionManager=self.session_manager.ref,
+            eventManager=self.event_manager.ref,
+            taskManager=self.task_manager.ref,
         )
 
     def hello_releases(self) -> list[str]:
@@ -152,8 +168,14 @@ class Vcenter:
         for host in self.inventory.hosts:
             if host.das_state == "initializationError":
                 message = default_fault_message("HostMisconfiguration")
-                event = self.events.make("HostDasErrorEvent", host=host, created=created,
-                                         text=f"{message}: configFailed", message=message, reason="configFailed")
+                event = self.events.make(
+                    "HostDasErrorEvent",
+                    host=host,
+                    created=created,
+                    text=f"{message}: configFailed",
+                    message=message,
+                    reason="configFailed",
+                )
                 self.events.post(event)
                 host.config_issues.append(event)
 
@@ -191,7 +213,7 @@ class Vcenter:
             session.owned.clear()
             self._default_collectors.pop(session.key, None)
 
-    def host(self, moid: str) -> Optional[HostSystem]:
+    def host(self, moid: str) -> HostSystem | None:
         obj = self.registry.get("HostSystem", moid)
         return obj if isinstance(obj, HostSystem) else None
 
@@ -201,4 +223,3 @@ class Vcenter:
 
 def _key(release: str) -> tuple[int, ...]:
     return tuple(int(p) for p in release.split("."))
-

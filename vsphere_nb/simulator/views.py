@@ -10,7 +10,7 @@ list is a change of its ``view`` property, so PropertyCollector filters over it 
 from __future__ import annotations
 
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 from ..wire import MoRef
 from .inventory import ManagedEntity
@@ -44,15 +44,19 @@ class ContainerView(ManagedObject):
     TYPE = "ContainerView"
     ANCESTRY = ("ContainerView", "ManagedObjectView", "View", "ManagedObject")
     DERIVED_LINKS = True
-    PROPERTIES = {"view": "ArrayOfManagedObjectReference", "container": "ManagedObjectReference",
-                  "type": "ArrayOfString", "recursive": "boolean"}
+    PROPERTIES = {
+        "view": "ArrayOfManagedObjectReference",
+        "container": "ManagedObjectReference",
+        "type": "ArrayOfString",
+        "recursive": "boolean",
+    }
 
     def __init__(self, moid: str, container: ManagedEntity, types: list[str], recursive: bool) -> None:
         super().__init__(moid)
         self.container = container
         self.types = list(types)
         self.recursive = recursive
-        self._members: Optional[list[ManagedObject]] = None
+        self._members: list[ManagedObject] | None = None
 
     def members(self) -> list[ManagedObject]:
         if self._members is None:

@@ -25,7 +25,8 @@ import threading
 import time
 import traceback
 import weakref
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
@@ -34,7 +35,14 @@ from ..config import redact
 from ..errors import VsphereError
 
 __all__ = [
-    "Throttle", "Panel", "report_error", "one_line", "html_table", "styled", "status_html", "MPL_LOCK",
+    "Throttle",
+    "Panel",
+    "report_error",
+    "one_line",
+    "html_table",
+    "styled",
+    "status_html",
+    "MPL_LOCK",
     "iter_widgets",
 ]
 
@@ -77,7 +85,7 @@ def report_error(out: widgets.Output, exc: BaseException, context: str = "") -> 
 
 def _append(out: widgets.Output, stream: str, text: str) -> None:
     entry = {"output_type": "stream", "name": stream, "text": text}
-    outputs = tuple(out.outputs)[-(MAX_ERROR_ENTRIES - 1):] + (entry,)
+    outputs = tuple(out.outputs)[-(MAX_ERROR_ENTRIES - 1) :] + (entry,)
     out.outputs = outputs
 
 
@@ -112,8 +120,15 @@ def _cell(value: Any) -> str:
     return html.escape(str(value))
 
 
-def html_table(frame: pd.DataFrame, columns: Sequence[str], *, max_rows: int = 200, css: str = "",
-               what: str = "rows", pre: Iterable[str] = ()) -> str:
+def html_table(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    max_rows: int = 200,
+    css: str = "",
+    what: str = "rows",
+    pre: Iterable[str] = (),
+) -> str:
     """The first ``max_rows`` rows of ``frame`` as an escaped HTML table with a "showing N of M" note.
 
     ``columns`` missing from ``frame`` are left out; ``pre`` names columns whose text is shown in ``<pre>``
@@ -131,14 +146,22 @@ def html_table(frame: pd.DataFrame, columns: Sequence[str], *, max_rows: int = 2
         cells = []
         for c in cols:
             text = _cell(values[c][i])
-            cells.append(f"<td><pre style='margin:0;white-space:pre-wrap'>{text}</pre></td>" if c in pre and text
-                         else f"<td>{text}</td>")
+            cells.append(
+                f"<td><pre style='margin:0;white-space:pre-wrap'>{text}</pre></td>"
+                if c in pre and text
+                else f"<td>{text}</td>"
+            )
         rows.append("<tr>" + "".join(cells) + "</tr>")
     header = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-    note = (f"showing {len(head):,} of {total:,} {html.escape(what)}" if total > len(head)
-            else f"{total:,} {html.escape(what)}")
-    return (f'<div class="{css}"><div class="vnb-note"><small>{note}</small></div>'
-            f'<table class="vnb-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+    note = (
+        f"showing {len(head):,} of {total:,} {html.escape(what)}"
+        if total > len(head)
+        else f"{total:,} {html.escape(what)}"
+    )
+    return (
+        f'<div class="{css}"><div class="vnb-note"><small>{note}</small></div>'
+        f'<table class="vnb-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    )
 
 
 def iter_widgets(root: Any) -> Iterable[widgets.Widget]:
@@ -154,7 +177,7 @@ def iter_widgets(root: Any) -> Iterable[widgets.Widget]:
         stack.extend(reversed(list(getattr(w, "children", ()) or ())))
 
 
-_LIVE_THROTTLES: "weakref.WeakSet[Throttle]" = weakref.WeakSet()
+_LIVE_THROTTLES: weakref.WeakSet[Throttle] = weakref.WeakSet()
 
 
 @atexit.register
@@ -175,8 +198,14 @@ class Throttle:
     result" in order. Errors in ``apply`` or a queued call go to ``on_error`` and never stop the worker.
     """
 
-    def __init__(self, apply: Callable[[Any], None], *, interval: float = 0.25,
-                 on_error: Callable[[BaseException], None] | None = None, name: str = "vsphere-nb-widgets") -> None:
+    def __init__(
+        self,
+        apply: Callable[[Any], None],
+        *,
+        interval: float = 0.25,
+        on_error: Callable[[BaseException], None] | None = None,
+        name: str = "vsphere-nb-widgets",
+    ) -> None:
         self._apply = apply
         self.interval = interval
         self._on_error = on_error
@@ -268,12 +297,12 @@ class Throttle:
     def _guard(self, fn: Callable[..., None], *args: Any) -> None:
         try:
             fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - the worker must survive whatever a panel does
+        except BaseException as exc:
             if self._on_error is not None:
                 try:
                     self._on_error(exc)
                     return
-                except BaseException:  # noqa: BLE001
+                except BaseException:
                     pass
             logger.error("error in a panel update", exc_info=True)
 
@@ -302,8 +331,7 @@ class Panel:
         return self.widget._repr_mimebundle_(**kwargs)
 
     def _finish_layout(self, *children: widgets.Widget) -> None:
-        self.widget = styled(widgets.VBox([*children, self.status, self.errors]), "vnb-panel",
-                             f"vnb-{self.name}-panel")
+        self.widget = styled(widgets.VBox([*children, self.status, self.errors]), "vnb-panel", f"vnb-{self.name}-panel")
 
     def set_status(self, text: str, kind: str = "info") -> None:
         self.status.value = status_html(text, kind)
@@ -318,8 +346,12 @@ class Panel:
 
     def report(self, exc: BaseException, context: str = "") -> None:
         line = report_error(self.errors, exc, context)
-        self.set_status(f"{context + ' ' if context else ''}failed: {line}" if isinstance(exc, VsphereError)
-                        else f"{context + ' ' if context else ''}failed (details below)", "error")
+        self.set_status(
+            f"{context + ' ' if context else ''}failed: {line}"
+            if isinstance(exc, VsphereError)
+            else f"{context + ' ' if context else ''}failed (details below)",
+            "error",
+        )
 
     # -- handlers --------------------------------------------------------------------------------
     def action(self, fn: Callable[[], Any], context: str = "") -> Callable[..., None]:
@@ -328,25 +360,27 @@ class Panel:
         The error ``Output`` is cleared first (the ``interact_manual`` convention: it shows the last action's
         problems).
         """
+
         @functools.wraps(fn)
         def handler(*_args: Any) -> None:
             with self.state.lock:
                 self.clear_errors()
                 try:
                     fn()
-                except Exception as exc:  # noqa: BLE001 - shown in the panel
+                except Exception as exc:
                     self.report(exc, context)
 
         return handler
 
     def observer(self, fn: Callable[[Any], Any], context: str = "") -> Callable[[Any], None]:
         """An ``observe`` handler running ``fn(change)`` under the state lock; errors go to :attr:`errors`."""
+
         @functools.wraps(fn)
         def handler(change: Any) -> None:
             with self.state.lock:
                 try:
                     fn(change)
-                except Exception as exc:  # noqa: BLE001 - shown in the panel
+                except Exception as exc:
                     self.report(exc, context)
 
         return handler

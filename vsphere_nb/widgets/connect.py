@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import html
 import warnings
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -34,8 +35,10 @@ RELEASE_SOURCES = {
 VCENTER = "vCenter"
 SIMULATOR = "Built-in simulator"
 
-_TLS_WARNING = ("⚠ TLS certificate verification is OFF: anyone between this kernel and the server can read "
-                "the password. Use a CA bundle instead whenever you can.")
+_TLS_WARNING = (
+    "⚠ TLS certificate verification is OFF: anyone between this kernel and the server can read "
+    "the password. Use a CA bundle instead whenever you can."
+)
 
 
 class ConnectPanel(Panel):
@@ -49,52 +52,98 @@ class ConnectPanel(Panel):
 
     name = "connect"
 
-    def __init__(self, state: Any = None, *, server: str | None = None, user: str | None = None,
-                 password: str | Secret | None = None, simulator: Any = None, verify: Any = True) -> None:
+    def __init__(
+        self,
+        state: Any = None,
+        *,
+        server: str | None = None,
+        user: str | None = None,
+        password: str | Secret | None = None,
+        simulator: Any = None,
+        verify: Any = True,
+    ) -> None:
         super().__init__(state)
         self._preset_password: Secret | None = Secret(password) if password else None
         self._external_sim: Simulator | None = simulator if isinstance(simulator, Simulator) else None
         sim_options: dict[str, Any] = dict(simulator) if isinstance(simulator, Mapping) else {}
         self.simulator_options: dict[str, Any] = {
-            k: v for k, v in sim_options.items() if k not in ("scenario", "clusters", "hosts_per_cluster")}
+            k: v for k, v in sim_options.items() if k not in ("scenario", "clusters", "hosts_per_cluster")
+        }
         self._owned_sim: Simulator | None = None
 
-        self.mode = styled(widgets.ToggleButtons(options=[VCENTER, SIMULATOR],
-                                                 value=SIMULATOR if simulator not in (None, False) else VCENTER,
-                                                 description="Connect to"), "vnb-mode")
-        self.server = styled(widgets.Text(value=server or "", description="Server",
-                                          placeholder="vcenter.example.com[:port] or https://…"), "vnb-server")
-        self.user = styled(widgets.Text(value=user or "", description="User",
-                                        placeholder="administrator@vsphere.local"), "vnb-user")
-        self.password = styled(widgets.Password(
-            value="", description="Password",
-            placeholder="(given in the parameters cell)" if self._preset_password else ""), "vnb-password")
-        self.ca_file = styled(widgets.Text(value=str(verify) if isinstance(verify, str) else "",
-                                           description="CA bundle", placeholder="path to a PEM file (optional)"),
-                              "vnb-ca-file")
-        self.skip_verify = styled(widgets.Checkbox(value=verify is False, description="Skip TLS verification",
-                                                   indent=False), "vnb-skip-verify")
-        self.tls_warning = styled(widgets.HTML(value=f'<span style="color:#c62828"><b>{html.escape(_TLS_WARNING)}'
-                                                     "</b></span>"), "vnb-tls-warning")
+        self.mode = styled(
+            widgets.ToggleButtons(
+                options=[VCENTER, SIMULATOR],
+                value=SIMULATOR if simulator not in (None, False) else VCENTER,
+                description="Connect to",
+            ),
+            "vnb-mode",
+        )
+        self.server = styled(
+            widgets.Text(
+                value=server or "", description="Server", placeholder="vcenter.example.com[:port] or https://…"
+            ),
+            "vnb-server",
+        )
+        self.user = styled(
+            widgets.Text(value=user or "", description="User", placeholder="administrator@vsphere.local"), "vnb-user"
+        )
+        self.password = styled(
+            widgets.Password(
+                value="",
+                description="Password",
+                placeholder="(given in the parameters cell)" if self._preset_password else "",
+            ),
+            "vnb-password",
+        )
+        self.ca_file = styled(
+            widgets.Text(
+                value=str(verify) if isinstance(verify, str) else "",
+                description="CA bundle",
+                placeholder="path to a PEM file (optional)",
+            ),
+            "vnb-ca-file",
+        )
+        self.skip_verify = styled(
+            widgets.Checkbox(value=verify is False, description="Skip TLS verification", indent=False),
+            "vnb-skip-verify",
+        )
+        self.tls_warning = styled(
+            widgets.HTML(value=f'<span style="color:#c62828"><b>{html.escape(_TLS_WARNING)}</b></span>'),
+            "vnb-tls-warning",
+        )
         scenario = str(sim_options.get("scenario", "mixed"))
         scenarios = list(BUILTIN_SCENARIOS) + ([scenario] if scenario not in BUILTIN_SCENARIOS else [])
-        self.scenario = styled(widgets.Dropdown(options=scenarios, value=scenario, description="Scenario"),
-                               "vnb-scenario")
-        self.clusters = styled(widgets.BoundedIntText(value=int(sim_options.get("clusters", 4)), min=1, max=1000,
-                                                      description="Clusters"), "vnb-sim-clusters")
-        self.hosts_per_cluster = styled(widgets.BoundedIntText(value=int(sim_options.get("hosts_per_cluster", 8)),
-                                                               min=1, max=10000, description="Hosts/cluster"),
-                                        "vnb-sim-hosts")
-        self.connect_button = styled(widgets.Button(description="Connect", button_style="primary", icon="plug"),
-                                     "vnb-connect")
+        self.scenario = styled(
+            widgets.Dropdown(options=scenarios, value=scenario, description="Scenario"), "vnb-scenario"
+        )
+        self.clusters = styled(
+            widgets.BoundedIntText(value=int(sim_options.get("clusters", 4)), min=1, max=1000, description="Clusters"),
+            "vnb-sim-clusters",
+        )
+        self.hosts_per_cluster = styled(
+            widgets.BoundedIntText(
+                value=int(sim_options.get("hosts_per_cluster", 8)), min=1, max=10000, description="Hosts/cluster"
+            ),
+            "vnb-sim-hosts",
+        )
+        self.connect_button = styled(
+            widgets.Button(description="Connect", button_style="primary", icon="plug"), "vnb-connect"
+        )
         self.disconnect_button = styled(widgets.Button(description="Disconnect", disabled=True), "vnb-disconnect")
         self.info = styled(widgets.HTML(value=""), "vnb-connection-info")
 
-        self.vcenter_box = widgets.VBox([self.server, self.user, self.password, self.ca_file, self.skip_verify,
-                                         self.tls_warning])
+        self.vcenter_box = widgets.VBox(
+            [self.server, self.user, self.password, self.ca_file, self.skip_verify, self.tls_warning]
+        )
         self.simulator_box = widgets.VBox([self.scenario, self.clusters, self.hosts_per_cluster])
-        self._finish_layout(self.mode, self.vcenter_box, self.simulator_box,
-                            widgets.HBox([self.connect_button, self.disconnect_button]), self.info)
+        self._finish_layout(
+            self.mode,
+            self.vcenter_box,
+            self.simulator_box,
+            widgets.HBox([self.connect_button, self.disconnect_button]),
+            self.info,
+        )
 
         self.connect_button.on_click(self.action(self.connect, "connect"))
         self.disconnect_button.on_click(self.action(self.disconnect, "disconnect"))
@@ -146,10 +195,15 @@ class ConnectPanel(Panel):
     def _connect_simulator(self) -> Any:
         sim = self._external_sim
         if sim is None:
-            options = {"scenario": self.scenario.value, "clusters": int(self.clusters.value),
-                       "hosts_per_cluster": int(self.hosts_per_cluster.value), **self.simulator_options}
-            self.set_status(f"starting the simulator ({options['clusters']} × {options['hosts_per_cluster']} "
-                            "hosts) …", "busy")
+            options = {
+                "scenario": self.scenario.value,
+                "clusters": int(self.clusters.value),
+                "hosts_per_cluster": int(self.hosts_per_cluster.value),
+                **self.simulator_options,
+            }
+            self.set_status(
+                f"starting the simulator ({options['clusters']} × {options['hosts_per_cluster']} hosts) …", "busy"
+            )
             sim = Simulator(**options)
             sim.start()
             self._owned_sim = sim
@@ -222,9 +276,16 @@ class ConnectPanel(Panel):
         sim = self.state.simulator or self._external_sim
         if sim is not None:
             cfg = sim.config
-            rows.append(("Simulator", f"scenario {sim.scenario.name}, {cfg.clusters} clusters × "
-                                      f"{cfg.hosts_per_cluster} hosts (+{cfg.standalone_hosts} standalone)"))
-        self.info.value = ("<table class='vnb-connection'>"
-                           + "".join(f"<tr><th style='text-align:left'>{e(k)}</th><td>{e(str(v))}</td></tr>"
-                                     for k, v in rows) + "</table>")
+            rows.append(
+                (
+                    "Simulator",
+                    f"scenario {sim.scenario.name}, {cfg.clusters} clusters × "
+                    f"{cfg.hosts_per_cluster} hosts (+{cfg.standalone_hosts} standalone)",
+                )
+            )
+        self.info.value = (
+            "<table class='vnb-connection'>"
+            + "".join(f"<tr><th style='text-align:left'>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
+            + "</table>"
+        )
         self.set_status(f"connected to {client.vcenter}", "ok")

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import html
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -31,12 +32,30 @@ NO_STATE = "(no HA state)"
 
 #: (column, header) of the rendered table, after the selection mark
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("host", "host"), ("cluster", "cluster"), ("das_state", "HA state"), ("connection_state", "connection"),
-    ("in_maintenance", "maint."), ("version", "version"), ("build", "build"), ("eligible", "eligible"),
-    ("skip_reason", "why not eligible"), ("config_issues", "config issues"),
+    ("host", "host"),
+    ("cluster", "cluster"),
+    ("das_state", "HA state"),
+    ("connection_state", "connection"),
+    ("in_maintenance", "maint."),
+    ("version", "version"),
+    ("build", "build"),
+    ("eligible", "eligible"),
+    ("skip_reason", "why not eligible"),
+    ("config_issues", "config issues"),
 )
-_SEARCH_COLUMNS = ("host", "host_moid", "cluster", "datacenter", "das_state", "connection_state", "version",
-                   "build", "skip_reason", "config_issues", "vcenter")
+_SEARCH_COLUMNS = (
+    "host",
+    "host_moid",
+    "cluster",
+    "datacenter",
+    "das_state",
+    "connection_state",
+    "version",
+    "build",
+    "skip_reason",
+    "config_issues",
+    "vcenter",
+)
 
 
 def selected_hosts(hosts: pd.DataFrame | None, selected: Iterable[tuple[str, str]]) -> pd.DataFrame:
@@ -79,25 +98,39 @@ class HostsPanel(Panel):
         self._syncing = False
         self._reset_index()
 
-        self.refresh_button = styled(widgets.Button(description="Reload hosts", icon="refresh", disabled=True),
-                                     "vnb-refresh-hosts")
-        self.cluster_filter = styled(widgets.SelectMultiple(options=[], description="Clusters", rows=6),
-                                     "vnb-hosts-cluster")
-        self.das_filter = styled(widgets.SelectMultiple(options=[], description="HA state", rows=6),
-                                 "vnb-hosts-das-state")
-        self.eligibility = styled(widgets.Dropdown(options=[ALL, ELIGIBLE, NOT_ELIGIBLE], value=ALL,
-                                                   description="Eligibility"), "vnb-hosts-eligibility")
-        self.search = styled(widgets.Text(value="", description="Search", placeholder="host, cluster, build, issue …",
-                                          continuous_update=True), "vnb-hosts-search")
-        self.only_unhealthy = styled(widgets.Checkbox(value=False, description="Only unhealthy (HA state not "
-                                                      "master/connectedToMaster)", indent=False),
-                                     "vnb-only-unhealthy")
-        self.select_all = styled(widgets.Button(description="Select all filtered", icon="check-square"),
-                                 "vnb-select-all")
-        self.select_none = styled(widgets.Button(description="Unselect filtered", icon="square-o"),
-                                  "vnb-select-none")
-        self.picker = styled(widgets.SelectMultiple(options=[], description="Hosts", rows=8,
-                                                    layout=widgets.Layout(width="60%")), "vnb-host-picker")
+        self.refresh_button = styled(
+            widgets.Button(description="Reload hosts", icon="refresh", disabled=True), "vnb-refresh-hosts"
+        )
+        self.cluster_filter = styled(
+            widgets.SelectMultiple(options=[], description="Clusters", rows=6), "vnb-hosts-cluster"
+        )
+        self.das_filter = styled(
+            widgets.SelectMultiple(options=[], description="HA state", rows=6), "vnb-hosts-das-state"
+        )
+        self.eligibility = styled(
+            widgets.Dropdown(options=[ALL, ELIGIBLE, NOT_ELIGIBLE], value=ALL, description="Eligibility"),
+            "vnb-hosts-eligibility",
+        )
+        self.search = styled(
+            widgets.Text(
+                value="", description="Search", placeholder="host, cluster, build, issue …", continuous_update=True
+            ),
+            "vnb-hosts-search",
+        )
+        self.only_unhealthy = styled(
+            widgets.Checkbox(
+                value=False, description="Only unhealthy (HA state not master/connectedToMaster)", indent=False
+            ),
+            "vnb-only-unhealthy",
+        )
+        self.select_all = styled(
+            widgets.Button(description="Select all filtered", icon="check-square"), "vnb-select-all"
+        )
+        self.select_none = styled(widgets.Button(description="Unselect filtered", icon="square-o"), "vnb-select-none")
+        self.picker = styled(
+            widgets.SelectMultiple(options=[], description="Hosts", rows=8, layout=widgets.Layout(width="60%")),
+            "vnb-host-picker",
+        )
         self.count = styled(widgets.HTML(value=""), "vnb-selected-count")
         self.table = styled(widgets.HTML(value=""), "vnb-hosts-table")
         #: seconds the last :meth:`apply_filters` took
@@ -109,7 +142,9 @@ class HostsPanel(Panel):
             widgets.HBox([self.eligibility, self.search]),
             self.only_unhealthy,
             widgets.HBox([self.select_all, self.select_none]),
-            self.picker, self.count, self.table,
+            self.picker,
+            self.count,
+            self.table,
         )
 
         self.refresh_button.on_click(self.action(self.refresh, "reload hosts"))
@@ -198,10 +233,12 @@ class HostsPanel(Panel):
         self._syncing = True
         try:
             with self.cluster_filter.hold_sync(), self.das_filter.hold_sync():
-                self.cluster_filter.options = [(f"{c} ({k})", c) for c, k in self._counts(self._cluster_codes,
-                                                                                          self._clusters)]
-                self.das_filter.options = [(f"{c} ({k})", c) for c, k in self._counts(self._das_codes,
-                                                                                      self._das_states)]
+                self.cluster_filter.options = [
+                    (f"{c} ({k})", c) for c, k in self._counts(self._cluster_codes, self._clusters)
+                ]
+                self.das_filter.options = [
+                    (f"{c} ({k})", c) for c, k in self._counts(self._das_codes, self._das_states)
+                ]
         finally:
             self._syncing = False
         self._sel_mask = self._mask_of(self.state.selected)
@@ -248,8 +285,10 @@ class HostsPanel(Panel):
         if "eligible" not in frame.columns:
             frame = preflight(frame)
         n = len(frame)
-        col = (lambda c, missing="": _text(frame[c], missing) if c in frame.columns
-               else np.full(n, missing, dtype=object))
+
+        def col(c, missing=""):
+            return _text(frame[c], missing) if c in frame.columns else np.full(n, missing, dtype=object)
+
         vcenter, moid, host = col("vcenter"), col("host_moid"), col("host")
         self._frame = frame
         self._keys = list(zip(vcenter.tolist(), moid.tolist()))
@@ -276,8 +315,10 @@ class HostsPanel(Panel):
                 cells.append([html.escape(v) for v in col(c).tolist()])
         moid_attr = [html.escape(m, quote=True) for m in moid.tolist()]
         # the row's opening tag without its end, then the cells: _render adds the selection mark between them
-        self._rows = [(f'<tr data-moid="{moid_attr[i]}"',
-                       "".join(f"<td>{cells[j][i]}</td>" for j in range(len(cells))) + "</tr>") for i in range(n)]
+        self._rows = [
+            (f'<tr data-moid="{moid_attr[i]}"', "".join(f"<td>{cells[j][i]}</td>" for j in range(len(cells))) + "</tr>")
+            for i in range(n)
+        ]
         das_text = das.astype(str).tolist() if n else []
         cluster_text = cluster.astype(str).tolist() if n else []
         self._labels = [f"{host[i]} — {cluster_text[i]} — {das_text[i]}" for i in range(n)]
@@ -314,14 +355,21 @@ class HostsPanel(Panel):
         sel = self._sel_mask
         rows = "".join(self._rows[i][0] + (_SELECTED if sel[i] else _UNSELECTED) + self._rows[i][1] for i in head)
         header = "<th>sel.</th>" + "".join(f"<th>{html.escape(h)}</th>" for _c, h in TABLE_COLUMNS)
-        note = (f"showing {len(head):,} of {shown:,} filtered hosts ({total:,} in all)" if shown > len(head)
-                else f"{shown:,} filtered hosts ({total:,} in all)")
-        self.table.value = (f'<div class="vnb-note"><small>{note}</small></div>'
-                            f'<table class="vnb-table"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>')
+        note = (
+            f"showing {len(head):,} of {shown:,} filtered hosts ({total:,} in all)"
+            if shown > len(head)
+            else f"{shown:,} filtered hosts ({total:,} in all)"
+        )
+        self.table.value = (
+            f'<div class="vnb-note"><small>{note}</small></div>'
+            f'<table class="vnb-table"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>'
+        )
         selected_in_view = int(sel[self._filtered].sum()) if shown else 0
         n_selected = int(sel.sum())
-        self.count.value = (f"<b>{n_selected:,} selected</b> — {selected_in_view:,} of the {shown:,} filtered "
-                            f"hosts; {total:,} hosts in all")
+        self.count.value = (
+            f"<b>{n_selected:,} selected</b> — {selected_in_view:,} of the {shown:,} filtered "
+            f"hosts; {total:,} hosts in all"
+        )
         picks = self._filtered[: self.picker_rows].tolist()
         self._set_picker(picks)
 
@@ -335,7 +383,7 @@ class HostsPanel(Panel):
                     self.picker.options = options
                 if tuple(self.picker.value) != value:
                     self.picker.value = value
-                note = (f"Hosts (first {len(rows)})" if len(self._filtered) > len(rows) else "Hosts")
+                note = f"Hosts (first {len(rows)})" if len(self._filtered) > len(rows) else "Hosts"
                 self.picker.description = note
         finally:
             self._syncing = False

@@ -31,9 +31,19 @@ from .hosts import selected_hosts
 __all__ = ["LaunchPanel"]
 
 _FAILED_STATES = ("agent_unhealthy", "fault", "launch_failed", "timed_out", "cancelled")
-_STATE_COLORS = {"success": "#2e7d32", "agent_unhealthy": "#f9a825", "fault": "#c62828", "launch_failed": "#6a1b9a",
-                 "timed_out": "#ef6c00", "cancelled": "#455a64", "not_launched": "#90a4ae", "running": "#1565c0",
-                 "queued": "#64b5f6", "launching": "#64b5f6", "post_check": "#00838f"}
+_STATE_COLORS = {
+    "success": "#2e7d32",
+    "agent_unhealthy": "#f9a825",
+    "fault": "#c62828",
+    "launch_failed": "#6a1b9a",
+    "timed_out": "#ef6c00",
+    "cancelled": "#455a64",
+    "not_launched": "#90a4ae",
+    "running": "#1565c0",
+    "queued": "#64b5f6",
+    "launching": "#64b5f6",
+    "post_check": "#00838f",
+}
 
 
 class LaunchPanel(Panel):
@@ -45,65 +55,107 @@ class LaunchPanel(Panel):
 
     name = "launch"
 
-    def __init__(self, state: Any = None, *, limits: BatchLimits | None = None, run_dir: str | None = None,
-                 update_interval: float = 0.25, max_host_rows: int = 100) -> None:
+    def __init__(
+        self,
+        state: Any = None,
+        *,
+        limits: BatchLimits | None = None,
+        run_dir: str | None = None,
+        update_interval: float = 0.25,
+        max_host_rows: int = 100,
+    ) -> None:
         super().__init__(state)
         self.base_limits = limits or BatchLimits()
         self.max_host_rows = max_host_rows
         base = self.base_limits
-        self.max_in_flight = styled(widgets.BoundedIntText(value=base.max_in_flight, min=1, max=640,
-                                                           description="In flight"), "vnb-max-in-flight")
-        self.per_cluster = styled(widgets.BoundedIntText(value=base.per_cluster or 0, min=0, max=640,
-                                                         description="Per cluster"), "vnb-per-cluster")
-        self.canary = styled(widgets.BoundedIntText(value=base.canary, min=0, max=10000, description="Canaries"),
-                             "vnb-canary")
-        self.max_failures = styled(widgets.Text(value="" if base.max_failures is None else str(base.max_failures),
-                                                description="Failure budget", placeholder="none, N or P%"),
-                                   "vnb-max-failures")
-        self.task_timeout = styled(widgets.BoundedFloatText(value=base.task_timeout, min=1, max=86400,
-                                                            description="Task timeout (s)"), "vnb-task-timeout")
-        self.post_check = styled(widgets.Checkbox(value=base.post_check, description="Re-check HA state after "
-                                                  "each task", indent=False), "vnb-post-check")
-        self.run_dir = styled(widgets.Text(value=run_dir or "", description="Run folder",
-                                           placeholder="empty: runs/<run id> (or $VSPHERE_NB_RUNS)"), "vnb-run-dir")
+        self.max_in_flight = styled(
+            widgets.BoundedIntText(value=base.max_in_flight, min=1, max=640, description="In flight"),
+            "vnb-max-in-flight",
+        )
+        self.per_cluster = styled(
+            widgets.BoundedIntText(value=base.per_cluster or 0, min=0, max=640, description="Per cluster"),
+            "vnb-per-cluster",
+        )
+        self.canary = styled(
+            widgets.BoundedIntText(value=base.canary, min=0, max=10000, description="Canaries"), "vnb-canary"
+        )
+        self.max_failures = styled(
+            widgets.Text(
+                value="" if base.max_failures is None else str(base.max_failures),
+                description="Failure budget",
+                placeholder="none, N or P%",
+            ),
+            "vnb-max-failures",
+        )
+        self.task_timeout = styled(
+            widgets.BoundedFloatText(value=base.task_timeout, min=1, max=86400, description="Task timeout (s)"),
+            "vnb-task-timeout",
+        )
+        self.post_check = styled(
+            widgets.Checkbox(value=base.post_check, description="Re-check HA state after each task", indent=False),
+            "vnb-post-check",
+        )
+        self.run_dir = styled(
+            widgets.Text(
+                value=run_dir or "", description="Run folder", placeholder="empty: runs/<run id> (or $VSPHERE_NB_RUNS)"
+            ),
+            "vnb-run-dir",
+        )
         self.plan_button = styled(widgets.Button(description="Plan (dry run)", icon="list"), "vnb-plan")
         self.plan_view = styled(widgets.HTML(value=""), "vnb-plan-view")
-        self.launch_button = styled(widgets.Button(description="Launch…", button_style="warning", icon="play",
-                                                   disabled=True), "vnb-launch")
-        self.confirm_button = styled(widgets.Button(description="Confirm launch", button_style="danger"),
-                                     "vnb-confirm")
+        self.launch_button = styled(
+            widgets.Button(description="Launch…", button_style="warning", icon="play", disabled=True), "vnb-launch"
+        )
+        self.confirm_button = styled(widgets.Button(description="Confirm launch", button_style="danger"), "vnb-confirm")
         self.confirm_cancel_button = styled(widgets.Button(description="Cancel"), "vnb-confirm-cancel")
-        self.confirm_box = styled(widgets.HBox([self.confirm_button, self.confirm_cancel_button],
-                                               layout=widgets.Layout(display="none")), "vnb-confirm-box")
-        self.cancel_button = styled(widgets.Button(description="Stop launching", icon="stop", disabled=True),
-                                    "vnb-cancel")
-        self.retry_button = styled(widgets.Button(description="Retry failed hosts…", icon="repeat", disabled=True),
-                                   "vnb-retry")
-        self.progress = styled(widgets.IntProgress(value=0, min=0, max=1, description="Progress",
-                                                   bar_style="info"), "vnb-progress")
+        self.confirm_box = styled(
+            widgets.HBox([self.confirm_button, self.confirm_cancel_button], layout=widgets.Layout(display="none")),
+            "vnb-confirm-box",
+        )
+        self.cancel_button = styled(
+            widgets.Button(description="Stop launching", icon="stop", disabled=True), "vnb-cancel"
+        )
+        self.retry_button = styled(
+            widgets.Button(description="Retry failed hosts…", icon="repeat", disabled=True), "vnb-retry"
+        )
+        self.progress = styled(
+            widgets.IntProgress(value=0, min=0, max=1, description="Progress", bar_style="info"), "vnb-progress"
+        )
         self.progress_text = styled(widgets.HTML(value=""), "vnb-progress-text")
         self.cluster_table = styled(widgets.HTML(value=""), "vnb-cluster-progress")
         self.host_table = styled(widgets.HTML(value=""), "vnb-host-states")
         self.summary = styled(widgets.HTML(value=""), "vnb-run-summary")
 
-        self._updater = Throttle(self._apply_progress, interval=update_interval,
-                                 on_error=lambda exc: self._locked_report(exc, "progress"),
-                                 name="vsphere-nb-launch-updates")
+        self._updater = Throttle(
+            self._apply_progress,
+            interval=update_interval,
+            on_error=lambda exc: self._locked_report(exc, "progress"),
+            name="vsphere-nb-launch-updates",
+        )
         self._result_shown = threading.Event()
         self._result_shown.set()
         self._plan_from_selection = False
         self._host_order: dict[tuple[str, str], tuple[str, int]] = {}
         self._seq = 0
 
-        limits_box = widgets.VBox([
-            widgets.HBox([self.max_in_flight, self.per_cluster, self.canary]),
-            widgets.HBox([self.max_failures, self.task_timeout, self.post_check]),
-            self.run_dir,
-        ])
+        limits_box = widgets.VBox(
+            [
+                widgets.HBox([self.max_in_flight, self.per_cluster, self.canary]),
+                widgets.HBox([self.max_failures, self.task_timeout, self.post_check]),
+                self.run_dir,
+            ]
+        )
         self._finish_layout(
-            limits_box, self.plan_button, self.plan_view,
-            widgets.HBox([self.launch_button, self.cancel_button, self.retry_button]), self.confirm_box,
-            self.progress, self.progress_text, self.cluster_table, self.host_table, self.summary,
+            limits_box,
+            self.plan_button,
+            self.plan_view,
+            widgets.HBox([self.launch_button, self.cancel_button, self.retry_button]),
+            self.confirm_box,
+            self.progress,
+            self.progress_text,
+            self.cluster_table,
+            self.host_table,
+            self.summary,
         )
 
         self.plan_button.on_click(self.action(self.make_plan, "plan"))
@@ -115,8 +167,7 @@ class LaunchPanel(Panel):
         self.state.observe(self.observer(self._plan_changed, "plan"), "plan")
         self.state.observe(self.observer(self._selection_changed, "plan"), "selected")
         self.state.observe(self.observer(self._client_changed, "plan"), "client")
-        self.state.observe(self.observer(lambda _c: self._buttons(), "launch"),
-                           ["client", "running", "run", "handle"])
+        self.state.observe(self.observer(lambda _c: self._buttons(), "launch"), ["client", "running", "run", "handle"])
         self._buttons()
 
     # -- public API ------------------------------------------------------------------------------
@@ -267,8 +318,9 @@ class LaunchPanel(Panel):
             self.progress.max = max(snap.total, 1)
             self.progress.value = snap.done
             failed = sum(snap.states.get(s, 0) for s in _FAILED_STATES)
-            self.progress.bar_style = ("danger" if snap.stop_reason else "warning" if failed
-                                       else "success" if snap.finished else "info")
+            self.progress.bar_style = (
+                "danger" if snap.stop_reason else "warning" if failed else "success" if snap.finished else "info"
+            )
             self.progress.description = f"{snap.done}/{snap.total}"
         self.progress_text.value = status_html(snap.line(), "error" if snap.stop_reason else "info")
         self.cluster_table.value = self._cluster_html(snap)
@@ -276,9 +328,18 @@ class LaunchPanel(Panel):
 
     def _cluster_html(self, snap: Progress) -> str:
         frame = pd.DataFrame(
-            [{"cluster": c or "(standalone)", "hosts": v.get("total", 0), "done": v.get("done", 0),
-              "running": v.get("running", 0), "failed": v.get("failed", 0)} for c, v in sorted(snap.clusters.items())],
-            columns=["cluster", "hosts", "done", "running", "failed"])
+            [
+                {
+                    "cluster": c or "(standalone)",
+                    "hosts": v.get("total", 0),
+                    "done": v.get("done", 0),
+                    "running": v.get("running", 0),
+                    "failed": v.get("failed", 0),
+                }
+                for c, v in sorted(snap.clusters.items())
+            ],
+            columns=["cluster", "hosts", "done", "running", "failed"],
+        )
         return html_table(frame, list(frame.columns), max_rows=200, what="clusters")
 
     def _hosts_html(self, snap: Progress) -> str:
@@ -288,16 +349,24 @@ class LaunchPanel(Panel):
         for _seq, key in active[: self.max_host_rows]:
             name, cluster, host_state, pct = snap.hosts.get(key, (key[1], "", "?", None))
             color = _STATE_COLORS.get(host_state, "#455a64")
-            rows.append(f"<tr><td>{html.escape(str(name))}</td><td>{html.escape(str(cluster or ''))}</td>"
-                        f"<td style='color:{color}'>{html.escape(host_state)}</td>"
-                        f"<td>{'' if pct is None else f'{int(pct)} %'}</td></tr>")
+            rows.append(
+                f"<tr><td>{html.escape(str(name))}</td><td>{html.escape(str(cluster or ''))}</td>"
+                f"<td style='color:{color}'>{html.escape(host_state)}</td>"
+                f"<td>{'' if pct is None else f'{int(pct)} %'}</td></tr>"
+            )
         if not rows:
             return "<i>no host started yet</i>"
-        note = (f"latest {len(rows)} of {len(active)} hosts past pending" if len(active) > len(rows)
-                else f"{len(active)} hosts past pending")
-        return (f'<div class="vnb-note"><small>{note}, latest change first</small></div><table class="vnb-table">'
-                "<thead><tr><th>host</th><th>cluster</th><th>state</th><th>task</th></tr></thead><tbody>"
-                + "".join(rows) + "</tbody></table>")
+        note = (
+            f"latest {len(rows)} of {len(active)} hosts past pending"
+            if len(active) > len(rows)
+            else f"{len(active)} hosts past pending"
+        )
+        return (
+            f'<div class="vnb-note"><small>{note}, latest change first</small></div><table class="vnb-table">'
+            "<thead><tr><th>host</th><th>cluster</th><th>state</th><th>task</th></tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+        )
 
     def _finished(self, future: Any) -> None:
         with self.state.lock:
@@ -312,7 +381,7 @@ class LaunchPanel(Panel):
                 self.set_status(text, "warn" if failed or stop else "ok")
                 for warning in getattr(run, "warnings", []) or []:
                     self.errors.append_stdout(f"warning: {warning}\n")
-            except Exception as exc:  # noqa: BLE001 - shown in the panel
+            except Exception as exc:
                 self.report(exc, "run")
             finally:
                 self.state.running = False
@@ -325,8 +394,10 @@ class LaunchPanel(Panel):
         cells = "".join(f"<th>{html.escape(str(k))}</th>" for k in summary.index)
         values = "".join(f"<td>{int(v)}</td>" for v in summary.to_numpy())
         where = f" — saved in <code>{html.escape(str(run.run_dir))}</code>" if getattr(run, "run_dir", None) else ""
-        return (f"<div><b>Run {html.escape(run.run_id)}</b>{where}<table class='vnb-table'><tr>{cells}</tr>"
-                f"<tr>{values}</tr></table></div>")
+        return (
+            f"<div><b>Run {html.escape(run.run_id)}</b>{where}<table class='vnb-table'><tr>{cells}</tr>"
+            f"<tr>{values}</tr></table></div>"
+        )
 
     # -- state changes (kernel thread) -----------------------------------------------------------
     def _plan_changed(self, _change: Any) -> None:
@@ -334,8 +405,10 @@ class LaunchPanel(Panel):
         self.confirm_box.layout.display = "none"
         self.plan_view.value = "" if plan is None else self._plan_html(plan)
         if plan is not None and not self.state.running:
-            self.set_status(f"dry run: {len(plan)} host(s) to launch, {len(plan.plan.skipped)} skipped — "
-                            "nothing launched yet", "info")
+            self.set_status(
+                f"dry run: {len(plan)} host(s) to launch, {len(plan.plan.skipped)} skipped — nothing launched yet",
+                "info",
+            )
         self._buttons()
 
     def _selection_changed(self, _change: Any) -> None:
@@ -357,10 +430,18 @@ class LaunchPanel(Panel):
         handle = self.state.handle
         self.cancel_button.disabled = not running or handle is None
         run = self.state.run
-        self.retry_button.disabled = (running or run is None or not hasattr(run, "retry_failed")
-                                      or not len(run.failed_hosts()))
-        for w in (self.max_in_flight, self.per_cluster, self.canary, self.max_failures, self.task_timeout,
-                  self.post_check, self.run_dir):
+        self.retry_button.disabled = (
+            running or run is None or not hasattr(run, "retry_failed") or not len(run.failed_hosts())
+        )
+        for w in (
+            self.max_in_flight,
+            self.per_cluster,
+            self.canary,
+            self.max_failures,
+            self.task_timeout,
+            self.post_check,
+            self.run_dir,
+        ):
             w.disabled = running
 
     @staticmethod
@@ -371,25 +452,47 @@ class LaunchPanel(Panel):
         skipped = frame[frame["skip_reason"].notna()]
         clusters = launch["cluster"].nunique()
         attempt = int(launch["attempt"].max()) if len(launch) else 1
-        head = (f"<div><b>Dry run</b>{' (retry, attempt ' + str(attempt) + ')' if attempt > 1 else ''}: "
-                f"<b>{len(launch)}</b> host(s) to launch in {clusters} cluster(s), <b>{len(skipped)}</b> skipped. "
-                f"Limits: {e(_limits_text(plan.limits))}</div>")
+        head = (
+            f"<div><b>Dry run</b>{' (retry, attempt ' + str(attempt) + ')' if attempt > 1 else ''}: "
+            f"<b>{len(launch)}</b> host(s) to launch in {clusters} cluster(s), <b>{len(skipped)}</b> skipped. "
+            f"Limits: {e(_limits_text(plan.limits))}</div>"
+        )
         parts = [head]
         if len(skipped):
             reasons = skipped["skip_reason"].astype(str).value_counts()
-            parts.append("<div><b>Skipped, by reason</b></div>" + html_table(
-                reasons.rename_axis("reason").reset_index(name="hosts"), ["reason", "hosts"], what="reasons"))
-            parts.append("<div><b>Skipped hosts</b></div>" + html_table(
-                skipped, ["host", "cluster", "das_state", "skip_reason"], max_rows=100, what="skipped hosts",
-                css="vnb-plan-skipped"))
-        parts.append("<div><b>Launch order</b> (canaries first)</div>" + html_table(
-            launch, ["order", "host", "cluster", "das_state", "canary", "attempt"], max_rows=50, what="hosts",
-            css="vnb-plan-launch"))
+            parts.append(
+                "<div><b>Skipped, by reason</b></div>"
+                + html_table(
+                    reasons.rename_axis("reason").reset_index(name="hosts"), ["reason", "hosts"], what="reasons"
+                )
+            )
+            parts.append(
+                "<div><b>Skipped hosts</b></div>"
+                + html_table(
+                    skipped,
+                    ["host", "cluster", "das_state", "skip_reason"],
+                    max_rows=100,
+                    what="skipped hosts",
+                    css="vnb-plan-skipped",
+                )
+            )
+        parts.append(
+            "<div><b>Launch order</b> (canaries first)</div>"
+            + html_table(
+                launch,
+                ["order", "host", "cluster", "das_state", "canary", "attempt"],
+                max_rows=50,
+                what="hosts",
+                css="vnb-plan-launch",
+            )
+        )
         return "".join(parts)
 
 
 def _limits_text(limits: BatchLimits) -> str:
     budget = "none" if limits.max_failures is None else str(limits.max_failures)
-    return (f"{limits.max_in_flight} in flight, {limits.per_cluster or 'no limit'} per cluster, "
-            f"{limits.canary} canaries, failure budget {budget}, task timeout {limits.task_timeout:g} s, "
-            f"post-check {'on' if limits.post_check else 'off'}")
+    return (
+        f"{limits.max_in_flight} in flight, {limits.per_cluster or 'no limit'} per cluster, "
+        f"{limits.canary} canaries, failure budget {budget}, task timeout {limits.task_timeout:g} s, "
+        f"post-check {'on' if limits.post_check else 'off'}"
+    )

@@ -40,12 +40,36 @@ NO_CLUSTER = "(standalone)"
 #: ``tasks.csv`` … next to them are never overwritten)
 EXPORT_NAMES = ("tasks", "faults", "fault_messages", "events")
 
-TASK_COLUMNS = ["host", "cluster", "attempt", "outcome", "fault_type", "fault_reason", "fault_message",
-                "das_state_before", "das_state_after", "duration_s", "started_at", "skip_reason"]
+TASK_COLUMNS = [
+    "host",
+    "cluster",
+    "attempt",
+    "outcome",
+    "fault_type",
+    "fault_reason",
+    "fault_message",
+    "das_state_before",
+    "das_state_after",
+    "duration_s",
+    "started_at",
+    "skip_reason",
+]
 FAULT_COLUMNS = ["host", "task_moid", "depth", "fault_type", "fault_reason", "message", "output"]
 EVENT_COLUMNS = ["created_time", "host", "event_type_id", "severity", "source", "message"]
-_TASK_SEARCH = ("host", "host_moid", "cluster", "outcome", "fault_type", "fault_reason", "fault_message",
-                "fault_output", "skip_reason", "das_state_before", "das_state_after", "task_moid")
+_TASK_SEARCH = (
+    "host",
+    "host_moid",
+    "cluster",
+    "outcome",
+    "fault_type",
+    "fault_reason",
+    "fault_message",
+    "fault_output",
+    "skip_reason",
+    "das_state_before",
+    "das_state_after",
+    "task_moid",
+)
 
 
 def _obj(frame: pd.DataFrame, column: str, missing: Any = None) -> pd.Series:
@@ -74,8 +98,15 @@ class ResultsPanel(Panel):
 
     name = "results"
 
-    def __init__(self, state: Any = None, *, result: Any = None, max_rows: int = 200,
-                 charts: bool = True, chart_interval: float = 0.3) -> None:
+    def __init__(
+        self,
+        state: Any = None,
+        *,
+        result: Any = None,
+        max_rows: int = 200,
+        charts: bool = True,
+        chart_interval: float = 0.3,
+    ) -> None:
         super().__init__(state)
         self.max_rows = max_rows
         self.charts_enabled = charts
@@ -85,21 +116,37 @@ class ResultsPanel(Panel):
         self._data: dict[str, Any] = {}
 
         self.summary = styled(widgets.HTML(value="<i>no run yet</i>"), "vnb-results-summary")
-        self.cluster_filter = styled(widgets.SelectMultiple(options=[], description="Clusters", rows=5),
-                                     "vnb-results-cluster")
-        self.outcome_filter = styled(widgets.SelectMultiple(options=[], description="Outcome", rows=5),
-                                     "vnb-outcome-filter")
-        self.reason_filter = styled(widgets.Dropdown(options=[ANY], value=ANY, description="Fault reason"),
-                                    "vnb-reason-filter")
-        self.event_type_filter = styled(widgets.Dropdown(options=[ANY], value=ANY, description="Event type"),
-                                        "vnb-event-type-filter")
-        self.time_window = styled(widgets.SelectionRangeSlider(options=[("—", None)], index=(0, 0),
-                                                               description="Time (UTC)", disabled=True,
-                                                               layout=widgets.Layout(width="70%")),
-                                  "vnb-time-window")
-        self.search = styled(widgets.Text(value="", description="Search", continuous_update=False,
-                                          placeholder="tasks: host, cluster, fault text, output …"),
-                             "vnb-results-search")
+        self.cluster_filter = styled(
+            widgets.SelectMultiple(options=[], description="Clusters", rows=5), "vnb-results-cluster"
+        )
+        self.outcome_filter = styled(
+            widgets.SelectMultiple(options=[], description="Outcome", rows=5), "vnb-outcome-filter"
+        )
+        self.reason_filter = styled(
+            widgets.Dropdown(options=[ANY], value=ANY, description="Fault reason"), "vnb-reason-filter"
+        )
+        self.event_type_filter = styled(
+            widgets.Dropdown(options=[ANY], value=ANY, description="Event type"), "vnb-event-type-filter"
+        )
+        self.time_window = styled(
+            widgets.SelectionRangeSlider(
+                options=[("—", None)],
+                index=(0, 0),
+                description="Time (UTC)",
+                disabled=True,
+                layout=widgets.Layout(width="70%"),
+            ),
+            "vnb-time-window",
+        )
+        self.search = styled(
+            widgets.Text(
+                value="",
+                description="Search",
+                continuous_update=False,
+                placeholder="tasks: host, cluster, fault text, output …",
+            ),
+            "vnb-results-search",
+        )
         self.reset_button = styled(widgets.Button(description="Reset filters", icon="undo"), "vnb-reset-filters")
         self.counts = styled(widgets.HTML(value=""), "vnb-results-counts")
         self.tasks_table = styled(widgets.HTML(value=""), "vnb-tasks-table")
@@ -111,21 +158,26 @@ class ResultsPanel(Panel):
         self.chart_events = styled(widgets.Image(format="png"), "vnb-chart", "vnb-chart-events")
         for image in (self.chart_outcomes, self.chart_reasons, self.chart_timeline, self.chart_events):
             image.layout = widgets.Layout(max_width="100%")
-        self.host_select = styled(widgets.Dropdown(options=[("—", None)], value=None, description="Host"),
-                                  "vnb-host-detail")
+        self.host_select = styled(
+            widgets.Dropdown(options=[("—", None)], value=None, description="Host"), "vnb-host-detail"
+        )
         self.host_detail = styled(widgets.HTML(value=""), "vnb-host-detail-view")
-        self.export_dir = styled(widgets.Text(value="", description="Export to",
-                                              placeholder="empty: the run folder"), "vnb-export-dir")
+        self.export_dir = styled(
+            widgets.Text(value="", description="Export to", placeholder="empty: the run folder"), "vnb-export-dir"
+        )
         self.export_csv_button = styled(widgets.Button(description="CSV", icon="download"), "vnb-export-csv")
-        self.export_parquet_button = styled(widgets.Button(description="Parquet", icon="download"),
-                                            "vnb-export-parquet")
-        self.export_report_button = styled(widgets.Button(description="HTML report", icon="file"),
-                                           "vnb-export-report")
+        self.export_parquet_button = styled(
+            widgets.Button(description="Parquet", icon="download"), "vnb-export-parquet"
+        )
+        self.export_report_button = styled(widgets.Button(description="HTML report", icon="file"), "vnb-export-report")
         self.export_path = styled(widgets.HTML(value=""), "vnb-export-path")
 
-        self._charts = Throttle(self._render_charts, interval=chart_interval,
-                                on_error=lambda exc: self._locked_report(exc, "charts"),
-                                name="vsphere-nb-results-charts")
+        self._charts = Throttle(
+            self._render_charts,
+            interval=chart_interval,
+            on_error=lambda exc: self._locked_report(exc, "charts"),
+            name="vsphere-nb-results-charts",
+        )
 
         h = lambda text: widgets.HTML(value=f"<h4 style='margin:.6em 0 .2em'>{html.escape(text)}</h4>")  # noqa: E731
         self._finish_layout(
@@ -137,27 +189,45 @@ class ResultsPanel(Panel):
             widgets.HBox([self.search, self.reset_button]),
             self.counts,
             h("Charts"),
-            widgets.GridBox([self.chart_outcomes, self.chart_reasons, self.chart_timeline, self.chart_events],
-                            layout=widgets.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))")),
-            h("Tasks"), self.tasks_table,
-            h("Faults"), self.fault_table,
-            h("Events"), self.events_table,
-            h("Host detail"), self.host_select, self.host_detail,
-            h("Export"), widgets.HBox([self.export_dir, self.export_csv_button, self.export_parquet_button,
-                                       self.export_report_button]), self.export_path,
+            widgets.GridBox(
+                [self.chart_outcomes, self.chart_reasons, self.chart_timeline, self.chart_events],
+                layout=widgets.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))"),
+            ),
+            h("Tasks"),
+            self.tasks_table,
+            h("Faults"),
+            self.fault_table,
+            h("Events"),
+            self.events_table,
+            h("Host detail"),
+            self.host_select,
+            self.host_detail,
+            h("Export"),
+            widgets.HBox(
+                [self.export_dir, self.export_csv_button, self.export_parquet_button, self.export_report_button]
+            ),
+            self.export_path,
         )
 
-        for w in (self.cluster_filter, self.outcome_filter, self.reason_filter, self.event_type_filter,
-                  self.time_window, self.search):
+        for w in (
+            self.cluster_filter,
+            self.outcome_filter,
+            self.reason_filter,
+            self.event_type_filter,
+            self.time_window,
+            self.search,
+        ):
             w.observe(self.observer(self._filter_changed, "filter"), "value")
-        self.host_select.observe(self.observer(lambda _c: None if self._syncing else self._render_host(),
-                                               "host detail"), "value")
+        self.host_select.observe(
+            self.observer(lambda _c: None if self._syncing else self._render_host(), "host detail"), "value"
+        )
         self.reset_button.on_click(self.action(self.reset_filters, "reset"))
         self.export_csv_button.on_click(self.action(self.export_csv, "export CSV"))
         self.export_parquet_button.on_click(self.action(self.export_parquet, "export Parquet"))
         self.export_report_button.on_click(self.action(self.export_report, "export report"))
-        self.state.observe(self.observer(lambda c: self.show(c["new"]) if c["new"] is not None else None,
-                                         "show results"), "run")
+        self.state.observe(
+            self.observer(lambda c: self.show(c["new"]) if c["new"] is not None else None, "show results"), "run"
+        )
         self._buttons()
         if result is not None:
             self.state.run = result
@@ -179,10 +249,18 @@ class ResultsPanel(Panel):
             if c in tasks.columns:
                 search = search + " " + _obj(tasks, c, "").astype(str)
         self._data = {
-            "tasks": tasks, "faults": faults, "fault_messages": messages, "events": events,
-            "t_cluster": _obj(tasks, "cluster", NO_CLUSTER), "t_outcome": _obj(tasks, "outcome", IN_PROGRESS),
-            "t_reason": _reason(tasks), "t_key": _key(tasks), "t_search": search.str.lower(),
-            "f_key": _key(faults), "m_key": _key(messages), "e_key": _key(events),
+            "tasks": tasks,
+            "faults": faults,
+            "fault_messages": messages,
+            "events": events,
+            "t_cluster": _obj(tasks, "cluster", NO_CLUSTER),
+            "t_outcome": _obj(tasks, "outcome", IN_PROGRESS),
+            "t_reason": _reason(tasks),
+            "t_key": _key(tasks),
+            "t_search": search.str.lower(),
+            "f_key": _key(faults),
+            "m_key": _key(messages),
+            "e_key": _key(events),
             "e_type": _obj(events, "event_type_id", "(unknown)"),
         }
         self._syncing = True
@@ -288,8 +366,13 @@ class ResultsPanel(Panel):
         self.event_type_filter.options = [(ANY, ANY)] + [(f"{t} ({n})", t) for t, n in types.items()]
         self.event_type_filter.value = ANY
         self.search.value = ""
-        times = pd.concat([tasks["started_at"].dropna(), tasks["completed_at"].dropna(),
-                           d["events"]["created_time"].dropna() if len(d["events"]) else tasks["started_at"].iloc[:0]])
+        times = pd.concat(
+            [
+                tasks["started_at"].dropna(),
+                tasks["completed_at"].dropna(),
+                d["events"]["created_time"].dropna() if len(d["events"]) else tasks["started_at"].iloc[:0],
+            ]
+        )
         options = _time_options(times)
         with self.time_window.hold_sync():
             if options:
@@ -330,19 +413,34 @@ class ResultsPanel(Panel):
         self.summary.value = (
             f"<div><b>Run {e(str(result.run_id))}</b>{' — <b>stopped: ' + e(str(stop)) + '</b>' if stop else ''}"
             f"{' — folder <code>' + e(str(where)) + '</code>' if where else ''}</div><table class='vnb-table'><tr>"
-            + "".join(f"<th>{e(str(k))}</th>" for k in summary.index) + "</tr><tr>"
-            + "".join(f"<td>{int(v)}</td>" for v in summary.to_numpy()) + "</tr></table>")
+            + "".join(f"<th>{e(str(k))}</th>" for k in summary.index)
+            + "</tr><tr>"
+            + "".join(f"<td>{int(v)}</td>" for v in summary.to_numpy())
+            + "</tr></table>"
+        )
         tasks = view["tasks"]
-        self.counts.value = (f"filtered: <b>{len(tasks):,}</b> of {len(self._data['tasks']):,} attempts, "
-                             f"<b>{len(view['faults']):,}</b> faults, <b>{len(view['events']):,}</b> events")
+        self.counts.value = (
+            f"filtered: <b>{len(tasks):,}</b> of {len(self._data['tasks']):,} attempts, "
+            f"<b>{len(view['faults']):,}</b> faults, <b>{len(view['events']):,}</b> events"
+        )
         self.tasks_table.value = html_table(tasks, TASK_COLUMNS, max_rows=self.max_rows, what="attempts")
-        self.fault_table.value = html_table(view["faults"].sort_values(["host", "task_moid", "depth"], kind="stable"),
-                                            FAULT_COLUMNS, max_rows=self.max_rows, what="faults", pre=("output",))
+        self.fault_table.value = html_table(
+            view["faults"].sort_values(["host", "task_moid", "depth"], kind="stable"),
+            FAULT_COLUMNS,
+            max_rows=self.max_rows,
+            what="faults",
+            pre=("output",),
+        )
         self.events_table.value = html_table(view["events"], EVENT_COLUMNS, max_rows=self.max_rows, what="events")
-        pairs = tasks[["vcenter", "host_moid", "host", "cluster"]].astype(object).drop_duplicates(
-            ["vcenter", "host_moid"])
-        self._set_hosts([(f"{h} ({c if isinstance(c, str) else NO_CLUSTER})", (vc, moid))
-                         for vc, moid, h, c in pairs.itertuples(index=False)])
+        pairs = (
+            tasks[["vcenter", "host_moid", "host", "cluster"]].astype(object).drop_duplicates(["vcenter", "host_moid"])
+        )
+        self._set_hosts(
+            [
+                (f"{h} ({c if isinstance(c, str) else NO_CLUSTER})", (vc, moid))
+                for vc, moid, h, c in pairs.itertuples(index=False)
+            ]
+        )
 
     def _set_hosts(self, options: list[tuple[str, Any]]) -> None:
         current = self.host_select.value
@@ -364,8 +462,11 @@ class ResultsPanel(Panel):
             return
         d = self._data
         tasks = d["tasks"]
-        rows = tasks[((tasks["vcenter"].astype(object) == key[0]) & (tasks["host_moid"].astype(object) == key[1]))
-                     .to_numpy(dtype=bool)].sort_values("attempt", kind="stable")
+        rows = tasks[
+            ((tasks["vcenter"].astype(object) == key[0]) & (tasks["host_moid"].astype(object) == key[1])).to_numpy(
+                dtype=bool
+            )
+        ].sort_values("attempt", kind="stable")
         keys = set(d["t_key"][rows.index].tolist())
         faults = d["faults"][d["f_key"].isin(keys).to_numpy(dtype=bool)]
         messages = d["fault_messages"][d["m_key"].isin(keys).to_numpy(dtype=bool)]
@@ -374,36 +475,58 @@ class ResultsPanel(Panel):
             events = events.sort_values("created_time", kind="stable")
         e = html.escape
         parts = []
+
+        def text(v: Any) -> str:
+            return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
         for rec in rows.itertuples(index=False):
-            get = lambda name: getattr(rec, name, None)  # noqa: E731
-            text = lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)  # noqa: E731
+
+            def get(name: str, rec: Any = rec) -> Any:
+                return getattr(rec, name, None)
+
             parts.append(
                 f"<div class='vnb-attempt'><b>{e(text(get('host')))}</b> — attempt {int(get('attempt'))}: "
                 f"<b>{e(text(get('outcome')) or IN_PROGRESS)}</b> (task {e(text(get('task_moid')) or '—')}, "
                 f"HA state {e(text(get('das_state_before')) or '?')} → {e(text(get('das_state_after')) or '?')})"
-                + (f"<br>skipped: {e(text(get('skip_reason')))}" if text(get('skip_reason')) else "")
-                + (f"<br>fault: <b>{e(text(get('fault_type')))}</b> reason <b>{e(text(get('fault_reason')) or '—')}"
-                   f"</b><br>{e(text(get('fault_message')))}" if text(get('fault_type')) else "")
-                + (f"<pre style='white-space:pre-wrap;background:#f5f5f5;padding:4px'>"
-                   f"{e(text(get('fault_output')))}</pre>" if text(get('fault_output')) else "")
-                + "</div>")
-        parts.append("<div><b>Fault chain</b></div>" + html_table(faults, FAULT_COLUMNS, max_rows=50, what="faults",
-                                                                  pre=("output",)))
-        parts.append("<div><b>Fault messages</b></div>" + html_table(
-            messages, ["task_moid", "depth", "key", "message", "args"], max_rows=50, what="messages"))
+                + (f"<br>skipped: {e(text(get('skip_reason')))}" if text(get("skip_reason")) else "")
+                + (
+                    f"<br>fault: <b>{e(text(get('fault_type')))}</b> reason <b>{e(text(get('fault_reason')) or '—')}"
+                    f"</b><br>{e(text(get('fault_message')))}"
+                    if text(get("fault_type"))
+                    else ""
+                )
+                + (
+                    f"<pre style='white-space:pre-wrap;background:#f5f5f5;padding:4px'>"
+                    f"{e(text(get('fault_output')))}</pre>"
+                    if text(get("fault_output"))
+                    else ""
+                )
+                + "</div>"
+            )
+        parts.append(
+            "<div><b>Fault chain</b></div>"
+            + html_table(faults, FAULT_COLUMNS, max_rows=50, what="faults", pre=("output",))
+        )
+        parts.append(
+            "<div><b>Fault messages</b></div>"
+            + html_table(messages, ["task_moid", "depth", "key", "message", "args"], max_rows=50, what="messages")
+        )
         parts.append("<div><b>Events</b></div>" + html_table(events, EVENT_COLUMNS, max_rows=200, what="events"))
         self.host_detail.value = "".join(parts)
 
     def _render_charts(self, frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
         tasks, events = frames
         with MPL_LOCK:
-            images = (charts.figure_png(charts.outcomes_by_cluster(tasks)),
-                      charts.figure_png(charts.fault_reasons(tasks)),
-                      charts.figure_png(charts.task_timeline(tasks)),
-                      charts.figure_png(charts.events_over_time(events)))
+            images = (
+                charts.figure_png(charts.outcomes_by_cluster(tasks)),
+                charts.figure_png(charts.fault_reasons(tasks)),
+                charts.figure_png(charts.task_timeline(tasks)),
+                charts.figure_png(charts.events_over_time(events)),
+            )
         with self.state.lock:
-            for widget, png in zip((self.chart_outcomes, self.chart_reasons, self.chart_timeline,
-                                    self.chart_events), images):
+            for widget, png in zip(
+                (self.chart_outcomes, self.chart_reasons, self.chart_timeline, self.chart_events), images
+            ):
                 widget.value = png
 
     def _export_folder(self) -> Path:
@@ -442,8 +565,12 @@ class ResultsPanel(Panel):
         self.set_status(f"exported {len(paths)} file(s) to {paths[0].parent}", "ok")
 
     def _buttons(self) -> None:
-        for button in (self.export_csv_button, self.export_parquet_button, self.export_report_button,
-                       self.reset_button):
+        for button in (
+            self.export_csv_button,
+            self.export_parquet_button,
+            self.export_report_button,
+            self.reset_button,
+        ):
             button.disabled = self.result is None
 
 

@@ -44,18 +44,28 @@ class RunbookPanel:
     given — errors then show in the Connect panel, never as an exception from the constructor.
     """
 
-    def __init__(self, server: str | None = None, user: str | None = None, password: str | Secret | None = None, *,
-                 simulator: Any = None, verify: Any = True, limits: BatchLimits | None = None,
-                 autoconnect: bool = False, run_dir: str | None = None, charts: bool = True) -> None:
+    def __init__(
+        self,
+        server: str | None = None,
+        user: str | None = None,
+        password: str | Secret | None = None,
+        *,
+        simulator: Any = None,
+        verify: Any = True,
+        limits: BatchLimits | None = None,
+        autoconnect: bool = False,
+        run_dir: str | None = None,
+        charts: bool = True,
+    ) -> None:
         self.state = RunbookState()
-        self.connect = ConnectPanel(self.state, server=server, user=user, password=password, simulator=simulator,
-                                    verify=verify)
+        self.connect = ConnectPanel(
+            self.state, server=server, user=user, password=password, simulator=simulator, verify=verify
+        )
         self.hosts = HostsPanel(self.state)
         self.launch = LaunchPanel(self.state, limits=limits, run_dir=run_dir)
         self.results = ResultsPanel(self.state, charts=charts)
         self.panels = (self.connect, self.hosts, self.launch, self.results)
-        self.widget = styled(widgets.Tab(children=[p.widget for p in self.panels], titles=TAB_TITLES),
-                             "vnb-runbook")
+        self.widget = styled(widgets.Tab(children=[p.widget for p in self.panels], titles=TAB_TITLES), "vnb-runbook")
         if autoconnect and (password or simulator not in (None, False)):
             self.connect.connect_button.click()
 
@@ -74,9 +84,13 @@ class RunbookPanel:
             try:
                 handle.cancel()
                 handle.wait(wait)
-            except Exception as exc:  # noqa: BLE001 - closing goes on; the journal allows resume()
-                logger.warning("run %s still going at close (%s); resume it from %s", handle.run_id,
-                               type(exc).__name__, handle.run_dir)
+            except Exception as exc:
+                logger.warning(
+                    "run %s still going at close (%s); resume it from %s",
+                    handle.run_id,
+                    type(exc).__name__,
+                    handle.run_dir,
+                )
         for panel in self.panels:
             panel.close()
         self.state.running = False

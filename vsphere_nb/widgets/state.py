@@ -54,6 +54,8 @@ class RunbookState(traitlets.HasTraits):
 
     def __repr__(self) -> str:
         hosts = None if self.hosts is None else len(self.hosts)
-        return (f"<RunbookState client={'yes' if self.client is not None else 'no'} hosts={hosts} "
-                f"selected={len(self.selected)} plan={'yes' if self.plan is not None else 'no'} "
-                f"running={self.running} run={getattr(self.run, 'run_id', None)}>")
+        return (
+            f"<RunbookState client={'yes' if self.client is not None else 'no'} hosts={hosts} "
+            f"selected={len(self.selected)} plan={'yes' if self.plan is not None else 'no'} "
+            f"running={self.running} run={getattr(self.run, 'run_id', None)}>"
+        )

@@ -7,23 +7,32 @@ from __future__ import annotations
 
 from .base import ENUMS, REGISTRY, VimEnum, VimObject, ancestry, lookup
 from .codec import (
-    Boxed, box, decode_any, decode_as, decode_body, encode_value, format_datetime, parse_body, parse_datetime, ref_value,
+    Boxed,
+    box,
+    decode_any,
+    decode_as,
+    decode_body,
+    encode_value,
+    format_datetime,
+    parse_body,
+    parse_datetime,
+    ref_value,
     unbox_list,
 )
-from .collector import *  # noqa: F401,F403
+from .collector import *  # noqa: F403
 from .collector import __all__ as _collector_all
-from .enums import *  # noqa: F401,F403
+from .enums import *  # noqa: F403
 from .enums import __all__ as _enums_all
-from .events import *  # noqa: F401,F403
+from .events import *  # noqa: F403
 from .events import __all__ as _events_all
-from .faults import *  # noqa: F401,F403
+from .faults import *  # noqa: F403
 from .faults import __all__ as _faults_all
-from .inventory import *  # noqa: F401,F403
+from .inventory import *  # noqa: F403
 from .inventory import __all__ as _inventory_all
 from .moref import ManagedObjectReference, MoRef
-from .service import *  # noqa: F401,F403
+from .service import *  # noqa: F403
 from .service import __all__ as _service_all
-from .task import *  # noqa: F401,F403
+from .task import *  # noqa: F403
 from .task import __all__ as _task_all
 
 _namespace = {name: cls for name, cls in REGISTRY.items()}
@@ -32,8 +41,30 @@ for _cls in list(REGISTRY.values()):
 del _cls, _namespace
 
 __all__ = [
-    "ENUMS", "REGISTRY", "VimEnum", "VimObject", "ancestry", "lookup", "Boxed", "box", "decode_any", "decode_as",
-    "decode_body", "encode_value", "format_datetime", "parse_datetime", "parse_body", "ref_value", "unbox_list",
-    "ManagedObjectReference", "MoRef",
-    *_collector_all, *_enums_all, *_events_all, *_faults_all, *_inventory_all, *_service_all, *_task_all,
+    "ENUMS",
+    "REGISTRY",
+    "VimEnum",
+    "VimObject",
+    "ancestry",
+    "lookup",
+    "Boxed",
+    "box",
+    "decode_any",
+    "decode_as",
+    "decode_body",
+    "encode_value",
+    "format_datetime",
+    "parse_datetime",
+    "parse_body",
+    "ref_value",
+    "unbox_list",
+    "ManagedObjectReference",
+    "MoRef",
+    *_collector_all,
+    *_enums_all,
+    *_events_all,
+    *_faults_all,
+    *_inventory_all,
+    *_service_all,
+    *_task_all,
 ]

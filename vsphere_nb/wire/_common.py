@@ -33,11 +33,10 @@ def _known(enum_cls: type) -> object:
     return convert
 
 
-def Known(enum_cls: type) -> object:  # noqa: N802  (reads like a type)
+def Known(enum_cls: type) -> object:
     """``Known(TaskInfoState)``: the enum member for known values, the plain string for unknown ones."""
-    from typing import Union
 
-    return Annotated[Union[enum_cls, str], BeforeValidator(_known(enum_cls))]
+    return Annotated[enum_cls | str, BeforeValidator(_known(enum_cls))]
 
 
 def _decode_any_slot(value: object) -> object:

@@ -145,14 +145,19 @@ def _wire_fields(cls: type[VimObject]) -> tuple[tuple[str, str, bool], ...]:
     if plan is None:
         from .codec import is_any_slot
 
-        plan = tuple((name, field.alias or name, is_any_slot(field.annotation))
-                     for name, field in cls.model_fields.items() if name != "vim_type")
+        plan = tuple(
+            (name, field.alias or name, is_any_slot(field.annotation))
+            for name, field in cls.model_fields.items()
+            if name != "vim_type"
+        )
         _WIRE_FIELDS[cls] = plan
     return plan
 
 
 def _is_plain_json(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool, type(None), list, dict)) and not isinstance(value, (VimObject, datetime))
+    return isinstance(value, (str, int, float, bool, type(None), list, dict)) and not isinstance(
+        value, (VimObject, datetime)
+    )
 
 
 def lookup(type_name: str) -> type[VimObject] | None:

@@ -23,8 +23,19 @@ from pydantic import ValidationError
 
 from .base import ENUMS, REGISTRY, VimEnum, VimObject
 
-__all__ = ["Boxed", "box", "decode_any", "decode_body", "decode_as", "encode_value", "format_datetime", "parse_datetime",
-           "parse_body", "ref_value", "unbox_list"]
+__all__ = [
+    "Boxed",
+    "box",
+    "decode_any",
+    "decode_body",
+    "decode_as",
+    "encode_value",
+    "format_datetime",
+    "parse_datetime",
+    "parse_body",
+    "ref_value",
+    "unbox_list",
+]
 
 T = TypeVar("T", bound=VimObject)
 
@@ -63,7 +74,7 @@ def parse_datetime(value: str) -> datetime:
 # ---------------------------------------------------------------------------------------------
 def _decode_typed(value: Any, type_name: str) -> Any:
     if type_name.startswith("ArrayOf"):
-        elem = type_name[len("ArrayOf"):]
+        elem = type_name[len("ArrayOf") :]
         if not isinstance(value, list):
             raise ValueError(f"{type_name} expects a list")
         return [_decode_typed(v, elem) if not isinstance(v, dict) else decode_any(v) for v in value]
@@ -229,7 +240,9 @@ def encode_value(value: Any, annotation: Any = None) -> Any:
 
 def _common_type(items: list[Any]) -> str:
     if all(isinstance(i, VimObject) for i in items):
-        mros = [[k.__name__ for k in type(i).__mro__ if isinstance(k, type) and issubclass(k, VimObject)] for i in items]
+        mros = [
+            [k.__name__ for k in type(i).__mro__ if isinstance(k, type) and issubclass(k, VimObject)] for i in items
+        ]
         for name in mros[0]:
             if all(name in m for m in mros[1:]):
                 return "DynamicData" if name == "VimObject" else name

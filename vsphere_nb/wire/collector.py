@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ._common import AnyValue, Known
 from .base import VimObject
@@ -11,43 +11,56 @@ from .faults import MethodFault
 from .moref import ManagedObjectReference
 
 __all__ = [
-    "SelectionSpec", "TraversalSpec", "ObjectSpec", "PropertySpec", "PropertyFilterSpec", "RetrieveOptions",
-    "RetrieveResult", "ObjectContent", "DynamicProperty", "MissingProperty", "WaitOptions", "UpdateSet",
-    "PropertyFilterUpdate", "ObjectUpdate", "PropertyChange", "MissingObject",
+    "SelectionSpec",
+    "TraversalSpec",
+    "ObjectSpec",
+    "PropertySpec",
+    "PropertyFilterSpec",
+    "RetrieveOptions",
+    "RetrieveResult",
+    "ObjectContent",
+    "DynamicProperty",
+    "MissingProperty",
+    "WaitOptions",
+    "UpdateSet",
+    "PropertyFilterUpdate",
+    "ObjectUpdate",
+    "PropertyChange",
+    "MissingObject",
 ]
 
 
 class SelectionSpec(VimObject):
-    name: Optional[str] = None
+    name: str | None = None
 
 
 class TraversalSpec(SelectionSpec):
     type: str
     path: str
-    skip: Optional[bool] = False
-    selectSet: Optional[list[SelectionSpec]] = None
+    skip: bool | None = False
+    selectSet: list[SelectionSpec] | None = None
 
 
 class ObjectSpec(VimObject):
     obj: ManagedObjectReference
-    skip: Optional[bool] = False
-    selectSet: Optional[list[SelectionSpec]] = None
+    skip: bool | None = False
+    selectSet: list[SelectionSpec] | None = None
 
 
 class PropertySpec(VimObject):
     type: str
-    all: Optional[bool] = None
-    pathSet: Optional[list[str]] = None
+    all: bool | None = None
+    pathSet: list[str] | None = None
 
 
 class PropertyFilterSpec(VimObject):
     propSet: list[PropertySpec]
     objectSet: list[ObjectSpec]
-    reportMissingObjectsInResults: Optional[bool] = None
+    reportMissingObjectsInResults: bool | None = None
 
 
 class RetrieveOptions(VimObject):
-    maxObjects: Optional[int] = None
+    maxObjects: int | None = None
 
 
 class DynamicProperty(VimObject):
@@ -62,21 +75,21 @@ class MissingProperty(VimObject):
 
 class ObjectContent(VimObject):
     obj: ManagedObjectReference
-    propSet: Optional[list[DynamicProperty]] = None
-    missingSet: Optional[list[MissingProperty]] = None
+    propSet: list[DynamicProperty] | None = None
+    missingSet: list[MissingProperty] | None = None
 
     def props(self) -> dict[str, Any]:
         return {p.name: p.val for p in self.propSet or []}
 
 
 class RetrieveResult(VimObject):
-    token: Optional[str] = None
+    token: str | None = None
     objects: list[ObjectContent] = []
 
 
 class WaitOptions(VimObject):
-    maxWaitSeconds: Optional[int] = None
-    maxObjectUpdates: Optional[int] = None
+    maxWaitSeconds: int | None = None
+    maxObjectUpdates: int | None = None
 
 
 class PropertyChange(VimObject):
@@ -88,8 +101,8 @@ class PropertyChange(VimObject):
 class ObjectUpdate(VimObject):
     kind: Known(ObjectUpdateKind)
     obj: ManagedObjectReference
-    changeSet: Optional[list[PropertyChange]] = None
-    missingSet: Optional[list[MissingProperty]] = None
+    changeSet: list[PropertyChange] | None = None
+    missingSet: list[MissingProperty] | None = None
 
 
 class MissingObject(VimObject):
@@ -99,11 +112,11 @@ class MissingObject(VimObject):
 
 class PropertyFilterUpdate(VimObject):
     filter: ManagedObjectReference
-    objectSet: Optional[list[ObjectUpdate]] = None
-    missingSet: Optional[list[MissingObject]] = None
+    objectSet: list[ObjectUpdate] | None = None
+    missingSet: list[MissingObject] | None = None
 
 
 class UpdateSet(VimObject):
     version: str
-    filterSet: Optional[list[PropertyFilterUpdate]] = None
-    truncated: Optional[bool] = None
+    filterSet: list[PropertyFilterUpdate] | None = None
+    truncated: bool | None = None

@@ -5,10 +5,19 @@ from __future__ import annotations
 from .base import VimEnum, _register_enum
 
 __all__ = [
-    "TaskInfoState", "HostSystemConnectionState", "HostSystemPowerState", "ManagedEntityStatus",
-    "ClusterDasFdmAvailabilityState", "DasConfigFaultDasConfigFaultReason", "DasConfigFaultReason",
-    "HostDasErrorEventHostDasErrorReason", "ObjectUpdateKind", "PropertyChangeOp",
-    "EventFilterSpecRecursionOption", "EventEventSeverity", "HEALTHY_DAS_STATES",
+    "TaskInfoState",
+    "HostSystemConnectionState",
+    "HostSystemPowerState",
+    "ManagedEntityStatus",
+    "ClusterDasFdmAvailabilityState",
+    "DasConfigFaultDasConfigFaultReason",
+    "DasConfigFaultReason",
+    "HostDasErrorEventHostDasErrorReason",
+    "ObjectUpdateKind",
+    "PropertyChangeOp",
+    "EventFilterSpecRecursionOption",
+    "EventEventSeverity",
+    "HEALTHY_DAS_STATES",
 ]
 
 

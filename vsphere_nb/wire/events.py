@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
-from ._common import AnyValue, Known, UtcDatetime
+from ._common import Known, UtcDatetime
 from .base import VimObject
 from .enums import EventEventSeverity, EventFilterSpecRecursionOption, HostDasErrorEventHostDasErrorReason
 from .faults import KeyAnyValue, MethodFault
 from .moref import ManagedObjectReference
 
 __all__ = [
-    "EventArgument", "EntityEventArgument", "HostEventArgument", "ComputeResourceEventArgument",
-    "DatacenterEventArgument", "VmEventArgument", "Event", "EventEx", "TaskEvent", "HostEvent", "ClusterEvent",
-    "HostDasEvent", "HostDasEnablingEvent", "HostDasEnabledEvent", "HostDasDisablingEvent", "HostDasDisabledEvent",
-    "HostDasErrorEvent", "DasHostFailedEvent", "DasHostIsolatedEvent", "HostIsolationIpPingFailedEvent",
-    "HostNoRedundantManagementNetworkEvent", "HostMissingNetworksEvent", "HostShortNameToIpFailedEvent",
-    "InsufficientFailoverResourcesEvent", "EventFilterSpec", "EventFilterSpecByEntity", "EventFilterSpecByTime",
-    "EventDescription", "EventDescriptionEventDetail", "event_type_id",
+    "EventArgument",
+    "EntityEventArgument",
+    "HostEventArgument",
+    "ComputeResourceEventArgument",
+    "DatacenterEventArgument",
+    "VmEventArgument",
+    "Event",
+    "EventEx",
+    "TaskEvent",
+    "HostEvent",
+    "ClusterEvent",
+    "HostDasEvent",
+    "HostDasEnablingEvent",
+    "HostDasEnabledEvent",
+    "HostDasDisablingEvent",
+    "HostDasDisabledEvent",
+    "HostDasErrorEvent",
+    "DasHostFailedEvent",
+    "DasHostIsolatedEvent",
+    "HostIsolationIpPingFailedEvent",
+    "HostNoRedundantManagementNetworkEvent",
+    "HostMissingNetworksEvent",
+    "HostShortNameToIpFailedEvent",
+    "InsufficientFailoverResourcesEvent",
+    "EventFilterSpec",
+    "EventFilterSpecByEntity",
+    "EventFilterSpecByTime",
+    "EventDescription",
+    "EventDescriptionEventDetail",
+    "event_type_id",
 ]
 
 
@@ -50,30 +71,30 @@ class Event(VimObject):
     chainId: int
     createdTime: UtcDatetime
     userName: str = ""
-    datacenter: Optional[DatacenterEventArgument] = None
-    computeResource: Optional[ComputeResourceEventArgument] = None
-    host: Optional[HostEventArgument] = None
-    vm: Optional[VmEventArgument] = None
-    ds: Optional[EntityEventArgument] = None
-    net: Optional[EntityEventArgument] = None
-    dvs: Optional[EntityEventArgument] = None
-    fullFormattedMessage: Optional[str] = None
-    changeTag: Optional[str] = None
+    datacenter: DatacenterEventArgument | None = None
+    computeResource: ComputeResourceEventArgument | None = None
+    host: HostEventArgument | None = None
+    vm: VmEventArgument | None = None
+    ds: EntityEventArgument | None = None
+    net: EntityEventArgument | None = None
+    dvs: EntityEventArgument | None = None
+    fullFormattedMessage: str | None = None
+    changeTag: str | None = None
 
 
 class EventEx(Event):
     eventTypeId: str
-    severity: Optional[Known(EventEventSeverity)] = None
-    message: Optional[str] = None
-    arguments: Optional[list[KeyAnyValue]] = None
-    objectId: Optional[str] = None
-    objectType: Optional[str] = None
-    objectName: Optional[str] = None
-    fault: Optional[MethodFault] = None
+    severity: Known(EventEventSeverity) | None = None
+    message: str | None = None
+    arguments: list[KeyAnyValue] | None = None
+    objectId: str | None = None
+    objectType: str | None = None
+    objectName: str | None = None
+    fault: MethodFault | None = None
 
 
 class TaskEvent(Event):
-    info: "TaskInfo"  # noqa: F821  (resolved in wire/__init__)
+    info: TaskInfo  # noqa: F821  (resolved in wire/__init__)
 
 
 class HostEvent(Event):
@@ -105,8 +126,8 @@ class HostDasDisabledEvent(HostEvent):
 
 
 class HostDasErrorEvent(HostEvent):
-    message: Optional[str] = None
-    reason: Optional[Known(HostDasErrorEventHostDasErrorReason)] = None
+    message: str | None = None
+    reason: Known(HostDasErrorEventHostDasErrorReason) | None = None
 
 
 class DasHostFailedEvent(ClusterEvent):
@@ -126,7 +147,7 @@ class HostNoRedundantManagementNetworkEvent(HostDasEvent):
 
 
 class HostMissingNetworksEvent(HostDasEvent):
-    ips: Optional[str] = None
+    ips: str | None = None
 
 
 class HostShortNameToIpFailedEvent(HostEvent):
@@ -143,38 +164,38 @@ class EventFilterSpecByEntity(VimObject):
 
 
 class EventFilterSpecByTime(VimObject):
-    beginTime: Optional[UtcDatetime] = None
-    endTime: Optional[UtcDatetime] = None
+    beginTime: UtcDatetime | None = None
+    endTime: UtcDatetime | None = None
 
 
 class EventFilterSpec(VimObject):
-    entity: Optional[EventFilterSpecByEntity] = None
-    time: Optional[EventFilterSpecByTime] = None
-    userName: Optional[VimObject] = None
-    eventChainId: Optional[int] = None
-    category: Optional[list[str]] = None
-    type: Optional[list[str]] = None
-    eventTypeId: Optional[list[str]] = None
-    maxCount: Optional[int] = None
-    disableFullMessage: Optional[bool] = None
+    entity: EventFilterSpecByEntity | None = None
+    time: EventFilterSpecByTime | None = None
+    userName: VimObject | None = None
+    eventChainId: int | None = None
+    category: list[str] | None = None
+    type: list[str] | None = None
+    eventTypeId: list[str] | None = None
+    maxCount: int | None = None
+    disableFullMessage: bool | None = None
 
 
 class EventDescriptionEventDetail(VimObject):
     key: str
-    description: Optional[str] = None
+    description: str | None = None
     category: str = "info"
     formatOnDatacenter: str = ""
     formatOnComputeResource: str = ""
     formatOnHost: str = ""
     formatOnVm: str = ""
     fullFormat: str = ""
-    longDescription: Optional[str] = None
+    longDescription: str | None = None
 
 
 class EventDescription(VimObject):
-    category: Optional[list[VimObject]] = None
-    eventInfo: Optional[list[EventDescriptionEventDetail]] = None
-    enumeratedTypes: Optional[list[VimObject]] = None
+    category: list[VimObject] | None = None
+    eventInfo: list[EventDescriptionEventDetail] | None = None
+    enumeratedTypes: list[VimObject] | None = None
 
 
 def event_type_id(event: Event) -> str:

@@ -7,20 +7,45 @@ class its slot expects (``MethodFault`` at the top) and keeps its wire name and 
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ._common import AnyValue, Known
 from .base import VimObject, ancestry
 from .enums import DasConfigFaultDasConfigFaultReason
 from .moref import ManagedObjectReference
 
 __all__ = [
-    "KeyAnyValue", "LocalizableMessage", "LocalizedMethodFault", "MethodFault", "RuntimeFault", "VimFault",
-    "SecurityError", "NoPermission", "NoPermissionEntityPrivileges", "NotAuthenticated", "InvalidLogin",
-    "DasConfigFault", "NotSupported", "ManagedObjectNotFound", "InvalidArgument", "InvalidState",
-    "HostCommunication", "HostNotConnected", "HostNotReachable", "InvalidRequest", "MethodNotFound",
-    "RequestCanceled", "InvalidProperty", "SystemError", "NotImplemented", "InvalidCollectorVersion",
-    "InvalidType", "TaskInProgress", "Timedout", "InvalidLocale", "MethodDisabled", "fault_message", "fault_ancestry",
+    "KeyAnyValue",
+    "LocalizableMessage",
+    "LocalizedMethodFault",
+    "MethodFault",
+    "RuntimeFault",
+    "VimFault",
+    "SecurityError",
+    "NoPermission",
+    "NoPermissionEntityPrivileges",
+    "NotAuthenticated",
+    "InvalidLogin",
+    "DasConfigFault",
+    "NotSupported",
+    "ManagedObjectNotFound",
+    "InvalidArgument",
+    "InvalidState",
+    "HostCommunication",
+    "HostNotConnected",
+    "HostNotReachable",
+    "InvalidRequest",
+    "MethodNotFound",
+    "RequestCanceled",
+    "InvalidProperty",
+    "SystemError",
+    "NotImplemented",
+    "InvalidCollectorVersion",
+    "InvalidType",
+    "TaskInProgress",
+    "Timedout",
+    "InvalidLocale",
+    "MethodDisabled",
+    "fault_message",
+    "fault_ancestry",
 ]
 
 
@@ -31,20 +56,20 @@ class KeyAnyValue(VimObject):
 
 class LocalizableMessage(VimObject):
     key: str
-    arg: Optional[list[KeyAnyValue]] = None
-    message: Optional[str] = None
+    arg: list[KeyAnyValue] | None = None
+    message: str | None = None
 
 
 class MethodFault(VimObject):
-    faultCause: Optional["MethodFault"] = None
-    faultMessage: Optional[list[LocalizableMessage]] = None
+    faultCause: MethodFault | None = None
+    faultMessage: list[LocalizableMessage] | None = None
 
     @property
     def type_name(self) -> str:
         return self.vim_type or type(self).__name__
 
     @property
-    def faultstring(self) -> Optional[str]:
+    def faultstring(self) -> str | None:
         """The optional top-level ``faultstring`` text (not a VMware field; kept when a server sends it)."""
         extra = self.model_extra or {}
         value = extra.get("faultstring") or extra.get("localizedMessage")
@@ -53,10 +78,10 @@ class MethodFault(VimObject):
     def message(self) -> str:
         return fault_message(self)
 
-    def causes(self) -> list["MethodFault"]:
+    def causes(self) -> list[MethodFault]:
         """This fault and every ``faultCause`` below it, outermost first."""
         out: list[MethodFault] = []
-        node: Optional[MethodFault] = self
+        node: MethodFault | None = self
         while node is not None and len(out) < 64:
             out.append(node)
             node = node.faultCause
@@ -76,14 +101,14 @@ class SecurityError(RuntimeFault):
 
 
 class NoPermissionEntityPrivileges(VimObject):
-    entity: Optional[ManagedObjectReference] = None
-    privilegeIds: Optional[list[str]] = None
+    entity: ManagedObjectReference | None = None
+    privilegeIds: list[str] | None = None
 
 
 class NoPermission(SecurityError):
-    object: Optional[ManagedObjectReference] = None
-    privilegeId: Optional[str] = None
-    missingPrivileges: Optional[list[NoPermissionEntityPrivileges]] = None
+    object: ManagedObjectReference | None = None
+    privilegeId: str | None = None
+    missingPrivileges: list[NoPermissionEntityPrivileges] | None = None
 
 
 class NotAuthenticated(NoPermission):
@@ -99,9 +124,9 @@ class InvalidLocale(VimFault):
 
 
 class DasConfigFault(VimFault):
-    reason: Optional[Known(DasConfigFaultDasConfigFaultReason)] = None
-    output: Optional[str] = None
-    event: Optional[list["Event"]] = None  # noqa: F821  (resolved in wire/__init__)
+    reason: Known(DasConfigFaultDasConfigFaultReason) | None = None
+    output: str | None = None
+    event: list[Event] | None = None  # noqa: F821  (resolved in wire/__init__)
 
 
 class NotSupported(RuntimeFault):
@@ -111,19 +136,19 @@ class NotSupported(RuntimeFault):
 class MethodDisabled(RuntimeFault):
     """The method is listed in the entity's ``disabledMethod`` (``source`` names who disabled it)."""
 
-    source: Optional[str] = None
+    source: str | None = None
 
 
-class NotImplemented(RuntimeFault):  # noqa: A001  (VMware's name)
+class NotImplemented(RuntimeFault):
     pass
 
 
 class ManagedObjectNotFound(RuntimeFault):
-    obj: Optional[ManagedObjectReference] = None
+    obj: ManagedObjectReference | None = None
 
 
 class InvalidArgument(RuntimeFault):
-    invalidProperty: Optional[str] = None
+    invalidProperty: str | None = None
 
 
 class InvalidState(VimFault):
@@ -131,7 +156,7 @@ class InvalidState(VimFault):
 
 
 class TaskInProgress(VimFault):
-    task: Optional[ManagedObjectReference] = None
+    task: ManagedObjectReference | None = None
 
 
 class Timedout(VimFault):
@@ -155,12 +180,12 @@ class InvalidRequest(RuntimeFault):
 
 
 class MethodNotFound(InvalidRequest):
-    receiver: Optional[ManagedObjectReference] = None
-    method: Optional[str] = None
+    receiver: ManagedObjectReference | None = None
+    method: str | None = None
 
 
 class InvalidType(InvalidRequest):
-    argument: Optional[str] = None
+    argument: str | None = None
 
 
 class RequestCanceled(RuntimeFault):
@@ -168,22 +193,22 @@ class RequestCanceled(RuntimeFault):
 
 
 class InvalidProperty(MethodFault):
-    name: Optional[str] = None
+    name: str | None = None
 
 
 class InvalidCollectorVersion(MethodFault):
     pass
 
 
-class SystemError(RuntimeFault):  # noqa: A001  (VMware's name)
-    reason: Optional[str] = None
+class SystemError(RuntimeFault):
+    reason: str | None = None
 
 
 class LocalizedMethodFault(VimObject):
     """SOAP-era wrapper ``{fault, localizedMessage}``; unwrapped wherever a fault is expected."""
 
-    fault: Optional[MethodFault] = None
-    localizedMessage: Optional[str] = None
+    fault: MethodFault | None = None
+    localizedMessage: str | None = None
 
 
 def fault_ancestry(fault: MethodFault) -> list[str]:
@@ -193,7 +218,7 @@ def fault_ancestry(fault: MethodFault) -> list[str]:
     return names
 
 
-def _type_specific(fault: MethodFault) -> Optional[str]:
+def _type_specific(fault: MethodFault) -> str | None:
     if isinstance(fault, DasConfigFault):
         parts = []
         if fault.reason:

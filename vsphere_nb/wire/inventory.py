@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ._common import AnyValue, Known, UtcDatetime
 from .base import VimObject
 from .enums import ClusterDasFdmAvailabilityState, HostSystemConnectionState, HostSystemPowerState, ManagedEntityStatus
@@ -11,44 +9,51 @@ from .moref import ManagedObjectReference
 from .service import AboutInfo
 
 __all__ = [
-    "ClusterDasFdmHostState", "HostRuntimeInfo", "HostListSummary", "HostConfigSummary", "HostListSummaryConfigSummary",
-    "ClusterDasConfigInfo", "ComputeResourceConfigInfo", "ClusterConfigInfoEx", "OptionValue",
+    "ClusterDasFdmHostState",
+    "HostRuntimeInfo",
+    "HostListSummary",
+    "HostConfigSummary",
+    "HostListSummaryConfigSummary",
+    "ClusterDasConfigInfo",
+    "ComputeResourceConfigInfo",
+    "ClusterConfigInfoEx",
+    "OptionValue",
 ]
 
 
 class ClusterDasFdmHostState(VimObject):
     state: Known(ClusterDasFdmAvailabilityState)
-    stateReporter: Optional[ManagedObjectReference] = None
+    stateReporter: ManagedObjectReference | None = None
 
 
 class HostRuntimeInfo(VimObject):
     connectionState: Known(HostSystemConnectionState)
     powerState: Known(HostSystemPowerState)
-    standbyMode: Optional[str] = None
+    standbyMode: str | None = None
     inMaintenanceMode: bool = False
-    inQuarantineMode: Optional[bool] = None
-    bootTime: Optional[UtcDatetime] = None
-    dasHostState: Optional[ClusterDasFdmHostState] = None
+    inQuarantineMode: bool | None = None
+    bootTime: UtcDatetime | None = None
+    dasHostState: ClusterDasFdmHostState | None = None
 
 
 class HostConfigSummary(VimObject):
     name: str
     port: int = 443
-    sslThumbprint: Optional[str] = None
-    product: Optional[AboutInfo] = None
+    sslThumbprint: str | None = None
+    product: AboutInfo | None = None
     vmotionEnabled: bool = False
-    faultToleranceEnabled: Optional[bool] = None
+    faultToleranceEnabled: bool | None = None
 
 
 class HostListSummary(VimObject):
-    host: Optional[ManagedObjectReference] = None
-    hardware: Optional[VimObject] = None
-    runtime: Optional[HostRuntimeInfo] = None
-    config: Optional[HostConfigSummary] = None
-    quickStats: Optional[VimObject] = None
+    host: ManagedObjectReference | None = None
+    hardware: VimObject | None = None
+    runtime: HostRuntimeInfo | None = None
+    config: HostConfigSummary | None = None
+    quickStats: VimObject | None = None
     overallStatus: Known(ManagedEntityStatus) = ManagedEntityStatus.gray
     rebootRequired: bool = False
-    managementServerIp: Optional[str] = None
+    managementServerIp: str | None = None
 
 
 class OptionValue(VimObject):
@@ -57,25 +62,25 @@ class OptionValue(VimObject):
 
 
 class ClusterDasConfigInfo(VimObject):
-    enabled: Optional[bool] = None
-    vmMonitoring: Optional[str] = None
-    hostMonitoring: Optional[str] = None
-    vmComponentProtecting: Optional[str] = None
-    failoverLevel: Optional[int] = None
-    admissionControlEnabled: Optional[bool] = None
-    option: Optional[list[OptionValue]] = None
-    heartbeatDatastore: Optional[list[ManagedObjectReference]] = None
-    hBDatastoreCandidatePolicy: Optional[str] = None
+    enabled: bool | None = None
+    vmMonitoring: str | None = None
+    hostMonitoring: str | None = None
+    vmComponentProtecting: str | None = None
+    failoverLevel: int | None = None
+    admissionControlEnabled: bool | None = None
+    option: list[OptionValue] | None = None
+    heartbeatDatastore: list[ManagedObjectReference] | None = None
+    hBDatastoreCandidatePolicy: str | None = None
 
 
 class ComputeResourceConfigInfo(VimObject):
     vmSwapPlacement: str = "vmDirectory"
-    defaultHardwareVersionKey: Optional[str] = None
+    defaultHardwareVersionKey: str | None = None
 
 
 class ClusterConfigInfoEx(ComputeResourceConfigInfo):
-    dasConfig: Optional[ClusterDasConfigInfo] = None
-    drsConfig: Optional[VimObject] = None
+    dasConfig: ClusterDasConfigInfo | None = None
+    drsConfig: VimObject | None = None
 
 
 #: pyVmomi's Python name for ``HostConfigSummary`` (the wire name is ``HostConfigSummary``)

@@ -21,7 +21,7 @@ class ManagedObjectReference(VimObject):
     type: str
     value: str
 
-    def __init__(self, type: str | None = None, value: str | None = None, /, **data: Any) -> None:  # noqa: A002
+    def __init__(self, type: str | None = None, value: str | None = None, /, **data: Any) -> None:
         if type is not None:
             data.setdefault("type", type)
         if value is not None:

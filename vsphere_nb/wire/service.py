@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ._common import UtcDatetime
 from .base import VimObject
 from .moref import ManagedObjectReference
@@ -16,49 +14,49 @@ class AboutInfo(VimObject):
     fullName: str = ""
     vendor: str = ""
     version: str = ""
-    patchLevel: Optional[str] = None
+    patchLevel: str | None = None
     build: str = ""
-    localeVersion: Optional[str] = None
-    localeBuild: Optional[str] = None
+    localeVersion: str | None = None
+    localeBuild: str | None = None
     osType: str = ""
     productLineId: str = ""
     apiType: str = ""
     apiVersion: str = ""
-    instanceUuid: Optional[str] = None
-    licenseProductName: Optional[str] = None
-    licenseProductVersion: Optional[str] = None
+    instanceUuid: str | None = None
+    licenseProductName: str | None = None
+    licenseProductVersion: str | None = None
 
 
 class ServiceContent(VimObject):
     rootFolder: ManagedObjectReference
     propertyCollector: ManagedObjectReference
-    viewManager: Optional[ManagedObjectReference] = None
+    viewManager: ManagedObjectReference | None = None
     about: AboutInfo
-    setting: Optional[ManagedObjectReference] = None
-    userDirectory: Optional[ManagedObjectReference] = None
-    sessionManager: Optional[ManagedObjectReference] = None
-    authorizationManager: Optional[ManagedObjectReference] = None
-    perfManager: Optional[ManagedObjectReference] = None
-    scheduledTaskManager: Optional[ManagedObjectReference] = None
-    alarmManager: Optional[ManagedObjectReference] = None
-    eventManager: Optional[ManagedObjectReference] = None
-    taskManager: Optional[ManagedObjectReference] = None
-    extensionManager: Optional[ManagedObjectReference] = None
-    customFieldsManager: Optional[ManagedObjectReference] = None
-    searchIndex: Optional[ManagedObjectReference] = None
-    fileManager: Optional[ManagedObjectReference] = None
-    licenseManager: Optional[ManagedObjectReference] = None
+    setting: ManagedObjectReference | None = None
+    userDirectory: ManagedObjectReference | None = None
+    sessionManager: ManagedObjectReference | None = None
+    authorizationManager: ManagedObjectReference | None = None
+    perfManager: ManagedObjectReference | None = None
+    scheduledTaskManager: ManagedObjectReference | None = None
+    alarmManager: ManagedObjectReference | None = None
+    eventManager: ManagedObjectReference | None = None
+    taskManager: ManagedObjectReference | None = None
+    extensionManager: ManagedObjectReference | None = None
+    customFieldsManager: ManagedObjectReference | None = None
+    searchIndex: ManagedObjectReference | None = None
+    fileManager: ManagedObjectReference | None = None
+    licenseManager: ManagedObjectReference | None = None
 
 
 class UserSession(VimObject):
     key: str
     userName: str
     fullName: str = ""
-    loginTime: Optional[UtcDatetime] = None
-    lastActiveTime: Optional[UtcDatetime] = None
+    loginTime: UtcDatetime | None = None
+    lastActiveTime: UtcDatetime | None = None
     locale: str = "en"
     messageLocale: str = "en"
-    extensionSession: Optional[bool] = None
-    ipAddress: Optional[str] = None
-    userAgent: Optional[str] = None
-    callCount: Optional[int] = None
+    extensionSession: bool | None = None
+    ipAddress: str | None = None
+    userAgent: str | None = None
+    callCount: int | None = None

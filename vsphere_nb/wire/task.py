@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ._common import AnyValue, Known, UtcDatetime
 from .base import VimObject
 from .enums import TaskInfoState
 from .faults import LocalizableMessage, MethodFault
 from .moref import ManagedObjectReference
 
-__all__ = ["TaskInfo", "TaskReason", "TaskReasonUser", "TaskReasonSystem", "TaskReasonAlarm", "TaskReasonSchedule",
-           "TERMINAL_TASK_STATES"]
+__all__ = [
+    "TaskInfo",
+    "TaskReason",
+    "TaskReasonUser",
+    "TaskReasonSystem",
+    "TaskReasonAlarm",
+    "TaskReasonSchedule",
+    "TERMINAL_TASK_STATES",
+]
 
 TERMINAL_TASK_STATES = frozenset({"success", "error"})
 
@@ -30,40 +35,40 @@ class TaskReasonSystem(TaskReason):
 
 class TaskReasonAlarm(TaskReason):
     alarmName: str = ""
-    alarm: Optional[ManagedObjectReference] = None
+    alarm: ManagedObjectReference | None = None
     entityName: str = ""
-    entity: Optional[ManagedObjectReference] = None
+    entity: ManagedObjectReference | None = None
 
 
 class TaskReasonSchedule(TaskReason):
     name: str = ""
-    scheduledTask: Optional[ManagedObjectReference] = None
+    scheduledTask: ManagedObjectReference | None = None
 
 
 class TaskInfo(VimObject):
     key: str
     task: ManagedObjectReference
-    description: Optional[LocalizableMessage] = None
-    name: Optional[str] = None
+    description: LocalizableMessage | None = None
+    name: str | None = None
     descriptionId: str = ""
-    entity: Optional[ManagedObjectReference] = None
-    entityName: Optional[str] = None
-    locked: Optional[list[ManagedObjectReference]] = None
+    entity: ManagedObjectReference | None = None
+    entityName: str | None = None
+    locked: list[ManagedObjectReference] | None = None
     state: Known(TaskInfoState)
     cancelled: bool = False
     cancelable: bool = False
-    error: Optional[MethodFault] = None
+    error: MethodFault | None = None
     result: AnyValue = None
-    progress: Optional[int] = None
-    reason: Optional[TaskReason] = None
-    queueTime: Optional[UtcDatetime] = None
-    startTime: Optional[UtcDatetime] = None
-    completeTime: Optional[UtcDatetime] = None
+    progress: int | None = None
+    reason: TaskReason | None = None
+    queueTime: UtcDatetime | None = None
+    startTime: UtcDatetime | None = None
+    completeTime: UtcDatetime | None = None
     eventChainId: int = 0
-    changeTag: Optional[str] = None
-    parentTaskKey: Optional[str] = None
-    rootTaskKey: Optional[str] = None
-    activationId: Optional[str] = None
+    changeTag: str | None = None
+    parentTaskKey: str | None = None
+    rootTaskKey: str | None = None
+    activationId: str | None = None
 
     @property
     def done(self) -> bool:
