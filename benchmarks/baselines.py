@@ -86,7 +86,7 @@ async def per_host_inventory(client: Any, *, limit: int | None = None, concurren
     the name of each HA state reporter outside the selection. ``concurrency`` requests are in flight at once
     (1 = a plain loop).
     """
-    from vsphere_nb.batch.execute import vcenter_name
+    from vsphere_nb.client import vcenter_name
     from vsphere_nb.inventory import Inventory
     from vsphere_nb.property import create_container_view, destroy_view
 
@@ -291,8 +291,7 @@ def naive_frames(records: Sequence[Any]) -> dict[str, pd.DataFrame]:
     """``tasks`` and ``events`` built row by row (a dict per row, ``pd.DataFrame(rows)``), then given the same
     dtypes as vsphere-nb's frames (categories, UTC datetimes, pyarrow strings). Faults: outermost type, first
     ``reason`` and message, as in the tasks frame."""
-    from vsphere_nb.batch.frames import fault_text
-    from vsphere_nb.batch.records import fault_chain
+    from vsphere_nb.wire.plain import fault_chain, fault_text
 
     task_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []

@@ -30,7 +30,7 @@ GB = 1024**3
 
 
 def _child(kind: str, tasks: int, events: int) -> dict[str, Any]:
-    from vsphere_nb.batch.synthetic import synthetic_records
+    from benchmarks.synthetic import synthetic_records
 
     records = synthetic_records(tasks, events, seed=1)
     gc.collect()

@@ -308,7 +308,7 @@ def _md_frames(sec: dict[str, Any]) -> list[str]:
         "",
         _header(sec),
         f"{_n(sec['tasks'])} task records with {_n(sec['events'])} events "
-        "(`vsphere_nb.batch.synthetic.synthetic_records`), each measurement in a fresh child process; peak memory is "
+        "(`benchmarks.synthetic.synthetic_records`), each measurement in a fresh child process; peak memory is "
         "the child's peak resident set (`VmHWM`, = `ru_maxrss`). Baseline: one Python dict per row then "
         "`pd.DataFrame(rows)` and the same dtypes (tasks and events only).",
         "",

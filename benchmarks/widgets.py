@@ -24,8 +24,8 @@ __all__ = ["run"]
 
 
 def _hosts(n: int) -> Any:
+    from benchmarks.synthetic import synthetic_hosts
     from vsphere_nb.batch.preflight import preflight
-    from vsphere_nb.batch.synthetic import synthetic_hosts
 
     return preflight(synthetic_hosts(n, max(1, n // 40), seed=1))
 

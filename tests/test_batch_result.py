@@ -5,6 +5,7 @@ import json
 import pandas as pd
 import pytest
 
+from benchmarks.synthetic import synthetic_records
 from vsphere_nb.batch import (
     SCHEMAS,
     BatchLimits,
@@ -13,11 +14,11 @@ from vsphere_nb.batch import (
     RunRecords,
     RunResult,
     load_run,
-    synthetic_records,
 )
 from vsphere_nb.batch.journal import JOURNAL_NAME
 from vsphere_nb.batch.result import FRAME_NAMES, RUN_META_NAME
 from vsphere_nb.errors import ConfigError, RunDirectoryError
+from vsphere_nb.vocabulary import OUTCOMES
 
 
 def synthetic_result(n=120, m=900, **kwargs):
@@ -50,16 +51,8 @@ def test_frames_summary_and_repr():
     assert len(result.tasks) == 120 and len(result.hosts) == 120
     assert result.tasks is result.tasks  # built once
     summary = result.summary()
-    assert list(summary.index) == [
-        "success",
-        "agent_unhealthy",
-        "fault",
-        "launch_failed",
-        "skipped",
-        "timed_out",
-        "cancelled",
-        "not_launched",
-    ]
+    assert list(summary.index) == list(OUTCOMES)
+    assert summary.index[-1] == "lost"
     assert summary.sum() == 120 and summary.dtype == "int64"
     assert summary["fault"] == int((result.tasks["outcome"] == "fault").sum())
     assert "RunResult('run-s': success=" in repr(result)

@@ -5,6 +5,7 @@ import random
 
 import pandas as pd
 
+from benchmarks.synthetic import synthetic_hosts
 from vsphere_nb.batch import (
     STOP_REASON_TEXT,
     BatchLimits,
@@ -15,7 +16,6 @@ from vsphere_nb.batch import (
     load_run,
     make_plan,
     state_from_journal,
-    synthetic_hosts,
 )
 from vsphere_nb.batch.journal import JOURNAL_NAME
 
@@ -165,7 +165,7 @@ def test_after_a_crash_the_state_says_what_resume_must_do(tmp_path):
         fh.write(b'{"kind":"launched","vcenter":"vc1.ex')  # the process died mid-write
     state = state_from_journal(tmp_path)
     assert state.torn_tail and not state.run_finished
-    unknown = state.launching_without_answer()
+    unknown = [r for r in state.records.latest() if r.stage == "launching"]
     assert len(unknown) == 1  # the last launch had no answer recorded: look at recentTask before relaunching
     counts = state.stage_counts()
     assert counts.get("launching") == 1

@@ -8,13 +8,13 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from benchmarks.synthetic import synthetic_records
 from vsphere_nb.batch import (
     build_frames,
     events_over_time,
     fault_reasons,
     figure_png,
     outcomes_by_cluster,
-    synthetic_records,
     task_timeline,
 )
 from vsphere_nb.batch.frames import coerce, empty_frame
@@ -162,7 +162,7 @@ def test_figure_png():
 def test_no_pyplot_and_no_backend_switch():
     code = (
         "import sys\n"
-        "from vsphere_nb.batch import charts, synthetic_records, build_frames\n"
+        "from benchmarks.synthetic import synthetic_records\nfrom vsphere_nb.batch import charts, build_frames\n"
         "f = build_frames(synthetic_records(20, 100))\n"
         "figs = [charts.outcomes_by_cluster(f.tasks), charts.fault_reasons(f.tasks), charts.task_timeline(f.tasks),"
         " charts.events_over_time(f.events)]\n"

@@ -7,6 +7,7 @@ import math
 
 import httpx
 import pytest
+from polling import wait_for_task
 
 from vsphere_nb import errors, wire
 from vsphere_nb import property as prop
@@ -48,7 +49,7 @@ def test_connect_inventory_launch_and_wait_over_real_http():
             )
             task = vc.invoke(clustered[0].obj, "ReconfigureHostForDAS_Task")
             assert isinstance(task, wire.MoRef) and task.type == "Task"
-            info = vc.run(prop.wait_for_task(vc.aio, task, timeout=30, poll=0.05))
+            info = vc.run(wait_for_task(vc.aio, task, timeout=30, poll=0.05))
             assert info.done and info.entity == clustered[0].obj
         assert vc.is_closed
 

@@ -132,7 +132,9 @@ def test_cancel_stops_launching_and_lets_running_tasks_finish(tmp_path):
     assert run.stop_reason == "cancelled"
     assert (tasks.loc[sorted(launched), "outcome"] == "success").all()  # left to finish, not cancelled
     rest = tasks.drop(index=sorted(launched))
-    assert len(rest) == 12 - len(launched) and (rest["outcome"] == "not_launched").all()
+    # a cancel is a decision: the hosts not launched end "cancelled" (resume will not launch them)
+    assert len(rest) == 12 - len(launched) and (rest["outcome"] == "cancelled").all()
+    assert (rest["stage"] == "not_launched").all() and rest["task_moid"].isna().all()
     assert set(rest["skip_reason"].astype(str)) == {"run cancelled before this host was launched"}
     assert handle.progress().finished and handle.progress().stop_reason == "cancelled"
 
@@ -168,11 +170,12 @@ def test_cancel_running_cancels_the_tasks_vcenter_still_holds(tmp_path, on_cance
     tasks = run.tasks
     outcomes = tasks["outcome"].astype(str).value_counts().to_dict()
     if cancelled:
-        assert outcomes == {"success": 1, "cancelled": 2, "not_launched": 3}
-        gone = tasks[tasks["outcome"] == "cancelled"]
+        assert outcomes == {"success": 1, "cancelled": 5}  # 2 tasks cancelled on vCenter, 3 never launched
+        gone = tasks[(tasks["outcome"] == "cancelled") & tasks["task_moid"].notna()]
+        assert len(gone) == 2
         assert (gone["state"].astype(str) == "error").all() and (gone["fault_type"] == "RequestCanceled").all()
         assert stats["requests"].get("Task.CancelTask", 0) >= 2
     else:
-        assert outcomes == {"success": 3, "not_launched": 3}
+        assert outcomes == {"success": 3, "cancelled": 3}
         assert "Task.CancelTask" not in stats["requests"]
     assert pd.Series(list(stats["launches_per_host"].values())).eq(1).all()

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.synthetic import synthetic_records
 from vsphere_nb import wire
 from vsphere_nb.batch import (
     OUTCOMES,
@@ -16,7 +17,6 @@ from vsphere_nb.batch import (
     coerce,
     empty_frame,
     hosts_frame,
-    synthetic_records,
 )
 from vsphere_nb.batch.frames import (
     EVENT_COLUMNS,
@@ -25,8 +25,8 @@ from vsphere_nb.batch.frames import (
     HOST_COLUMNS,
     STRING,
     TASK_COLUMNS,
-    fault_text,
 )
+from vsphere_nb.wire.plain import fault_text
 
 DOCUMENTED = {
     "tasks": [

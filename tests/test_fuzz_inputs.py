@@ -246,7 +246,14 @@ def test_garbage_scenario_files(
 
 def _launch_everything(sim: Simulator, caplog: pytest.LogCaptureFixture) -> None:
     """Run one ReconfigureHostForDAS_Task per host on an accepted scenario, in process, and read the results."""
-    from vsphere_nb.property import wait_for_task
+
+    async def wait_for_task(client, task, timeout: float, poll: float) -> wire.TaskInfo:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            info = wire.decode_as(await client.get(task, "info"), wire.TaskInfo)
+            if info.done or asyncio.get_running_loop().time() > deadline:
+                return info
+            await asyncio.sleep(poll)
 
     async def go() -> None:
         transport = httpx.ASGITransport(sim.app)

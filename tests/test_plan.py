@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from vsphere_nb.batch import BatchLimits, make_plan, preflight, synthetic_hosts
+from benchmarks.synthetic import synthetic_hosts
+from vsphere_nb.batch import BatchLimits, make_plan, preflight
 from vsphere_nb.batch.plan import DUPLICATE_REASON
 from vsphere_nb.errors import ConfigError
 

@@ -2,7 +2,8 @@
 
 import re
 
-from vsphere_nb.batch import RunRecords, RunResult, render_report, synthetic_records, write_report
+from benchmarks.synthetic import synthetic_records
+from vsphere_nb.batch import RunRecords, RunResult, render_report, write_report
 
 EVIL = '<script>alert("x")</script><img src="https://evil.example/p.png">'
 

@@ -4,6 +4,7 @@ simulator promises, seen the way the rest of vsphere-nb sees them."""
 from __future__ import annotations
 
 import pytest
+from polling import wait_for_task
 
 from vsphere_nb import errors, wire
 from vsphere_nb import property as prop
@@ -82,7 +83,7 @@ def test_failed_task_is_a_result_with_its_events(make_sim):
     with connect(sim.url, sim.user, sim.password) as vc:
         host = eligible(host_states(vc))[0]
         task = vc.invoke(host, "ReconfigureHostForDAS_Task")
-        info = vc.run(prop.wait_for_task(vc.aio, task, timeout=30, poll=0.02))
+        info = vc.run(wait_for_task(vc.aio, task, timeout=30, poll=0.02))
         assert str(info.state) == "error" and isinstance(info.error, wire.DasConfigFault)
         assert str(info.error.reason) == "NoDatastoresConfigured" and info.error.output
         events = vc.invoke(

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from widget_helpers import assert_no_errors, fail_on_handler_errors  # noqa: F401  (autouse fixture)
 
-from vsphere_nb.batch import RunResult, build_frames, empty_frame, load_run, synthetic_records
+from benchmarks.synthetic import synthetic_records
+from vsphere_nb.batch import RunResult, build_frames, empty_frame, load_run
 from vsphere_nb.errors import ConfigError
 from vsphere_nb.widgets import LaunchPanel, ResultsPanel, RunbookState
 from vsphere_nb.widgets.results import ANY

@@ -11,17 +11,14 @@ change batch (reference §7, govmomi's ``property.Wait`` / ``view.TaskView``).
 * Reading: :func:`retrieve_pages` (async generator, one page at a time) and :func:`retrieve` (all of them).
 * Watching: :class:`PropertyWatcher` (private collector, filters, ``WaitForUpdatesEx`` with version tracking),
   plus :func:`apply_changes` / :func:`apply_object_update` to keep a local copy of the watched properties.
-* :func:`wait_for_task` — the simple per-task polling fallback.
 
 All functions take an :class:`~vsphere_nb.client.AsyncClient`; a sync user runs them through ``Client.run``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
@@ -38,7 +35,6 @@ __all__ = [
     "retrieve",
     "retrieve_pages",
     "PropertyWatcher",
-    "wait_for_task",
     "apply_changes",
     "apply_object_update",
     "apply_update_set",
@@ -277,6 +273,12 @@ class PropertyWatcher:
         self.version = update.version
         return update
 
+    def abandon(self) -> None:
+        """Forget the collector without destroying it: its objects died with the session (a re-login or a
+        server restart), so :meth:`destroy` has nothing left to clean up."""
+        self._destroyed = True
+        self.filters.clear()
+
     async def destroy(self) -> None:
         """``DestroyPropertyFilter`` for each filter, then ``DestroyPropertyCollector`` when private. Best effort:
         failures are logged, never raised (this runs in ``finally`` blocks and on close)."""
@@ -376,27 +378,3 @@ def apply_update_set(objects: dict[wire.MoRef, dict[str, Any]], update_set: wire
     for filter_update in update_set.filterSet or []:
         for object_update in filter_update.objectSet or []:
             apply_object_update(objects, object_update)
-
-
-# ---------------------------------------------------------------------------------------------
-# one task, polled
-# ---------------------------------------------------------------------------------------------
-async def wait_for_task(
-    client: AsyncClient, task: wire.MoRef, *, timeout: float = 900, poll: float = 1.0
-) -> wire.TaskInfo:
-    """Poll ``GET Task/{id}/info`` every ``poll`` seconds until ``success``/``error``, and return that
-    ``TaskInfo`` — an ``error`` state is a result, not an exception. When ``timeout`` runs out first, the last
-    (still ``queued``/``running``) ``TaskInfo`` is returned: check ``info.done``. Costs one request per task
-    per interval; prefer a :class:`PropertyWatcher` over a ``ListView`` for many tasks."""
-    if not poll > 0:
-        raise errors.ConfigError(f"poll must be > 0, got {poll!r}")
-    deadline = time.monotonic() + timeout
-    while True:
-        info = wire.decode_as(await client.get(task, "info"), wire.TaskInfo)
-        if info.done:
-            return info
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            logger.warning("task %s still %s after %.0f s; giving up waiting", task.value, info.state, timeout)
-            return info
-        await asyncio.sleep(min(poll, remaining))

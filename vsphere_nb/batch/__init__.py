@@ -1,19 +1,22 @@
 """The batch job: limits, pre-flight, planning, scheduling, the live engine, journal, results, charts, report.
 
-Only :mod:`.engine` and :mod:`.execute` talk to vCenter (through the client). The live engine uses three seams:
-
-* :class:`Scheduler` — asks ``launchable()``, reports ``launched(host)`` / ``finished(host, outcome)`` /
-  ``cancel()``; caps, canary gate and failure budget live there.
-* :class:`Journal` — one record per step, written before the step (``launching`` precedes the request);
-  :func:`state_from_journal` tells ``resume`` what may already exist on vCenter.
-* :class:`RunRecords` — apply each journal record to it and :class:`RunResult` shows the run as DataFrames.
+Only the engine's I/O parts talk to vCenter (through the client): :mod:`.launcher` (the exactly-once launch),
+:mod:`.watch` (one PropertyCollector), :mod:`.event_feed` (one event collector). The rest is pure and tested
+without a server: :class:`Scheduler` (caps, canary gate, failure budget, cancel), :class:`AttemptBook` (what each
+fact from vCenter means), :func:`match_events`, :func:`plan_resume`, :class:`RunRecords` (the journal replayed).
+:mod:`.engine` wires them; :mod:`.handle` ends a run *finished* or *detached*; :mod:`.resume` finishes a detached
+one. :class:`Journal` writes one record per step, before the step (``launching`` precedes the request).
 """
 
 from __future__ import annotations
 
+from ..vocabulary import FAILURE_OUTCOMES, HEALTHY_DAS_STATES, OUTCOMES, STAGES
+from .attempts import AttemptBook
 from .charts import events_over_time, fault_reasons, figure_png, outcomes_by_cluster, task_timeline
-from .execute import BatchRun, ReconfigurePlan, RunHandle, plan_reconfigure, resume
+from .event_matching import match_events
+from .execute import BatchRun, ReconfigurePlan, plan_reconfigure
 from .frames import SCHEMAS, Frames, build_frames, coerce, empty_frame, hosts_frame
+from .handle import RunHandle
 from .journal import (
     JOURNAL_NAME,
     Journal,
@@ -27,19 +30,11 @@ from .limits import BatchLimits, FailureBudget
 from .plan import Plan, PlannedHost, SkippedHost, make_plan
 from .preflight import eligible_only, preflight, unhealthy_only
 from .progress import HOST_STATES, Progress
-from .records import (
-    FAILURE_OUTCOMES,
-    HEALTHY_DAS_STATES,
-    OUTCOMES,
-    STAGES,
-    EventColumns,
-    RunRecords,
-    TaskRecord,
-)
+from .records import EventColumns, RunRecords, TaskRecord
 from .report import render_report, write_report
 from .result import RunResult, load_run
+from .resume import plan_resume, resume
 from .scheduler import STOP_BUDGET_EXCEEDED, STOP_CANARY_FAILED, STOP_CANCELLED, STOP_REASON_TEXT, Scheduler
-from .synthetic import synthetic_hosts, synthetic_records
 
 __all__ = [
     # planning and running
@@ -48,6 +43,9 @@ __all__ = [
     "RunHandle",
     "BatchRun",
     "resume",
+    "plan_resume",
+    "AttemptBook",
+    "match_events",
     "Progress",
     "HOST_STATES",
     # limits, pre-flight, plan, scheduler
@@ -96,6 +94,4 @@ __all__ = [
     "figure_png",
     "render_report",
     "write_report",
-    "synthetic_records",
-    "synthetic_hosts",
 ]

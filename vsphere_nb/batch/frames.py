@@ -42,11 +42,9 @@ event was collected for.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -54,15 +52,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .records import (
-    EVENT_FIELDS,
-    EVENT_SOURCES,
-    OUTCOMES,
-    STAGES,
-    TaskRecord,
-    event_severity,
-    fault_chain,
-)
+from ..vocabulary import DAS_STATES, EVENT_SOURCES, HOST_COLUMN_KINDS, OUTCOMES, STAGES
+from ..wire.plain import fault_rows
+from .records import EVENT_FIELDS, TaskRecord
 
 __all__ = [
     "SCHEMAS",
@@ -77,9 +69,6 @@ __all__ = [
     "hosts_frame",
     "coerce",
     "empty_frame",
-    "fault_text",
-    "event_severity",
-    "fault_chain",
     "STRING",
     "latest_attempts",
 ]
@@ -90,19 +79,7 @@ UTC_TIME = "datetime64[us, UTC]"
 
 _TASK_STATES = ("queued", "running", "success", "error")
 _SEVERITIES = ("error", "warning", "info", "user")
-_DAS_STATES = (
-    "master",
-    "connectedToMaster",
-    "election",
-    "uninitialized",
-    "networkPartitionedFromMaster",
-    "networkIsolated",
-    "hostDown",
-    "initializationError",
-    "uninitializationError",
-    "fdmUnreachable",
-    "retry",
-)
+_DAS_STATES = DAS_STATES
 
 #: column -> kind, per frame: the one place dtypes are decided (building, CSV loading, empty frames)
 SCHEMAS: dict[str, dict[str, str]] = {
@@ -171,28 +148,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "severity": "category",
         "message": "string",
     },
-    "hosts": {
-        "vcenter": "id",
-        "datacenter": "id",
-        "cluster": "id",
-        "cluster_moid": "id",
-        "host": "id",
-        "host_moid": "id",
-        "connection_state": "category",
-        "power_state": "category",
-        "in_maintenance": "boolean",
-        "ha_enabled": "boolean",
-        "das_state": "category",
-        "das_state_reporter": "category",
-        "version": "category",
-        "build": "category",
-        "datastores": "string",
-        "config_issues": "string",
-        "overall_status": "category",
-        "disabled_methods": "string",
-        "eligible": "boolean",
-        "skip_reason": "category",
-    },
+    "hosts": dict(HOST_COLUMN_KINDS),
 }
 #: categories listed first (in this order) whatever the data holds
 KNOWN_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -414,99 +370,6 @@ def _to_bool(value: Any) -> bool | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# faults from wire dicts
-# ---------------------------------------------------------------------------------------------
-@lru_cache(maxsize=1024)
-def _is(type_name: str, ancestor: str) -> bool:
-    from .. import wire
-
-    cls, base = wire.lookup(type_name), wire.lookup(ancestor)
-    return cls is not None and base is not None and issubclass(cls, base)
-
-
-def _ref_parts(value: Any) -> tuple[Any, Any] | None:
-    if isinstance(value, dict):
-        inner = value.get("_value") if isinstance(value.get("_value"), dict) else value
-        return inner.get("type"), inner.get("value")
-    return None
-
-
-def _type_specific(fault: dict[str, Any], type_name: str) -> str | None:
-    """Mirror of ``wire.faults._type_specific`` over a dict (no model built: this runs per fault row)."""
-    if _is(type_name, "DasConfigFault"):
-        parts = []
-        reason, output = fault.get("reason"), fault.get("output")
-        if isinstance(reason, str) and reason:
-            parts.append(f"reason {reason}")
-        if isinstance(output, str) and output.strip():
-            parts.append(output.strip().splitlines()[-1])
-        return f"vSphere HA configuration failed ({'; '.join(parts)})" if parts else None
-    if _is(type_name, "NoPermission"):
-        privs: list[str] = []
-        for entry in fault.get("missingPrivileges") or []:
-            if isinstance(entry, dict):
-                privs.extend(p for p in entry.get("privilegeIds") or [] if isinstance(p, str))
-        if not privs and isinstance(fault.get("privilegeId"), str) and fault["privilegeId"]:
-            privs.append(fault["privilegeId"])
-        if privs:
-            ref = _ref_parts(fault.get("object"))
-            target = f" on {ref[1]}" if ref else ""
-            return f"permission denied{target}: missing {', '.join(privs)}"
-        return None
-    if _is(type_name, "ManagedObjectNotFound"):
-        ref = _ref_parts(fault.get("obj"))
-        return f"managed object {ref[0]}:{ref[1]} not found" if ref else None
-    for ancestor, name, template in (
-        ("InvalidArgument", "invalidProperty", "invalid argument: {}"),
-        ("InvalidProperty", "name", "invalid property: {}"),
-        ("MethodNotFound", "method", "method not found: {}"),
-        ("SystemError", "reason", "{}"),
-    ):
-        if _is(type_name, ancestor):
-            value = fault.get(name)
-            return template.format(value) if isinstance(value, str) and value else None
-    return None
-
-
-def fault_text(fault: dict[str, Any]) -> str:
-    """The readable message of one (unwrapped) fault dict; the same text as ``wire.fault_message``:
-    ``faultMessage[].message``, then ``faultstring``, then type-specific fields, then the type name."""
-    type_name = fault.get("_typeName")
-    type_name = type_name if isinstance(type_name, str) and type_name else "MethodFault"
-    messages = fault.get("faultMessage")
-    if isinstance(messages, list):
-        texts = [
-            m["message"] for m in messages if isinstance(m, dict) and isinstance(m.get("message"), str) and m["message"]
-        ]
-        if texts:
-            return " ".join(texts)
-    for name in ("faultstring", "localizedMessage"):
-        text = fault.get(name)
-        if isinstance(text, str) and text:
-            return text
-    return _type_specific(fault, type_name) or type_name
-
-
-def _unbox(value: Any) -> Any:
-    if isinstance(value, dict) and "_value" in value and value.get("_typeName") != "ManagedObjectReference":
-        return value["_value"]
-    if isinstance(value, dict) and value.get("_typeName") == "ManagedObjectReference":
-        inner = value.get("_value") if isinstance(value.get("_value"), dict) else value
-        return f"{inner.get('type')}:{inner.get('value')}"
-    return value
-
-
-def _args_text(args: Any) -> str | None:
-    if not isinstance(args, list) or not args:
-        return None
-    out = {}
-    for arg in args:
-        if isinstance(arg, dict) and isinstance(arg.get("key"), str):
-            out[arg["key"]] = _unbox(arg.get("value"))
-    return json.dumps(out, ensure_ascii=False, default=str, sort_keys=False)
-
-
-# ---------------------------------------------------------------------------------------------
 # the frames
 # ---------------------------------------------------------------------------------------------
 @dataclass
@@ -584,9 +447,7 @@ def _build_frames(recs: list[TaskRecord]) -> Frames:
 
     for i, rec in enumerate(recs):
         if rec.fault is not None:
-            chain = fault_chain(rec.fault)
-            if chain:
-                _add_faults(rec, chain, i, t, f, fm)
+            _add_faults(rec, i, t, f, fm)
         events = rec.events
         if events is not None and events.event_type:
             for extend, values in zip(extenders, columns_of(events)):
@@ -605,49 +466,39 @@ def _build_frames(recs: list[TaskRecord]) -> Frames:
 
 def _add_faults(
     rec: TaskRecord,
-    chain: list[dict[str, Any]],
     i: int,
     t: dict[str, Any],
     f: dict[str, list[Any]],
     fm: dict[str, list[Any]],
 ) -> None:
-    reason = output = None
-    for depth, node in enumerate(chain):
-        node_type = node.get("_typeName") if isinstance(node.get("_typeName"), str) else "MethodFault"
-        node_reason = node.get("reason") if isinstance(node.get("reason"), str) else None
-        node_output = node.get("output") if isinstance(node.get("output"), str) else None
-        text = fault_text(node)
-        if depth == 0:
-            t["fault_type"][i] = node_type
-            t["fault_message"][i] = text
-        reason = reason or node_reason
-        output = output or node_output
+    rows = fault_rows(rec.fault)
+    if not rows:
+        return
+    t["fault_type"][i] = rows[0].type_name
+    t["fault_message"][i] = rows[0].text
+    t["fault_reason"][i] = next((r.reason for r in rows if r.reason), None)
+    t["fault_output"][i] = next((r.output for r in rows if r.output), None)
+    for row in rows:
         f["run_id"].append(rec.run_id)
         f["vcenter"].append(rec.vcenter)
         f["host"].append(rec.host)
         f["host_moid"].append(rec.host_moid)
         f["task_moid"].append(rec.task_moid)
-        f["depth"].append(depth)
-        f["fault_type"].append(node_type)
-        f["fault_reason"].append(node_reason)
-        f["message"].append(text)
-        f["output"].append(node_output)
-        messages = node.get("faultMessage")
-        if isinstance(messages, list):
-            for m in messages:
-                if not isinstance(m, dict):
-                    continue
-                fm["run_id"].append(rec.run_id)
-                fm["vcenter"].append(rec.vcenter)
-                fm["host"].append(rec.host)
-                fm["host_moid"].append(rec.host_moid)
-                fm["task_moid"].append(rec.task_moid)
-                fm["depth"].append(depth)
-                fm["key"].append(m.get("key"))
-                fm["message"].append(m.get("message"))
-                fm["args"].append(_args_text(m.get("arg")))
-    t["fault_reason"][i] = reason
-    t["fault_output"][i] = output
+        f["depth"].append(row.depth)
+        f["fault_type"].append(row.type_name)
+        f["fault_reason"].append(row.reason)
+        f["message"].append(row.text)
+        f["output"].append(row.output)
+        for key, message, args in row.messages:
+            fm["run_id"].append(rec.run_id)
+            fm["vcenter"].append(rec.vcenter)
+            fm["host"].append(rec.host)
+            fm["host_moid"].append(rec.host_moid)
+            fm["task_moid"].append(rec.task_moid)
+            fm["depth"].append(row.depth)
+            fm["key"].append(key)
+            fm["message"].append(message)
+            fm["args"].append(args)
 
 
 def _events_frame(

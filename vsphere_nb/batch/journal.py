@@ -10,25 +10,37 @@ Record kinds (every record also has ``kind`` and ``at``, the UTC time it was wri
 ``vcenter``, ``host``, ``host_moid``, ``attempt``):
 
 =================  ==========================================================================================
-``run_started``     ``run_id``, ``vcenters`` (URLs without credentials), ``limits`` (:meth:`BatchLimits.to_dict`),
-                    ``created_at``, ``version`` (of vsphere-nb), ``format`` (journal format, 1)
+``run_started``     ``run_id``, ``vcenters`` (URLs without credentials), ``vcenter_ids`` (``{name:
+                    about.instanceUuid}``: ``resume`` refuses another vCenter), ``limits``
+                    (:meth:`BatchLimits.to_dict`), ``created_at``, ``version`` (of vsphere-nb), ``format`` (1)
+``run_resumed``     ``pid``, ``vcenter_ids`` — another process took the run over (lifecycle ``running``)
 ``planned``         ``hosts`` (every column of the pre-flighted hosts frame), ``launch`` (plan order, ``canary``),
                     ``skipped`` (with ``reason``)
 ``launching``       about to send ``ReconfigureHostForDAS_Task``
 ``launched``        ``task_moid`` — the server answered a Task
 ``launch_failed``   ``fault`` (the fault wire dict the server answered), ``message``
-``task_update``     ``info`` (``TaskInfo`` wire dict) — optional progress
-``finished``        ``info`` (final ``TaskInfo`` wire dict: state, times, ``error``, ``eventChainId`` …),
-                    ``outcome`` (``success``/``fault``/``cancelled``/``timed_out``; derived from ``info`` if absent)
+``finished``        ``info`` (the ``TaskInfo`` fields vCenter sent: state, times, ``error``, ``eventChainId`` …;
+                    nothing filled in by the client), ``task_moid``, ``outcome`` (``success``/``fault``/
+                    ``cancelled``/``timed_out``/``lost``; derived from ``info`` if absent)
 ``post_checked``    ``das_state_before``, ``das_state_after``, ``healthy``
 ``events``          ``events`` (event wire dicts), ``source`` (``task_chain`` | ``host_events``)
-``not_launched``    ``reason`` — the run stopped before this host
+``not_launched``    ``reason``, ``outcome`` (``not_launched``, or ``cancelled`` after a cancel) — the run stopped
+                    before this host
 ``stopped``         ``reason`` — ``cancelled`` | ``canary_failed`` | ``failure_budget_exceeded``
-``run_finished``    ``stop_reason``, ``counts`` (per outcome), ``finished_at``
+``run_detached``    ``reason`` — the process let go of an unfinished run (client closed, Ctrl-C, engine error,
+                    vCenter unreachable, journal unwritable); ``resume`` finishes it (lifecycle ``detached``)
+``run_finished``    ``stop_reason``, ``counts`` (per outcome), ``finished_at`` — every planned host has its final
+                    outcome (lifecycle ``finished``)
 =================  ==========================================================================================
 
-Reading tolerates a torn last line (a crash in the middle of a write: the line has no final newline) and
-ignores record kinds it does not know. Anything else that is not a journal — missing directory, missing file,
+A run's *lifecycle* follows from its last lifecycle record: ``running`` (after ``run_started``/``run_resumed``,
+while a process holds the directory's lock), ``detached`` (after ``run_detached``, or when no process holds the
+lock any more: a crash or a kill), ``finished``.
+
+One writer per directory: the journal holds the directory's :class:`~vsphere_nb.batch.lock.RunLock`. A write
+that fails (disk full) is cut back to the last whole record, and the journal refuses further writes: a torn
+line never sits in the middle of the file. Reading tolerates a torn last line (a crash in the middle of a
+write: the line has no final newline; a warning is logged) and ignores record kinds it does not know. Anything else that is not a journal — missing directory, missing file,
 bad UTF-8, a broken line before the last, a first record that is not ``run_started`` — raises
 :class:`~vsphere_nb.errors.RunDirectoryError` naming the file and line.
 """
@@ -36,6 +48,7 @@ bad UTF-8, a broken line before the last, a first record that is not ``run_start
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import threading
@@ -51,6 +64,7 @@ from .._version import __version__
 from ..errors import ConfigError, RunDirectoryError, ServerFault
 from ..wire import VimObject, format_datetime
 from .limits import BatchLimits
+from .lock import RunLock
 from .plan import Plan, PlannedHost
 from .records import RunRecords, TaskRecord
 
@@ -64,6 +78,8 @@ __all__ = [
     "state_from_journal",
     "new_run_id",
 ]
+
+logger = logging.getLogger("vsphere_nb.batch")
 
 JOURNAL_NAME = "journal.jsonl"
 JOURNAL_FORMAT = 1
@@ -128,7 +144,7 @@ def _host_fields(host: PlannedHost | TaskRecord | Mapping[str, Any], attempt: in
 class Journal:
     """Append-only writer of ``journal.jsonl``. Use :meth:`create` for a new run, :meth:`open` to resume one.
 
-    Every method writes one record and flushes it to the operating system before returning — so a killed or
+    Every method writes one record and hands it to the operating system before returning — so a killed or
     crashed Python process loses nothing it wrote — and returns the dict it wrote: apply that dict to a
     :class:`~vsphere_nb.batch.records.RunRecords` to keep the in-memory results in step with the file.
 
@@ -136,19 +152,25 @@ class Journal:
     fsync'd as a group, at most ``fsync_interval`` seconds after they were written (0 = every record), and
     always on :meth:`close`. At 1,000 hosts a run writes ~5,000 records; an fsync per record costs seconds on
     the engine's event loop, a group commit every 0.2 s costs almost nothing.
-    Thread-safe; one writer per run directory.
+
+    The journal holds the run directory's lock (:class:`~vsphere_nb.batch.lock.RunLock`) until :meth:`close`. A
+    write that fails is cut back to the last whole record and every later write raises ``RunDirectoryError``.
+    Thread-safe.
     """
 
     #: seconds between group fsyncs (see the class doc)
     fsync_interval: float = 0.2
 
-    def __init__(self, path: Path, *, fsync: bool = True, _handle: Any = None) -> None:
+    def __init__(self, path: Path, *, fsync: bool = True, _fd: int | None = None, _lock: RunLock | None = None) -> None:
         self.path = Path(path)
         self.fsync = fsync
-        self._fh = _handle
+        self._fd = _fd
+        self._lock_file = _lock
         self._lock = threading.Lock()
         self._last_sync = float("-inf")  # the first record of a journal is synced at once, whatever the clock
         self._unsynced = False
+        self._size = os.lseek(_fd, 0, os.SEEK_END) if _fd is not None else 0
+        self._broken: str | None = None
 
     @property
     def run_dir(self) -> Path:
@@ -161,55 +183,82 @@ class Journal:
         directory = Path(run_dir)
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            path = directory / JOURNAL_NAME
-            handle = open(path, "xb")
+        except OSError as exc:
+            raise RunDirectoryError(f"cannot create {directory}: {exc.strerror or exc}") from exc
+        lock = RunLock.acquire(directory)
+        path = directory / JOURNAL_NAME
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
         except FileExistsError:
+            lock.release()
             raise RunDirectoryError(f"{directory} already holds a journal; open it to resume instead") from None
         except OSError as exc:
+            lock.release()
             raise RunDirectoryError(f"cannot create a journal in {directory}: {exc.strerror or exc}") from exc
         if fsync:
             _fsync_dir(directory)
-        return cls(path, fsync=fsync, _handle=handle)
+        return cls(path, fsync=fsync, _fd=fd, _lock=lock)
 
     @classmethod
-    def open(cls, run_dir: str | os.PathLike[str], *, fsync: bool = True) -> Journal:
-        """Reopen an existing journal to append (resume). A torn last line is cut off first."""
+    def open(cls, run_dir: str | os.PathLike[str], *, fsync: bool = True, lock: RunLock | None = None) -> Journal:
+        """Reopen an existing journal to append (resume). A torn last line is cut off first (with a warning).
+
+        Takes the directory's lock unless the caller already holds it (``lock``)."""
         directory = Path(run_dir)
         path = directory / JOURNAL_NAME
         _scan(directory, lambda _n, _record: None)  # a clear error for anything that is not a journal
+        held = lock if lock is not None and lock.held else RunLock.acquire(directory)
         try:
-            handle = open(path, "r+b")
-            end = _end_of_last_line(handle)
-            if end != handle.seek(0, os.SEEK_END):
-                handle.truncate(end)
-            handle.seek(end)
+            fd = os.open(path, os.O_RDWR | os.O_APPEND)
+            end = _end_of_last_line(fd)
+            if end != os.lseek(fd, 0, os.SEEK_END):
+                logger.warning("%s: a torn last record (a crash in the middle of a write) was cut off", path)
+                os.ftruncate(fd, end)
             if fsync:
-                os.fsync(handle.fileno())
+                os.fsync(fd)
         except OSError as exc:
+            if held is not lock:
+                held.release()
             raise RunDirectoryError(f"cannot open {path} for appending: {exc.strerror or exc}") from exc
-        return cls(path, fsync=fsync, _handle=handle)
+        return cls(path, fsync=fsync, _fd=fd, _lock=held)
 
     def sync(self) -> None:
         """fsync what was written since the last group commit."""
         with self._lock:
-            if self._fh is not None and self._unsynced:
+            if self._fd is not None and self._unsynced:
                 try:
-                    os.fsync(self._fh.fileno())
+                    os.fsync(self._fd)
                 except OSError as exc:
                     raise RunDirectoryError(f"cannot sync {self.path}: {exc.strerror or exc}") from exc
                 self._last_sync, self._unsynced = time.monotonic(), False
 
     def close(self) -> None:
-        if self.fsync:
-            self.sync()
+        """Sync, close and release the directory's lock. Never raises (it runs in ``finally`` blocks): a sync
+        that fails is logged."""
+        try:
+            if self.fsync:
+                self.sync()
+        except RunDirectoryError as exc:
+            logger.warning("%s", exc)
         with self._lock:
-            if self._fh is not None:
-                self._fh.close()
-                self._fh = None
+            fd, self._fd = self._fd, None
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            if self._lock_file is not None:
+                self._lock_file.release()
+                self._lock_file = None
 
     @property
     def closed(self) -> bool:
-        return self._fh is None
+        return self._fd is None
+
+    @property
+    def broken(self) -> str | None:
+        """Why writing failed (the journal refuses further writes), or ``None``."""
+        return self._broken
 
     def __enter__(self) -> Journal:
         return self
@@ -227,20 +276,30 @@ class Journal:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_json_default, allow_nan=False)
         data = (line + "\n").encode("utf-8")
         with self._lock:
-            if self._fh is None:
+            if self._fd is None:
                 raise RunDirectoryError(f"journal {self.path} is closed")
+            if self._broken is not None:
+                raise RunDirectoryError(self._broken)
             try:
-                self._fh.write(data)
-                self._fh.flush()
+                view = memoryview(data)
+                while view:
+                    written = os.write(self._fd, view)
+                    view = view[written:]
                 if self.fsync:
                     now = time.monotonic()
                     if now - self._last_sync >= self.fsync_interval:
-                        os.fsync(self._fh.fileno())
+                        os.fsync(self._fd)
                         self._last_sync, self._unsynced = now, False
                     else:
                         self._unsynced = True
             except OSError as exc:
-                raise RunDirectoryError(f"cannot write to {self.path}: {exc.strerror or exc}") from exc
+                self._broken = f"cannot write to {self.path}: {exc.strerror or exc}"
+                try:  # never leave a torn record in the middle of the file
+                    os.ftruncate(self._fd, self._size)
+                except OSError:
+                    pass
+                raise RunDirectoryError(self._broken) from None
+            self._size += len(data)
         return json.loads(line)  # exactly what a reader will see
 
     def run_started(
@@ -250,6 +309,7 @@ class Journal:
         vcenters: Iterable[str] = (),
         limits: BatchLimits | None = None,
         created_at: datetime | str | None = None,
+        vcenter_ids: Mapping[str, str | None] | None = None,
     ) -> dict[str, Any]:
         created = (
             created_at if isinstance(created_at, str) else format_datetime(created_at or datetime.now(timezone.utc))
@@ -258,11 +318,18 @@ class Journal:
             "run_started",
             run_id=run_id or new_run_id(),
             vcenters=[redact_url(v) for v in vcenters],
+            vcenter_ids=dict(vcenter_ids or {}),
             limits=(limits or BatchLimits()).to_dict(),
             created_at=created,
             version=__version__,
             format=JOURNAL_FORMAT,
         )
+
+    def run_resumed(self, *, vcenter_ids: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+        return self.append("run_resumed", pid=os.getpid(), vcenter_ids=dict(vcenter_ids or {}), version=__version__)
+
+    def run_detached(self, reason: str) -> dict[str, Any]:
+        return self.append("run_detached", reason=reason)
 
     def planned(self, plan: Plan) -> dict[str, Any]:
         return self.append("planned", **plan.journal_fields())
@@ -291,20 +358,19 @@ class Journal:
             message = str(fault)
         return self.append("launch_failed", **_host_fields(host, attempt), fault=wire_fault, message=message)
 
-    def task_update(
-        self, host: PlannedHost | TaskRecord | Mapping[str, Any], info: Any, *, attempt: int | None = None
-    ) -> dict[str, Any]:
-        return self.append("task_update", **_host_fields(host, attempt), info=_wire(info))
-
     def finished(
         self,
         host: PlannedHost | TaskRecord | Mapping[str, Any],
         info: Any = None,
         *,
         outcome: str | None = None,
+        task_moid: str | None = None,
         attempt: int | None = None,
     ) -> dict[str, Any]:
-        return self.append("finished", **_host_fields(host, attempt), info=_wire(info), outcome=outcome)
+        fields = _host_fields(host, attempt)
+        if task_moid is not None:
+            fields["task_moid"] = task_moid
+        return self.append("finished", **fields, info=_wire(info), outcome=outcome)
 
     def post_checked(
         self,
@@ -334,9 +400,14 @@ class Journal:
         return self.append("events", **_host_fields(host, attempt), source=source, events=[_wire(e) for e in events])
 
     def not_launched(
-        self, host: PlannedHost | TaskRecord | Mapping[str, Any], reason: str, *, attempt: int | None = None
+        self,
+        host: PlannedHost | TaskRecord | Mapping[str, Any],
+        reason: str,
+        *,
+        outcome: str = "not_launched",
+        attempt: int | None = None,
     ) -> dict[str, Any]:
-        return self.append("not_launched", **_host_fields(host, attempt), reason=reason)
+        return self.append("not_launched", **_host_fields(host, attempt), reason=reason, outcome=outcome)
 
     def stopped(self, reason: str) -> dict[str, Any]:
         return self.append("stopped", reason=reason)
@@ -347,13 +418,12 @@ class Journal:
         return self.append("run_finished", stop_reason=stop_reason, counts=dict(counts or {}), finished_at=_now())
 
 
-def _end_of_last_line(handle: Any, chunk: int = 64 * 1024) -> int:
+def _end_of_last_line(fd: int, chunk: int = 64 * 1024) -> int:
     """Offset just after the file's last newline (0 if none), reading backwards from the end."""
-    position = handle.seek(0, os.SEEK_END)
+    position = os.lseek(fd, 0, os.SEEK_END)
     while position > 0:
         start = max(0, position - chunk)
-        handle.seek(start)
-        data = handle.read(position - start)
+        data = os.pread(fd, position - start, start)
         found = data.rfind(b"\n")
         if found >= 0:
             return start + found + 1
@@ -443,20 +513,27 @@ def read_journal(run_dir: str | os.PathLike[str]) -> JournalContents:
 class JournalState:
     """A run as its journal tells it: metadata and one :class:`TaskRecord` per ``(vcenter, host_moid, attempt)``.
 
-    ``record.stage`` is one of :data:`~vsphere_nb.batch.records.STAGES`. What ``resume`` needs:
-    :meth:`launching_without_answer` (look at ``recentTask`` before relaunching), :meth:`launched_unfinished`
-    (watch ``task_moid`` again), :meth:`not_started` (launch normally), :meth:`needs_post_check`.
+    ``record.stage`` is one of :data:`~vsphere_nb.vocabulary.STAGES`; :func:`~vsphere_nb.batch.resume.plan_resume`
+    turns the latest attempts into what ``resume`` must do. ``lifecycle`` is what the journal's last lifecycle
+    record says (``running``, ``detached``, ``finished``); whether a process still drives a ``running`` run is
+    the directory lock's business (:func:`~vsphere_nb.batch.lock.lock_holder`).
     """
 
     run_dir: Path
     run_id: str
     created_at: str | None
     vcenters: list[str]
+    vcenter_ids: dict[str, str | None]
     limits: BatchLimits
     records: RunRecords
-    run_finished: bool
+    lifecycle: str
+    detached_reason: str | None
     stop_reason: str | None
     torn_tail: bool
+
+    @property
+    def run_finished(self) -> bool:
+        return self.lifecycle == "finished"
 
     def stage(self, vcenter: str, host_moid: str, attempt: int | None = None) -> str | None:
         """The stage of an attempt (the latest attempt of the host when ``attempt`` is ``None``)."""
@@ -466,25 +543,8 @@ class JournalState:
             rec = self.records.get(vcenter, host_moid, attempt)
         return rec.stage if rec else None
 
-    def by_stage(self, *stages: str) -> list[TaskRecord]:
-        """Latest attempts whose stage is one of ``stages``."""
-        return [r for r in self.records.latest() if r.stage in stages]
-
-    def not_started(self) -> list[TaskRecord]:
-        return self.by_stage("planned")
-
-    def launching_without_answer(self) -> list[TaskRecord]:
-        return self.by_stage("launching")
-
-    def launched_unfinished(self) -> list[TaskRecord]:
-        return self.by_stage("launched")
-
-    def needs_post_check(self) -> list[TaskRecord]:
-        if not self.limits.post_check:
-            return []
-        return [r for r in self.by_stage("finished") if r.outcome == "success"]
-
     def stage_counts(self) -> dict[str, int]:
+        """Latest attempts per stage."""
         counts: dict[str, int] = {}
         for rec in self.records.latest():
             counts[rec.stage] = counts.get(rec.stage, 0) + 1
@@ -505,6 +565,8 @@ def state_from_journal(run_dir: str | os.PathLike[str]) -> JournalState:
             ) from None
 
     path, torn, _ = _scan(run_dir, apply)
+    if torn:
+        logger.warning("%s: the last record is torn (a crash in the middle of a write); it is ignored", path)
     try:
         limits = BatchLimits.from_dict(records.limits or {})
     except (ConfigError, TypeError) as exc:
@@ -514,9 +576,11 @@ def state_from_journal(run_dir: str | os.PathLike[str]) -> JournalState:
         run_id=records.run_id,
         created_at=records.created_at,
         vcenters=records.vcenters,
+        vcenter_ids=dict(records.vcenter_ids),
         limits=limits,
         records=records,
-        run_finished=records.run_finished,
+        lifecycle=records.lifecycle,
+        detached_reason=records.detached_reason,
         stop_reason=records.stop_reason,
         torn_tail=torn,
     )

@@ -17,6 +17,9 @@ The defaults are the safe choice for a production vCenter:
 * ``cancel_running_on_cancel=False`` — cancelling a run stops new launches; tasks already running are left to
   finish (cancelling a half-done HA configuration can leave the agent worse off). Set it to also call
   ``CancelTask`` on running tasks.
+* ``unreachable_timeout=300`` s — how long the engine keeps retrying a vCenter it cannot reach (connection
+  refused, time-outs, 5xx) before it *detaches* the run with that reason: nothing is lost, tasks keep running on
+  vCenter, and ``resume`` finishes the run once vCenter answers again. Hosts are never left "in limbo".
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ class BatchLimits:
     post_check_timeout: float = 300.0
     post_check: bool = True
     cancel_running_on_cancel: bool = False
+    unreachable_timeout: float = 300.0
 
     def __post_init__(self) -> None:
         _positive_int("max_in_flight", self.max_in_flight)
@@ -111,7 +115,7 @@ class BatchLimits:
             raise ConfigError(f"canary must be an integer >= 0, not {self.canary!r}")
         if self.max_failures is not None:
             object.__setattr__(self, "max_failures", FailureBudget.parse(self.max_failures))
-        for name in ("task_timeout", "post_check_timeout"):
+        for name in ("task_timeout", "post_check_timeout", "unreachable_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
                 raise ConfigError(f"{name} must be a positive number of seconds, not {value!r}")

@@ -8,21 +8,8 @@ Values stay as they came off the wire (ISO-8601 strings, the fault wire dict); e
 events-frame columns as they arrive (:class:`EventColumns`), so a million of them cost no dicts in memory and no
 re-reading per rebuild. Turning all this into DataFrames is the job of :mod:`vsphere_nb.batch.frames`.
 
-Outcomes (the ``outcome`` column of the tasks frame):
-
-==================  ============================================================================================
-``success``          the task ended ``success`` (and, with post-check on, the HA agent is healthy afterwards)
-``agent_unhealthy``  the task ended ``success`` but ``dasHostState`` was not ``master``/``connectedToMaster``
-                     when the post-check gave up
-``fault``            the task ended ``error`` with a fault (``TaskInfo.error``)
-``launch_failed``    ``ReconfigureHostForDAS_Task`` itself answered a fault; no task exists
-``skipped``          pre-flight excluded the host (``skip_reason`` says why); attempt ``0``
-``timed_out``        the task did not end within ``task_timeout``
-``cancelled``        the task ended ``error`` with ``cancelled: true`` (we or someone else cancelled it)
-``not_launched``     planned but never launched: the run stopped (canary failed, failure budget exceeded, cancel)
-==================  ============================================================================================
-
-An attempt still under way has no outcome yet (``None``; ``NaN`` in frames).
+Outcomes and stages are listed in :mod:`vsphere_nb.vocabulary`; the wire dicts are read with
+:mod:`vsphere_nb.wire.plain`. An attempt still under way has no outcome yet (``None``; ``NaN`` in frames).
 """
 
 from __future__ import annotations
@@ -32,15 +19,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..vocabulary import EVENT_SOURCES, FAILURE_OUTCOMES, FINAL_TASK_OUTCOMES, HEALTHY_DAS_STATES, OUTCOMES, STAGES
+from ..wire.plain import EVENT_COLUMNS, event_columns, fault_events, moid, task_state
+
 __all__ = [
     "OUTCOMES",
     "FAILURE_OUTCOMES",
     "EventColumns",
     "EVENT_FIELDS",
-    "SEVERITY_BY_TYPE",
-    "event_severity",
-    "fault_chain",
-    "fault_events",
     "FINAL_TASK_OUTCOMES",
     "HEALTHY_DAS_STATES",
     "STAGES",
@@ -49,60 +35,10 @@ __all__ = [
     "TaskRecord",
     "RunRecords",
     "outcome_from_task_info",
-    "unwrap_fault",
 ]
-
-#: every outcome, in the order tables and charts list them
-OUTCOMES: tuple[str, ...] = (
-    "success",
-    "agent_unhealthy",
-    "fault",
-    "launch_failed",
-    "skipped",
-    "timed_out",
-    "cancelled",
-    "not_launched",
-)
-#: outcomes that count against the failure budget and close the canary gate
-FAILURE_OUTCOMES: frozenset[str] = frozenset({"agent_unhealthy", "fault", "launch_failed", "timed_out"})
-#: outcomes a launched host can end with (what :meth:`Scheduler.finished` accepts)
-FINAL_TASK_OUTCOMES: frozenset[str] = frozenset(
-    {"success", "agent_unhealthy", "fault", "launch_failed", "timed_out", "cancelled"}
-)
-#: ``ClusterDasFdmHostState.state`` values that mean "the HA agent is fine"
-HEALTHY_DAS_STATES: frozenset[str] = frozenset({"master", "connectedToMaster"})
-
-#: where an attempt stands, as the journal tells it (what ``resume`` needs)
-STAGES: tuple[str, ...] = (
-    "planned",  # in the plan, nothing sent yet
-    "launching",  # the launch request was about to be sent; no answer recorded: the task may or may not exist
-    "launched",  # the server answered a Task MoRef (``task_moid``); no final state recorded yet
-    "finished",  # final: task info recorded, or the launch answered a fault (outcome ``launch_failed``)
-    "post_checked",  # final, and the HA state was re-read afterwards
-    "not_launched",  # final: the run stopped before this host was launched
-    "skipped",  # final: pre-flight excluded the host
-)
-#: where an event row came from, in priority order when the same event arrives twice
-EVENT_SOURCES: tuple[str, ...] = ("fault", "task_chain", "host_events")
 
 #: ``(vcenter, host_moid, attempt)``
 AttemptKey = tuple[str, str, int]
-
-
-def unwrap_fault(fault: Any) -> dict[str, Any] | None:
-    """The fault dict itself: unwraps the SOAP-era ``LocalizedMethodFault`` ``{fault, localizedMessage}``."""
-    for _ in range(4):
-        if not isinstance(fault, dict):
-            return None
-        if fault.get("_typeName") == "LocalizedMethodFault" and isinstance(fault.get("fault"), dict):
-            inner = dict(fault["fault"])
-            text = fault.get("localizedMessage")
-            if isinstance(text, str) and "faultstring" not in inner:
-                inner["localizedMessage"] = text
-            fault = inner
-            continue
-        return fault
-    return fault if isinstance(fault, dict) else None
 
 
 def outcome_from_task_info(info: Mapping[str, Any] | None, *, timed_out: bool = False) -> str | None:
@@ -111,32 +47,11 @@ def outcome_from_task_info(info: Mapping[str, Any] | None, *, timed_out: bool = 
         return "timed_out"
     if not info:
         return None
-    state = _boxed_str(info.get("state"))
+    state = task_state(info)
     if state == "success":
         return "success"
     if state == "error":
         return "cancelled" if info.get("cancelled") is True else "fault"
-    return None
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if hasattr(value, "isoformat") else None
-
-
-def _boxed_str(value: Any) -> Any:
-    if isinstance(value, dict) and "_value" in value:
-        return value["_value"]
-    return value
-
-
-def _moid(value: Any) -> str | None:
-    """``task-1`` from a MoRef wire dict (flat or boxed), or a plain string."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        inner = value.get("_value") if isinstance(value.get("_value"), dict) else value
-        moid = inner.get("value")
-        return moid if isinstance(moid, str) else None
     return None
 
 
@@ -163,50 +78,9 @@ def _attempt(entry: Mapping[str, Any], default: int = 1) -> int:
     return value
 
 
-#: severity of event types that do not carry one (``EventEx`` does); any other type is ``info``
-SEVERITY_BY_TYPE: dict[str, str] = {
-    "HostDasErrorEvent": "error",
-    "DasHostFailedEvent": "error",
-    "DasHostIsolatedEvent": "error",
-    "DasAgentUnavailableEvent": "error",
-    "DasClusterIsolatedEvent": "error",
-    "HostConnectionLostEvent": "error",
-    "HostIsolationIpPingFailedEvent": "warning",
-    "HostNoRedundantManagementNetworkEvent": "warning",
-    "HostMissingNetworksEvent": "warning",
-    "HostShortNameToIpFailedEvent": "warning",
-    "InsufficientFailoverResourcesEvent": "warning",
-    "HostNotInClusterEvent": "warning",
-}
-
-
-def event_severity(event: Mapping[str, Any]) -> str:
-    """``EventEx.severity`` when present, else derived from the type (``HostDasErrorEvent`` → ``error``)."""
-    sev = event.get("severity")
-    if isinstance(sev, str) and sev:
-        return sev
-    return SEVERITY_BY_TYPE.get(event.get("_typeName"), "info")  # type: ignore[arg-type]
-
-
 #: the per-event columns of :class:`EventColumns`, in the events frame's order
-EVENT_FIELDS: tuple[str, ...] = (
-    "source",
-    "event_key",
-    "chain_id",
-    "event_type",
-    "event_type_id",
-    "created_time",
-    "user_name",
-    "severity",
-    "message",
-)
+EVENT_FIELDS: tuple[str, ...] = ("source", *EVENT_COLUMNS)
 _SOURCE_RANK = {name: i for i, name in enumerate(EVENT_SOURCES)}
-
-
-def _interned(values: list[Any]) -> list[Any]:
-    """Labels repeat across a million events: one shared string each (less memory, faster factorizing)."""
-    intern = sys.intern
-    return [intern(v) if type(v) is str else v for v in values]
 
 
 def _rank(source: Any) -> int:
@@ -240,7 +114,7 @@ class EventColumns:
     def add_wire(self, source: str, events: Iterable[Mapping[str, Any]]) -> int:
         """Add event wire dicts from ``source``; returns how many were new. ``event_type_id`` = ``eventTypeId``
         else ``_typeName``; ``message`` = ``fullFormattedMessage`` else ``message``; ``severity`` from
-        :func:`event_severity`. Items that are not objects are ignored."""
+        :func:`~vsphere_nb.wire.plain.event_severity`. Items that are not objects are ignored."""
         evs = [e for e in events if e.__class__ is dict or isinstance(e, Mapping)]
         if not evs:
             return 0
@@ -249,26 +123,9 @@ class EventColumns:
         if len(keep) != len(evs):
             evs = [evs[j] for j in keep]
             keys = [keys[j] for j in keep]
-        types = _interned([t if t.__class__ is str else None for t in (e.get("_typeName") for e in evs)])
-        by_type = SEVERITY_BY_TYPE
         self.source.extend([sys.intern(source) if type(source) is str else source] * len(evs))
-        self.event_key.extend(keys)
-        self.chain_id.extend([e.get("chainId") for e in evs])
-        self.event_type.extend(types)
-        self.event_type_id.extend(_interned([e.get("eventTypeId") or t for e, t in zip(evs, types)]))
-        self.created_time.extend(
-            [c if c is None or isinstance(c, str) else _iso(c) for c in (e.get("createdTime") for e in evs)]
-        )
-        self.user_name.extend(_interned([e.get("userName") for e in evs]))
-        self.severity.extend(
-            _interned(
-                [
-                    sev if sev and sev.__class__ is str else by_type.get(t, "info")
-                    for sev, t in zip((e.get("severity") for e in evs), types)
-                ]
-            )
-        )
-        self.message.extend([e.get("fullFormattedMessage") or e.get("message") for e in evs])
+        for name, values in event_columns(evs).items():
+            getattr(self, name).extend(values)
         return len(evs)
 
     def _new_positions(self, source: str, keys: list[Any]) -> list[int]:
@@ -289,26 +146,6 @@ class EventColumns:
                 index[key] = len(self.event_key) + len(keep)
             keep.append(j)
         return keep
-
-
-def fault_chain(fault: Any, limit: int = 32) -> list[dict[str, Any]]:
-    """The fault and every ``faultCause`` below it, unwrapped, outermost first."""
-    chain: list[dict[str, Any]] = []
-    node = unwrap_fault(fault)
-    while node is not None and len(chain) < limit:
-        chain.append(node)
-        node = unwrap_fault(node.get("faultCause"))
-    return chain
-
-
-def fault_events(fault: Any) -> list[dict[str, Any]]:
-    """The ``event`` lists of every ``DasConfigFault`` in the fault chain (what explains the failure)."""
-    events: list[dict[str, Any]] = []
-    for node in fault_chain(fault):
-        found = node.get("event")
-        if isinstance(found, list):
-            events.extend(e for e in found if isinstance(e, dict))
-    return events
 
 
 @dataclass(slots=True)
@@ -370,10 +207,10 @@ class TaskRecord:
         """Copy what the tables need out of a ``TaskInfo`` wire dict (state, times, fault, event chain)."""
         if not isinstance(info, Mapping):
             raise TypeError("info must be a TaskInfo object")
-        moid = _moid(info.get("task"))
-        if moid:
-            self.task_moid = moid
-        state = _boxed_str(info.get("state"))
+        task = moid(info.get("task"))
+        if task:
+            self.task_moid = task
+        state = task_state(info)
         if state is not None:
             self.state = str(state)
         for attr, name in (("queued_at", "queueTime"), ("started_at", "startTime"), ("completed_at", "completeTime")):
@@ -408,9 +245,22 @@ class RunRecords:
         self.created_at: str | None = None
         self.finished_at: str | None = None
         self.stop_reason: str | None = None
-        self.run_finished = False
+        #: ``{vCenter name: about.instanceUuid}`` as the run found them
+        self.vcenter_ids: dict[str, str | None] = {}
+        #: ``running`` | ``detached`` | ``finished`` (see :data:`~vsphere_nb.vocabulary.LIFECYCLE_STATES`)
+        self.lifecycle = "running"
+        self.detached_reason: str | None = None
 
     # -- access ----------------------------------------------------------------------------------
+    @property
+    def run_finished(self) -> bool:
+        """Every planned host has its final outcome (lifecycle ``finished``)."""
+        return self.lifecycle == "finished"
+
+    @run_finished.setter
+    def run_finished(self, value: bool) -> None:
+        self.lifecycle = "finished" if value else "running"
+
     def __iter__(self) -> Iterator[TaskRecord]:
         return iter(self.records.values())
 
@@ -487,8 +337,26 @@ class RunRecords:
             raise TypeError("limits must be an object")
         self.limits = limits
         self.created_at = _opt_str(entry, "created_at")
+        self._on_vcenter_ids(entry)
+        self.lifecycle, self.detached_reason = "running", None
         for rec in self.records.values():
             rec.run_id = self.run_id
+
+    def _on_vcenter_ids(self, entry: Mapping[str, Any]) -> None:
+        ids = entry.get("vcenter_ids") or {}
+        if not isinstance(ids, dict) or not all(isinstance(v, (str, type(None))) for v in ids.values()):
+            raise TypeError("vcenter_ids must map names to instance UUIDs")
+        for name, uuid in ids.items():
+            if uuid or name not in self.vcenter_ids:
+                self.vcenter_ids[name] = uuid
+
+    def _on_run_resumed(self, entry: Mapping[str, Any]) -> None:
+        self._on_vcenter_ids(entry)
+        self.lifecycle, self.detached_reason = "running", None
+
+    def _on_run_detached(self, entry: Mapping[str, Any]) -> None:
+        self.lifecycle = "detached"
+        self.detached_reason = _opt_str(entry, "reason") or "detached"
 
     def _on_planned(self, entry: Mapping[str, Any]) -> None:
         hosts = entry.get("hosts") or []
@@ -557,17 +425,11 @@ class RunRecords:
         rec.stage, rec.outcome = "finished", "launch_failed"
         return rec
 
-    def _on_task_update(self, entry: Mapping[str, Any]) -> TaskRecord:
-        rec = self._record_for(entry)
-        info = entry.get("info")
-        if info is not None:
-            rec.apply_task_info(info)
-        if rec.stage in ("planned", "launching"):
-            rec.stage = "launched"
-        return rec
-
     def _on_finished(self, entry: Mapping[str, Any]) -> TaskRecord:
         rec = self._record_for(entry)
+        task = _opt_str(entry, "task_moid")
+        if task:
+            rec.task_moid = task
         info = entry.get("info")
         if info is not None:
             rec.apply_task_info(info)
@@ -605,7 +467,10 @@ class RunRecords:
 
     def _on_not_launched(self, entry: Mapping[str, Any]) -> TaskRecord:
         rec = self._record_for(entry)
-        rec.stage, rec.outcome = "not_launched", "not_launched"
+        outcome = _opt_str(entry, "outcome") or "not_launched"
+        if outcome not in ("not_launched", "cancelled"):
+            raise ValueError(f"a host not launched cannot end {outcome!r}")
+        rec.stage, rec.outcome = "not_launched", outcome
         rec.skip_reason = _opt_str(entry, "reason")
         return rec
 
@@ -613,7 +478,7 @@ class RunRecords:
         self.stop_reason = _opt_str(entry, "reason") or self.stop_reason
 
     def _on_run_finished(self, entry: Mapping[str, Any]) -> None:
-        self.run_finished = True
+        self.lifecycle, self.detached_reason = "finished", None
         self.finished_at = _opt_str(entry, "finished_at")
         self.stop_reason = _opt_str(entry, "stop_reason") or self.stop_reason
 
@@ -624,7 +489,8 @@ _HANDLERS = {
     "launching": RunRecords._on_launching,
     "launched": RunRecords._on_launched,
     "launch_failed": RunRecords._on_launch_failed,
-    "task_update": RunRecords._on_task_update,
+    "run_resumed": RunRecords._on_run_resumed,
+    "run_detached": RunRecords._on_run_detached,
     "finished": RunRecords._on_finished,
     "post_checked": RunRecords._on_post_checked,
     "events": RunRecords._on_events,

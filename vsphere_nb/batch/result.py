@@ -3,11 +3,17 @@
 A result comes from the in-memory records of a run (live, or replayed from a journal) or from a saved
 directory. Frames are built lazily, once; :meth:`RunResult.refresh` rebuilds them while a run is still going.
 
+A result says where the run stands: ``lifecycle`` is ``running`` (a process holds the run directory),
+``detached`` (left unfinished — ``detached_reason`` says why; ``resume`` finishes it) or ``finished``. Every
+planned host has its row at every moment: a host not finished yet has no ``outcome`` and a ``stage`` saying how
+far it got (``planned``, ``launching``, ``launched``).
+
 ``save(dir)`` writes every frame twice — Parquet (exact dtypes: categoricals, tz-aware times, nullable ints)
 and CSV (for spreadsheets and grep) — plus ``run.json`` (metadata); the journal is copied next to them when the
 directory is not the run directory itself, so a saved directory can always be replayed. ``load_run(dir)`` reads
 Parquet when present, else CSV (dtypes restored from :data:`~vsphere_nb.batch.frames.SCHEMAS`), else replays the
-journal.
+journal. Frames saved before the journal grew further (a detached run resumed and then killed) are stale:
+``load_run`` replays the journal instead.
 """
 
 from __future__ import annotations
@@ -22,10 +28,12 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError, RunDirectoryError
+from ..vocabulary import OUTCOMES
 from . import frames as _frames
 from .journal import JOURNAL_NAME, state_from_journal
 from .limits import BatchLimits
-from .records import OUTCOMES, RunRecords
+from .lock import lock_holder
+from .records import RunRecords
 
 __all__ = ["RunResult", "load_run", "FRAME_NAMES", "RUN_META_NAME"]
 
@@ -51,6 +59,8 @@ class RunResult:
         stop_reason: str | None = None,
         finished: bool = True,
         run_dir: str | os.PathLike[str] | None = None,
+        lifecycle: str | None = None,
+        detached_reason: str | None = None,
     ) -> None:
         if records is None and frames is None:
             raise ConfigError("a RunResult needs records or frames")
@@ -62,6 +72,9 @@ class RunResult:
         self.finished_at = finished_at
         self.stop_reason = stop_reason
         self.finished = finished
+        #: ``running`` | ``detached`` | ``finished``
+        self.lifecycle = lifecycle or ("finished" if finished else "running")
+        self.detached_reason = detached_reason
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self._frames: dict[str, pd.DataFrame] | None = dict(frames) if frames is not None else None
 
@@ -84,14 +97,20 @@ class RunResult:
             stop_reason=records.stop_reason,
             finished=records.run_finished,
             run_dir=run_dir,
+            lifecycle=records.lifecycle,
+            detached_reason=records.detached_reason,
         )
 
     @classmethod
     def from_journal(cls, run_dir: str | os.PathLike[str]) -> RunResult:
-        """Replay ``run_dir/journal.jsonl`` (a finished, running or crashed run)."""
+        """Replay ``run_dir/journal.jsonl`` (a finished, running, detached or crashed run). A run whose journal
+        says ``running`` while no process holds its directory crashed or was killed: it reads ``detached``."""
         state = state_from_journal(run_dir)
         result = cls.from_records(state.records, run_dir=run_dir)
         result.limits = state.limits
+        if result.lifecycle == "running" and lock_holder(run_dir) is None:
+            result.lifecycle = "detached"
+            result.detached_reason = "the process driving the run ended without closing it (crashed or killed)"
         return result
 
     # -- frames ----------------------------------------------------------------------------------
@@ -152,7 +171,7 @@ class RunResult:
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in self.summary().items() if v)
-        state = "" if self.finished else ", not finished"
+        state = "" if self.finished else f", {self.lifecycle}"
         return f"RunResult({self.run_id!r}: {counts or 'no hosts'}{state})"
 
     def _repr_html_(self) -> str:
@@ -161,7 +180,12 @@ class RunResult:
         cells = "".join(f"<th>{e(str(k))}</th>" for k in summary.index)
         values = "".join(f"<td>{int(v)}</td>" for v in summary.to_numpy())
         parts = [
-            f"<div><b>Run {e(self.run_id)}</b> — {len(self.tasks)} attempts{'' if self.finished else ' (not finished)'}"
+            f"<div><b>Run {e(self.run_id)}</b> — {len(self.tasks)} attempts"
+            + (
+                ""
+                if self.finished
+                else f" ({e(self.lifecycle)}{': ' + e(self.detached_reason) if self.detached_reason else ''})"
+            )
         ]
         if self.stop_reason:
             parts.append(f" — <b>stopped: {e(self.stop_reason)}</b>")
@@ -196,11 +220,22 @@ class RunResult:
             "created_at": self.created_at,
             "finished_at": self.finished_at,
             "finished": self.finished,
+            "lifecycle": self.lifecycle,
+            "detached_reason": self.detached_reason,
+            "journal_bytes": self._journal_bytes(),
             "stop_reason": self.stop_reason,
             "vcenters": self.vcenters,
             "limits": self.limits.to_dict() if self.limits else None,
             "frames": list(FRAME_NAMES),
         }
+
+    def _journal_bytes(self) -> int | None:
+        if self.run_dir is None:
+            return None
+        try:
+            return (self.run_dir / JOURNAL_NAME).stat().st_size
+        except OSError:
+            return None
 
     def save(self, directory: str | os.PathLike[str] | None = None, *, csv: bool = True) -> Path:
         """Write every frame as Parquet and CSV, and ``run.json``, into ``directory`` (default: the run directory).
@@ -252,6 +287,12 @@ def load_run(directory: str | os.PathLike[str]) -> RunResult:
         except (OSError, ValueError) as exc:
             raise RunDirectoryError(f"{meta_path} is unreadable: {exc}") from None
     frames: dict[str, pd.DataFrame] = {}
+    journal = path / JOURNAL_NAME
+    saved_bytes = meta.get("journal_bytes")
+    if journal.exists() and (
+        not meta or (isinstance(saved_bytes, int) and journal.stat().st_size > saved_bytes) or lock_holder(path)
+    ):
+        return RunResult.from_journal(path)  # nothing saved yet, saved before the journal grew, or still running
     if all((path / f"{n}.parquet").exists() for n in FRAME_NAMES):
         for name in FRAME_NAMES:
             try:
@@ -287,6 +328,8 @@ def load_run(directory: str | os.PathLike[str]) -> RunResult:
         stop_reason=meta.get("stop_reason"),
         finished=bool(meta.get("finished", True)),
         run_dir=path,
+        lifecycle=meta.get("lifecycle") if meta.get("lifecycle") in ("running", "detached", "finished") else None,
+        detached_reason=meta.get("detached_reason") if isinstance(meta.get("detached_reason"), str) else None,
     )
 
 

@@ -1,7 +1,11 @@
 """``vsphere-nb reconfigure``: batch *Reconfigure for vSphere HA* with a plan, a confirmation and a progress bar.
 
-Exit codes: 0 every launched host ended healthy; 1 some did not (or the run stopped early); 2 usage or
-connection errors (one line on stderr).
+Exit codes: 0 every launched host ended healthy; 1 some did not, the run stopped early, or it *detached* (Ctrl-C,
+vCenter unreachable, journal unwritable: a line on stderr says how to resume it); 2 usage or connection errors
+(one line on stderr).
+
+Ctrl-C once stops launching and follows the running tasks to the end; twice detaches at once. Either way the run
+directory can be resumed with ``--resume DIR``: nothing is launched twice.
 """
 
 from __future__ import annotations
@@ -115,6 +119,8 @@ def _confirm(n: int) -> bool:
 def _exit_code(run: Any) -> int:
     from ..batch.frames import latest_attempts
 
+    if run.lifecycle != "finished":
+        return 1
     tasks = run.tasks
     launched = tasks[tasks["attempt"] > 0] if len(tasks) else tasks
     if not len(launched):
@@ -131,6 +137,12 @@ def _report(run: Any) -> None:
     for text in getattr(run, "warnings", []) or []:
         print(f"warning: {text}", file=sys.stderr)
     print(f"Run directory: {run.run_dir}")
+    if run.lifecycle == "detached":
+        print(
+            f"Run detached: {run.detached_reason or 'not finished'}. Finish it with: "
+            f"vsphere-nb reconfigure --resume {run.run_dir} --server SERVER --user USER",
+            file=sys.stderr,
+        )
 
 
 def _check_run_dirs(args: argparse.Namespace) -> None:

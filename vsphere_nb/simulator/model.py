@@ -80,6 +80,10 @@ class Registry:
             counter = self._counters[prefix] = itertools.count(start)
         return f"{prefix}{next(counter)}"
 
+    def reset_ids(self, prefix: str) -> None:
+        """Hand out ``prefix`` ids from the start again (a restarted vCenter reuses task ids)."""
+        self._counters.pop(prefix, None)
+
     # -- objects ---------------------------------------------------------------------------------
     def add(self, obj: ManagedObject) -> ManagedObject:
         with self.lock:

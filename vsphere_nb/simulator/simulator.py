@@ -203,12 +203,19 @@ class Simulator:
             self._tmp.cleanup()
             self._tmp = None
 
-    def restart(self, downtime: float = 0.0) -> None:
-        """Stop the HTTP server and start it again on the same port: sessions are lost, tasks continue."""
+    def restart(self, downtime: float = 0.0, *, forget_tasks: bool = False) -> None:
+        """Stop the HTTP server and start it again on the same port: sessions are lost, tasks continue.
+
+        ``forget_tasks=True`` is a vCenter *service* restart: every task is gone (running ones never finish,
+        ``recentTask`` is empty) and task ids are handed out again from the start — a client that matches
+        tasks by id alone is fooled by it. The events logged before the restart stay (vCenter keeps them in
+        its database)."""
         if self._server is None:
             raise RuntimeError("the simulator is not serving HTTP")
         self._server.stop()
         self.vc.sessions.clear()
+        if forget_tasks:
+            self.vc.tasks.forget_all()
         self.vc.stats.chaos_event("restarts")
         if downtime > 0:
             self._stop_restarts.wait(downtime)

@@ -255,6 +255,28 @@ class TaskQueue:
         with self.registry.lock:
             self._drop_recent(task)
 
+    # -- a vCenter restart -------------------------------------------------------------------------
+    def forget_all(self) -> int:
+        """What a vCenter service restart does to tasks: every task object is gone (queued and running ones
+        never finish), ``recentTask`` lists are empty, and task ids are handed out again from the start.
+        Returns how many tasks were in flight."""
+        with self.registry.lock:
+            in_flight = len(self.pending) + len(self.running)
+            for task in [*self.pending.values(), *self.running.values(), *self.completed.values()]:
+                for timer in task.timers:
+                    timer.cancel()
+                self._drop_recent(task)
+                if isinstance(task.entity, HostSystem) and task.entity.running_task == task.moid:
+                    task.entity.running_task = None
+                self.registry.remove(task)
+            self.pending.clear()
+            self.running.clear()
+            self.completed.clear()
+            self.running_per_group.clear()
+            self.registry.reset_ids("task-")
+            self._on_concurrency(0, {})
+            return in_flight
+
     # -- introspection -----------------------------------------------------------------------------
     def active(self) -> int:
         return len(self.running) + len(self.pending)

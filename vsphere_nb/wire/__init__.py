@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from . import plain
 from .base import ENUMS, REGISTRY, VimEnum, VimObject, ancestry, lookup
 from .codec import (
     Boxed,
@@ -41,6 +42,7 @@ for _cls in list(REGISTRY.values()):
 del _cls, _namespace
 
 __all__ = [
+    "plain",
     "ENUMS",
     "REGISTRY",
     "VimEnum",

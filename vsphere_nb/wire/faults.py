@@ -218,46 +218,9 @@ def fault_ancestry(fault: MethodFault) -> list[str]:
     return names
 
 
-def _type_specific(fault: MethodFault) -> str | None:
-    if isinstance(fault, DasConfigFault):
-        parts = []
-        if fault.reason:
-            parts.append(f"reason {fault.reason}")
-        if fault.output:
-            parts.append(fault.output.strip().splitlines()[-1] if fault.output.strip() else "")
-        text = "; ".join(p for p in parts if p)
-        return f"vSphere HA configuration failed ({text})" if text else None
-    if isinstance(fault, NoPermission):
-        privs: list[str] = []
-        for entry in fault.missingPrivileges or []:
-            privs.extend(entry.privilegeIds or [])
-        if not privs and fault.privilegeId:
-            privs.append(fault.privilegeId)
-        if privs:
-            target = f" on {fault.object.value}" if fault.object else ""
-            return f"permission denied{target}: missing {', '.join(privs)}"
-        return None
-    if isinstance(fault, ManagedObjectNotFound) and fault.obj is not None:
-        return f"managed object {fault.obj.type}:{fault.obj.value} not found"
-    if isinstance(fault, InvalidArgument) and fault.invalidProperty:
-        return f"invalid argument: {fault.invalidProperty}"
-    if isinstance(fault, InvalidProperty) and fault.name:
-        return f"invalid property: {fault.name}"
-    if isinstance(fault, MethodNotFound) and fault.method:
-        return f"method not found: {fault.method}"
-    if isinstance(fault, SystemError) and fault.reason:
-        return fault.reason
-    return None
-
-
 def fault_message(fault: MethodFault) -> str:
-    """A readable message: ``faultMessage[].message``, then ``faultstring``, then type fields, then the type name."""
-    texts = [m.message for m in (fault.faultMessage or []) if m.message]
-    if texts:
-        return " ".join(texts)
-    if fault.faultstring:
-        return fault.faultstring
-    specific = _type_specific(fault)
-    if specific:
-        return specific
-    return fault.type_name
+    """A readable message: ``faultMessage[].message``, then ``faultstring``, then type fields, then the type name
+    (the same text :func:`vsphere_nb.wire.plain.fault_text` reads from the fault's wire dict)."""
+    from .plain import fault_text
+
+    return fault_text(fault.to_wire())

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 
-from ..wire import format_datetime
-from .records import TaskRecord
+from vsphere_nb.batch.records import TaskRecord
+from vsphere_nb.wire import format_datetime
 
 __all__ = ["synthetic_records", "synthetic_hosts"]
 

@@ -1,0 +1,139 @@
+"""The HA events of a run, read while it goes on: one event collector per vCenter, pages not hosts.
+
+``CreateCollectorForEvents`` over the whole inventory (root folder, ``recursion=all``), from a minute before the
+run's first launch, for the HA event types the server describes (``EventManager.description``; a built-in list
+when it cannot be read), then ``ReadNextEvents`` pages — every 250 ms while attempts are running, until empty at
+the end. Events are kept as the server wrote them (plain JSON, once per ``key``); which attempt each belongs to
+is :func:`~vsphere_nb.batch.event_matching.match_events`' job. A collector that died with its session is opened
+again; any other failure is logged and reported by :attr:`EventFeed.complete` (events are best effort: they
+explain outcomes, they never decide them).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from .. import wire
+from ..errors import ServerFault, VsphereError
+from ..wire import MoRef
+from ..wire.plain import EventRef, event_ref
+
+__all__ = ["EventFeed", "HA_EVENT_TYPES", "EVENT_PAGE"]
+
+logger = logging.getLogger("vsphere_nb.batch")
+
+#: event types collected when the server's ``EventManager.description`` cannot be read
+HA_EVENT_TYPES: tuple[str, ...] = (
+    "TaskEvent",
+    "HostDasEnablingEvent",
+    "HostDasEnabledEvent",
+    "HostDasDisablingEvent",
+    "HostDasDisabledEvent",
+    "HostDasErrorEvent",
+    "DasHostFailedEvent",
+    "DasHostIsolatedEvent",
+    "HostIsolationIpPingFailedEvent",
+    "HostNoRedundantManagementNetworkEvent",
+    "HostMissingNetworksEvent",
+    "HostShortNameToIpFailedEvent",
+    "InsufficientFailoverResourcesEvent",
+    "com.vmware.vc.HA.HostAgentErrorEvent",
+    "com.vmware.vc.HA.HostStateChangedEvent",
+    "com.vmware.vc.HA.ConnectedToMaster",
+    "com.vmware.vc.HA.HostDasAgentHealthyEvent",
+    "com.vmware.vc.HA.AllHostAddrsPingable",
+)
+#: events asked for per ``ReadNextEvents`` (vCenter's maximum)
+EVENT_PAGE = 1000
+
+
+class EventFeed:
+    """One vCenter's event collector for a run (see the module doc)."""
+
+    def __init__(self, client: Any, window_start: datetime) -> None:
+        self.client = client
+        self.window_start = window_start
+        self.buffer: list[EventRef] = []
+        #: ``False`` once a read failed for another reason than a lost collector
+        self.complete = True
+        self._collector: MoRef | None = None
+        self._keys: set[int] = set()
+
+    @property
+    def available(self) -> bool:
+        return self.client.content.eventManager is not None
+
+    async def event_types(self) -> list[str]:
+        """The HA event types this server describes (``TaskEvent`` included)."""
+        try:
+            desc = await self.client.get(self.client.content.eventManager, "description")
+            keys = [d.key for d in getattr(desc, "eventInfo", None) or []]
+            wanted = [k for k in keys if ".HA." in k or "Das" in k or k in HA_EVENT_TYPES]
+            return sorted(set(wanted) | {"TaskEvent"}) if wanted else list(HA_EVENT_TYPES)
+        except VsphereError:
+            return list(HA_EVENT_TYPES)
+
+    async def _open(self) -> None:
+        manager = self.client.content.eventManager
+        if manager is None or self._collector is not None:
+            return
+        spec = wire.EventFilterSpec(
+            entity=wire.EventFilterSpecByEntity(entity=self.client.content.rootFolder, recursion="all"),
+            time=wire.EventFilterSpecByTime(beginTime=self.window_start),
+            eventTypeId=await self.event_types(),
+        )
+        self._collector = wire.decode_as(
+            await self.client.invoke(manager, "CreateCollectorForEvents", filter=spec), wire.ManagedObjectReference
+        )
+
+    async def read(self, *, until_empty: bool = True) -> None:
+        """Read the pages the collector has now into :attr:`buffer` (new keys only).
+
+        Without ``until_empty`` (the reads during the run) a page shorter than asked ends the read: the next one
+        starts where it stopped, and the empty answer that would confirm it costs a request per read.
+        """
+        for _ in range(2):
+            try:
+                await self._open()
+                if self._collector is None:
+                    return
+                for _ in range(10_000):
+                    # plain JSON: a few fields are needed here, the rest is kept as the server wrote it
+                    page = wire.unbox_list(
+                        await self.client.invoke_json(self._collector, "ReadNextEvents", maxCount=EVENT_PAGE)
+                    )
+                    if not page:
+                        return
+                    self._keep(page)
+                    if not until_empty and len(page) < EVENT_PAGE:
+                        return
+                return
+            except ServerFault as exc:
+                if exc.is_a("ManagedObjectNotFound"):  # the collector died with its session: open a new one
+                    self._collector = None
+                    continue
+                self.complete = False
+                logger.info("reading events failed: %s", exc)
+                return
+            except VsphereError as exc:
+                self.complete = False
+                logger.info("reading events failed: %s", exc)
+                return
+
+    def _keep(self, page: list[Any]) -> None:
+        for event in page:
+            ref = event_ref(event)
+            if ref is None or ref.key is None or ref.key in self._keys:
+                continue
+            self._keys.add(ref.key)
+            self.buffer.append(ref)
+
+    async def close(self) -> None:
+        if self._collector is not None:
+            try:
+                await self.client.invoke(self._collector, "DestroyCollector")
+            except VsphereError:
+                pass
+            self._collector = None

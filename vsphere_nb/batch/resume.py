@@ -1,0 +1,202 @@
+"""``resume(run_dir, clients)``: finish a run that was detached, or whose process died.
+
+In order, before anything is sent to any vCenter:
+
+1. the run directory's lock is taken (a second process gets a clear ``RunDirectoryError`` naming the holder);
+2. the journal is replayed; a *finished* run is returned unchanged;
+3. each vCenter of the run must have a client, and each client must be **the same vCenter** the run started on
+   (``about.instanceUuid`` as journalled), else ``ConfigError``.
+
+Then :func:`plan_resume` (pure) sorts every host's latest attempt by the stage it reached:
+
+==================  ========================================================================================
+``planned``          launched normally, under the run's limits (a cancelled run launches nothing new)
+``launching``        the launch got no recorded answer: its task is looked up (from when it was *sent*) and
+                     adopted; launched only when vCenter provably never got it
+``launched``         its task is followed again (matched by identity: id, host and queue time)
+``finished``         with post-check on and ``success``: the agent is post-checked again
+final outcomes       replayed into the scheduler, so the failure budget and canary gate count them
+==================  ========================================================================================
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from ..wire import parse_datetime
+from .context import RunContext
+from .engine import ResumeWork, VcenterEngine
+from .handle import RunHandle
+from .journal import Journal, JournalState, read_journal, state_from_journal
+from .lock import RunLock
+from .plan import PlannedHost
+from .progress import ProgressCallback, ProgressTracker
+from .records import AttemptKey
+from .scheduler import STOP_CANCELLED
+
+__all__ = ["resume", "plan_resume", "check_vcenters", "instance_uuid", "clients_by_name"]
+
+logger = logging.getLogger("vsphere_nb.batch")
+
+
+def clients_by_name(clients: Any) -> dict[str, Any]:
+    """``{vCenter name: client}`` from one client, a list of clients or a mapping."""
+    from ..client import vcenter_name
+
+    if isinstance(clients, Mapping):
+        return dict(clients)
+    if not isinstance(clients, (list, tuple)):
+        clients = [clients]
+    return {vcenter_name(c): c for c in clients}
+
+
+def instance_uuid(client: Any) -> str | None:
+    """``about.instanceUuid`` of a connected client (``None`` if the server does not say)."""
+    about = getattr(client, "about", None)
+    uuid = getattr(about, "instanceUuid", None)
+    return uuid if isinstance(uuid, str) and uuid else None
+
+
+def check_vcenters(names: list[str], recorded: Mapping[str, str | None], clients: Mapping[str, Any]) -> None:
+    """Refuse clients missing for a vCenter of the run, or connected to another vCenter than the run's."""
+    missing = sorted(set(names) - set(clients))
+    if missing:
+        raise ConfigError(f"resume needs a client for vCenter(s): {', '.join(missing)}")
+    for name in names:
+        expected, actual = recorded.get(name), instance_uuid(clients[name])
+        if expected and actual != expected:
+            raise ConfigError(
+                f"{name} is not the vCenter this run was started on (instance UUID {actual or 'unknown'}, "
+                f"the run's is {expected}); nothing was sent"
+            )
+
+
+def _parse(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return parse_datetime(text)
+    except (ValueError, TypeError):
+        return None
+
+
+def launch_times(run_dir: str | os.PathLike[str]) -> dict[AttemptKey, tuple[datetime | None, datetime | None]]:
+    """``(sent, answered)``: when each attempt's last ``launching`` and ``launched`` records were written. A lost
+    launch can only have created a task after it was sent; an adopted task must have been queued before its
+    answer arrived."""
+    times: dict[AttemptKey, tuple[datetime | None, datetime | None]] = {}
+    for entry in read_journal(run_dir).records:
+        kind = entry.get("kind")
+        if kind not in ("launching", "launched"):
+            continue
+        vcenter, host, attempt = entry.get("vcenter"), entry.get("host_moid"), entry.get("attempt", 1)
+        if not isinstance(vcenter, str) or not isinstance(host, str):
+            continue
+        key = (vcenter, host, attempt if isinstance(attempt, int) else 1)
+        sent, answered = times.get(key, (None, None))
+        at = _parse(entry.get("at"))
+        times[key] = (at, None) if kind == "launching" else (sent, at)
+    return times
+
+
+def plan_resume(
+    state: JournalState, times: Mapping[AttemptKey, tuple[datetime | None, datetime | None]]
+) -> dict[str, tuple[list[PlannedHost], ResumeWork]]:
+    """Per vCenter: the hosts of the run's current attempts (canaries first, in plan order) and what the journal
+    says about each (see the module doc). Pure: reads only ``state`` and ``times``."""
+    groups: dict[str, tuple[list[PlannedHost], ResumeWork]] = {}
+    for rec in state.records.latest():
+        if rec.stage in ("skipped", "not_launched") or rec.attempt == 0:
+            continue
+        hosts, work = groups.setdefault(rec.vcenter, ([], ResumeWork()))
+        host = PlannedHost(
+            vcenter=rec.vcenter,
+            host=rec.host,
+            host_moid=rec.host_moid,
+            cluster=rec.cluster or "",
+            cluster_moid=rec.cluster_moid or "",
+            das_state=rec.das_state_before,
+            canary=rec.canary,
+            attempt=rec.attempt,
+            order=len(hosts),
+        )
+        hosts.append(host)
+        sent, answered = times.get(rec.key, (None, None))
+        if rec.stage == "launching":
+            work.unknown[host.key] = sent
+        elif rec.stage == "launched" and rec.task_moid:
+            work.adopt[host.key] = (rec.task_moid, sent, answered)
+        elif rec.stage == "finished" and rec.outcome == "success" and state.limits.post_check and rec.task_moid:
+            work.post_check[host.key] = rec.task_moid
+        elif rec.outcome is not None:
+            work.done[host.key] = rec.outcome
+    for hosts, _work in groups.values():
+        hosts.sort(key=lambda h: (not h.canary, h.order))
+    return groups
+
+
+def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCallback | None = None) -> RunHandle:
+    """Finish the run in ``run_dir`` (detached, or its process died); launches nothing twice (see the module
+    doc). A finished run comes back unchanged."""
+    from .execute import BatchRun
+
+    directory = Path(run_dir)
+    read_journal(directory)  # a clear RunDirectoryError for anything that is not a run directory
+    lock = RunLock.acquire(directory)
+    try:
+        state = state_from_journal(directory)
+        clients_map = clients_by_name(clients)
+        if state.run_finished:
+            result = BatchRun.from_records(state.records, run_dir=directory)
+            result.clients = clients_map
+            lock.release()
+            ctx = RunContext(
+                state.run_id,
+                _ClosedJournal(directory),
+                state.records,
+                state.limits,
+                ProgressTracker(state.run_id, progress),
+            )
+            return RunHandle.finished(ctx, directory, clients_map, result)
+        check_vcenters(state.vcenters, state.vcenter_ids, clients_map)
+        times = launch_times(directory)
+        journal = Journal.open(directory, lock=lock)
+    except BaseException:
+        lock.release()
+        raise
+    groups = plan_resume(state, times)
+    # the events window and the look-ups start at this attempt's first launch, not at the resume
+    sent = [
+        times[h.key + (h.attempt,)][0] for hosts, _ in groups.values() for h in hosts if h.key + (h.attempt,) in times
+    ]
+    first = min((t for t in sent if t is not None), default=None)
+    started = first or _parse(state.created_at) or datetime.now(timezone.utc)
+    ctx = RunContext(
+        state.run_id, journal, state.records, state.limits, ProgressTracker(state.run_id, progress), started_at=started
+    )
+    try:
+        ctx.write("run_resumed", vcenter_ids={name: instance_uuid(c) for name, c in clients_map.items()})
+    except BaseException:
+        journal.close()
+        raise
+    ctx.progress.add((h.key, h.host, h.cluster) for hosts, _ in groups.values() for h in hosts)
+    engines = {
+        name: VcenterEngine(getattr(clients_map[name], "aio", clients_map[name]), hosts, ctx, resume=work)
+        for name, (hosts, work) in groups.items()
+    }
+    if state.stop_reason == STOP_CANCELLED:
+        ctx.request_cancel(False)
+    return RunHandle.start(ctx, directory, clients_map, engines)
+
+
+class _ClosedJournal(Journal):
+    """The journal of a finished run: nothing more is written."""
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__(run_dir / "journal.jsonl")
