@@ -17,11 +17,12 @@ from typing import Any
 
 from .. import wire
 from ..wire import MoRef
+from .building import build_inventory
 from .clock import Clock
 from .collector import PropertyCollector
 from .config import KNOWN_RELEASES, VCENTER_BUILDS, SimulatorConfig, release_of
 from .events import EventLog, EventManager
-from .inventory import HostSystem, build_inventory
+from .inventory import HostSystem
 from .model import ManagedObject, Registry
 from .reconfigure import HaReconfigure
 from .scenarios import Scenario, default_fault_message, load_scenario
