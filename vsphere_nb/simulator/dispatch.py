@@ -31,6 +31,7 @@ from .model import ManagedObject
 from .properties import KNOWN_MANAGED_TYPES, UNSET, encode_declared
 from .sessions import CURRENT_SESSION, Session
 from .vcenter import Vcenter
+from .vmodl_methods import vmware_method
 
 __all__ = [
     "VOID",
@@ -286,7 +287,9 @@ async def invoke(call: Call, body: bytes) -> Answer:
     if spec is None or spec.auth:
         authenticate(call)
     if spec is None:
-        resolve(call)
+        this = resolve(call)
+        if vmware_method(this.ANCESTRY, call.name):
+            raise faults.not_implemented(call.type_name, call.name)
         raise faults.method_not_found(ref, call.name)
     this = resolve(call)
     if spec.privilege and call.session is not None and spec.privilege not in call.session.user.privileges:

@@ -139,7 +139,7 @@ def host_uuid(seed: int, moid: str) -> str:
 
 def _mac(seed: int, moid: str, n: int) -> str:
     d = _digest(seed, f"mac{n}{moid}")
-    return "00:50:56:%02x:%02x:%02x" % (d[0] & 0x3F, d[1], d[2])
+    return f"00:50:56:{d[0] & 0x3F:02x}:{d[1]:02x}:{d[2]:02x}"
 
 
 def default_network(index: int, seed: int, moid: str, short_name: str) -> HostNetworkSetup:

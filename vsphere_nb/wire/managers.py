@@ -1,5 +1,5 @@
-"""Data objects of the service-content managers a browsing client reads: roles and privileges, performance
-intervals, licences, element descriptions.
+"""Data objects of the service-content managers a browsing client reads (roles and privileges, performance
+intervals, licences, element descriptions) and the ``NotFound`` fault they answer.
 
 Names and fields are VMware's (checked against pyVmomi's tables by the tests); undeclared fields a server sends
 are kept as extras.
@@ -8,6 +8,7 @@ are kept as extras.
 from __future__ import annotations
 
 from .base import VimObject
+from .faults import VimFault
 
 __all__ = [
     "Description",
@@ -19,6 +20,7 @@ __all__ = [
     "LicenseAvailabilityInfo",
     "LicenseFeatureInfo",
     "KeyValue",
+    "NotFound",
 ]
 
 
@@ -83,3 +85,7 @@ class LicenseManagerLicenseInfo(VimObject):
     costUnit: str = ""
     properties: list[VimObject] | None = None  # KeyAnyValue
     labels: list[KeyValue] | None = None
+
+
+class NotFound(VimFault):
+    """``vim.fault.NotFound``: e.g. ``TerminateSession`` of a session that does not exist."""
