@@ -251,10 +251,10 @@ def network_info(setup: HostNetworkSetup, short_name: str) -> wire.HostNetworkIn
                 key=f"key-vim.host.VirtualSwitch-{name}",
                 numPorts=2560,
                 numPortsAvailable=2560 - 8 * len([g for g in setup.portgroups if g.vswitch == name]),
-                mtu=max([setup.mtu] + [v.mtu for v in setup.vmknics if _switch_of(setup, v) == name]),
+                mtu=_switch_mtu(setup, name),
                 portgroup=[f"key-vim.host.PortGroup-{g.name}" for g in setup.portgroups if g.vswitch == name],
                 pnic=[f"key-vim.host.PhysicalNic-{p}" for p in uplinks],
-                spec=wire.HostVirtualSwitchSpec(numPorts=2560, mtu=setup.mtu),
+                spec=wire.HostVirtualSwitchSpec(numPorts=2560, mtu=_switch_mtu(setup, name)),
             )
             for name, uplinks in setup.vswitches.items()
         ],
@@ -291,6 +291,11 @@ def network_info(setup: HostNetworkSetup, short_name: str) -> wire.HostNetworkIn
 
 def _switch_of(setup: HostNetworkSetup, vmknic: Vmknic) -> str | None:
     return next((g.vswitch for g in setup.portgroups if g.name == vmknic.portgroup), None)
+
+
+def _switch_mtu(setup: HostNetworkSetup, switch: str) -> int:
+    """A switch's MTU: large enough for every vmknic on it (jumbo frames for vMotion)."""
+    return max([setup.mtu] + [v.mtu for v in setup.vmknics if _switch_of(setup, v) == switch])
 
 
 def nic_manager_info(setup: HostNetworkSetup) -> wire.HostVirtualNicManagerInfo:
