@@ -240,7 +240,8 @@ MANAGERS: tuple[ManagerSpec, ...] = (
     ManagerSpec("datastoreNamespaceManager", "DatastoreNamespaceManager", "DatastoreNamespaceManager",
                 esx_moid="ha-datastore-namespace-manager"),
     ManagerSpec("virtualDiskManager", "VirtualDiskManager", "virtualDiskManager", esx_moid="ha-vdiskmanager"),
-    ManagerSpec("snmpSystem", "HostSnmpSystem", "SnmpSystem"),
+    ManagerSpec("snmpSystem", "HostSnmpSystem", "SnmpSystem",
+                {"configuration": _unset("HostSnmpConfigSpec"), "limits": _unset("HostSnmpSystemAgentLimits")}),
     ManagerSpec("vmProvisioningChecker", "VirtualMachineProvisioningChecker", "ProvChecker"),
     ManagerSpec("vmCompatibilityChecker", "VirtualMachineCompatibilityChecker", "CompatChecker"),
     ManagerSpec(
