@@ -1,9 +1,9 @@
 """Building the inventory: deterministic in (config, scenario, seed), vcsim style.
 
 Names are ``DC0_C1_H03`` (``host_name_style="vcsim"``) or realistic FQDNs (``"fqdn"``); moIds look like
-vCenter's (``group-d1``, ``datacenter-1001``, ``domain-c1004``, ``resgroup-1005``, ``host-1007``,
-``datastore-1010``, ``network-1003``). In ``esx`` mode the inventory is one ESXi host with ESXi's fixed ids
-(``ha-folder-root``, ``ha-datacenter``, ``ha-host``, ``ha-root-pool`` …).
+vCenter's (``group-d1``, ``datacenter-1001``, ``domain-c1004``, ``host-1007``, ``datastore-1010``; root resource
+pools and networks count on their own: ``resgroup-1``, ``network-1``). In ``esx`` mode the inventory is one ESXi
+host with ESXi's fixed ids (``ha-folder-root``, ``ha-datacenter``, ``ha-host``, ``ha-root-pool`` …).
 """
 
 from __future__ import annotations
@@ -122,6 +122,11 @@ def build_inventory(registry: Registry, config: SimulatorConfig, scenario: Scena
         return _build_esx(registry, config, scenario, ctx)
     counter = itertools.count(1001)
     index = itertools.count()
+    # pools and networks count on their own so that the moIds of everything else stay what they always were
+    side = {"resgroup-": itertools.count(1), "network-": itertools.count(1)}
+
+    def side_moid(prefix: str) -> str:
+        return f"{prefix}{next(side[prefix])}"
 
     def moid(prefix: str) -> str:
         return f"{prefix}{next(counter)}"
@@ -139,7 +144,7 @@ def build_inventory(registry: Registry, config: SimulatorConfig, scenario: Scena
         dc.network_folder = Folder(moid("group-n"), "network", dc, ["Folder", "Network", "DistributedVirtualSwitch"])
         root.child_entities.append(dc)
         inv.datacenters.append(dc)
-        vm_network = Network(moid("network-"), "VM Network", dc.network_folder)
+        vm_network = Network(side_moid("network-"), "VM Network", dc.network_folder)
         dc.network_folder.child_entities.append(vm_network)
         inv.networks.append(vm_network)
         for obj in (dc, dc.host_folder, dc.vm_folder, dc.datastore_folder, dc.network_folder, vm_network):
@@ -152,7 +157,7 @@ def build_inventory(registry: Registry, config: SimulatorConfig, scenario: Scena
             registry.add(cluster)
             inv.compute_resources.append(cluster)
             cluster.networks = [vm_network]
-            _pool(registry, inv, cluster, moid("resgroup-"))
+            _pool(registry, inv, cluster, side_moid("resgroup-"))
             for i in range(2):
                 ds = Datastore(moid("datastore-"), names.shared_datastore(d, c, i), dc.datastore_folder)
                 dc.datastore_folder.child_entities.append(ds)
@@ -176,7 +181,7 @@ def build_inventory(registry: Registry, config: SimulatorConfig, scenario: Scena
             registry.add(cr)
             inv.compute_resources.append(cr)
             cr.networks = [vm_network]
-            _pool(registry, inv, cr, moid("resgroup-"))
+            _pool(registry, inv, cr, side_moid("resgroup-"))
             host = HostSystem(moid("host-"), hname, cr, ctx)
             host.index = next(index)
             vm_network.hosts.append(host)

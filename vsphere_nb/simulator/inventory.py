@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from .. import wire
 from ..wire import MoRef
@@ -58,7 +58,7 @@ _ENTITY_PROPERTIES = {
 
 
 class ManagedEntity(ManagedObject):
-    ANCESTRY = ("ManagedEntity",) + _ENTITY_ANCESTRY[1:]
+    ANCESTRY: ClassVar[tuple[str, ...]] = ("ManagedEntity",) + _ENTITY_ANCESTRY[1:]
     PROPERTIES = dict(_ENTITY_PROPERTIES)
 
     def __init__(self, moid: str, name: str, parent: ManagedEntity | None) -> None:
@@ -283,7 +283,7 @@ class ComputeResource(ManagedEntity):
     """A standalone host's compute resource (``domain-s…``); clusters derive from it."""
 
     TYPE = "ComputeResource"
-    ANCESTRY = ("ComputeResource",) + _ENTITY_ANCESTRY
+    ANCESTRY: ClassVar[tuple[str, ...]] = ("ComputeResource",) + _ENTITY_ANCESTRY
     PROPERTIES = {
         **_ENTITY_PROPERTIES,
         "resourcePool": "ManagedObjectReference",

@@ -138,8 +138,7 @@ class Vcenter:
             sessionManager=self.session_manager.ref,
             eventManager=self.event_manager.ref,
             taskManager=self.task_manager.ref,
-            **self.manager_refs,
-        )
+        ).model_copy(update=self.manager_refs)
 
     def hello_releases(self) -> list[str]:
         """Releases ``/api/vcenter/system?action=hello`` offers: every known one up to the server's."""
