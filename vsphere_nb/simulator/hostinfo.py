@@ -17,8 +17,11 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from .. import wire
+
+_T = TypeVar("_T", bound=wire.VimObject)
 
 __all__ = [
     "Vmknic",
@@ -163,8 +166,19 @@ def default_network(index: int, seed: int, moid: str, short_name: str) -> HostNe
     )
 
 
+#: one shared, empty "fields set" for the lean per-host models below (nothing reads which fields were set)
+_NO_FIELDS_SET: frozenset[str] = frozenset()
+
+
+def _lean(cls: type[_T], **values: Any) -> _T:
+    """``cls(**values)`` without validation and without a per-instance fields-set: the models every host keeps in
+    its cached ``summary`` cost ~25 % less memory this way. Only for values already of the declared types."""
+    return cls.model_construct(_fields_set=_NO_FIELDS_SET, **values)  # type: ignore[arg-type]
+
+
 def hardware_summary(profile: HardwareProfile, host_uuid_: str, with_family: bool) -> wire.HostHardwareSummary:
-    return wire.HostHardwareSummary(
+    return _lean(
+        wire.HostHardwareSummary,
         vendor=profile.vendor,
         model=profile.model,
         family=profile.family if with_family else None,
@@ -217,7 +231,8 @@ def quick_stats(
     d = _digest(seed, "load" + moid)
     cpu_total = profile.cpu_mhz * profile.cores
     mem_total_mb = profile.memory_gib * 1024
-    return wire.HostListSummaryQuickStats(
+    return _lean(
+        wire.HostListSummaryQuickStats,
         overallCpuUsage=cpu_total * (10 + d[0] % 50) // 100,
         overallMemoryUsage=mem_total_mb * (20 + d[1] % 60) // 100,
         distributedCpuFairness=d[2] % 100,

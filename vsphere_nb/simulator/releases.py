@@ -8,6 +8,7 @@ Answers are only walked when the path's release is older than the server's and o
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["SINCE", "release_key", "needs_scrub", "scrub"]
@@ -28,6 +29,7 @@ SINCE: dict[str, dict[str, tuple[int, ...]]] = {
 _NEWEST = max(v for fields in SINCE.values() for v in fields.values())
 
 
+@lru_cache(maxsize=256)
 def needs_scrub(path_release: str, server_release: str) -> bool:
     """Whether answers to a request at ``path_release`` may hold fields it does not know."""
     try:
