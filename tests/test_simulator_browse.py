@@ -91,6 +91,48 @@ def test_find_child_at_every_level(vi):
     assert fault["_typeName"] == "ManagedObjectNotFound"
 
 
+def test_a_traversal_walk_from_the_root_finds_every_entity(sim, vi):
+    """The classic pyVmomi / govmomi container walk (no views): Folder → Datacenter folders → compute resources →
+    hosts and resource pools."""
+
+    def trav(name: str, type_name: str, path: str, *select: str) -> dict[str, Any]:
+        return {
+            "_typeName": "TraversalSpec",
+            "name": name,
+            "type": type_name,
+            "path": path,
+            "skip": False,
+            "selectSet": [{"_typeName": "SelectionSpec", "name": s} for s in select],
+        }
+
+    everything = ("folder", "dcHost", "dcNetwork", "dcDatastore", "crHost", "crPool", "poolPool")
+    specs = [
+        trav("folder", "Folder", "childEntity", *everything),
+        trav("dcHost", "Datacenter", "hostFolder", "folder"),
+        trav("dcNetwork", "Datacenter", "networkFolder", "folder"),
+        trav("dcDatastore", "Datacenter", "datastoreFolder", "folder"),
+        trav("crHost", "ComputeResource", "host"),
+        trav("crPool", "ComputeResource", "resourcePool", "poolPool"),
+        trav("poolPool", "ResourcePool", "resourcePool", "poolPool"),
+    ]
+    spec = {
+        "_typeName": "PropertyFilterSpec",
+        "objectSet": [
+            {"_typeName": "ObjectSpec", "obj": vi.content()["rootFolder"], "skip": False, "selectSet": specs}
+        ],
+        "propSet": [{"_typeName": "PropertySpec", "type": "ManagedEntity", "pathSet": ["name"]}],
+    }
+    result = vi.call("PropertyCollector", "propertyCollector", "RetrievePropertiesEx", {"specSet": [spec]})
+    found: dict[str, int] = {}
+    for oc in result["objects"]:
+        found[oc["obj"]["type"]] = found.get(oc["obj"]["type"], 0) + 1
+    inv = sim.vc.inventory
+    assert found["HostSystem"] == len(inv.hosts)
+    assert found["ResourcePool"] == len(inv.compute_resources) == len(inv.resource_pools)
+    assert found["Network"] == len(inv.networks) and found["Datastore"] == len(inv.datastores)
+    assert found["ClusterComputeResource"] + found["ComputeResource"] == len(inv.compute_resources)
+
+
 def test_hosts_by_dns_name_ip_and_uuid(vi):
     hosts = vi.hosts(["name", "config.network.vnic", "hardware.systemInfo.uuid"])
     for moid, props in hosts.items():
