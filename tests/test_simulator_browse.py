@@ -337,6 +337,58 @@ def test_fields_since_9_are_written_only_at_those_releases(make_sim, make_vi):
     assert r.json() == {"api_release": "9.1.1.0"}
 
 
+def since(type_name: str, field: str) -> tuple[int, ...]:
+    """The release VMware's tables give for a data object field (``vim.version.v9_0_0_0`` → (9, 0, 0, 0));
+    the old ``versionN`` names all predate 7.0."""
+    import re
+
+    vtype = V.GetWsdlType("urn:vim25", type_name)
+    version = next(p.version for p in vtype._GetPropertyList() if p.name == field)
+    match = re.search(r"\.v(\d+)_(\d+)_(\d+)_(\d+)$", version)
+    return tuple(int(g) for g in match.groups()) if match else (6, 0, 0, 0)
+
+
+def newer_fields(node: Any, release: tuple[int, ...], where: str = "") -> list[str]:
+    """Every ``Type.field`` in an encoded answer that VMware introduced after ``release``."""
+    out: list[str] = []
+    if isinstance(node, list):
+        for item in node:
+            out += newer_fields(item, release, where)
+    elif isinstance(node, dict):
+        name = node.get("_typeName", "")
+        known = "_value" not in node and name not in ("", "ManagedObjectReference") and not name.startswith("ArrayOf")
+        for key, value in node.items():
+            if key == "_typeName":
+                continue
+            if known and since(name, key) > release:
+                out.append(f"{where}{name}.{key}")
+            out += newer_fields(value, release, f"{where}{name}.{key}/")
+    return out
+
+
+@pytest.mark.parametrize("release", ["8.0.3.0", "9.0.0.0", "9.1.1.0"])
+def test_no_field_newer_than_the_path_release(make_sim, make_vi, release):
+    sim = make_sim(version="9.1.1", clusters=1, hosts_per_cluster=2, standalone_hosts=1)
+    vi = make_vi(sim, release=release)
+    documents: list[Any] = [vi.content()]
+    firsts = {}
+    for obj in sim.vc.registry.objects():
+        firsts.setdefault(obj.TYPE, obj)
+    for type_name, obj in firsts.items():
+        if obj.owner is not None or type_name in ("Task", "PropertyCollector"):
+            continue
+        for prop in obj.PROPERTIES:
+            response = vi.get(type_name, obj.moid, prop)
+            if response.status_code == 200 and response.content:
+                documents.append(response.json())
+    key = tuple(int(p) for p in release.split("."))
+    assert newer_fields(documents, key) == []
+    if release == "9.1.1.0":  # and the newer fields are there when the release knows them
+        assert {"HostHardwareSummary.family", "HostListSummary.maintenanceModeRequired"} <= {
+            f.rsplit("/", 1)[-1] for f in newer_fields(documents, (8, 0, 3, 0))
+        }
+
+
 def test_an_8_0_3_simulator_writes_no_9_x_field(sim, vi):
     host = sim.vc.inventory.hosts[0].moid
     summary = vi.read("HostSystem", host, "summary")

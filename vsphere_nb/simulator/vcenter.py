@@ -113,7 +113,7 @@ class Vcenter:
             host = self.inventory.hosts[0]
             return host.product.model_copy()
         return wire.AboutInfo(
-            name="VMware VirtualCenter",
+            name="VMware vCenter Server",
             fullName=f"VMware vCenter Server {version} build-{build}",
             vendor="VMware, Inc.",
             version=version,
