@@ -181,7 +181,7 @@ class FakeVCenter:
                 raise self.hello
             if isinstance(self.hello, int):
                 return httpx.Response(self.hello, content=b"")
-            assert json.loads(request.content)["api_releases"][0] == "9.0.0.0"
+            assert json.loads(request.content)["api_releases"][0] == "9.1.1.0"
             return json_response(200, {"api_release": self.hello})
         if not request.url.path.startswith("/sdk/vim25/"):
             return httpx.Response(404, content=b"<html>not found</html>", headers={"Content-Type": "text/html"})

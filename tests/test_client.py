@@ -408,7 +408,7 @@ def test_release_negotiation(hello, api_version, explicit, expected, source):
         assert hellos == []
     else:
         assert hellos and json.loads(hellos[0].content) == {
-            "api_releases": ["9.0.0.0", "8.0.3.0", "8.0.2.0", "8.0.1.0"]
+            "api_releases": ["9.1.1.0", "9.0.0.0", "8.0.3.0", "8.0.2.0", "8.0.1.0"]
         }
         assert hellos[0].url.params["action"] == "hello"
 

@@ -157,7 +157,7 @@ def dump(make_sim, make_vi):
     spec = view_spec(every, "ManagedEntity", [])
     spec["propSet"] = [
         {"_typeName": "PropertySpec", "type": t, "all": True}
-        for t in ("Folder", "Datacenter", "ComputeResource", "HostSystem", "Datastore")
+        for t in ("Folder", "Datacenter", "ComputeResource", "HostSystem", "Datastore", "ResourcePool", "Network")
     ]
     result = vi.call("PropertyCollector", "propertyCollector", "RetrievePropertiesEx", {"specSet": [spec]})
     out.append(("inventory", result))

@@ -114,7 +114,8 @@ def test_service_content():
     assert content.sessionManager == wire.MoRef("SessionManager", "SessionManager")
     assert content.propertyCollector.value == "propertyCollector"
     assert content.about.apiType == "VirtualCenter" and content.about.apiVersion == "8.0.3.0"
-    assert "vStorageObjectManager" in content.raw_extra  # unknown field kept
+    assert content.vStorageObjectManager == wire.MoRef("VcenterVStorageObjectManager", "VStorageObjectManager")
+    assert content.searchIndex == wire.MoRef("SearchIndex", "SearchIndex") and not content.raw_extra
 
 
 def test_moref_flat_and_boxed_decode_the_same():

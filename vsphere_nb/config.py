@@ -53,7 +53,7 @@ logger = logging.getLogger("vsphere_nb.config")
 #: the first release with VI/JSON (vCenter 8.0 Update 1); used for the first content read and as last fallback
 DEFAULT_RELEASE = "8.0.1.0"
 #: releases offered to ``/api/vcenter/system?action=hello``, most preferred first
-PREFERRED_RELEASES: tuple[str, ...] = ("9.0.0.0", "8.0.3.0", "8.0.2.0", "8.0.1.0")
+PREFERRED_RELEASES: tuple[str, ...] = ("9.1.1.0", "9.0.0.0", "8.0.3.0", "8.0.2.0", "8.0.1.0")
 DEFAULT_USER_AGENT = f"vsphere-nb/{__version__} httpx/{httpx.__version__}"
 
 #: what ``verify=`` accepts: True (system CAs), False (no verification), a CA file/dir path, or a ready SSLContext

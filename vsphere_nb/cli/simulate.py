@@ -73,7 +73,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--version",
         dest="sim_version",
         default="8.0.3",
-        help="vCenter version to simulate: 8.0.1, 8.0.2, 8.0.3 or 9.0.0 (default 8.0.3)",
+        help="vCenter version to simulate: 8.0.1, 8.0.2, 8.0.3, 9.0.0, 9.1.0 or 9.1.1 (default 8.0.3)",
     )
     beh.add_argument("--not-authenticated-status", type=int, choices=(500, 401, 403), default=500)
     beh.add_argument(

@@ -1,4 +1,5 @@
-"""The ASGI application: ``/sdk/vim25/…`` (VI/JSON), ``/api/…`` (hello, session) and ``/simulator/…`` (stats).
+"""The ASGI application: ``/sdk/vim25/…`` (VI/JSON), ``/sdk`` (a SOAP fault pointing to VI/JSON, and
+``vimServiceVersions.xml``), ``/api/…`` (hello, session) and ``/simulator/…`` (stats).
 
 ``/sdk`` is the hot path and is served by a small raw-ASGI handler (no per-request routing tables or
 request objects): parse the raw path, find the session, dispatch, send cached bytes when possible. The
@@ -31,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import faults, methods  # noqa: F401  (methods registers the handlers)
+from . import faults, methods, soap  # noqa: F401  (methods registers the handlers)
 from .dispatch import SESSION_HEADER, Answer, Call, dumps, fault_answer, invoke, read_property
 from .vcenter import Vcenter
 
@@ -92,6 +93,13 @@ class SimulatorApp:
             self.vc.stats.chaos_event("http_503")
             await _send(send, Answer(503, _503_BODY, {"content-type": "text/plain"}))
             return
+        if path == "/sdk" or (path.startswith("/sdk/") and not path.startswith("/sdk/vim25/")):
+            answer = await self._soap(scope, receive)
+            if drop_after:
+                await self._drop(scope)
+                return
+            await _send(send, answer)
+            return
         if path.startswith("/sdk/"):
             answer = await self._sdk(scope, receive)
             if drop_after:
@@ -133,7 +141,16 @@ class SimulatorApp:
                 user_agent = value.decode("latin-1")
                 break
         client = scope.get("client")
-        call = Call(self.vc, session, type_name, moid, name, ip=client[0] if client else None, user_agent=user_agent)
+        call = Call(
+            self.vc,
+            session,
+            type_name,
+            moid,
+            name,
+            ip=client[0] if client else None,
+            user_agent=user_agent,
+            release=release,
+        )
         self.vc.stats.request(f"{type_name}.{name}")
         try:
             if method == "GET":
@@ -151,6 +168,18 @@ class SimulatorApp:
         except Exception:
             log.exception("simulator: unexpected error in %s %s/%s/%s", method, type_name, moid, name)
             return fault_answer(faults.system_error("internal simulator error"))
+
+    async def _soap(self, scope: dict[str, Any], receive: Callable[..., Any]) -> Answer:
+        """``/sdk`` outside ``/sdk/vim25``: the service versions document, or a SOAP fault naming VI/JSON."""
+        vc = self.vc
+        releases = sorted(vc.path_releases, key=_release_key)
+        if scope["method"] in ("GET", "HEAD") and scope["path"] == "/sdk/vimServiceVersions.xml":
+            prior = [r for r in reversed(vc.hello_releases()) if r != vc.release]
+            return Answer(200, soap.service_versions(vc.release, prior), {"content-type": "text/xml"})
+        if scope["method"] == "POST":
+            await _read_body(receive)
+        vc.stats.request("soap")
+        return Answer(500, soap.soap_fault(releases[-1], releases), {"content-type": soap.SOAP_CONTENT_TYPE})
 
     def _session(self, scope: dict[str, Any]) -> Any:
         token = None
@@ -262,6 +291,10 @@ async def _read_body(receive: Callable[..., Any]) -> bytes:
         if not message.get("more_body"):
             break
     return b"".join(chunks)
+
+
+def _release_key(release: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in release.split("."))
 
 
 def _not_found(text: str) -> Answer:

@@ -9,7 +9,7 @@ from ..errors import ConfigError
 
 __all__ = ["SimulatorConfig", "ChaosConfig", "KNOWN_RELEASES", "VCENTER_BUILDS", "release_of"]
 
-#: VI/JSON releases a path may name (the OpenAPI spec lists 7.0.0.0 … 9.x); newest last
+#: VI/JSON releases a path may name (the OpenAPI spec, release 9.1.1.0, lists 7.0.0.0 … 9.1.1.0); newest last
 KNOWN_RELEASES = (
     "7.0.0.0",
     "7.0.1.0",
@@ -20,15 +20,27 @@ KNOWN_RELEASES = (
     "8.0.2.0",
     "8.0.3.0",
     "9.0.0.0",
+    "9.1.0.0",
+    "9.1.1.0",
 )
 
-#: vCenter version -> build
+#: vCenter version -> build (the 9.1 builds are placeholders: no public build numbers were at hand)
 VCENTER_BUILDS = {
     "8.0.1": "21560480",
     "8.0.2": "22385739",
     "8.0.3": "24022515",
     "9.0.0": "24755230",
+    "9.1.0": "25181424",
+    "9.1.1": "25335112",
 }
+
+
+class _Redacted:
+    def __repr__(self) -> str:
+        return "'***'"
+
+
+_REDACTED = _Redacted()
 
 
 def release_of(version: str) -> str:
@@ -104,6 +116,18 @@ class SimulatorConfig:
     #: how an unset result (WaitForUpdatesEx timeout …) is answered: 200 with an empty body, or 204
     empty_answer_status: int = 200
     chaos: ChaosConfig = field(default_factory=ChaosConfig)
+
+    def __repr__(self) -> str:
+        """Every field, with passwords shown as ``'***'`` (as the client shows a ``Secret``)."""
+        shown = []
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name in ("password", "readonly_password") and value is not None:
+                value = _REDACTED
+            elif name == "users":
+                value = {user: (_REDACTED, role) for user, (_password, role) in value.items()}
+            shown.append(f"{name}={value!r}")
+        return f"SimulatorConfig({', '.join(shown)})"
 
     def validate(self) -> None:
         if self.datacenters < 1:

@@ -29,8 +29,10 @@ from . import faults
 from .collector import UNSET_ANSWER
 from .model import ManagedObject
 from .properties import KNOWN_MANAGED_TYPES, UNSET, encode_declared
+from .releases import needs_scrub, scrub
 from .sessions import CURRENT_SESSION, Session
 from .vcenter import Vcenter
+from .vmodl_methods import vmware_method
 
 __all__ = [
     "VOID",
@@ -74,6 +76,8 @@ class Call:
     name: str
     ip: str | None = None
     user_agent: str | None = None
+    #: the API release named in the path (``8.0.3.0``); the server's own release when empty
+    release: str = ""
     #: headers to add to the answer (Login sets the session header)
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -239,7 +243,18 @@ def answer_for(call: Call, result: Any) -> Answer:
     if result is UNSET_ANSWER or result is UNSET:
         status = call.vc.config.empty_answer_status
         return Answer(status, b"", {**call.headers, **({"content-type": "application/json"} if status == 200 else {})})
-    return Answer(200, dumps(encode_result(result)), {**call.headers, "content-type": "application/json"})
+    return Answer(
+        200, dumps(_for_release(call, encode_result(result))), {**call.headers, "content-type": "application/json"}
+    )
+
+
+def _older_release(call: Call) -> bool:
+    return bool(call.release) and needs_scrub(call.release, call.vc.release)
+
+
+def _for_release(call: Call, encoded: Any) -> Any:
+    """``encoded`` as the path's release knows it (fields newer than the release left out)."""
+    return scrub(encoded, call.release) if _older_release(call) else encoded
 
 
 def fault_answer(fault: faults.SimFault, headers: dict[str, str] | None = None) -> Answer:
@@ -286,7 +301,9 @@ async def invoke(call: Call, body: bytes) -> Answer:
     if spec is None or spec.auth:
         authenticate(call)
     if spec is None:
-        resolve(call)
+        this = resolve(call)
+        if vmware_method(this.ANCESTRY, call.name):
+            raise faults.not_implemented(call.type_name, call.name)
         raise faults.method_not_found(ref, call.name)
     this = resolve(call)
     if spec.privilege and call.session is not None and spec.privilege not in call.session.user.privileges:
@@ -322,7 +339,7 @@ def read_property(call: Call) -> Answer:
                 405,
             )
         raise faults.invalid_property(call.name, f"Invalid property '{call.name}' for {call.type_name}.")
-    cacheable = call.name not in this.NO_CACHE
+    cacheable = call.name not in this.NO_CACHE and not _older_release(call)
     if cacheable:
         hit = this.cache.get(("get", call.name))
         if hit is not None:
@@ -334,9 +351,8 @@ def read_property(call: Call) -> Answer:
             if value is None:
                 answer = answer_for(call, UNSET_ANSWER)
             else:
-                answer = Answer(
-                    200, dumps(_plain(value, this.PROPERTIES[call.name])), {"content-type": "application/json"}
-                )
+                plain = _for_release(call, _plain(value, this.PROPERTIES[call.name]))
+                answer = Answer(200, dumps(plain), {"content-type": "application/json"})
             if cacheable and not call.headers:
                 this.cache[("get", call.name)] = answer
     finally:

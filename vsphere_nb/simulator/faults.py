@@ -31,6 +31,8 @@ __all__ = [
     "request_canceled",
     "invalid_collector_version",
     "system_error",
+    "not_implemented",
+    "not_found",
 ]
 
 
@@ -188,3 +190,22 @@ def system_error(reason: str) -> SimFault:
             faultMessage=[message("vmodl.fault.SystemError", f"A general system error occurred: {reason}")],
         )
     )
+
+
+def not_implemented(type_name: str, method: str) -> SimFault:
+    """A VMware method the simulator does not serve (the README's simulator section lists what it serves)."""
+    return SimFault(
+        wire.NotImplemented(
+            faultMessage=[
+                message(
+                    "vmodl.fault.NotImplemented",
+                    f"{type_name}.{method} is not implemented by the vsphere-nb simulator "
+                    "(see the README, 'The simulator', for what is in scope).",
+                )
+            ]
+        )
+    )
+
+
+def not_found(text: str) -> SimFault:
+    return SimFault(wire.NotFound(faultMessage=[message("vim.fault.NotFound", text)]))

@@ -1,6 +1,9 @@
-"""The inventory: folders, datacenters, clusters (HA on or off), standalone compute resources, hosts, datastores.
+"""The inventory: folders, datacenters, clusters (HA on or off), standalone compute resources with their root
+resource pools, hosts, datastores and networks.
 
-Built deterministically from counts and a seed (``build_inventory``), vcsim style: the same arguments give
+Each managed object type declares its top-level properties with their VMware types in ``PROPERTIES`` (the one
+table the PropertyCollector, property GETs and the conformance tests read) and answers them in ``prop``.
+Built deterministically from counts and a seed (:func:`.building.build_inventory`), vcsim style: the same arguments give
 the same names, moIds and initial states. Names are ``DC0_C1_H03`` (``host_name_style="vcsim"``) or
 realistic FQDNs (``"fqdn"``); moIds look like vCenter's (``group-d1``, ``datacenter-1001``, ``domain-c1004``,
 ``host-1007``, ``datastore-1010``). In ``esx`` mode the inventory is one ESXi host with ESXi's fixed ids
@@ -9,18 +12,17 @@ realistic FQDNs (``"fqdn"``); moIds look like vCenter's (``group-d1``, ``datacen
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from .. import wire
 from ..wire import MoRef
+from . import hostinfo
 from .clock import Clock
-from .config import SimulatorConfig
-from .model import ManagedObject, Registry
+from .hostinfo import HostNetworkSetup
+from .model import ManagedObject
 from .properties import top_value
-from .scenarios import ESXI_BUILDS, Fleet, Scenario, seeded_fraction
 
 __all__ = [
     "ManagedEntity",
@@ -30,8 +32,11 @@ __all__ = [
     "ClusterComputeResource",
     "HostSystem",
     "Datastore",
+    "Network",
+    "ResourcePool",
+    "DasSettings",
+    "FleetContext",
     "Inventory",
-    "build_inventory",
     "RECONFIGURE_METHOD",
     "VLCM_SOURCE",
 ]
@@ -53,7 +58,7 @@ _ENTITY_PROPERTIES = {
 
 
 class ManagedEntity(ManagedObject):
-    ANCESTRY = ("ManagedEntity",) + _ENTITY_ANCESTRY[1:]
+    ANCESTRY: ClassVar[tuple[str, ...]] = ("ManagedEntity",) + _ENTITY_ANCESTRY[1:]
     PROPERTIES = dict(_ENTITY_PROPERTIES)
 
     def __init__(self, moid: str, name: str, parent: ManagedEntity | None) -> None:
@@ -150,7 +155,7 @@ class Datacenter(ManagedEntity):
         if name == "datastore":
             return [d.ref for d in self.datastore_folder.child_entities]
         if name == "network":
-            return []
+            return [n.ref for n in self.network_folder.child_entities if isinstance(n, Network)]
         return super().prop(name)
 
 
@@ -165,16 +170,127 @@ class Datastore(ManagedEntity):
         return super().prop(name)
 
 
+class Network(ManagedEntity):
+    """A standard-switch VM port group as vCenter lists it (``network-…``): one per datacenter, on every host."""
+
+    TYPE = "Network"
+    ANCESTRY = ("Network",) + _ENTITY_ANCESTRY
+    PROPERTIES = {
+        **_ENTITY_PROPERTIES,
+        "summary": "NetworkSummary",
+        "host": "ArrayOfManagedObjectReference",
+        "vm": "ArrayOfManagedObjectReference",
+    }
+
+    def __init__(self, moid: str, name: str, parent: ManagedEntity) -> None:
+        super().__init__(moid, name, parent)
+        self.hosts: list[HostSystem] = []
+
+    def prop(self, name: str) -> Any:
+        if name == "summary":
+            return wire.NetworkSummary(network=self.ref, name=self.name, accessible=True)
+        if name == "host":
+            return [h.ref for h in self.hosts]
+        if name == "vm":
+            return []
+        return super().prop(name)
+
+
+class ResourcePool(ManagedEntity):
+    """A compute resource's root pool (``resgroup-…``, named ``Resources``): where its VMs would live."""
+
+    TYPE = "ResourcePool"
+    ANCESTRY = ("ResourcePool",) + _ENTITY_ANCESTRY
+    PROPERTIES = {
+        **_ENTITY_PROPERTIES,
+        "owner": "ManagedObjectReference",
+        "resourcePool": "ArrayOfManagedObjectReference",
+        "vm": "ArrayOfManagedObjectReference",
+        "config": "ResourceConfigSpec",
+    }
+
+    def __init__(self, moid: str, owner: ComputeResource) -> None:
+        super().__init__(moid, "Resources", owner)
+        self.owner_resource = owner
+
+    def prop(self, name: str) -> Any:
+        if name == "owner":
+            return self.owner_resource.ref
+        if name in ("resourcePool", "vm"):
+            return []
+        if name == "config":
+            shares = wire.VimObject.model_validate({"_typeName": "SharesInfo", "shares": 4000, "level": "normal"})
+            summary = self.owner_resource.summary()
+
+            def allocation(total: int) -> wire.ResourceAllocationInfo:
+                return wire.ResourceAllocationInfo(
+                    reservation=total, expandableReservation=False, limit=total, shares=shares, overheadLimit=None
+                )
+
+            return wire.ResourceConfigSpec(
+                entity=self.ref,
+                changeVersion="1",
+                cpuAllocation=allocation(summary.effectiveCpu),
+                memoryAllocation=allocation(summary.effectiveMemory),
+            )
+        return super().prop(name)
+
+
+@dataclass
+class DasSettings:
+    """A cluster's vSphere HA settings, served as ``configurationEx.dasConfig``; a scenario may change them
+    (then ``registry.changed(cluster)``)."""
+
+    enabled: bool = True
+    host_monitoring: str = "enabled"
+    vm_monitoring: str = "vmMonitoringDisabled"
+    vm_component_protecting: str = "disabled"
+    admission_control: bool | None = None  # None: follows ``enabled``
+    failover_level: int = 1
+    isolation_addresses: list[str] = field(default_factory=lambda: ["10.10.0.1"])
+    use_default_isolation_address: bool = False
+    #: further advanced options (``das.*`` key → value)
+    options: dict[str, str] = field(default_factory=dict)
+    heartbeat_policy: str = "allFeasibleDsWithUserPreference"
+
+    def option_values(self) -> list[wire.OptionValue]:
+        out = [
+            wire.OptionValue(key=f"das.isolationaddress{i}", value=a) for i, a in enumerate(self.isolation_addresses)
+        ]
+        out.append(
+            wire.OptionValue(
+                key="das.usedefaultisolationaddress", value="true" if self.use_default_isolation_address else "false"
+            )
+        )
+        out += [wire.OptionValue(key=k, value=v) for k, v in self.options.items()]
+        return out
+
+
+@dataclass
+class FleetContext:
+    """What every host shares: the seed, whether 9.x-only fields are written, the vSphere HA agent version."""
+
+    seed: int = 0
+    #: the server's release is 9.0.0.0 or later (``Since 9.0`` fields such as ``HostSystemInfo.family``)
+    since_9_0: bool = False
+    #: 9.1.0.0 or later (``HostListSummary.maintenanceModeRequired``)
+    since_9_1: bool = False
+    #: the FDM agent vCenter installs on hosts (vCenter's own version-build)
+    fdm_version: str = ""
+
+
 class ComputeResource(ManagedEntity):
     """A standalone host's compute resource (``domain-s…``); clusters derive from it."""
 
     TYPE = "ComputeResource"
-    ANCESTRY = ("ComputeResource",) + _ENTITY_ANCESTRY
+    ANCESTRY: ClassVar[tuple[str, ...]] = ("ComputeResource",) + _ENTITY_ANCESTRY
     PROPERTIES = {
         **_ENTITY_PROPERTIES,
+        "resourcePool": "ManagedObjectReference",
         "host": "ArrayOfManagedObjectReference",
         "datastore": "ArrayOfManagedObjectReference",
         "network": "ArrayOfManagedObjectReference",
+        "summary": "ComputeResourceSummary",
         "configurationEx": "ComputeResourceConfigInfo",
     }
 
@@ -185,12 +301,49 @@ class ComputeResource(ManagedEntity):
         self.datacenter = datacenter
         self.hosts: list[HostSystem] = []
         self.datastores: list[Datastore] = []
+        self.networks: list[Network] = []
+        self.resource_pool: ResourcePool | None = None
 
     def children(self) -> list[ManagedEntity]:
-        return list(self.hosts)
+        out: list[ManagedEntity] = list(self.hosts)
+        if self.resource_pool is not None:
+            out.append(self.resource_pool)
+        return out
 
     def configuration(self) -> wire.ComputeResourceConfigInfo:
         return wire.ComputeResourceConfigInfo(vmSwapPlacement="vmDirectory", defaultHardwareVersionKey="vmx-21")
+
+    def _summary_fields(self) -> dict[str, Any]:
+        cpu = mem = cores = threads = eff_cpu = eff_mem = effective = 0
+        for host in self.hosts:
+            p = host.hardware_profile()
+            cpu += p.cpu_mhz * p.cores
+            mem += p.memory_gib << 30
+            cores += p.cores
+            threads += p.threads
+            if host.connection_state == "connected" and not host.in_maintenance:
+                effective += 1
+                eff_cpu += p.cpu_mhz * p.cores * 9 // 10
+                eff_mem += (p.memory_gib << 10) * 9 // 10
+        worst = "green"
+        for host in self.hosts:
+            status = host.overall_status()
+            if status == "red" or (status == "yellow" and worst == "green"):
+                worst = status
+        return dict(
+            totalCpu=cpu,
+            totalMemory=mem,
+            numCpuCores=cores,
+            numCpuThreads=threads,
+            effectiveCpu=eff_cpu,
+            effectiveMemory=eff_mem,
+            numHosts=len(self.hosts),
+            numEffectiveHosts=effective,
+            overallStatus=worst if self.hosts else "gray",
+        )
+
+    def summary(self) -> wire.ComputeResourceSummary:
+        return wire.ComputeResourceSummary(**self._summary_fields())
 
     def prop(self, name: str) -> Any:
         if name == "host":
@@ -198,7 +351,11 @@ class ComputeResource(ManagedEntity):
         if name == "datastore":
             return [d.ref for d in self.datastores]
         if name == "network":
-            return []
+            return [n.ref for n in self.networks]
+        if name == "resourcePool":
+            return self.resource_pool.ref if self.resource_pool is not None else None
+        if name == "summary":
+            return self.summary()
         if name == "configurationEx":
             return self.configuration()
         return super().prop(name)
@@ -217,22 +374,44 @@ class ClusterComputeResource(ComputeResource):
 
     def __init__(self, moid: str, name: str, parent: ManagedEntity, datacenter: Datacenter, ha_enabled: bool) -> None:
         super().__init__(moid, name, parent, datacenter)
-        self.ha_enabled = ha_enabled
+        #: vSphere HA settings (``configurationEx.dasConfig``)
+        self.das = DasSettings(enabled=ha_enabled)
+
+    @property  # type: ignore[override]
+    def ha_enabled(self) -> bool:
+        return self.das.enabled
+
+    @ha_enabled.setter
+    def ha_enabled(self, value: bool) -> None:
+        self.das.enabled = value
+
+    def summary(self) -> wire.ClusterComputeResourceSummary:
+        fields = self._summary_fields()
+        level = self.das.failover_level if self.das.enabled else 0
+        return wire.ClusterComputeResourceSummary(
+            **fields,
+            currentFailoverLevel=min(level, max(fields["numEffectiveHosts"] - 1, 0)),
+            numVmotions=0,
+            currentBalance=0,
+            targetBalance=200,
+            drsScore=100,
+            clusterMaintenanceModeStatus="notInMaintenance",
+            vcsHealthStatus="healthy",
+        )
 
     def configuration(self) -> wire.ClusterConfigInfoEx:
-        das = wire.ClusterDasConfigInfo(
-            enabled=self.ha_enabled,
-            vmMonitoring="vmMonitoringDisabled",
-            hostMonitoring="enabled",
-            vmComponentProtecting="disabled",
-            failoverLevel=1,
-            admissionControlEnabled=self.ha_enabled,
-            option=[
-                wire.OptionValue(key="das.isolationaddress0", value="10.10.0.1"),
-                wire.OptionValue(key="das.usedefaultisolationaddress", value="false"),
-            ],
+        das = self.das
+        admission = das.enabled if das.admission_control is None else das.admission_control
+        config = wire.ClusterDasConfigInfo(
+            enabled=das.enabled,
+            vmMonitoring=das.vm_monitoring,
+            hostMonitoring=das.host_monitoring,
+            vmComponentProtecting=das.vm_component_protecting,
+            failoverLevel=das.failover_level,
+            admissionControlEnabled=admission,
+            option=das.option_values(),
             heartbeatDatastore=[d.ref for d in self.datastores],
-            hBDatastoreCandidatePolicy="allFeasibleDsWithUserPreference",
+            hBDatastoreCandidatePolicy=das.heartbeat_policy,
         )
         drs = wire.VimObject.model_validate(
             {
@@ -244,7 +423,7 @@ class ClusterComputeResource(ComputeResource):
             }
         )
         return wire.ClusterConfigInfoEx(
-            vmSwapPlacement="vmDirectory", defaultHardwareVersionKey="vmx-21", dasConfig=das, drsConfig=drs
+            vmSwapPlacement="vmDirectory", defaultHardwareVersionKey="vmx-21", dasConfig=config, drsConfig=drs
         )
 
 
@@ -255,30 +434,60 @@ class HostSystem(ManagedEntity):
         **_ENTITY_PROPERTIES,
         "runtime": "HostRuntimeInfo",
         "summary": "HostListSummary",
+        "hardware": "HostHardwareInfo",
+        "config": "HostConfigInfo",
         "datastore": "ArrayOfManagedObjectReference",
         "vm": "ArrayOfManagedObjectReference",
         "network": "ArrayOfManagedObjectReference",
     }
 
-    def __init__(self, moid: str, name: str, parent: ComputeResource) -> None:
+    def __init__(self, moid: str, name: str, parent: ComputeResource, ctx: FleetContext | None = None) -> None:
         super().__init__(moid, name, parent)
         self.compute_resource = parent
         self.datacenter = parent.datacenter
+        self.ctx = ctx if ctx is not None else FleetContext()
+        #: position in the fleet (addresses of the default network are derived from it)
+        self.index = 0
         self.connection_state = "connected"
         self.power_state = "poweredOn"
         self.in_maintenance = False
         self.das_state: str | None = None
         self.das_reporter: MoRef | None = None
-        self.boot_time = None
+        self.boot_time: datetime | None = None
         self.product = wire.AboutInfo()
         self.datastores: list[Datastore] = []
         self.disabled_source: str | None = None
         #: the reconfigure task running on this host (per-host limit of one)
         self.running_task: str | None = None
+        #: the host's network when a scenario set one; ``None`` = :func:`.hostinfo.default_network`
+        self.network_setup: HostNetworkSetup | None = None
+        #: the vSphere HA agent version when a scenario set one; ``None`` = the fleet's (vCenter's build)
+        self.fdm_version: str | None = None
 
     @property
     def ha_enabled(self) -> bool:
         return self.compute_resource.ha_enabled
+
+    @property
+    def short_name(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    def network(self) -> HostNetworkSetup:
+        """The host's network configuration (the scenario's, or the default layout)."""
+        if self.network_setup is not None:
+            return self.network_setup
+        return hostinfo.default_network(self.index, self.ctx.seed, self.moid, self.short_name)
+
+    def dns_names(self) -> tuple[str, ...]:
+        """Names ``SearchIndex.FindByDnsName`` matches: the host's name and its DNS host.domain name."""
+        setup = self.network()
+        return (self.name, f"{self.short_name}.{setup.domain}")
+
+    def hardware_profile(self) -> hostinfo.HardwareProfile:
+        return hostinfo.hardware_profile(self.ctx.seed, self.moid)
+
+    def uuid(self) -> str:
+        return hostinfo.host_uuid(self.ctx.seed, self.moid)
 
     def overall_status(self) -> str:
         if self.connection_state == "disconnected":
@@ -303,14 +512,26 @@ class HostSystem(ManagedEntity):
         )
 
     def summary(self) -> wire.HostListSummary:
+        profile = self.hardware_profile()
+        ctx = self.ctx
         return wire.HostListSummary(
             host=self.ref,
+            hardware=hostinfo.hardware_summary(profile, self.uuid(), ctx.since_9_0),
             runtime=top_value(self, "runtime"),
             config=wire.HostListSummaryConfigSummary(
-                name=self.name, port=443, product=self.product, vmotionEnabled=True, faultToleranceEnabled=False
+                name=self.name,
+                port=443,
+                sslThumbprint=hostinfo.thumbprint(ctx.seed, self.moid),
+                product=self.product,
+                vmotionEnabled=any("vmotion" in v.services for v in self.network().vmknics),
+                faultToleranceEnabled=False,
+            ),
+            quickStats=hostinfo.quick_stats(
+                profile, ctx.seed, self.moid, self.boot_time, Clock.now(), self.power_state == "poweredOn"
             ),
             overallStatus=self.overall_status(),
             rebootRequired=False,
+            maintenanceModeRequired=False if ctx.since_9_1 else None,
             managementServerIp="10.0.0.10",
         )
 
@@ -319,9 +540,20 @@ class HostSystem(ManagedEntity):
             return self.runtime()
         if name == "summary":
             return self.summary()
+        if name == "hardware":
+            serial = "SN" + self.uuid().replace("-", "")[:10].upper()
+            return hostinfo.hardware_info(self.hardware_profile(), self.uuid(), serial, self.ctx.since_9_0)
+        if name == "config":
+            if self.connection_state != "connected":
+                return None  # vCenter has no configuration of a host it cannot reach
+            return hostinfo.config_info(
+                self.ref, self.product, self.network(), self.short_name, self.fdm_version or self.ctx.fdm_version
+            )
         if name == "datastore":
             return [d.ref for d in self.datastores]
-        if name in ("vm", "network"):
+        if name == "network":
+            return [n.ref for n in self.compute_resource.networks]
+        if name == "vm":
             return []
         return super().prop(name)
 
@@ -333,205 +565,8 @@ class Inventory:
     compute_resources: list[ComputeResource] = field(default_factory=list)
     hosts: list[HostSystem] = field(default_factory=list)
     datastores: list[Datastore] = field(default_factory=list)
+    networks: list[Network] = field(default_factory=list)
+    resource_pools: list[ResourcePool] = field(default_factory=list)
 
     def clusters(self) -> list[ClusterComputeResource]:
         return [c for c in self.compute_resources if isinstance(c, ClusterComputeResource)]
-
-
-# ---------------------------------------------------------------------------------------------
-# building
-# ---------------------------------------------------------------------------------------------
-def _weighted(weights: dict[str, float], u: float) -> str:
-    total = sum(weights.values())
-    acc = 0.0
-    for key, weight in weights.items():
-        acc += weight / total
-        if u < acc:
-            return key
-    return list(weights)[-1]
-
-
-def _product(version: str) -> wire.AboutInfo:
-    build, api = ESXI_BUILDS[version]
-    return wire.AboutInfo(
-        name="VMware ESXi",
-        fullName=f"VMware ESXi {version} build-{build}",
-        vendor="VMware, Inc.",
-        version=version,
-        build=build,
-        localeVersion="INTL",
-        localeBuild="000",
-        osType="vmnix-x86",
-        productLineId="embeddedEsx",
-        apiType="HostAgent",
-        apiVersion=api,
-        licenseProductName="VMware ESX Server",
-        licenseProductVersion=version.split(".")[0] + ".0",
-    )
-
-
-class _Names:
-    def __init__(self, style: str, hosts_per_cluster: int, standalone: int) -> None:
-        self.style = style
-        self.width = max(2, len(str(max(hosts_per_cluster, standalone, 1) - 1)))
-
-    def datacenter(self, d: int) -> str:
-        return f"DC{d}" if self.style == "vcsim" else f"dc{d + 1:02d}"
-
-    def cluster(self, d: int, c: int) -> str:
-        return f"DC{d}_C{c}" if self.style == "vcsim" else f"cl{d + 1:02d}-{c + 1:02d}"
-
-    def host(self, d: int, c: int, h: int) -> str:
-        if self.style == "vcsim":
-            return f"DC{d}_C{c}_H{h:0{self.width}d}"
-        return f"esx-c{c + 1:02d}-{h + 1:03d}.dc{d + 1:02d}.example.internal"
-
-    def standalone(self, d: int, h: int) -> str:
-        if self.style == "vcsim":
-            return f"DC{d}_H{h:0{self.width}d}"
-        return f"esx-sa-{h + 1:03d}.dc{d + 1:02d}.example.internal"
-
-    def shared_datastore(self, d: int, c: int, i: int) -> str:
-        return (
-            f"DC{d}_C{c}_DS{i}"
-            if self.style == "vcsim"
-            else f"vsanDatastore-{d + 1:02d}-{c + 1:02d}"
-            if i == 0
-            else f"nfs-{d + 1:02d}-{c + 1:02d}-{i:02d}"
-        )
-
-    def local_datastore(self, d: int, h: int, name: str) -> str:
-        return f"{name}_local" if self.style == "vcsim" else f"datastore1 ({h + 1})"
-
-
-def build_inventory(registry: Registry, config: SimulatorConfig, scenario: Scenario, mode: str) -> Inventory:
-    """Create and register the whole inventory. Deterministic in (config, scenario, seed)."""
-    if mode == "esx":
-        return _build_esx(registry, config, scenario)
-    counter = itertools.count(1001)
-
-    def moid(prefix: str) -> str:
-        return f"{prefix}{next(counter)}"
-
-    names = _Names(config.host_name_style, config.hosts_per_cluster, config.standalone_hosts)
-    root = Folder("group-d1", "Datacenters", None, ["Folder", "Datacenter"])
-    inv = Inventory(root=root)
-    registry.add(root)
-    fleet = scenario.fleet
-    for d in range(config.datacenters):
-        dc = Datacenter(moid("datacenter-"), names.datacenter(d), root)
-        dc.host_folder = Folder(moid("group-h"), "host", dc, ["Folder", "ComputeResource"])
-        dc.vm_folder = Folder(moid("group-v"), "vm", dc, ["Folder", "VirtualMachine", "VirtualApp"])
-        dc.datastore_folder = Folder(moid("group-s"), "datastore", dc, ["Folder", "Datastore", "StoragePod"])
-        dc.network_folder = Folder(moid("group-n"), "network", dc, ["Folder", "Network", "DistributedVirtualSwitch"])
-        root.child_entities.append(dc)
-        inv.datacenters.append(dc)
-        for obj in (dc, dc.host_folder, dc.vm_folder, dc.datastore_folder, dc.network_folder):
-            registry.add(obj)
-        for c in range(config.clusters):
-            cname = names.cluster(d, c)
-            ha = not fleet.ha_disabled(c, cname, config.clusters)
-            cluster = ClusterComputeResource(moid("domain-c"), cname, dc.host_folder, dc, ha_enabled=ha)
-            dc.host_folder.child_entities.append(cluster)
-            registry.add(cluster)
-            inv.compute_resources.append(cluster)
-            for i in range(2):
-                ds = Datastore(moid("datastore-"), names.shared_datastore(d, c, i), dc.datastore_folder)
-                dc.datastore_folder.child_entities.append(ds)
-                cluster.datastores.append(ds)
-                inv.datastores.append(ds)
-                registry.add(ds)
-            for h in range(config.hosts_per_cluster):
-                host = HostSystem(moid("host-"), names.host(d, c, h), cluster)
-                host.datastores = list(cluster.datastores)
-                cluster.hosts.append(host)
-                inv.hosts.append(host)
-            _assign_das_roles(cluster, fleet, config.seed)
-            for host in cluster.hosts:
-                registry.add(host)
-        for s in range(config.standalone_hosts):
-            hname = names.standalone(d, s)
-            cr = ComputeResource(moid("domain-s"), hname, dc.host_folder, dc)
-            dc.host_folder.child_entities.append(cr)
-            registry.add(cr)
-            inv.compute_resources.append(cr)
-            host = HostSystem(moid("host-"), hname, cr)
-            ds = Datastore(moid("datastore-"), names.local_datastore(d, s, hname), dc.datastore_folder)
-            dc.datastore_folder.child_entities.append(ds)
-            cr.datastores.append(ds)
-            inv.datastores.append(ds)
-            registry.add(ds)
-            host.datastores = [ds]
-            cr.hosts.append(host)
-            inv.hosts.append(host)
-            _assign_das_roles(cr, fleet, config.seed)
-            registry.add(host)
-    return inv
-
-
-def _assign_das_roles(cr: ComputeResource, fleet: Fleet, seed: int) -> None:
-    """Fleet state of each host (seeded), then one ``master`` per HA cluster that reports for the others."""
-    for host in cr.hosts:
-        key = host.moid
-        host.product = _product(_weighted(fleet.product_versions, seeded_fraction(seed, "version", key)))
-        boot_days = 3 + int(seeded_fraction(seed, "boot", key) * 60)
-        host.boot_time = Clock.now() - timedelta(days=boot_days)
-        u = seeded_fraction(seed, "state", key)
-        if u < fleet.maintenance:
-            host.in_maintenance = True
-        elif u < fleet.maintenance + fleet.disconnected:
-            host.connection_state = "disconnected"
-            host.power_state = "unknown"
-        elif u < fleet.maintenance + fleet.disconnected + fleet.not_responding:
-            host.connection_state = "notResponding"
-            host.power_state = "unknown"
-        if seeded_fraction(seed, "datastores", key) < fleet.no_datastores:
-            host.datastores = []
-        if not cr.ha_enabled:
-            host.disabled_methods = [RECONFIGURE_METHOD]
-            continue
-        if seeded_fraction(seed, "disabled", key) < fleet.reconfigure_disabled:
-            host.disabled_methods = [RECONFIGURE_METHOD]
-            host.disabled_source = VLCM_SOURCE
-        if host.connection_state == "disconnected":
-            host.das_state = None
-        elif host.connection_state == "notResponding":
-            host.das_state = "fdmUnreachable"
-        else:
-            host.das_state = _weighted(fleet.initial_das_state, seeded_fraction(seed, "das", key))
-    if not cr.ha_enabled:
-        return
-    master = next((h for h in cr.hosts if h.das_state in ("connectedToMaster", "master")), None)
-    for host in cr.hosts:
-        if host is master:
-            host.das_state = "master"
-        elif host.das_state == "master":
-            host.das_state = "connectedToMaster"
-    for host in cr.hosts:
-        if host.das_state is not None:
-            host.das_reporter = master.ref if master is not None else host.ref
-
-
-def _build_esx(registry: Registry, config: SimulatorConfig, scenario: Scenario) -> Inventory:
-    root = Folder("ha-folder-root", "ha-folder-root", None, ["Datacenter"])
-    dc = Datacenter("ha-datacenter", "ha-datacenter", root)
-    dc.host_folder = Folder("ha-folder-host", "host", dc, ["ComputeResource"])
-    dc.vm_folder = Folder("ha-folder-vm", "vm", dc, ["VirtualMachine"])
-    dc.datastore_folder = Folder("ha-folder-datastore", "datastore", dc, ["Datastore"])
-    dc.network_folder = Folder("ha-folder-network", "network", dc, ["Network"])
-    root.child_entities.append(dc)
-    name = "esx-01.example.internal" if config.host_name_style == "fqdn" else "localhost.localdomain"
-    cr = ComputeResource("ha-compute-res", name, dc.host_folder, dc)
-    dc.host_folder.child_entities.append(cr)
-    host = HostSystem("ha-host", name, cr)
-    ds = Datastore("datastore1", "datastore1", dc.datastore_folder)
-    dc.datastore_folder.child_entities.append(ds)
-    cr.datastores.append(ds)
-    host.datastores = [ds]
-    cr.hosts.append(host)
-    version = next(iter(scenario.fleet.product_versions))
-    host.product = _product(version)
-    host.boot_time = Clock.now() - timedelta(days=12)
-    for obj in (root, dc, dc.host_folder, dc.vm_folder, dc.datastore_folder, dc.network_folder, cr, ds, host):
-        registry.add(obj)
-    return Inventory(root=root, datacenters=[dc], compute_resources=[cr], hosts=[host], datastores=[ds])

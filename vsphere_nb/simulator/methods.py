@@ -10,11 +10,22 @@ from typing import Any
 
 from .. import wire
 from ..wire import MoRef
-from . import faults
+from . import faults, search  # noqa: F401  (search registers the SearchIndex handlers)
 from .collector import PropertyCollector, PropertyFilter, check_types, retrieve
 from .dispatch import VOID, Call, Param, method, served
 from .events import MAX_COLLECTORS, EventHistoryCollector, EventManager
-from .inventory import ClusterComputeResource, ComputeResource, Datacenter, Datastore, Folder, HostSystem, ManagedEntity
+from .inventory import (
+    ClusterComputeResource,
+    ComputeResource,
+    Datacenter,
+    Datastore,
+    Folder,
+    HostSystem,
+    ManagedEntity,
+    Network,
+    ResourcePool,
+)
+from .managers import MANAGERS, manager_class
 from .properties import KNOWN_MANAGED_TYPES
 from .sessions import SessionManager
 from .tasks import Task, TaskManager
@@ -46,6 +57,9 @@ for _cls in (
     ClusterComputeResource,
     HostSystem,
     Datastore,
+    Network,
+    ResourcePool,
+    *(manager_class(spec) for spec in MANAGERS),
 ):
     served(_cls)
 
@@ -103,6 +117,23 @@ def session_is_active(call: Call, this: SessionManager, sessionID: str, userName
         s.key == sessionID and s.user.name.lower() == userName.lower() and not s.expired()
         for s in call.vc.sessions.all()
     )
+
+
+@method("SessionManager", "TerminateSession", Param("sessionId", "strings"), privilege="Sessions.TerminateSession")
+def terminate_session(call: Call, this: SessionManager, sessionId: list[str]) -> Any:
+    table = call.vc.sessions
+    own = _session(call)
+    ended = []
+    for key in sessionId:
+        if key == own.key:
+            raise faults.invalid_argument("sessionId", "The current session cannot be terminated; use Logout.")
+        session = table.by_key(key)
+        if session is None:
+            raise faults.not_found(f"The session '{key}' does not exist.")
+        ended.append(session)
+    for session in ended:
+        table.logout(session)
+    return VOID
 
 
 # -- ViewManager / views -----------------------------------------------------------------------

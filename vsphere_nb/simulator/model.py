@@ -20,11 +20,13 @@ import asyncio
 import itertools
 import threading
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ..wire import MoRef
 
 __all__ = ["ManagedObject", "Registry"]
+
+_M = TypeVar("_M", bound="ManagedObject")
 
 
 class ManagedObject:
@@ -85,7 +87,7 @@ class Registry:
         self._counters.pop(prefix, None)
 
     # -- objects ---------------------------------------------------------------------------------
-    def add(self, obj: ManagedObject) -> ManagedObject:
+    def add(self, obj: _M) -> _M:
         with self.lock:
             self._objects[(obj.TYPE, obj.moid)] = obj
             self.gen += 1

@@ -14,6 +14,7 @@ A path that does not exist for the type raises :class:`InvalidPath`; a path that
 from __future__ import annotations
 
 import enum
+import types
 import typing
 from datetime import datetime
 from functools import lru_cache
@@ -121,7 +122,7 @@ def _leaves(annotation: Any) -> list[Any]:
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _leaves(typing.get_args(annotation)[0])
-    if origin is typing.Union or (origin is not None and str(origin) == "types.UnionType"):
+    if origin is typing.Union or origin is types.UnionType:
         out: list[Any] = []
         for arg in typing.get_args(annotation):
             if arg is type(None):

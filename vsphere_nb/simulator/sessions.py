@@ -214,11 +214,17 @@ class SessionTable:
         with self._lock:
             return list(self._sessions.values())
 
+    def by_key(self, key: str) -> Session | None:
+        """The live session whose public ``UserSession.key`` is ``key``."""
+        with self._lock:
+            return next((s for s in self._sessions.values() if s.key == key and not s.expired()), None)
+
 
 class SessionManager(ManagedObject):
     TYPE = "SessionManager"
     ANCESTRY = ("SessionManager", "ManagedObject")
     PROPERTIES = {
+        "sessionList": "ArrayOfUserSession",
         "currentSession": "UserSession",
         "defaultLocale": "string",
         "supportedLocaleList": "ArrayOfString",
@@ -226,10 +232,24 @@ class SessionManager(ManagedObject):
         "message": "string",
     }
 
-    #: depends on who asks: never cached
-    NO_CACHE = frozenset({"currentSession"})
+    #: depend on who asks and when: never cached
+    NO_CACHE = frozenset({"currentSession", "sessionList"})
+
+    #: the live sessions (set by the vCenter that owns this manager)
+    table: SessionTable | None = None
+
+    def visible_sessions(self, session: Session | None) -> list[Session]:
+        """``sessionList`` as ``session`` sees it: every live session with ``Sessions.TerminateSession``, else its
+        own only (a vCenter shows other users' sessions only to those who may end them)."""
+        if session is None or self.table is None:
+            return []
+        if "Sessions.TerminateSession" in session.user.privileges:
+            return sorted((s for s in self.table.all() if not s.expired()), key=lambda s: s.login_time)
+        return [session]
 
     def prop(self, name: str) -> Any:
+        if name == "sessionList":
+            return [s.user_session() for s in self.visible_sessions(CURRENT_SESSION.get())]
         if name == "currentSession":
             session = CURRENT_SESSION.get()
             return session.user_session() if session is not None else None

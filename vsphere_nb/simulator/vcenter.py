@@ -17,11 +17,13 @@ from typing import Any
 
 from .. import wire
 from ..wire import MoRef
+from .building import build_inventory
 from .clock import Clock
 from .collector import PropertyCollector
 from .config import KNOWN_RELEASES, VCENTER_BUILDS, SimulatorConfig, release_of
 from .events import EventLog, EventManager
-from .inventory import HostSystem, build_inventory
+from .inventory import HostSystem
+from .managers import register_managers
 from .model import ManagedObject, Registry
 from .reconfigure import HaReconfigure
 from .scenarios import Scenario, default_fault_message, load_scenario
@@ -83,6 +85,7 @@ class Vcenter:
         self.event_manager = self.registry.add(EventManager(ids["events"], self.events))
         self.task_manager = self.registry.add(TaskManager(ids["tasks"]))
         self.collector_id = ids["collector"]
+        self.manager_refs = register_managers(self, self.registry, esx)
         self.service_instance = self.registry.add(ServiceInstance("ServiceInstance", self._content()))
         self.tasks = TaskQueue(
             self.registry, self.clock, self.task_manager, config.max_active_tasks, self.stats.concurrency
@@ -94,6 +97,7 @@ class Vcenter:
         ]
         users += [User(name, pw, role) for name, (pw, role) in config.users.items()]
         self.sessions = SessionTable(users, lambda: self.chaos.session_lifetime, self._end_session)
+        self.session_manager.table = self.sessions
         self._default_collectors: dict[str, PropertyCollector] = {}
         self._initial_issues()
 
@@ -109,7 +113,7 @@ class Vcenter:
             host = self.inventory.hosts[0]
             return host.product.model_copy()
         return wire.AboutInfo(
-            name="VMware VirtualCenter",
+            name="VMware vCenter Server",
             fullName=f"VMware vCenter Server {version} build-{build}",
             vendor="VMware, Inc.",
             version=version,
@@ -134,7 +138,7 @@ class Vcenter:
             sessionManager=self.session_manager.ref,
             eventManager=self.event_manager.ref,
             taskManager=self.task_manager.ref,
-        )
+        ).model_copy(update=self.manager_refs)
 
     def hello_releases(self) -> list[str]:
         """Releases ``/api/vcenter/system?action=hello`` offers: every known one up to the server's."""

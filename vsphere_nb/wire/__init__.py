@@ -28,8 +28,12 @@ from .events import *  # noqa: F403
 from .events import __all__ as _events_all
 from .faults import *  # noqa: F403
 from .faults import __all__ as _faults_all
+from .host import *  # noqa: F403
+from .host import __all__ as _host_all
 from .inventory import *  # noqa: F403
 from .inventory import __all__ as _inventory_all
+from .managers import *  # noqa: F403
+from .managers import __all__ as _managers_all
 from .moref import ManagedObjectReference, MoRef
 from .service import *  # noqa: F403
 from .service import __all__ as _service_all
@@ -69,4 +73,6 @@ __all__ = [
     *_inventory_all,
     *_service_all,
     *_task_all,
+    *_host_all,
+    *_managers_all,
 ]

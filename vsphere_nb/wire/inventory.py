@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._common import AnyValue, Known, UtcDatetime
 from .base import VimObject
 from .enums import ClusterDasFdmAvailabilityState, HostSystemConnectionState, HostSystemPowerState, ManagedEntityStatus
 from .moref import ManagedObjectReference
 from .service import AboutInfo
+
+if TYPE_CHECKING:  # resolved when ``wire`` rebuilds every model with the full registry
+    from .host import HostHardwareSummary, HostListSummaryQuickStats
 
 __all__ = [
     "ClusterDasFdmHostState",
@@ -47,12 +52,14 @@ class HostConfigSummary(VimObject):
 
 class HostListSummary(VimObject):
     host: ManagedObjectReference | None = None
-    hardware: VimObject | None = None
+    hardware: HostHardwareSummary | None = None
     runtime: HostRuntimeInfo | None = None
     config: HostConfigSummary | None = None
-    quickStats: VimObject | None = None
+    quickStats: HostListSummaryQuickStats | None = None
     overallStatus: Known(ManagedEntityStatus) = ManagedEntityStatus.gray
     rebootRequired: bool = False
+    #: Since 9.1.0.0
+    maintenanceModeRequired: bool | None = None
     managementServerIp: str | None = None
 
 

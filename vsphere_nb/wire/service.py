@@ -46,6 +46,40 @@ class ServiceContent(VimObject):
     searchIndex: ManagedObjectReference | None = None
     fileManager: ManagedObjectReference | None = None
     licenseManager: ManagedObjectReference | None = None
+    serviceManager: ManagedObjectReference | None = None
+    customizationSpecManager: ManagedObjectReference | None = None
+    guestCustomizationManager: ManagedObjectReference | None = None
+    accountManager: ManagedObjectReference | None = None
+    diagnosticManager: ManagedObjectReference | None = None
+    datastoreNamespaceManager: ManagedObjectReference | None = None
+    virtualDiskManager: ManagedObjectReference | None = None
+    virtualizationManager: ManagedObjectReference | None = None
+    snmpSystem: ManagedObjectReference | None = None
+    vmProvisioningChecker: ManagedObjectReference | None = None
+    vmCompatibilityChecker: ManagedObjectReference | None = None
+    ovfManager: ManagedObjectReference | None = None
+    ipPoolManager: ManagedObjectReference | None = None
+    dvSwitchManager: ManagedObjectReference | None = None
+    hostProfileManager: ManagedObjectReference | None = None
+    clusterProfileManager: ManagedObjectReference | None = None
+    complianceManager: ManagedObjectReference | None = None
+    localizationManager: ManagedObjectReference | None = None
+    storageResourceManager: ManagedObjectReference | None = None
+    guestOperationsManager: ManagedObjectReference | None = None
+    overheadMemoryManager: ManagedObjectReference | None = None
+    certificateManager: ManagedObjectReference | None = None
+    ioFilterManager: ManagedObjectReference | None = None
+    vStorageObjectManager: ManagedObjectReference | None = None
+    hostSpecManager: ManagedObjectReference | None = None
+    cryptoManager: ManagedObjectReference | None = None
+    healthUpdateManager: ManagedObjectReference | None = None
+    failoverClusterConfigurator: ManagedObjectReference | None = None
+    failoverClusterManager: ManagedObjectReference | None = None
+    tenantManager: ManagedObjectReference | None = None
+    siteInfoManager: ManagedObjectReference | None = None
+    storageQueryManager: ManagedObjectReference | None = None
+    #: Since 9.0.0.0
+    directPathProfileManager: ManagedObjectReference | None = None
 
 
 class UserSession(VimObject):
