@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 
+from ..style import IN_PROGRESS, IN_PROGRESS_COLOR, OUTCOME_COLORS
 from .frames import latest_attempts
 from .records import OUTCOMES
 
@@ -28,20 +29,7 @@ __all__ = [
     "figure_png",
 ]
 
-#: one colour per outcome, the same in every chart
-OUTCOME_COLORS: dict[str, str] = {
-    "success": "#2e7d32",
-    "agent_unhealthy": "#f9a825",
-    "fault": "#c62828",
-    "launch_failed": "#6a1b9a",
-    "skipped": "#9e9e9e",
-    "timed_out": "#ef6c00",
-    "cancelled": "#455a64",
-    "not_launched": "#cfd8dc",
-}
-#: attempts still under way (no outcome yet)
-IN_PROGRESS_COLOR = "#64b5f6"
-_IN_PROGRESS = "in progress"
+_IN_PROGRESS = IN_PROGRESS
 
 #: time bucket sizes tried by :func:`events_over_time`, in seconds
 _BUCKETS = (1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
