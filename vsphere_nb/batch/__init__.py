@@ -11,35 +11,99 @@ Only :mod:`.engine` and :mod:`.execute` talk to vCenter (through the client). Th
 
 from __future__ import annotations
 
-from .charts import events_over_time, fault_reasons, figure_png, outcomes_by_cluster, task_timeline
-from .execute import BatchRun, ReconfigurePlan, RunHandle, plan_reconfigure, resume
-from .frames import SCHEMAS, Frames, build_frames, coerce, empty_frame, hosts_frame
-from .journal import (
-    JOURNAL_NAME,
-    Journal,
-    JournalContents,
-    JournalState,
-    new_run_id,
-    read_journal,
-    state_from_journal,
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from .charts import events_over_time, fault_reasons, figure_png, outcomes_by_cluster, task_timeline
+    from .execute import BatchRun, ReconfigurePlan, RunHandle, plan_reconfigure, resume
+    from .frames import SCHEMAS, Frames, build_frames, coerce, empty_frame, hosts_frame
+    from .journal import (
+        JOURNAL_NAME,
+        Journal,
+        JournalContents,
+        JournalState,
+        new_run_id,
+        read_journal,
+        state_from_journal,
+    )
+    from .limits import BatchLimits, FailureBudget
+    from .plan import Plan, PlannedHost, SkippedHost, make_plan
+    from .preflight import eligible_only, preflight, unhealthy_only
+    from .progress import HOST_STATES, Progress
+    from .records import (
+        FAILURE_OUTCOMES,
+        HEALTHY_DAS_STATES,
+        OUTCOMES,
+        STAGES,
+        EventColumns,
+        RunRecords,
+        TaskRecord,
+    )
+    from .report import render_report, write_report
+    from .result import RunResult, load_run
+    from .scheduler import STOP_BUDGET_EXCEEDED, STOP_CANARY_FAILED, STOP_CANCELLED, STOP_REASON_TEXT, Scheduler
+    from .synthetic import synthetic_hosts, synthetic_records
+
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    globals(),
+    {
+        "events_over_time": ".charts",
+        "fault_reasons": ".charts",
+        "figure_png": ".charts",
+        "outcomes_by_cluster": ".charts",
+        "task_timeline": ".charts",
+        "BatchRun": ".execute",
+        "ReconfigurePlan": ".execute",
+        "RunHandle": ".execute",
+        "plan_reconfigure": ".execute",
+        "resume": ".execute",
+        "SCHEMAS": ".frames",
+        "Frames": ".frames",
+        "build_frames": ".frames",
+        "coerce": ".frames",
+        "empty_frame": ".frames",
+        "hosts_frame": ".frames",
+        "JOURNAL_NAME": ".journal",
+        "Journal": ".journal",
+        "JournalContents": ".journal",
+        "JournalState": ".journal",
+        "new_run_id": ".journal",
+        "read_journal": ".journal",
+        "state_from_journal": ".journal",
+        "BatchLimits": ".limits",
+        "FailureBudget": ".limits",
+        "Plan": ".plan",
+        "PlannedHost": ".plan",
+        "SkippedHost": ".plan",
+        "make_plan": ".plan",
+        "eligible_only": ".preflight",
+        "preflight": ".preflight",
+        "unhealthy_only": ".preflight",
+        "HOST_STATES": ".progress",
+        "Progress": ".progress",
+        "FAILURE_OUTCOMES": ".records",
+        "HEALTHY_DAS_STATES": ".records",
+        "OUTCOMES": ".records",
+        "STAGES": ".records",
+        "EventColumns": ".records",
+        "RunRecords": ".records",
+        "TaskRecord": ".records",
+        "render_report": ".report",
+        "write_report": ".report",
+        "RunResult": ".result",
+        "load_run": ".result",
+        "STOP_BUDGET_EXCEEDED": ".scheduler",
+        "STOP_CANARY_FAILED": ".scheduler",
+        "STOP_CANCELLED": ".scheduler",
+        "STOP_REASON_TEXT": ".scheduler",
+        "Scheduler": ".scheduler",
+        "synthetic_hosts": ".synthetic",
+        "synthetic_records": ".synthetic",
+    },
 )
-from .limits import BatchLimits, FailureBudget
-from .plan import Plan, PlannedHost, SkippedHost, make_plan
-from .preflight import eligible_only, preflight, unhealthy_only
-from .progress import HOST_STATES, Progress
-from .records import (
-    FAILURE_OUTCOMES,
-    HEALTHY_DAS_STATES,
-    OUTCOMES,
-    STAGES,
-    EventColumns,
-    RunRecords,
-    TaskRecord,
-)
-from .report import render_report, write_report
-from .result import RunResult, load_run
-from .scheduler import STOP_BUDGET_EXCEEDED, STOP_CANARY_FAILED, STOP_CANCELLED, STOP_REASON_TEXT, Scheduler
-from .synthetic import synthetic_hosts, synthetic_records
 
 __all__ = [
     # planning and running

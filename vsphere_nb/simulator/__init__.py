@@ -9,8 +9,26 @@ Module map: ``model`` (registry) · ``inventory`` · ``properties`` (paths, decl
 
 from __future__ import annotations
 
-from .config import ChaosConfig, SimulatorConfig
-from .scenarios import BUILTIN_SCENARIOS, Scenario, load_scenario
-from .simulator import Simulator
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from .config import ChaosConfig, SimulatorConfig
+    from .scenarios import BUILTIN_SCENARIOS, Scenario, load_scenario
+    from .simulator import Simulator
+
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    globals(),
+    {
+        "ChaosConfig": ".config",
+        "SimulatorConfig": ".config",
+        "BUILTIN_SCENARIOS": ".scenarios",
+        "Scenario": ".scenarios",
+        "load_scenario": ".scenarios",
+        "Simulator": ".simulator",
+    },
+)
 
 __all__ = ["Simulator", "SimulatorConfig", "ChaosConfig", "Scenario", "load_scenario", "BUILTIN_SCENARIOS"]
