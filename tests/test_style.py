@@ -42,3 +42,7 @@ def test_event_categories() -> None:
 def test_text_colour_reads_on_its_background() -> None:
     assert style.text_color_on("#ffffff") == "#000000"
     assert style.text_color_on(style.OUTCOME_COLORS["fault"]) == "#ffffff"
+
+
+def test_every_outcome_and_host_state_has_a_terminal_style() -> None:
+    assert set(HOST_STATES) | {style.IN_PROGRESS} <= set(style.TERMINAL_STYLES)

@@ -20,6 +20,7 @@ __all__ = [
     "IN_PROGRESS",
     "IN_PROGRESS_COLOR",
     "HOST_STATE_COLORS",
+    "TERMINAL_STYLES",
     "CAUSE_COLORS",
     "QUALITATIVE",
     "EVENT_CATEGORIES",
@@ -129,6 +130,27 @@ EVENT_CATEGORY_STYLE: dict[str, tuple[str, str]] = {
     "recovered": ("#2e7d32", "o"),
     "task": ("#1e88e5", "s"),
     "info": ("#757575", "."),
+}
+
+#: the same outcomes and states in a terminal: named ANSI colours (they follow the user's terminal theme and
+#: survive 16-colour terminals, where the hex colours above would all collapse to grey)
+TERMINAL_STYLES: dict[str, str] = {
+    "success": "green",
+    "agent_unhealthy": "yellow",
+    "fault": "red",
+    "launch_failed": "magenta",
+    "skipped": "dim",
+    "timed_out": "bright_red",
+    "cancelled": "bright_black",
+    "not_launched": "dim",
+    IN_PROGRESS: "cyan",
+    "pending": "dim",
+    "launching": "cyan",
+    "queued": "cyan",
+    "running": "bright_cyan",
+    "post_check": "blue",
+    "healthy": "green",
+    "unhealthy": "red",
 }
 
 #: secondary text (notes, "no data"), grid lines
