@@ -145,7 +145,9 @@ def frame_table(
     """``frame`` (its ``columns``, all by default) as a compact ``rich`` table; ``max_rows`` cuts it with a note."""
     columns = list(frame.columns if columns is None else columns)
     keep = set(no_wrap)
-    table = Table(title=safe_text(title) if title else None, box=None, header_style="bold", pad_edge=False)
+    table = Table(
+        title=safe_text(title) if title else None, title_justify="left", box=None, header_style="bold", pad_edge=False
+    )
     for column in columns:
         numeric = str(frame[column].dtype) in ("int64", "Int64", "float64", "Float64", "int32")
         table.add_column(
