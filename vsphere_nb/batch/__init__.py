@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from .charts import events_over_time, fault_reasons, figure_png, outcomes_by_cluster, task_timeline
+    from .charts import (
+        causes_by_cluster,
+        events_over_time,
+        events_swimlane,
+        fault_reasons,
+        figure_png,
+        outcomes_by_cluster,
+        task_timeline,
+    )
     from .execute import BatchRun, ReconfigurePlan, RunHandle, plan_reconfigure, resume
     from .frames import SCHEMAS, Frames, build_frames, coerce, empty_frame, hosts_frame
     from .journal import (
@@ -51,6 +59,8 @@ __getattr__, __dir__ = lazy_attributes(
     globals(),
     {
         "events_over_time": ".charts",
+        "events_swimlane": ".charts",
+        "causes_by_cluster": ".charts",
         "fault_reasons": ".charts",
         "figure_png": ".charts",
         "outcomes_by_cluster": ".charts",
@@ -157,6 +167,8 @@ __all__ = [
     "fault_reasons",
     "task_timeline",
     "events_over_time",
+    "events_swimlane",
+    "causes_by_cluster",
     "figure_png",
     "render_report",
     "write_report",
