@@ -3,6 +3,7 @@
 ``-o/--output`` takes a format or a file:
 
 * ``table`` (default): a ``rich`` table of the default columns (``--columns`` to choose, ``--columns all``);
+  when the columns chosen cannot fit side by side, one block of ``column  value`` lines per row instead;
 * ``json`` / ``csv``: every column (or ``--columns``) on stdout — JSON is a list of records with ``null`` for missing
   values and ISO-8601 times, CSV has empty fields for missing values;
 * ``parquet``: on stdout only when stdout is not a terminal (it is binary);
@@ -95,14 +96,17 @@ def write_frame(
     target = output or "table"
     kind = target.lower()
     if kind in ("table", "-"):
-        from ._terminal import console, frame_table
+        from ._terminal import console, fits, frame_records, frame_table
 
         chosen = choose_columns(frame, columns, default_columns or list(frame.columns))
         out = console()
         if not len(frame):
             out.print("(no rows)")
             return
-        out.print(frame_table(frame, chosen, title=title))
+        if fits(frame, chosen, out.width):
+            out.print(frame_table(frame, chosen, title=title))
+        else:  # too many columns side by side: one block per row
+            out.print(frame_records(frame, chosen))
         return
     check_output(target)
     chosen = choose_columns(frame, columns, list(frame.columns))

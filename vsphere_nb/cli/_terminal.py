@@ -34,7 +34,17 @@ from .. import style
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["safe_text", "console", "cell_text", "frame_table", "styled", "DEFAULT_WIDTH", "NO_WRAP"]
+__all__ = [
+    "safe_text",
+    "console",
+    "cell_text",
+    "frame_table",
+    "frame_records",
+    "fits",
+    "styled",
+    "DEFAULT_WIDTH",
+    "NO_WRAP",
+]
 
 #: layout width when the output is not a terminal and ``COLUMNS`` is not set
 DEFAULT_WIDTH = 120
@@ -90,7 +100,7 @@ def cell_text(value: Any) -> str:
     """The text of one cell: empty for missing values, ``yes`` / empty for booleans, lists joined, times in UTC."""
     if isinstance(value, str):
         return safe_text(value)
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool) or type(value).__name__ in ("bool", "bool_"):
         return "yes" if value else ""
     if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
         return ", ".join(cell_text(v) for v in value if not _missing(v))
@@ -116,7 +126,7 @@ HEADERS: dict[str, str] = {
     "das_state": "HA state",
     "das_state_before": "HA before",
     "das_state_after": "HA after",
-    "skip_reason": "not eligible because",
+    "skip_reason": "why not",
     "fault_reason": "reason",
     "duration_s": "secs",
 }
@@ -162,4 +172,33 @@ def frame_table(
         table.add_row(*(styled(c, cell_text(v)) for c, v in zip(columns, row)))
     if max_rows is not None and len(frame) > max_rows:
         table.caption = f"{max_rows} of {len(frame)} rows shown"
+    return table
+
+
+def fits(frame: pd.DataFrame, columns: Sequence[str], width: int) -> bool:
+    """Whether ``columns`` can be a readable table ``width`` wide: every column at least as wide as its header and
+    its values up to 12 characters (beyond that, text wraps), two spaces between columns."""
+    needed = 2 * max(len(columns) - 1, 0)
+    sample = frame.head(200)
+    for column in columns:
+        header = len(HEADERS.get(column, column))
+        longest = max((len(cell_text(v)) for v in sample[column].tolist()), default=0)
+        needed += max(header, min(longest, 12))
+    return needed <= width
+
+
+def frame_records(frame: pd.DataFrame, columns: Sequence[str]) -> Table:
+    """``frame`` as one block of ``column  value`` lines per row (like ``psql -x``): for more columns than fit
+    side by side. Empty values are left out of a block."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(overflow="fold")
+    for i, row in enumerate(frame[list(columns)].itertuples(index=False, name=None)):
+        if i:
+            table.add_row("", "")
+        table.add_row(Text(f"-- {i + 1} --", style="bold"), "")
+        for column, value in zip(columns, row):
+            text = cell_text(value)
+            if text:
+                table.add_row(column, styled(column, text))
     return table
