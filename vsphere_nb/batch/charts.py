@@ -260,10 +260,9 @@ def task_timeline(tasks: pd.DataFrame, *, max_hosts: int = 50, limits: Any = Non
             ctimes,
             ccounts,
             where="post",
-            color=style.HOST_STATE_COLORS["post_check"],
+            color=style.TEXT_MUTED,
             linewidth=1.0,
             linestyle="-",
-            alpha=0.7,
             label="busiest cluster",
         )
     top = int(counts.max()) if len(counts) else 1
