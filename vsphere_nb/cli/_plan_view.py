@@ -46,10 +46,10 @@ def limits_in_words(limits: Any, planned: int | None = None) -> list[str]:
     to turn a percentage budget into a number)."""
     per_cluster = "no per-cluster cap" if limits.per_cluster is None else f"at most {limits.per_cluster} per cluster"
     lines = [f"at most {_plural(limits.max_in_flight, 'task')} at once, {per_cluster}"]
-    if limits.canary:
-        lines.append(
-            f"canary: the first {_plural(limits.canary, 'host')} run alone; the rest start only if all of them succeed"
-        )
+    if limits.canary == 1:
+        lines.append("canary: the first host runs alone; the rest start only if it succeeds")
+    elif limits.canary:
+        lines.append(f"canary: the first {limits.canary} hosts run alone; the rest start only if all of them succeed")
     else:
         lines.append("no canary phase")
     budget = limits.max_failures
