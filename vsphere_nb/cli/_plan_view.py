@@ -83,7 +83,7 @@ def plan_sentence(plan: Any) -> str:
     return text + f"; skip {len(plan.plan.skipped)}."
 
 
-def _per_cluster(plan: Any) -> Table:
+def _per_cluster(plan: Any) -> tuple[Table, str | None]:
     launch: Counter[tuple[str, str]] = Counter()
     unhealthy: Counter[tuple[str, str]] = Counter()
     skipped: Counter[tuple[str, str]] = Counter()
@@ -111,11 +111,11 @@ def _per_cluster(plan: Any) -> Table:
         ]
         table.add_row(*([safe_text(key[0])] if vcenters > 1 else []), *cells)
     if len(keys) > SHOW_CLUSTERS:
-        table.caption = f"{SHOW_CLUSTERS} of {len(keys)} clusters shown (most hosts to launch first)"
-    return table
+        return table, f"{SHOW_CLUSTERS} of {len(keys)} clusters shown (most hosts to launch first)"
+    return table, None
 
 
-def _launch_order(plan: Any) -> Table:
+def _launch_order(plan: Any) -> tuple[Table, str | None]:
     launch = plan.plan.launch
     table = Table(box=None, header_style="bold", pad_edge=False, title="Launch order", title_justify="left")
     table.add_column("#", justify="right")
@@ -134,8 +134,8 @@ def _launch_order(plan: Any) -> Table:
             Text("canary", style="bold") if h.canary else "",
         )
     if len(launch) > SHOW_HOSTS:
-        table.caption = f"first {SHOW_HOSTS} of {len(launch)} (the whole plan: --dry-run -o json, csv or a file)"
-    return table
+        return table, f"first {SHOW_HOSTS} of {len(launch)} shown (the whole plan: --dry-run -o json, csv or a FILE)"
+    return table, None
 
 
 def _skipped(plan: Any) -> Table:
@@ -152,6 +152,12 @@ def _skipped(plan: Any) -> Table:
     return table
 
 
+def _print(out: Console, table: Table, note: str | None) -> None:
+    out.print(table)
+    if note:
+        out.print(Text(note, style="dim"))
+
+
 def print_plan(plan: Any, out: Console) -> None:
     """The plan: a sentence, the limits in words, hosts per cluster, launch order, skipped hosts by reason."""
     out.print(Text(plan_sentence(plan), style="bold"))
@@ -160,10 +166,10 @@ def print_plan(plan: Any, out: Console) -> None:
         out.print(f"  - {line}")
     if plan.plan.launch or plan.plan.skipped:
         out.print()
-        out.print(_per_cluster(plan))
+        _print(out, *_per_cluster(plan))
     if plan.plan.launch:
         out.print()
-        out.print(_launch_order(plan))
+        _print(out, *_launch_order(plan))
     if plan.plan.skipped:
         out.print()
         out.print(_skipped(plan))

@@ -59,17 +59,20 @@ def _bar(done: int, total: int, failed: int, width: int) -> ProgressBar:
     return ProgressBar(total=max(total, 1), completed=done, width=width, complete_style=color, finished_style=color)
 
 
-def _counts(done: int, total: int, running: int, failed: int) -> Text:
+def _counts(done: int, total: int, running: int, failed: int, checking: int = 0) -> Text:
     text = Text(f"{done}/{total} done")
-    if running:
-        text.append(f"  running {running}", style=style.TERMINAL_STYLES["running"])
+    if running - checking > 0:
+        text.append(f"  running {running - checking}", style=style.TERMINAL_STYLES["running"])
+    if checking:
+        text.append(f"  checking HA {checking}", style=style.TERMINAL_STYLES["post_check"])
     if failed:
         text.append(f"  failed {failed}", style=style.TERMINAL_STYLES["fault"])
     return text
 
 
-def progress_view(progress: Any, *, max_lines: int = MAX_CLUSTER_LINES) -> RenderableType:
-    """The live display of one :class:`~vsphere_nb.batch.Progress` snapshot (see the module doc)."""
+def progress_view(progress: Any, *, max_lines: int = MAX_CLUSTER_LINES, elapsed: float | None = None) -> RenderableType:
+    """The live display of one :class:`~vsphere_nb.batch.Progress` snapshot (see the module doc); ``elapsed``
+    overrides the snapshot's own time (the clock keeps running between snapshots)."""
     clusters = progress.clusters
     failed = sum(c.get("failed", 0) for c in clusters.values())
     running = sum(c.get("running", 0) for c in clusters.values())
@@ -82,8 +85,8 @@ def progress_view(progress: Any, *, max_lines: int = MAX_CLUSTER_LINES) -> Rende
     head.add_row(
         Text(title, style="bold"),
         _bar(progress.done, progress.total, failed, 30),
-        _counts(progress.done, progress.total, running, failed),
-        Text(_elapsed(progress.elapsed_s), style="dim"),
+        _counts(progress.done, progress.total, running, failed, int(progress.states.get("post_check", 0))),
+        Text(_elapsed(progress.elapsed_s if elapsed is None else elapsed), style="dim"),
     )
     parts: list[RenderableType] = [head]
     if progress.stop_reason:
@@ -133,15 +136,27 @@ class LiveProgress:
         self._lock = threading.Lock()
         self._last_line = 0.0
         self._last: Any = None
+        self._received = 0.0
+
+    def _view(self) -> RenderableType:
+        progress = self._last
+        if progress is None:
+            return Text("")
+        running = 0.0 if progress.finished else time.monotonic() - self._received
+        return progress_view(progress, elapsed=progress.elapsed_s + running)
 
     def __call__(self, progress: Any) -> None:
         with self._lock:
             self._last = progress
             if self.tty:
+                self._received = time.monotonic()
                 if self._live is None:
-                    self._live = Live(console=self.console, auto_refresh=False, transient=False)
+                    # redrawn twice a second from the latest snapshot, so the clock runs while nothing changes
+                    self._live = Live(
+                        console=self.console, get_renderable=self._view, refresh_per_second=2, transient=False
+                    )
                     self._live.start()
-                self._live.update(progress_view(progress), refresh=True)
+                self._live.refresh()
                 return
             now = time.monotonic()
             if progress.finished or now - self._last_line >= LOG_EVERY_S:

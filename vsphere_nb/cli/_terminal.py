@@ -172,6 +172,7 @@ def frame_table(
         table.add_row(*(styled(c, cell_text(v)) for c, v in zip(columns, row)))
     if max_rows is not None and len(frame) > max_rows:
         table.caption = f"{max_rows} of {len(frame)} rows shown"
+        table.caption_justify = "left"
     return table
 
 
