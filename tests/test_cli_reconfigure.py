@@ -199,3 +199,17 @@ def test_resume_of_a_finished_run_reports_it_again(healthy, capsys, monkeypatch,
     assert code == 0, err
     assert outcome_counts(again) == {"success": 6, "skipped": 1}
     assert launch_requests(healthy) == 6
+
+
+def test_dry_run_writes_the_whole_plan_for_machines(healthy, capsys, monkeypatch, tmp_path):
+    import json
+
+    code, out, err = run_cli(healthy, capsys, monkeypatch, "--dry-run", "-o", "json")
+    assert code == 0, err
+    plan = json.loads(out)
+    assert len(plan) == 7 and {"order", "host", "host_moid", "skip_reason"} <= set(plan[0])
+    assert [p["order"] for p in plan if p["skip_reason"] is None] == list(range(6))
+    assert launch_requests(healthy) == 0
+    code, out, err = run_cli(healthy, capsys, monkeypatch, "--yes", "-o", "json", "--run-dir", str(tmp_path / "r"))
+    assert_one_line_error(code, out, err, "--dry-run", healthy)
+    assert launch_requests(healthy) == 0

@@ -33,19 +33,20 @@ FORMATS = ("table", "json", "csv", "parquet")
 _SUFFIXES = (".csv", ".parquet", ".json")
 
 
-def add_output_args(parser: argparse.ArgumentParser, default_columns: Sequence[str]) -> None:
+def add_output_args(parser: argparse.ArgumentParser, default_columns: Sequence[str], *, what: str = "") -> None:
+    """``-o/--output`` and ``--columns``; ``what`` starts the help text (for example "with --dry-run, the plan: ")."""
     parser.add_argument(
         "-o",
         "--output",
         default="table",
         metavar="FORMAT|FILE",
-        help="table (default), json, csv, parquet, or a .json/.csv/.parquet file",
+        help=what + "table (default), json, csv, parquet, or a .json/.csv/.parquet file",
     )
     parser.add_argument(
         "--columns",
         default=None,
-        metavar="A,B,…",
-        help=f"columns to show, comma-separated, or 'all' (default: {','.join(default_columns)})",
+        metavar="A,B,...",
+        help=f"columns to show, comma-separated, or 'all' (default: {', '.join(default_columns)})",
     )
 
 

@@ -50,7 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     run.add_argument("--run-dir", metavar="DIR", help="run directory (default runs/RUN_ID)")
     run.add_argument("--resume", metavar="DIR", help="re-attach to the run in DIR (launches nothing twice)")
-    add_output_args(p, PLAN_COLUMNS)
+    add_output_args(p, PLAN_COLUMNS, what="with --dry-run, the plan as: ")
     p.set_defaults(func=main)
 
 
