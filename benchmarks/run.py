@@ -32,7 +32,7 @@ __all__ = ["main", "MODES", "render_markdown", "merge_sections", "RESULTS_JSON",
 
 RESULTS_JSON = REPO / "benchmarks" / "results.json"
 RESULTS_MD = REPO / "benchmarks" / "results.md"
-SECTIONS = ("inventory", "batch", "frames", "simulator", "widgets")
+SECTIONS = ("inventory", "batch", "frames", "simulator", "widgets", "startup")
 
 
 def _inventory(**kw: Any) -> Callable[[], dict[str, Any]]:
@@ -65,6 +65,12 @@ def _widgets(**kw: Any) -> Callable[[], dict[str, Any]]:
     return lambda: widgets.run(**kw)
 
 
+def _startup(**kw: Any) -> Callable[[], dict[str, Any]]:
+    from . import startup
+
+    return lambda: startup.run(**kw)
+
+
 #: sizes per mode (the issue's sizes are "full")
 MODES: dict[str, dict[str, dict[str, Any]]] = {
     "full": {
@@ -80,6 +86,7 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "frames": {"tasks": 100_000, "events": 1_000_000, "repeats": 2},
         "simulator": {"hosts": 10_000, "seconds": 5.0},
         "widgets": {"hosts": 10_000, "repeats": 5},
+        "startup": {"repeats": 9},
     },
     "quick": {
         "inventory": {"sizes": (1000,), "baseline_limit": 300, "repeats": 1},
@@ -94,6 +101,7 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "frames": {"tasks": 10_000, "events": 100_000, "repeats": 1},
         "simulator": {"hosts": 2000, "seconds": 2.0},
         "widgets": {"hosts": 10_000, "repeats": 3},
+        "startup": {"repeats": 5},
     },
     "tiny": {
         "inventory": {"sizes": (80,), "baseline_limit": 30, "repeats": 1},
@@ -108,9 +116,17 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "frames": {"tasks": 500, "events": 5000, "repeats": 1},
         "simulator": {"hosts": 80, "seconds": 0.3, "concurrency": 4},
         "widgets": {"hosts": 400, "repeats": 1},
+        "startup": {"repeats": 1},
     },
 }
-_RUNNERS = {"inventory": _inventory, "batch": _batch, "frames": _frames, "simulator": _simulator, "widgets": _widgets}
+_RUNNERS = {
+    "inventory": _inventory,
+    "batch": _batch,
+    "frames": _frames,
+    "simulator": _simulator,
+    "widgets": _widgets,
+    "startup": _startup,
+}
 
 
 def _loadavg() -> list[float] | None:
@@ -377,6 +393,30 @@ def _md_widgets(sec: dict[str, Any]) -> list[str]:
     ]
 
 
+def _md_startup(sec: dict[str, Any]) -> list[str]:
+    rows = [
+        f"| `{name}` | {_s(c['ours'])} | {_s(c['baseline_eager'])} | {_x(c.get('faster'))} | "
+        f"{', '.join(c['heavy_loaded']) or 'none'} | {', '.join(c['baseline_heavy_loaded']) or 'none'} |"
+        for name, c in sec.get("commands", {}).items()
+    ]
+    return [
+        "## Start-up: import and CLI",
+        "",
+        _header(sec),
+        "Each command in a fresh `python -c` process, wall clock from start to exit (the interpreter's own start "
+        f"included: `python -c pass` takes {_s(sec.get('python_floor'))} here), median of {sec.get('repeats')}, ours "
+        "and the baseline interleaved. vsphere-nb: public names loaded on first use, subcommands import their "
+        "dependencies when they run. Baseline: the eager import path vsphere-nb had before (`wire`, `client`, "
+        "`sync`, the whole `batch` package with `charts` → matplotlib; pandas for the CLI), timed the same way in "
+        "the same run.",
+        "",
+        "| command | vsphere-nb | baseline (eager) | faster | heavy packages loaded | baseline loaded |",
+        "|---|---:|---:|---:|---|---|",
+        *rows,
+        "",
+    ]
+
+
 def _md_chaos(sec: dict[str, Any]) -> list[str]:
     s = sec["settings"]
     c = sec.get("client", {})
@@ -433,6 +473,7 @@ _RENDER = {
     "frames": _md_frames,
     "simulator": _md_simulator,
     "widgets": _md_widgets,
+    "startup": _md_startup,
     "chaos": _md_chaos,
 }
 

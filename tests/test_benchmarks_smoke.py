@@ -132,3 +132,14 @@ def test_chaos_section_renders() -> None:
     failed = ChaosReport(settings=asdict(SMALL), problems=["2 duplicate launch(es)"])
     md = render_markdown({"sections": {"chaos": {"name": "chaos", **failed.as_dict()}}})
     assert "FAILED: 2 duplicate launch(es)" in md and "| chaos | every check (see below) | pass | FAIL | ✗ |" in md
+
+
+@pytest.mark.slow
+def test_startup_section_compares_with_the_eager_baseline(tiny: dict) -> None:
+    sec = tiny["sections"]["startup"]
+    assert set(sec["commands"]) == {"import vsphere_nb", "vsphere-nb --version", "vsphere-nb --help"}
+    for figures in sec["commands"].values():
+        assert figures["heavy_loaded"] == []
+        assert "matplotlib" in figures["baseline_heavy_loaded"]  # the baseline really is the eager path
+        assert figures["ours"] > 0 and figures["baseline_eager"] > 0
+    assert "## Start-up: import and CLI" in tiny["_markdown"]

@@ -1,17 +1,23 @@
-"""Charts: plain matplotlib Figures (no pyplot), the right number of bars/lines, caps with notes, empty input."""
+"""Charts: plain matplotlib Figures (no pyplot), the right bars and markers in the shared colours, integer count
+axes, caps with notes, empty input."""
 
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from benchmarks.synthetic import synthetic_records
+from vsphere_nb import style
 from vsphere_nb.batch import (
+    BatchLimits,
     build_frames,
+    causes_by_cluster,
     events_over_time,
+    events_swimlane,
     fault_reasons,
     figure_png,
     outcomes_by_cluster,
@@ -53,6 +59,7 @@ def test_outcomes_by_cluster_stacks_one_segment_per_cluster_and_outcome():
             row("A", "a2", "fault"),
             row("B", "b1", "success"),
             row("B", "b2", "success"),
+            row("B", "b3", "success"),
             row("C", "c1", "skipped"),
         ]
     )
@@ -62,11 +69,28 @@ def test_outcomes_by_cluster_stacks_one_segment_per_cluster_and_outcome():
     assert len(rects) == 3 * 3  # clusters A, B, C x outcomes success, fault, skipped
     totals = {}
     for r in rects:
-        x = round(r.get_x() + r.get_width() / 2)
-        totals[x] = totals.get(x, 0) + r.get_height()
-    assert [totals[i] for i in range(3)] == [2, 2, 1]
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        y = round(r.get_y() + r.get_height() / 2)
+        totals[y] = totals.get(y, 0) + r.get_width()
+    ax = fig.axes[0]
+    # horizontal bars, worst cluster first (A has a fault), then by hosts: B (3) before C (1)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B", "C"]
+    assert [totals[i] for i in range(3)] == [2, 3, 1]
+    assert ax.yaxis_inverted()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["success", "fault", "skipped"]
+    legend = ax.get_legend()
+    colours = {t.get_text(): p.get_facecolor()[:3] for t, p in zip(legend.get_texts(), legend.get_patches())}
+    assert colours["fault"] == pytest.approx(to_rgb(style.OUTCOME_COLORS["fault"]))
+
+
+def test_count_axes_have_whole_numbers_only():
+    fig = outcomes_by_cluster(tasks([row("A", "a1", "success"), row("B", "b1", "fault"), row("B", "b2", "success")]))
+    figure_png(fig)  # ticks are decided at draw time
+    ticks = [t for t in fig.axes[0].get_xticks() if 0 <= t <= 2]
+    assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
+    reasons = fault_reasons(tasks([row("A", "a1", "fault", fault_reason="Other")]))
+    figure_png(reasons)
+    assert all(float(t).is_integer() for t in reasons.axes[0].get_xticks())
 
 
 def test_outcomes_by_cluster_caps_clusters_with_a_note_and_counts_latest_attempt():
@@ -76,8 +100,8 @@ def test_outcomes_by_cluster_caps_clusters_with_a_note_and_counts_latest_attempt
     assert len(bars(fig)) == 10 * 2
     assert any("30 of 40 clusters not shown" in t for t in texts(fig))
     fig = outcomes_by_cluster(tasks(rows[:3] + [rows[-1]]))
-    heights = sum(r.get_height() for r in bars(fig))
-    assert heights == 3
+    widths = sum(r.get_width() for r in bars(fig))
+    assert widths == 3
 
 
 def test_unfinished_attempts_show_as_in_progress():
@@ -108,38 +132,131 @@ def test_fault_reasons_one_bar_per_reason_and_other():
     assert "other" in [t.get_text() for t in capped.axes[0].get_yticklabels()]
 
 
-def test_task_timeline_one_bar_per_started_task_and_cap_note():
+def timeline_rows(n=6):
     base = pd.Timestamp("2026-03-01T08:00:00Z")
     rows = [
         row(
-            "A",
+            "A" if i % 2 else "B",
             f"h{i}",
             "success" if i else None,
-            started_at=(base + pd.Timedelta(seconds=10 * i)).isoformat(),
+            queued_at=(base + pd.Timedelta(seconds=10 * i)).isoformat(),
+            started_at=(base + pd.Timedelta(seconds=10 * i + (5 if i == 3 else 0))).isoformat(),
             completed_at=(base + pd.Timedelta(seconds=10 * i + 60)).isoformat() if i else None,
+            canary=i < 2,
         )
-        for i in range(6)
+        for i in range(n)
     ]
     rows.append(row("A", "never", "not_launched"))
-    df = tasks(rows)
+    return tasks(rows)
+
+
+def test_task_timeline_gantt_one_bar_per_started_task_queue_time_and_cap_note():
+    df = timeline_rows()
     fig = task_timeline(df)
-    assert len(bars(fig)) == 6
+    gantt, flight = fig.axes
+    solid = [p for p in gantt.patches if isinstance(p, Rectangle) and p.get_alpha() is None]
+    queued = [p for p in gantt.patches if isinstance(p, Rectangle) and p.get_alpha() is not None]
+    assert len(solid) == 6 and len(queued) == 1  # h3 waited 5 s in vCenter's queue
+    assert sum(1 for p in solid if p.get_linewidth() > 0) == 2  # canaries outlined
+    colours = {tuple(p.get_facecolor()[:3]) for p in solid}
+    assert tuple(to_rgb(style.OUTCOME_COLORS["success"])) in colours
+    assert tuple(to_rgb(style.IN_PROGRESS_COLOR)) in colours  # h0 still running
     capped = task_timeline(df, max_hosts=4)
-    assert len(bars(capped)) == 4
+    assert len([p for p in capped.axes[0].patches if p.get_alpha() is None]) == 4
     assert any("first 4 of 6 tasks" in t for t in texts(capped))
 
 
-def test_events_over_time_one_line_per_type_and_other():
+def test_task_timeline_shows_tasks_in_flight_against_the_caps():
+    df = timeline_rows()
+    fig = task_timeline(df, limits=BatchLimits(max_in_flight=8, per_cluster=3))
+    flight = fig.axes[1]
+    in_flight, busiest = flight.lines[:2]
+    assert max(in_flight.get_ydata()) == 6  # h0 runs to the end, every task overlaps
+    assert max(busiest.get_ydata()) == 3
+    caps = sorted(line.get_ydata()[0] for line in flight.lines[2:])
+    assert caps == [3, 8]
+    assert {"max in flight 8", "per cluster 3"} <= {t.get_text().strip() for t in flight.texts}
+    without = task_timeline(df)
+    assert len(without.axes[1].lines) == 2
+
+
+def test_events_swimlane_one_lane_per_host_and_one_marker_style_per_category():
     frames = build_frames(synthetic_records(40, 400, seed=1))
-    n_types = frames.events["event_type_id"].nunique()
-    assert n_types > 3
-    fig = events_over_time(frames.events, top_types=20)
-    assert len(fig.axes[0].lines) == n_types
-    fig = events_over_time(frames.events, top_types=3)
-    labels = [line.get_label() for line in fig.axes[0].lines]
-    assert len(labels) == 3 and labels[-1] == "other"
-    total = sum(line.get_ydata().sum() for line in fig.axes[0].lines)
-    assert total == len(frames.events)
+    events = frames.events
+    fig = events_swimlane(events, max_hosts=100)
+    (ax,) = fig.axes
+    hosts = events["host"].astype(str).nunique()
+    assert len(ax.get_yticks()) == hosts
+    categories = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
+    assert set(categories) <= set(style.EVENT_CATEGORIES) and {"error", "task"} <= set(categories)
+    for name, line in categories.items():
+        colour, marker = style.EVENT_CATEGORY_STYLE[name]
+        assert line.get_marker() == marker and line.get_linestyle() == "None"
+        assert to_rgb(line.get_color()) == pytest.approx(to_rgb(colour))
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sum(int(t.split("(")[1].rstrip(")")) for t in legend) == len(events)
+    capped = events_swimlane(events, max_hosts=5)
+    assert len(capped.axes[0].get_yticks()) == 5
+    assert any(f"5 of {hosts} hosts shown" in t for t in texts(capped))
+    assert len(events_over_time(events).axes[0].get_yticks()) == min(hosts, 40)  # the old name still works
+
+
+def test_events_swimlane_merges_markers_too_close_to_tell_apart():
+    frames = build_frames(synthetic_records(40, 400, seed=1))
+    many = pd.concat([frames.events] * 20, ignore_index=True)
+    fig = events_swimlane(many, max_points=10)
+    markers = [line for line in fig.axes[0].lines if line.get_label() in style.EVENT_CATEGORIES]
+    drawn = sum(len(line.get_xdata()) for line in markers)
+    assert 0 < drawn < len(frames.events)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert sum(int(t.split("(")[1].rstrip(")")) for t in legend) == len(many)  # the legend counts every event
+
+
+def diagnosis(rows):
+    return pd.DataFrame(
+        [{"vcenter": "vc1", "cluster": c, "host": h, "cause": cause, "scope": "host"} for c, h, cause in rows]
+    )
+
+
+def test_causes_by_cluster_heat_map_counts_hosts_in_cause_colours():
+    df = diagnosis(
+        [
+            ("A", "a1", "management_network"),
+            ("A", "a2", "management_network"),
+            ("A", "a2", "management_network"),  # the same host twice counts once
+            ("A", "a3", "no_datastore"),
+            ("B", "b1", "no_datastore"),
+            ("B", "b2", "something new"),
+        ]
+    )
+    fig = causes_by_cluster(df)
+    (ax,) = fig.axes
+    (image,) = ax.images
+    grid = image.get_array()
+    assert grid.shape[:2] == (2, 3)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["management network", "no datastore", "something new"]
+    counts = sorted((round(t.get_position()[1]), round(t.get_position()[0]), t.get_text()) for t in ax.texts)
+    assert counts == [(0, 0, "2"), (0, 1, "1"), (1, 1, "1"), (1, 2, "1")]
+    # the fullest cell of a column is that cause's colour; an empty cell is white
+    assert tuple(grid[0, 0][:3]) == pytest.approx(to_rgb(style.cause_color("management_network")), abs=0.01)
+    assert tuple(grid[1, 0][:3]) == (1.0, 1.0, 1.0)
+
+
+def test_causes_by_cluster_caps_rows_and_columns_with_a_note():
+    rows = [(f"C{i:02d}", f"h{i}-{j}", f"cause-{j}") for i in range(40) for j in range(1 + i % 15)]
+    fig = causes_by_cluster(diagnosis(rows), max_clusters=10, max_causes=5)
+    (ax,) = fig.axes
+    assert len(ax.get_yticklabels()) == 10 and len(ax.get_xticklabels()) == 5
+    assert ax.get_xticklabels()[-1].get_text() == "other"
+    assert any("30 of 40 clusters not shown" in t for t in texts(fig))
+    assert any("summed as 'other'" in t for t in texts(fig))
+
+
+@pytest.mark.parametrize("frame", [None, pd.DataFrame(columns=["vcenter", "cluster", "host", "cause", "scope"])])
+def test_no_causes_give_a_no_data_figure(frame):
+    fig = causes_by_cluster(frame)
+    assert "no causes diagnosed" in texts(fig)
 
 
 @pytest.mark.parametrize("chart", [outcomes_by_cluster, fault_reasons, task_timeline])
@@ -150,8 +267,8 @@ def test_empty_tasks_give_a_no_data_figure(chart):
 
 
 def test_empty_events_give_a_no_data_figure():
-    fig = events_over_time(empty_frame("events"))
-    assert isinstance(fig, Figure) and len(fig.axes[0].lines) == 0
+    fig = events_swimlane(empty_frame("events"))
+    assert isinstance(fig, Figure) and len(fig.axes[0].lines) == 0 and "no data" in texts(fig)
 
 
 def test_figure_png():
@@ -165,7 +282,7 @@ def test_no_pyplot_and_no_backend_switch():
         "from benchmarks.synthetic import synthetic_records\nfrom vsphere_nb.batch import charts, build_frames\n"
         "f = build_frames(synthetic_records(20, 100))\n"
         "figs = [charts.outcomes_by_cluster(f.tasks), charts.fault_reasons(f.tasks), charts.task_timeline(f.tasks),"
-        " charts.events_over_time(f.events)]\n"
+        " charts.events_swimlane(f.events), charts.causes_by_cluster(None)]\n"
         "[charts.figure_png(x) for x in figs]\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
         "assert all(x.canvas.manager is None for x in figs), 'figure registered with a GUI manager'\n"

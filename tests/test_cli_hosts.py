@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -175,3 +176,59 @@ def test_console_script_error_is_one_line_in_a_real_process(sim):
     assert done.returncode == 2
     assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
     assert "InvalidLogin" in done.stderr and WRONG not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_default_table_is_compact_and_missing_values_are_empty(sim, capsys, monkeypatch):
+    code, out, err = run_cli(hosts_cmd(sim), capsys, monkeypatch, sim.password)
+    assert code == 0, err
+    header = out.splitlines()[0].split()
+    assert header[:3] == ["cluster", "host", "connection"] and "host_moid" not in header
+    assert "NaN" not in out and "<NA>" not in out and "None" not in out
+    assert max(len(line) for line in out.splitlines()) <= 120  # not a terminal: laid out for 120 columns
+    standalone = next(line for line in out.splitlines() if "DC0_H00" in line)
+    assert standalone.startswith(" ")  # no cluster: an empty cell
+
+
+def test_columns_choose_what_the_table_shows(sim, capsys, monkeypatch):
+    code, out, err = run_cli(hosts_cmd(sim, "--columns", "host,host_moid,version"), capsys, monkeypatch, sim.password)
+    assert code == 0, err
+    assert out.splitlines()[0].split() == ["host", "host_moid", "version"]
+    code, out, err = run_cli(hosts_cmd(sim, "--columns", "all"), capsys, monkeypatch, sim.password)
+    assert code == 0, err
+    # 20 columns cannot sit side by side in 120: one block per host, every non-empty value readable
+    assert out.startswith("-- 1 --") and len(re.findall(r"^-- \d+ --", out, re.M)) == len(sim.inventory.hosts)
+    assert "host_moid" in out and "disabled_methods" in out and max(len(line) for line in out.splitlines()) <= 120
+    code, out, err = run_cli(hosts_cmd(sim, "--columns", "host,nope"), capsys, monkeypatch, sim.password)
+    assert_one_line_error(code, out, err, contains="'nope'", secrets=(sim.password,))
+    assert "choose from: vcenter, datacenter, cluster" in err
+
+
+def test_json_and_csv_on_stdout(sim, capsys, monkeypatch):
+    code, out, err = run_cli(hosts_cmd(sim, "-o", "json"), capsys, monkeypatch, sim.password)
+    assert code == 0, err
+    records = json.loads(out)
+    assert [list(r) for r in records[:1]] == [HOST_COLUMNS]
+    standalone = next(r for r in records if r["host"] == "DC0_H00")
+    assert standalone["cluster"] is None  # null, not "NaN"
+    code, out, err = run_cli(
+        hosts_cmd(sim, "-o", "csv", "--columns", "host,cluster"), capsys, monkeypatch, sim.password
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "host,cluster" and "DC0_H00," in lines and len(lines) == 1 + len(sim.inventory.hosts)
+
+
+def test_parquet_on_stdout_through_a_pipe(sim):
+    env = {**os.environ, "VSPHERE_PASSWORD": sim.password, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "vsphere_nb", *hosts_cmd(sim), "-o", "parquet"],
+        capture_output=True,
+        env=env,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    import io
+
+    frame = pd.read_parquet(io.BytesIO(done.stdout))
+    assert list(frame.columns) == HOST_COLUMNS and len(frame) == len(sim.inventory.hosts)

@@ -3,6 +3,8 @@ and one-line errors that launch nothing. Launch counts come from the simulator's
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from secret_scan import scan_tree
 
@@ -19,6 +21,19 @@ def run_cli(sim: Simulator, capsys, monkeypatch, *extra: str, password: str | No
     code = main(["reconfigure", "--server", sim.url, "--user", sim.user, *extra])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def outcome_counts(out: str) -> dict[str, int]:
+    """The rows of the summary's outcome table (``outcome  hosts``), without the total."""
+    table = out[re.search(r"outcome +hosts", out).start() :].splitlines()[1:]
+    counts = {}
+    for line in table:
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            break
+        counts[parts[0]] = int(parts[1])
+    assert counts.pop("total") == sum(counts.values())
+    return counts
 
 
 def launch_requests(sim: Simulator) -> int:
@@ -48,16 +63,16 @@ def test_dry_run_shows_the_plan_and_launches_nothing(capsys, monkeypatch):
         assert code == 0, err
         assert launch_requests(sim) == 0 and sim.stats()["launches_per_host"] == {}
     assert "Dry run: nothing launched." in out
-    assert "Plan: launch " in out and "Skipped:" in out
+    assert "Plan: launch " in out and "(2 canaries first)" in out and "\nSkipped" in out
     assert "vSphere HA not enabled on the cluster" in out and "standalone host (not in a cluster)" in out
-    assert "canary=2" in out
+    assert "the first 2 hosts run alone" in out and "no failure budget" in out
 
 
 def test_yes_runs_the_batch_and_exits_0_when_every_host_is_healthy(healthy, capsys, monkeypatch, tmp_path):
     run_dir = tmp_path / "run"
     code, out, err = run_cli(healthy, capsys, monkeypatch, "--yes", "--run-dir", str(run_dir), "--per-cluster", "1")
     assert code == 0, err
-    assert "Outcomes: success 6, skipped 1" in out and f"Run directory: {run_dir}" in out
+    assert outcome_counts(out) == {"success": 6, "skipped": 1} and f"Run directory: {run_dir}" in out
     stats = healthy.stats()
     assert launch_requests(healthy) == 6 and set(stats["launches_per_host"].values()) == {1}
     assert max(stats["max_concurrent_tasks_per_cluster"].values()) == 1
@@ -98,7 +113,8 @@ def test_failures_exit_1(capsys, monkeypatch, tmp_path):
     ) as sim:
         code, out, err = run_cli(sim, capsys, monkeypatch, "--yes", "--run-dir", str(tmp_path / "run"))
     assert code == 1, err
-    assert "Outcomes: success 2, fault 1" in out
+    assert outcome_counts(out) == {"success": 2, "fault": 1}
+    assert "Hosts that need attention" in out and "NoDatastoresConfigured" in out
     tasks = load_run(tmp_path / "run").tasks.set_index("host")
     assert tasks.loc["DC0_C0_H01", "fault_reason"] == "NoDatastoresConfigured"
 
@@ -122,7 +138,8 @@ def test_stopped_run_exits_1_and_says_why(capsys, monkeypatch, tmp_path):
         )
         assert launch_requests(sim) == 1
     assert code == 1
-    assert "Stopped: failure_budget_exceeded" in out and "not_launched 3" in out
+    assert "Stopped early: the failure budget was exceeded" in out
+    assert outcome_counts(out) == {"fault": 1, "not_launched": 3}
 
 
 def test_without_yes_and_without_a_terminal_nothing_is_launched(healthy, capsys, monkeypatch, tmp_path):
@@ -180,5 +197,19 @@ def test_resume_of_a_finished_run_reports_it_again(healthy, capsys, monkeypatch,
     assert code == 0
     code, again, err = run_cli(healthy, capsys, monkeypatch, "--resume", str(run_dir))
     assert code == 0, err
-    assert "Outcomes: success 6, skipped 1" in again
+    assert outcome_counts(again) == {"success": 6, "skipped": 1}
     assert launch_requests(healthy) == 6
+
+
+def test_dry_run_writes_the_whole_plan_for_machines(healthy, capsys, monkeypatch, tmp_path):
+    import json
+
+    code, out, err = run_cli(healthy, capsys, monkeypatch, "--dry-run", "-o", "json")
+    assert code == 0, err
+    plan = json.loads(out)
+    assert len(plan) == 7 and {"order", "host", "host_moid", "skip_reason"} <= set(plan[0])
+    assert [p["order"] for p in plan if p["skip_reason"] is None] == list(range(6))
+    assert launch_requests(healthy) == 0
+    code, out, err = run_cli(healthy, capsys, monkeypatch, "--yes", "-o", "json", "--run-dir", str(tmp_path / "r"))
+    assert_one_line_error(code, out, err, "--dry-run", healthy)
+    assert launch_requests(healthy) == 0

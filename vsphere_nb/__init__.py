@@ -1,17 +1,16 @@
 """vsphere-nb: batch *Reconfigure for vSphere HA* over vCenter's VI/JSON API, for notebooks and the shell.
 
-The public API is listed in ``__all__`` and pinned by ``tests/test_public_api.py``.
+The public API is listed in ``__all__`` and pinned by ``tests/test_public_api.py``. Names are loaded on first use
+(module ``__getattr__``): a bare ``import vsphere_nb`` loads neither pydantic, httpx, pandas nor matplotlib, so the
+``vsphere-nb`` command starts fast; ``tests/test_imports.py`` pins what it loads.
 """
 
 from __future__ import annotations
 
-from . import wire
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_attributes
 from ._version import __version__
-from .batch.execute import BatchRun, ReconfigurePlan, RunHandle, plan_reconfigure, resume
-from .batch.limits import BatchLimits
-from .batch.result import RunResult, load_run
-from .client import AsyncClient
-from .config import InsecureTLSWarning, RetryPolicy, Timeouts
 from .errors import (
     ConfigError,
     ConnectError,
@@ -26,8 +25,40 @@ from .errors import (
     TransportError,
     VsphereError,
 )
-from .sync import Client, connect
-from .wire import ManagedObjectReference, MoRef
+
+if TYPE_CHECKING:
+    from . import wire
+    from .batch.execute import BatchRun, ReconfigurePlan, RunHandle, plan_reconfigure, resume
+    from .batch.limits import BatchLimits
+    from .batch.result import RunResult, load_run
+    from .client import AsyncClient
+    from .config import InsecureTLSWarning, RetryPolicy, Timeouts
+    from .sync import Client, connect
+    from .wire import ManagedObjectReference, MoRef
+
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    globals(),
+    {
+        "wire": ".wire",
+        "BatchRun": ".batch.execute",
+        "ReconfigurePlan": ".batch.execute",
+        "RunHandle": ".batch.execute",
+        "plan_reconfigure": ".batch.execute",
+        "resume": ".batch.execute",
+        "BatchLimits": ".batch.limits",
+        "RunResult": ".batch.result",
+        "load_run": ".batch.result",
+        "AsyncClient": ".client",
+        "InsecureTLSWarning": ".config",
+        "RetryPolicy": ".config",
+        "Timeouts": ".config",
+        "Client": ".sync",
+        "connect": ".sync",
+        "ManagedObjectReference": ".wire",
+        "MoRef": ".wire",
+    },
+)
 
 __all__ = [
     "__version__",

@@ -10,31 +10,106 @@ one. :class:`Journal` writes one record per step, before the step (``launching``
 
 from __future__ import annotations
 
-from ..vocabulary import FAILURE_OUTCOMES, HEALTHY_DAS_STATES, OUTCOMES, STAGES
-from .attempts import AttemptBook
-from .charts import events_over_time, fault_reasons, figure_png, outcomes_by_cluster, task_timeline
-from .event_matching import match_events
-from .execute import BatchRun, ReconfigurePlan, plan_reconfigure
-from .frames import SCHEMAS, Frames, build_frames, coerce, empty_frame, hosts_frame
-from .handle import RunHandle
-from .journal import (
-    JOURNAL_NAME,
-    Journal,
-    JournalContents,
-    JournalState,
-    new_run_id,
-    read_journal,
-    state_from_journal,
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from ..vocabulary import FAILURE_OUTCOMES, HEALTHY_DAS_STATES, OUTCOMES, STAGES
+    from .attempts import AttemptBook
+    from .charts import (
+        causes_by_cluster,
+        events_over_time,
+        events_swimlane,
+        fault_reasons,
+        figure_png,
+        outcomes_by_cluster,
+        task_timeline,
+    )
+    from .event_matching import match_events
+    from .execute import BatchRun, ReconfigurePlan, plan_reconfigure
+    from .frames import SCHEMAS, Frames, build_frames, coerce, empty_frame, hosts_frame
+    from .handle import RunHandle
+    from .journal import (
+        JOURNAL_NAME,
+        Journal,
+        JournalContents,
+        JournalState,
+        new_run_id,
+        read_journal,
+        state_from_journal,
+    )
+    from .limits import BatchLimits, FailureBudget
+    from .plan import Plan, PlannedHost, SkippedHost, make_plan
+    from .preflight import eligible_only, preflight, unhealthy_only
+    from .progress import HOST_STATES, Progress
+    from .records import EventColumns, RunRecords, TaskRecord
+    from .report import render_report, write_report
+    from .result import RunResult, load_run
+    from .resume import plan_resume, resume
+    from .scheduler import STOP_BUDGET_EXCEEDED, STOP_CANARY_FAILED, STOP_CANCELLED, STOP_REASON_TEXT, Scheduler
+
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    globals(),
+    {
+        "causes_by_cluster": ".charts",
+        "events_over_time": ".charts",
+        "events_swimlane": ".charts",
+        "fault_reasons": ".charts",
+        "figure_png": ".charts",
+        "outcomes_by_cluster": ".charts",
+        "task_timeline": ".charts",
+        "AttemptBook": ".attempts",
+        "match_events": ".event_matching",
+        "BatchRun": ".execute",
+        "ReconfigurePlan": ".execute",
+        "plan_reconfigure": ".execute",
+        "RunHandle": ".handle",
+        "plan_resume": ".resume",
+        "resume": ".resume",
+        "SCHEMAS": ".frames",
+        "Frames": ".frames",
+        "build_frames": ".frames",
+        "coerce": ".frames",
+        "empty_frame": ".frames",
+        "hosts_frame": ".frames",
+        "JOURNAL_NAME": ".journal",
+        "Journal": ".journal",
+        "JournalContents": ".journal",
+        "JournalState": ".journal",
+        "new_run_id": ".journal",
+        "read_journal": ".journal",
+        "state_from_journal": ".journal",
+        "BatchLimits": ".limits",
+        "FailureBudget": ".limits",
+        "Plan": ".plan",
+        "PlannedHost": ".plan",
+        "SkippedHost": ".plan",
+        "make_plan": ".plan",
+        "eligible_only": ".preflight",
+        "preflight": ".preflight",
+        "unhealthy_only": ".preflight",
+        "HOST_STATES": ".progress",
+        "Progress": ".progress",
+        "FAILURE_OUTCOMES": "..vocabulary",
+        "HEALTHY_DAS_STATES": "..vocabulary",
+        "OUTCOMES": "..vocabulary",
+        "STAGES": "..vocabulary",
+        "EventColumns": ".records",
+        "RunRecords": ".records",
+        "TaskRecord": ".records",
+        "render_report": ".report",
+        "write_report": ".report",
+        "RunResult": ".result",
+        "load_run": ".result",
+        "STOP_BUDGET_EXCEEDED": ".scheduler",
+        "STOP_CANARY_FAILED": ".scheduler",
+        "STOP_CANCELLED": ".scheduler",
+        "STOP_REASON_TEXT": ".scheduler",
+        "Scheduler": ".scheduler",
+    },
 )
-from .limits import BatchLimits, FailureBudget
-from .plan import Plan, PlannedHost, SkippedHost, make_plan
-from .preflight import eligible_only, preflight, unhealthy_only
-from .progress import HOST_STATES, Progress
-from .records import EventColumns, RunRecords, TaskRecord
-from .report import render_report, write_report
-from .result import RunResult, load_run
-from .resume import plan_resume, resume
-from .scheduler import STOP_BUDGET_EXCEEDED, STOP_CANARY_FAILED, STOP_CANCELLED, STOP_REASON_TEXT, Scheduler
 
 __all__ = [
     # planning and running
@@ -91,6 +166,8 @@ __all__ = [
     "fault_reasons",
     "task_timeline",
     "events_over_time",
+    "events_swimlane",
+    "causes_by_cluster",
     "figure_png",
     "render_report",
     "write_report",

@@ -1,22 +1,39 @@
-"""Charts of a run as matplotlib :class:`~matplotlib.figure.Figure` objects.
+"""Charts of a run as matplotlib :class:`~matplotlib.figure.Figure` objects, in one visual language.
 
-Built with ``matplotlib.figure.Figure`` directly — no pyplot, no global figure registry, no backend switch — so
-they are safe in a notebook kernel, a web server thread or the CLI alike, and are freed with their last
-reference. Every function accepts an empty frame and then returns a figure that says "no data".
-Jupyter shows a ``Figure`` inline; :func:`figure_png` renders one to PNG bytes (the HTML report embeds those).
+Built with ``matplotlib.figure.Figure`` directly — no pyplot, no global figure registry, no backend switch, no
+``rcParams`` — so they are safe in a notebook kernel, a web server thread or the CLI alike, and are freed with
+their last reference. Jupyter shows a ``Figure`` inline and a saved notebook keeps it as a PNG; :func:`figure_png`
+renders one to PNG bytes (the HTML report embeds those). Every function accepts an empty frame and then returns a
+figure that says so.
+
+One visual language: each outcome has one colour (:data:`vsphere_nb.style.OUTCOME_COLORS`), each diagnosed cause
+one colour (:func:`vsphere_nb.style.cause_color`), each event category one colour and marker — the same in every
+chart, the report, the panels and the terminal. Counts are whole numbers on integer axes; titles sit on the left;
+caps ("30 of 40 clusters shown") are written under the chart.
+
+* :func:`outcomes_by_cluster` — hosts per outcome per cluster, sorted horizontal stacked bars (worst on top);
+* :func:`fault_reasons` — failed attempts per reason;
+* :func:`task_timeline` — a Gantt chart (queued, then running, coloured by outcome; canaries outlined) above the
+  tasks in flight, with the run's caps drawn as dashed lines;
+* :func:`events_swimlane` — one lane per host, one marker per event, shape and colour by category
+  (:func:`events_over_time` is the old name);
+* :func:`causes_by_cluster` — a heat map of diagnosed causes per cluster.
 """
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib import dates as mdates
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
+from .. import style
+from ..style import IN_PROGRESS, IN_PROGRESS_COLOR, OUTCOME_COLORS
+from ._chartkit import figure, integer_axis, label, legend, no_data, note, style_axes, time_axis, to_num
 from .frames import latest_attempts
-from .records import OUTCOMES
 
 __all__ = [
     "OUTCOME_COLORS",
@@ -24,226 +41,438 @@ __all__ = [
     "outcomes_by_cluster",
     "fault_reasons",
     "task_timeline",
+    "events_swimlane",
     "events_over_time",
+    "causes_by_cluster",
     "figure_png",
 ]
 
-#: one colour per outcome, the same in every chart
-OUTCOME_COLORS: dict[str, str] = {
-    "success": "#2e7d32",
-    "agent_unhealthy": "#f9a825",
-    "fault": "#c62828",
-    "launch_failed": "#6a1b9a",
-    "skipped": "#9e9e9e",
-    "timed_out": "#ef6c00",
-    "cancelled": "#455a64",
-    "not_launched": "#cfd8dc",
-}
-#: attempts still under way (no outcome yet)
-IN_PROGRESS_COLOR = "#64b5f6"
-_IN_PROGRESS = "in progress"
-
-#: time bucket sizes tried by :func:`events_over_time`, in seconds
-_BUCKETS = (1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
-
-
-def _figure(width: float = 8.0, height: float = 4.5) -> Figure:
-    return Figure(figsize=(width, height), layout="constrained")
-
-
-def _no_data(title: str, text: str = "no data") -> Figure:
-    fig = _figure(6, 2.5)
-    ax = fig.add_subplot()
-    ax.set_axis_off()
-    ax.set_title(title)
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#666666")
-    return fig
+_ORDER = (*style.OUTCOME_ORDER, IN_PROGRESS)
+#: outcomes that are not a problem when ranking clusters
+_FINE = {"success", "skipped"}
+_FAILED = ["fault", "launch_failed", "timed_out", "agent_unhealthy", "cancelled"]
 
 
 def _outcome_labels(tasks: pd.DataFrame) -> pd.Series:
-    return tasks["outcome"].astype(object).where(tasks["outcome"].notna(), _IN_PROGRESS)
+    return tasks["outcome"].astype(object).where(tasks["outcome"].notna(), IN_PROGRESS)
 
 
-def _color(outcome: str) -> str:
-    return OUTCOME_COLORS.get(outcome, IN_PROGRESS_COLOR)
+def _cluster_labels(frame: pd.DataFrame) -> pd.Series:
+    """Cluster names; ``cluster (vcenter)`` when the frame spans several vCenters; ``(no cluster)`` for none."""
+    clusters = frame["cluster"].astype(object).where(frame["cluster"].notna(), "(no cluster)").astype(str)
+    if "vcenter" in frame.columns and frame["vcenter"].nunique() > 1:
+        clusters = clusters + " (" + frame["vcenter"].astype(str) + ")"
+    return clusters
 
 
+# -- outcomes per cluster ------------------------------------------------------------------------------------------
 def outcomes_by_cluster(tasks: pd.DataFrame, *, max_clusters: int = 30) -> Figure:
-    """Stacked bars: hosts per outcome in each cluster (latest attempt of each host).
+    """Hosts per outcome in each cluster (latest attempt of each host) as horizontal stacked bars.
 
-    With more than ``max_clusters`` clusters, the ones with the most non-successful hosts are shown and a note
-    says how many were left out. One bar segment (``Rectangle``) per cluster and outcome present.
+    Clusters are sorted worst first (most hosts not ``success``/``skipped``, then most hosts, then name) and drawn
+    top to bottom; the host axis has whole numbers only. With more than ``max_clusters`` clusters the worst are
+    shown and a note says how many were left out. One bar segment (``Rectangle``) per cluster and outcome present.
     """
     title = "Outcome by cluster"
     if tasks.empty:
-        return _no_data(title)
+        return no_data(title)
     latest = latest_attempts(tasks)
-    clusters = latest["cluster"].astype(object).fillna("(no cluster)")
-    table = pd.crosstab(clusters, _outcome_labels(latest))
-    order = [o for o in (*OUTCOMES, _IN_PROGRESS) if o in table.columns]
-    table = table[order]
-    note = None
-    if len(table) > max_clusters:
-        bad = table.drop(columns=[c for c in ("success",) if c in table.columns]).sum(axis=1)
-        keep = bad.sort_values(ascending=False, kind="stable").index[:max_clusters]
-        note = f"{len(table) - max_clusters} of {len(table)} clusters not shown (fewest problems)"
-        table = table.loc[keep]
-    table = table.sort_index()
-    fig = _figure(max(6.0, min(16.0, 1.0 + 0.45 * len(table))), 4.8)
-    ax = fig.add_subplot()
-    x = np.arange(len(table))
-    bottom = np.zeros(len(table))
+    table = pd.crosstab(_cluster_labels(latest), _outcome_labels(latest))
+    table = table[[o for o in _ORDER if o in table.columns]]
+    bad = table.drop(columns=[c for c in table.columns if c in _FINE]).sum(axis=1)
+    rank = pd.DataFrame({"bad": -bad, "total": -table.sum(axis=1), "name": table.index}, index=table.index)
+    table = table.loc[rank.sort_values(["bad", "total", "name"], kind="stable").index]
+    total_clusters = len(table)
+    table = table.iloc[:max_clusters]
+    fig = figure(1.3 + 0.32 * len(table))
+    ax = style_axes(fig.add_subplot(), title)
+    y = np.arange(len(table))
+    left = np.zeros(len(table))
     for outcome in table.columns:
         values = table[outcome].to_numpy(dtype=float)
-        ax.bar(x, values, bottom=bottom, label=outcome, color=_color(outcome), width=0.8)
-        bottom += values
-    ax.set_xticks(
-        x,
-        [str(c) for c in table.index],
-        rotation=45 if len(table) > 6 else 0,
-        ha="right" if len(table) > 6 else "center",
-    )
-    ax.set_ylabel("hosts")
-    ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
-    if note:
-        fig.text(0.01, 0.01, note, fontsize="small", color="#666666")
+        ax.barh(y, values, left=left, color=style.outcome_color(outcome), height=0.7, label=outcome)
+        left += values
+    for row, total in enumerate(left):
+        ax.text(total, row, f" {int(total)}", va="center", fontsize=style.FONT_SIZE - 1, color=style.TEXT_MUTED)
+    ax.set_yticks(y, [label(c, 32) for c in table.index])
+    ax.invert_yaxis()
+    ax.set_xlabel("hosts (latest attempt)", fontsize=style.FONT_SIZE)
+    integer_axis(ax, "x")
+    ax.set_xlim(right=max(1.0, float(left.max())) * 1.08)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=style.FONT_SIZE - 1, frameon=False)
+    if total_clusters > len(table):
+        note(fig, f"{total_clusters - len(table)} of {total_clusters} clusters not shown (fewest problems)")
     return fig
 
 
+# -- fault reasons ------------------------------------------------------------------------------------------------
 def fault_reasons(tasks: pd.DataFrame, *, top: int = 15) -> Figure:
     """Horizontal bars: failed attempts per fault reason (``fault_reason``, else ``fault_type``, else outcome).
 
     Counts attempts whose outcome is a failure (``fault``, ``launch_failed``, ``timed_out``, ``agent_unhealthy``,
-    ``cancelled``); the ``top`` most frequent reasons, the rest summed as "other". One bar per reason shown.
+    ``cancelled``); the ``top`` most frequent reasons, the rest summed as "other". One bar per reason shown, in
+    the colour of the outcome most of its attempts ended with.
     """
     title = "Why hosts failed"
-    failed = tasks[tasks["outcome"].isin(["fault", "launch_failed", "timed_out", "agent_unhealthy", "cancelled"])]
+    failed = tasks[tasks["outcome"].isin(_FAILED)]
     if failed.empty:
-        return _no_data(title, "no failures")
-    label = failed["fault_reason"].astype(object)
-    label = label.where(label.notna(), failed["fault_type"].astype(object))
-    label = label.where(label.notna(), failed["outcome"].astype(object))
-    counts = label.value_counts()
+        return no_data(title, "no failures")
+    reason = failed["fault_reason"].astype(object)
+    reason = reason.where(reason.notna(), failed["fault_type"].astype(object))
+    reason = reason.where(reason.notna(), failed["outcome"].astype(object)).astype(str)
+    counts = reason.value_counts()
+    outcome_of = pd.crosstab(reason, failed["outcome"].astype(object)).idxmax(axis=1)
+    colors = {r: style.outcome_color(outcome_of.get(r)) for r in counts.index}
     if len(counts) > top:
         other = counts.iloc[top - 1 :].sum()
         counts = pd.concat([counts.iloc[: top - 1], pd.Series({"other": other})])
-    counts = counts.iloc[::-1]  # largest on top
-    fig = _figure(8, max(2.5, 0.9 + 0.35 * len(counts)))
-    ax = fig.add_subplot()
-    ax.barh([str(i) for i in counts.index], counts.to_numpy(), color="#c62828")
-    for y, value in enumerate(counts.to_numpy()):
-        ax.text(value, y, f" {value}", va="center", fontsize="small")
-    ax.set_xlabel("failed attempts")
-    ax.set_title(title)
+        colors["other"] = style.OUTCOME_COLORS["fault"]
+    fig = figure(1.0 + 0.3 * len(counts))
+    ax = style_axes(fig.add_subplot(), title)
+    y = np.arange(len(counts))
+    ax.barh(y, counts.to_numpy(), color=[colors[r] for r in counts.index], height=0.7)
+    for row, value in enumerate(counts.to_numpy()):
+        ax.text(value, row, f" {value}", va="center", fontsize=style.FONT_SIZE - 1, color=style.TEXT_MUTED)
+    ax.set_yticks(y, [label(r, 44) for r in counts.index])
+    ax.invert_yaxis()
+    ax.set_xlabel("failed attempts", fontsize=style.FONT_SIZE)
+    integer_axis(ax, "x")
+    ax.set_xlim(right=max(1.0, float(counts.max())) * 1.1)
+    present = [o for o in _FAILED if o in set(failed["outcome"].astype(object))]
+    legend(ax, [(o, style.outcome_color(o)) for o in present])
     return fig
 
 
-def task_timeline(tasks: pd.DataFrame, *, max_hosts: int = 50) -> Figure:
-    """One bar per task from ``started_at`` to ``completed_at`` (UTC), coloured by outcome.
+# -- task timeline ------------------------------------------------------------------------------------------------
+def _in_flight(begin: np.ndarray, end: np.ndarray, groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Step function of tasks in flight: times and counts after each change; with ``groups``, the largest count of
+    any one group (the busiest cluster) at each time. O(n log n)."""
+    times = np.concatenate([begin, end])
+    deltas = np.concatenate([np.ones(len(begin), dtype=int), -np.ones(len(end), dtype=int)])
+    order = np.lexsort((deltas, times))  # at equal times, ends (-1) before starts
+    if groups is None:
+        return times[order], np.cumsum(deltas[order])
+    keys = np.concatenate([groups, groups])[order]
+    current: dict[Any, int] = {}
+    histogram: dict[int, int] = {}
+    top = 0
+    peak = np.empty(len(order), dtype=int)
+    for i, (key, delta) in enumerate(zip(keys, deltas[order])):
+        before = current.get(key, 0)
+        after = before + int(delta)
+        current[key] = after
+        if before:
+            histogram[before] -= 1
+        histogram[after] = histogram.get(after, 0) + 1
+        if after > top:
+            top = after
+        while top > 0 and not histogram.get(top):
+            top -= 1
+        peak[i] = top
+    return times[order], peak
 
-    Tasks without a start are left out; a task still running (or timed out) is drawn up to the latest time in
-    the run. With more than ``max_hosts`` tasks, the first ``max_hosts`` by start time are drawn and a note says
-    so. One bar (``Rectangle``) per task drawn.
+
+def task_timeline(tasks: pd.DataFrame, *, max_hosts: int = 50, limits: Any = None) -> Figure:
+    """A Gantt chart of the tasks over the tasks in flight, in UTC.
+
+    Top: one row per task, by launch time — a pale segment while vCenter queued it (``queued_at`` →
+    ``started_at``), a solid one while it ran (→ ``completed_at``), coloured by outcome; canary tasks are outlined
+    in black and a dotted line marks when the first non-canary started. A task still running (or timed out) is
+    drawn up to the latest time in the run. With more than ``max_hosts`` tasks the first ``max_hosts`` are drawn
+    and a note says so (one solid bar ``Rectangle`` per task drawn, plus one pale one per queued task).
+
+    Bottom: tasks in flight over time (all tasks, not only those drawn) and the busiest cluster's; with
+    ``limits`` (a :class:`~vsphere_nb.batch.BatchLimits`, e.g. ``result.limits``) the caps ``max_in_flight`` and
+    ``per_cluster`` are dashed lines, so a run that sat at its cap shows it.
     """
     title = "Task timeline (UTC)"
-    started = tasks[tasks["started_at"].notna()].sort_values(["started_at", "host"], kind="stable")
+    started = tasks[tasks["started_at"].notna()].copy()
     if started.empty:
-        return _no_data(title, "no task started")
-    total = len(started)
-    shown = started.iloc[:max_hosts]
+        return no_data(title, "no task started")
     latest = pd.concat([tasks["completed_at"].dropna(), tasks["started_at"].dropna()]).max()
-    begin = mdates.date2num(shown["started_at"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy())
-    end_times = shown["completed_at"].where(shown["completed_at"].notna(), latest)
-    end = mdates.date2num(end_times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy())
+    queued = started["queued_at"].where(started["queued_at"].notna(), started["started_at"])
+    queued = queued.where(queued <= started["started_at"], started["started_at"])
+    started["_launch"] = queued
+    started = started.sort_values(["_launch", "started_at", "host"], kind="stable")
+    total = len(started)
+    ends_all = started["completed_at"].where(started["completed_at"].notna(), latest)
+    shown = started.iloc[:max_hosts]
+    q = to_num(shown["_launch"])
+    s = to_num(shown["started_at"])
+    e = to_num(ends_all.loc[shown.index])
     outcomes = _outcome_labels(shown).tolist()
-    fig = _figure(9, max(2.5, 1.2 + 0.22 * len(shown)))
-    ax = fig.add_subplot()
-    y = np.arange(len(shown))
-    ax.barh(y, np.maximum(end - begin, 1e-6), left=begin, color=[_color(o) for o in outcomes], height=0.7)
-    labels = [f"{h} #{a}" if a > 1 else str(h) for h, a in zip(shown["host"].astype(object), shown["attempt"])]
-    ax.set_yticks(y, labels, fontsize="x-small")
-    ax.invert_yaxis()
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.set_title(title)
-    present = [o for o in (*OUTCOMES, _IN_PROGRESS) if o in set(outcomes)]
-    from matplotlib.patches import Patch
-
-    ax.legend(
-        handles=[Patch(color=_color(o), label=o) for o in present],
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
-        fontsize="small",
-        frameon=False,
+    colors = [style.outcome_color(o if o != IN_PROGRESS else None) for o in outcomes]
+    canary = (
+        shown["canary"].fillna(False).astype(bool).to_numpy()
+        if "canary" in shown.columns
+        else np.zeros(len(shown), bool)
     )
-    if total > len(shown):
-        fig.text(
-            0.01,
-            0.01,
-            f"showing the first {len(shown)} of {total} tasks by start time",
-            fontsize="small",
-            color="#666666",
+
+    gantt_height = 0.6 + 0.2 * len(shown)
+    fig = figure(gantt_height + 2.0)
+    grid = fig.add_gridspec(2, 1, height_ratios=[max(gantt_height, 1.2), 1.3])
+    ax = style_axes(fig.add_subplot(grid[0]), title)
+    y = np.arange(len(shown))
+    minimum = 1e-6
+    waited = s - q > minimum
+    if waited.any():
+        ax.barh(
+            y[waited],
+            (s - q)[waited],
+            left=q[waited],
+            color=[colors[i] for i in np.flatnonzero(waited)],
+            alpha=0.3,
+            height=0.6,
         )
+    ax.barh(
+        y,
+        np.maximum(e - s, minimum),
+        left=s,
+        color=colors,
+        height=0.6,
+        edgecolor=["black" if c else "none" for c in canary],
+        linewidth=[1.0 if c else 0.0 for c in canary],
+    )
+    labels = [
+        f"{label(h, 28)} #{a}" if a > 1 else label(h, 28)
+        for h, a in zip(shown["host"].astype(object), shown["attempt"].fillna(1).astype(int))
+    ]
+    ax.set_yticks(y, labels, fontsize=style.FONT_SIZE - 2 if len(shown) > 30 else style.FONT_SIZE - 1)
+    ax.invert_yaxis()
+    all_canary = started["canary"].fillna(False).astype(bool) if "canary" in started.columns else None
+    if all_canary is not None and all_canary.any() and (~all_canary).any():
+        gate = to_num(started.loc[~all_canary, "_launch"]).min()
+        ax.axvline(gate, color="black", linestyle=":", linewidth=1)
+        ax.text(gate, -0.6, " canaries passed", fontsize=style.FONT_SIZE - 1, va="bottom", color="black")
+    present = [o for o in _ORDER if o in set(outcomes)]
+    legend(ax, [(o, style.outcome_color(o if o != IN_PROGRESS else None)) for o in present])
+    ax.tick_params(labelbottom=False)
+
+    flight = style_axes(fig.add_subplot(grid[1], sharex=ax), None, grid="y")
+    all_q = to_num(started["_launch"])
+    all_e = to_num(ends_all)
+    times, counts = _in_flight(all_q, all_e)
+    flight.step(times, counts, where="post", color=style.HOST_STATE_COLORS["running"], linewidth=1.4, label="in flight")
+    clusters = _cluster_labels(started).to_numpy()
+    if len(set(clusters)) > 1:
+        ctimes, ccounts = _in_flight(all_q, all_e, clusters)
+        flight.step(
+            ctimes,
+            ccounts,
+            where="post",
+            color=style.TEXT_MUTED,
+            linewidth=1.0,
+            linestyle="-",
+            label="busiest cluster",
+        )
+    top = int(counts.max()) if len(counts) else 1
+    if limits is not None:
+        caps = [
+            (getattr(limits, "max_in_flight", None), "max in flight"),
+            (getattr(limits, "per_cluster", None), "per cluster"),
+        ]
+        for value, name in caps:
+            if value:
+                flight.axhline(value, color=style.OUTCOME_COLORS["fault"], linestyle="--", linewidth=1)
+                flight.text(
+                    1.0,
+                    value,
+                    f" {name} {value}",
+                    transform=flight.get_yaxis_transform(),
+                    fontsize=style.FONT_SIZE - 1,
+                    va="center",
+                    color=style.OUTCOME_COLORS["fault"],
+                    clip_on=False,
+                )
+                top = max(top, int(value))
+    flight.set_ylabel("tasks in flight", fontsize=style.FONT_SIZE)
+    integer_axis(flight, "y")
+    flight.set_ylim(top=top * 1.15 + 0.5)
+    flight.legend(loc="upper left", bbox_to_anchor=(1.005, 0.6), fontsize=style.FONT_SIZE - 1, frameon=False)
+    time_axis(flight)
+    if total > len(shown):
+        note(fig, f"showing the first {len(shown)} of {total} tasks by launch time; tasks in flight counts all")
     return fig
 
 
-def _bucket_seconds(span_s: float, buckets: int) -> int:
-    for size in _BUCKETS:
-        if span_s / size <= buckets:
-            return size
-    return _BUCKETS[-1]
+# -- events -------------------------------------------------------------------------------------------------------
+def events_swimlane(events: pd.DataFrame, *, max_hosts: int = 40, max_points: int = 600) -> Figure:
+    """One lane per host (grouped by cluster), one marker per event at its time (UTC); marker shape and colour say
+    the category — error, warning, recovered, task, info (:data:`vsphere_nb.style.EVENT_CATEGORY_STYLE`).
 
-
-def events_over_time(events: pd.DataFrame, *, top_types: int = 8, buckets: int = 48) -> Figure:
-    """Events per time bucket, one line per event type (``event_type_id``); the ``top_types`` most frequent
-    types are drawn, the rest summed as "other". The bucket size is picked so there are at most ``buckets``."""
-    title = "Events over time (UTC)"
+    With more than ``max_hosts`` hosts, the hosts with the most errors and warnings get a lane and a note says how
+    many were left out. Events closer than 1/``max_points`` of the time span in one lane and category are drawn
+    once, so a million events still draw quickly. One ``Line2D`` per category present.
+    """
+    title = "Events by host (UTC)"
     data = events[events["created_time"].notna()] if not events.empty else events
     if data.empty:
-        return _no_data(title)
-    times = data["created_time"]
-    span = (times.max() - times.min()).total_seconds()
-    size = _bucket_seconds(span, buckets)
-    bucket = times.dt.floor(f"{size}s")
-    kinds = data["event_type_id"].astype(object).fillna("(unknown)")
-    counts_by_type = kinds.value_counts()
-    if len(counts_by_type) > top_types:
-        keep = set(counts_by_type.index[: top_types - 1])
-        kinds = kinds.where(kinds.isin(keep), "other")
-    table = pd.crosstab(bucket, kinds)
-    order = [k for k in counts_by_type.index if k in table.columns] + (["other"] if "other" in table.columns else [])
-    table = table[order].sort_index()
-    fig = _figure(9, 4.5)
-    ax = fig.add_subplot()
-    x = mdates.date2num(table.index.tz_convert("UTC").tz_localize(None).to_numpy())
-    for kind in table.columns:
+        fig = no_data(title)
+        return fig
+    frame = pd.DataFrame(
+        {
+            "cluster": _cluster_labels(data).to_numpy(),
+            "host": data["host"].astype(object).where(data["host"].notna(), "(vCenter)").astype(str).to_numpy(),
+            "time": to_num(data["created_time"]),
+        }
+    )
+    severity = data["severity"].astype(object) if "severity" in data.columns else pd.Series(None, index=data.index)
+    kinds = (
+        data["event_type_id"].astype(object) if "event_type_id" in data.columns else pd.Series(None, index=data.index)
+    )
+    frame["category"] = [style.event_category(k, s) for k, s in zip(kinds.to_numpy(), severity.to_numpy())]
+    frame["lane"] = list(zip(frame["cluster"], frame["host"]))
+    serious = frame["category"].isin(["error", "warning"])
+    score = serious.groupby(frame["lane"]).sum().sort_values(ascending=False, kind="stable")
+    lanes_total = len(score)
+    keep = sorted(score.index[:max_hosts])
+    frame = frame[frame["lane"].isin(set(keep))]
+    position = {lane: i for i, lane in enumerate(keep)}
+    frame["y"] = frame["lane"].map(position)
+    span = max(float(frame["time"].max() - frame["time"].min()), 1e-9)
+    frame["bucket"] = np.floor((frame["time"] - frame["time"].min()) / span * max_points)
+    drawn = frame.drop_duplicates(["y", "category", "bucket"])
+
+    fig = figure(1.3 + 0.24 * len(keep))
+    ax = style_axes(fig.add_subplot(), title, grid="x")
+    clusters = [lane[0] for lane in keep]
+    several = len(set(clusters)) > 1
+    for i, cluster in enumerate(clusters):
+        if i and cluster != clusters[i - 1]:
+            ax.axhline(i - 0.5, color="#bdbdbd", linewidth=0.8)
+        if several and (i == 0 or cluster != clusters[i - 1]):
+            ax.text(
+                1.0,
+                i - 0.45,
+                label(cluster, 30) + " ",
+                transform=ax.get_yaxis_transform(),
+                ha="right",
+                va="top",
+                fontsize=style.FONT_SIZE - 1,
+                color=style.TEXT_MUTED,
+                fontstyle="italic",
+            )
+    handles = []
+    counts = frame["category"].value_counts()
+    for category in style.EVENT_CATEGORIES:
+        points = drawn[drawn["category"] == category]
+        if points.empty:
+            continue
+        color, marker = style.EVENT_CATEGORY_STYLE[category]
+        size = 7 if category in ("error", "warning") else 5
         ax.plot(
-            x, table[kind].to_numpy(), marker="o" if len(table) < 30 else None, markersize=3, label=_short(str(kind))
+            points["time"],
+            points["y"],
+            linestyle="none",
+            marker=marker,
+            color=color,
+            markersize=size,
+            alpha=0.85,
+            label=category,
         )
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.set_ylabel(f"events per {_duration(size)}")
-    ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="x-small", frameon=False)
+        handles.append(
+            Line2D([], [], linestyle="none", marker=marker, color=color, label=f"{category} ({int(counts[category])})")
+        )
+    ax.set_yticks(range(len(keep)), [label(h, 34) for _, h in keep], fontsize=style.FONT_SIZE - 1)
+    ax.set_ylim(len(keep) - 0.5, -0.5)
+    time_axis(ax)
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.005, 1.0),
+        fontsize=style.FONT_SIZE - 1,
+        frameon=False,
+        title="events",
+        title_fontsize=style.FONT_SIZE - 1,
+    )
+    if lanes_total > len(keep):
+        note(fig, f"{len(keep)} of {lanes_total} hosts shown (most errors and warnings)")
     return fig
 
 
-def _short(text: str, limit: int = 48) -> str:
-    text = text.removeprefix("com.vmware.vc.")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def events_over_time(events: pd.DataFrame, **kwargs: Any) -> Figure:
+    """The old name of :func:`events_swimlane` (the line chart it drew is gone)."""
+    return events_swimlane(events, **{k: v for k, v in kwargs.items() if k in ("max_hosts", "max_points")})
 
 
-def _duration(seconds: int) -> str:
-    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
-        if seconds % size == 0 and seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}" if unit != "day" else f"{n} day{'s' if n > 1 else ''}"
-    return f"{seconds} s"
+# -- causes -------------------------------------------------------------------------------------------------------
+def _tint(color: str, strength: float) -> tuple[float, float, float]:
+    r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return (1 - strength * (1 - r), 1 - strength * (1 - g), 1 - strength * (1 - b))
 
 
+def causes_by_cluster(diagnosis: pd.DataFrame, *, max_clusters: int = 30, max_causes: int = 12) -> Figure:
+    """A heat map: hosts per diagnosed cause (columns) in each cluster (rows).
+
+    ``diagnosis`` has one row per host and cause (columns ``vcenter, cluster, host, cause, scope``; only
+    ``cluster``, ``host`` and ``cause`` are needed). Each column is tinted in its cause's colour
+    (:func:`vsphere_nb.style.cause_color`), darker for more hosts, and every non-empty cell shows its count. Rows
+    and columns are sorted by hosts, most first; past ``max_clusters`` rows / ``max_causes`` columns the rest are
+    left out (rows) or summed as "other" (columns), with a note.
+    """
+    title = "Causes by cluster"
+    if diagnosis is None or diagnosis.empty or "cause" not in diagnosis.columns:
+        return no_data(title, "no causes diagnosed")
+    data = diagnosis[diagnosis["cause"].notna()]
+    if data.empty:
+        return no_data(title, "no causes diagnosed")
+    frame = pd.DataFrame(
+        {
+            "cluster": _cluster_labels(data).to_numpy(),
+            "host": data["host"].astype(str).to_numpy() if "host" in data.columns else np.arange(len(data)),
+            "cause": data["cause"].astype(str).to_numpy(),
+        }
+    ).drop_duplicates()
+    cause_totals = frame.groupby("cause")["host"].nunique().sort_values(ascending=False, kind="stable")
+    cause_totals = cause_totals.loc[sorted(cause_totals.index, key=lambda c: (-cause_totals[c], c))]
+    notes = []
+    if len(cause_totals) > max_causes:
+        keep = set(cause_totals.index[: max_causes - 1])
+        notes.append(f"{len(cause_totals) - len(keep)} rarer causes summed as 'other'")
+        frame["cause"] = frame["cause"].where(frame["cause"].isin(keep), "other")
+    table = frame.drop_duplicates().pivot_table(
+        index="cluster", columns="cause", values="host", aggfunc="nunique", fill_value=0
+    )
+    columns = sorted(table.columns, key=lambda c: (c == "other", -int(table[c].sum()), c))
+    rows = sorted(table.index, key=lambda r: (-int(table.loc[r].sum()), r))
+    if len(rows) > max_clusters:
+        notes.insert(0, f"{len(rows) - max_clusters} of {len(rows)} clusters not shown (fewest hosts)")
+        rows = rows[:max_clusters]
+    table = table.loc[rows, columns]
+    values = table.to_numpy(dtype=float)
+    peak = max(float(values.max()), 1.0)
+    colours = style.cause_colors(columns)
+    image = np.ones((*values.shape, 3))
+    for j, cause in enumerate(columns):
+        for i in range(len(rows)):
+            if values[i, j] > 0:
+                image[i, j] = _tint(colours[cause], 0.2 + 0.8 * values[i, j] / peak)
+
+    fig = figure(1.6 + 0.3 * len(rows), width=max(5.0, min(style.FIGURE_WIDTH + 2, 2.6 + 0.6 * len(columns))))
+    ax = style_axes(fig.add_subplot(), title, grid=None)
+    ax.imshow(image, aspect="auto", interpolation="nearest")
+    for i in range(len(rows)):
+        for j in range(len(columns)):
+            if values[i, j] > 0:
+                r, g, b = image[i, j]
+                text = style.text_color_on(f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}")
+                ax.text(
+                    j, i, str(int(values[i, j])), ha="center", va="center", fontsize=style.FONT_SIZE - 1, color=text
+                )
+    ax.set_xticks(range(len(columns)), [label(c.replace("_", " "), 24) for c in columns], rotation=35, ha="right")
+    ax.set_yticks(range(len(rows)), [label(r, 32) for r in rows])
+    ax.set_xticks(np.arange(-0.5, len(columns)), minor=True)
+    ax.set_yticks(np.arange(-0.5, len(rows)), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    if notes:
+        note(fig, "; ".join(notes))
+    return fig
+
+
+# -- output -------------------------------------------------------------------------------------------------------
 def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
     """PNG bytes of ``fig`` (Agg renderer, no pyplot)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg

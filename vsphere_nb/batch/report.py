@@ -123,8 +123,8 @@ def render_report(result: RunResult, *, title: str | None = None, max_rows: int 
         for fig, alt in (
             (charts.outcomes_by_cluster(tasks), "outcome by cluster"),
             (charts.fault_reasons(tasks), "fault reasons"),
-            (charts.task_timeline(tasks), "task timeline"),
-            (charts.events_over_time(events), "events over time"),
+            (charts.task_timeline(tasks, limits=result.limits), "task timeline"),
+            (charts.events_swimlane(events), "events by host"),
         ):
             parts.append(_img(fig, alt))
 

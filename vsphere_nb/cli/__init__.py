@@ -40,16 +40,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _one_line(text: str) -> str:
-    """An error as one printable line: a YAML error spans lines; a user's host name may hold control characters."""
-    flat = " ".join(str(text).split())
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in flat)
+    """An error as one printable line: a YAML error spans lines; a server's or user's name may hold control
+    characters (see :func:`._terminal.safe_text`)."""
+    from ._terminal import safe_text
+
+    return " ".join(safe_text(text).split())
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines with server text neutralised, line by line (a traceback keeps its lines)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from ._terminal import safe_text
+
+        return "\n".join(safe_text(line) for line in super().format(record).split("\n"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_SafeFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

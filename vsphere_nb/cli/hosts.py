@@ -1,11 +1,26 @@
-"""``vsphere-nb hosts``: the cluster hosts of a vCenter with their HA state, in one PropertyCollector pass."""
+"""``vsphere-nb hosts``: the cluster hosts of a vCenter with their HA state, in one PropertyCollector pass.
+
+A compact table by default (cluster, host, connection, maintenance, HA state, eligibility and why not);
+``--columns`` picks others (``--columns all``), ``-o json|csv|parquet|FILE`` writes every column for machines.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 from ._connection import add_connection_args, connect_from_args
-from ._output import write_frame
+from ._output import add_output_args, check_output, write_frame
+
+#: what the table shows unless ``--columns`` says otherwise (fits 120 columns with typical names)
+DEFAULT_COLUMNS = (
+    "cluster",
+    "host",
+    "connection_state",
+    "in_maintenance",
+    "das_state",
+    "eligible",
+    "skip_reason",
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,12 +32,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_connection_args(p)
     p.add_argument("--cluster", action="append", default=[], metavar="NAME", help="only this cluster (repeatable)")
     p.add_argument("--only-unhealthy", action="store_true", help="only hosts whose HA agent is not healthy")
-    p.add_argument("-o", "--output", metavar="FILE", help=".csv, .parquet or .json (default: a table on stdout)")
+    add_output_args(p, DEFAULT_COLUMNS)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output(args.output)
     with connect_from_args(args) as vc:
         frame = vc.hosts(clusters=args.cluster or None, only_unhealthy=args.only_unhealthy)
-    write_frame(frame, args.output)
+    write_frame(frame, args.output, columns=args.columns, default_columns=DEFAULT_COLUMNS)
     return 0

@@ -17,6 +17,10 @@ from typing import Any
 
 from ..errors import ConfigError
 from ._connection import add_connection_args, connect_from_args
+from ._output import add_output_args, check_output, write_frame
+
+#: plan columns written by ``--dry-run -o json|csv|FILE`` and shown by ``--dry-run --columns``
+PLAN_COLUMNS = ("order", "cluster", "host", "das_state", "canary", "skip_reason")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -50,6 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     run.add_argument("--run-dir", metavar="DIR", help="run directory (default runs/RUN_ID)")
     run.add_argument("--resume", metavar="DIR", help="re-attach to the run in DIR (launches nothing twice)")
+    add_output_args(p, PLAN_COLUMNS, what="with --dry-run, the plan as: ")
     p.set_defaults(func=main)
 
 
@@ -71,48 +76,10 @@ def _limits(args: argparse.Namespace) -> Any:
     return BatchLimits(**given)
 
 
-class _Bar:
-    """A one-line progress bar on stderr (a plain line per update when stderr is not a terminal)."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.last = ""
-
-    def __call__(self, progress: Any) -> None:
-        width = 30
-        filled = int(width * progress.fraction)
-        line = f"[{'#' * filled}{'.' * (width - filled)}] {progress.line()}"
-        if line == self.last:
-            return
-        self.last = line
-        if self.tty:
-            sys.stderr.write("\r" + line[:160].ljust(160))
-            sys.stderr.flush()
-        elif progress.finished:
-            print(line, file=sys.stderr)
-
-    def close(self) -> None:
-        if self.tty:
-            sys.stderr.write("\n")
-
-
-def _print_plan(plan: Any) -> None:
-    frame = plan.to_frame()
-    launch = frame[frame["skip_reason"].isna()]
-    skipped = frame[frame["skip_reason"].notna()]
-    print(f"Plan: launch {len(launch)} host(s) in {launch['cluster'].nunique()} cluster(s); skip {len(skipped)}.")
-    print(f"Limits: {plan.limits}")
-    if len(launch):
-        print(launch[["order", "cluster", "host", "das_state", "canary"]].to_string(index=False))
-    if len(skipped):
-        print("Skipped:")
-        print(skipped[["cluster", "host", "skip_reason"]].to_string(index=False))
-
-
 def _confirm(n: int) -> bool:
     if not sys.stdin.isatty():
         raise ConfigError("confirmation needed but stdin is not a terminal: pass --yes (or --dry-run)")
-    answer = input(f"Launch Reconfigure for vSphere HA on {n} host(s)? [y/N] ").strip().lower()
+    answer = input(f"Launch Reconfigure for vSphere HA on {n} host{'' if n == 1 else 's'}? [y/N] ").strip().lower()
     return answer in ("y", "yes")
 
 
@@ -129,22 +96,6 @@ def _exit_code(run: Any) -> int:
     return 0 if (latest["outcome"].astype(str) == "success").all() else 1
 
 
-def _report(run: Any) -> None:
-    counts = run.summary()
-    print("Outcomes: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
-    if run.stop_reason:
-        print(f"Stopped: {run.stop_reason}")
-    for text in getattr(run, "warnings", []) or []:
-        print(f"warning: {text}", file=sys.stderr)
-    print(f"Run directory: {run.run_dir}")
-    if run.lifecycle == "detached":
-        print(
-            f"Run detached: {run.detached_reason or 'not finished'}. Finish it with: "
-            f"vsphere-nb reconfigure --resume {run.run_dir} --server SERVER --user USER",
-            file=sys.stderr,
-        )
-
-
 def _check_run_dirs(args: argparse.Namespace) -> None:
     """Refuse a bad ``--resume``/``--run-dir`` before connecting: a typo must not cost a login and an inventory."""
     from ..batch import read_journal
@@ -158,38 +109,56 @@ def _check_run_dirs(args: argparse.Namespace) -> None:
             raise ConfigError(f"run directory {directory} is not empty (choose another, or --resume it)")
 
 
+def _run(start: Any) -> Any:
+    """Run ``start(progress)`` with the live progress display, ended however the run ends."""
+    from ._run_view import LiveProgress
+
+    display = LiveProgress()
+    try:
+        return start(display)
+    finally:
+        display.close()
+
+
 def main(args: argparse.Namespace) -> int:
     from ..batch.execute import resume
+    from ._plan_view import print_plan
+    from ._run_view import print_summary
+    from ._terminal import console
 
     _check_run_dirs(args)
+    machine = (args.output or "table").lower() != "table"
+    if machine and not args.dry_run:
+        raise ConfigError("-o/--output writes the plan: use it with --dry-run")
+    check_output(args.output)
     limits = None if args.resume else _limits(args)
+    out = console()
     with connect_from_args(args) as vc:
         if args.resume:
-            bar = _Bar()
-            try:
-                run = resume(args.resume, vc, progress=bar).wait()
-            finally:
-                bar.close()
-            _report(run)
+            run = _run(lambda progress: resume(args.resume, vc, progress=progress).wait())
+            print_summary(run, out)
             return _exit_code(run)
         hosts = vc.hosts(
             clusters=args.cluster or None, host_names=args.host or None, only_unhealthy=args.only_unhealthy
         )
         plan = vc.plan_reconfigure(hosts, limits)
-        _print_plan(plan)
+        if machine:
+            frame = plan.to_frame()
+            write_frame(frame, args.output, columns=args.columns or "all", default_columns=PLAN_COLUMNS)
+            return 0
+        if args.columns:
+            write_frame(plan.to_frame(), "table", columns=args.columns, default_columns=PLAN_COLUMNS)
+        else:
+            print_plan(plan, out)
         if args.dry_run:
-            print("Dry run: nothing launched.")
+            out.print("Dry run: nothing launched.")
             return 0
         if not len(plan):
-            print("Nothing to launch.")
+            out.print("Nothing to launch.")
             return 0
         if not args.yes and not _confirm(len(plan)):
-            print("Not confirmed: nothing launched.")
+            out.print("Not confirmed: nothing launched.")
             return 0
-        bar = _Bar()
-        try:
-            run = plan.execute(progress=bar, run_dir=args.run_dir)
-        finally:
-            bar.close()
-        _report(run)
+        run = _run(lambda progress: plan.execute(progress=progress, run_dir=args.run_dir))
+        print_summary(run, out)
         return _exit_code(run)

@@ -12,8 +12,26 @@ for SOAP clients) · ``app`` (ASGI) · ``server`` (uvicorn thread) · ``tls`` ·
 
 from __future__ import annotations
 
-from .config import ChaosConfig, SimulatorConfig
-from .scenarios import BUILTIN_SCENARIOS, Scenario, load_scenario
-from .simulator import Simulator
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from .config import ChaosConfig, SimulatorConfig
+    from .scenarios import BUILTIN_SCENARIOS, Scenario, load_scenario
+    from .simulator import Simulator
+
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    globals(),
+    {
+        "ChaosConfig": ".config",
+        "SimulatorConfig": ".config",
+        "BUILTIN_SCENARIOS": ".scenarios",
+        "Scenario": ".scenarios",
+        "load_scenario": ".scenarios",
+        "Simulator": ".simulator",
+    },
+)
 
 __all__ = ["Simulator", "SimulatorConfig", "ChaosConfig", "Scenario", "load_scenario", "BUILTIN_SCENARIOS"]

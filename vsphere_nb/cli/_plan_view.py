@@ -1,0 +1,175 @@
+"""The plan of ``vsphere-nb reconfigure`` as an operator reads it before saying yes.
+
+Three parts, each short whatever the fleet size: one sentence (how many hosts in how many clusters, canaries,
+skipped), the limits in words (caps, canary gate, failure budget, timeouts), and three small tables — hosts per
+cluster, the first hosts in launch order, skipped hosts grouped by reason with a few examples. The whole plan, one
+row per host, is what ``-o json|csv|FILE`` writes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .. import style
+from ._terminal import safe_text
+
+__all__ = ["limits_in_words", "plan_sentence", "print_plan"]
+
+#: rows of the launch-order and per-cluster tables before "… and N more"
+SHOW_HOSTS = 20
+SHOW_CLUSTERS = 20
+_HEALTHY = {"master", "connectedToMaster"}
+
+
+def _seconds(value: float) -> str:
+    value = float(value)
+    if value >= 3600 and value % 3600 == 0:
+        return f"{value / 3600:.0f} h"
+    if value >= 60 and value % 60 == 0:
+        return f"{value / 60:.0f} min"
+    if value >= 60:
+        return f"{value / 60:.1f} min"
+    return f"{value:g} s"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def limits_in_words(limits: Any, planned: int | None = None) -> list[str]:
+    """One short sentence per limit of a :class:`~vsphere_nb.batch.BatchLimits` (``planned``: hosts to launch,
+    to turn a percentage budget into a number)."""
+    per_cluster = "no per-cluster cap" if limits.per_cluster is None else f"at most {limits.per_cluster} per cluster"
+    lines = [f"at most {_plural(limits.max_in_flight, 'task')} at once, {per_cluster}"]
+    if limits.canary == 1:
+        lines.append("canary: the first host runs alone; the rest start only if it succeeds")
+    elif limits.canary:
+        lines.append(f"canary: the first {limits.canary} hosts run alone; the rest start only if all of them succeed")
+    else:
+        lines.append("no canary phase")
+    budget = limits.max_failures
+    if budget is None:
+        lines.append("no failure budget: failures do not stop the run")
+    elif budget.count is not None:
+        lines.append(f"stop launching after {_plural(budget.count + 1, 'failure')} ({budget.count} tolerated)")
+    else:
+        of = f" of the {planned} hosts" if planned is not None else " of the hosts"
+        tolerated = f" ({_plural(limits.failure_budget(planned), 'failure')} tolerated)" if planned is not None else ""
+        lines.append(f"stop launching when failures exceed {budget}{of}{tolerated}")
+    lines.append(f"a task that runs longer than {_seconds(limits.task_timeout)} counts as timed out")
+    if limits.post_check:
+        lines.append(f"after success, wait up to {_seconds(limits.post_check_timeout)} for a healthy HA agent")
+    else:
+        lines.append("no post-check of the HA agent after success")
+    if limits.cancel_running_on_cancel:
+        lines.append("cancelling also cancels the tasks already running")
+    else:
+        lines.append("cancelling stops new launches; running tasks finish")
+    return lines
+
+
+def plan_sentence(plan: Any) -> str:
+    launch = plan.plan.launch
+    clusters = len({h.cluster_key for h in launch})
+    canaries = sum(1 for h in launch if h.canary)
+    text = f"Plan: launch {_plural(len(launch), 'host')} in {_plural(clusters, 'cluster')}"
+    if canaries:
+        text += f" ({canaries} {'canary' if canaries == 1 else 'canaries'} first)"
+    return text + f"; skip {len(plan.plan.skipped)}."
+
+
+def _per_cluster(plan: Any) -> tuple[Table, str | None]:
+    launch: Counter[tuple[str, str]] = Counter()
+    unhealthy: Counter[tuple[str, str]] = Counter()
+    skipped: Counter[tuple[str, str]] = Counter()
+    for h in plan.plan.launch:
+        launch[(h.vcenter, h.cluster)] += 1
+        if h.das_state not in _HEALTHY:
+            unhealthy[(h.vcenter, h.cluster)] += 1
+    for s in plan.plan.skipped:
+        skipped[(s.vcenter, s.cluster or "")] += 1
+    keys = sorted(set(launch) | set(skipped), key=lambda k: (-launch[k], k))
+    vcenters = len({k[0] for k in keys})
+    table = Table(box=None, header_style="bold", pad_edge=False, title="Hosts per cluster", title_justify="left")
+    if vcenters > 1:
+        table.add_column("vcenter", no_wrap=True)
+    table.add_column("cluster", no_wrap=True, overflow="ellipsis")
+    table.add_column("launch", justify="right")
+    table.add_column("HA unhealthy now", justify="right")
+    table.add_column("skip", justify="right")
+    for key in keys[:SHOW_CLUSTERS]:
+        cells = [
+            safe_text(key[1]) or "(no cluster)",
+            str(launch[key]),
+            str(unhealthy[key] or ""),
+            str(skipped[key] or ""),
+        ]
+        table.add_row(*([safe_text(key[0])] if vcenters > 1 else []), *cells)
+    if len(keys) > SHOW_CLUSTERS:
+        return table, f"{SHOW_CLUSTERS} of {len(keys)} clusters shown (most hosts to launch first)"
+    return table, None
+
+
+def _launch_order(plan: Any) -> tuple[Table, str | None]:
+    launch = plan.plan.launch
+    table = Table(box=None, header_style="bold", pad_edge=False, title="Launch order", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("cluster", no_wrap=True, overflow="ellipsis")
+    table.add_column("host", no_wrap=True, overflow="ellipsis")
+    table.add_column("HA state now", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    for h in launch[:SHOW_HOSTS]:
+        state = h.das_state or ""
+        color = style.TERMINAL_STYLES["healthy" if state in _HEALTHY else "unhealthy"] if state else ""
+        table.add_row(
+            str(h.order + 1 if isinstance(h.order, int) else ""),
+            safe_text(h.cluster),
+            safe_text(h.host),
+            Text(safe_text(state), style=color),
+            Text("canary", style="bold") if h.canary else "",
+        )
+    if len(launch) > SHOW_HOSTS:
+        return table, f"first {SHOW_HOSTS} of {len(launch)} shown (the whole plan: --dry-run -o json, csv or a FILE)"
+    return table, None
+
+
+def _skipped(plan: Any) -> Table:
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for s in plan.plan.skipped:
+        by_reason[str(s.reason)].append(str(s.host))
+    table = Table(box=None, header_style="bold", pad_edge=False, title="Skipped", title_justify="left")
+    table.add_column("why", overflow="fold", ratio=3)
+    table.add_column("hosts", justify="right")
+    table.add_column("for example", overflow="fold", ratio=2)
+    for reason, hosts in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0])):
+        examples = ", ".join(safe_text(h) for h in hosts[:3]) + (", ..." if len(hosts) > 3 else "")
+        table.add_row(safe_text(reason), str(len(hosts)), examples)
+    return table
+
+
+def _print(out: Console, table: Table, note: str | None) -> None:
+    out.print(table)
+    if note:
+        out.print(Text(note, style="dim"))
+
+
+def print_plan(plan: Any, out: Console) -> None:
+    """The plan: a sentence, the limits in words, hosts per cluster, launch order, skipped hosts by reason."""
+    out.print(Text(plan_sentence(plan), style="bold"))
+    out.print("Limits:")
+    for line in limits_in_words(plan.limits, len(plan.plan.launch)):
+        out.print(f"  - {line}")
+    if plan.plan.launch or plan.plan.skipped:
+        out.print()
+        _print(out, *_per_cluster(plan))
+    if plan.plan.launch:
+        out.print()
+        _print(out, *_launch_order(plan))
+    if plan.plan.skipped:
+        out.print()
+        out.print(_skipped(plan))
