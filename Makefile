@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: install chromium demo test bench chaos clean
+.PHONY: install chromium demo test check bench chaos clean
 
 # the virtualenv, re-installed when pyproject.toml changes
 $(STAMP): pyproject.toml
@@ -26,8 +26,15 @@ chromium:
 		echo "installing Debian's chromium"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
-## test: the whole suite
-test: $(STAMP) chromium
+## check: lint, format, import contracts (the layering) and types
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+## test: the checks, then the whole suite
+test: $(STAMP) chromium check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: benchmarks against the simulator → benchmarks/results.md + results.json (about 6 minutes)

@@ -5,11 +5,9 @@ The public API is listed in ``__all__`` and pinned by ``tests/test_public_api.py
 ``vsphere-nb`` command starts fast; ``tests/test_imports.py`` pins what it loads.
 """
 
-from __future__ import annotations
+import typing as _typing
 
-from typing import TYPE_CHECKING
-
-from ._lazy import lazy_attributes
+from ._lazy import lazy_attributes as _lazy_attributes
 from ._version import __version__
 from .errors import (
     ConfigError,
@@ -19,14 +17,13 @@ from .errors import (
     ProtocolError,
     RunDirectoryError,
     ServerFault,
-    TaskFailed,
     TimeoutError,
     TLSError,
     TransportError,
     VsphereError,
 )
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from . import wire
     from .batch.execute import BatchRun, ReconfigurePlan, RunHandle, plan_reconfigure, resume
     from .batch.limits import BatchLimits
@@ -36,7 +33,7 @@ if TYPE_CHECKING:
     from .sync import Client, connect
     from .wire import ManagedObjectReference, MoRef
 
-__getattr__, __dir__ = lazy_attributes(
+__getattr__, __dir__ = _lazy_attributes(
     __name__,
     globals(),
     {
@@ -89,6 +86,5 @@ __all__ = [
     "ServerFault",
     "NotAuthenticatedError",
     "LaunchStateUnknown",
-    "TaskFailed",
     "RunDirectoryError",
 ]

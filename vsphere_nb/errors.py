@@ -3,7 +3,7 @@
 Three kinds of failure are kept apart, as in govmomi: the network or HTTP layer failed
 (:class:`TransportError`), the server answered something that is not VI/JSON (:class:`ProtocolError`), or the
 server answered with a fault (:class:`ServerFault`). A *task* that ends in ``error`` is not an exception of
-the client at all: it is a result (a row in a table), see :class:`TaskFailed` for the one place that raises it.
+the client at all: it is a result (a row in a table, with its outcome and fault).
 
 ::
 
@@ -17,7 +17,6 @@ the client at all: it is a result (a row in a table), see :class:`TaskFailed` fo
     ├── ServerFault                 the server answered a MethodFault (``.fault``, ``.raw``, ``.method``, ``.moref``)
     │   └── NotAuthenticatedError   session missing/expired and re-login was not possible
     ├── LaunchStateUnknown          a ``*_Task`` launch got no answer: the task may or may not exist
-    ├── TaskFailed                  ``wait_for_task`` on a task that ended in ``error``
     └── RunDirectoryError           a run directory or journal cannot be used
 
 Messages never contain passwords or session tokens.
@@ -42,7 +41,6 @@ __all__ = [
     "ServerFault",
     "NotAuthenticatedError",
     "LaunchStateUnknown",
-    "TaskFailed",
     "RunDirectoryError",
 ]
 
@@ -137,16 +135,6 @@ class LaunchStateUnknown(VsphereError):
         super().__init__(message)
         self.method = method
         self.moref = moref
-
-
-class TaskFailed(VsphereError):
-    """A waited-for task ended in ``error``; ``info`` is the final ``TaskInfo``."""
-
-    def __init__(self, info: Any) -> None:
-        self.info = info
-        err = getattr(info, "error", None)
-        text = f"{err.type_name}: {err.message()}" if err is not None else "task failed"
-        super().__init__(f"task {getattr(getattr(info, 'task', None), 'value', '?')} failed: {text}")
 
 
 class RunDirectoryError(VsphereError):

@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from .records import EventColumns, RunRecords, TaskRecord
     from .report import render_report, write_report
     from .result import RunResult, load_run
-    from .resume import plan_resume, resume
+    from .resume import resume
+    from .resume_plan import plan_resume
     from .scheduler import STOP_BUDGET_EXCEEDED, STOP_CANARY_FAILED, STOP_CANCELLED, STOP_REASON_TEXT, Scheduler
 
 __getattr__, __dir__ = lazy_attributes(
@@ -66,7 +67,7 @@ __getattr__, __dir__ = lazy_attributes(
         "ReconfigurePlan": ".execute",
         "plan_reconfigure": ".execute",
         "RunHandle": ".handle",
-        "plan_resume": ".resume",
+        "plan_resume": ".resume_plan",
         "resume": ".resume",
         "SCHEMAS": ".frames",
         "Frames": ".frames",

@@ -27,23 +27,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Any
 
-from ..errors import ProtocolError, RunDirectoryError, ServerFault, TransportError, VsphereError
+from ..errors import ProtocolError, RunDirectoryError, TransportError, VsphereError
 from ..wire import MoRef
 from .attempts import AttemptBook, Effect, LookUp, Progress, Release, Write
 from .context import RunContext
-from .event_feed import EventFeed
-from .event_matching import AttemptWindow, match_events
+from .event_feed import RunEvents
 from .launcher import LAUNCH_RETRY, Launched, Launcher, LaunchFailed, LaunchUnknown, LookupFailed, answer_grace
-from .plan import HostKey, PlannedHost
+from .plan import PlannedHost
+from .resume_plan import ResumeWork
 from .scheduler import STOP_CANCELLED, STOP_REASON_TEXT, Scheduler
 from .watch import HostChange, TaskChange, TaskWatch, WatchLost
 
-__all__ = ["VcenterEngine", "ResumeWork", "Detach", "LAUNCH_CONCURRENCY"]
+__all__ = ["VcenterEngine", "Detach", "LAUNCH_CONCURRENCY"]
 
 logger = logging.getLogger("vsphere_nb.batch")
 
@@ -69,23 +68,6 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@dataclass
-class ResumeWork:
-    """What a resumed engine finds in the journal for its hosts (see :mod:`vsphere_nb.batch.resume`)."""
-
-    #: launched tasks to follow: ``(task moId, launch sent at, answered at)``
-    adopt: dict[HostKey, tuple[str, datetime | None, datetime | None]] = field(default_factory=dict)
-    #: launches journalled without an answer: when they were sent
-    unknown: dict[HostKey, datetime | None] = field(default_factory=dict)
-    #: succeeded tasks whose post-check did not end
-    post_check: dict[HostKey, str] = field(default_factory=dict)
-    #: final outcomes already journalled (replayed into the scheduler: budget and canary gate count them)
-    done: dict[HostKey, str] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return bool(self.adopt or self.unknown or self.post_check or self.done)
-
-
 class VcenterEngine:
     """Runs one vCenter's hosts of a plan; see the module doc. Use through :mod:`vsphere_nb.batch.execute`."""
 
@@ -107,7 +89,7 @@ class VcenterEngine:
         self.book = AttemptBook(self.limits)
         self.launcher = Launcher(client, self._journal, self._other_tasks)
         self.watch = TaskWatch(client, [h.host_moid for h in self.hosts])
-        self.feed = EventFeed(client, ctx.started_at - timedelta(minutes=1))
+        self.events = RunEvents(client, ctx, self.vcenter, self.hosts, lambda: {a.host.host_moid for a in self.book})
         self.resume = resume or ResumeWork()
         self.wait_interval = wait_interval
         #: why the engine detached (``None``: it ran its share to the end)
@@ -126,8 +108,7 @@ class VcenterEngine:
     async def run(self) -> str | None:
         """Run to the end (``None``) or detach (the reason, also in :attr:`detach_reason`)."""
         self.ctx.register_waker(asyncio.get_running_loop(), self._wake)
-        events_stop = asyncio.Event()
-        reader = asyncio.ensure_future(self._read_events_while_running(events_stop))
+        reader = self.events.start()
         try:
             await self._loop()
             self._record_not_launched()
@@ -146,10 +127,10 @@ class VcenterEngine:
                 self.detach_reason = f"engine error: {type(exc).__name__}: {exc}"
         finally:
             await self._stop_background()
-            events_stop.set()
+            self.events.stop()
             if not self.client.is_closed:
                 await self._stop_watch()
-        await self._finish_events(reader)
+        await self.events.finish(reader, final=self.detach_reason is None)
         return self.detach_reason
 
     async def _loop(self) -> None:
@@ -259,7 +240,7 @@ class VcenterEngine:
             self.sched.launched(host)
             self.ctx.progress.set(host.key, "launching")
             # launches go out in the background: the loop keeps following the tasks already running meanwhile
-            self._spawn(self._launch(host), launch=True)
+            self._spawn(self._launch(host))
 
     async def _launch(self, host: PlannedHost) -> None:
         async with self._launch_sem:
@@ -348,9 +329,8 @@ class VcenterEngine:
         self._wake.set()
 
     # -- background work -------------------------------------------------------------------------
-    def _spawn(self, coro: Any, *, launch: bool = False) -> None:
+    def _spawn(self, coro: Any) -> None:
         fut = asyncio.ensure_future(coro)
-        fut.launch = launch  # type: ignore[attr-defined]
         self._background.add(fut)
         fut.add_done_callback(self._background_done)
 
@@ -462,17 +442,14 @@ class VcenterEngine:
 
     async def _poll(self) -> list[TaskChange | HostChange]:
         await asyncio.sleep(max(self.wait_interval, 1.0))
-        changes: list[TaskChange | HostChange] = []
-        for att in self.book:
-            try:
-                changes += await self.watch.poll(att.task if att.task_outcome is None else None, att.host.host_moid)
-                self._reachable()
-            except ServerFault as exc:
-                if exc.is_a("ManagedObjectNotFound") and att.task is not None:
-                    self._apply(self.book.vanished(att.task))
-            except (TransportError, ProtocolError) as exc:
-                logger.info("polling %s failed: %s", att.host.host, exc)
-                self._unreachable(exc)
+        polled = [(a.task if a.task_outcome is None else None, a.host.host_moid) for a in self.book]
+        changes, vanished, failure = await self.watch.poll_all(polled)
+        if failure is not None:
+            self._unreachable(failure)
+        elif polled:
+            self._reachable()
+        for task in vanished:
+            self._apply(self.book.vanished(task))
         self._poll_cycles += 1
         if self._poll_cycles >= _POLL_CYCLES_BEFORE_REBUILD:
             self._poll_cycles = 0
@@ -521,62 +498,3 @@ class VcenterEngine:
                 await self.client.invoke(MoRef("Task", task), "CancelTask")
             except VsphereError as exc:  # a finished task cannot be cancelled: fine
                 logger.info("CancelTask %s: %s", task, exc)
-
-    # -- events ----------------------------------------------------------------------------------
-    async def _read_events_while_running(self, stop: asyncio.Event, every: float = 0.25) -> None:
-        """Keep the event collector drained during the run, so little is left to read at the end."""
-        while not stop.is_set():
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=every)
-                return
-            except asyncio.TimeoutError:
-                pass
-            if len(self.book):
-                await self.feed.read(until_empty=False)
-                self._match_events(final=False)
-
-    async def _finish_events(self, reader: asyncio.Future[Any]) -> None:
-        """The last event read of the run, then every buffered event matched (best effort: never raises)."""
-        try:
-            await reader
-        except (asyncio.CancelledError, Exception) as exc:
-            logger.info("event reader stopped: %s", exc)
-        if self.client.is_closed:
-            return
-        try:
-            if self.feed.available and self._windows():
-                await self.feed.read()
-                if not self.feed.complete:
-                    self.ctx.warn(f"{self.client.server}: some events could not be collected")
-                self._match_events(final=self.detach_reason is None)
-            await self.feed.close()
-        except (VsphereError, asyncio.CancelledError) as exc:
-            logger.info("collecting the last events failed: %s", exc)
-
-    def _windows(self) -> list[AttemptWindow]:
-        current = {(h.host_moid, h.attempt) for h in self.hosts}
-        return [
-            AttemptWindow(r.host_moid, r.attempt, r.event_chain_id, r.queued_at, r)
-            for r in self.ctx.records
-            if r.vcenter == self.vcenter and r.task_moid is not None and (r.host_moid, r.attempt) in current
-        ]
-
-    def _match_events(self, *, final: bool) -> None:
-        windows = self._windows()
-        running = {a.host.host_moid for a in self.book}
-        matches, kept = match_events(
-            self.feed.buffer, windows, running_hosts=running, window_start=self.feed.window_start, final=final
-        )
-        self.feed.buffer = kept
-        for match in matches:
-            self.ctx.write("events", match.record, match.events, source=match.source, attempt=match.record.attempt)
-
-
-def work_for(
-    hosts: Sequence[PlannedHost], adopt: Mapping[HostKey, str] | None = None, done: Mapping[HostKey, str] | None = None
-) -> ResumeWork:
-    """A :class:`ResumeWork` for tests and tools: tasks to adopt and outcomes already known, by host key."""
-    return ResumeWork(
-        adopt={k: (t, None, None) for k, t in (adopt or {}).items()},
-        done=dict(done or {}),
-    )

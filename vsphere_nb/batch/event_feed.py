@@ -11,16 +11,23 @@ explain outcomes, they never decide them).
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from .. import wire
 from ..errors import ServerFault, VsphereError
 from ..wire import MoRef
 from ..wire.plain import EventRef, event_ref
+from .event_matching import AttemptWindow, match_events
+from .plan import PlannedHost
 
-__all__ = ["EventFeed", "HA_EVENT_TYPES", "EVENT_PAGE"]
+if TYPE_CHECKING:
+    from .context import RunContext
+
+__all__ = ["EventFeed", "RunEvents", "HA_EVENT_TYPES", "EVENT_PAGE"]
 
 logger = logging.getLogger("vsphere_nb.batch")
 
@@ -137,3 +144,84 @@ class EventFeed:
             except VsphereError:
                 pass
             self._collector = None
+
+
+class RunEvents:
+    """One vCenter's share of a run's events: the feed read while attempts run, matched and journalled as soon
+    as their attempt has ended, and a last read at the end. ``running()`` gives the host moIds whose attempt
+    has not ended yet."""
+
+    def __init__(
+        self,
+        client: Any,
+        ctx: RunContext,
+        vcenter: str,
+        hosts: Sequence[PlannedHost],
+        running: Callable[[], set[str]],
+        *,
+        every: float = 0.25,
+    ) -> None:
+        self.client = client
+        self.ctx = ctx
+        self.vcenter = vcenter
+        self.feed = EventFeed(client, ctx.started_at - timedelta(minutes=1))
+        self._current = {(h.host_moid, h.attempt) for h in hosts}
+        self._running = running
+        self._every = every
+        self._stop = asyncio.Event()
+
+    def start(self) -> asyncio.Future[None]:
+        return asyncio.ensure_future(self._read_while_running())
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def _read_while_running(self) -> None:
+        """Keep the event collector drained during the run, so little is left to read at the end."""
+        while not self._stop.is_set():
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=self._every)
+                return
+            except asyncio.TimeoutError:
+                pass
+            if self._running():
+                await self.feed.read(until_empty=False)
+                self._match(final=False)
+
+    async def finish(self, reader: asyncio.Future[None], *, final: bool) -> None:
+        """The last read, then the buffered events matched (all of them when ``final``). Never raises: events
+        explain outcomes, they never decide them."""
+        try:
+            await reader
+        except (asyncio.CancelledError, Exception) as exc:
+            logger.info("event reader stopped: %s", exc)
+        if self.client.is_closed:
+            return
+        try:
+            if self.feed.available and self._windows():
+                await self.feed.read()
+                if not self.feed.complete:
+                    self.ctx.warn(f"{self.client.server}: some events could not be collected")
+                self._match(final=final)
+            await self.feed.close()
+        except (VsphereError, asyncio.CancelledError) as exc:
+            logger.info("collecting the last events failed: %s", exc)
+
+    def _windows(self) -> list[AttemptWindow]:
+        return [
+            AttemptWindow(r.host_moid, r.attempt, r.event_chain_id, r.queued_at, r)
+            for r in self.ctx.records
+            if r.vcenter == self.vcenter and r.task_moid is not None and (r.host_moid, r.attempt) in self._current
+        ]
+
+    def _match(self, *, final: bool) -> None:
+        matches, kept = match_events(
+            self.feed.buffer,
+            self._windows(),
+            running_hosts=self._running(),
+            window_start=self.feed.window_start,
+            final=final,
+        )
+        self.feed.buffer = kept
+        for match in matches:
+            self.ctx.write("events", match.record, match.events, source=match.source, attempt=match.record.attempt)

@@ -341,10 +341,10 @@ def _coerce_column(series: pd.Series, col: str, kind: str) -> Any:
         return pd.to_numeric(series, errors="coerce").fillna(0).astype(np.int64)
     if kind == "float":
         return pd.to_numeric(series, errors="coerce").astype(np.float64)
-    values = [_to_bool(v) for v in series.tolist()]
+    flags = [_to_bool(v) for v in series.tolist()]
     if kind == "bool":
-        return np.asarray([bool(v) for v in values], dtype=bool)
-    return pd.array(values, dtype="boolean")
+        return np.asarray([bool(v) for v in flags], dtype=bool)
+    return pd.array(flags, dtype="boolean")
 
 
 def _isna(value: Any) -> bool:

@@ -85,7 +85,7 @@ def preflight(hosts: pd.DataFrame) -> pd.DataFrame:
         raise ConfigError(f"hosts frame lacks column(s): {', '.join(missing)}")
     df = hosts.copy()
     n = len(df)
-    rules: list[tuple[np.ndarray, str]] = []
+    rules: list[tuple[Any, str]] = []
     conn = _text(df, "connection_state")
     if conn is not None:
         rules.append((conn == "disconnected", SKIP_REASONS[0]))

@@ -138,10 +138,10 @@ class EventColumns:
         keep: list[int] = []
         for j, key in enumerate(keys):
             if type(key) is int and key:
-                pos = index.get(key)
-                if pos is not None:
-                    if pos < len(self.source) and rank < _rank(self.source[pos]):
-                        self.source[pos] = source
+                found = index.get(key)
+                if found is not None:
+                    if found < len(self.source) and rank < _rank(self.source[found]):
+                        self.source[found] = source
                     continue
                 index[key] = len(self.event_key) + len(keep)
             keep.append(j)

@@ -23,7 +23,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -36,6 +36,8 @@ from .lock import lock_holder
 from .records import RunRecords
 
 __all__ = ["RunResult", "load_run", "FRAME_NAMES", "RUN_META_NAME"]
+
+R = TypeVar("R", bound="RunResult")
 
 #: the frames a result holds, in save order
 FRAME_NAMES: tuple[str, ...] = ("tasks", "faults", "fault_messages", "events", "hosts")
@@ -80,7 +82,7 @@ class RunResult:
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
-    def from_records(cls, records: RunRecords, *, run_dir: str | os.PathLike[str] | None = None) -> RunResult:
+    def from_records(cls: type[R], records: RunRecords, *, run_dir: str | os.PathLike[str] | None = None) -> R:
         limits = None
         if records.limits is not None:
             try:
@@ -102,7 +104,7 @@ class RunResult:
         )
 
     @classmethod
-    def from_journal(cls, run_dir: str | os.PathLike[str]) -> RunResult:
+    def from_journal(cls: type[R], run_dir: str | os.PathLike[str]) -> R:
         """Replay ``run_dir/journal.jsonl`` (a finished, running, detached or crashed run). A run whose journal
         says ``running`` while no process holds its directory crashed or was killed: it reads ``detached``."""
         state = state_from_journal(run_dir)

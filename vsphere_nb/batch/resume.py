@@ -29,18 +29,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..wire import parse_datetime
 from .context import RunContext
-from .engine import ResumeWork, VcenterEngine
+from .engine import VcenterEngine
 from .handle import RunHandle
-from .journal import Journal, JournalState, read_journal, state_from_journal
+from .journal import Journal, read_journal, state_from_journal
 from .lock import RunLock
-from .plan import PlannedHost
 from .progress import ProgressCallback, ProgressTracker
-from .records import AttemptKey
+from .resume_plan import launch_times, parse_time, plan_resume
 from .scheduler import STOP_CANCELLED
 
-__all__ = ["resume", "plan_resume", "check_vcenters", "instance_uuid", "clients_by_name"]
+__all__ = ["resume", "check_vcenters", "instance_uuid", "clients_by_name"]
 
 logger = logging.getLogger("vsphere_nb.batch")
 
@@ -75,70 +73,6 @@ def check_vcenters(names: list[str], recorded: Mapping[str, str | None], clients
                 f"{name} is not the vCenter this run was started on (instance UUID {actual or 'unknown'}, "
                 f"the run's is {expected}); nothing was sent"
             )
-
-
-def _parse(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return parse_datetime(text)
-    except (ValueError, TypeError):
-        return None
-
-
-def launch_times(run_dir: str | os.PathLike[str]) -> dict[AttemptKey, tuple[datetime | None, datetime | None]]:
-    """``(sent, answered)``: when each attempt's last ``launching`` and ``launched`` records were written. A lost
-    launch can only have created a task after it was sent; an adopted task must have been queued before its
-    answer arrived."""
-    times: dict[AttemptKey, tuple[datetime | None, datetime | None]] = {}
-    for entry in read_journal(run_dir).records:
-        kind = entry.get("kind")
-        if kind not in ("launching", "launched"):
-            continue
-        vcenter, host, attempt = entry.get("vcenter"), entry.get("host_moid"), entry.get("attempt", 1)
-        if not isinstance(vcenter, str) or not isinstance(host, str):
-            continue
-        key = (vcenter, host, attempt if isinstance(attempt, int) else 1)
-        sent, answered = times.get(key, (None, None))
-        at = _parse(entry.get("at"))
-        times[key] = (at, None) if kind == "launching" else (sent, at)
-    return times
-
-
-def plan_resume(
-    state: JournalState, times: Mapping[AttemptKey, tuple[datetime | None, datetime | None]]
-) -> dict[str, tuple[list[PlannedHost], ResumeWork]]:
-    """Per vCenter: the hosts of the run's current attempts (canaries first, in plan order) and what the journal
-    says about each (see the module doc). Pure: reads only ``state`` and ``times``."""
-    groups: dict[str, tuple[list[PlannedHost], ResumeWork]] = {}
-    for rec in state.records.latest():
-        if rec.stage in ("skipped", "not_launched") or rec.attempt == 0:
-            continue
-        hosts, work = groups.setdefault(rec.vcenter, ([], ResumeWork()))
-        host = PlannedHost(
-            vcenter=rec.vcenter,
-            host=rec.host,
-            host_moid=rec.host_moid,
-            cluster=rec.cluster or "",
-            cluster_moid=rec.cluster_moid or "",
-            das_state=rec.das_state_before,
-            canary=rec.canary,
-            attempt=rec.attempt,
-            order=len(hosts),
-        )
-        hosts.append(host)
-        sent, answered = times.get(rec.key, (None, None))
-        if rec.stage == "launching":
-            work.unknown[host.key] = sent
-        elif rec.stage == "launched" and rec.task_moid:
-            work.adopt[host.key] = (rec.task_moid, sent, answered)
-        elif rec.stage == "finished" and rec.outcome == "success" and state.limits.post_check and rec.task_moid:
-            work.post_check[host.key] = rec.task_moid
-        elif rec.outcome is not None:
-            work.done[host.key] = rec.outcome
-    for hosts, _work in groups.values():
-        hosts.sort(key=lambda h: (not h.canary, h.order))
-    return groups
 
 
 def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCallback | None = None) -> RunHandle:
@@ -176,7 +110,7 @@ def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCall
         times[h.key + (h.attempt,)][0] for hosts, _ in groups.values() for h in hosts if h.key + (h.attempt,) in times
     ]
     first = min((t for t in sent if t is not None), default=None)
-    started = first or _parse(state.created_at) or datetime.now(timezone.utc)
+    started = first or parse_time(state.created_at) or datetime.now(timezone.utc)
     ctx = RunContext(
         state.run_id, journal, state.records, state.limits, ProgressTracker(state.run_id, progress), started_at=started
     )

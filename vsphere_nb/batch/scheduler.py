@@ -272,7 +272,7 @@ class Scheduler:
 
     # -- internals -------------------------------------------------------------------------------
     def _idx(self, host: HostRef | Iterable[str]) -> int:
-        key = host.key if isinstance(host, PlannedHost) else tuple(host)  # type: ignore[arg-type]
+        key = host.key if isinstance(host, PlannedHost) else tuple(host)
         try:
             return self._index[key]  # type: ignore[index]
         except KeyError:

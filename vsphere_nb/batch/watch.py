@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import wire
-from ..errors import ServerFault, VsphereError
+from ..errors import ProtocolError, ServerFault, TransportError, VsphereError
 from ..property import (
     PropertyWatcher,
     apply_object_update,
@@ -176,9 +176,9 @@ class TaskWatch:
             self._pending = asyncio.ensure_future(self._watcher.wait(max_wait_seconds=max_wait))
         waiting = self._pending
         if not waiting.done():
-            woken = asyncio.ensure_future(wake.wait())
+            woken: asyncio.Future[Any] = asyncio.ensure_future(wake.wait())
             try:
-                await asyncio.wait({waiting, woken}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait([waiting, woken], return_when=asyncio.FIRST_COMPLETED)
             finally:
                 woken.cancel()
             if not waiting.done():
@@ -217,6 +217,25 @@ class TaskWatch:
                 elif ref.type == "HostSystem" and props is not None:
                     out.append(HostChange(ref.value, _das_state(props.get("runtime.dasHostState"))))
         return out
+
+    async def poll_all(
+        self, polled: list[tuple[str | None, str]]
+    ) -> tuple[list[Change], list[str], BaseException | None]:
+        """Polling mode: :meth:`poll` each ``(task, host)``. Returns the changes, the tasks vCenter no longer
+        knows, and the last transport failure (``None`` when every read was answered)."""
+        changes: list[Change] = []
+        vanished: list[str] = []
+        failure: BaseException | None = None
+        for task, host_moid in polled:
+            try:
+                changes += await self.poll(task, host_moid)
+            except ServerFault as exc:
+                if exc.is_a("ManagedObjectNotFound") and task is not None:
+                    vanished.append(task)
+            except (TransportError, ProtocolError) as exc:
+                logger.info("polling %s failed: %s", host_moid, exc)
+                failure = exc
+        return changes, vanished, failure
 
     async def poll(self, task: str | None, host_moid: str) -> list[Change]:
         """Polling mode: one task's whole ``info`` and its host's agent state. A task vCenter does not know

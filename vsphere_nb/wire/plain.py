@@ -65,7 +65,8 @@ def moid(value: Any) -> str | None:
 def ref_parts(value: Any) -> tuple[Any, Any] | None:
     """``(type, value)`` of a MoRef dict (flat or boxed); ``None`` for anything else."""
     if isinstance(value, dict):
-        inner = value.get("_value") if isinstance(value.get("_value"), dict) else value
+        boxed = value.get("_value")
+        inner = boxed if isinstance(boxed, dict) else value
         return inner.get("type"), inner.get("value")
     return None
 
