@@ -33,6 +33,9 @@ EXPECTED = {
     "RunResult",
     "resume",
     "load_run",
+    "diagnose",
+    "Diagnosis",
+    "load_diagnosis",
 }
 
 

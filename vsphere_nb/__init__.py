@@ -12,6 +12,7 @@ from .batch.limits import BatchLimits
 from .batch.result import RunResult, load_run
 from .client import AsyncClient
 from .config import InsecureTLSWarning, RetryPolicy, Timeouts
+from .diagnosis import Diagnosis, diagnose, load_diagnosis
 from .errors import (
     ConfigError,
     ConnectError,
@@ -45,6 +46,9 @@ __all__ = [
     "RunResult",
     "resume",
     "load_run",
+    "diagnose",
+    "Diagnosis",
+    "load_diagnosis",
     "wire",
     "MoRef",
     "ManagedObjectReference",
