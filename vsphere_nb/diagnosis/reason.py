@@ -8,7 +8,7 @@ Pure (no I/O, no server): :func:`diagnose` runs on a live fleet's frames and on 
 * Two attempts that failed the same way are not transient: ``election`` rules are skipped for such hosts and the
   confidence of the matching rule goes up one step.
 * Scope: ``cluster`` when the cause looks shared — at least 2 hosts of one cluster with the same cause making at
-  least half of the cluster, or at least 3 making at least 30 %; else ``host``.
+  least half of the cluster, or at least 3 making at least 30 %; else ``host`` (always ``host`` for ``unknown``).
 """
 
 from __future__ import annotations
@@ -172,7 +172,8 @@ def diagnose_facts(
     for facts, (rule, evidence, confidence), cause in zip(all_facts, matched, causes):
         v = facts.values
         count = per_cluster[(v.get("vcenter"), v.get("cluster"), cause)] if v.get("cluster") is not None else 1
-        scope = scope_of(count, int(v.get("cluster_hosts") or 0)) if v.get("cluster") is not None else "host"
+        shared = v.get("cluster") is not None and cause != "unknown"  # "no rule matched" is not a shared cause
+        scope = scope_of(count, int(v.get("cluster_hosts") or 0)) if shared else "host"
         if scope == "cluster":
             evidence = [*evidence, f"cluster: {count} of {v.get('cluster_hosts')} hosts of {v.get('cluster')} share it"]
         rows["vcenter"].append(v.get("vcenter"))
