@@ -225,7 +225,7 @@ def diagnosis_hosts_frame(inv: Inventory, vcenter_version: str | None = None) ->
     frame["mgmt_vmknic_names"] = pd.array([per_host.get(m, {}).get("mgmt_vmknic_names") for m in moids], dtype="string")
     frame["mgmt_redundant"] = pd.array([per_host.get(m, {}).get("mgmt_redundant") for m in moids], dtype="boolean")
     vc_key = _version_key(vcenter_version) if vcenter_version else None
-    compare = []
+    compare: list[str | None] = []
     for version in frame["version"].astype(object).tolist():
         key = _version_key(version) if version is not None and not pd.isna(version) else None
         if key is None or vc_key is None:
@@ -247,7 +247,5 @@ def add_state_change_times(hosts: pd.DataFrame, events: pd.DataFrame | None) -> 
     changes = events[events["category"].astype(object) == "state-change"]
     latest = changes.groupby(changes["host_moid"].astype(object), observed=True)["created_time"].max().to_dict()
     values = [latest.get(m, pd.NaT) for m in out["host_moid"].astype(object)]
-    out["state_changed_at"] = pd.Series(pd.to_datetime(values, utc=True), index=out.index).astype(
-        "datetime64[us, UTC]"
-    )
+    out["state_changed_at"] = pd.Series(pd.to_datetime(values, utc=True), index=out.index).astype("datetime64[us, UTC]")
     return out

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from . import wire
+from .diagnosis.rules import parse_duration
 from .errors import ConfigError, ServerFault, VsphereError
 from .wire.categories import HA_HISTORY_TYPES
 from .wire.event_rows import event_rows
@@ -54,13 +55,12 @@ def resolve_window(since: Any, until: Any, now: datetime) -> tuple[datetime, dat
     ``now`` (the server's clock); a datetime or ISO text is taken as is (naive = UTC)."""
 
     def one(value: Any, what: str) -> datetime:
-        if isinstance(value, (pd.Timedelta,)) or hasattr(value, "total_seconds"):
-            return now - pd.Timedelta(value).to_pytimedelta()
-        if isinstance(value, str) and value and (value[-1] in "smhdw" and value[:-1].replace(".", "").isdigit()):
-            try:
-                return now - pd.Timedelta(value).to_pytimedelta()
-            except ValueError:
-                raise ConfigError(f"{what}: bad duration {value!r} (use e.g. 30m, 24h, 7d)") from None
+        try:
+            return now - parse_duration(value).to_pytimedelta()
+        except (ValueError, TypeError):
+            pass
+        if isinstance(value, str) and value[-1:].isalpha() and value[:-1].strip().replace(".", "").isdigit():
+            raise ConfigError(f"{what}: bad duration {value!r} (use e.g. 30m, 24h, 7d)")
         try:
             return _utc(value, what)
         except (ValueError, TypeError):

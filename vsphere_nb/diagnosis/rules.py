@@ -42,6 +42,7 @@ __all__ = [
     "EventCondition",
     "load_rules",
     "builtin_rules",
+    "parse_duration",
 ]
 
 #: the fixed vocabulary of causes, with what each means (README "Causes")
@@ -165,9 +166,25 @@ def _fact_value(value: Any, where: str) -> Any:
     return frozenset({value if isinstance(value, bool) else str(value)})
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(value: Any) -> pd.Timedelta:
+    """``"30m"``, ``"24h"``, ``"7d"``, ``"2w"`` (or a timedelta) as a Timedelta; ``ValueError`` otherwise."""
+    if isinstance(value, pd.Timedelta):
+        return value
+    if hasattr(value, "total_seconds"):
+        return pd.Timedelta(value)
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"bad duration {value!r}")
+    return pd.Timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+
+
 def _duration(value: Any, where: str) -> pd.Timedelta:
     try:
-        out = pd.Timedelta(value)
+        out = parse_duration(value)
     except (ValueError, TypeError):
         raise _fail(where, f"bad duration {value!r} (use e.g. 30m, 24h, 7d)") from None
     if out <= pd.Timedelta(0):

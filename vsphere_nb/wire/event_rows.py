@@ -37,7 +37,8 @@ _WARNING_CATEGORIES = frozenset({"isolation", "partition", "network", "failover"
 
 def _ref_value(value: Any) -> Any:
     if isinstance(value, Mapping):
-        inner = value.get("_value") if isinstance(value.get("_value"), Mapping) else value
+        boxed = value.get("_value")
+        inner: Mapping[str, Any] = boxed if isinstance(boxed, Mapping) else value
         v = inner.get("value")
         return v if isinstance(v, str) else None
     return None

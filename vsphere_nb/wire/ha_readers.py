@@ -41,7 +41,8 @@ def ref_id(value: Any) -> str | None:
     if isinstance(value, ManagedObjectReference):
         return value.value
     if isinstance(value, Mapping):
-        inner = value.get("_value") if isinstance(value.get("_value"), Mapping) else value
+        boxed = value.get("_value")
+        inner: Mapping[str, Any] = boxed if isinstance(boxed, Mapping) else value
         v = inner.get("value")
         return v if isinstance(v, str) else None
     return None
