@@ -102,10 +102,8 @@ def _events_index(events: pd.DataFrame | None) -> tuple[dict[Any, np.ndarray], d
     groups = frame.groupby(keys, observed=True, sort=False, dropna=True).indices
     type_ids = _col(frame, "event_type_id")
     types = _col(frame, "event_type")
-    if "category" in frame.columns:
-        cats = _col(frame, "category")
-    else:
-        cats = [event_category(t or u) for t, u in zip(type_ids, types)]
+    given = _col(frame, "category")  # absent or empty in runs saved before the column existed
+    cats = [c or event_category(t or u) for c, t, u in zip(given, type_ids, types)]
     cols = {
         "created_time": _col(frame, "created_time"),
         "event_type_id": type_ids,
