@@ -96,6 +96,10 @@ class Vcenter:
         self.sessions = SessionTable(users, lambda: self.chaos.session_lifetime, self._end_session)
         self._default_collectors: dict[str, PropertyCollector] = {}
         self._initial_issues()
+        from .stories import tell_stories
+
+        #: ground truth of root-cause stories: host moId -> {host, cluster, cause} (GET /simulator/root-causes)
+        self.stories = tell_stories(self)
 
     # -- identity ----------------------------------------------------------------------------------
     @property
