@@ -32,7 +32,7 @@ __all__ = ["main", "MODES", "render_markdown", "merge_sections", "RESULTS_JSON",
 
 RESULTS_JSON = REPO / "benchmarks" / "results.json"
 RESULTS_MD = REPO / "benchmarks" / "results.md"
-SECTIONS = ("inventory", "batch", "frames", "simulator", "widgets")
+SECTIONS = ("inventory", "batch", "frames", "simulator", "widgets", "diagnosis")
 
 
 def _inventory(**kw: Any) -> Callable[[], dict[str, Any]]:
@@ -65,6 +65,12 @@ def _widgets(**kw: Any) -> Callable[[], dict[str, Any]]:
     return lambda: widgets.run(**kw)
 
 
+def _diagnosis(**kw: Any) -> Callable[[], dict[str, Any]]:
+    from . import diagnosis
+
+    return lambda: diagnosis.run(**kw)
+
+
 #: sizes per mode (the issue's sizes are "full")
 MODES: dict[str, dict[str, dict[str, Any]]] = {
     "full": {
@@ -80,6 +86,7 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "frames": {"tasks": 100_000, "events": 1_000_000, "repeats": 2},
         "simulator": {"hosts": 10_000, "seconds": 5.0},
         "widgets": {"hosts": 10_000, "repeats": 5},
+        "diagnosis": {"events": 100_000, "hosts": 1000, "diag_hosts": 10_000, "baseline_hosts": 50, "repeats": 3},
     },
     "quick": {
         "inventory": {"sizes": (1000,), "baseline_limit": 300, "repeats": 1},
@@ -94,6 +101,7 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "frames": {"tasks": 10_000, "events": 100_000, "repeats": 1},
         "simulator": {"hosts": 2000, "seconds": 2.0},
         "widgets": {"hosts": 10_000, "repeats": 3},
+        "diagnosis": {"events": 20_000, "hosts": 400, "diag_hosts": 2000, "baseline_hosts": 20, "repeats": 1},
     },
     "tiny": {
         "inventory": {"sizes": (80,), "baseline_limit": 30, "repeats": 1},
@@ -108,9 +116,17 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "frames": {"tasks": 500, "events": 5000, "repeats": 1},
         "simulator": {"hosts": 80, "seconds": 0.3, "concurrency": 4},
         "widgets": {"hosts": 400, "repeats": 1},
+        "diagnosis": {"events": 3000, "hosts": 80, "diag_hosts": 500, "baseline_hosts": 10, "repeats": 1},
     },
 }
-_RUNNERS = {"inventory": _inventory, "batch": _batch, "frames": _frames, "simulator": _simulator, "widgets": _widgets}
+_RUNNERS = {
+    "inventory": _inventory,
+    "batch": _batch,
+    "frames": _frames,
+    "simulator": _simulator,
+    "widgets": _widgets,
+    "diagnosis": _diagnosis,
+}
 
 
 def _loadavg() -> list[float] | None:
@@ -434,6 +450,7 @@ _RENDER = {
     "simulator": _md_simulator,
     "widgets": _md_widgets,
     "chaos": _md_chaos,
+    "diagnosis": lambda sec: __import__("benchmarks.diagnosis", fromlist=["markdown"]).markdown(sec),
 }
 
 

@@ -17,7 +17,10 @@ the run did not end ``success``/``skipped``/``not_launched``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -34,39 +37,56 @@ FAILED_OUTCOMES = frozenset({"fault", "launch_failed", "timed_out", "agent_unhea
 _TEXT_CATEGORIES = frozenset({"agent-error", "isolation", "partition", "network", "host-failure"})
 
 
+_TELLING = re.compile(r"error|fail|abort|cannot|denied|timed out|not ", re.IGNORECASE)
+
+
+def telling_first(lines: list[str]) -> list[str]:
+    """Distinct lines, those that say what went wrong (error, failed, aborting …) first: the evidence line."""
+    unique = list(dict.fromkeys(lines))
+    flags = [bool(_TELLING.search(x)) for x in unique]
+    return [x for x, f in zip(unique, flags) if f] + [x for x, f in zip(unique, flags) if not f]
+
+
 @dataclass
 class HostFacts:
-    """Everything the rules may look at for one host."""
+    """Everything the rules may look at for one host. ``texts`` holds the lines per text key (order them with
+    :func:`telling_first` to pick evidence), ``joined`` the same lines joined by newlines (one regex search per
+    rule and key)."""
 
     values: dict[str, Any]
     texts: dict[str, list[str]]
-    #: (created_time, event_type_id, event_type, message, category), oldest first
+    joined: dict[str, str] = field(default_factory=dict)
+    #: (created_time as naive-UTC datetime, event_type_id, event_type, message, category), oldest first
     events: list[tuple[Any, str, str, str, str]] = field(default_factory=list)
 
 
-def _none(value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def _col(frame: pd.DataFrame, name: str) -> list[Any]:
+    """A column as Python values, missing values as ``None`` (vectorised: no per-cell checks)."""
     if name not in frame.columns:
         return [None] * len(frame)
-    return [_none(v) for v in frame[name].astype(object).tolist()]
+    series = frame[name]
+    values = series.astype(object)
+    return values.where(series.notna().to_numpy(), None).tolist()
 
 
 def _lines(text: Any) -> list[str]:
     if not isinstance(text, str) or not text:
         return []
-    return [line.strip() for line in text.replace("; ", "\n").splitlines() if line.strip()]
+    return list(_split(text))
+
+
+@lru_cache(maxsize=65536)
+def _split(text: str) -> tuple[str, ...]:
+    """Non-empty stripped lines (``; `` separates config issues); cached: fleets repeat the same texts."""
+    return tuple(line.strip() for line in text.replace("; ", "\n").splitlines() if line.strip())
+
+
+def _times(frame: pd.DataFrame, name: str) -> list[Any]:
+    """A tz-aware time column as naive-UTC ``datetime`` objects (``None`` for missing): converted in C."""
+    if name not in frame.columns:
+        return [None] * len(frame)
+    series = pd.to_datetime(frame[name], utc=True, errors="coerce")
+    return series.dt.tz_localize(None).to_numpy(dtype="datetime64[us]").tolist()
 
 
 def _count_list(text: Any) -> int | None:
@@ -104,12 +124,16 @@ def _events_index(events: pd.DataFrame | None) -> tuple[dict[Any, np.ndarray], d
     types = _col(frame, "event_type")
     given = _col(frame, "category")  # absent or empty in runs saved before the column existed
     cats = [c or event_category(t or u) for c, t, u in zip(given, type_ids, types)]
-    cols = {
-        "created_time": _col(frame, "created_time"),
-        "event_type_id": type_ids,
-        "event_type": types,
-        "message": _col(frame, "message"),
-        "category": cats,
+    created = _times(frame, "created_time")
+    messages = [m or "" for m in _col(frame, "message")]
+    ids = [t or u or "" for t, u in zip(type_ids, types)]
+    names = [u or "" for u in types]
+    cats = [c or "other" for c in cats]
+    cols: dict[str, list[Any]] = {
+        # one tuple per event, built once: (created_time, event_type_id, event_type, message, category)
+        "tuple": list(zip(created, ids, names, messages, cats)),
+        # the message when the event's category carries text evidence, else None
+        "text": [m if (m and c in _TEXT_CATEGORIES) else None for m, c in zip(messages, cats)],
     }
     index: dict[Any, np.ndarray] = {}
     for key, rows in groups.items():
@@ -269,16 +293,19 @@ def _facts(
     }
     values["isolation_addresses_count"] = _count_list(values["isolation_addresses"]) or 0
     events: list[tuple[Any, str, str, str, str]] = []
+    event_message: list[str] = []
     rows = ev_index.get((row.get("vcenter"), row.get("host_moid")))
     if rows is None:
         rows = ev_index.get((None, row.get("host_moid")))
-    if rows is not None:
-        ct, ti, ty, me, ca = ev["created_time"], ev["event_type_id"], ev["event_type"], ev["message"], ev["category"]
-        events = [(ct[j], ti[j] or ty[j] or "", ty[j] or "", me[j] or "", ca[j] or "other") for j in rows]
+    if rows is not None and len(rows):
+        positions = rows.tolist()
+        pick = itemgetter(*positions)
+        events = [pick(ev["tuple"])] if len(positions) == 1 else list(pick(ev["tuple"]))
+        texts_of = [pick(ev["text"])] if len(positions) == 1 else pick(ev["text"])
+        event_message = list(dict.fromkeys(t for t in texts_of if t))
     output = _lines(evidence_attempt["fault_output"]) if evidence_attempt else []
     message = _lines(evidence_attempt["fault_message"]) if evidence_attempt else []
     config_issue = _lines(row.get("config_issues"))
-    event_message = [e[3] for e in events if e[4] in _TEXT_CATEGORIES and e[3]]
     texts = {
         "output": output,
         "message": message,
@@ -287,4 +314,5 @@ def _facts(
         "cluster_config_issue": _lines((cluster or {}).get("config_issues")),
     }
     texts["any_text"] = output + message + config_issue + event_message
-    return HostFacts(values=values, texts=texts, events=events)
+    joined = {k: "\n".join(v) for k, v in texts.items()}
+    return HostFacts(values=values, texts=texts, joined=joined, events=events)

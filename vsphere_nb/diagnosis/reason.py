@@ -13,13 +13,12 @@ Pure (no I/O, no server): :func:`diagnose` runs on a live fleet's frames and on 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 
 import pandas as pd
 
-from .facts import HostFacts, gather
+from .facts import HostFacts, gather, telling_first
 from .rules import CONFIDENCE_LEVELS, DiagnosisRule, load_rules
 
 __all__ = ["diagnose", "evaluate", "HOST_COLUMNS", "scope_of"]
@@ -47,18 +46,9 @@ def _short(text: Any) -> str:
 
 
 def _fmt_time(value: Any) -> str:
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M UTC")  # naive values are UTC
     return str(value)
-
-
-_TELLING = re.compile(r"error|fail|abort|cannot|denied|timed out|not ", re.IGNORECASE)
-
-
-def _telling_first(lines: Any) -> list[str]:
-    """Lines that say what went wrong (error, failed, aborting …) before the others: the evidence line."""
-    lines = list(lines)
-    return [x for x in lines if _TELLING.search(x)] + [x for x in lines if not _TELLING.search(x)]
 
 
 def _fact_holds(name: str, want: Any, value: Any) -> bool:
@@ -87,19 +77,23 @@ def evaluate(rule: DiagnosisRule, facts: HostFacts, now: pd.Timestamp | None) ->
             return None
         evidence.append(_fact_evidence(name, value))
     for name, pattern in rule.texts.items():
-        hit = next((line for line in _telling_first(facts.texts.get(name, ())) if pattern.search(line)), None)
-        if hit is None:
+        if pattern.search(facts.joined.get(name, "")) is None:  # one search over all lines
             return None
+        hit = next((line for line in telling_first(facts.texts.get(name, [])) if pattern.search(line)), None)
+        if hit is None:  # the pattern spans lines (a user's rule): report the start of the text
+            hit = facts.joined.get(name, "")
         label = "text" if name == "any_text" else name
         evidence.append(f"{label}: {_short(hit)}")
     cond = rule.events
     if cond is not None:
-        since = (now - cond.within) if (cond.within is not None and now is not None) else None
+        since = None
+        if cond.within is not None and now is not None:
+            since = (now - cond.within).tz_convert("UTC").tz_localize(None).to_pydatetime()
         hits = [
             e
             for e in facts.events
             if (e[1] in cond.types or e[2] in cond.types)
-            and (since is None or (isinstance(e[0], pd.Timestamp) and e[0] >= since))
+            and (since is None or (e[0] is not None and e[0] >= since))
             and (cond.message is None or cond.message.search(e[3]))
         ]
         if len(hits) < cond.min_count:

@@ -98,6 +98,7 @@ class Diagnosis:
             facts.events if facts else [],
             columns=["created_time", "event_type_id", "event_type", "message", "category"],
         )
+        timeline["created_time"] = pd.to_datetime(timeline["created_time"], utc=True)  # naive UTC in the facts
         return {
             "diagnosis": row.to_dict(),
             "facts": dict(facts.values) if facts else {},

@@ -143,7 +143,7 @@ def _regex(value: Any, where: str) -> re.Pattern[str]:
     if not isinstance(value, str) or not value:
         raise _fail(where, "expected a non-empty regular expression")
     try:
-        return re.compile(value, re.IGNORECASE)
+        return re.compile(value, re.IGNORECASE | re.MULTILINE)
     except re.error as exc:
         raise _fail(where, f"bad regular expression {value!r}: {exc}") from None
 
