@@ -100,7 +100,7 @@ def history_section(*, events: int = 100_000, hosts: int = 1000, baseline_hosts:
             with Timer() as total:
                 frame = vc.events(since="24h")
             requests = vc.stats.requests - before
-            window_start = frame.attrs["window"][0].to_pydatetime()
+            window_start = pd.Timestamp(frame.attrs["window"][0]).to_pydatetime()
             # the frame build alone, from the same wire dicts (re-read once, not timed)
             wire_events = sim.vc.events.wire(sim.vc.events.events)
             with Timer() as build:

@@ -205,7 +205,8 @@ async def read_history(
         cols = {k: [v[j] for j in keep] for k, v in cols.items()}
     frame = _frame(cols, vcenter or vcenter_name(client))
     frame.attrs["truncated"] = truncated
-    frame.attrs["window"] = (pd.Timestamp(begin), pd.Timestamp(end or now))
+    # ISO text, so the attrs survive to_parquet (which stores them as JSON)
+    frame.attrs["window"] = (pd.Timestamp(begin).isoformat(), pd.Timestamp(end or now).isoformat())
     return frame
 
 

@@ -218,6 +218,23 @@ def _run_frames(run: Any) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.
     return getattr(run, "tasks", None), getattr(run, "events", None), getattr(run, "hosts", None)
 
 
+def _after_run(hosts: pd.DataFrame, tasks: pd.DataFrame | None) -> pd.DataFrame:
+    """A run's saved (pre-run) hosts with ``das_state`` replaced by each host's state after its last attempt."""
+    if tasks is None or not len(tasks) or "das_state_after" not in tasks.columns:
+        return hosts
+    done = tasks[tasks["das_state_after"].notna()]
+    if "attempt" in done.columns:
+        done = done.sort_values("attempt", kind="stable")
+    after = dict(zip(done["host_moid"].astype(str), done["das_state_after"].astype(str)))
+    out = hosts.copy()
+    states = out["das_state"].astype(object).tolist()
+    for i, moid in enumerate(out["host_moid"].astype(str)):
+        if moid in after:
+            states[i] = after[moid]
+    out["das_state"] = pd.Categorical(states)
+    return out
+
+
 def _combined_events(history: pd.DataFrame | None, run_events: pd.DataFrame | None) -> pd.DataFrame | None:
     frames = [f for f in (history, run_events) if f is not None and len(f)]
     if not frames:
@@ -254,8 +271,8 @@ def diagnose(
     from .result import Diagnosis
 
     tasks, run_events, run_hosts = _run_frames(run)
-    if hosts is None:
-        hosts = run_hosts
+    if hosts is None and run_hosts is not None:
+        hosts = _after_run(run_hosts, tasks)
     if hosts is None:
         raise ConfigError("diagnose() needs a hosts frame (or a run that saved one)")
     if not isinstance(hosts, pd.DataFrame):

@@ -277,7 +277,9 @@ def _apply_state(vc: Vcenter, host: HostSystem, cause: str, story: Story, isolat
     if cause == "management-network":
         _one_management_vmknic(host)
     host.config_issues = [
-        e for e in host.config_issues if wire.event_type_id(e) not in ("HostDasErrorEvent", "HostNoRedundantManagementNetworkEvent")
+        e
+        for e in host.config_issues
+        if wire.event_type_id(e) not in ("HostDasErrorEvent", "HostNoRedundantManagementNetworkEvent")
     ]
     # the backdated history: each story event a few times over the last days, oldest first
     for i in range(_HISTORY_REPEATS):
@@ -307,7 +309,9 @@ def _apply_state(vc: Vcenter, host: HostSystem, cause: str, story: Story, isolat
         vc.events.post(issue)
         host.config_issues.append(issue)
     if cause == "management-network":
-        redundancy = vc.events.make("HostNoRedundantManagementNetworkEvent", host=host, created=now - timedelta(hours=1))
+        redundancy = vc.events.make(
+            "HostNoRedundantManagementNetworkEvent", host=host, created=now - timedelta(hours=1)
+        )
         vc.events.post(redundancy)
         host.config_issues.append(redundancy)
     vc.registry.changed(host)
