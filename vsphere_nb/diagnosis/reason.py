@@ -292,5 +292,9 @@ def diagnose(
     frame = diagnose_facts(facts, rule_list, now)
     run_dir = getattr(run, "run_dir", None)
     return Diagnosis(
-        frame, facts={(f.values.get("vcenter"), f.values.get("host_moid")): f for f in facts}, run_dir=run_dir
+        frame,
+        facts={(f.values.get("vcenter"), f.values.get("host_moid")): f for f in facts},
+        run_dir=run_dir,
+        events=all_events,
+        clusters=clusters,
     )

@@ -64,7 +64,8 @@ def _summary(hosts: pd.DataFrame) -> pd.DataFrame:
 
 
 class Diagnosis:
-    """Why HA is broken, host by host: ``.hosts``, ``.summary``, ``.hosts_for(cause)``, ``.detail(host)``."""
+    """Why HA is broken, host by host: ``.hosts``, ``.summary``, ``.hosts_for(cause)``, ``.detail(host)``;
+    ``.events`` and ``.clusters`` are the inputs it read."""
 
     def __init__(
         self,
@@ -72,11 +73,17 @@ class Diagnosis:
         *,
         facts: dict[tuple[Any, Any], HostFacts] | None = None,
         run_dir: str | os.PathLike[str] | None = None,
+        events: pd.DataFrame | None = None,
+        clusters: pd.DataFrame | None = None,
     ) -> None:
         self.hosts = hosts
         self.summary = _summary(hosts)
         self._facts = facts or {}
         self.run_dir = Path(run_dir) if run_dir is not None else None
+        #: the events the diagnosis read (HA history and the run's, one frame), for timelines and charts
+        self.events = events
+        #: the cluster frame it used (HA settings per cluster), if any
+        self.clusters = clusters
 
     def __len__(self) -> int:
         return len(self.hosts)
@@ -99,7 +106,12 @@ class Diagnosis:
             columns=["created_time", "event_type_id", "event_type", "message", "category"],
         )
         timeline["created_time"] = pd.to_datetime(timeline["created_time"], utc=True)  # naive UTC in the facts
+        cluster = {}
+        if self.clusters is not None and len(self.clusters) and "cluster" in self.clusters.columns:
+            match_c = self.clusters[self.clusters["cluster"].astype(str) == str(row["cluster"])]
+            cluster = match_c.iloc[0].to_dict() if len(match_c) else {}
         return {
+            "cluster": cluster,
             "diagnosis": row.to_dict(),
             "facts": dict(facts.values) if facts else {},
             "output": (facts.texts.get("output") if facts else []) or [],
