@@ -106,7 +106,7 @@ class Diagnosis:
             columns=["created_time", "event_type_id", "event_type", "message", "category"],
         )
         timeline["created_time"] = pd.to_datetime(timeline["created_time"], utc=True)  # naive UTC in the facts
-        cluster = {}
+        cluster: dict[str, Any] = {}
         if self.clusters is not None and len(self.clusters) and "cluster" in self.clusters.columns:
             match_c = self.clusters[self.clusters["cluster"].astype(str) == str(row["cluster"])]
             cluster = match_c.iloc[0].to_dict() if len(match_c) else {}

@@ -187,8 +187,17 @@ class DiagnosePanel(Panel):
         evidence = "".join(f"<li>{_e(x)}</li>" for x in d.get("evidence") or [])
         settings = ""
         if cluster:
-            keys = ("ha_enabled", "host_monitoring", "admission_control", "isolation_response", "heartbeat_policy")
-            keys += ("heartbeat_datastores", "isolation_addresses", "primary_host", "config_issues")
+            keys = (
+                "ha_enabled",
+                "host_monitoring",
+                "admission_control",
+                "isolation_response",
+                "heartbeat_policy",
+                "heartbeat_datastores",
+                "isolation_addresses",
+                "primary_host",
+                "config_issues",
+            )
             settings = "".join(f"<tr><td>{_e(k)}</td><td>{_e(cluster.get(k))}</td></tr>" for k in keys)
             settings = f"<b>Cluster HA settings</b><table class='vnb-table'>{settings}</table>"
         output = "\n".join(info["output"])
