@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from vsphere_nb import wire
-from vsphere_nb.batch import build_frames, synthetic_records
+from vsphere_nb.batch.frames import build_frames
+from vsphere_nb.batch.records import TaskRecord
 from vsphere_nb.wire.categories import EVENT_CATEGORIES, event_category
 from vsphere_nb.wire.event_rows import event_rows
 from vsphere_nb.wire.ha_readers import (
@@ -171,8 +172,22 @@ def test_event_categories():
 
 
 def test_run_events_frame_has_the_category_column():
-    events = build_frames(synthetic_records(5, 200, seed=1, hosts_per_cluster=5)).events
+    types = ["HostDasErrorEvent", "TaskEvent", "HostIsolationIpPingFailedEvent", "HostDasEnabledEvent"]
+    records = []
+    for i in range(4):
+        rec = TaskRecord(run_id="r", vcenter="vc", host=f"h{i}", host_moid=f"host-{i}", task_moid=f"task-{i}")
+        rec.add_events(
+            "task_chain",
+            [
+                {"_typeName": t, "key": 10 * i + j, "chainId": i, "createdTime": "2026-12-01T00:00:00Z"}
+                for j, t in enumerate(types)
+            ]
+            + [{"_typeName": "EventEx", "eventTypeId": "com.vmware.vc.HA.HostStateChangedEvent", "key": 10 * i + 9}],
+        )
+        records.append(rec)
+    events = build_frames(records).events
     assert isinstance(events["category"].dtype, pd.CategoricalDtype)
     assert list(events["category"].cat.categories[: len(EVENT_CATEGORIES)]) == list(EVENT_CATEGORIES)
     expected = [event_category(t) for t in events["event_type_id"].astype(str)]
     assert list(events["category"].astype(str)) == expected
+    assert set(expected) == {"agent-error", "task", "isolation", "config", "state-change"}
