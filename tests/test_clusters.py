@@ -49,3 +49,11 @@ def test_hosts_frame_gains_the_diagnosis_columns(make_sim):
         assert row.datastores_accessible == len(model[str(row.host_moid)].datastores)
     assert set(hosts["version_vs_vcenter"].dropna().astype(str)) <= {"same", "older", "newer"}
     assert str(hosts["state_changed_at"].dtype) == "datetime64[us, UTC]"
+
+
+def test_hosts_with_diagnostics_in_one_call(make_sim):
+    sim = make_sim(clusters=2, hosts_per_cluster=3)
+    with connect(sim.url, sim.user, sim.password) as vc:
+        hosts = vc.hosts(diagnostics=True, clusters=["DC0_C1"])
+    assert set(hosts["cluster"].astype(str)) == {"DC0_C1"}
+    assert set(HOST_DIAGNOSIS_COLUMNS) <= set(hosts.columns)

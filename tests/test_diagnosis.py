@@ -356,3 +356,40 @@ def test_hosts_for_and_detail():
     with pytest.raises(ConfigError):
         d.hosts_for("gremlins")
     assert "management-network=1" in repr(d)
+
+
+def test_detail_has_the_fault_chain_of_the_last_failed_task():
+    run = run_of(
+        task("H1", 1, fault_reason="HostMisconfiguration", task_moid="task-1"),
+        task("H1", 2, fault_reason="HostMisconfiguration", task_moid="task-2"),
+    )
+    faults = []
+    for t in ("task-1", "task-2"):
+        faults += [
+            {
+                "run_id": "r1",
+                "vcenter": "vc1",
+                "host": "H1",
+                "host_moid": "host-H1",
+                "task_moid": t,
+                "depth": 0,
+                "fault_type": "DasConfigFault",
+                "fault_reason": "HostMisconfiguration",
+                "message": f"outer {t}",
+            },
+            {
+                "run_id": "r1",
+                "vcenter": "vc1",
+                "host": "H1",
+                "host_moid": "host-H1",
+                "task_moid": t,
+                "depth": 1,
+                "fault_type": "SystemError",
+                "message": f"inner {t}",
+            },
+        ]
+    run["faults"] = coerce(pd.DataFrame(faults), "faults")
+    d = diagnose(hosts_of(host("H1")), run=run, now=NOW)
+    chain = d.detail("H1")["fault_chain"]
+    assert list(chain["message"]) == ["outer task-2", "inner task-2"]
+    assert list(chain["depth"]) == [0, 1]

@@ -148,16 +148,28 @@ class Client:
         return vcenter_name(self._aio)
 
     def hosts(
-        self, *, clusters: Any = None, host_names: Any = None, only_unhealthy: bool = False, page_size: int = 2000
+        self,
+        *,
+        clusters: Any = None,
+        host_names: Any = None,
+        only_unhealthy: bool = False,
+        page_size: int = 2000,
+        diagnostics: bool = False,
     ) -> Any:
         """The ``hosts`` DataFrame: every host with its HA state and pre-flight eligibility, in one
-        PropertyCollector pass. ``clusters``/``host_names`` select (unknown names raise ``ConfigError``)."""
+        PropertyCollector pass. ``clusters``/``host_names`` select (unknown names raise ``ConfigError``).
+        ``diagnostics=True`` adds what diagnosis reads per host (management vmknics, accessible datastores,
+        heartbeat datastores, version vs vCenter's; see :mod:`vsphere_nb.clusters`) in the same pass."""
         from .inventory import collect_inventory, filter_hosts, hosts_frame
 
-        inventory = self.run(collect_inventory(self._aio, page_size=page_size, vcenter=self.vcenter))
-        return filter_hosts(
-            hosts_frame(inventory), clusters=clusters, host_names=host_names, only_unhealthy=only_unhealthy
-        )
+        if diagnostics:
+            from .clusters import collect_fleet, diagnosis_hosts_frame
+
+            fleet = self.run(collect_fleet(self._aio, page_size=page_size, vcenter=self.vcenter))
+            frame = diagnosis_hosts_frame(fleet, self.about.version)
+        else:
+            frame = hosts_frame(self.run(collect_inventory(self._aio, page_size=page_size, vcenter=self.vcenter)))
+        return filter_hosts(frame, clusters=clusters, host_names=host_names, only_unhealthy=only_unhealthy)
 
     def events(
         self,

@@ -297,4 +297,5 @@ def diagnose(
         run_dir=run_dir,
         events=all_events,
         clusters=clusters,
+        faults=run.get("faults") if isinstance(run, dict) else getattr(run, "faults", None),
     )

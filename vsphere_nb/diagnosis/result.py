@@ -75,6 +75,7 @@ class Diagnosis:
         run_dir: str | os.PathLike[str] | None = None,
         events: pd.DataFrame | None = None,
         clusters: pd.DataFrame | None = None,
+        faults: pd.DataFrame | None = None,
     ) -> None:
         self.hosts = hosts
         self.summary = _summary(hosts)
@@ -84,6 +85,8 @@ class Diagnosis:
         self.events = events
         #: the cluster frame it used (HA settings per cluster), if any
         self.clusters = clusters
+        #: the run's fault chains (``faults`` frame), if a run was given
+        self.faults = faults
 
     def __len__(self) -> int:
         return len(self.hosts)
@@ -95,7 +98,8 @@ class Diagnosis:
         return self.hosts[self.hosts["cause"] == cause]
 
     def detail(self, host: str) -> dict[str, Any]:
-        """One host's diagnosis with its facts and event timeline (history and run together), by name or moId."""
+        """One host's diagnosis, facts, cluster HA settings, fault chain (last failed task), task output and event
+        timeline (history and run together), by name or moId."""
         match = self.hosts[(self.hosts["host"].astype(str) == host) | (self.hosts["host_moid"].astype(str) == host)]
         if not len(match):
             raise ConfigError(f"host {host!r} is not in this diagnosis")
@@ -110,8 +114,19 @@ class Diagnosis:
         if self.clusters is not None and len(self.clusters) and "cluster" in self.clusters.columns:
             match_c = self.clusters[self.clusters["cluster"].astype(str) == str(row["cluster"])]
             cluster = match_c.iloc[0].to_dict() if len(match_c) else {}
+        chain = pd.DataFrame(columns=["task_moid", "depth", "fault_type", "fault_reason", "message", "output"])
+        if self.faults is not None and len(self.faults) and "host_moid" in self.faults.columns:
+            own = self.faults[self.faults["host_moid"].astype(str) == str(row["host_moid"])]
+            if len(own):
+                last_task = (
+                    own["task_moid"].astype(object).dropna().iloc[-1] if own["task_moid"].notna().any() else None
+                )
+                if last_task is not None:
+                    own = own[own["task_moid"].astype(object) == last_task]
+                chain = own[[c for c in chain.columns if c in own.columns]].sort_values("depth")
         return {
             "cluster": cluster,
+            "fault_chain": chain,
             "diagnosis": row.to_dict(),
             "facts": dict(facts.values) if facts else {},
             "output": (facts.texts.get("output") if facts else []) or [],

@@ -201,13 +201,19 @@ class DiagnosePanel(Panel):
             settings = "".join(f"<tr><td>{_e(k)}</td><td>{_e(cluster.get(k))}</td></tr>" for k in keys)
             settings = f"<b>Cluster HA settings</b><table class='vnb-table'>{settings}</table>"
         output = "\n".join(info["output"])
+        chain = info["fault_chain"]
+        faults = (
+            "<b>Fault chain</b>" + html_table(chain, ["depth", "fault_type", "fault_reason", "message"], what="faults")
+            if len(chain)
+            else ""
+        )
         timeline = html_table(info["timeline"].iloc[::-1], TIMELINE_COLUMNS, max_rows=100, what="events")
         self.detail.value = (
             f"<div class='vnb-diagnose-host-detail'><h4>{_e(d.get('host'))} — {_e(d.get('cause'))}</h4>"
             f"<p>confidence <b>{_e(d.get('confidence'))}</b>, scope <b>{_e(d.get('scope'))}</b>, state "
             f"<code>{_e(d.get('das_state'))}</code></p>"
             f"<p><b>Next step:</b> {_e(d.get('next_step'))}<br><small>{_e(d.get('reference'))}</small></p>"
-            f"<b>Evidence</b><ul>{evidence}</ul>{settings}"
+            f"<b>Evidence</b><ul>{evidence}</ul>{settings}{faults}"
             + (f"<b>Task output</b><pre style='white-space:pre-wrap'>{_e(output)}</pre>" if output else "")
             + f"<b>Timeline</b> (newest first){timeline}</div>"
         )
