@@ -57,3 +57,59 @@ def test_hosts_with_diagnostics_in_one_call(make_sim):
         hosts = vc.hosts(diagnostics=True, clusters=["DC0_C1"])
     assert set(hosts["cluster"].astype(str)) == {"DC0_C1"}
     assert set(HOST_DIAGNOSIS_COLUMNS) <= set(hosts.columns)
+
+
+class _FakeClient:
+    """Answers RetrieveDasAdvancedRuntimeInfo (or refuses it) and counts the calls."""
+
+    def __init__(self, supported: bool) -> None:
+        self.supported = supported
+        self.calls: list[str] = []
+
+    async def invoke(self, ref, method, **params):
+        from vsphere_nb import ServerFault, wire
+
+        self.calls.append(ref.value)
+        if not self.supported:
+            raise ServerFault(wire.MethodFault.model_validate({"_typeName": "MethodNotFound"}), method=method)
+        return {"_typeName": "ClusterDasAdvancedRuntimeInfo", "cluster": ref.value}
+
+
+def _fleet_inventory():
+    from vsphere_nb import wire
+    from vsphere_nb.clusters import FleetInventory
+    from vsphere_nb.wire import MoRef
+
+    inv = FleetInventory(vcenter="vc")
+    fleet = (
+        ("domain-c1", ["master", "initializationError"]),
+        ("domain-c2", ["master", "connectedToMaster"]),
+        ("domain-c3", ["networkIsolated", "master"]),
+        ("domain-c4", ["election"]),
+    )
+    for c, states in fleet:
+        cref = MoRef("ClusterComputeResource", c)
+        inv.objects[cref] = {
+            "name": c,
+            "configurationEx": wire.ClusterConfigInfoEx(dasConfig=wire.ClusterDasConfigInfo(enabled=True)),
+        }
+        for i, state in enumerate(states):
+            inv.objects[MoRef("HostSystem", f"{c}-h{i}")] = {
+                "name": f"{c}-h{i}",
+                "parent": cref,
+                "runtime.dasHostState": wire.ClusterDasFdmHostState(state=state),
+            }
+    return inv
+
+
+def test_advanced_runtime_info_only_for_clusters_with_unhealthy_hosts():
+    import asyncio
+
+    from vsphere_nb.clusters import _advanced_runtime
+
+    client = _FakeClient(supported=True)
+    out = asyncio.run(_advanced_runtime(client, _fleet_inventory()))
+    assert sorted(client.calls) == ["domain-c1", "domain-c3", "domain-c4"] and set(out) == set(client.calls)
+    refused = _FakeClient(supported=False)
+    assert asyncio.run(_advanced_runtime(refused, _fleet_inventory())) == {}
+    assert refused.calls == ["domain-c1"]  # the first refusal stops the asking

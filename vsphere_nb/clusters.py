@@ -7,14 +7,16 @@ mounts (``host``: accessible per host). From that one pass come
 * :func:`clusters_frame` — one row per cluster (:data:`CLUSTER_COLUMNS`);
 * :func:`diagnosis_hosts_frame` — the ``hosts`` frame plus :data:`HOST_DIAGNOSIS_COLUMNS`.
 
-Where the server supports it, ``ClusterComputeResource.RetrieveDasAdvancedRuntimeInfo`` (one call per HA cluster;
-skipped after the first "not supported" answer) gives the primary's heartbeat datastores per host.
+Where the server supports it, ``ClusterComputeResource.RetrieveDasAdvancedRuntimeInfo`` (one call per HA cluster
+with an unhealthy host, eight at a time; skipped after the first "not supported" answer) gives the primary's
+heartbeat datastores per host.
 
 Paths a server does not know come back in ``missingSet`` and leave their cells empty; they never fail the pass.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,20 +108,48 @@ async def collect_fleet(
         inv.objects[oc.obj] = oc.props()
     runtime: dict[str, Any] = {}
     if advanced:
-        for ref, props in inv.of_type("ClusterComputeResource"):
-            if not das_settings(getattr(props.get("configurationEx"), "dasConfig", None))["ha_enabled"]:
-                continue
-            try:
-                runtime[ref.value] = await client.invoke(ref, "RetrieveDasAdvancedRuntimeInfo")
-            except ServerFault as exc:
-                if any(exc.is_a(name) for name in _UNSUPPORTED):
-                    break  # this server does not offer it: don't ask every cluster
-            except VsphereError:
-                break
+        runtime = await _advanced_runtime(client, inv)
     inv.das_runtime = runtime
     if hasattr(client, "stats"):
         inv.requests = client.stats.requests - before
     return inv
+
+
+async def _advanced_runtime(client: Any, inv: Inventory, concurrency: int = 8) -> dict[str, Any]:
+    """``RetrieveDasAdvancedRuntimeInfo`` of the HA clusters that have an unhealthy host (the only ones a diagnosis
+    looks at), a few at a time; the first "not supported" answer stops the asking."""
+    unhealthy: set[str] = set()
+    for _ref, props in inv.of_type("HostSystem"):
+        state = getattr(props.get("runtime.dasHostState"), "state", None)
+        parent = props.get("parent")
+        if state is not None and str(state) not in _HEALTHY and isinstance(parent, MoRef):
+            unhealthy.add(parent.value)
+    wanted = [
+        ref
+        for ref, props in inv.of_type("ClusterComputeResource")
+        if ref.value in unhealthy
+        and das_settings(getattr(props.get("configurationEx"), "dasConfig", None))["ha_enabled"]
+    ]
+    out: dict[str, Any] = {}
+    gate = asyncio.Semaphore(concurrency)
+    unsupported = asyncio.Event()
+
+    async def one(ref: MoRef) -> None:
+        async with gate:
+            if unsupported.is_set():
+                return
+            try:
+                out[ref.value] = await client.invoke(ref, "RetrieveDasAdvancedRuntimeInfo")
+            except ServerFault as exc:
+                if any(exc.is_a(name) for name in _UNSUPPORTED):
+                    unsupported.set()  # this server does not offer it: don't ask every cluster
+            except VsphereError:
+                unsupported.set()
+
+    if wanted:  # probe one first, so a server without the method costs one request
+        await one(wanted[0])
+        await asyncio.gather(*(one(ref) for ref in wanted[1:]))
+    return out
 
 
 def _names(inv: Inventory) -> dict[MoRef, Any]:
