@@ -62,6 +62,7 @@ def test_observables_agree_with_the_story(fleet):
     hosts = vc.hosts().set_index("host_moid")
     clusters = vc.clusters().set_index("cluster")
     history = vc.events(since="4d")
+    assert history["created_time"].is_monotonic_increasing  # oldest first, though logged host by host
     for moid, t in truth.items():
         row = hosts.loc[moid]
         own = history[history["host_moid"].astype(str) == moid]

@@ -245,4 +245,8 @@ def _frame(cols: dict[str, list[Any]], vcenter: str) -> pd.DataFrame:
         **{k: cols[k] for k in ("event_key", "chain_id", "event_type", "event_type_id", "created_time")},
         **{k: cols[k] for k in ("user_name", "severity", "message", "category")},
     }
-    return coerce(pd.DataFrame(data), "events")
+    frame = coerce(pd.DataFrame(data), "events")
+    # oldest first: a collector pages in key order, and events can be logged with an earlier creation time
+    if len(frame) and not frame["created_time"].is_monotonic_increasing:
+        frame = frame.sort_values("created_time", kind="stable", na_position="first").reset_index(drop=True)
+    return frame
