@@ -32,7 +32,7 @@ __all__ = ["main", "MODES", "render_markdown", "merge_sections", "RESULTS_JSON",
 
 RESULTS_JSON = REPO / "benchmarks" / "results.json"
 RESULTS_MD = REPO / "benchmarks" / "results.md"
-SECTIONS = ("inventory", "batch", "frames", "simulator", "widgets", "startup")
+SECTIONS = ("inventory", "batch", "frames", "simulator", "widgets", "startup", "diagnosis")
 
 
 def _inventory(**kw: Any) -> Callable[[], dict[str, Any]]:
@@ -71,6 +71,12 @@ def _startup(**kw: Any) -> Callable[[], dict[str, Any]]:
     return lambda: startup.run(**kw)
 
 
+def _diagnosis(**kw: Any) -> Callable[[], dict[str, Any]]:
+    from . import diagnosis
+
+    return lambda: diagnosis.run(**kw)
+
+
 #: sizes per mode (the issue's sizes are "full")
 MODES: dict[str, dict[str, dict[str, Any]]] = {
     "full": {
@@ -87,6 +93,7 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "simulator": {"hosts": 10_000, "seconds": 5.0},
         "widgets": {"hosts": 10_000, "repeats": 5},
         "startup": {"repeats": 9},
+        "diagnosis": {"events": 100_000, "hosts": 1000, "diag_hosts": 10_000, "baseline_hosts": 50, "repeats": 3},
     },
     "quick": {
         "inventory": {"sizes": (1000,), "baseline_limit": 300, "repeats": 1},
@@ -102,6 +109,7 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "simulator": {"hosts": 2000, "seconds": 2.0},
         "widgets": {"hosts": 10_000, "repeats": 3},
         "startup": {"repeats": 5},
+        "diagnosis": {"events": 20_000, "hosts": 400, "diag_hosts": 2000, "baseline_hosts": 20, "repeats": 1},
     },
     "tiny": {
         "inventory": {"sizes": (80,), "baseline_limit": 30, "repeats": 1},
@@ -117,6 +125,7 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "simulator": {"hosts": 80, "seconds": 0.3, "concurrency": 4},
         "widgets": {"hosts": 400, "repeats": 1},
         "startup": {"repeats": 1},
+        "diagnosis": {"events": 3000, "hosts": 80, "diag_hosts": 500, "baseline_hosts": 10, "repeats": 1},
     },
 }
 _RUNNERS = {
@@ -126,6 +135,7 @@ _RUNNERS = {
     "simulator": _simulator,
     "widgets": _widgets,
     "startup": _startup,
+    "diagnosis": _diagnosis,
 }
 
 
@@ -475,6 +485,7 @@ _RENDER = {
     "widgets": _md_widgets,
     "startup": _md_startup,
     "chaos": _md_chaos,
+    "diagnosis": lambda sec: __import__("benchmarks.diagnosis", fromlist=["markdown"]).markdown(sec),
 }
 
 

@@ -69,6 +69,7 @@ DOCUMENTED = {
         "user_name",
         "severity",
         "message",
+        "category",
     ],
     "hosts": [
         "vcenter",

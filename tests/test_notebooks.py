@@ -177,8 +177,9 @@ print(_json.dumps({"secrets": found, "launches": sim.stats()["launches_per_host"
     # launched for real: the simulator saw the tasks, and the retry gave failed hosts a second attempt
     assert probed["launches"] and max(probed["launches"].values()) == 2
     # static outputs a saved copy shows without a kernel: charts as PNG, tables as HTML
-    assert len(mime(nb, "image/png")) >= 4
+    assert len(mime(nb, "image/png")) >= 6
     html = "\n".join(mime(nb, "text/html"))
+    assert "Diagnosis:" in html and "vsnb-diagnosis" in html  # the triage board before and after the run
     assert "<h4>Tasks</h4>" in html and "<h4>Faults</h4>" in html and "DasConfigFault" in html
     assert "Reconfigure for vSphere HA — dry run" in html
     reports = list((workdir / "runs").glob("*/report.html"))
@@ -212,7 +213,7 @@ def test_runbook_dry_run_with_papermill_parameters_launches_nothing(workdir: Pat
     assert "dry_run=True: nothing launched." in text
     assert "canary" in text and "BatchLimits(max_in_flight=4, per_cluster=1, canary=2" in text
     assert not (workdir / "runs").exists(), "a dry run must not create a run"
-    assert not mime(nb, "image/png"), "no run, so no chart"
+    assert len(mime(nb, "image/png")) == 2, "no run, so no run chart (only the two diagnosis charts of 1b)"
 
 
 def test_fault_analysis_compares_its_own_two_runs(workdir: Path) -> None:
@@ -233,6 +234,7 @@ print(_json.dumps({"secrets": _secrets_of(sim), "runs": [r.run_id for r in runs]
     # the seeded fleet has a host whose image spec cannot be set: it fails in every run and attempt
     assert probed["repeat"], "no host failing repeatedly"
     assert all(host in html for host in probed["repeat"])
+    assert "Diagnosed hosts across runs" in html
     assert len(mime(nb, "image/png")) >= 3
 
 

@@ -32,6 +32,9 @@ EXPECTED = {
     "RunResult",
     "resume",
     "load_run",
+    "diagnose",
+    "Diagnosis",
+    "load_diagnosis",
 }
 
 

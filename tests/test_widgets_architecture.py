@@ -103,9 +103,9 @@ def test_no_source_mentions_a_password_display() -> None:
 #: the CSS hooks the browser test relies on (one widget each unless noted)
 CSS_HOOKS = {
     "vnb-runbook": 1,
-    "vnb-panel": 4,
-    "vnb-status": 4,
-    "vnb-errors": 4,
+    "vnb-panel": 5,
+    "vnb-status": 5,
+    "vnb-errors": 5,
     # connect
     "vnb-connect-panel": 1,
     "vnb-mode": 1,
@@ -203,6 +203,6 @@ def test_the_css_hooks_of_the_browser_test_exist() -> None:
     try:
         counts = Counter(c for w in iter_widgets(panel.widget) for c in getattr(w, "_dom_classes", ()))
         assert {k: counts.get(k, 0) for k in CSS_HOOKS} == CSS_HOOKS
-        assert panel.widget.titles == ("Connect", "Hosts", "Launch", "Results")
+        assert panel.widget.titles == ("Connect", "Hosts", "Launch", "Results", "Diagnose")
     finally:
         panel.close()

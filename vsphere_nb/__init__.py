@@ -30,6 +30,7 @@ if _typing.TYPE_CHECKING:
     from .batch.result import RunResult, load_run
     from .client import AsyncClient
     from .config import InsecureTLSWarning, RetryPolicy, Timeouts
+    from .diagnosis import Diagnosis, diagnose, load_diagnosis
     from .sync import Client, connect
     from .wire import ManagedObjectReference, MoRef
 
@@ -50,6 +51,9 @@ __getattr__, __dir__ = _lazy_attributes(
         "InsecureTLSWarning": ".config",
         "RetryPolicy": ".config",
         "Timeouts": ".config",
+        "Diagnosis": ".diagnosis",
+        "diagnose": ".diagnosis",
+        "load_diagnosis": ".diagnosis",
         "Client": ".sync",
         "connect": ".sync",
         "ManagedObjectReference": ".wire",
@@ -73,6 +77,9 @@ __all__ = [
     "RunResult",
     "resume",
     "load_run",
+    "diagnose",
+    "Diagnosis",
+    "load_diagnosis",
     "wire",
     "MoRef",
     "ManagedObjectReference",

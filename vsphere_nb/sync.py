@@ -148,16 +148,82 @@ class Client:
         return vcenter_name(self._aio)
 
     def hosts(
-        self, *, clusters: Any = None, host_names: Any = None, only_unhealthy: bool = False, page_size: int = 2000
+        self,
+        *,
+        clusters: Any = None,
+        host_names: Any = None,
+        only_unhealthy: bool = False,
+        page_size: int = 2000,
+        diagnostics: bool = False,
     ) -> Any:
         """The ``hosts`` DataFrame: every host with its HA state and pre-flight eligibility, in one
-        PropertyCollector pass. ``clusters``/``host_names`` select (unknown names raise ``ConfigError``)."""
+        PropertyCollector pass. ``clusters``/``host_names`` select (unknown names raise ``ConfigError``).
+        ``diagnostics=True`` adds what diagnosis reads per host (management vmknics, accessible datastores,
+        heartbeat datastores, version vs vCenter's; see :mod:`vsphere_nb.clusters`) in the same pass."""
         from .inventory import collect_inventory, filter_hosts, hosts_frame
 
-        inventory = self.run(collect_inventory(self._aio, page_size=page_size, vcenter=self.vcenter))
-        return filter_hosts(
-            hosts_frame(inventory), clusters=clusters, host_names=host_names, only_unhealthy=only_unhealthy
+        if diagnostics:
+            from .clusters import collect_fleet, diagnosis_hosts_frame
+
+            fleet = self.run(collect_fleet(self._aio, page_size=page_size, vcenter=self.vcenter))
+            frame = diagnosis_hosts_frame(fleet, self.about.version)
+        else:
+            frame = hosts_frame(self.run(collect_inventory(self._aio, page_size=page_size, vcenter=self.vcenter)))
+        return filter_hosts(frame, clusters=clusters, host_names=host_names, only_unhealthy=only_unhealthy)
+
+    def events(
+        self,
+        *,
+        hosts: Any = None,
+        clusters: Any = None,
+        since: Any = "24h",
+        until: Any = None,
+        types: Any = "ha",
+        max_events: int | None = None,
+        progress: Any = None,
+    ) -> Any:
+        """The HA event history of a window as a DataFrame (the run's events columns plus ``category``): one
+        event collector, read in large pages. See :mod:`vsphere_nb.history`."""
+        from .history import DEFAULT_MAX_EVENTS, read_history
+
+        return self.run(
+            read_history(
+                self._aio,
+                hosts=hosts,
+                clusters=clusters,
+                since=since,
+                until=until,
+                types=types,
+                max_events=max_events or DEFAULT_MAX_EVENTS,
+                progress=progress,
+                vcenter=self.vcenter,
+            )
         )
+
+    def clusters(self, *, page_size: int = 2000) -> Any:
+        """One row per cluster with its HA settings and host health, in one PropertyCollector pass
+        (see :mod:`vsphere_nb.clusters`)."""
+        from .clusters import clusters_frame, collect_fleet
+
+        return clusters_frame(self.run(collect_fleet(self._aio, page_size=page_size, vcenter=self.vcenter)))
+
+    def diagnose(self, hosts: Any = None, *, run: Any = None, since: Any = "72h", rules: Any = None) -> Any:
+        """Gather (one fleet pass, the HA history since ``since``) and :func:`~vsphere_nb.diagnosis.diagnose`.
+
+        ``hosts`` narrows which hosts are diagnosed (a frame or names); ``run`` adds a run's attempts and events.
+        """
+        from .clusters import add_state_change_times, clusters_frame, collect_fleet, diagnosis_hosts_frame
+        from .diagnosis import diagnose
+        from .history import read_history
+        from .inventory import filter_hosts
+
+        inv = self.run(collect_fleet(self._aio, vcenter=self.vcenter))
+        history = self.run(read_history(self._aio, since=since, vcenter=self.vcenter))
+        frame = add_state_change_times(diagnosis_hosts_frame(inv, self.about.version), history)
+        if hosts is not None:
+            names = hosts["host_moid"].astype(str).tolist() if hasattr(hosts, "columns") else hosts
+            frame = filter_hosts(frame, host_names=[names] if isinstance(names, str) else names)
+        return diagnose(frame, run=run, events=history, clusters=clusters_frame(inv), rules=rules)
 
     def plan_reconfigure(self, hosts: Any, limits: Any = None) -> Any:
         """A dry run of *Reconfigure for vSphere HA* over ``hosts``: see :class:`~vsphere_nb.batch.ReconfigurePlan`."""

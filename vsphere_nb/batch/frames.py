@@ -33,8 +33,9 @@ host's HA events during the run (``host_events``); an event seen by several sour
 of that order: ``run_id, vcenter, cluster, host, host_moid, task_moid, source, event_key, chain_id, event_type``
 (``_typeName``), ``event_type_id`` (``EventEx.eventTypeId``, else ``_typeName``), ``created_time, user_name,
 severity`` (``EventEx.severity``, else derived from the type: ``HostDasErrorEvent`` → ``error``), ``message``
-(``fullFormattedMessage``, else ``message``). ``host``/``cluster``/``task_moid`` are those of the attempt the
-event was collected for.
+(``fullFormattedMessage``, else ``message``), ``category`` (:func:`~vsphere_nb.wire.categories.event_category`:
+agent-error, state-change, isolation …; the HA history frame has the same shape). ``host``/``cluster``/
+``task_moid`` are those of the attempt the event was collected for.
 
 **hosts** — the pre-flighted inventory (see :data:`SCHEMAS` ``["hosts"]``).
 """
@@ -53,6 +54,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..vocabulary import DAS_STATES, EVENT_SOURCES, HOST_COLUMN_KINDS, OUTCOMES, STAGES
+from ..wire.categories import EVENT_CATEGORIES, event_category
 from ..wire.plain import fault_rows
 from .records import EVENT_FIELDS, TaskRecord
 
@@ -147,6 +149,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "user_name": "category",
         "severity": "category",
         "message": "string",
+        "category": "category",
     },
     "hosts": dict(HOST_COLUMN_KINDS),
 }
@@ -160,6 +163,7 @@ KNOWN_CATEGORIES: dict[str, tuple[str, ...]] = {
     "das_state": _DAS_STATES,
     "das_state_before": _DAS_STATES,
     "das_state_after": _DAS_STATES,
+    "category": EVENT_CATEGORIES,
 }
 
 TASK_COLUMNS = list(SCHEMAS["tasks"])
@@ -526,7 +530,15 @@ def _events_frame(
     }
     for name in ("source", "event_type", "event_type_id", "user_name", "severity"):  # interned at ingestion
         columns[name] = _labels(ev[name], KNOWN_CATEGORIES.get(name, ()))
+    columns["category"] = category_of(columns["event_type_id"])
     return _frame("events", columns)
+
+
+def category_of(type_ids: pd.Categorical) -> pd.Categorical:
+    """The ``category`` column (:func:`~vsphere_nb.wire.categories.event_category`) of an ``event_type_id``
+    categorical: one lookup per distinct type, then the codes are remapped."""
+    cats = [event_category(str(c)) for c in type_ids.categories]
+    return _remap(np.asarray(type_ids.codes, dtype=np.int64), cats, EVENT_CATEGORIES)
 
 
 def tasks_frame(records: Iterable[TaskRecord]) -> pd.DataFrame:

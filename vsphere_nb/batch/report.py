@@ -94,6 +94,17 @@ def _counts_table(result: RunResult) -> str:
     return '<table class="tbl counts"><tr><th>outcome</th><th>hosts</th></tr>' + "".join(rows) + "</table>"
 
 
+def _triage(result: RunResult) -> str:
+    """The diagnosis triage board of the run's failed and unhealthy hosts (pure: from the run's own frames)."""
+    from ..diagnosis import diagnose
+    from ..errors import VsphereError
+
+    try:
+        return diagnose(None, run=result)._repr_html_()
+    except (VsphereError, KeyError, ValueError) as exc:
+        return f'<p class="note">No diagnosis: {_e(exc)}</p>'
+
+
 def render_report(result: RunResult, *, title: str | None = None, max_rows: int = 500, with_charts: bool = True) -> str:
     """The report as one HTML string (see the module doc)."""
     tasks, faults, messages, events = result.tasks, result.faults, result.fault_messages, result.events
@@ -117,6 +128,7 @@ def render_report(result: RunResult, *, title: str | None = None, max_rows: int 
     if result.stop_reason:
         parts.append(f'<p class="stop">The run stopped launching: {_e(result.stop_reason)}.</p>')
     parts += ["<h2>Summary</h2>", _counts_table(result)]
+    parts += ["<h2>Triage: why HA broke</h2>", _triage(result)]
 
     if with_charts:
         parts.append("<h2>Charts</h2>")

@@ -65,6 +65,7 @@ class SimulatorApp:
                 Route("/simulator/stats", self._stats, methods=["GET"]),
                 Route("/simulator/stats/reset", self._reset_stats, methods=["POST"]),
                 Route("/simulator/info", self._info, methods=["GET"]),
+                Route("/simulator/root-causes", self._root_causes, methods=["GET"]),
                 Route("/api/vcenter/system", self._hello, methods=["POST"]),
                 Route("/api/session", self._api_login, methods=["POST"]),
                 Route("/api/session", self._api_logout, methods=["DELETE"]),
@@ -258,6 +259,10 @@ class SimulatorApp:
     async def _reset_stats(self, request: Request) -> Response:
         self.vc.stats.reset()
         return JSONResponse(self.vc.stats.snapshot(self.vc.sessions.active))
+
+    async def _root_causes(self, request: Request) -> Response:
+        """Test-only ground truth of root-cause stories (a vCenter has no such thing)."""
+        return JSONResponse({"hosts": dict(getattr(self.vc, "stories", {}) or {})})
 
     async def _info(self, request: Request) -> Response:
         vc = self.vc

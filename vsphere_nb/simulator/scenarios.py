@@ -29,6 +29,8 @@ A scenario is a YAML or JSON document (built-ins live in ``scenarios/*.yaml``)::
                                                  # initializationError after an error)
         agent_unhealthy_seconds: 60              # after success, stay ``unhealthy_state`` this long, then healthy
         unhealthy_state: election
+        root_cause: management-network           # tell this cause's story (stories.py): state, configIssue,
+                                                 # HA history, network/cluster settings and task defaults agree
 
 Every selector given must match: ``cluster``/``host`` are globs on names, ``moid`` a glob (or list of globs)
 on the host moId, ``fraction`` a share of hosts chosen by a seeded hash: rules with a ``fraction`` get
@@ -65,7 +67,7 @@ __all__ = [
     "default_fault_message",
 ]
 
-BUILTIN_SCENARIOS = ("healthy", "mixed", "flaky", "agent-slow", "network-partition", "esx")
+BUILTIN_SCENARIOS = ("healthy", "mixed", "flaky", "agent-slow", "network-partition", "esx", "root-causes")
 
 _DAS_STATES = {m.value for m in wire.ClusterDasFdmAvailabilityState}
 _HOST_ERRORS = {m.value for m in wire.HostDasErrorEventHostDasErrorReason}
@@ -116,6 +118,8 @@ class Rule(_Strict):
     das_state: str | None = None
     agent_unhealthy_seconds: float | None = Field(default=None, ge=0)
     unhealthy_state: str = "election"
+    #: a cause of the diagnosis vocabulary: the simulator tells its story (see stories.py) for matching hosts
+    root_cause: str | None = None
 
     #: [lo, hi) band of the seeded fraction, set by Scenario
     band: tuple[float, float] | None = Field(default=None, exclude=True)
@@ -134,8 +138,21 @@ class Rule(_Strict):
             raise ValueError(f"unknown HostDasErrorEvent reason {value!r} (one of {sorted(_HOST_ERRORS)})")
         return value
 
+    @field_validator("root_cause")
+    @classmethod
+    def _root_cause(cls, value: str | None) -> str | None:
+        from .stories import STORY_CAUSES
+
+        if value is not None and value not in STORY_CAUSES:
+            raise ValueError(f"unknown root cause {value!r} (one of {', '.join(STORY_CAUSES)})")
+        return value
+
     @model_validator(mode="after")
     def _error_needs_reason(self) -> Rule:
+        if self.root_cause is not None:
+            from .stories import story_defaults
+
+            story_defaults(self)
         if self.outcome in ("error", "fault") and not self.reason:
             self.reason = "Other"
         return self

@@ -100,6 +100,10 @@ class Vcenter:
         self.session_manager.table = self.sessions
         self._default_collectors: dict[str, PropertyCollector] = {}
         self._initial_issues()
+        from .stories import tell_stories
+
+        #: ground truth of root-cause stories: host moId -> {host, cluster, cause} (GET /simulator/root-causes)
+        self.stories = tell_stories(self)
 
     # -- identity ----------------------------------------------------------------------------------
     @property

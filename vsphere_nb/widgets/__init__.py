@@ -9,17 +9,26 @@
 The panels are thin views: they call only the core API (:func:`vsphere_nb.sync.connect`, ``Client.hosts()``,
 ``Client.plan_reconfigure()``, ``plan.start()``, ``RunHandle``, ``BatchRun``, :mod:`vsphere_nb.batch.charts`) and
 never speak HTTP themselves (a test checks this). Module map: ``state`` (the shared ``RunbookState``),
-``connect``, ``hosts``, ``launch``, ``results``, ``runbook`` (the tabs), ``_util`` (error Output, throttle,
+``connect``, ``hosts``, ``launch``, ``results``, ``diagnose`` (the triage board), ``runbook`` (the tabs), ``_util`` (error Output, throttle,
 tables).
 """
 
 from __future__ import annotations
 
 from .connect import ConnectPanel
+from .diagnose import DiagnosePanel
 from .hosts import HostsPanel
 from .launch import LaunchPanel
 from .results import ResultsPanel
 from .runbook import RunbookPanel
 from .state import RunbookState
 
-__all__ = ["RunbookPanel", "RunbookState", "ConnectPanel", "HostsPanel", "LaunchPanel", "ResultsPanel"]
+__all__ = [
+    "RunbookPanel",
+    "RunbookState",
+    "ConnectPanel",
+    "HostsPanel",
+    "LaunchPanel",
+    "ResultsPanel",
+    "DiagnosePanel",
+]

@@ -22,6 +22,7 @@ from ..batch.limits import BatchLimits
 from ..config import Secret
 from ._util import styled
 from .connect import ConnectPanel
+from .diagnose import DiagnosePanel
 from .hosts import HostsPanel
 from .launch import LaunchPanel
 from .results import ResultsPanel
@@ -31,7 +32,7 @@ __all__ = ["RunbookPanel"]
 
 logger = logging.getLogger("vsphere_nb.widgets")
 
-TAB_TITLES = ("Connect", "Hosts", "Launch", "Results")
+TAB_TITLES = ("Connect", "Hosts", "Launch", "Results", "Diagnose")
 
 
 class RunbookPanel:
@@ -64,7 +65,8 @@ class RunbookPanel:
         self.hosts = HostsPanel(self.state)
         self.launch = LaunchPanel(self.state, limits=limits, run_dir=run_dir)
         self.results = ResultsPanel(self.state, charts=charts)
-        self.panels = (self.connect, self.hosts, self.launch, self.results)
+        self.diagnose = DiagnosePanel(self.state, charts=charts)
+        self.panels = (self.connect, self.hosts, self.launch, self.results, self.diagnose)
         self.widget = styled(widgets.Tab(children=[p.widget for p in self.panels], titles=TAB_TITLES), "vnb-runbook")
         if autoconnect and (password or simulator not in (None, False)):
             self.connect.connect_button.click()

@@ -1,0 +1,318 @@
+"""What diagnosis knows about each host, gathered from frames only (no server): :func:`gather`.
+
+Sources, all optional but ``hosts``:
+
+* ``hosts`` — the inventory frame (``das_state``, ``connection_state``, ``config_issues``, ``datastores`` and,
+  when :meth:`Client.diagnose <vsphere_nb.sync.Client.diagnose>` collected them, ``mgmt_vmknics``,
+  ``datastores_accessible``, ``heartbeat_datastores``, ``version_vs_vcenter``);
+* a run's ``tasks`` — every attempt per host: latest outcome, fault type / reason / output / message, and
+  whether the last two attempts failed the same way;
+* ``events`` — the HA event history and the run's events (same frame shape), per host;
+* ``clusters`` — the cluster frame (isolation addresses, heartbeat datastores, config issues).
+
+Which hosts are diagnosed: hosts of HA-enabled clusters that are not in maintenance mode and are unhealthy
+(``das_state`` not ``master``/``connectedToMaster``, or not connected), plus every host whose latest attempt in
+the run did not end ``success``/``skipped``/``not_launched``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..wire.categories import event_category
+
+__all__ = ["HostFacts", "gather", "HEALTHY_STATES", "FAILED_OUTCOMES"]
+
+HEALTHY_STATES = frozenset({"master", "connectedToMaster"})
+#: latest-attempt outcomes that make a host worth diagnosing even when its state looks fine now
+FAILED_OUTCOMES = frozenset({"fault", "launch_failed", "timed_out", "agent_unhealthy", "cancelled"})
+#: event categories whose messages count as text evidence
+_TEXT_CATEGORIES = frozenset({"agent-error", "isolation", "partition", "network", "host-failure"})
+
+
+_TELLING = re.compile(r"error|fail|abort|cannot|denied|timed out|not ", re.IGNORECASE)
+
+
+def telling_first(lines: list[str]) -> list[str]:
+    """Distinct lines, those that say what went wrong (error, failed, aborting …) first: the evidence line."""
+    unique = list(dict.fromkeys(lines))
+    flags = [bool(_TELLING.search(x)) for x in unique]
+    return [x for x, f in zip(unique, flags) if f] + [x for x, f in zip(unique, flags) if not f]
+
+
+@dataclass
+class HostFacts:
+    """Everything the rules may look at for one host. ``texts`` holds the lines per text key (order them with
+    :func:`telling_first` to pick evidence), ``joined`` the same lines joined by newlines (one regex search per
+    rule and key)."""
+
+    values: dict[str, Any]
+    texts: dict[str, list[str]]
+    joined: dict[str, str] = field(default_factory=dict)
+    #: (created_time as naive-UTC datetime, event_type_id, event_type, message, category), oldest first
+    events: list[tuple[Any, str, str, str, str]] = field(default_factory=list)
+
+
+def _col(frame: pd.DataFrame, name: str) -> list[Any]:
+    """A column as Python values, missing values as ``None`` (vectorised: no per-cell checks)."""
+    if name not in frame.columns:
+        return [None] * len(frame)
+    series = frame[name]
+    values = series.astype(object)
+    return values.where(series.notna().to_numpy(), None).tolist()
+
+
+def _lines(text: Any) -> list[str]:
+    if not isinstance(text, str) or not text:
+        return []
+    return list(_split(text))
+
+
+@lru_cache(maxsize=65536)
+def _split(text: str) -> tuple[str, ...]:
+    """Non-empty stripped lines (``; `` separates config issues); cached: fleets repeat the same texts."""
+    return tuple(line.strip() for line in text.replace("; ", "\n").splitlines() if line.strip())
+
+
+def _times(frame: pd.DataFrame, name: str) -> list[Any]:
+    """A tz-aware time column as naive-UTC ``datetime`` objects (``None`` for missing): converted in C."""
+    if name not in frame.columns:
+        return [None] * len(frame)
+    series = pd.to_datetime(frame[name], utc=True, errors="coerce")
+    return series.dt.tz_localize(None).to_numpy(dtype="datetime64[us]").tolist()
+
+
+def _count_list(text: Any) -> int | None:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        return None
+    return len([p for p in text.split(",") if p.strip()])
+
+
+def _tasks_by_host(tasks: pd.DataFrame | None) -> dict[tuple[Any, Any], list[dict[str, Any]]]:
+    if tasks is None or not len(tasks):
+        return {}
+    frame = tasks[tasks["attempt"] > 0] if "attempt" in tasks.columns else tasks
+    frame = frame.sort_values("attempt", kind="stable") if "attempt" in frame.columns else frame
+    cols = ["vcenter", "host_moid", "host", "cluster", "attempt", "outcome", "fault_type", "fault_reason"]
+    cols += ["fault_output", "fault_message", "das_state_after", "completed_at"]
+    data = {c: _col(frame, c) for c in cols}
+    out: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for i in range(len(frame)):
+        row = {c: data[c][i] for c in cols}
+        out.setdefault((row["vcenter"], row["host_moid"]), []).append(row)
+    return out
+
+
+def _events_index(events: pd.DataFrame | None) -> tuple[dict[Any, np.ndarray], dict[str, list[Any]]]:
+    """Row positions per host (by ``host_moid``, then ``vcenter``) and the event columns as lists."""
+    if events is None or not len(events) or "host_moid" not in events.columns:
+        return {}, {}
+    frame = events.sort_values("created_time", kind="stable") if "created_time" in events.columns else events
+    frame = frame.reset_index(drop=True)
+    keys = ["vcenter", "host_moid"] if "vcenter" in frame.columns else ["host_moid"]
+    groups = frame.groupby(keys, observed=True, sort=False, dropna=True).indices
+    type_ids = _col(frame, "event_type_id")
+    types = _col(frame, "event_type")
+    given = _col(frame, "category")  # absent or empty in runs saved before the column existed
+    cats = [c or event_category(t or u) for c, t, u in zip(given, type_ids, types)]
+    created = _times(frame, "created_time")
+    messages = [m or "" for m in _col(frame, "message")]
+    ids = [t or u or "" for t, u in zip(type_ids, types)]
+    names = [u or "" for u in types]
+    cats = [c or "other" for c in cats]
+    cols: dict[str, list[Any]] = {
+        # one tuple per event, built once: (created_time, event_type_id, event_type, message, category)
+        "tuple": list(zip(created, ids, names, messages, cats)),
+        # the message when the event's category carries text evidence, else None
+        "text": [m if (m and c in _TEXT_CATEGORIES) else None for m, c in zip(messages, cats)],
+    }
+    index: dict[Any, np.ndarray] = {}
+    for key, rows in groups.items():
+        k = key if isinstance(key, tuple) and len(keys) == 2 else (None, key[0] if isinstance(key, tuple) else key)
+        index[k] = rows
+    return index, cols
+
+
+def _cluster_facts(clusters: pd.DataFrame | None) -> dict[tuple[Any, Any], dict[str, Any]]:
+    if clusters is None or not len(clusters):
+        return {}
+    names = [
+        "vcenter",
+        "cluster",
+        "cluster_moid",
+        "isolation_addresses",
+        "heartbeat_datastores",
+        "config_issues",
+        "hosts",
+        "hosts_unhealthy",
+    ]
+    data = {c: _col(clusters, c) for c in names}
+    out: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for i in range(len(clusters)):
+        row = {c: data[c][i] for c in names}
+        out[(row["vcenter"], row["cluster_moid"] or row["cluster"])] = row
+        out.setdefault((row["vcenter"], row["cluster"]), row)
+    return out
+
+
+def _same_failure(attempts: list[dict[str, Any]]) -> bool:
+    failed = [a for a in attempts if a["outcome"] in FAILED_OUTCOMES]
+    if len(failed) < 2:
+        return False
+    a, b = failed[-2], failed[-1]
+    return (a["fault_type"], a["fault_reason"], a["outcome"]) == (b["fault_type"], b["fault_reason"], b["outcome"])
+
+
+def gather(
+    hosts: pd.DataFrame,
+    *,
+    tasks: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    clusters: pd.DataFrame | None = None,
+) -> list[HostFacts]:
+    """Facts of every host worth diagnosing (see the module doc), in the order of ``hosts``."""
+    attempts_of = _tasks_by_host(tasks)
+    ev_index, ev = _events_index(events)
+    cluster_of = _cluster_facts(clusters)
+    cols = {
+        c: _col(hosts, c)
+        for c in (
+            "vcenter",
+            "cluster",
+            "cluster_moid",
+            "host",
+            "host_moid",
+            "das_state",
+            "connection_state",
+            "power_state",
+            "in_maintenance",
+            "ha_enabled",
+            "config_issues",
+            "datastores",
+            "mgmt_vmknics",
+            "datastores_accessible",
+            "heartbeat_datastores",
+            "version_vs_vcenter",
+        )
+    }
+    # cluster sizes and unhealthy shares from the hosts frame itself (clusters frame optional)
+    sizes: dict[tuple[Any, Any], list[int]] = {}
+    for i in range(len(hosts)):
+        key = (cols["vcenter"][i], cols["cluster"][i])
+        size = sizes.setdefault(key, [0, 0])
+        size[0] += 1
+        if cols["das_state"][i] not in HEALTHY_STATES:
+            size[1] += 1
+    out: list[HostFacts] = []
+    seen: set[tuple[Any, Any]] = set()
+    for i in range(len(hosts)):
+        key = (cols["vcenter"][i], cols["host_moid"][i])
+        seen.add(key)
+        attempts = attempts_of.get(key, [])
+        last = attempts[-1] if attempts else None
+        das_state = cols["das_state"][i]
+        connected = cols["connection_state"][i] in (None, "connected")
+        unhealthy = (das_state not in HEALTHY_STATES) or not connected
+        failed = last is not None and last["outcome"] in FAILED_OUTCOMES
+        skip = not unhealthy or cols["ha_enabled"][i] is False or cols["in_maintenance"][i] is True
+        if skip and not failed:
+            continue
+        row = {c: cols[c][i] for c in cols}
+        out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes))
+    # hosts of the run that the hosts frame does not list (a saved run diagnosed with an older inventory)
+    for key, attempts in attempts_of.items():
+        if key in seen or attempts[-1]["outcome"] not in FAILED_OUTCOMES:
+            continue
+        last = attempts[-1]
+        row = {
+            "vcenter": last["vcenter"],
+            "cluster": last["cluster"],
+            "host": last["host"],
+            "host_moid": last["host_moid"],
+            "das_state": last["das_state_after"],
+        }
+        out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes))
+    return out
+
+
+def _facts(
+    row: dict[str, Any],
+    attempts: list[dict[str, Any]],
+    ev_index: dict[Any, np.ndarray],
+    ev: dict[str, list[Any]],
+    cluster_of: dict[tuple[Any, Any], dict[str, Any]],
+    sizes: dict[tuple[Any, Any], list[int]],
+) -> HostFacts:
+    last = attempts[-1] if attempts else None
+    failed_attempts = [a for a in attempts if a["outcome"] in FAILED_OUTCOMES]
+    evidence_attempt = failed_attempts[-1] if failed_attempts else last
+    cluster = cluster_of.get((row.get("vcenter"), row.get("cluster_moid"))) or cluster_of.get(
+        (row.get("vcenter"), row.get("cluster"))
+    )
+    size = sizes.get((row.get("vcenter"), row.get("cluster")), [0, 0])
+    cluster_hosts = (cluster or {}).get("hosts") or size[0]
+    datastores = _count_list(row.get("datastores"))
+    accessible = row.get("datastores_accessible")
+    values: dict[str, Any] = {
+        "vcenter": row.get("vcenter"),
+        "cluster": row.get("cluster"),
+        "cluster_moid": row.get("cluster_moid"),
+        "host": row.get("host"),
+        "host_moid": row.get("host_moid"),
+        "das_state": row.get("das_state"),
+        "connection_state": row.get("connection_state"),
+        "power_state": row.get("power_state"),
+        "in_maintenance": row.get("in_maintenance"),
+        "ha_enabled": row.get("ha_enabled"),
+        "healthy": row.get("das_state") in HEALTHY_STATES,
+        "outcome": last["outcome"] if last else None,
+        "fault_type": evidence_attempt["fault_type"] if evidence_attempt else None,
+        "fault_reason": evidence_attempt["fault_reason"] if evidence_attempt else None,
+        "attempts": len(attempts),
+        "attempts_failed": len(failed_attempts),
+        "same_failure_repeated": _same_failure(attempts),
+        "mgmt_vmknics": row.get("mgmt_vmknics"),
+        "datastores": datastores,
+        "datastores_accessible": accessible if accessible is not None else datastores,
+        "heartbeat_datastores": row.get("heartbeat_datastores")
+        if row.get("heartbeat_datastores") is not None
+        else (cluster or {}).get("heartbeat_datastores"),
+        "isolation_addresses": (cluster or {}).get("isolation_addresses") or "",
+        "version_vs_vcenter": row.get("version_vs_vcenter"),
+        "cluster_hosts": int(cluster_hosts or 0),
+        "cluster_unhealthy_share": (size[1] / size[0]) if size[0] else None,
+    }
+    values["isolation_addresses_count"] = _count_list(values["isolation_addresses"]) or 0
+    events: list[tuple[Any, str, str, str, str]] = []
+    event_message: list[str] = []
+    rows = ev_index.get((row.get("vcenter"), row.get("host_moid")))
+    if rows is None:
+        rows = ev_index.get((None, row.get("host_moid")))
+    if rows is not None and len(rows):
+        positions = rows.tolist()
+        pick = itemgetter(*positions)
+        events = [pick(ev["tuple"])] if len(positions) == 1 else list(pick(ev["tuple"]))
+        texts_of = [pick(ev["text"])] if len(positions) == 1 else pick(ev["text"])
+        event_message = list(dict.fromkeys(t for t in texts_of if t))
+    output = _lines(evidence_attempt["fault_output"]) if evidence_attempt else []
+    message = _lines(evidence_attempt["fault_message"]) if evidence_attempt else []
+    config_issue = _lines(row.get("config_issues"))
+    texts = {
+        "output": output,
+        "message": message,
+        "config_issue": config_issue,
+        "event_message": event_message,
+        "cluster_config_issue": _lines((cluster or {}).get("config_issues")),
+    }
+    texts["any_text"] = output + message + config_issue + event_message
+    joined = {k: "\n".join(v) for k, v in texts.items()}
+    return HostFacts(values=values, texts=texts, joined=joined, events=events)

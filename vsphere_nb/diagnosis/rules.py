@@ -1,0 +1,339 @@
+"""Diagnosis rules are data: the built-in ``rules.yaml`` plus an optional site file, validated here.
+
+A rule file is YAML (or JSON) ``{version: 1, rules: [...]}``; each rule::
+
+    - id: partitioned-state                 # unique; a site rule with the same id replaces the built-in one
+      cause: management-network             # one of CAUSES
+      confidence: high                      # low | medium | high (raised one step when two attempts fail alike)
+      when:                                 # every condition must hold
+        das_state: [networkPartitionedFromMaster]     # a fact: value or list of values (any of them)
+        datastores_accessible: {max: 0}               # a numeric fact: {min: n} and/or {max: n}
+        any_text: "vlan|management network"           # regex (case-insensitive) on one of the text facts
+        events: {types: [HostIsolationIpPingFailedEvent], within: 72h, min_count: 1}
+      next_step: "check {host}'s vmknic"    # placeholders: see FORMAT_FIELDS
+      next_step_cluster: "..."              # used instead when the scope is cluster
+      reference: "ha-troubleshooting § The agent states: networkPartitionedFromMaster"
+
+Any problem with a file is a :class:`~vsphere_nb.errors.ConfigError` with one line naming the file, the rule
+and the key.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ..errors import ConfigError
+
+__all__ = [
+    "CAUSES",
+    "CONFIDENCE_LEVELS",
+    "FACT_KEYS",
+    "TEXT_KEYS",
+    "FORMAT_FIELDS",
+    "DiagnosisRule",
+    "EventCondition",
+    "load_rules",
+    "builtin_rules",
+    "parse_duration",
+]
+
+#: the fixed vocabulary of causes, with what each means (README "Causes")
+CAUSES: dict[str, str] = {
+    "management-network": "the host cannot talk to its peers over the management network (VLAN, NIC, switch, IP version)",
+    "isolation-address": "the host can ping none of its isolation addresses",
+    "datastore-access": "no (or too few) datastores for the agent or for heartbeating",
+    "agent-install": "the HA agent (FDM VIB) did not install: disk, memory, pending reboot",
+    "image-remediation": "the image-managed cluster's desired image / HA VIB remediation failed",
+    "election": "transient: no primary agent yet (an election is running)",
+    "certificate": "vCenter lacks the host's expected SSL thumbprint / certificate",
+    "permissions": "the user or vCenter's solution user lacks a privilege",
+    "host-unreachable": "vCenter (or the primary) cannot reach the host or its agent",
+    "vsan-network": "HA runs over the vSAN network and the host cannot use it",
+    "timeout": "the agent did not answer in time",
+    "agent-unhealthy-after-success": "the reconfigure task succeeded but the agent stays unhealthy",
+    "unknown": "no rule matched: read the events and the task output",
+}
+CONFIDENCE_LEVELS: tuple[str, ...] = ("low", "medium", "high")
+
+#: facts a rule may compare (value / list of values / {min, max}); see facts.py for where each comes from
+FACT_KEYS: frozenset[str] = frozenset(
+    {
+        "das_state",
+        "connection_state",
+        "power_state",
+        "in_maintenance",
+        "healthy",
+        "outcome",
+        "fault_type",
+        "fault_reason",
+        "attempts",
+        "attempts_failed",
+        "same_failure_repeated",
+        "mgmt_vmknics",
+        "datastores",
+        "datastores_accessible",
+        "heartbeat_datastores",
+        "isolation_addresses_count",
+        "version_vs_vcenter",
+        "cluster_unhealthy_share",
+        "ha_enabled",
+    }
+)
+#: text facts a rule may match with a regex (the evidence is the matching line)
+TEXT_KEYS: frozenset[str] = frozenset(
+    {"output", "message", "config_issue", "event_message", "cluster_config_issue", "any_text"}
+)
+_SPECIAL_KEYS = frozenset({"events"})
+#: placeholders of next_step texts
+FORMAT_FIELDS: tuple[str, ...] = (
+    "host",
+    "cluster",
+    "vcenter",
+    "count",
+    "cluster_hosts",
+    "das_state",
+    "connection_state",
+    "fault_reason",
+    "isolation_addresses",
+    "heartbeat_datastores",
+    "datastores_accessible",
+    "mgmt_vmknics",
+)
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+_RULE_KEYS = frozenset({"id", "cause", "confidence", "when", "next_step", "next_step_cluster", "reference"})
+
+
+@dataclass(frozen=True)
+class EventCondition:
+    """Events present in the host's history: any of ``types`` (type ids or names), within a window."""
+
+    types: frozenset[str]
+    within: pd.Timedelta | None = None
+    min_count: int = 1
+    message: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class DiagnosisRule:
+    id: str
+    cause: str
+    confidence: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    texts: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    events: EventCondition | None = None
+    next_step: str = ""
+    next_step_cluster: str | None = None
+    reference: str = ""
+    source: str = "built-in"
+
+
+def _fail(where: str, text: str) -> ConfigError:
+    return ConfigError(f"rule file {where}: {text}")
+
+
+def _regex(value: Any, where: str) -> re.Pattern[str]:
+    if not isinstance(value, str) or not value:
+        raise _fail(where, "expected a non-empty regular expression")
+    try:
+        return re.compile(value, re.IGNORECASE | re.MULTILINE)
+    except re.error as exc:
+        raise _fail(where, f"bad regular expression {value!r}: {exc}") from None
+
+
+def _fact_value(value: Any, where: str) -> Any:
+    if isinstance(value, dict):
+        bad = set(value) - {"min", "max"}
+        if bad or not value:
+            raise _fail(where, "a numeric condition takes only 'min' and/or 'max'")
+        for k, v in value.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise _fail(where, f"'{k}' must be a number, not {v!r}")
+        return dict(value)
+    if isinstance(value, list):
+        if not value:
+            raise _fail(where, "an empty list matches nothing")
+        return frozenset(str(v) if not isinstance(v, bool) else v for v in value)
+    if value is None:
+        raise _fail(where, "a condition needs a value")
+    return frozenset({value if isinstance(value, bool) else str(value)})
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(value: Any) -> pd.Timedelta:
+    """``"30m"``, ``"24h"``, ``"7d"``, ``"2w"`` (or a timedelta) as a Timedelta; ``ValueError`` otherwise."""
+    if isinstance(value, pd.Timedelta):
+        return value
+    if hasattr(value, "total_seconds"):
+        return pd.Timedelta(value)
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"bad duration {value!r}")
+    return pd.Timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+
+
+def _duration(value: Any, where: str) -> pd.Timedelta:
+    try:
+        out = parse_duration(value)
+    except (ValueError, TypeError):
+        raise _fail(where, f"bad duration {value!r} (use e.g. 30m, 24h, 7d)") from None
+    if out <= pd.Timedelta(0):
+        raise _fail(where, "the window must be positive")
+    return out
+
+
+def _events(value: Any, where: str) -> EventCondition:
+    if isinstance(value, list):
+        value = {"types": value}
+    if not isinstance(value, dict):
+        raise _fail(where, "expected {types: [...], within: 24h, min_count: 1}")
+    bad = set(value) - {"types", "within", "min_count", "message"}
+    if bad:
+        raise _fail(where, f"unknown key(s) {', '.join(sorted(bad))}")
+    types = value.get("types")
+    if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
+        raise _fail(where, "'types' must be a non-empty list of event type ids or names")
+    min_count = value.get("min_count", 1)
+    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+        raise _fail(where, "'min_count' must be a positive integer")
+    return EventCondition(
+        types=frozenset(types),
+        within=_duration(value["within"], f"{where}.within") if value.get("within") is not None else None,
+        min_count=min_count,
+        message=_regex(value["message"], f"{where}.message") if value.get("message") is not None else None,
+    )
+
+
+def _rule(data: Any, where: str, source: str) -> DiagnosisRule:
+    if not isinstance(data, dict):
+        raise _fail(where, "each rule must be a mapping")
+    rid = data.get("id")
+    if not isinstance(rid, str) or not _ID.match(rid):
+        raise _fail(where, f"rule id {rid!r} must be a short name (letters, digits, - _ .)")
+    where = f"{where} (rule {rid})"
+    bad = set(data) - _RULE_KEYS
+    if bad:
+        raise _fail(where, f"unknown key(s) {', '.join(sorted(bad))}")
+    cause = data.get("cause")
+    if cause not in CAUSES:
+        raise _fail(where, f"cause {cause!r} is not one of {', '.join(CAUSES)}")
+    confidence = data.get("confidence", "medium")
+    if confidence not in CONFIDENCE_LEVELS:
+        raise _fail(where, f"confidence {confidence!r} is not one of {', '.join(CONFIDENCE_LEVELS)}")
+    when = data.get("when")
+    if not isinstance(when, dict) or not when:
+        raise _fail(where, "'when' must be a non-empty mapping of conditions")
+    facts: dict[str, Any] = {}
+    texts: dict[str, re.Pattern[str]] = {}
+    events = None
+    for key, value in when.items():
+        if key in FACT_KEYS:
+            facts[key] = _fact_value(value, f"{where}: when.{key}")
+        elif key in TEXT_KEYS:
+            texts[key] = _regex(value, f"{where}: when.{key}")
+        elif key == "events":
+            events = _events(value, f"{where}: when.events")
+        else:
+            known = ", ".join(sorted(FACT_KEYS | TEXT_KEYS | _SPECIAL_KEYS))
+            raise _fail(where, f"unknown condition {key!r} (known: {known})")
+    for key in ("next_step", "next_step_cluster", "reference"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise _fail(where, f"'{key}' must be text")
+    if not data.get("next_step"):
+        raise _fail(where, "'next_step' is required")
+    return DiagnosisRule(
+        id=rid,
+        cause=cause,
+        confidence=confidence,
+        facts=facts,
+        texts=texts,
+        events=events,
+        next_step=data["next_step"],
+        next_step_cluster=data.get("next_step_cluster"),
+        reference=data.get("reference") or "",
+        source=source,
+    )
+
+
+def parse_rules(document: Any, where: str, source: str) -> list[DiagnosisRule]:
+    """Rules of one parsed document (``{version, rules}`` or a bare list)."""
+    if isinstance(document, dict):
+        version = document.get("version", 1)
+        if version != 1:
+            raise _fail(where, f"unsupported version {version!r} (this vsphere-nb reads version 1)")
+        bad = set(document) - {"version", "rules"}
+        if bad:
+            raise _fail(where, f"unknown top-level key(s) {', '.join(sorted(bad))}")
+        document = document.get("rules")
+    if not isinstance(document, list):
+        raise _fail(where, "expected 'rules:' with a list of rules")
+    rules = [_rule(item, f"{where} rule #{i + 1}", source) for i, item in enumerate(document)]
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise _fail(where, f"rule id {rule.id!r} appears twice")
+        seen.add(rule.id)
+    return rules
+
+
+def _read(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read rule file {path}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        first = " ".join(str(exc).split())
+        raise ConfigError(
+            f"rule file {path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {first}"
+        ) from None
+
+
+_BUILTIN: list[DiagnosisRule] | None = None
+
+
+def builtin_rules() -> list[DiagnosisRule]:
+    """The rules shipped in ``vsphere_nb/diagnosis/rules.yaml`` (parsed once)."""
+    global _BUILTIN
+    if _BUILTIN is None:
+        text = resources.files(__package__).joinpath("rules.yaml").read_text(encoding="utf-8")
+        _BUILTIN = parse_rules(yaml.safe_load(text), "rules.yaml", "built-in")
+    return list(_BUILTIN)
+
+
+def load_rules(extra: Any = None) -> list[DiagnosisRule]:
+    """Built-in rules, with a site file (path), a parsed document or a list of rules merged in.
+
+    A site rule with a built-in's id replaces it in place (same priority); rules with new ids are tried first.
+    """
+    rules = builtin_rules()
+    if extra is None:
+        return rules
+    if isinstance(extra, (str, Path)):
+        path = Path(extra)
+        if not path.is_file():
+            raise ConfigError(f"rule file {path} does not exist")
+        site = parse_rules(_read(path), str(path), str(path))
+    elif isinstance(extra, (list, dict)):
+        if isinstance(extra, list) and extra and all(isinstance(r, DiagnosisRule) for r in extra):
+            site = list(extra)
+        else:
+            site = parse_rules(extra, "<rules>", "site")
+    else:
+        raise ConfigError(f"rules must be a file path, a mapping or a list, not {type(extra).__name__}")
+    by_id = {r.id: r for r in site}
+    merged = [by_id.pop(r.id, r) for r in rules]
+    new = [r for r in site if r.id in by_id]
+    return new + merged
