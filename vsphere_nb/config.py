@@ -25,7 +25,7 @@ import ssl
 import warnings
 import weakref
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 from urllib.parse import urlsplit
 
 import httpx
@@ -109,7 +109,7 @@ class Secret:
     def __hash__(self) -> int:
         return hash(("Secret", self._value))
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[Any, ...]:
         raise TypeError("a Secret cannot be pickled")
 
 

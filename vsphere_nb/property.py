@@ -125,7 +125,7 @@ def list_filter_spec(
     ``recent_tasks="HostSystem"`` also follows each listed object of that type to the tasks in its ``recentTask``:
     a task started on a listed host joins the filter by itself, with no ``ModifyListView`` per task.
     """
-    then = (
+    then: list[wire.SelectionSpec] | None = (
         [wire.TraversalSpec(name="recentTask", type=recent_tasks, path="recentTask", skip=False)]
         if recent_tasks
         else None

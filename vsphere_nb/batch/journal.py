@@ -53,8 +53,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -63,10 +62,11 @@ from urllib.parse import urlsplit, urlunsplit
 from .._version import __version__
 from ..errors import ConfigError, RunDirectoryError, ServerFault
 from ..wire import VimObject, format_datetime
+from .journal_reader import JOURNAL_NAME, JournalContents, JournalState, read_journal, scan, state_from_journal
 from .limits import BatchLimits
 from .lock import RunLock
 from .plan import Plan, PlannedHost
-from .records import RunRecords, TaskRecord
+from .records import TaskRecord
 
 __all__ = [
     "JOURNAL_NAME",
@@ -81,7 +81,6 @@ __all__ = [
 
 logger = logging.getLogger("vsphere_nb.batch")
 
-JOURNAL_NAME = "journal.jsonl"
 JOURNAL_FORMAT = 1
 
 
@@ -206,7 +205,7 @@ class Journal:
         Takes the directory's lock unless the caller already holds it (``lock``)."""
         directory = Path(run_dir)
         path = directory / JOURNAL_NAME
-        _scan(directory, lambda _n, _record: None)  # a clear error for anything that is not a journal
+        scan(directory, lambda _n, _record: None)  # a clear error for anything that is not a journal
         held = lock if lock is not None and lock.held else RunLock.acquire(directory)
         try:
             fd = os.open(path, os.O_RDWR | os.O_APPEND)
@@ -447,140 +446,3 @@ def _fsync_dir(directory: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # reading
 # ---------------------------------------------------------------------------------------------
-@dataclass
-class JournalContents:
-    """The records of a journal, oldest first; ``torn_tail`` when an incomplete last line was ignored."""
-
-    path: Path
-    records: list[dict[str, Any]]
-    torn_tail: bool = False
-
-
-def _scan(run_dir: str | os.PathLike[str], on_record: Callable[[int, dict[str, Any]], None]) -> tuple[Path, bool, int]:
-    """Stream the complete records of a journal to ``on_record(n, record)`` (``n`` counts from 1), one line at a
-    time so a million-event journal never sits in memory as dicts. Returns ``(path, torn_tail, count)``."""
-    directory = Path(run_dir)
-    path = directory / JOURNAL_NAME
-    if not directory.exists():
-        raise RunDirectoryError(f"run directory {directory} does not exist")
-    if not directory.is_dir():
-        raise RunDirectoryError(f"{directory} is not a directory")
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        raise RunDirectoryError(f"{directory} is not a vsphere-nb run directory (no {JOURNAL_NAME})") from None
-    except OSError as exc:
-        raise RunDirectoryError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    torn = False
-    count = 0
-    with handle:
-        try:
-            for number, raw in enumerate(handle, start=1):
-                if not raw.endswith(b"\n"):  # the last line, cut short by a crash mid-write
-                    torn = bool(raw.strip(b"\x00 \t\r"))
-                    break
-                if not raw.strip():
-                    continue
-                try:
-                    record = json.loads(raw.decode("utf-8"))
-                except UnicodeDecodeError:
-                    raise RunDirectoryError(f"{path} line {number} is not UTF-8 text") from None
-                except (ValueError, RecursionError):
-                    raise RunDirectoryError(f"{path} line {number} is not a JSON record (garbled journal)") from None
-                if not isinstance(record, dict) or not isinstance(record.get("kind"), str):
-                    raise RunDirectoryError(f"{path} line {number} is not a journal record (no 'kind')")
-                if count == 0 and record["kind"] != "run_started":
-                    raise RunDirectoryError(
-                        f"{path} does not start with a run_started record: not a vsphere-nb run journal"
-                    )
-                count += 1
-                on_record(count, record)
-        except OSError as exc:
-            raise RunDirectoryError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if not count:
-        raise RunDirectoryError(f"{path} holds no complete record")
-    return path, torn, count
-
-
-def read_journal(run_dir: str | os.PathLike[str]) -> JournalContents:
-    """Every complete record of ``run_dir/journal.jsonl``. Raises ``RunDirectoryError`` for anything else."""
-    records: list[dict[str, Any]] = []
-    path, torn, _ = _scan(run_dir, lambda _n, record: records.append(record))
-    return JournalContents(path=path, records=records, torn_tail=torn)
-
-
-@dataclass
-class JournalState:
-    """A run as its journal tells it: metadata and one :class:`TaskRecord` per ``(vcenter, host_moid, attempt)``.
-
-    ``record.stage`` is one of :data:`~vsphere_nb.vocabulary.STAGES`; :func:`~vsphere_nb.batch.resume.plan_resume`
-    turns the latest attempts into what ``resume`` must do. ``lifecycle`` is what the journal's last lifecycle
-    record says (``running``, ``detached``, ``finished``); whether a process still drives a ``running`` run is
-    the directory lock's business (:func:`~vsphere_nb.batch.lock.lock_holder`).
-    """
-
-    run_dir: Path
-    run_id: str
-    created_at: str | None
-    vcenters: list[str]
-    vcenter_ids: dict[str, str | None]
-    limits: BatchLimits
-    records: RunRecords
-    lifecycle: str
-    detached_reason: str | None
-    stop_reason: str | None
-    torn_tail: bool
-
-    @property
-    def run_finished(self) -> bool:
-        return self.lifecycle == "finished"
-
-    def stage(self, vcenter: str, host_moid: str, attempt: int | None = None) -> str | None:
-        """The stage of an attempt (the latest attempt of the host when ``attempt`` is ``None``)."""
-        if attempt is None:
-            rec = self.records.latest_of(vcenter, host_moid)
-        else:
-            rec = self.records.get(vcenter, host_moid, attempt)
-        return rec.stage if rec else None
-
-    def stage_counts(self) -> dict[str, int]:
-        """Latest attempts per stage."""
-        counts: dict[str, int] = {}
-        for rec in self.records.latest():
-            counts[rec.stage] = counts.get(rec.stage, 0) + 1
-        return counts
-
-
-def state_from_journal(run_dir: str | os.PathLike[str]) -> JournalState:
-    """Replay ``run_dir``'s journal into a :class:`JournalState` (streaming). Raises ``RunDirectoryError`` only."""
-    records = RunRecords()
-    journal_path = Path(run_dir) / JOURNAL_NAME
-
-    def apply(number: int, entry: dict[str, Any]) -> None:
-        try:
-            records.apply(entry)
-        except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
-            raise RunDirectoryError(
-                f"{journal_path} record {number} ({entry.get('kind')}) is malformed: {exc}"
-            ) from None
-
-    path, torn, _ = _scan(run_dir, apply)
-    if torn:
-        logger.warning("%s: the last record is torn (a crash in the middle of a write); it is ignored", path)
-    try:
-        limits = BatchLimits.from_dict(records.limits or {})
-    except (ConfigError, TypeError) as exc:
-        raise RunDirectoryError(f"{path}: the run's limits are malformed: {exc}") from None
-    return JournalState(
-        run_dir=Path(run_dir),
-        run_id=records.run_id,
-        created_at=records.created_at,
-        vcenters=records.vcenters,
-        vcenter_ids=dict(records.vcenter_ids),
-        limits=limits,
-        records=records,
-        lifecycle=records.lifecycle,
-        detached_reason=records.detached_reason,
-        stop_reason=records.stop_reason,
-        torn_tail=torn,
-    )

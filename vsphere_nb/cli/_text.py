@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["printable", "printable_frame"]
 
@@ -22,6 +23,8 @@ def printable(value: Any, limit: int = 160) -> Any:
 
 def printable_frame(frame: pd.DataFrame, limit: int = 160) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells are :func:`printable` (for a table on stdout)."""
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or isinstance(out[col].dtype, (pd.StringDtype, pd.CategoricalDtype)):

@@ -118,7 +118,7 @@ class SimulatorApp:
         transport = self.transports.get(scope.get("client") and tuple(scope["client"]))
         if transport is None:
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
-        transport.abort()
+        transport.abort()  # type: ignore[attr-defined]  # an asyncio.Transport: the server's own socket
         # let the protocol see the connection loss (a few loop turns through TLS) before the cycle ends,
         # so uvicorn does not complain that no response was started
         for _ in range(20):

@@ -190,7 +190,7 @@ def _decode_param(param: Param, value: Any) -> Any:
         if not isinstance(item, dict):
             raise faults.invalid_argument(where, f"Parameter '{where}' must be a {kind.__name__} object.")
         try:
-            decoded = wire.decode_as(item, kind)
+            decoded: Any = wire.decode_as(item, kind)
         except ProtocolError as exc:
             raise faults.invalid_argument(where, f"Parameter '{where}': {exc}") from None
         out.append(decoded)

@@ -160,7 +160,8 @@ class EventLog:
             )
         cls = wire.REGISTRY[type_name]
         fmt = _CLASSIC.get(type_name, "{text}")
-        return cls(fullFormattedMessage=fmt.format(**names), **common, **fields)
+        event: wire.Event = cls(fullFormattedMessage=fmt.format(**names), **common, **fields)  # type: ignore[assignment]
+        return event
 
     # -- logging -----------------------------------------------------------------------------------
     def post(self, event: wire.Event) -> wire.Event:
@@ -182,10 +183,10 @@ class EventLog:
             if len(self.events) > self.cap:
                 drop = len(self.events) - self.cap
                 for old in self.events[:drop]:
-                    chain = self.by_chain.get(old.chainId)
-                    if chain is not None:
-                        chain[:] = [e for e in chain if e.key != old.key]
-                        if not chain:
+                    kept = self.by_chain.get(old.chainId)
+                    if kept is not None:
+                        kept[:] = [e for e in kept if e.key != old.key]
+                        if not kept:
                             del self.by_chain[old.chainId]
                     self.primary.pop(old.key, None)
                     self._wire.pop(old.key, None)
@@ -193,7 +194,7 @@ class EventLog:
                 del self.keys[:drop]
         return event
 
-    def wire(self, events: Iterable[wire.Event]) -> list[dict[str, Any]]:
+    def encoded(self, events: Iterable[wire.Event]) -> list[dict[str, Any]]:
         """The wire dicts of ``events``, each encoded once and reused by every later answer."""
         cache = self._wire
         out = []

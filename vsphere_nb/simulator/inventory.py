@@ -377,7 +377,7 @@ class ClusterComputeResource(ComputeResource):
         #: vSphere HA settings (``configurationEx.dasConfig``)
         self.das = DasSettings(enabled=ha_enabled)
 
-    @property  # type: ignore[override]
+    @property
     def ha_enabled(self) -> bool:
         return self.das.enabled
 

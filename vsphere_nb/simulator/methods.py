@@ -317,7 +317,7 @@ def query_events(call: Call, this: EventManager, filter: wire.EventFilterSpec) -
     limit = min(limit, QUERY_EVENTS_LIMIT)
     with vc.registry.lock:
         events = vc.events.matching(filter, vc.registry)
-        return vc.events.wire(reversed(events[-limit:]))
+        return vc.events.encoded(reversed(events[-limit:]))
 
 
 @method("EventManager", "CreateCollectorForEvents", Param("filter", wire.EventFilterSpec))
@@ -346,13 +346,13 @@ def _max_count(value: int) -> int:
 @method("EventHistoryCollector", "ReadNextEvents", Param("maxCount", "int"))
 def read_next_events(call: Call, this: EventHistoryCollector, maxCount: int) -> Any:
     with call.vc.registry.lock:
-        return this.log.wire(this.read_next(_max_count(maxCount)))
+        return this.log.encoded(this.read_next(_max_count(maxCount)))
 
 
 @method("EventHistoryCollector", "ReadPreviousEvents", Param("maxCount", "int"))
 def read_previous_events(call: Call, this: EventHistoryCollector, maxCount: int) -> Any:
     with call.vc.registry.lock:
-        return this.log.wire(this.read_previous(_max_count(maxCount)))
+        return this.log.encoded(this.read_previous(_max_count(maxCount)))
 
 
 @method("HistoryCollector", "RewindCollector")

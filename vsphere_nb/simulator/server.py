@@ -19,10 +19,15 @@ from typing import Any
 
 import uvicorn
 
+_BaseProtocol: type
 try:  # the C parser (uvicorn's "httptools" implementation): several times less CPU per request than h11's
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _BaseProtocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    _BaseProtocol = HttpToolsProtocol
 except ImportError:  # pragma: no cover - httptools is a dependency; h11 still serves without it
-    from uvicorn.protocols.http.h11_impl import H11Protocol as _BaseProtocol
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    _BaseProtocol = H11Protocol
 
 __all__ = ["HttpServer"]
 
@@ -30,10 +35,10 @@ log = logging.getLogger(__name__)
 
 
 def _protocol_class(transports: dict[Any, asyncio.BaseTransport]) -> type:
-    class TrackedProtocol(_BaseProtocol):  # type: ignore[misc, valid-type]
+    class TrackedProtocol(_BaseProtocol):
         """uvicorn's HTTP protocol, recording its transport by client address so the app can abort it."""
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        def connection_made(self, transport: asyncio.Transport) -> None:
             super().connection_made(transport)
             if self.client:
                 transports[tuple(self.client)] = transport
@@ -126,7 +131,7 @@ class HttpServer:
                 server_header=False,
                 ssl_certfile=self.ssl_certfile,
                 ssl_keyfile=self.ssl_keyfile,
-                timeout_graceful_shutdown=self.graceful_seconds,
+                timeout_graceful_shutdown=max(1, round(self.graceful_seconds)),
                 timeout_keep_alive=30,
                 backlog=2048,
             )

@@ -82,13 +82,13 @@ class Simulator:
             task_seconds=task_seconds,
             time_scale=time_scale,
             max_active_tasks=max_active_tasks,
-            mode=mode,
-            version=version,  # type: ignore[arg-type]
-            host_name_style=host_name_style,
+            mode=mode,  # type: ignore[arg-type]  # checked by SimulatorConfig.validate
+            version=version,
+            host_name_style=host_name_style,  # type: ignore[arg-type]
             bind=bind,
             port=port,
             tls=tls,
-            tls_dir=tls_dir,  # type: ignore[arg-type]
+            tls_dir=tls_dir,
             user=user,
             password=password,
             readonly_user=readonly_user,

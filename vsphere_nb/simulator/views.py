@@ -60,11 +60,13 @@ class ContainerView(ManagedObject):
 
     def members(self) -> list[ManagedObject]:
         if self._members is None:
-            candidates = self.container.descendants() if self.recursive else self.container.children()
+            candidates: list[ManagedObject] = list(
+                self.container.descendants() if self.recursive else self.container.children()
+            )
             if self.types:
                 candidates = [c for c in candidates if any(t in c.ANCESTRY for t in self.types)]
             self._members = candidates
-        return self._members
+        return candidates if self._members is None else self._members
 
     def prop(self, name: str) -> Any:
         if name == "view":

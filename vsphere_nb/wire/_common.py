@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ def _to_utc(value: object) -> object:
 UtcDatetime = Annotated[datetime, BeforeValidator(_to_utc), PlainSerializer(format_datetime)]
 
 
-def _known(enum_cls: type) -> object:
+def _known(enum_cls: type) -> Callable[[object], object]:
     members = enum_cls._value2member_map_  # type: ignore[attr-defined]
 
     def convert(value: object) -> object:
@@ -33,7 +34,7 @@ def _known(enum_cls: type) -> object:
     return convert
 
 
-def Known(enum_cls: type) -> object:
+def Known(enum_cls: type) -> Any:
     """``Known(TaskInfoState)``: the enum member for known values, the plain string for unknown ones."""
 
     return Annotated[enum_cls | str, BeforeValidator(_known(enum_cls))]
