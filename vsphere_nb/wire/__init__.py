@@ -8,10 +8,13 @@ from __future__ import annotations
 from .base import ENUMS, REGISTRY, VimEnum, VimObject, ancestry, lookup
 from .codec import (
     Boxed,
+    UndecodedValue,
+    as_declared,
     box,
     decode_any,
     decode_as,
     decode_body,
+    decode_property,
     encode_value,
     format_datetime,
     parse_body,
@@ -58,6 +61,9 @@ __all__ = [
     "parse_body",
     "ref_value",
     "unbox_list",
+    "UndecodedValue",
+    "as_declared",
+    "decode_property",
     "ManagedObjectReference",
     "MoRef",
     *_collector_all,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._common import AnyValue, Known
+from pydantic import field_validator
+
+from ._common import Known, PropertyValue
 from .base import VimObject
 from .enums import ObjectUpdateKind, PropertyChangeOp
 from .faults import MethodFault
@@ -65,7 +67,8 @@ class RetrieveOptions(VimObject):
 
 class DynamicProperty(VimObject):
     name: str
-    val: AnyValue = None
+    #: the decoded value, or an ``UndecodedValue`` when the server sent something that does not decode
+    val: PropertyValue = None
 
 
 class MissingProperty(VimObject):
@@ -86,6 +89,11 @@ class RetrieveResult(VimObject):
     token: str | None = None
     objects: list[ObjectContent] = []
 
+    @field_validator("objects", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
 
 class WaitOptions(VimObject):
     maxWaitSeconds: int | None = None
@@ -95,7 +103,8 @@ class WaitOptions(VimObject):
 class PropertyChange(VimObject):
     name: str
     op: Known(PropertyChangeOp)
-    val: AnyValue = None
+    #: as ``DynamicProperty.val``
+    val: PropertyValue = None
 
 
 class ObjectUpdate(VimObject):
