@@ -129,7 +129,7 @@ def list_filter_spec(
     ``recent_tasks="HostSystem"`` also follows each listed object of that type to the tasks in its ``recentTask``:
     a task started on a listed host joins the filter by itself, with no ``ModifyListView`` per task.
     """
-    then = (
+    then: list[wire.SelectionSpec] | None = (
         [wire.TraversalSpec(name="recentTask", type=recent_tasks, path="recentTask", skip=False)]
         if recent_tasks
         else None
@@ -202,8 +202,9 @@ async def retrieve(
 # watching
 # ---------------------------------------------------------------------------------------------
 def _wait_ceiling(client: AsyncClient) -> int | None:
-    """The largest ``maxWaitSeconds`` that still answers before the HTTP read timeout fires."""
-    read = client.timeouts.read
+    """The largest ``maxWaitSeconds`` that still answers before the HTTP read timeout (or the overall deadline of
+    the call, ``Timeouts.total``) fires."""
+    read = client.timeouts.longest_wait
     if read is None:
         return None
     margin = max(1.0, min(5.0, read * 0.25))
@@ -266,7 +267,10 @@ class PropertyWatcher:
         wait_s = int(max_wait_seconds)
         if ceiling is not None and wait_s > ceiling:
             logger.debug(
-                "maxWaitSeconds %d lowered to %d (read timeout %s s)", wait_s, ceiling, self.client.timeouts.read
+                "maxWaitSeconds %d lowered to %d (read timeout / call deadline %s s)",
+                wait_s,
+                ceiling,
+                self.client.timeouts.longest_wait,
             )
             wait_s = ceiling
         options = wire.WaitOptions(maxWaitSeconds=max(0, wait_s), maxObjectUpdates=max_object_updates)

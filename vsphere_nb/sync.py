@@ -30,7 +30,16 @@ import httpx
 
 from . import wire
 from .client import AsyncClient, vcenter_name
-from .config import DEFAULT_USER_AGENT, RetryPolicy, Secret, Timeouts, VerifyArg, parse_server, resolve_verify
+from .config import (
+    DEFAULT_USER_AGENT,
+    MAX_RESPONSE_BYTES,
+    RetryPolicy,
+    Secret,
+    Timeouts,
+    VerifyArg,
+    parse_server,
+    resolve_verify,
+)
 from .transport import ClientStats
 
 __all__ = ["Client", "connect", "LoopThread"]
@@ -231,6 +240,10 @@ class Client:
         return self._aio.stats
 
     @property
+    def max_response_bytes(self) -> int:
+        return self._aio.max_response_bytes
+
+    @property
     def is_closed(self) -> bool:
         return self._aio.is_closed
 
@@ -256,6 +269,7 @@ def connect(
     retry: RetryPolicy = RetryPolicy(),
     transport: httpx.AsyncBaseTransport | None = None,
     user_agent: str = DEFAULT_USER_AGENT,
+    max_response_bytes: int = MAX_RESPONSE_BYTES,
 ) -> Client:
     """Blocking :meth:`AsyncClient.connect <vsphere_nb.client.AsyncClient.connect>`; works inside Jupyter."""
     parse_server(server)  # a bad URL fails before anything else happens
@@ -275,6 +289,7 @@ def connect(
                 retry=retry,
                 transport=transport,
                 user_agent=user_agent,
+                max_response_bytes=max_response_bytes,
             )
         )
     except BaseException:
