@@ -119,7 +119,9 @@ class Inventory:
 
 
 async def collect_inventory(client: Any, *, page_size: int = 2000, vcenter: str | None = None) -> Inventory:
-    """Collect hosts, clusters and their containers in one paged PropertyCollector pass."""
+    """Collect hosts, clusters and their containers in one paged PropertyCollector pass. Values that did not
+    decode and properties the server could not read are moved to ``Inventory.issues``; a newer server's subtype of a
+    declared type (``runtime.dasHostState``, ``configurationEx``) is read as that type."""
     content = client.content
     before = client.stats.requests if hasattr(client, "stats") else 0
     view = await create_container_view(client, content.rootFolder, list(_TYPE_PATHS), recursive=True)

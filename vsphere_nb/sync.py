@@ -160,7 +160,10 @@ class Client:
         self, *, clusters: Any = None, host_names: Any = None, only_unhealthy: bool = False, page_size: int = 2000
     ) -> Any:
         """The ``hosts`` DataFrame: every host with its HA state and pre-flight eligibility, in one
-        PropertyCollector pass. ``clusters``/``host_names`` select (unknown names raise ``ConfigError``)."""
+        PropertyCollector pass. ``clusters``/``host_names`` select (unknown names raise ``ConfigError``).
+
+        A value the server sent that cannot be used costs its cell only: the cell is empty, the host's
+        ``data_issues`` says which property and why, and each kind of issue is logged once as a warning."""
         from .inventory import collect_inventory, filter_hosts, hosts_frame
 
         inventory = self.run(collect_inventory(self._aio, page_size=page_size, vcenter=self.vcenter))
