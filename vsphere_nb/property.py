@@ -191,7 +191,10 @@ async def retrieve(
     page_size: int = 1000,
     collector: wire.MoRef | None = None,
 ) -> list[wire.ObjectContent]:
-    """Every ``ObjectContent`` the specs select (all pages). An empty result (``null``/204) is ``[]``."""
+    """Every ``ObjectContent`` the specs select (all pages). An empty result (``null``/204) is ``[]``.
+
+    A property value the server sent in a shape that does not decode is a :class:`~vsphere_nb.wire.UndecodedValue`
+    in ``propSet`` (raw JSON and reason), not a failure of the page: check for it where one odd object matters."""
     objects: list[wire.ObjectContent] = []
     async for page in retrieve_pages(client, specs, page_size=page_size, collector=collector):
         objects.extend(page)

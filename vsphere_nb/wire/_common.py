@@ -55,7 +55,7 @@ def _decode_property_slot(value: object) -> object:
     return decode_property(value)
 
 
-#: a property value reported by the PropertyCollector (``DynamicProperty.val``, ``PropertyChange.val``): an
+#: a property value of a ``RetrievePropertiesEx`` page (``DynamicProperty.val``): an
 #: ``Any`` slot where a value that does not decode becomes an :class:`~.codec.UndecodedValue` rather than failing
 #: the whole answer — one odd property of one object must not cost every other object
 PropertyValue = Annotated[Any, BeforeValidator(_decode_property_slot)]

@@ -18,9 +18,9 @@ Tolerance for what real servers send (one odd value must never cost a whole answ
   wire name and extra fields kept, like an unknown subtype in a typed slot (see :mod:`.base`); alone in an
   ``Any`` slot it is a generic :class:`VimObject` (nested objects decoded) that :func:`as_declared` turns into
   the type the caller knows the slot holds;
-* :func:`decode_property` (used for property values, ``DynamicProperty.val`` / ``PropertyChange.val``) turns a
-  value that still does not decode into an :class:`UndecodedValue` — the raw JSON and the reason — instead of
-  failing the whole page, so the caller can flag that one object.
+* :func:`decode_property` (used for the property values of a ``RetrievePropertiesEx`` page,
+  ``DynamicProperty.val``) turns a value that still does not decode into an :class:`UndecodedValue` — the raw
+  JSON and the reason — instead of failing the whole page, so the caller can flag that one object.
 """
 
 from __future__ import annotations

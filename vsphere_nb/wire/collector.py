@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import field_validator
 
-from ._common import Known, PropertyValue
+from ._common import AnyValue, Known, PropertyValue
 from .base import VimObject
 from .enums import ObjectUpdateKind, PropertyChangeOp
 from .faults import MethodFault
@@ -103,8 +103,10 @@ class WaitOptions(VimObject):
 class PropertyChange(VimObject):
     name: str
     op: Known(PropertyChangeOp)
-    #: as ``DynamicProperty.val``
-    val: PropertyValue = None
+    #: strict, unlike ``DynamicProperty.val``: an update set is applied as a whole (the batch engine rebuilds a
+    #: ``TaskInfo`` from ``info.*`` changes), so a change that does not decode fails the answer (``ProtocolError``)
+    #: and the waiter asks again or polls
+    val: AnyValue = None
 
 
 class ObjectUpdate(VimObject):
