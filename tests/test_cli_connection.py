@@ -168,10 +168,14 @@ def test_an_empty_prompt_answer_is_refused(sim, capsys, monkeypatch):
     assert logins(sim) == before
 
 
-def test_there_is_no_password_flag(sim, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(hosts_argv(sim, "--user", sim.user, "--password", "pw-on-the-command-line"))
-    assert info.value.code == 2
+@pytest.mark.parametrize(
+    "flag", [["--password", "pw-on-the-command-line"], ["--password=pw-on-the-command-line"], ["--password"]]
+)
+def test_a_password_flag_is_refused_without_echoing_it(sim, capsys, flag):
+    before = sim.stats()["requests"]
+    code, out, err = run(hosts_argv(sim, "--user", sim.user, *flag), capsys)
+    assert_one_line_error(code, out, err, "--password is not accepted", secrets=("pw-on-the-command-line",))
+    assert "VSPHERE_PASSWORD" in err and sim.stats()["requests"] == before
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Secrets never come from a flag's value (it would land in shell history and ``ps``):
 
-* the password: ``VSPHERE_PASSWORD``, or an interactive prompt. ``VSPHERE_PASSWORD`` set but empty is a mistake,
+* the password: ``VSPHERE_PASSWORD``, or an interactive prompt (``--password`` is refused in one line). ``VSPHERE_PASSWORD`` set but empty is a mistake,
   not a password: the user is asked on a terminal, refused otherwise (never an empty login attempt);
 * a session token (reusing an SSO session instead of logging in): ``--session-token-file FILE`` (``-`` reads
   standard input, for a secrets manager's pipe), else ``VSPHERE_SESSION_TOKEN``, else a prompt when
@@ -53,6 +53,8 @@ def add_connection_args(parser: argparse.ArgumentParser) -> None:
         help="reuse an existing session whose token is in FILE ('-' reads it from standard input)",
     )
     group.add_argument("--release", default=None, help="VI/JSON release to use (default: negotiated)")
+    # not an option: caught to refuse it in one line, without argparse echoing the password back in its error
+    group.add_argument("--password", nargs="?", const="", default=None, dest="password_flag", help=argparse.SUPPRESS)
 
 
 def _ask(prompt: str, what: str, how: str) -> str:
@@ -121,6 +123,11 @@ def connect_from_args(args: argparse.Namespace) -> Any:
     from ..config import InsecureTLSWarning
     from ..sync import connect
 
+    if getattr(args, "password_flag", None) is not None:
+        raise ConfigError(
+            "--password is not accepted: a password on the command line shows in ps and shell history; "
+            "set VSPHERE_PASSWORD or let vsphere-nb ask for it"
+        )
     token = session_token_from_args(args)
     user, password = args.user, None
     if token is None:
