@@ -134,21 +134,23 @@ async def collect_inventory(client: Any, *, page_size: int = 2000, vcenter: str 
     for oc in objects:
         props = oc.props()
         inv.objects[oc.obj] = props
-        kinds = set(map(type, props.values()))
-        if wire.VimObject in kinds:  # an unknown subtype of a declared type
-            for name, cls in _DECLARED.items():
-                if name in props:
-                    props[name] = wire.as_declared(props[name], cls)
-            kinds.update(map(type, props.values()))
-        if oc.missingSet or UndecodedValue in kinds:
-            _take_out_issues(inv, oc, props)
+        if oc.missingSet or not _UNUSUAL.isdisjoint(map(type, props.values())):  # rare: a type test per value
+            _tidy(inv, oc, props)
     if hasattr(client, "stats"):
         inv.requests = client.stats.requests - before
     return inv
 
 
-def _take_out_issues(inv: Inventory, oc: wire.ObjectContent, props: dict[str, Any]) -> None:
-    """Move undecodable values out of ``props`` into ``inv.issues``, with the properties the server could not read."""
+#: value types that need a second look: a generic object (an unknown ``_typeName``), an undecodable value
+_UNUSUAL = frozenset({wire.VimObject, UndecodedValue})
+
+
+def _tidy(inv: Inventory, oc: wire.ObjectContent, props: dict[str, Any]) -> None:
+    """Read a newer server's subtypes as their declared types; move undecodable values out of ``props`` into
+    ``inv.issues``, with the properties the server could not read."""
+    for name, cls in _DECLARED.items():
+        if name in props:
+            props[name] = wire.as_declared(props[name], cls)
     for name, value in list(props.items()):
         if isinstance(value, UndecodedValue):
             del props[name]
