@@ -283,3 +283,23 @@ def test_hosts_frame_twice_on_one_pass_gives_the_same_issues():
     first, second = hosts_frame(inv), hosts_frame(inv)
     assert first["data_issues"].equals(second["data_issues"])
     assert first["data_issues"].notna().sum() == 1
+
+
+def test_a_broken_object_costs_only_itself(caplog):
+    class BrokenObjects(MessyVCenter):
+        def objects(self):
+            out = super().objects()
+            for oc in out:
+                if oc["obj"]["value"] == "host-7":  # one property entry without a name
+                    oc["propSet"].append({"_typeName": "DynamicProperty", "val": "orphan"})
+                if oc["obj"]["value"] == "host-8":  # no usable obj: cannot be attributed to any host
+                    oc["obj"] = {"_typeName": "ManagedObjectReference", "type": "HostSystem"}
+            return out
+
+    with caplog.at_level(logging.WARNING):
+        hosts = messy_hosts(BrokenObjects(hosts=60))
+    moids = set(hosts["host_moid"].astype(str))
+    assert len(hosts) == 59 and "host-8" not in moids and "host-7" in moids
+    row = hosts[hosts["host_moid"] == "host-7"].iloc[0]
+    assert row["host"] == "esx0007.lab.example" and row["data_issues"].startswith("propSet[")
+    assert any("1 object(s) of a RetrievePropertiesEx page could not be read" in r.getMessage() for r in caplog.records)

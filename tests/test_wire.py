@@ -469,3 +469,44 @@ def test_unknown_subtype_alone_in_an_any_slot_becomes_the_declared_type_on_reque
     assert wire.as_declared("plain", wire.ClusterDasFdmHostState) == "plain"
     odd = wire.as_declared(wire.decode_any({"_typeName": "Nope", "state": 3}), wire.ClusterDasFdmHostState)
     assert isinstance(odd, wire.UndecodedValue) and odd.type_name == "Nope"
+
+
+def test_a_page_with_a_broken_object_keeps_every_other_object():
+    def ref(value):
+        return {"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": value}
+
+    def prop(name, val):
+        return {"_typeName": "DynamicProperty", "name": name, "val": val}
+
+    page = {
+        "_typeName": "RetrieveResult",
+        "token": "t-1",
+        "objects": [
+            {"_typeName": "ObjectContent", "obj": ref("host-1"), "propSet": [prop("name", "esx1")]},
+            {  # one property without a name
+                "_typeName": "ObjectContent",
+                "obj": ref("host-2"),
+                "propSet": [prop("name", "esx2"), {"_typeName": "DynamicProperty", "val": "x"}],
+            },
+            {"_typeName": "ObjectContent", "obj": ref("host-3"), "propSet": {"name": "esx3"}},  # not a list
+            {"_typeName": "ObjectContent", "obj": "host-4", "propSet": [prop("name", "esx4")]},  # no usable obj
+            {"_typeName": "ObjectContent", "obj": ref("host-5"), "propSet": [prop("name", "esx5")]},
+        ],
+    }
+    result = wire.decode_body(json.dumps(page).encode())
+    assert result.token == "t-1"
+    by_moid = {o.obj.value: o.props() for o in result.objects}
+    assert list(by_moid) == ["host-1", "host-2", "host-3", "host-5"]
+    assert by_moid["host-1"] == {"name": "esx1"} and by_moid["host-5"] == {"name": "esx5"}
+    assert by_moid["host-2"]["name"] == "esx2"
+    assert "DynamicProperty.name: Field required" in by_moid["host-2"]["propSet[1]"].reason
+    assert isinstance(by_moid["host-3"]["propSet"], wire.UndecodedValue)
+    assert [u.raw["obj"] for u in result.unreadable] == ["host-4"]
+    assert wire.decode_body(json.dumps({**page, "objects": page["objects"][:1]}).encode()).unreadable == []
+    assert "unreadable" not in result.to_wire() and "_unreadable" not in result.to_wire()
+
+
+def test_reasons_are_one_printable_line():
+    value = wire.decode_property({"_typeName": "ArrayOfEv\x1b[31ment\nX", "_value": 5})
+    assert isinstance(value, wire.UndecodedValue)
+    assert value.reason.isprintable() and "\\x1b" in value.reason

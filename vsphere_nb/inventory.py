@@ -219,6 +219,7 @@ def _warn_once_per_kind(inv: Inventory, issues: _Issues) -> None:
     for ref, texts in issues.items():
         for text in texts:
             prop, _, what = text.partition(": ")
+            prop = prop.split("[", 1)[0]  # propSet[3] and propSet[7]: one kind
             kind = what.split(":", 1)[0] if what else "issue"
             kinds.setdefault((f"{ref.type}.{prop}", kind), []).append(ref)
     for (where, kind), refs in sorted(kinds.items()):

@@ -170,6 +170,12 @@ async def retrieve_pages(
         while result is not None:
             page = wire.decode_as(result, wire.RetrieveResult)
             token = page.token or None
+            if page.unreadable:
+                logger.warning(
+                    "%d object(s) of a RetrievePropertiesEx page could not be read at all (no usable obj): %s",
+                    len(page.unreadable),
+                    page.unreadable[0].reason,
+                )
             if page.objects:
                 yield list(page.objects)
             if token is None:

@@ -50,6 +50,7 @@ __all__ = [
     "UndecodedValue",
     "as_declared",
     "decode_property",
+    "describe_error",
 ]
 
 T = TypeVar("T", bound=VimObject)
@@ -284,8 +285,16 @@ def decode_as(data: Any, cls: type[T]) -> T:
 
 
 def _snippet(text: str, limit: int = 120) -> str:
+    """One line of at most ``limit`` characters; control characters (server text may hold them) escaped."""
     text = " ".join(text.split())
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
     return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def describe_error(exc: BaseException) -> str:
+    """A decoding error in one line of at most 200 characters, without the offending input."""
+    return _short(exc)
 
 
 def _short(exc: BaseException) -> str:
