@@ -134,8 +134,9 @@ def test_session_token_prompt_without_a_terminal(sim, capsys, monkeypatch):
     assert_one_line_error(code, out, err, "VSPHERE_SESSION_TOKEN")
 
 
-def test_empty_session_token_variable_without_user(sim, capsys, monkeypatch):
-    monkeypatch.setenv("VSPHERE_SESSION_TOKEN", "")
+@pytest.mark.parametrize("value", ["", "  \n"])
+def test_empty_session_token_variable_without_user(sim, capsys, monkeypatch, value):
+    monkeypatch.setenv("VSPHERE_SESSION_TOKEN", value)
     code, out, err = run(hosts_argv(sim), capsys)
     assert_one_line_error(code, out, err, "VSPHERE_SESSION_TOKEN is set but empty")
 

@@ -96,7 +96,7 @@ def session_token_from_args(args: argparse.Namespace) -> str | None:
     if path is not None:
         return _read_token_file(path)
     env = os.environ.get("VSPHERE_SESSION_TOKEN")
-    if env:
+    if env and env.strip():
         return env.strip()
     if flag is _ASK:
         return _ask(
