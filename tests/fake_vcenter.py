@@ -287,6 +287,10 @@ import contextlib  # noqa: E402
 import http.server  # noqa: E402
 import ssl  # noqa: E402
 import threading  # noqa: E402
+import time  # noqa: E402
+
+#: a response header (not sent on) that makes :func:`serve` write the body one byte every that many seconds
+TRICKLE_HEADER = "x-test-trickle-seconds"
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -307,14 +311,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.connection.close()
             return
         content = response.content
+        trickle = float(response.headers.get(TRICKLE_HEADER) or 0)
         self.send_response(response.status_code)
         for key, value in response.headers.items():
-            if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+            if key.lower() not in ("content-length", "transfer-encoding", "connection", TRICKLE_HEADER):
                 self.send_header(key, value)
         self.send_header("Content-Length", str(len(content)))
         self.end_headers()
-        if content:
+        if content and trickle:
+            self._trickle(content, trickle)
+        elif content:
             self.wfile.write(content)
+
+    def _trickle(self, content: bytes, seconds: float) -> None:
+        """One byte every ``seconds``: each byte restarts the client's read timeout."""
+        for i in range(len(content)):
+            try:
+                self.wfile.write(content[i : i + 1])
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                self.close_connection = True
+                return
+            time.sleep(seconds)
 
     do_GET = _serve
     do_POST = _serve

@@ -7,12 +7,15 @@ test: a reason that the inventory or pre-flight gets wrong shows up as a per-hos
 
 from __future__ import annotations
 
+import logging
 import math
 
 import pandas as pd
 import pytest
+from messy_vcenter import MessyVCenter
 
 from vsphere_nb.batch.frames import SCHEMAS
+from vsphere_nb.config import RetryPolicy
 from vsphere_nb.errors import ConfigError
 from vsphere_nb.inventory import HOST_COLUMNS, collect_inventory
 from vsphere_nb.simulator import Simulator
@@ -54,7 +57,8 @@ def expected_reasons(host) -> str | None:
 def test_columns_and_dtypes_are_the_documented_ones(mixed):
     sim, vc = mixed
     hosts = vc.hosts()
-    assert list(hosts.columns) == HOST_COLUMNS == list(SCHEMAS["hosts"])
+    assert list(hosts.columns) == HOST_COLUMNS == [*SCHEMAS["hosts"], "data_issues"]
+    assert hosts["data_issues"].dtype == pd.StringDtype("pyarrow") and hosts["data_issues"].isna().all()
     for column, kind in SCHEMAS["hosts"].items():
         dtype = hosts[column].dtype
         if kind in ("id", "category"):
@@ -169,3 +173,133 @@ def test_request_count_grows_with_pages_not_hosts(clusters, per_cluster):
             hosts = vc.hosts(page_size=100)
             assert len(hosts) == clusters * per_cluster
             assert vc.stats.requests - before == 2 + pages
+
+
+# ---------------------------------------------------------------------------------------------
+# a messy server: one odd value never costs the inventory
+# ---------------------------------------------------------------------------------------------
+def messy_hosts(fake: MessyVCenter, **kwargs) -> pd.DataFrame:
+    with connect(
+        "https://vc.test",
+        fake.user,
+        fake.password,
+        transport=fake.transport(),
+        retry=RetryPolicy(attempts=2, base=0.001, cap=0.002),
+    ) as vc:
+        return vc.hosts(**kwargs)
+
+
+BAD_STATE = {"_typeName": "ClusterDasFdmHostState", "state": {"unexpected": "object"}}
+
+
+def test_messy_server_every_host_returned_and_the_one_bad_value_flagged(caplog):
+    fake = MessyVCenter(hosts=1000, corrupt={"host-537": ("runtime.dasHostState", BAD_STATE)})
+    with caplog.at_level(logging.WARNING, logger="vsphere_nb.inventory"):
+        hosts = messy_hosts(fake, page_size=300)
+    assert len(hosts) == 1000 and set(hosts["host_moid"]) == {f"host-{i}" for i in range(1000)}
+    assert list(hosts.columns) == HOST_COLUMNS
+    # exactly one host flagged, and it names the property and the type
+    flagged = hosts[hosts["data_issues"].notna()]
+    assert list(flagged["host_moid"]) == ["host-537"]
+    issue = flagged["data_issues"].iloc[0]
+    assert issue.startswith("runtime.dasHostState: undecodable ClusterDasFdmHostState")
+    assert pd.isna(flagged["das_state"].iloc[0])  # the bad cell is empty, the rest of the row is there
+    assert flagged["host"].iloc[0] == "esx0537.lab.example" and flagged["cluster"].iloc[0] == "C10"
+    # null / absent boxed arrays read as empty; unknown subtypes decode as their base types
+    by_moid = hosts.set_index(hosts["host_moid"].astype(str))
+    assert by_moid.loc["host-4", "disabled_methods"] == "" and by_moid.loc["host-5", "datastores"] == "ds-C0"
+    assert by_moid.loc["host-8", "datastores"] == ""  # i % 4 == 0: an empty array, in its null form
+    assert by_moid.loc["host-7", "das_state"] == "connectedToMaster"  # ClusterDasFdmHostStateV9
+    assert by_moid.loc["host-50", "das_state_reporter"] == "esx0050.lab.example"
+    assert by_moid.loc["host-5", "config_issues"] == "HA agent on esx0005.lab.example reports a future condition"
+    assert by_moid.loc["host-11", "overall_status"] == "purple"
+    assert by_moid.loc["host-53", "ha_enabled"]  # cluster C1: dasConfig is a ClusterDasConfigInfoV2
+    assert hosts["eligible"].sum() == 1000
+    # one warning for the one kind of issue, naming the property and the example host
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert "HostSystem.runtime.dasHostState undecodable ClusterDasFdmHostState on 1 object(s)" in warnings[0]
+    assert "esx0537.lab.example" in warnings[0]
+
+
+def test_messy_server_wrong_shapes_and_unreadable_properties_are_flagged_per_host(caplog):
+    fake = MessyVCenter(
+        hosts=120,
+        corrupt={
+            "host-3": ("datastore", {"_typeName": "string", "_value": "datastore-0"}),  # decodes, wrong shape
+            "host-4": ("disabledMethod", {"_typeName": "ArrayOfString", "_value": "Reconfigure"}),  # does not decode
+            "host-5": ("disabledMethod", {"_typeName": "ArrayOfString", "_value": 7}),
+            "host-6": (
+                "runtime.dasHostState",
+                {"_typeName": "ClusterDasFdmHostState", "state": "master", "stateReporter": 5},
+            ),
+        },
+        missing={"host-9": "runtime.dasHostState"},
+    )
+    with caplog.at_level(logging.WARNING, logger="vsphere_nb.inventory"):
+        hosts = messy_hosts(fake)
+    assert len(hosts) == 120
+    issues = {str(k): v for k, v in zip(hosts["host_moid"], hosts["data_issues"]) if not pd.isna(v)}
+    assert set(issues) == {"host-3", "host-4", "host-5", "host-6", "host-9"}
+    assert issues["host-3"].startswith("datastore: unusable value (TypeError: expected a list, got str)")
+    assert issues["host-4"].startswith("disabledMethod: undecodable ArrayOfString: ArrayOfString expects a list")
+    assert issues["host-6"].startswith("runtime.dasHostState: undecodable ClusterDasFdmHostState")
+    assert issues["host-9"] == "runtime.dasHostState: not readable (NoPermission)"
+    row = hosts[hosts["host_moid"] == "host-3"].iloc[0]
+    assert (
+        pd.isna(row["datastores"]) and row["host"] == "esx0003.lab.example" and row["das_state"] == "connectedToMaster"
+    )
+    # one warning per kind: disabledMethod's two hosts share one line
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 4, warnings
+    assert any("HostSystem.disabledMethod undecodable ArrayOfString on 2 object(s)" in w for w in warnings)
+
+
+def test_a_cluster_whose_configuration_does_not_decode_flags_its_hosts():
+    class BadCluster(MessyVCenter):
+        def objects(self):
+            out = super().objects()
+            for oc in out:
+                if oc["obj"]["value"] == "domain-c1":
+                    for prop in oc["propSet"]:
+                        if prop["name"] == "configurationEx":
+                            prop["val"] = {"_typeName": "ClusterConfigInfoEx", "dasConfig": {"enabled": "maybe"}}
+            return out
+
+    hosts = messy_hosts(BadCluster(hosts=100))
+    assert len(hosts) == 100
+    in_c1 = hosts[hosts["cluster"] == "C1"]
+    assert len(in_c1) == 50 and in_c1["data_issues"].str.startswith("cluster C1: configurationEx: undecodable").all()
+    assert hosts[hosts["cluster"] == "C0"]["data_issues"].isna().all()
+    assert (in_c1["skip_reason"] == "vSphere HA not enabled on the cluster").all()
+
+
+def test_hosts_frame_twice_on_one_pass_gives_the_same_issues():
+    from vsphere_nb.inventory import hosts_frame
+
+    fake = MessyVCenter(hosts=60, corrupt={"host-3": ("datastore", {"_typeName": "string", "_value": "x"})})
+    with connect("https://vc.test", fake.user, fake.password, transport=fake.transport()) as vc:
+        inv = vc.run(collect_inventory(vc.aio))
+    first, second = hosts_frame(inv), hosts_frame(inv)
+    assert first["data_issues"].equals(second["data_issues"])
+    assert first["data_issues"].notna().sum() == 1
+
+
+def test_a_broken_object_costs_only_itself(caplog):
+    class BrokenObjects(MessyVCenter):
+        def objects(self):
+            out = super().objects()
+            for oc in out:
+                if oc["obj"]["value"] == "host-7":  # one property entry without a name
+                    oc["propSet"].append({"_typeName": "DynamicProperty", "val": "orphan"})
+                if oc["obj"]["value"] == "host-8":  # no usable obj: cannot be attributed to any host
+                    oc["obj"] = {"_typeName": "ManagedObjectReference", "type": "HostSystem"}
+            return out
+
+    with caplog.at_level(logging.WARNING):
+        hosts = messy_hosts(BrokenObjects(hosts=60))
+    moids = set(hosts["host_moid"].astype(str))
+    assert len(hosts) == 59 and "host-8" not in moids and "host-7" in moids
+    row = hosts[hosts["host_moid"] == "host-7"].iloc[0]
+    assert row["host"] == "esx0007.lab.example" and row["data_issues"].startswith("propSet[")
+    assert any("1 object(s) of a RetrievePropertiesEx page could not be read" in r.getMessage() for r in caplog.records)

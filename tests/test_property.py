@@ -365,6 +365,19 @@ def test_watcher_keeps_max_wait_below_the_read_timeout():
     assert fake.calls("PropertyCollector.DestroyPropertyCollector") == []
 
 
+def test_watcher_keeps_max_wait_below_the_overall_deadline_too():
+    fake, waits = watcher_fake([httpx.Response(204)])
+
+    async def main():
+        async with await aconnect(fake, timeout=Timeouts(read=60, total=12)) as vc:
+            w = await prop.PropertyWatcher.create(vc, private=False)
+            await w.wait(max_wait_seconds=60)
+            await w.destroy()
+
+    run(main())
+    assert waits[0][1]["options"]["maxWaitSeconds"] == 9  # 12 s deadline minus a 3 s margin
+
+
 def test_watcher_destroy_is_best_effort():
     fake, _ = watcher_fake([])
     fake.inject("PropertyFilter.DestroyPropertyFilter", fault("ManagedObjectNotFound"))

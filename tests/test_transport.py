@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import random
 import socket
 import ssl
+import subprocess
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import httpx
 import pytest
@@ -98,10 +103,15 @@ def test_parse_release():
 # ------------------------------------------------------------------------------------------------
 def test_timeouts_defaults_and_validation():
     t = Timeouts()
-    assert (t.connect, t.read) == (10.0, 60.0)
+    assert (t.connect, t.read, t.total) == (10.0, 60.0, 300.0)
     assert t.to_httpx().read == 60.0
     assert Timeouts(read=None).to_httpx().read is None
-    for bad in ({"read": 0}, {"connect": -1}, {"write": "5"}, {"pool": True}):
+    assert (t.longest_wait, Timeouts(total=20).longest_wait, Timeouts(read=None, total=None).longest_wait) == (
+        60,
+        20,
+        None,
+    )
+    for bad in ({"read": 0}, {"connect": -1}, {"write": "5"}, {"pool": True}, {"total": 0}, {"total": "60"}):
         with pytest.raises(errors.ConfigError):
             Timeouts(**bad)
 
@@ -148,10 +158,11 @@ def test_resolve_verify_variants(tmp_path, caplog):
     ctx = ssl.create_default_context()
     assert resolve_verify(ctx) is ctx
     with pytest.warns(InsecureTLSWarning):
-        with caplog.at_level(logging.WARNING, logger="vsphere_nb.config"):
+        with caplog.at_level(logging.DEBUG, logger="vsphere_nb"):
             insecure = resolve_verify(False)
     assert isinstance(insecure, ssl.SSLContext) and insecure.verify_mode == ssl.CERT_NONE
-    assert any("verification is disabled" in r.getMessage() for r in caplog.records)
+    # the warning is the one message: no log record says it a second time
+    assert not any("verification is disabled" in r.getMessage() for r in caplog.records)
 
     ca, _, _ = make_ca_and_server_cert(str(tmp_path))
     assert isinstance(resolve_verify(ca), ssl.SSLContext)
@@ -206,9 +217,14 @@ def test_tls_verify_false_connects_with_a_warning(tls_server, caplog):
         async with await aconnect(fake, server=url, verify=False) as vc:
             return await vc.get(HOST, "name")
 
-    with pytest.warns(InsecureTLSWarning):
+    caplog.set_level(logging.INFO, logger="vsphere_nb")
+    with pytest.warns(InsecureTLSWarning) as caught:
         assert run(main()) == "esx03"
-    assert any(r.levelno == logging.WARNING and "verify=False" in r.getMessage() for r in caplog.records)
+    assert len([w for w in caught if issubclass(w.category, InsecureTLSWarning)]) == 1
+    assert not any(r.levelno >= logging.WARNING for r in caplog.records)
+    assert any(
+        "TLS certificate verification OFF" in r.getMessage() for r in caplog.records if r.levelno == logging.INFO
+    )
 
 
 def test_tls_to_localhost_name_with_ca(tls_server):
@@ -378,3 +394,171 @@ def test_no_insecure_warning_when_verification_is_on():
                 pass
 
         run(main())
+
+
+# ------------------------------------------------------------------------------------------------
+# hostile or broken servers: an overall deadline per call, a cap on the answer's size
+# ------------------------------------------------------------------------------------------------
+class EndlessBody(httpx.AsyncByteStream):
+    """An answer that never ends: ``chunk`` bytes every ``pause`` seconds; counts what it produced."""
+
+    def __init__(self, chunk: bytes, pause: float = 0.0) -> None:
+        self.chunk, self.pause, self.sent = chunk, pause, 0
+
+    async def __aiter__(self):
+        while True:
+            self.sent += 1
+            yield self.chunk
+            await asyncio.sleep(self.pause)
+
+
+def endless_transport(body: EndlessBody, headers: dict[str, str] | None = None) -> httpx.MockTransport:
+    return httpx.MockTransport(lambda request: httpx.Response(200, headers=headers or {}, stream=body))
+
+
+def test_a_trickling_server_cannot_hold_hosts_beyond_the_deadline():
+    """A real server on 127.0.0.1 answering the inventory page one byte every 0.05 s: the read timeout (0.5 s)
+    restarts with every byte and never fires; ``Timeouts.total`` ends the call."""
+    from fake_vcenter import TRICKLE_HEADER
+    from messy_vcenter import MessyVCenter
+
+    from vsphere_nb.sync import connect
+
+    fake = MessyVCenter(hosts=20)
+
+    def trickle(request):
+        response = fake._retrieve(request, json.loads(request.content))
+        response.headers[TRICKLE_HEADER] = "0.05"
+        return response
+
+    fake.inject("PropertyCollector.RetrievePropertiesEx", trickle)
+    with serve(fake) as url:
+        with connect(url, fake.user, fake.password, timeout=Timeouts(read=0.5, total=1.5)) as vc:
+            started = time.perf_counter()
+            with pytest.raises(errors.TimeoutError) as info:
+                vc.hosts()
+            elapsed = time.perf_counter() - started
+            assert vc.stats.retries == 0  # a deadline is not retried
+    assert 1.4 < elapsed < 4
+    assert "no complete answer within 1.5 s (Timeouts.total)" in str(info.value) and url in str(info.value)
+    assert len(fake.calls("PropertyCollector.RetrievePropertiesEx")) == 1
+
+
+def test_a_launch_that_trickles_past_the_deadline_may_have_started():
+    body = EndlessBody(b" ", pause=0.02)
+    transport = Transport("https://vc.test", timeouts=Timeouts(total=0.3), http_transport=endless_transport(body))
+
+    async def main():
+        try:
+            with pytest.raises(errors.LaunchStateUnknown) as launch:
+                await transport.send(
+                    "POST",
+                    "/sdk/vim25/8.0.3.0/HostSystem/host-1/ReconfigureHostForDAS_Task",
+                    call="HostSystem.ReconfigureHostForDAS_Task",
+                    json_body={},
+                    has_body=True,
+                    launch=True,
+                    moref=wire.MoRef("HostSystem", "host-1"),
+                )
+            with pytest.raises(errors.TimeoutError):
+                await transport.send(
+                    "GET", "/sdk/vim25/8.0.3.0/HostSystem/host-1/name", call="HostSystem.name", retry=True
+                )
+            return launch.value
+        finally:
+            await transport.aclose()
+
+    started = time.perf_counter()
+    exc = run(main())
+    assert time.perf_counter() - started < 2
+    assert "Timeouts.total" in str(exc) and "recentTask" in str(exc) and exc.moref == wire.MoRef("HostSystem", "host-1")
+    assert transport.stats.retries == 0
+
+
+def test_an_endless_answer_is_cut_at_the_size_cap():
+    body = EndlessBody(b"x" * (1024 * 1024))
+    transport = Transport("https://vc.test", http_transport=endless_transport(body), max_response_bytes=4 * 1024 * 1024)
+
+    async def main():
+        try:
+            return await transport.send(
+                "GET", "/sdk/vim25/8.0.3.0/Folder/group-d1/childEntity", call="Folder.childEntity", retry=True
+            )
+        finally:
+            await transport.aclose()
+
+    with pytest.raises(errors.ProtocolError) as info:
+        run(main())
+    assert "capped at 4 MiB (max_response_bytes)" in str(info.value) and "Folder.childEntity" in str(info.value)
+    assert body.sent <= 6  # stopped reading right after the limit, not at the end of the answer
+    assert transport.stats.retries == 0
+
+
+def test_an_announced_huge_answer_is_refused_before_reading_it():
+    body = EndlessBody(b"x" * 1024)
+    transport = Transport(
+        "https://vc.test",
+        http_transport=endless_transport(body, {"Content-Length": str(400 * 1024 * 1024)}),
+        max_response_bytes=1024 * 1024,
+    )
+
+    async def main():
+        try:
+            await transport.send("GET", "/sdk/vim25/8.0.3.0/Folder/group-d1/name", call="Folder.name")
+        finally:
+            await transport.aclose()
+
+    with pytest.raises(errors.ProtocolError) as info:
+        run(main())
+    assert "announces 400 MiB" in str(info.value) and "capped at 1 MiB" in str(info.value)
+    assert body.sent == 0
+
+
+def test_hosts_fails_clearly_when_a_page_is_over_the_cap_and_fits_with_smaller_pages():
+    from messy_vcenter import MessyVCenter
+
+    from vsphere_nb.sync import connect
+
+    fake = MessyVCenter(hosts=300)
+    with connect(
+        "https://vc.test", fake.user, fake.password, transport=fake.transport(), max_response_bytes=256 * 1024
+    ) as vc:
+        assert vc.max_response_bytes == 256 * 1024
+        with pytest.raises(errors.ProtocolError, match=r"capped at 262144 bytes \(max_response_bytes\)"):
+            vc.hosts(page_size=2000)
+        assert len(vc.hosts(page_size=100)) == 300
+
+
+def test_normal_answers_are_unchanged_by_streaming():
+    fake = FakeVCenter(rotate_tokens=True)
+    fake.set_property("HostSystem", "host-1", "name", {"_typeName": "string", "_value": "esx01"})
+
+    async def main():
+        async with await aconnect(fake) as vc:
+            return await vc.get(wire.MoRef("HostSystem", "host-1"), "name"), vc.session_token.reveal()
+
+    name, token = run(main())
+    assert name == "esx01" and token == fake.issued[-1]  # headers (the rotated session) still read
+
+
+@pytest.mark.parametrize("logging_setup", ["", "logging.basicConfig(level=logging.INFO)"])
+def test_insecure_warning_once_per_connection_in_a_real_process(logging_setup):
+    """Two connections from the same line, with Python's default warning filters (which show a warning once per
+    line) and with logging configured or not: exactly one warning per connection, nothing repeated in the log."""
+    script = f"""
+import logging, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from fake_vcenter import FakeVCenter
+from vsphere_nb.sync import connect
+{logging_setup}
+fake = FakeVCenter()
+for _ in range(2):
+    with connect("https://vc.test", fake.user, fake.password, verify=False, transport=fake.transport()):
+        pass
+"""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    env.pop("PYTHONWARNINGS", None)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("TLS certificate verification is disabled") == 2, done.stderr
+    assert done.stderr.count("InsecureTLSWarning") == 2

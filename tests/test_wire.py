@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -323,3 +324,189 @@ def test_decoded_morefs_are_morefs_and_equal_to_built_ones():
     assert ref == MoRef("HostSystem", "host-1") and hash(ref) == hash(MoRef("HostSystem", "host-1"))
     with pytest.raises(ProtocolError):
         wire.decode_as({"_typeName": "ManagedObjectReference", "type": "HostSystem"}, MoRef)
+
+
+# ---------------------------------------------------------------------------------------------
+# tolerance: what real servers send that the schema does not allow
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"_typeName": "ArrayOfString", "_value": None},  # govmomi's empty array
+        {"_typeName": "ArrayOfString"},  # no _value at all
+        {"_typeName": "ArrayOfManagedObjectReference", "_value": None},
+        {"_typeName": "ArrayOfEvent"},
+    ],
+)
+def test_empty_ish_boxed_arrays_read_as_empty_lists(value):
+    assert wire.decode_any(value) == []
+    prop = wire.decode_as(
+        {"_typeName": "DynamicProperty", "name": "disabledMethod", "val": value}, wire.DynamicProperty
+    )
+    assert prop.val == []
+
+
+def test_unknown_subtype_in_a_boxed_array_decodes_as_the_element_type_with_its_fields():
+    events = wire.decode_any(
+        {
+            "_typeName": "ArrayOfEvent",
+            "_value": [
+                {
+                    "_typeName": "FutureHaEvent",
+                    "key": 1,
+                    "chainId": 2,
+                    "createdTime": "2026-01-01T00:00:00Z",
+                    "zone": "a",
+                }
+            ],
+        }
+    )
+    event = events[0]
+    assert type(event) is wire.Event and event.vim_type == "FutureHaEvent" and event.is_a("Event")
+    assert event.raw_extra == {"zone": "a"}
+    assert event.to_wire()["_typeName"] == "FutureHaEvent" and event.to_wire()["zone"] == "a"
+
+
+def test_unknown_subtype_in_a_typed_slot_decodes_as_the_declared_type():
+    config = wire.decode_any(
+        {
+            "_typeName": "ClusterConfigInfoEx",
+            "dasConfig": {"_typeName": "ClusterDasConfigInfoV2", "enabled": True, "quorum": 3},
+        }
+    )
+    assert isinstance(config.dasConfig, wire.ClusterDasConfigInfo) and config.dasConfig.enabled is True
+    assert config.dasConfig.vim_type == "ClusterDasConfigInfoV2" and config.dasConfig.raw_extra == {"quorum": 3}
+
+
+def test_a_property_value_that_does_not_decode_is_kept_not_fatal():
+    bad = {"_typeName": "ClusterDasFdmHostState", "state": {"not": "a string"}}
+    body = {
+        "_typeName": "RetrieveResult",
+        "objects": [
+            {
+                "_typeName": "ObjectContent",
+                "obj": {"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": f"host-{i}"},
+                "propSet": [
+                    {"_typeName": "DynamicProperty", "name": "name", "val": f"esx{i}"},
+                    {
+                        "_typeName": "DynamicProperty",
+                        "name": "runtime.dasHostState",
+                        "val": bad if i == 1 else {"_typeName": "ClusterDasFdmHostState", "state": "master"},
+                    },
+                ],
+            }
+            for i in range(3)
+        ],
+    }
+    result = wire.decode_body(json.dumps(body).encode())
+    props = [o.props() for o in result.objects]
+    assert [p["name"] for p in props] == ["esx0", "esx1", "esx2"]
+    assert props[0]["runtime.dasHostState"].state == "master" and props[2]["runtime.dasHostState"].state == "master"
+    odd = props[1]["runtime.dasHostState"]
+    assert isinstance(odd, wire.UndecodedValue)
+    assert odd.raw == bad and odd.type_name == "ClusterDasFdmHostState"
+    assert "ClusterDasFdmHostState.state" in odd.reason and "\n" not in odd.reason
+    # written back as received
+    assert result.to_wire()["objects"][1]["propSet"][1]["val"] == bad
+
+
+def test_property_changes_stay_strict():
+    # an update set is applied as a whole (a TaskInfo is rebuilt from info.* changes): a change that does not
+    # decode fails the answer, and the waiter asks again
+    update = {
+        "_typeName": "UpdateSet",
+        "version": "2",
+        "filterSet": [
+            {
+                "_typeName": "PropertyFilterUpdate",
+                "filter": {"_typeName": "ManagedObjectReference", "type": "PropertyFilter", "value": "f-1"},
+                "objectSet": [
+                    {
+                        "_typeName": "ObjectUpdate",
+                        "kind": "modify",
+                        "obj": {"_typeName": "ManagedObjectReference", "type": "Task", "value": "task-1"},
+                        "changeSet": [
+                            {
+                                "_typeName": "PropertyChange",
+                                "name": "info.progress",
+                                "op": "assign",
+                                "val": {"_typeName": "int", "_value": "x"},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    with pytest.raises(ProtocolError, match="int expects an integer"):
+        wire.decode_body(json.dumps(update).encode())
+
+
+def test_a_bad_value_outside_property_values_still_fails_the_answer():
+    # a fault or a task's own fields are not per-object data: a malformed answer there is a ProtocolError
+    with pytest.raises(ProtocolError):
+        wire.decode_body(b'{"_typeName": "TaskInfo", "key": "task-1", "state": {"x": 1}}')
+
+
+def test_null_objects_list_is_an_empty_result():
+    assert wire.decode_body(b'{"_typeName": "RetrieveResult", "objects": null}').objects == []
+
+
+def test_unknown_subtype_alone_in_an_any_slot_becomes_the_declared_type_on_request():
+    value = wire.decode_any(
+        {
+            "_typeName": "ClusterDasFdmHostStateV9",
+            "state": "master",
+            "stateReporter": {"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": "host-1"},
+            "electionEpoch": {"_typeName": "long", "_value": 12},
+        }
+    )
+    assert type(value) is wire.VimObject and value.stateReporter == MoRef("HostSystem", "host-1")
+    state = wire.as_declared(value, wire.ClusterDasFdmHostState)
+    assert type(state) is wire.ClusterDasFdmHostState and state.state == "master" and state.state.__class__ is not str
+    assert state.vim_type == "ClusterDasFdmHostStateV9" and state.stateReporter == MoRef("HostSystem", "host-1")
+    assert state.raw_extra["electionEpoch"] == {"_typeName": "long", "_value": 12}  # kept as sent
+    assert wire.as_declared("plain", wire.ClusterDasFdmHostState) == "plain"
+    odd = wire.as_declared(wire.decode_any({"_typeName": "Nope", "state": 3}), wire.ClusterDasFdmHostState)
+    assert isinstance(odd, wire.UndecodedValue) and odd.type_name == "Nope"
+
+
+def test_a_page_with_a_broken_object_keeps_every_other_object():
+    def ref(value):
+        return {"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": value}
+
+    def prop(name, val):
+        return {"_typeName": "DynamicProperty", "name": name, "val": val}
+
+    page = {
+        "_typeName": "RetrieveResult",
+        "token": "t-1",
+        "objects": [
+            {"_typeName": "ObjectContent", "obj": ref("host-1"), "propSet": [prop("name", "esx1")]},
+            {  # one property without a name
+                "_typeName": "ObjectContent",
+                "obj": ref("host-2"),
+                "propSet": [prop("name", "esx2"), {"_typeName": "DynamicProperty", "val": "x"}],
+            },
+            {"_typeName": "ObjectContent", "obj": ref("host-3"), "propSet": {"name": "esx3"}},  # not a list
+            {"_typeName": "ObjectContent", "obj": "host-4", "propSet": [prop("name", "esx4")]},  # no usable obj
+            {"_typeName": "ObjectContent", "obj": ref("host-5"), "propSet": [prop("name", "esx5")]},
+        ],
+    }
+    result = wire.decode_body(json.dumps(page).encode())
+    assert result.token == "t-1"
+    by_moid = {o.obj.value: o.props() for o in result.objects}
+    assert list(by_moid) == ["host-1", "host-2", "host-3", "host-5"]
+    assert by_moid["host-1"] == {"name": "esx1"} and by_moid["host-5"] == {"name": "esx5"}
+    assert by_moid["host-2"]["name"] == "esx2"
+    assert "DynamicProperty.name: Field required" in by_moid["host-2"]["propSet[1]"].reason
+    assert isinstance(by_moid["host-3"]["propSet"], wire.UndecodedValue)
+    assert [u.raw["obj"] for u in result.unreadable] == ["host-4"]
+    assert wire.decode_body(json.dumps({**page, "objects": page["objects"][:1]}).encode()).unreadable == []
+    assert "unreadable" not in result.to_wire() and "_unreadable" not in result.to_wire()
+
+
+def test_reasons_are_one_printable_line():
+    value = wire.decode_property({"_typeName": "ArrayOfEv\x1b[31ment\nX", "_value": 5})
+    assert isinstance(value, wire.UndecodedValue)
+    assert value.reason.isprintable() and "\\x1b" in value.reason

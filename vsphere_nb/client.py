@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -43,6 +44,7 @@ from . import errors, wire
 from .config import (
     DEFAULT_RELEASE,
     DEFAULT_USER_AGENT,
+    MAX_RESPONSE_BYTES,
     PREFERRED_RELEASES,
     RetryPolicy,
     Secret,
@@ -227,13 +229,16 @@ class AsyncClient:
         retry: RetryPolicy = RetryPolicy(),
         transport: httpx.AsyncBaseTransport | None = None,
         user_agent: str = DEFAULT_USER_AGENT,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> AsyncClient:
         """Connect to ``server``, choose the release and open (or adopt) a session.
 
         ``user``/``password`` log in (and allow a re-login when the session expires); ``session_token`` adopts an
         existing session instead (it is not logged out on close — it belongs to whoever created it). With
         neither, the client is anonymous: only ``content``/``about`` are usable. ``transport`` is an httpx async
-        transport, e.g. ``httpx.ASGITransport(simulator.app)``.
+        transport, e.g. ``httpx.ASGITransport(simulator.app)``. ``timeout.total`` bounds every call as a whole;
+        ``max_response_bytes`` caps the size of any answer (:data:`~vsphere_nb.config.MAX_RESPONSE_BYTES`).
+        ``verify=False`` warns once (an :class:`~vsphere_nb.config.InsecureTLSWarning`) for this connection.
         """
         origin = parse_server(server)
         tls = resolve_verify(verify, stacklevel=3)
@@ -251,7 +256,13 @@ class AsyncClient:
             raise errors.ConfigError(f"release must look like '8.0.3.0', got {release!r}")
 
         http = Transport(
-            origin, verify=tls, timeouts=timeout, retry=retry, http_transport=transport, user_agent=user_agent
+            origin,
+            verify=tls,
+            timeouts=timeout,
+            retry=retry,
+            http_transport=transport,
+            user_agent=user_agent,
+            max_response_bytes=max_response_bytes,
         )
         try:
             content = await cls._read_content(http, release or DEFAULT_RELEASE)
@@ -265,11 +276,12 @@ class AsyncClient:
             await http.aclose()
             raise
         logger.info(
-            "connected to %s (release %s via %s)%s",
+            "connected to %s (release %s via %s)%s%s",
             origin,
             client.release,
             client.release_source,
             f" as {client.session.userName}" if client.session else "",
+            ", TLS certificate verification OFF" if _unverified(tls) else "",
         )
         return client
 
@@ -403,6 +415,11 @@ class AsyncClient:
         return self._transport.timeouts
 
     @property
+    def max_response_bytes(self) -> int:
+        """The size cap on any answer (bytes)."""
+        return self._transport.max_response_bytes
+
+    @property
     def is_closed(self) -> bool:
         return self._transport.is_closed
 
@@ -509,7 +526,7 @@ class AsyncClient:
         self._owns_session = True
         self._login_generation += 1
         logger.debug("logged in to %s as %s", self.server, self._user)
-        return self._session  # type: ignore[return-value]
+        return self._session
 
     async def _relogin(self, generation: int) -> None:
         """Renew the session once for every call that saw it expire under ``generation``."""
@@ -595,6 +612,10 @@ class AsyncClient:
 # ----------------------------------------------------------------------------------------------
 # answer interpretation (module level: also used before a client exists, for the content read)
 # ----------------------------------------------------------------------------------------------
+def _unverified(tls: object) -> bool:
+    return tls is False or (isinstance(tls, ssl.SSLContext) and tls.verify_mode == ssl.CERT_NONE)
+
+
 def _synthetic_not_authenticated(text: str) -> wire.MethodFault:
     return wire.decode_as({"_typeName": "NotAuthenticated", "faultstring": text}, wire.MethodFault)
 

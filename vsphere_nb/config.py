@@ -7,8 +7,9 @@ traffic, with a message that names the bad value (never a password).
   Plain ``http`` is accepted only for loopback hosts (the embedded simulator): anywhere else it would send the
   password in clear text.
 * :func:`resolve_verify` turns the ``verify=`` argument into what httpx needs. ``verify=False`` is allowed but
-  loud: an :class:`InsecureTLSWarning` *and* a logging warning.
-* :class:`Timeouts` and :class:`RetryPolicy` are small frozen dataclasses, like ``httpx.Timeout``.
+  loud: one :class:`InsecureTLSWarning` per connection (and no second copy of it in the log).
+* :class:`Timeouts` and :class:`RetryPolicy` are small frozen dataclasses, like ``httpx.Timeout``;
+  ``Timeouts.total`` bounds a whole call, :data:`MAX_RESPONSE_BYTES` the size of an answer.
 * :class:`Secret` holds a password or session token so that it never shows in a ``repr``, a log line or an
   exception message; :func:`redact` scrubs any live secret out of a text (used by the log filter).
 """
@@ -25,7 +26,7 @@ import ssl
 import warnings
 import weakref
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Union
 from urllib.parse import urlsplit
 
 import httpx
@@ -41,6 +42,7 @@ __all__ = [
     "Secret",
     "redact",
     "Timeouts",
+    "MAX_RESPONSE_BYTES",
     "RetryPolicy",
     "parse_server",
     "resolve_verify",
@@ -63,7 +65,18 @@ _RELEASE_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)\.(\d+)$")
 
 
 class InsecureTLSWarning(UserWarning):
-    """Emitted when TLS certificate verification is switched off with ``verify=False``."""
+    """Emitted once per connection when TLS certificate verification is switched off with ``verify=False``.
+
+    Shown every time, not once per line of code as Python shows a ``UserWarning`` by default (a notebook cell run
+    twice connects twice): vsphere-nb appends an ``"always"`` filter for this category at import, which any filter
+    of the application (``warnings.simplefilter("ignore", InsecureTLSWarning)``) still overrides. It is the only
+    message: no log record repeats it (the ``connected to …`` INFO line notes the verification is off), so a
+    terminal or a notebook shows it exactly once per connection.
+    """
+
+
+# after the filters Python and the application set up, so an explicit "ignore" of theirs still wins
+warnings.filterwarnings("always", category=InsecureTLSWarning, append=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,7 +94,7 @@ class Secret:
 
     __slots__ = ("__weakref__", "_value")
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str | Secret) -> None:
         if isinstance(value, Secret):
             value = value.reveal()
         if not isinstance(value, str):
@@ -109,7 +122,7 @@ class Secret:
     def __hash__(self) -> int:
         return hash(("Secret", self._value))
 
-    def __reduce__(self) -> str | tuple[Any, ...]:
+    def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("a Secret cannot be pickled")
 
 
@@ -140,20 +153,41 @@ def _check_seconds(name: str, value: float | None, *, allow_none: bool = True) -
 
 @dataclass(frozen=True)
 class Timeouts:
-    """HTTP timeouts in seconds (``None`` = wait forever). ``read`` bounds one answer, so long-poll
-    calls (``WaitForUpdatesEx``) keep their ``maxWaitSeconds`` below it."""
+    """HTTP timeouts in seconds (``None`` = wait forever).
+
+    ``connect``, ``read``, ``write`` and ``pool`` are httpx's: ``read`` bounds the wait for *each* chunk of an
+    answer, so long-poll calls (``WaitForUpdatesEx``) keep their ``maxWaitSeconds`` below it — but a server that
+    trickles a byte every few seconds restarts it forever. ``total`` bounds the whole exchange of one call: from
+    sending the request to the last byte of the answer, a read's retries and their pauses included. Its default,
+    300 s, is five read timeouts: far above any answer a healthy vCenter gives (a 2,000-object page takes
+    seconds), low enough that a stuck server costs minutes, not forever. A long poll is kept below it too.
+    """
 
     connect: float | None = 10.0
     read: float | None = 60.0
     write: float | None = 30.0
     pool: float | None = 30.0
+    total: float | None = 300.0
 
     def __post_init__(self) -> None:
-        for name in ("connect", "read", "write", "pool"):
+        for name in ("connect", "read", "write", "pool", "total"):
             _check_seconds(f"Timeouts.{name}", getattr(self, name))
 
     def to_httpx(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+    @property
+    def longest_wait(self) -> float | None:
+        """The longest a single answer may take to arrive: the smaller of ``read`` and ``total``."""
+        known = [t for t in (self.read, self.total) if t is not None]
+        return min(known) if known else None
+
+
+#: the largest response body read (bytes, after decompression): 128 MiB. A 10,000-host inventory page of 2,000
+#: objects is ~4 MB and a 1,000-event page ~2 MB, so this is ~30x what vsphere-nb's own calls receive, while a
+#: broken or hostile server can no longer make the client hold an answer of any size in memory (decoding an
+#: answer takes a few times its size). Raise it with ``connect(..., max_response_bytes=...)``.
+MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -264,8 +298,8 @@ def resolve_verify(verify: VerifyArg, *, stacklevel: int = 2) -> bool | ssl.SSLC
     * ``True``: httpx's default trust store.
     * a path to a PEM CA file (or a directory of hashed CA files): an :class:`ssl.SSLContext` trusting it; a
       missing or unreadable path raises :class:`ConfigError` naming the path.
-    * ``False``: an unverified context, with an :class:`InsecureTLSWarning` and a logging warning, because
-      an unverified connection hands the vCenter password to whoever sits in the middle.
+    * ``False``: an unverified context, with one :class:`InsecureTLSWarning`, because an unverified connection
+      hands the vCenter password to whoever sits in the middle.
     * an :class:`ssl.SSLContext`: used as is (already resolved; no second warning).
     """
     if isinstance(verify, ssl.SSLContext):
@@ -275,7 +309,6 @@ def resolve_verify(verify: VerifyArg, *, stacklevel: int = 2) -> bool | ssl.SSLC
     if verify is False:
         message = "TLS certificate verification is disabled (verify=False): the connection can be intercepted"
         warnings.warn(message, InsecureTLSWarning, stacklevel=stacklevel + 1)
-        logger.warning(message)
         return _insecure_context()
     if isinstance(verify, (str, os.PathLike)):
         path = os.fspath(verify)

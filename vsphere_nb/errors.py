@@ -11,9 +11,9 @@ the client at all: it is a result (a row in a table, with its outcome and fault)
     ├── ConfigError                 bad arguments given by the caller (URL, CA file, limits …)
     ├── TransportError              no usable HTTP answer
     │   ├── ConnectError            cannot connect / connection reset
-    │   ├── TimeoutError            connect/read/write timeout
+    │   ├── TimeoutError            connect/read/write timeout, or the call's overall deadline (``Timeouts.total``)
     │   └── TLSError                certificate verification or handshake failed
-    ├── ProtocolError               the answer is not well-formed VI/JSON
+    ├── ProtocolError               the answer is not well-formed VI/JSON, or is larger than ``max_response_bytes``
     ├── ServerFault                 the server answered a MethodFault (``.fault``, ``.raw``, ``.method``, ``.moref``)
     │   └── NotAuthenticatedError   session missing/expired and re-login was not possible
     ├── LaunchStateUnknown          a ``*_Task`` launch got no answer: the task may or may not exist
@@ -67,7 +67,9 @@ class ConnectError(TransportError):
 
 
 class TimeoutError(TransportError):
-    pass
+    """A connect/read/write/pool timeout, or the call's overall deadline (``Timeouts.total``, default 300 s): httpx's
+    read timeout restarts with every byte, so only the deadline stops a server that trickles its answer. Never
+    retried when the deadline passed; a ``*_Task`` launch that hits it raises :class:`LaunchStateUnknown` instead."""
 
 
 class TLSError(TransportError):
@@ -75,7 +77,11 @@ class TLSError(TransportError):
 
 
 class ProtocolError(VsphereError):
-    """The server's answer is not well-formed VI/JSON (bad JSON, wrong shape, HTML error page …)."""
+    """The server's answer is not well-formed VI/JSON (bad JSON, wrong shape, HTML error page …), or is larger than
+    the client's cap (``max_response_bytes``, default 128 MiB; the message names it), which stops reading it.
+
+    A single property value that does not decode is *not* a ``ProtocolError``: it is kept as a
+    :class:`~vsphere_nb.wire.UndecodedValue` and flagged on its object (``hosts``' ``data_issues``)."""
 
     def __init__(self, message: str, *, status: int | None = None, method: str | None = None) -> None:
         super().__init__(message)

@@ -6,10 +6,18 @@ paged with ``ContinueRetrievePropertiesEx``. The number of requests grows with N
 ``CreateContainerView`` + ``ceil(objects / page_size)`` retrieve calls + ``DestroyView``.
 
 The result is the ``hosts`` DataFrame (columns in :data:`HOST_COLUMNS`), with pre-flight eligibility applied.
+
+One odd value never costs the whole table. A property the server sent in a shape that does not decode (the wire
+layer keeps it as an :class:`~vsphere_nb.wire.UndecodedValue`), a property the server could not read
+(``missingSet``), or a decoded value of the wrong shape (a string where a list of datastores belongs) leaves that
+cell empty and is described in the host's ``data_issues`` cell; each kind of issue is logged once per pass as a
+warning with the number of objects it touched. The check is a type test per property, so the normal path costs
+nothing measurable.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +27,8 @@ import pandas as pd
 from . import wire
 from .client import vcenter_name
 from .property import container_filter_spec, create_container_view, destroy_view, retrieve
-from .wire import MoRef
+from .vocabulary import HOST_COLUMNS as _HOST_COLUMNS
+from .wire import MoRef, UndecodedValue
 
 __all__ = [
     "HOST_PATHS",
@@ -30,6 +39,8 @@ __all__ = [
     "hosts_frame",
     "filter_hosts",
 ]
+
+logger = logging.getLogger("vsphere_nb.inventory")
 
 #: HostSystem properties collected (nested paths go through the PropertyCollector)
 HOST_PATHS = [
@@ -48,6 +59,12 @@ HOST_PATHS = [
 ]
 #: cluster properties; the whole ``configurationEx`` (a nested path below it may be refused)
 CLUSTER_PATHS = ["name", "parent", "configurationEx"]
+#: the declared type of the data-object properties read: a newer server's subtype (an unknown ``_typeName``, a
+#: generic object once decoded) is read as this type, its extra fields kept
+_DECLARED: dict[str, type[wire.VimObject]] = {
+    "runtime.dasHostState": wire.ClusterDasFdmHostState,
+    "configurationEx": wire.ClusterConfigInfoEx,
+}
 _TYPE_PATHS: dict[str, list[str]] = {
     "HostSystem": HOST_PATHS,
     "ClusterComputeResource": CLUSTER_PATHS,
@@ -57,44 +74,33 @@ _TYPE_PATHS: dict[str, list[str]] = {
     "Datastore": ["name"],
 }
 
-HOST_COLUMNS = [
-    "vcenter",
-    "datacenter",
-    "cluster",
-    "cluster_moid",
-    "host",
-    "host_moid",
-    "connection_state",
-    "power_state",
-    "in_maintenance",
-    "ha_enabled",
-    "das_state",
-    "das_state_reporter",
-    "version",
-    "build",
-    "datastores",
-    "config_issues",
-    "overall_status",
-    "disabled_methods",
-    "eligible",
-    "skip_reason",
-]
+HOST_COLUMNS = _HOST_COLUMNS  # defined once, in vsphere_nb.vocabulary
 
 
 @dataclass
 class Inventory:
-    """Raw result of one pass: properties per object, keyed by MoRef."""
+    """Raw result of one pass: properties per object, keyed by MoRef.
+
+    ``issues`` lists, per object, the properties that could not be used (``"runtime.dasHostState: undecodable …"``,
+    ``"configIssue: not readable (NoPermission)"``); such a property is absent from ``objects``.
+    """
 
     vcenter: str
     objects: dict[MoRef, dict[str, Any]] = field(default_factory=dict)
     requests: int = 0
+    issues: dict[MoRef, list[str]] = field(default_factory=dict)
+
+    def add_issue(self, ref: MoRef, text: str) -> None:
+        self.issues.setdefault(ref, []).append(text)
 
     def of_type(self, type_name: str) -> Iterable[tuple[MoRef, dict[str, Any]]]:
         return ((ref, props) for ref, props in self.objects.items() if ref.type == type_name)
 
 
 async def collect_inventory(client: Any, *, page_size: int = 2000, vcenter: str | None = None) -> Inventory:
-    """Collect hosts, clusters and their containers in one paged PropertyCollector pass."""
+    """Collect hosts, clusters and their containers in one paged PropertyCollector pass. Values that did not
+    decode and properties the server could not read are moved to ``Inventory.issues``; a newer server's subtype of a
+    declared type (``runtime.dasHostState``, ``configurationEx``) is read as that type."""
     content = client.content
     before = client.stats.requests if hasattr(client, "stats") else 0
     view = await create_container_view(client, content.rootFolder, list(_TYPE_PATHS), recursive=True)
@@ -105,10 +111,32 @@ async def collect_inventory(client: Any, *, page_size: int = 2000, vcenter: str 
         await destroy_view(client, view)
     inv = Inventory(vcenter=vcenter or vcenter_name(client))
     for oc in objects:
-        inv.objects[oc.obj] = oc.props()
+        props = oc.props()
+        inv.objects[oc.obj] = props
+        if oc.missingSet or not _UNUSUAL.isdisjoint(map(type, props.values())):  # rare: a type test per value
+            _tidy(inv, oc, props)
     if hasattr(client, "stats"):
         inv.requests = client.stats.requests - before
     return inv
+
+
+#: value types that need a second look: a generic object (an unknown ``_typeName``), an undecodable value
+_UNUSUAL = frozenset({wire.VimObject, UndecodedValue})
+
+
+def _tidy(inv: Inventory, oc: wire.ObjectContent, props: dict[str, Any]) -> None:
+    """Read a newer server's subtypes as their declared types; move undecodable values out of ``props`` into
+    ``inv.issues``, with the properties the server could not read."""
+    for name, cls in _DECLARED.items():
+        if name in props:
+            props[name] = wire.as_declared(props[name], cls)
+    for name, value in list(props.items()):
+        if isinstance(value, UndecodedValue):
+            del props[name]
+            inv.add_issue(oc.obj, f"{name}: {value}")
+    for missing in oc.missingSet or []:
+        fault = getattr(missing.fault, "type_name", None) or "fault"
+        inv.add_issue(oc.obj, f"{missing.path}: not readable ({fault})")
 
 
 def _state(value: Any) -> Any:
@@ -118,7 +146,7 @@ def _state(value: Any) -> Any:
 def _datacenter_of(ref: MoRef | None, inv: Inventory, limit: int = 32) -> str | None:
     node = ref
     for _ in range(limit):
-        if node is None:
+        if not isinstance(node, MoRef):
             return None
         if node.type == "Datacenter":
             return inv.objects.get(node, {}).get("name")
@@ -132,37 +160,130 @@ def _issue_text(issue: Any) -> str:
     return str(issue)
 
 
+def _items(props: dict[str, Any], name: str) -> list[Any] | tuple[Any, ...]:
+    """A list-valued property (``[]`` when unset); any other shape is a data issue."""
+    value = props.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _ref_names(names: dict[MoRef, Any], refs: Iterable[Any]) -> str:
+    """Referenced objects by name (moId if unknown), comma-separated; a value that is no reference raises."""
+    return ", ".join(str(names.get(ref, ref.value)) for ref in refs)
+
+
+#: per object, what could not be used: the pass's own issues plus the cells ``hosts_frame`` found unusable
+_Issues = dict[MoRef, list[str]]
+
+
+def _unusable(issues: _Issues, ref: MoRef, prop: str, exc: Exception) -> None:
+    issues.setdefault(ref, []).append(f"{prop}: unusable value ({type(exc).__name__}: {exc})"[:240])
+
+
+def _host_issues(inv: Inventory, issues: _Issues, ref: MoRef, cluster_ref: Any) -> str | None:
+    """The ``data_issues`` cell: the host's own issues, then its cluster's."""
+    texts = list(issues.get(ref, ()))
+    if isinstance(cluster_ref, MoRef) and cluster_ref in issues:
+        name = inv.objects.get(cluster_ref, {}).get("name") or cluster_ref.value
+        texts.extend(f"cluster {name}: {text}" for text in issues[cluster_ref])
+    return "; ".join(texts) if texts else None
+
+
+def _warn_once_per_kind(inv: Inventory, issues: _Issues) -> None:
+    """One log warning per kind of issue (object type + property + what went wrong), with how many objects."""
+    kinds: dict[tuple[str, str], list[MoRef]] = {}
+    for ref, texts in issues.items():
+        for text in texts:
+            prop, _, what = text.partition(": ")
+            prop = prop.split("[", 1)[0]  # propSet[3] and propSet[7]: one kind
+            kind = what.split(":", 1)[0] if what else "issue"
+            kinds.setdefault((f"{ref.type}.{prop}", kind), []).append(ref)
+    for (where, kind), refs in sorted(kinds.items()):
+        first = refs[0]
+        example = inv.objects.get(first, {}).get("name") or first.value
+        logger.warning(
+            "%s: %s on %d object(s), e.g. %s (%s); the value is left empty and described in data_issues",
+            inv.vcenter,
+            _printable(f"{where} {kind}"),
+            len(refs),
+            _printable(str(example)),
+            first.value,
+        )
+
+
+def _printable(text: str, limit: int = 160) -> str:
+    """Server text made safe for a log line on a terminal: one line, control characters escaped."""
+    flat = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in " ".join(text.split()))
+    return flat[:limit] + ("…" if len(flat) > limit else "")
+
+
 def hosts_frame(inv: Inventory) -> pd.DataFrame:
     """The ``hosts`` table of an inventory pass, pre-flight applied (``eligible``/``skip_reason``).
 
     Dtypes are those of :data:`~vsphere_nb.batch.frames.SCHEMAS` ``["hosts"]`` (identifiers and states as
     ``category``, flags as ``boolean``, free text as ``string``): the table a user filters live is the very table
-    a run saves as ``hosts`` and ``load_run`` gives back.
+    a run saves as ``hosts`` and ``load_run`` gives back. ``data_issues`` (string, empty for a normal host) says
+    which of the host's properties — or of its cluster's — could not be used and why.
     """
+    from .batch.frames import STRING
     from .batch.frames import hosts_frame as typed_hosts_frame
     from .batch.preflight import preflight
 
+    issues: _Issues = {ref: list(texts) for ref, texts in inv.issues.items()}
     names = {ref: props.get("name") for ref, props in inv.objects.items()}
     clusters: dict[MoRef, dict[str, Any]] = {}
     for ref, props in inv.of_type("ClusterComputeResource"):
         config = props.get("configurationEx")
-        das = getattr(config, "dasConfig", None)
+        ha_enabled = getattr(getattr(config, "dasConfig", None), "enabled", False)
+        if ha_enabled is not None and not isinstance(ha_enabled, bool):  # HA counts as off; its hosts say why
+            _unusable(issues, ref, "configurationEx", TypeError(f"dasConfig.enabled is a {type(ha_enabled).__name__}"))
+            ha_enabled = False
         clusters[ref] = {
             "name": props.get("name"),
-            "ha_enabled": bool(getattr(das, "enabled", False)),
+            "ha_enabled": bool(ha_enabled),
             "datacenter": _datacenter_of(props.get("parent"), inv),
         }
-    cols: dict[str, list[Any]] = {c: [] for c in HOST_COLUMNS if c not in ("eligible", "skip_reason")}
+    cols: dict[str, list[Any]] = {c: [] for c in HOST_COLUMNS if c not in ("eligible", "skip_reason", "data_issues")}
+    issue_cells: list[str | None] = []
+    # the cells that can meet a value of the wrong shape are guarded one by one (a ``try`` costs nothing when
+    # nothing is raised); a bad value costs its cell, never the row or the table
     for ref, props in sorted(inv.of_type("HostSystem"), key=lambda item: (str(item[1].get("name")), item[0].value)):
         parent = props.get("parent")
         cluster = clusters.get(parent) if isinstance(parent, MoRef) else None
         das_state = props.get("runtime.dasHostState")
-        reporter = getattr(das_state, "stateReporter", None)
-        issues = props.get("configIssue") or []
+        try:
+            datacenter = cluster["datacenter"] if cluster else _datacenter_of(parent, inv)
+        except Exception as exc:
+            _unusable(issues, ref, "parent", exc)
+            datacenter = None
+        try:
+            reporter = getattr(das_state, "stateReporter", None)
+            reporter_name = None if reporter is None else names.get(reporter, reporter.value)
+        except Exception as exc:
+            _unusable(issues, ref, "runtime.dasHostState", exc)
+            reporter_name = None
+        try:
+            datastores = _ref_names(names, _items(props, "datastore"))
+        except Exception as exc:
+            _unusable(issues, ref, "datastore", exc)
+            datastores = None
+        try:
+            config_issues = "; ".join(_issue_text(i) for i in _items(props, "configIssue"))
+        except Exception as exc:
+            _unusable(issues, ref, "configIssue", exc)
+            config_issues = None
+        try:
+            disabled = ", ".join(str(m) for m in _items(props, "disabledMethod"))
+        except Exception as exc:
+            _unusable(issues, ref, "disabledMethod", exc)
+            disabled = None
         cols["vcenter"].append(inv.vcenter)
-        cols["datacenter"].append(cluster["datacenter"] if cluster else _datacenter_of(parent, inv))
+        cols["datacenter"].append(datacenter)
         cols["cluster"].append(cluster["name"] if cluster else None)
-        cols["cluster_moid"].append(parent.value if cluster else None)
+        cols["cluster_moid"].append(parent.value if cluster and isinstance(parent, MoRef) else None)
         cols["host"].append(props.get("name"))
         cols["host_moid"].append(ref.value)
         cols["connection_state"].append(_state(props.get("runtime.connectionState")))
@@ -170,15 +291,20 @@ def hosts_frame(inv: Inventory) -> pd.DataFrame:
         cols["in_maintenance"].append(bool(props.get("runtime.inMaintenanceMode") or False))
         cols["ha_enabled"].append(bool(cluster["ha_enabled"]) if cluster else False)
         cols["das_state"].append(_state(getattr(das_state, "state", None)))
-        cols["das_state_reporter"].append(names.get(reporter, reporter.value) if reporter is not None else None)
+        cols["das_state_reporter"].append(reporter_name)
         cols["version"].append(props.get("summary.config.product.version"))
         cols["build"].append(props.get("summary.config.product.build"))
-        cols["datastores"].append(", ".join(str(names.get(d, d.value)) for d in props.get("datastore") or []))
-        cols["config_issues"].append("; ".join(_issue_text(i) for i in issues))
+        cols["datastores"].append(datastores)
+        cols["config_issues"].append(config_issues)
         cols["overall_status"].append(_state(props.get("overallStatus")))
-        cols["disabled_methods"].append(", ".join(str(m) for m in props.get("disabledMethod") or []))
+        cols["disabled_methods"].append(disabled)
+        issue_cells.append(_host_issues(inv, issues, ref, parent) if issues else None)
     frame = pd.DataFrame(cols)
-    return typed_hosts_frame(preflight(frame))
+    if issues:
+        _warn_once_per_kind(inv, issues)
+    typed = typed_hosts_frame(preflight(frame))
+    typed["data_issues"] = pd.array(issue_cells, dtype=STRING)
+    return typed
 
 
 def filter_hosts(

@@ -166,6 +166,12 @@ async def retrieve_pages(
         while result is not None:
             page = wire.decode_as(result, wire.RetrieveResult)
             token = page.token or None
+            if page.unreadable:
+                logger.warning(
+                    "%d object(s) of a RetrievePropertiesEx page could not be read at all (no usable obj): %s",
+                    len(page.unreadable),
+                    page.unreadable[0].reason,
+                )
             if page.objects:
                 yield list(page.objects)
             if token is None:
@@ -187,7 +193,10 @@ async def retrieve(
     page_size: int = 1000,
     collector: wire.MoRef | None = None,
 ) -> list[wire.ObjectContent]:
-    """Every ``ObjectContent`` the specs select (all pages). An empty result (``null``/204) is ``[]``."""
+    """Every ``ObjectContent`` the specs select (all pages). An empty result (``null``/204) is ``[]``.
+
+    A property value the server sent in a shape that does not decode is a :class:`~vsphere_nb.wire.UndecodedValue`
+    in ``propSet`` (raw JSON and reason), not a failure of the page: check for it where one odd object matters."""
     objects: list[wire.ObjectContent] = []
     async for page in retrieve_pages(client, specs, page_size=page_size, collector=collector):
         objects.extend(page)
@@ -198,8 +207,9 @@ async def retrieve(
 # watching
 # ---------------------------------------------------------------------------------------------
 def _wait_ceiling(client: AsyncClient) -> int | None:
-    """The largest ``maxWaitSeconds`` that still answers before the HTTP read timeout fires."""
-    read = client.timeouts.read
+    """The largest ``maxWaitSeconds`` that still answers before the HTTP read timeout (or the overall deadline of
+    the call, ``Timeouts.total``) fires."""
+    read = client.timeouts.longest_wait
     if read is None:
         return None
     margin = max(1.0, min(5.0, read * 0.25))
@@ -262,7 +272,10 @@ class PropertyWatcher:
         wait_s = int(max_wait_seconds)
         if ceiling is not None and wait_s > ceiling:
             logger.debug(
-                "maxWaitSeconds %d lowered to %d (read timeout %s s)", wait_s, ceiling, self.client.timeouts.read
+                "maxWaitSeconds %d lowered to %d (read timeout / call deadline %s s)",
+                wait_s,
+                ceiling,
+                self.client.timeouts.longest_wait,
             )
             wait_s = ceiling
         options = wire.WaitOptions(maxWaitSeconds=max(0, wait_s), maxObjectUpdates=max_object_updates)

@@ -30,7 +30,16 @@ import httpx
 
 from . import wire
 from .client import AsyncClient, vcenter_name
-from .config import DEFAULT_USER_AGENT, RetryPolicy, Secret, Timeouts, VerifyArg, parse_server, resolve_verify
+from .config import (
+    DEFAULT_USER_AGENT,
+    MAX_RESPONSE_BYTES,
+    RetryPolicy,
+    Secret,
+    Timeouts,
+    VerifyArg,
+    parse_server,
+    resolve_verify,
+)
 from .transport import ClientStats
 
 __all__ = ["Client", "connect", "LoopThread"]
@@ -159,7 +168,10 @@ class Client:
         """The ``hosts`` DataFrame: every host with its HA state and pre-flight eligibility, in one
         PropertyCollector pass. ``clusters``/``host_names`` select (unknown names raise ``ConfigError``).
         ``diagnostics=True`` adds what diagnosis reads per host (management vmknics, accessible datastores,
-        heartbeat datastores, version vs vCenter's; see :mod:`vsphere_nb.clusters`) in the same pass."""
+        heartbeat datastores, version vs vCenter's; see :mod:`vsphere_nb.clusters`) in the same pass.
+
+        A value the server sent that cannot be used costs its cell only: the cell is empty, the host's
+        ``data_issues`` says which property and why, and each kind of issue is logged once as a warning."""
         from .inventory import collect_inventory, filter_hosts, hosts_frame
 
         if diagnostics:
@@ -297,6 +309,10 @@ class Client:
         return self._aio.stats
 
     @property
+    def max_response_bytes(self) -> int:
+        return self._aio.max_response_bytes
+
+    @property
     def is_closed(self) -> bool:
         return self._aio.is_closed
 
@@ -322,6 +338,7 @@ def connect(
     retry: RetryPolicy = RetryPolicy(),
     transport: httpx.AsyncBaseTransport | None = None,
     user_agent: str = DEFAULT_USER_AGENT,
+    max_response_bytes: int = MAX_RESPONSE_BYTES,
 ) -> Client:
     """Blocking :meth:`AsyncClient.connect <vsphere_nb.client.AsyncClient.connect>`; works inside Jupyter."""
     parse_server(server)  # a bad URL fails before anything else happens
@@ -341,6 +358,7 @@ def connect(
                 retry=retry,
                 transport=transport,
                 user_agent=user_agent,
+                max_response_bytes=max_response_bytes,
             )
         )
     except BaseException:

@@ -15,6 +15,14 @@ Why each rule:
   reset, server closed the connection) the task may exist on the server: that raises
   :class:`~vsphere_nb.errors.LaunchStateUnknown` instead of a plain transport error, so no caller mistakes it
   for "not launched". A failure to connect at all (refused, TLS, connect timeout) means nothing was sent.
+* **An overall deadline per call** (``Timeouts.total``) — httpx's read timeout restarts with every byte, so a
+  server that trickles its answer would hold a call forever. The whole exchange (request, answer, a read's retries
+  and pauses) must end within ``total`` or it fails with :class:`~vsphere_nb.errors.TimeoutError` (a launch: with
+  :class:`~vsphere_nb.errors.LaunchStateUnknown`, the request went out). Never retried.
+* **A cap on the answer's size** (``max_response_bytes``, default :data:`~vsphere_nb.config.MAX_RESPONSE_BYTES`) —
+  the body is streamed and counted after decompression; a ``Content-Length`` over the cap, or more bytes than the
+  cap, stops the read and raises :class:`~vsphere_nb.errors.ProtocolError` naming the limit (a launch:
+  ``LaunchStateUnknown``). Never retried.
 * **No secrets in errors or logs** — messages carry the server origin, HTTP method and path only. A logging
   filter (:func:`install_log_redaction`) also scrubs session headers and live secrets from httpx's and
   httpcore's own DEBUG lines (httpcore logs the raw response headers, token included).
@@ -23,6 +31,7 @@ Why each rule:
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 import random
 import ssl
@@ -34,7 +43,7 @@ from typing import Any
 import httpx
 
 from . import errors
-from .config import DEFAULT_USER_AGENT, RetryPolicy, Secret, Timeouts, redact
+from .config import DEFAULT_USER_AGENT, MAX_RESPONSE_BYTES, RetryPolicy, Secret, Timeouts, redact
 
 __all__ = [
     "SESSION_HEADER",
@@ -211,6 +220,27 @@ def map_transport_error(exc: BaseException, *, origin: str, method: str, path: s
     return errors.ConnectError(f"HTTP failure during {where} ({_reason(exc)})", method=method, url=origin + path)
 
 
+class _DeadlineExceeded(Exception):
+    """The call's overall deadline (``Timeouts.total``) passed before its answer was complete."""
+
+
+class _TooLarge(Exception):
+    """The answer is larger than ``max_response_bytes``; ``size`` is what was announced or read so far."""
+
+    def __init__(self, size: int, announced: bool) -> None:
+        super().__init__(size)
+        self.size = size
+        self.announced = announced
+
+
+#: headers that describe the body as it travelled, not the decoded bytes handed on
+_TRANSFER_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MiB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after")
     if not value:
@@ -243,10 +273,14 @@ class Transport:
         user_agent: str = DEFAULT_USER_AGENT,
         stats: ClientStats | None = None,
         rng: random.Random | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int) or max_response_bytes < 1:
+            raise errors.ConfigError(f"max_response_bytes must be a positive integer, got {max_response_bytes!r}")
         self.origin = origin
         self.timeouts = timeouts
         self.retry = retry
+        self.max_response_bytes = max_response_bytes
         self.stats = stats if stats is not None else ClientStats()
         self._rng = rng or random.Random()
         self._token: Secret | None = None
@@ -299,6 +333,8 @@ class Transport:
         """
         attempts = self.retry.attempts if retry else 1
         attempt = 0
+        total = self.timeouts.total
+        deadline = None if total is None else time.monotonic() + total
         while True:
             attempt += 1
             headers: dict[str, str] = {}
@@ -309,23 +345,21 @@ class Transport:
             started = time.perf_counter()
             failure: BaseException | None = None
             try:
-                if has_body:
-                    response = await self._http.request(method, self.origin + path, json=json_body, headers=headers)
-                else:
-                    response = await self._http.request(method, self.origin + path, headers=headers)
-            except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
+                response = await self._exchange(method, path, headers, json_body, has_body, deadline)
+            except (httpx.HTTPError, ssl.SSLError, OSError, _DeadlineExceeded, _TooLarge) as exc:
                 failure = exc
             if failure is not None:
                 # handled outside the ``except`` block so the httpx exception (whose request carries the session
                 # header) is not attached as ``__context__`` of what the caller sees
                 self.stats.transport_errors += 1
-                mapped = map_transport_error(failure, origin=self.origin, method=method, path=path)
+                mapped = self._map_failure(failure, method=method, path=path, call=call)
                 sent = request_was_sent(failure) and not isinstance(mapped, errors.TLSError)
                 if launch and sent:
                     target = f" on {moref.type}:{moref.value}" if moref is not None else ""
                     raise errors.LaunchStateUnknown(
-                        f"{call.split('.', 1)[-1]}{target}: the request was sent but no answer came back ({mapped}); "
-                        "the task may or may not exist - check the entity's recentTask before launching again",
+                        f"{call.split('.', 1)[-1]}{target}: the request was sent but no usable answer came back "
+                        f"({mapped}); the task may or may not exist - check the entity's recentTask before launching "
+                        "again",
                         method=call.split(".", 1)[-1],
                         moref=moref,
                     ) from mapped
@@ -333,14 +367,17 @@ class Transport:
                     (isinstance(mapped, errors.ConnectError) and not isinstance(mapped, errors.TLSError))
                     or isinstance(failure, httpx.ConnectTimeout)
                 )
-                if retryable and attempt < attempts:
-                    await self._pause(attempt, method, path, type(failure).__name__, None)
+                if retryable and attempt < attempts and await self._pause(attempt, method, path, failure, deadline):
                     continue
                 raise mapped from None
             elapsed_ms = (time.perf_counter() - started) * 1000
             logger.debug("%s %s -> %d in %.1f ms", method, path, response.status_code, elapsed_ms)
-            if retry and response.status_code in RETRY_STATUSES and attempt < attempts:
-                await self._pause(attempt, method, path, f"HTTP {response.status_code}", _retry_after(response))
+            if (
+                retry
+                and response.status_code in RETRY_STATUSES
+                and attempt < attempts
+                and await self._pause(attempt, method, path, f"HTTP {response.status_code}", deadline, response)
+            ):
                 continue
             if 200 <= response.status_code < 300:
                 fresh = response.headers.get(SESSION_HEADER)
@@ -348,16 +385,93 @@ class Transport:
                     self._token = Secret(fresh)
             return response
 
-    async def _pause(self, attempt: int, method: str, path: str, why: str, retry_after: float | None) -> None:
-        delay = self.retry.delay(attempt, retry_after=retry_after, rng=self._rng)
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        json_body: Any,
+        has_body: bool,
+        deadline: float | None,
+    ) -> httpx.Response:
+        """One request and its whole answer, read within the deadline and the size cap."""
+        request = self._http.build_request(
+            method, self.origin + path, headers=headers, **({"json": json_body} if has_body else {})
+        )
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            raise _DeadlineExceeded()
+        try:
+            async with asyncio.timeout(remaining):
+                response = await self._http.send(request, stream=True)
+                try:
+                    body = await self._read_body(response)
+                finally:
+                    await response.aclose()
+        except builtins.TimeoutError:  # asyncio.timeout's own expiry (httpx's timeouts are httpx exceptions)
+            raise _DeadlineExceeded() from None
+        extensions = {k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")}
+        return httpx.Response(
+            response.status_code,
+            headers=[(k, v) for k, v in response.headers.multi_items() if k.lower() not in _TRANSFER_HEADERS],
+            content=body,
+            request=request,
+            extensions=extensions,
+        )
+
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        cap = self.max_response_bytes
+        announced = response.headers.get("content-length", "")
+        if announced.isdigit() and int(announced) > cap and not response.headers.get("content-encoding"):
+            raise _TooLarge(int(announced), announced=True)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise _TooLarge(size, announced=False)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _map_failure(self, failure: BaseException, *, method: str, path: str, call: str) -> errors.VsphereError:
+        if isinstance(failure, _DeadlineExceeded):
+            return errors.TimeoutError(
+                f"no complete answer within {self.timeouts.total:g} s (Timeouts.total) for {method} {self.origin}{path}",
+                method=method,
+                url=self.origin + path,
+            )
+        if isinstance(failure, _TooLarge):
+            what = "announces" if failure.announced else "is larger than the limit, read"
+            return errors.ProtocolError(
+                f"{call}: the answer {what} {_mib(failure.size)}; answers are capped at "
+                f"{_mib(self.max_response_bytes)} (max_response_bytes) - read fewer objects per page or raise the cap",
+                method=call.split(".", 1)[-1],
+            )
+        return map_transport_error(failure, origin=self.origin, method=method, path=path)
+
+    async def _pause(
+        self,
+        attempt: int,
+        method: str,
+        path: str,
+        why: BaseException | str,
+        deadline: float | None,
+        response: httpx.Response | None = None,
+    ) -> bool:
+        """Sleep before the next attempt; ``False`` (no sleep) when the pause would end past the deadline."""
+        delay = self.retry.delay(attempt, retry_after=_retry_after(response) if response else None, rng=self._rng)
+        if deadline is not None and time.monotonic() + delay >= deadline:
+            return False
+        reason = why if isinstance(why, str) else type(why).__name__
         self.stats.retries += 1
         logger.info(
             "retrying %s %s after %s (attempt %d of %d) in %.2f s",
             method,
             path,
-            why,
+            reason,
             attempt + 1,
             self.retry.attempts,
             delay,
         )
         await asyncio.sleep(delay)
+        return True

@@ -120,6 +120,7 @@ HOST_COLUMN_KINDS: dict[str, str] = {
     "disabled_methods": "string",
     "eligible": "boolean",
     "skip_reason": "category",
+    "data_issues": "string",
 }
 #: the ``hosts`` frame's columns, in order
 HOST_COLUMNS: list[str] = list(HOST_COLUMN_KINDS)

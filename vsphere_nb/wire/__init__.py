@@ -9,10 +9,13 @@ from . import plain
 from .base import ENUMS, REGISTRY, VimEnum, VimObject, ancestry, lookup
 from .codec import (
     Boxed,
+    UndecodedValue,
+    as_declared,
     box,
     decode_any,
     decode_as,
     decode_body,
+    decode_property,
     encode_value,
     format_datetime,
     parse_body,
@@ -64,6 +67,9 @@ __all__ = [
     "parse_body",
     "ref_value",
     "unbox_list",
+    "UndecodedValue",
+    "as_declared",
+    "decode_property",
     "ManagedObjectReference",
     "MoRef",
     *_collector_all,

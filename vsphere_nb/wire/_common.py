@@ -48,3 +48,15 @@ def _decode_any_slot(value: object) -> object:
 
 #: a slot typed ``Any`` in VMware's tables: boxed on the wire, plain Python in the model
 AnyValue = Annotated[Any, BeforeValidator(_decode_any_slot)]
+
+
+def _decode_property_slot(value: object) -> object:
+    from .codec import decode_property
+
+    return decode_property(value)
+
+
+#: a property value of a ``RetrievePropertiesEx`` page (``DynamicProperty.val``): an
+#: ``Any`` slot where a value that does not decode becomes an :class:`~.codec.UndecodedValue` rather than failing
+#: the whole answer — one odd property of one object must not cost every other object
+PropertyValue = Annotated[Any, BeforeValidator(_decode_property_slot)]

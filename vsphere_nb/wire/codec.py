@@ -9,6 +9,18 @@
 * :func:`decode_body` / :func:`decode_as` turn raw bytes into values and raise
   :class:`~vsphere_nb.errors.ProtocolError` for anything that is not well-formed VI/JSON — never
   another exception type.
+
+Tolerance for what real servers send (one odd value must never cost a whole answer):
+
+* an empty boxed array may come as ``{"_typeName": "ArrayOfString", "_value": null}`` (govmomi) or without
+  ``_value`` at all: both read as ``[]``;
+* an unknown ``_typeName`` inside ``ArrayOfX`` (a newer server's subtype of ``X``) decodes as ``X`` with its
+  wire name and extra fields kept, like an unknown subtype in a typed slot (see :mod:`.base`); alone in an
+  ``Any`` slot it is a generic :class:`VimObject` (nested objects decoded) that :func:`as_declared` turns into
+  the type the caller knows the slot holds;
+* :func:`decode_property` (used for the property values of a ``RetrievePropertiesEx`` page,
+  ``DynamicProperty.val``) turns a value that still does not decode into an :class:`UndecodedValue` — the raw
+  JSON and the reason — instead of failing the whole page, so the caller can flag that one object.
 """
 
 from __future__ import annotations
@@ -35,6 +47,10 @@ __all__ = [
     "parse_body",
     "ref_value",
     "unbox_list",
+    "UndecodedValue",
+    "as_declared",
+    "decode_property",
+    "describe_error",
 ]
 
 T = TypeVar("T", bound=VimObject)
@@ -50,6 +66,27 @@ class Boxed:
 
     type_name: str
     value: Any
+
+
+@dataclass(frozen=True)
+class UndecodedValue:
+    """A property value that is not valid VI/JSON for its type, kept as the server sent it.
+
+    ``raw`` is the wire JSON, ``reason`` a one-line explanation (at most 200 characters, server text included
+    as is: escape it before showing it). Encoding an ``UndecodedValue`` writes ``raw`` back unchanged.
+    """
+
+    raw: Any
+    reason: str
+
+    @property
+    def type_name(self) -> str | None:
+        """The value's ``_typeName`` as sent, when it had one."""
+        name = self.raw.get("_typeName") if isinstance(self.raw, dict) else None
+        return name if isinstance(name, str) else None
+
+    def __str__(self) -> str:
+        return f"undecodable {self.type_name or type(self.raw).__name__}: {self.reason}"
 
 
 def format_datetime(value: datetime) -> str:
@@ -74,10 +111,12 @@ def parse_datetime(value: str) -> datetime:
 # ---------------------------------------------------------------------------------------------
 def _decode_typed(value: Any, type_name: str) -> Any:
     if type_name.startswith("ArrayOf"):
+        if value is None:
+            return []  # an empty array as govmomi writes it
         elem = type_name[len("ArrayOf") :]
         if not isinstance(value, list):
             raise ValueError(f"{type_name} expects a list")
-        return [_decode_typed(v, elem) if not isinstance(v, dict) else decode_any(v) for v in value]
+        return [_decode_typed(v, elem) if not isinstance(v, dict) else _decode_element(v, elem) for v in value]
     if type_name in _PRIMITIVES_STR:
         if not isinstance(value, str):
             raise ValueError(f"{type_name} expects a string")
@@ -112,6 +151,16 @@ def _decode_typed(value: Any, type_name: str) -> Any:
     return value
 
 
+def _decode_element(value: dict[str, Any], elem: str) -> Any:
+    """One data object of an ``ArrayOf{elem}``: an unknown ``_typeName`` (a newer subtype) decodes as ``elem``."""
+    type_name = value.get("_typeName")
+    if isinstance(type_name, str) and type_name not in REGISTRY and "_value" not in value:
+        base = REGISTRY.get(elem)
+        if base is not None:
+            return base.model_validate(value)
+    return decode_any(value)
+
+
 def decode_any(value: Any) -> Any:
     """Decode any VI/JSON value (see module doc). Raises ``ValueError``/``ValidationError`` on bad shapes."""
     if isinstance(value, list):
@@ -123,11 +172,50 @@ def decode_any(value: Any) -> Any:
         return {k: decode_any(v) for k, v in value.items()}
     if "_value" in value and type_name != "ManagedObjectReference":
         return _decode_typed(value["_value"], type_name)
+    if type_name.startswith("ArrayOf"):
+        return []  # a boxed array without ``_value``: empty
     cls = REGISTRY.get(type_name)
     if cls is None:
-        # unknown data object: keep it whole, typed by name
-        return VimObject.model_validate(value)
+        # unknown data object: keep it whole, typed by name; the data objects and references inside it are
+        # decoded (they re-encode to the same JSON), boxed primitives stay as sent (their wire type would be lost)
+        return VimObject.model_validate({k: _decode_nested(v) for k, v in value.items()})
     return cls.model_validate(value)
+
+
+def _decode_nested(value: Any) -> Any:
+    """A field of an unknown data object: data objects and MoRefs (and lists of them) decoded, all else as is."""
+    if isinstance(value, dict):
+        return decode_any(value) if isinstance(value.get("_typeName"), str) and "_value" not in value else value
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [_decode_nested(v) for v in value]
+    return value
+
+
+def as_declared(value: Any, cls: type[T]) -> Any:
+    """``value`` read as ``cls`` when it is a generic :class:`VimObject` — an unknown ``_typeName`` met in an
+    ``Any`` slot whose type the caller knows (a property path such as ``runtime.dasHostState``): a newer server's
+    subtype then becomes its declared base type with the wire name and extra fields kept. Other values are returned
+    unchanged; one that does not fit ``cls`` becomes an :class:`UndecodedValue`."""
+    if type(value) is not VimObject:
+        return value
+    wire_form = value.to_wire()
+    try:
+        return cls.model_validate(wire_form)
+    except _DECODE_ERRORS as exc:
+        return UndecodedValue(raw=wire_form, reason=_short(exc))
+
+
+#: what a bad value can raise while decoding (pydantic's ValidationError is a ValueError)
+_DECODE_ERRORS = (ValueError, TypeError, ValidationError, RecursionError, KeyError, AttributeError, ArithmeticError)
+
+
+def decode_property(value: Any) -> Any:
+    """:func:`decode_any` for a property value: one that does not decode becomes an :class:`UndecodedValue`
+    instead of an exception, so the rest of the answer (every other object) is kept."""
+    try:
+        return decode_any(value)
+    except _DECODE_ERRORS as exc:
+        return UndecodedValue(raw=value, reason=_short(exc))
 
 
 def decode_body(body: bytes | str) -> Any:
@@ -137,7 +225,7 @@ def decode_body(body: bytes | str) -> Any:
     data = parse_body(body)
     try:
         return decode_any(data)
-    except (ValueError, TypeError, ValidationError, RecursionError, KeyError, AttributeError, ArithmeticError) as exc:
+    except _DECODE_ERRORS as exc:
         raise ProtocolError(f"response body is not valid VI/JSON: {_short(exc)}") from exc
 
 
@@ -192,16 +280,32 @@ def decode_as(data: Any, cls: type[T]) -> T:
         data = data.to_wire()
     try:
         return cls.model_validate(data)
-    except (ValueError, TypeError, ValidationError, RecursionError, KeyError, AttributeError, ArithmeticError) as exc:
+    except _DECODE_ERRORS as exc:
         raise ProtocolError(f"expected {cls.__name__}: {_short(exc)}") from exc
 
 
 def _snippet(text: str, limit: int = 120) -> str:
+    """One line of at most ``limit`` characters; control characters (server text may hold them) escaped."""
     text = " ".join(text.split())
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
+def describe_error(exc: BaseException) -> str:
+    """A decoding error in one line of at most 200 characters, without the offending input."""
+    return _short(exc)
+
+
 def _short(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        # "ClusterDasFdmHostState.state: Input should be a valid string", not "1 validation error for …"
+        problems = exc.errors(include_url=False, include_input=False)
+        if problems:
+            first = problems[0]
+            where = ".".join(str(part) for part in (exc.title, *first.get("loc", ())))
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            return _snippet(f"{where}: {first.get('msg', 'invalid')}{more}", 200)
     return _snippet(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 200)
 
 
@@ -223,6 +327,8 @@ def encode_value(value: Any, annotation: Any = None) -> Any:
     """Encode a Python value for a slot; ``Any`` slots get boxed values."""
     if value is None:
         return None
+    if isinstance(value, UndecodedValue):
+        return value.raw
     if (annotation is not None and is_any_slot(annotation)) or isinstance(value, Boxed):
         return box(value)
     if isinstance(value, VimObject):
@@ -266,6 +372,8 @@ def box(value: Any, type_name: str | None = None) -> Any:
     """Encode ``value`` for an ``Any`` slot. Data objects (and MoRefs) are not boxed; everything else is."""
     if isinstance(value, Boxed):
         return box(value.value, value.type_name)
+    if isinstance(value, UndecodedValue):
+        return value.raw
     if isinstance(value, VimObject) and type_name is None:
         return value.to_wire()
     if isinstance(value, dict) and type_name is None and "_typeName" in value:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._common import AnyValue, Known
+from pydantic import PrivateAttr, ValidationError, field_validator, model_validator
+
+from ._common import AnyValue, Known, PropertyValue
 from .base import VimObject
+from .codec import UndecodedValue, describe_error
 from .enums import ObjectUpdateKind, PropertyChangeOp
 from .faults import MethodFault
 from .moref import ManagedObjectReference
@@ -65,7 +68,8 @@ class RetrieveOptions(VimObject):
 
 class DynamicProperty(VimObject):
     name: str
-    val: AnyValue = None
+    #: the decoded value, or an ``UndecodedValue`` when the server sent something that does not decode
+    val: PropertyValue = None
 
 
 class MissingProperty(VimObject):
@@ -83,8 +87,78 @@ class ObjectContent(VimObject):
 
 
 class RetrieveResult(VimObject):
+    """A page of ``RetrievePropertiesEx``. Decoded object by object when the page as a whole does not decode: an
+    object whose ``propSet`` or ``missingSet`` is malformed keeps its readable properties (the others become
+    :class:`~vsphere_nb.wire.UndecodedValue` s), and an object without a usable ``obj`` is set aside in
+    :attr:`unreadable` — one broken object never costs the page."""
+
     token: str | None = None
     objects: list[ObjectContent] = []
+    _unreadable: list[UndecodedValue] = PrivateAttr(default_factory=list)
+
+    @field_validator("objects", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _object_by_object(cls, data: Any, handler: Any) -> Any:
+        try:
+            return handler(data)
+        except ValidationError:
+            items = data.get("objects") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise
+        kept: list[ObjectContent] = []
+        lost: list[UndecodedValue] = []
+        for item in items:
+            try:
+                kept.append(ObjectContent.model_validate(item))
+            except ValidationError as exc:
+                salvaged = _salvage(item)
+                if salvaged is None:
+                    lost.append(UndecodedValue(raw=item, reason=describe_error(exc)))
+                else:
+                    kept.append(salvaged)
+        result = handler({**data, "objects": kept})
+        result._unreadable = lost
+        return result
+
+    @property
+    def unreadable(self) -> list[UndecodedValue]:
+        """Objects of this page that could not be attributed (no usable ``obj``), as the server sent them."""
+        return list(self._unreadable)
+
+
+def _salvage(item: Any) -> ObjectContent | None:
+    """What can be read of an ``ObjectContent`` that does not decode as a whole; ``None`` without a usable ``obj``."""
+    if not isinstance(item, dict):
+        return None
+    try:
+        obj = ManagedObjectReference.model_validate(item.get("obj"))
+    except ValidationError:
+        return None
+    raw_props = item.get("propSet")
+    props: list[DynamicProperty] = []
+    if raw_props is not None and not isinstance(raw_props, list):
+        props.append(DynamicProperty(name="propSet", val=UndecodedValue(raw=raw_props, reason="propSet is not a list")))
+    for i, entry in enumerate(raw_props if isinstance(raw_props, list) else []):
+        try:
+            props.append(DynamicProperty.model_validate(entry))
+        except ValidationError as exc:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            label = name if isinstance(name, str) and name else f"propSet[{i}]"
+            props.append(DynamicProperty(name=label, val=UndecodedValue(raw=entry, reason=describe_error(exc))))
+    missing: list[MissingProperty] = []
+    raw_missing = item.get("missingSet")
+    for entry in raw_missing if isinstance(raw_missing, list) else []:
+        try:
+            missing.append(MissingProperty.model_validate(entry))
+        except ValidationError as exc:
+            reason = describe_error(exc)
+            props.append(DynamicProperty(name="missingSet", val=UndecodedValue(raw=entry, reason=reason)))
+    return ObjectContent(obj=obj, propSet=props, missingSet=missing or None)
 
 
 class WaitOptions(VimObject):
@@ -95,6 +169,9 @@ class WaitOptions(VimObject):
 class PropertyChange(VimObject):
     name: str
     op: Known(PropertyChangeOp)
+    #: strict, unlike ``DynamicProperty.val``: an update set is applied as a whole (the batch engine rebuilds a
+    #: ``TaskInfo`` from ``info.*`` changes), so a change that does not decode fails the answer (``ProtocolError``)
+    #: and the waiter asks again or polls
     val: AnyValue = None
 
 
