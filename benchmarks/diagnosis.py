@@ -102,7 +102,7 @@ def history_section(*, events: int = 100_000, hosts: int = 1000, baseline_hosts:
             requests = vc.stats.requests - before
             window_start = pd.Timestamp(frame.attrs["window"][0]).to_pydatetime()
             # the frame build alone, from the same wire dicts (re-read once, not timed)
-            wire_events = sim.vc.events.wire(sim.vc.events.events)
+            wire_events = sim.vc.events.encoded(sim.vc.events.events)
             with Timer() as build:
                 history.history_frame(wire_events, vc.vcenter)
             sample = vc.hosts().head(baseline_hosts)

@@ -33,14 +33,24 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import ssl
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 
 from . import errors, wire
+from .answers import fault_body, interpret, not_authenticated, synthetic_not_authenticated, target, unverified
+from .call_policy import (
+    LOGIN,
+    NO_REPLAY_METHODS,
+    POLICIES,
+    PROBE,
+    READ,
+    READ_ONLY_METHODS,
+    SESSION,
+    Policy,
+    call_policy,
+)
 from .config import (
     DEFAULT_RELEASE,
     DEFAULT_USER_AGENT,
@@ -52,131 +62,17 @@ from .config import (
     VerifyArg,
     parse_release,
     parse_server,
-    redact,
     resolve_verify,
 )
 from .offload import OFFLOAD_BYTES, offload
-from .transport import RETRY_STATUSES, ClientStats, Transport
+from .transport import ClientStats, Transport
 
 __all__ = ["AsyncClient", "READ_ONLY_METHODS", "NO_REPLAY_METHODS", "call_policy", "ClientStats"]
 
 logger = logging.getLogger("vsphere_nb.client")
 
-#: methods that only read: retried on 502/503/504/connection resets, replayed after a re-login.
-#: ``ContinueRetrievePropertiesEx`` and ``ReadNextEvents`` advance a server-side cursor: a replay after the server
-#: did process the first attempt can fail (token consumed) or skip a page of events — accepted, as both are far
-#: rarer than a gateway 503 and the caller sees a fault rather than wrong data in the first case.
-#: ``WaitForUpdatesEx`` is replayed with the same ``version``, which the server answers again.
-READ_ONLY_METHODS = frozenset(
-    {
-        "RetrieveProperties",
-        "RetrievePropertiesEx",
-        "ContinueRetrievePropertiesEx",
-        "WaitForUpdates",
-        "WaitForUpdatesEx",
-        "CheckForUpdates",
-        "QueryEvents",
-        "ReadNextEvents",
-        "ReadPreviousEvents",
-        "RetrieveServiceContent",
-        "CurrentTime",
-        "SessionIsActive",
-        "FindByUuid",
-        "FindByIp",
-        "FindByDnsName",
-        "FindByInventoryPath",
-        "FindChild",
-        "RetrieveArgumentDescription",
-    }
-)
-
-#: methods bound to the session itself: after ``NotAuthenticated`` a replay under a *new* session would answer
-#: a different question (or log the new session out), so they fail with ``NotAuthenticatedError`` instead.
-NO_REPLAY_METHODS = frozenset(
-    {
-        "Login",
-        "LoginByToken",
-        "LoginBySSPI",
-        "LoginExtensionByCertificate",
-        "LoginExtensionBySubjectName",
-        "Logout",
-        "TerminateSession",
-        "ImpersonateUser",
-        "CloneSession",
-        "AcquireCloneTicket",
-        "AcquireGenericServiceTicket",
-        "AcquireLocalTicket",
-        "SetLocale",
-    }
-)
-
 _MIN_RELEASE = (8, 0, 1, 0)
 _SERVICE_INSTANCE = wire.MoRef("ServiceInstance", "ServiceInstance")  # the one fixed entry point of the API
-
-
-@dataclass(frozen=True)
-class _Policy:
-    """How one call is sent and what a ``NotAuthenticated`` answer leads to."""
-
-    #: retried on 502/503/504 and dropped connections
-    retry: bool
-    #: on NotAuthenticated: "replay" (re-login, send again), "launch" (re-login, raise LaunchStateUnknown),
-    #: "fail" (NotAuthenticatedError), "none" (no special meaning: the fault is raised as is, e.g. for Login)
-    on_expiry: str
-
-
-_READ = _Policy(retry=True, on_expiry="replay")
-_WRITE = _Policy(retry=False, on_expiry="replay")
-_LAUNCH = _Policy(retry=False, on_expiry="launch")
-_SESSION = _Policy(retry=False, on_expiry="fail")
-_LOGIN = _Policy(retry=True, on_expiry="none")  # a repeated Login at worst opens a spare session
-_PROBE = _Policy(retry=True, on_expiry="fail")
-
-
-def call_policy(method: str) -> str:
-    """``"launch"``, ``"read"``, ``"session"`` or ``"write"``: how :meth:`AsyncClient.invoke` treats ``method``."""
-    if method.endswith("_Task"):
-        return "launch"
-    if method in READ_ONLY_METHODS:
-        return "read"
-    if method in NO_REPLAY_METHODS:
-        return "session"
-    return "write"
-
-
-_POLICIES = {"launch": _LAUNCH, "read": _READ, "session": _SESSION, "write": _WRITE}
-
-
-def _fault_body(response: httpx.Response) -> dict[str, Any] | None:
-    """The JSON object of a non-2xx answer when it looks like a fault (has a string ``_typeName``)."""
-    content = response.content
-    if not content or not content.strip():
-        return None
-    text = content.lstrip()[:1]
-    ctype = response.headers.get("content-type", "")
-    if "json" not in ctype and text != b"{":
-        return None
-    try:
-        data = json.loads(content)
-    except (ValueError, RecursionError):
-        return None
-    if isinstance(data, dict) and isinstance(data.get("_typeName"), str):
-        return data
-    return None
-
-
-def _snippet(response: httpx.Response, limit: int = 100) -> str:
-    try:
-        text = response.content.decode("utf-8", "replace")
-    except Exception:
-        return ""
-    text = " ".join(text.split())
-    text = redact(text)
-    return text[:limit] + ("…" if len(text) > limit else "")
-
-
-def _target(moref: wire.MoRef | None) -> str:
-    return f" on {moref.type}:{moref.value}" if moref is not None else ""
 
 
 def vcenter_name(client: Any) -> str:
@@ -281,7 +177,7 @@ class AsyncClient:
             client.release,
             client.release_source,
             f" as {client.session.userName}" if client.session else "",
-            ", TLS certificate verification OFF" if _unverified(tls) else "",
+            ", TLS certificate verification OFF" if unverified(tls) else "",
         )
         return client
 
@@ -289,14 +185,14 @@ class AsyncClient:
     async def _read_content(http: Transport, release: str) -> wire.ServiceContent:
         path = f"/sdk/vim25/{release}/ServiceInstance/ServiceInstance/content"
         response = await http.send("GET", path, call="ServiceInstance.content", retry=True, token=False)
-        if response.status_code == 404 and _fault_body(response) is None:
+        if response.status_code == 404 and fault_body(response) is None:
             raise errors.ProtocolError(
                 f"no VI/JSON API at {http.origin}/sdk/vim25/{release}/ (HTTP 404): vCenter 8.0 Update 1 or newer "
                 "is required, and the release must be one the server knows",
                 status=404,
                 method="content",
             )
-        value = _interpret(response, http.stats, method="content", moref=_SERVICE_INSTANCE, launch=False)
+        value = interpret(response, http.stats, method="content", moref=_SERVICE_INSTANCE, launch=False)
         if value is None:
             raise errors.ProtocolError("ServiceInstance content answered an empty body", method="content")
         return wire.decode_as(value, wire.ServiceContent)
@@ -345,7 +241,7 @@ class AsyncClient:
             self._transport.token = token
             session: Any = None
             try:
-                session = await self._call("GET", self._session_manager(), "currentSession", policy=_PROBE)
+                session = await self._call("GET", self._session_manager(), "currentSession", policy=PROBE)
             except errors.NotAuthenticatedError:
                 session = None
             if session is not None:
@@ -355,7 +251,7 @@ class AsyncClient:
             self._transport.token = None
             if self._password is None:
                 raise errors.NotAuthenticatedError(
-                    _synthetic_not_authenticated("the given session token is not (or no longer) valid"),
+                    synthetic_not_authenticated("the given session token is not (or no longer) valid"),
                     method="currentSession",
                     moref=self._session_manager(),
                 )
@@ -433,7 +329,7 @@ class AsyncClient:
     # ------------------------------------------------------------------------------------------
     async def get(self, moref: wire.MoRef, prop: str) -> Any:
         """Read one top-level property: ``GET {base}{type}/{moId}/{prop}``; the value decoded (``None`` if unset)."""
-        return await self._call("GET", moref, prop, policy=_READ)
+        return await self._call("GET", moref, prop, policy=READ)
 
     async def invoke(self, moref: wire.MoRef, method: str, /, **params: Any) -> Any:
         """Call ``method`` on ``moref`` with named parameters (``None`` values are left out); the result decoded,
@@ -449,7 +345,7 @@ class AsyncClient:
 
     async def _method(self, moref: wire.MoRef, method: str, params: dict[str, Any], *, decode: bool) -> Any:
         body = {name: wire.encode_value(value) for name, value in params.items() if value is not None}
-        policy = _POLICIES[call_policy(method)]
+        policy = POLICIES[call_policy(method)]
         return await self._call("POST", moref, method, policy=policy, body=body if body else None, decode=decode)
 
     async def login(self) -> wire.UserSession:
@@ -464,7 +360,7 @@ class AsyncClient:
             self._session = None
             return
         try:
-            await self._call("POST", self._session_manager(), "Logout", policy=_SESSION)
+            await self._call("POST", self._session_manager(), "Logout", policy=SESSION)
         except errors.NotAuthenticatedError:
             pass
         finally:
@@ -515,7 +411,7 @@ class AsyncClient:
             "POST",
             sm,
             "Login",
-            policy=_LOGIN,
+            policy=LOGIN,
             body={"userName": self._user, "password": self._password.reveal()},
         )
         if self._transport.token is None:
@@ -543,7 +439,7 @@ class AsyncClient:
         moref: wire.MoRef,
         name: str,
         *,
-        policy: _Policy,
+        policy: Policy,
         body: dict[str, Any] | None = None,
         decode: bool = True,
     ) -> Any:
@@ -564,7 +460,7 @@ class AsyncClient:
             moref=moref,
             token=policy.on_expiry != "none",
         )
-        expired = policy.on_expiry != "none" and _not_authenticated(response)
+        expired = policy.on_expiry != "none" and not_authenticated(response)
         if expired:
             fault, raw = expired
             if policy.on_expiry == "fail" or self._password is None:
@@ -580,7 +476,7 @@ class AsyncClient:
                 ) from exc
             if launch:
                 raise errors.LaunchStateUnknown(
-                    f"{name}{_target(moref)}: the session had expired (HTTP {response.status_code}); logged in again "
+                    f"{name}{target(moref)}: the session had expired (HTTP {response.status_code}); logged in again "
                     "but a task launch is never replayed automatically - check the entity's recentTask, then launch "
                     "again",
                     method=name,
@@ -596,7 +492,7 @@ class AsyncClient:
                 launch=False,
                 moref=moref,
             )
-            again = _not_authenticated(response)
+            again = not_authenticated(response)
             if again:
                 self.stats.faults += 1
                 raise errors.NotAuthenticatedError(
@@ -605,85 +501,5 @@ class AsyncClient:
         if decode and 200 <= response.status_code < 300 and len(response.content) >= OFFLOAD_BYTES:
             # a large page (inventory, a big update set): decoded off the loop so other calls' answers are not
             # held back meanwhile
-            return await offload(_interpret, response, self.stats, method=name, moref=moref, launch=launch)
-        return _interpret(response, self.stats, method=name, moref=moref, launch=launch, decode=decode)
-
-
-# ----------------------------------------------------------------------------------------------
-# answer interpretation (module level: also used before a client exists, for the content read)
-# ----------------------------------------------------------------------------------------------
-def _unverified(tls: object) -> bool:
-    return tls is False or (isinstance(tls, ssl.SSLContext) and tls.verify_mode == ssl.CERT_NONE)
-
-
-def _synthetic_not_authenticated(text: str) -> wire.MethodFault:
-    return wire.decode_as({"_typeName": "NotAuthenticated", "faultstring": text}, wire.MethodFault)
-
-
-def _not_authenticated(response: httpx.Response) -> tuple[wire.MethodFault, dict[str, Any]] | None:
-    """``(fault, raw)`` when the answer says the session is missing or expired, else ``None``.
-
-    ``NotAuthenticated`` (or a subtype) in any non-2xx answer; any 401; a 403 without a JSON fault body
-    (a 403 *with* a fault body such as ``NoPermission`` is a real permission problem, not an expiry).
-    """
-    status = response.status_code
-    if 200 <= status < 300:
-        return None
-    raw = _fault_body(response)
-    if raw is not None:
-        try:
-            fault = wire.decode_as(raw, wire.MethodFault)
-        except errors.ProtocolError:
-            fault = None
-        if fault is not None and fault.is_a("NotAuthenticated"):
-            return fault, raw
-        if status == 401:
-            return (fault or _synthetic_not_authenticated(f"HTTP {status}: session missing or expired")), raw
-        return None
-    if status in (401, 403):
-        return _synthetic_not_authenticated(f"HTTP {status}: session missing or expired"), {}
-    return None
-
-
-def _interpret(
-    response: httpx.Response,
-    stats: ClientStats,
-    *,
-    method: str,
-    moref: wire.MoRef | None,
-    launch: bool,
-    decode: bool = True,
-) -> Any:
-    status = response.status_code
-    if 200 <= status < 300:
-        if status == 204 or not response.content.strip():
-            return None
-        try:
-            return wire.decode_body(response.content) if decode else wire.parse_body(response.content)
-        except errors.ProtocolError as exc:
-            raise errors.ProtocolError(f"{method}{_target(moref)}: {exc}", status=status, method=method) from None
-    raw = _fault_body(response)
-    if raw is not None:
-        try:
-            fault = wire.decode_as(raw, wire.MethodFault)
-        except errors.ProtocolError as exc:
-            raise errors.ProtocolError(
-                f"{method}{_target(moref)}: HTTP {status} with an unreadable fault: {exc}", status=status, method=method
-            ) from None
-        stats.faults += 1
-        raise errors.ServerFault(fault, raw=raw, method=method, moref=moref, status=status)
-    if launch and status in RETRY_STATUSES:
-        raise errors.LaunchStateUnknown(
-            f"{method}{_target(moref)}: HTTP {status} from a gateway - the request may have reached vCenter, so the "
-            "task may or may not exist; check the entity's recentTask before launching again",
-            method=method,
-            moref=moref,
-        )
-    ctype = response.headers.get("content-type", "no content type")
-    snippet = _snippet(response)
-    raise errors.ProtocolError(
-        f"{method}{_target(moref)}: HTTP {status} {response.reason_phrase} without a VI/JSON fault body "
-        f"({ctype}{': ' + snippet if snippet else ''})",
-        status=status,
-        method=method,
-    )
+            return await offload(interpret, response, self.stats, method=name, moref=moref, launch=launch)
+        return interpret(response, self.stats, method=name, moref=moref, launch=launch, decode=decode)
