@@ -25,7 +25,7 @@ __all__ = ["run"]
 
 def _hosts(n: int) -> Any:
     from benchmarks.synthetic import synthetic_hosts
-    from vsphere_nb.batch.preflight import preflight
+    from vsphere_nb.batch.eligibility import preflight
 
     return preflight(synthetic_hosts(n, max(1, n // 40), seed=1))
 

@@ -23,6 +23,7 @@ def sim():
 def run_cli(argv, capsys, monkeypatch, password):
     monkeypatch.setenv("VSPHERE_PASSWORD", password)
     monkeypatch.delenv("VSPHERE_SESSION_TOKEN", raising=False)
+    monkeypatch.setenv("COLUMNS", "250")  # a wide terminal: the tables' cells are not cut
     code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err

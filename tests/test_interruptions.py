@@ -4,7 +4,7 @@ Each test interrupts a run of up to 40 hosts whose tasks take about two seconds,
 on: every planned host has exactly one row per attempt at every moment (``load_run`` of the interrupted run), each
 ends with exactly one final outcome after ``resume``, and no host is ever launched twice (the simulator's own
 count, ``GET /simulator/stats`` → ``launches_per_host``). A process killed with SIGKILL is covered by
-``tests/test_resume.py``; the chaos run (``make chaos``) does it at 500 hosts.
+``tests/test_resuming.py``; the chaos run (``make chaos``) does it at 500 hosts.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pytest
 
 from vsphere_nb.batch import BatchLimits, load_run, read_journal
 from vsphere_nb.batch.attempts import AttemptBook
-from vsphere_nb.batch.resume import resume
+from vsphere_nb.batch.resuming import resume
 from vsphere_nb.errors import ConfigError, RunDirectoryError
 from vsphere_nb.simulator import Simulator
 from vsphere_nb.sync import connect

@@ -73,3 +73,20 @@ def test_exception_tree():
     for cls in (errors.TransportError, errors.ProtocolError, errors.ServerFault, errors.RunDirectoryError):
         assert issubclass(cls, errors.VsphereError)
     assert not issubclass(errors.ServerFault, errors.TransportError)
+
+
+def test_lazy_names_stay_objects_once_every_submodule_is_imported():
+    """A package attribute named like one of its submodules is replaced by that module when the submodule is
+    imported (``from vsphere_nb.batch import preflight`` would then give a module): no exported name may clash."""
+    import importlib
+    import pkgutil
+    import types
+
+    for package_name in ("vsphere_nb", "vsphere_nb.batch", "vsphere_nb.simulator", "vsphere_nb.diagnosis"):
+        package = importlib.import_module(package_name)
+        for info in pkgutil.iter_modules(package.__path__):
+            if not info.name.startswith("__"):  # __main__ runs the command
+                importlib.import_module(f"{package_name}.{info.name}")
+        for name in package.__all__:
+            value = getattr(package, name)
+            assert not isinstance(value, types.ModuleType) or name == "wire", f"{package_name}.{name} is a module"

@@ -228,9 +228,9 @@ def hosts_frame(inv: Inventory) -> pd.DataFrame:
     a run saves as ``hosts`` and ``load_run`` gives back. ``data_issues`` (string, empty for a normal host) says
     which of the host's properties — or of its cluster's — could not be used and why.
     """
+    from .batch.eligibility import preflight
     from .batch.frames import STRING
     from .batch.frames import hosts_frame as typed_hosts_frame
-    from .batch.preflight import preflight
 
     issues: _Issues = {ref: list(texts) for ref, texts in inv.issues.items()}
     names = {ref: props.get("name") for ref, props in inv.objects.items()}
@@ -315,7 +315,7 @@ def filter_hosts(
     only_unhealthy: bool = False,
 ) -> pd.DataFrame:
     """Select rows by cluster name, host name or moId, and HA health. Unknown names raise ``ConfigError``."""
-    from .batch.preflight import unhealthy_only
+    from .batch.eligibility import unhealthy_only
     from .errors import ConfigError
 
     out = hosts

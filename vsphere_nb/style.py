@@ -14,6 +14,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 
+from .vocabulary import OUTCOMES
+
 __all__ = [
     "OUTCOME_COLORS",
     "OUTCOME_ORDER",
@@ -38,17 +40,8 @@ __all__ = [
     "text_color_on",
 ]
 
-#: every outcome, in the order tables, legends and stacked bars list them (same as ``batch.records.OUTCOMES``)
-OUTCOME_ORDER: tuple[str, ...] = (
-    "success",
-    "agent_unhealthy",
-    "fault",
-    "launch_failed",
-    "skipped",
-    "timed_out",
-    "cancelled",
-    "not_launched",
-)
+#: every outcome, in the order tables, legends and stacked bars list them
+OUTCOME_ORDER: tuple[str, ...] = OUTCOMES
 
 #: one colour per outcome, the same in every chart, table and panel
 OUTCOME_COLORS: dict[str, str] = {
@@ -60,6 +53,7 @@ OUTCOME_COLORS: dict[str, str] = {
     "timed_out": "#ef6c00",  # orange
     "cancelled": "#455a64",  # blue grey
     "not_launched": "#cfd8dc",  # pale grey: the run stopped first
+    "lost": "#4e342e",  # dark brown: the task vanished from vCenter
 }
 #: label and colour of an attempt still under way (no outcome yet)
 IN_PROGRESS = "in progress"
@@ -143,6 +137,7 @@ TERMINAL_STYLES: dict[str, str] = {
     "timed_out": "bright_red",
     "cancelled": "bright_black",
     "not_launched": "dim",
+    "lost": "bright_magenta",
     IN_PROGRESS: "cyan",
     "pending": "dim",
     "launching": "cyan",

@@ -1,4 +1,5 @@
-"""The words vsphere-nb uses everywhere, defined once: the method, the HA states, outcomes, stages, columns.
+"""The words vsphere-nb uses everywhere, defined once (a leaf module: it imports nothing, so the wire format, the
+palette and the CLI can all read it without loading anything else): the method, the HA states, outcomes, stages, columns.
 
 Every module that needs one of these imports it from here (the frames' categories, the scheduler's failure
 budget, the widgets' filters, the CLI's exit code, the simulator's method table), so a new outcome or column is
@@ -27,8 +28,6 @@ An attempt still under way has no outcome yet; its ``stage`` (:data:`STAGES`) sa
 
 from __future__ import annotations
 
-from .wire.enums import HEALTHY_DAS_STATES
-
 __all__ = [
     "RECONFIGURE_METHOD",
     "HEALTHY_DAS_STATES",
@@ -45,6 +44,9 @@ __all__ = [
 
 #: the one method this kit exists for (*Reconfigure for vSphere HA*)
 RECONFIGURE_METHOD = "ReconfigureHostForDAS_Task"
+
+#: ``dasHostState.state`` values an operator reads as healthy
+HEALTHY_DAS_STATES: frozenset[str] = frozenset({"master", "connectedToMaster"})
 
 #: ``ClusterDasFdmAvailabilityState`` values, healthy first (the order tables and filters list them)
 DAS_STATES: tuple[str, ...] = (

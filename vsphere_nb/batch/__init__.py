@@ -4,7 +4,7 @@ Only the engine's I/O parts talk to vCenter (through the client): :mod:`.launche
 :mod:`.watch` (one PropertyCollector), :mod:`.event_feed` (one event collector). The rest is pure and tested
 without a server: :class:`Scheduler` (caps, canary gate, failure budget, cancel), :class:`AttemptBook` (what each
 fact from vCenter means), :func:`match_events`, :func:`plan_resume`, :class:`RunRecords` (the journal replayed).
-:mod:`.engine` wires them; :mod:`.handle` ends a run *finished* or *detached*; :mod:`.resume` finishes a detached
+:mod:`.engine` wires them; :mod:`.handle` ends a run *finished* or *detached*; :mod:`.resuming` finishes a detached
 one. :class:`Journal` writes one record per step, before the step (``launching`` precedes the request).
 """
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         outcomes_by_cluster,
         task_timeline,
     )
+    from .eligibility import eligible_only, preflight, unhealthy_only
     from .event_matching import match_events
     from .execute import BatchRun, ReconfigurePlan, plan_reconfigure
     from .frames import SCHEMAS, Frames, build_frames, coerce, empty_frame, hosts_frame
@@ -41,13 +42,12 @@ if TYPE_CHECKING:
     )
     from .limits import BatchLimits, FailureBudget
     from .plan import Plan, PlannedHost, SkippedHost, make_plan
-    from .preflight import eligible_only, preflight, unhealthy_only
     from .progress import HOST_STATES, Progress
     from .records import EventColumns, RunRecords, TaskRecord
     from .report import render_report, write_report
     from .result import RunResult, load_run
-    from .resume import resume
     from .resume_plan import plan_resume
+    from .resuming import resume
     from .scheduler import STOP_BUDGET_EXCEEDED, STOP_CANARY_FAILED, STOP_CANCELLED, STOP_REASON_TEXT, Scheduler
 
 __getattr__, __dir__ = lazy_attributes(
@@ -68,7 +68,7 @@ __getattr__, __dir__ = lazy_attributes(
         "plan_reconfigure": ".execute",
         "RunHandle": ".handle",
         "plan_resume": ".resume_plan",
-        "resume": ".resume",
+        "resume": ".resuming",
         "SCHEMAS": ".frames",
         "Frames": ".frames",
         "build_frames": ".frames",
@@ -88,9 +88,9 @@ __getattr__, __dir__ = lazy_attributes(
         "PlannedHost": ".plan",
         "SkippedHost": ".plan",
         "make_plan": ".plan",
-        "eligible_only": ".preflight",
-        "preflight": ".preflight",
-        "unhealthy_only": ".preflight",
+        "eligible_only": ".eligibility",
+        "preflight": ".eligibility",
+        "unhealthy_only": ".eligibility",
         "HOST_STATES": ".progress",
         "Progress": ".progress",
         "FAILURE_OUTCOMES": "..vocabulary",

@@ -43,7 +43,7 @@ from .plan import Plan, PlannedHost, make_plan
 from .progress import ProgressCallback, ProgressTracker
 from .records import RunRecords
 from .result import RunResult
-from .resume import check_vcenters, clients_by_name, instance_uuid, resume
+from .resuming import check_vcenters, clients_by_name, instance_uuid, resume
 
 __all__ = ["ReconfigurePlan", "RunHandle", "BatchRun", "plan_reconfigure", "resume"]
 

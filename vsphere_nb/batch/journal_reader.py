@@ -94,7 +94,7 @@ def read_journal(run_dir: str | os.PathLike[str]) -> JournalContents:
 class JournalState:
     """A run as its journal tells it: metadata and one :class:`TaskRecord` per ``(vcenter, host_moid, attempt)``.
 
-    ``record.stage`` is one of :data:`~vsphere_nb.vocabulary.STAGES`; :func:`~vsphere_nb.batch.resume.plan_resume`
+    ``record.stage`` is one of :data:`~vsphere_nb.vocabulary.STAGES`; :func:`~vsphere_nb.batch.resuming.plan_resume`
     turns the latest attempts into what ``resume`` must do. ``lifecycle`` is what the journal's last lifecycle
     record says (``running``, ``detached``, ``finished``); whether a process still drives a ``running`` run is
     the directory lock's business (:func:`~vsphere_nb.batch.lock.lock_holder`).

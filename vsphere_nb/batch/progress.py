@@ -28,6 +28,7 @@ HOST_STATES: tuple[str, ...] = (
     "timed_out",
     "cancelled",
     "not_launched",
+    "lost",
 )
 _FINAL = frozenset(HOST_STATES[5:])
 

@@ -1,6 +1,6 @@
 """What ``resume`` must do, read from the journal — pure, tested without a server.
 
-:func:`plan_resume` sorts every host's latest attempt by the stage it reached (see :mod:`vsphere_nb.batch.resume`)
+:func:`plan_resume` sorts every host's latest attempt by the stage it reached (see :mod:`vsphere_nb.batch.resuming`)
 into a :class:`ResumeWork` per vCenter; :func:`launch_times` says when each launch was sent and answered, so a
 lost launch is looked up from the moment it was *sent* and an adopted task is matched by its queue time.
 """
@@ -23,7 +23,7 @@ __all__ = ["ResumeWork", "plan_resume", "launch_times", "parse_time"]
 
 @dataclass
 class ResumeWork:
-    """What a resumed engine finds in the journal for its hosts (see :mod:`vsphere_nb.batch.resume`)."""
+    """What a resumed engine finds in the journal for its hosts (see :mod:`vsphere_nb.batch.resuming`)."""
 
     #: launched tasks to follow: ``(task moId, launch sent at, answered at)``
     adopt: dict[HostKey, tuple[str, datetime | None, datetime | None]] = field(default_factory=dict)

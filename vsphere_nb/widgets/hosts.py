@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from ..batch.preflight import preflight
+from ..batch.eligibility import preflight
 from ..batch.records import HEALTHY_DAS_STATES
 from ..errors import ConfigError
 from ._util import Panel, styled

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..vocabulary import HEALTHY_DAS_STATES as _HEALTHY_DAS_STATES
 from .base import VimEnum, _register_enum
 
 __all__ = [
@@ -67,8 +68,8 @@ class ClusterDasFdmAvailabilityState(VimEnum):
     retry = "retry"
 
 
-#: ``dasHostState.state`` values an operator reads as healthy
-HEALTHY_DAS_STATES = frozenset({"master", "connectedToMaster"})
+#: ``dasHostState.state`` values an operator reads as healthy (the vocabulary's, re-exported)
+HEALTHY_DAS_STATES = _HEALTHY_DAS_STATES
 
 
 @_register_enum

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from vsphere_nb.batch import eligible_only, preflight, unhealthy_only
-from vsphere_nb.batch.preflight import SKIP_REASONS
+from vsphere_nb.batch.eligibility import SKIP_REASONS
 from vsphere_nb.errors import ConfigError
 
 
