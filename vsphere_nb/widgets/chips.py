@@ -1,6 +1,6 @@
 """``ChipBar``: a panel's summary header — one coloured chip per category with its count, that filters on click.
 
-A chip is a ``ToggleButton`` ("fault 12"), coloured like the same category in the charts (the shared palette
+A chip is a ``Button`` ("fault 12") that toggles (an active chip gets a dark outline and a ✓), coloured like the same category in the charts (the shared palette
 :mod:`vsphere_nb.style` when present). Clicking chips toggles them; :attr:`ChipBar.value` is the tuple of active
 categories (empty: no filter) and :meth:`ChipBar.on_change` is told. Counts are refreshed with :meth:`set_counts`
 without touching what is active, so a chip keeps its place while a run goes on.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 import ipywidgets as widgets
 
@@ -76,26 +75,22 @@ class ChipBar:
         self.title = widgets.HTML(value=f"<b>{html.escape(title)}</b>" if title else "")
         self.widget = widgets.HBox([self.title], layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         self.widget.add_class(css)
-        self.chips: dict[str, widgets.ToggleButton] = {}
+        self.chips: dict[str, widgets.Button] = {}
+        self._active: set[str] = set()
         self._callbacks: list[Callable[[tuple[str, ...]], None]] = []
-        self._syncing = False
         for name in names:
             self._chip(name)
 
     @property
     def value(self) -> tuple[str, ...]:
         """The active chips' names (empty: no filter)."""
-        return tuple(n for n, chip in self.chips.items() if chip.value)
+        return tuple(n for n in self.chips if n in self._active)
 
     @value.setter
     def value(self, names: Iterable[str]) -> None:
-        wanted = set(names)
-        self._syncing = True
-        try:
-            for name, chip in self.chips.items():
-                chip.value = name in wanted
-        finally:
-            self._syncing = False
+        self._active = {n for n in names if n in self.chips}
+        for name in self.chips:
+            self._paint(name)
         self._notify()
 
     def on_change(self, callback: Callable[[tuple[str, ...]], None]) -> None:
@@ -103,8 +98,9 @@ class ChipBar:
 
     def click(self, name: str) -> None:
         """Toggle one chip, as a click would."""
-        chip = self.chips[name]
-        chip.value = not chip.value
+        self._active ^= {name}
+        self._paint(name)
+        self._notify()
 
     def counts(self) -> dict[str, int]:
         return {n: int(getattr(chip, "_vnb_count", 0)) for n, chip in self.chips.items()}
@@ -118,34 +114,40 @@ class ChipBar:
         for name, chip in self.chips.items():
             n = int(counts.get(name, 0))
             chip._vnb_count = n  # type: ignore[attr-defined]
-            chip.description = f"{name} {n:,}"
             chip.tooltip = f"{n:,} {name}: click to show only these (again to undo)"
-            chip.layout.display = None if n or chip.value else "none"
+            chip.layout.display = None if n or name in self._active else "none"
+            self._paint(name)
         if order is not None:
             rank = {n: i for i, n in enumerate(names)}
             ordered = sorted(self.chips, key=lambda n: rank.get(n, len(rank)))
             self.widget.children = [self.title, *(self.chips[n] for n in ordered)]
 
-    def _chip(self, name: str) -> widgets.ToggleButton:
+    def _chip(self, name: str) -> widgets.Button:
         color = color_of(name)
-        chip = widgets.ToggleButton(
-            value=False,
+        chip = widgets.Button(
             description=name,
-            layout=widgets.Layout(width="auto", height="26px", padding="0 10px", margin="2px"),
+            layout=widgets.Layout(width="auto", height="28px", padding="0 10px", margin="2px"),
         )
         chip.style.button_color = color
         chip.style.text_color = text_color_on(color)
         chip.style.font_weight = "bold"
         chip.add_class("vnb-chip")
         chip.add_class(f"vnb-chip-{name.replace(' ', '-').replace('_', '-')}")
-        chip.observe(self._toggled, "value")
+        chip.on_click(lambda _b, name=name: self.click(name))
         self.chips[name] = chip
         self.widget.children = [*self.widget.children, chip]
         return chip
 
-    def _toggled(self, _change: Any) -> None:
-        if not self._syncing:
-            self._notify()
+    def _paint(self, name: str) -> None:
+        chip = self.chips[name]
+        active = name in self._active
+        n = int(getattr(chip, "_vnb_count", 0))
+        chip.description = f"{'✓ ' if active else ''}{name} {n:,}"
+        chip.layout.border = "3px solid #212121" if active else "3px solid transparent"
+        if active:
+            chip.add_class("vnb-chip-active")
+        else:
+            chip.remove_class("vnb-chip-active")
 
     def _notify(self) -> None:
         value = self.value

@@ -33,14 +33,16 @@ GRID_CSS = """
 .vnb-grid table.dataTable td, .vnb-grid table.dataTable th { white-space: nowrap; }
 .vnb-grid table.dataTable td { max-width: 32em; overflow: hidden; text-overflow: ellipsis; }
 .vnb-grid table.dataTable tbody tr { cursor: pointer; }
-.vnb-grid table.dataTable thead input { width: 100%; min-width: 4em; box-sizing: border-box; font-size: 90%; }
+.vnb-grid table.dataTable thead input {
+  field-sizing: content; width: 100%; min-width: 4em; box-sizing: border-box; font-size: 90%;
+}
 .vnb-grid .vnb-select-filtered { margin-left: 1em; font-size: 90%; }
 """
 
-#: JavaScript run once the table is drawn: a "select all filtered" checkbox next to the page-length menu, which
+#: JavaScript run each time the table is drawn (added once): a "select all filtered" checkbox next to the page-length menu, which
 #: selects (or unselects) exactly the rows the grid's search and column filters let through
-_INIT_COMPLETE = """function (settings) {
-  var api = settings.oInstance.api();
+_DRAW_CALLBACK = """function (settings) {
+  var api = this.api();
   var container = api.table().container();
   if (!container || container.querySelector('.vnb-select-filtered')) { return; }
   var label = document.createElement('label');
@@ -166,7 +168,7 @@ class DataGrid:
 
             options["select"] = {"style": "single" if single else "os", "items": "row", "info": True}
             if not single:
-                options["initComplete"] = JavascriptFunction(_INIT_COMPLETE)
+                options["drawCallback"] = JavascriptFunction(_DRAW_CALLBACK)
         self._options = options
         self.widget = _itable_class()(self.render(self.frame), **options)
         self.widget.add_class("vnb-grid")

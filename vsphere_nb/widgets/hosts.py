@@ -166,7 +166,8 @@ class HostsPanel(Panel):
             w.observe(self.observer(lambda _c: self.apply_filters(), "filter"), "value")
         self.chips.on_change(lambda _v: self._guarded(self.apply_filters, "filter"))
         self.grid.on_select(lambda chosen, shown: self._guarded(lambda: self._picked(chosen, shown), "select"))
-        self.state.observe(self.observer(self._client_changed, "load hosts"), "client")
+        self.state.observe(self.observer(self._client_changed, "load hosts"), ["client", "clients"])
+        self._loaded_from: tuple[int, ...] = ()
         self.state.observe(self.observer(self._hosts_changed, "show hosts"), "hosts")
         self.state.observe(self.observer(self._selection_changed, "select"), "selected")
         self.state.observe(self.observer(lambda _c: self._buttons(), "hosts"), "running")
@@ -177,9 +178,7 @@ class HostsPanel(Panel):
     # -- public API ------------------------------------------------------------------------------
     def refresh(self) -> pd.DataFrame:
         """Load the hosts from every connected client (one PropertyCollector pass each) into the shared state."""
-        clients = list(getattr(self.state, "clients", ()) or ()) or (
-            [self.state.client] if self.state.client is not None else []
-        )
+        clients = self._clients()
         if not clients:
             raise ConfigError("not connected: connect first")
         self.set_status("loading hosts …", "busy")
@@ -246,9 +245,18 @@ class HostsPanel(Panel):
             except Exception as exc:
                 self.report(exc, context)
 
+    def _clients(self) -> list[Any]:
+        clients = list(getattr(self.state, "clients", ()) or ())
+        return clients or ([self.state.client] if self.state.client is not None else [])
+
     def _client_changed(self, _change: Any) -> None:
         self._buttons()
-        if self.state.client is None:
+        clients = self._clients()
+        ids = tuple(id(c) for c in clients)
+        if ids == self._loaded_from:  # the same connections (client and clients change together)
+            return
+        self._loaded_from = ids
+        if not clients:
             self.state.hosts = None
             self.state.selected = frozenset()
             return

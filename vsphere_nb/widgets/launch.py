@@ -22,6 +22,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from ..batch.execute import plan_reconfigure
 from ..batch.limits import BatchLimits
 from ..batch.progress import Progress
 from ..errors import ConfigError
@@ -166,7 +167,7 @@ class LaunchPanel(Panel):
         self.retry_button.on_click(self.action(self.plan_retry, "retry"))
         self.state.observe(self.observer(self._plan_changed, "plan"), "plan")
         self.state.observe(self.observer(self._selection_changed, "plan"), "selected")
-        self.state.observe(self.observer(self._client_changed, "plan"), "client")
+        self.state.observe(self.observer(self._client_changed, "plan"), ["client", "clients"])
         self.state.observe(self.observer(lambda _c: self._buttons(), "launch"), ["client", "running", "run", "handle"])
         self._buttons()
 
@@ -204,7 +205,9 @@ class LaunchPanel(Panel):
         if not self.state.selected:
             raise ConfigError("no hosts selected: select hosts in the Hosts panel first")
         hosts = selected_hosts(self.state.hosts, self.state.selected)
-        plan = client.plan_reconfigure(hosts, limits=self.limits())
+        clients = list(self.state.clients or ()) or [client]
+        # one plan across every connected vCenter; the caps and the failure budget apply per vCenter
+        plan = plan_reconfigure(clients, hosts, self.limits())
         self._plan_from_selection = True
         self.state.plan = plan
         return plan
@@ -221,7 +224,7 @@ class LaunchPanel(Panel):
         if self.state.client is None:
             raise ConfigError("not connected: connect again to retry")
         # the current client: after a reconnect the run's own client is closed (same vCenter name, same hosts)
-        plan = run.retry_failed(limits=self.limits(), clients=[self.state.client])
+        plan = run.retry_failed(limits=self.limits(), clients=list(self.state.clients or ()) or [self.state.client])
         self._plan_from_selection = False
         self.state.plan = plan
         if not len(plan):
