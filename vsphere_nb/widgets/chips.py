@@ -16,7 +16,7 @@ import ipywidgets as widgets
 __all__ = ["ChipBar", "color_of", "text_color_on", "HOST_GROUP_COLORS"]
 
 try:  # the palette shared with the charts and the terminal (vsphere_nb.style)
-    from .. import style as _style
+    from .. import style as _style  # type: ignore[attr-defined,unused-ignore]
 
     _OUTCOMES: dict[str, str] = dict(_style.OUTCOME_COLORS)
     _STATES: dict[str, str] = dict(_style.HOST_STATE_COLORS)
@@ -92,6 +92,12 @@ class ChipBar:
         for name in self.chips:
             self._paint(name)
         self._notify()
+
+    def show_active(self, names: Iterable[str]) -> None:
+        """Mark ``names`` active without telling anyone (the filter they mirror changed elsewhere)."""
+        self._active = {n for n in names if n in self.chips}
+        for name in self.chips:
+            self._paint(name)
 
     def on_change(self, callback: Callable[[tuple[str, ...]], None]) -> None:
         self._callbacks.append(callback)

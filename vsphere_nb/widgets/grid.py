@@ -71,7 +71,7 @@ def _itable_class() -> type:
         css = Path(base_css).read_text(encoding="utf-8") if isinstance(base_css, Path) else str(base_css)
 
         class VnbTable(ITable):  # type: ignore[misc]
-            _css = css + GRID_CSS
+            _css = css + GRID_CSS  # type: ignore[assignment]
 
         _ITABLE = VnbTable
     return _ITABLE
