@@ -30,6 +30,8 @@ __all__ = ["DataGrid", "cell_texts", "GRID_CSS"]
 
 #: CSS added to the itables stylesheet: one line per row, long text cut with an ellipsis, compact toolbar
 GRID_CSS = """
+.vnb-grid { max-width: 100%; }
+.vnb-grid .dt-layout-table { overflow-x: auto; }
 .vnb-grid table.dataTable td, .vnb-grid table.dataTable th { white-space: nowrap; }
 .vnb-grid table.dataTable td { max-width: 32em; overflow: hidden; text-overflow: ellipsis; }
 .vnb-grid table.dataTable tbody tr { cursor: pointer; }

@@ -217,16 +217,15 @@ class LaunchPanel(Panel):
         self._finish_layout(
             self.chips.widget,
             limits_box,
-            self.plan_button,
-            self.plan_view,
-            self.plan_box,
-            widgets.HBox([self.launch_button, self.cancel_button, self.retry_button]),
+            widgets.HBox([self.plan_button, self.launch_button, self.cancel_button, self.retry_button]),
             self.confirm_box,
+            self.plan_view,
             self.progress,
             self.progress_text,
-            self.cluster_table,
-            self.host_table,
             self.summary,
+            self.host_table,
+            self.cluster_table,
+            self.plan_box,
         )
 
         self.plan_button.on_click(self.action(self.make_plan, "plan"))
