@@ -78,7 +78,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "the connection filled in. Ctrl-C stops everything it started.",
     )
     p.add_argument("--port", type=int, default=8888, help="JupyterLab/Voila port, 0 = a free one (default 8888)")
-    p.add_argument("--voila", action="store_true", help="serve the app notebook (header + panels) with Voila instead of JupyterLab")
+    p.add_argument(
+        "--voila", action="store_true", help="serve the app notebook (header + panels) with Voila instead of JupyterLab"
+    )
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     p.add_argument(
         "--scenario",
