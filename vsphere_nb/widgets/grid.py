@@ -163,7 +163,20 @@ class DataGrid:
             "style": "width:100%;margin:0",
             "order": [],
             "autoWidth": False,
-            "language": {"emptyTable": f"no {what}", "info": f"_START_–_END_ of _TOTAL_ {what}"},
+            "language": {
+                "emptyTable": f"no {what}",
+                "info": f"_START_–_END_ of _TOTAL_ {what}",
+                "infoEmpty": f"0 of 0 {what}",
+                "infoFiltered": f"(grid filters on; _MAX_ {what} in all)",
+            },
+            # always the page-length menu, search, "1–15 of N" and paging (itables hides them for small tables)
+            "layout": {
+                "topStart": "pageLength",
+                "topEnd": "search",
+                "bottomStart": "info",
+                "bottomEnd": "paging",
+                "top": None,
+            },
         }
         if selectable:
             from itables import JavascriptFunction
