@@ -7,7 +7,7 @@ tooltip, and DataTables sorts and filters 10,000 rows in the browser in millisec
 
 What the grid does in the browser, without a round trip to the kernel: paging (every row reachable), sort by a
 header click (shift-click for a second key), one filter box per column plus the global search, row selection
-by click / shift-click (a range) / ctrl-click, and a "select all filtered" checkbox in the toolbar that selects
+(a click toggles a row, shift-click selects a range), and a "select all filtered" checkbox in the toolbar that selects
 exactly the rows the grid's filters let through. The selection comes back to Python as ``selected_rows``
 (positions in the frame) and is handed on as row *keys* through :meth:`DataGrid.on_select`.
 
@@ -19,6 +19,7 @@ message never makes a row a screen high.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,10 +64,18 @@ _DRAW_CALLBACK = """function (settings) {
 }"""
 
 
+def get_itables_extension_arguments(df: pd.DataFrame, caption: Any, **kwargs: Any) -> tuple[dict, dict]:
+    from itables.javascript import get_itables_extension_arguments as arguments
+
+    dt_args, other = arguments(df, caption, **kwargs)
+    return dict(dt_args), dict(other)
+
+
 def _itable_class() -> type:
     """The ``ITable`` subclass carrying :data:`GRID_CSS` (imported late: itables is only needed for a grid)."""
     global _ITABLE
     if _ITABLE is None:
+        import traitlets
         from itables.widget import ITable
 
         base_css = ITable._css
@@ -74,6 +83,9 @@ def _itable_class() -> type:
 
         class VnbTable(ITable):  # type: ignore[misc]
             _css = css + GRID_CSS  # type: ignore[assignment]
+            # no echo of a click's selection back to the browser: the table would deselect and reselect every
+            # row (the Select extension then looks up each row's id: half a second at 10,000 rows)
+            selected_rows = traitlets.List(traitlets.Int()).tag(sync=True, echo_update=False)
 
         _ITABLE = VnbTable
     return _ITABLE
@@ -91,32 +103,72 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
+def _escape(text: pd.Series, *, quote: bool = False) -> pd.Series:
+    """Vectorised ``html.escape`` over a Series of str."""
+    out = text.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False)
+    out = out.str.replace(">", "&gt;", regex=False)
+    if quote:
+        out = out.str.replace('"', "&quot;", regex=False).str.replace("'", "&#x27;", regex=False)
+    return out
+
+
+def _cell_text_slow(value: Any, cut: int | None, digits: int) -> str:
+    """One cell of a column of mixed Python objects (the vectorised path covers the usual dtypes)."""
+    if _is_missing(value):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "✓" if value else ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.{digits}f}"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    text = str(value)
+    one_line = " ".join(text.split())
+    if cut is not None and (len(one_line) > cut or "\n" in text.strip()):
+        short = one_line if len(one_line) <= cut else one_line[: cut - 1] + "…"
+        return f'<span title="{html.escape(text, quote=True)}">{html.escape(short)}</span>'
+    return html.escape(one_line)
+
+
 def cell_texts(series: pd.Series, *, cut: int | None = None, digits: int = 1) -> list[str]:
     """The cells of ``series`` as escaped HTML: missing → "", booleans → ✓, times to the second, floats rounded;
-    text longer than ``cut`` characters (or with several lines) shortened, the full text in a tooltip."""
-    values = series.astype(object).tolist()
-    is_time = isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series.dtype)
-    out: list[str] = []
-    for value in values:
-        if _is_missing(value):
-            out.append("")
-        elif isinstance(value, bool | np.bool_):
-            out.append("✓" if value else "")
-        elif is_time or isinstance(value, pd.Timestamp):
-            out.append(pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S"))
-        elif isinstance(value, float | np.floating):
-            out.append(f"{float(value):.{digits}f}")
-        elif isinstance(value, int | np.integer):
-            out.append(str(int(value)))
-        else:
-            text = str(value)
-            one_line = " ".join(text.split())
-            if cut is not None and (len(one_line) > cut or "\n" in text.strip()):
-                short = one_line if len(one_line) <= cut else one_line[: cut - 1] + "…"
-                out.append(f'<span title="{html.escape(text, quote=True)}">{html.escape(short)}</span>')
-            else:
-                out.append(html.escape(one_line))
-    return out
+    text longer than ``cut`` characters (or with several lines) shortened, the full text in a tooltip.
+
+    Vectorised per dtype (10,000 rows × a dozen columns in tens of milliseconds)."""
+    n = len(series)
+    if n == 0:
+        return []
+    series = series.reset_index(drop=True)
+    missing = series.isna().to_numpy(dtype=bool)
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        flags = series.astype("boolean").fillna(False).to_numpy(dtype=bool)
+        return np.where(flags, "✓", "").tolist()
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return series.dt.strftime("%Y-%m-%d %H:%M:%S").astype(object).where(~missing, "").tolist()
+    if pd.api.types.is_float_dtype(dtype):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        return [("" if m else f"{v:.{digits}f}") for v, m in zip(values.tolist(), missing.tolist())]
+    if pd.api.types.is_integer_dtype(dtype):
+        return series.astype(object).where(~missing, "").astype(str).where(~missing, "").tolist()
+    values = series.astype(object)
+    present = values[~missing]
+    if not present.map(type).isin((str,)).all() and not isinstance(dtype, pd.CategoricalDtype):
+        return [_cell_text_slow(v, cut, digits) for v in values.tolist()]
+    text = values.where(~missing, "").astype(str)
+    one_line = text.str.replace(r"\s+", " ", regex=True).str.strip()
+    escaped = _escape(one_line)
+    if cut is None:
+        return escaped.tolist()
+    length = one_line.str.len()
+    long = (length > cut) | text.str.strip().str.contains("\n", regex=False)
+    if not long.any():
+        return escaped.tolist()
+    short = one_line.where(length <= cut, one_line.str.slice(0, cut - 1) + "…")
+    spans = '<span title="' + _escape(text, quote=True) + '">' + _escape(short) + "</span>"
+    return spans.where(long, escaped).tolist()
 
 
 class DataGrid:
@@ -163,6 +215,7 @@ class DataGrid:
             "style": "width:100%;margin:0",
             "order": [],
             "autoWidth": False,
+            "deferRender": True,
             "language": {
                 "emptyTable": f"no {what}",
                 "info": f"_START_–_END_ of _TOTAL_ {what}",
@@ -181,7 +234,9 @@ class DataGrid:
         if selectable:
             from itables import JavascriptFunction
 
-            options["select"] = {"style": "single" if single else "os", "items": "row", "info": True}
+            # "multi+shift": a click toggles one row, shift-click a range; no "deselect everything else" on each
+            # click (which costs a lookup per row at 10,000 rows)
+            options["select"] = {"style": "single" if single else "multi+shift", "items": "row", "info": True}
             if not single:
                 options["drawCallback"] = JavascriptFunction(_DRAW_CALLBACK)
         self._options = options
@@ -215,7 +270,7 @@ class DataGrid:
         rows = self._positions(selected)
         self._syncing = True
         try:
-            self.widget.update(self.render(frame), selected_rows=rows, **self._options)
+            self._push(self.render(frame), rows)
         finally:
             self._syncing = False
 
@@ -235,9 +290,25 @@ class DataGrid:
         rows = self._positions(selected)
         self._syncing = True
         try:
-            self.widget.update(rendered.reset_index(drop=True), selected_rows=rows, **self._options)
+            self._push(rendered, rows)
         finally:
             self._syncing = False
+
+    def _push(self, rendered: pd.DataFrame, rows: list[int]) -> None:
+        """Send ``rendered`` (cells already escaped HTML strings) and the selected positions in one message.
+
+        itables would format every cell again through pandas (about half a second at 10,000 hosts); the cells
+        are final here, so its arguments are computed for the header only and the rows are one ``json.dumps``.
+        """
+        args, other = get_itables_extension_arguments(rendered.iloc[:0], None, selected_rows=[], **self._options)
+        args["data_json"] = json.dumps(rendered.to_numpy(dtype=object).tolist(), ensure_ascii=False)
+        args["filtered_row_count"] = 0
+        with self.widget.hold_sync():
+            self.widget._df = rendered
+            self.widget.classes = other.get("classes", self.widget.classes)
+            self.widget._style = other.get("style", self.widget._style)
+            self.widget._dt_args = args
+            self.widget.selected_rows = rows
 
     def set_selected(self, selected: Iterable[Hashable]) -> None:
         """Mark the rows whose key is in ``selected`` (others unmarked); no callback fires."""
