@@ -239,6 +239,8 @@ def test_chips_grids_and_a_row_click_tell_the_story_of_a_run(panel: RunbookPanel
     launch.confirm_button.click()
     run = _wait_run(panel)
     assert_no_errors(*panel.panels)
+    # the plan was carried out: Launch cannot start it a second time
+    assert state.plan is None and launch.launch_button.disabled and launch.plan_view.value == ""
 
     # one chip per outcome with its count, in the Launch header and in the Results header
     summary = {k: int(v) for k, v in run.summary().items() if int(v)}

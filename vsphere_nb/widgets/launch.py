@@ -459,6 +459,8 @@ class LaunchPanel(Panel):
         with self.state.lock:
             try:
                 run = future.result()
+                # the plan was carried out: it cannot be launched a second time (a retry or a new plan can)
+                self.state.plan = None
                 self.state.run = run
                 self.summary.value = self._summary_html(run)
                 stop = getattr(run, "stop_reason", None)
