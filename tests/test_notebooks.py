@@ -356,3 +356,14 @@ print(_json.dumps({"connected": panel.state.client is not None, "hosts": len(pan
     # no prose about papermill or environment variables: a header and the panels
     markdown = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "papermill" not in markdown and "VSPHERE_" not in markdown
+
+
+def test_runbook_launches_on_the_demo_simulator_it_is_told_about(
+    workdir: Path, outside_simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What ``make demo`` relies on: ``VSPHERE_NB_SIMULATOR`` names the very server, so Run All launches."""
+    monkeypatch.setenv("VSPHERE_NB_SIMULATOR", outside_simulator.url)
+    nb, _ = execute(RUNBOOK, workdir, parameters={"show_panel": False, "retry": False, "limits": QUICK_LIMITS})
+    assert_no_errors(nb)
+    assert "the demo's simulator" in text_of(nb) and "Not launched:" not in text_of(nb)
+    assert outside_simulator.stats()["launches_per_host"]
