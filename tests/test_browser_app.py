@@ -51,3 +51,26 @@ def test_app_panels_in_voila_at_a_thousand_hosts(tmp_path: Path) -> None:
         check_flow(seen, HOSTS)
         publish_panel_screenshots(seen["shots"])
     assert wait_http_gone(server.base), "Voila still answers after stop"
+
+
+def test_the_layout_check_sees_a_tall_row_and_a_cut_label() -> None:
+    """The check the flow relies on can fail: a row wrapped over many lines and a label cut by its box."""
+    require_chromium()
+    from browser_helpers import layout_problems
+
+    long_text = "Cannot complete the configuration of the vSphere HA agent on the host. " * 12
+    page_html = f"""
+    <div class="vnb-runbook">
+      <div class="vnb-grid"><table><tbody>
+        <tr><td>DC0_C0_H01</td><td style="max-width: 20em">{long_text}</td></tr>
+        <tr><td>DC0_C0_H02</td><td>short</td></tr>
+      </tbody></table></div>
+      <div class="widget-label" style="width: 40px; overflow: hidden; white-space: nowrap">Failure budget</div>
+      <div class="widget-label" style="width: 200px">Task timeout (s)</div>
+    </div>"""
+    with chromium_page(width=1000, height=800) as bp:
+        bp.page.set_content(page_html)
+        problems = layout_problems(bp.page, ".vnb-runbook")
+    assert any(p.startswith("row ") and "DC0_C0_H01" in p for p in problems), problems
+    assert "cut label: Failure budget" in problems, problems
+    assert not any("DC0_C0_H02" in p or "Task timeout" in p for p in problems), problems
