@@ -73,7 +73,9 @@ class ConnectPanel(Panel):
         verify: Any = True,
     ) -> None:
         super().__init__(state)
-        self._preset_password: Secret | None = Secret(password) if password else None
+        self._preset_password: Secret | None = (
+            password if isinstance(password, Secret) else Secret(password) if password else None
+        )
         self._external_sim: Simulator | None = simulator if isinstance(simulator, Simulator) else None
         sim_options: dict[str, Any] = dict(simulator) if isinstance(simulator, Mapping) else {}
         self.simulator_options: dict[str, Any] = {k: v for k, v in sim_options.items() if k not in _SIM_FORM_KEYS}

@@ -20,16 +20,16 @@ import threading
 from typing import Any
 
 import ipywidgets as widgets
-import pandas as pd
 
 from ..batch.execute import plan_reconfigure
 from ..batch.limits import BatchLimits
 from ..batch.progress import Progress
 from ..errors import ConfigError
-from ._util import Panel, Throttle, html_table, status_html, styled
+from ._util import Panel, Throttle, status_html, styled
 from .chips import ChipBar, color_of
 from .grid import DataGrid
 from .hosts import selected_hosts
+from .plan_view import cluster_progress_html, plan_summary_html
 
 __all__ = ["LaunchPanel", "PLAN_COLUMNS", "SKIPPED_COLUMNS"]
 
@@ -395,7 +395,7 @@ class LaunchPanel(Panel):
             )
             self.progress.description = f"{snap.done}/{snap.total}"
         self.progress_text.value = status_html(snap.line(), "error" if snap.stop_reason else "info")
-        self.cluster_table.value = self._cluster_html(snap)
+        self.cluster_table.value = cluster_progress_html(snap)
         self._last_snap = snap
         states = {k: v for k, v in snap.states.items() if k != "pending"}
         self.chips.set_counts(states, order=_STATE_ORDER)
@@ -405,22 +405,6 @@ class LaunchPanel(Panel):
         with self.state.lock:
             if self._last_snap is not None:
                 self.host_table.value = self._hosts_html(self._last_snap)
-
-    def _cluster_html(self, snap: Progress) -> str:
-        frame = pd.DataFrame(
-            [
-                {
-                    "cluster": c or "(standalone)",
-                    "hosts": v.get("total", 0),
-                    "done": v.get("done", 0),
-                    "running": v.get("running", 0),
-                    "failed": v.get("failed", 0),
-                }
-                for c, v in sorted(snap.clusters.items())
-            ],
-            columns=["cluster", "hosts", "done", "running", "failed"],
-        )
-        return html_table(frame, list(frame.columns), max_rows=200, what="clusters")
 
     def _hosts_html(self, snap: Progress) -> str:
         wanted = set(self.chips.value)
@@ -488,7 +472,7 @@ class LaunchPanel(Panel):
     def _plan_changed(self, _change: Any) -> None:
         plan = self.state.plan
         self.confirm_box.layout.display = "none"
-        self.plan_view.value = "" if plan is None else self._plan_html(plan)
+        self.plan_view.value = "" if plan is None else plan_summary_html(plan)
         self._show_plan(plan)
         if plan is not None and not self.state.running:
             self.set_status(
@@ -539,40 +523,6 @@ class LaunchPanel(Panel):
         self.skipped_grid.set_frame(frame[frame["skip_reason"].notna()])
         self.plan_box.layout.display = None
 
-    @staticmethod
-    def _plan_html(plan: Any) -> str:
-        e = html.escape
-        frame = plan.to_frame()
-        launch = frame[frame["skip_reason"].isna()]
-        skipped = frame[frame["skip_reason"].notna()]
-        clusters = launch[["vcenter", "cluster"]].drop_duplicates().shape[0] if len(launch) else 0
-        vcenters = launch["vcenter"].nunique() if len(launch) else 0
-        attempt = int(launch["attempt"].max()) if len(launch) else 1
-        where = f"{clusters} cluster(s)" + (f" on {vcenters} vCenters" if vcenters > 1 else "")
-        head = (
-            f"<div><b>Dry run</b>{' (retry, attempt ' + str(attempt) + ')' if attempt > 1 else ''}: "
-            f"<b>{len(launch)}</b> host(s) to launch in {where}, <b>{len(skipped)}</b> skipped — nothing launched "
-            f"yet. Limits: {e(_limits_text(plan.limits))}</div>"
-        )
-        parts = [head]
-        if len(skipped):
-            reasons = skipped["skip_reason"].astype(str).value_counts()
-            parts.append(
-                "<div><b>Skipped, by reason:</b> "
-                + "; ".join(f"{e(str(reason))} ({int(n)})" for reason, n in reasons.items())
-                + "</div>"
-            )
-        return "".join(parts)
-
 
 def _wrap() -> widgets.Layout:
     return widgets.Layout(flex_flow="row wrap", align_items="center")
-
-
-def _limits_text(limits: BatchLimits) -> str:
-    budget = "none" if limits.max_failures is None else str(limits.max_failures)
-    return (
-        f"{limits.max_in_flight} in flight and {limits.per_cluster or 'no limit'} per cluster per vCenter, "
-        f"{limits.canary} canaries, failure budget {budget}, task timeout {limits.task_timeout:g} s, "
-        f"post-check {'on' if limits.post_check else 'off'}"
-    )

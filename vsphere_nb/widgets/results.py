@@ -28,14 +28,14 @@ import pandas as pd
 from ..batch import charts
 from ..batch.records import OUTCOMES
 from ..errors import ConfigError, RunDirectoryError
-from ._util import MPL_LOCK, Panel, Throttle, html_table, styled
+from ._util import MPL_LOCK, Panel, Throttle, styled
 from .chips import ChipBar
+from .detail import EVENT_COLUMNS, FAULT_COLUMNS, IN_PROGRESS, host_detail_html
 from .grid import DataGrid
 
 __all__ = ["ResultsPanel", "EXPORT_NAMES"]
 
 ANY = "(any)"
-IN_PROGRESS = "in progress"
 NO_CLUSTER = "(standalone)"
 
 #: the filtered frames an export writes, as ``filtered-<name>.csv`` / ``.parquet`` (the run's own full
@@ -57,8 +57,6 @@ TASK_COLUMNS = [
     "started_at",
     "skip_reason",
 ]
-FAULT_COLUMNS = ["host", "vcenter", "task_moid", "depth", "fault_type", "fault_reason", "message", "output"]
-EVENT_COLUMNS = ["created_time", "host", "vcenter", "event_type_id", "severity", "source", "message"]
 #: columns whose text is cut in the grids (full text in the tooltip and in the host detail)
 LONG_COLUMNS = ("fault_message", "message", "output", "skip_reason")
 
@@ -523,46 +521,7 @@ class ResultsPanel(Panel):
         events = d["events"][d["e_key"].isin(keys).to_numpy(dtype=bool)]
         if len(events):
             events = events.sort_values("created_time", kind="stable")
-        e = html.escape
-        parts = []
-
-        def text(v: Any) -> str:
-            return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-
-        for rec in rows.itertuples(index=False):
-
-            def get(name: str, rec: Any = rec) -> Any:
-                return getattr(rec, name, None)
-
-            parts.append(
-                f"<div class='vnb-attempt'><b>{e(text(get('host')))}</b> — attempt {int(get('attempt'))}: "
-                f"<b>{e(text(get('outcome')) or IN_PROGRESS)}</b> (task {e(text(get('task_moid')) or '—')}, "
-                f"HA state {e(text(get('das_state_before')) or '?')} → {e(text(get('das_state_after')) or '?')})"
-                + (f"<br>skipped: {e(text(get('skip_reason')))}" if text(get("skip_reason")) else "")
-                + (
-                    f"<br>fault: <b>{e(text(get('fault_type')))}</b> reason <b>{e(text(get('fault_reason')) or '—')}"
-                    f"</b><br>{e(text(get('fault_message')))}"
-                    if text(get("fault_type"))
-                    else ""
-                )
-                + (
-                    f"<pre style='white-space:pre-wrap;background:#f5f5f5;padding:4px'>"
-                    f"{e(text(get('fault_output')))}</pre>"
-                    if text(get("fault_output"))
-                    else ""
-                )
-                + "</div>"
-            )
-        parts.append(
-            "<div><b>Fault chain</b></div>"
-            + html_table(faults, FAULT_COLUMNS, max_rows=50, what="faults", pre=("output",))
-        )
-        parts.append(
-            "<div><b>Fault messages</b></div>"
-            + html_table(messages, ["task_moid", "depth", "key", "message", "args"], max_rows=50, what="messages")
-        )
-        parts.append("<div><b>Events</b></div>" + html_table(events, EVENT_COLUMNS, max_rows=200, what="events"))
-        self.host_detail.value = "".join(parts)
+        self.host_detail.value = host_detail_html(rows, faults, messages, events)
 
     def _render_charts(self, frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
         tasks, events = frames
