@@ -379,7 +379,7 @@ def _md_widgets(sec: dict[str, Any]) -> list[str]:
         "",
         _header(sec),
         f"`HostsPanel` with {_n(sec['hosts'])} hosts; each change is made as a user makes it (assigning the "
-        "widget's value, which runs the panel's observer and `apply_filters()`: mask, table HTML, count, picker); "
+        "widget's value, which runs the panel's observer and `apply_filters()`: mask, grid rows, count, chips); "
         "median per change. Kernel-side cost only (no browser). Baseline: a straightforward panel — pandas boolean "
         "mask, then `DataFrame.to_html()` of the filtered rows into a `widgets.HTML`. Both give the same rows "
         f"({'checked' if sec.get('same_rows') else 'NOT the same'}).",
