@@ -39,7 +39,8 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 RUNBOOK = "reconfigure-ha-runbook.ipynb"
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
-DOC_SCREENSHOT = REPO / "docs" / "screenshot-runbook.png"
+DOCS = REPO / "docs"
+DOC_SCREENSHOT = DOCS / "screenshot-runbook.png"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -250,73 +251,200 @@ def _tab(page: Any, title: str) -> None:
     page.locator(".vnb-runbook").get_by_role("tab", name=title).click()
 
 
-def _rows(page: Any, selector: str) -> int:
-    return page.locator(f"{selector} table tbody tr").count()
+def grid_info(page: Any, grid: str) -> str:
+    """The grid's "1–15 of N hosts" line."""
+    return str(page.locator(f"{grid} .dt-info").first.inner_text())
 
 
-def drive_runbook_panel(bp: BrowserPage, shot_prefix: str, frame_selector: str) -> dict[str, Any]:
-    """Connect is automatic; filter to unhealthy hosts, select them, plan, launch, confirm, wait for the end,
-    then check the Results tab (chart, fault table, reason filter). Returns what was observed."""
+def grid_total(page: Any, grid: str) -> int:
+    match = re.search(r"of ([\d,]+)", grid_info(page, grid))
+    return int(match.group(1).replace(",", "")) if match else 0
+
+
+def wait_grid_total(page: Any, grid: str, predicate: str, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
+    """Wait until the grid's total N (from its info line) satisfies ``predicate`` (JS over ``n``)."""
+    page.wait_for_function(
+        f"""() => {{ const el = document.querySelector('{grid} .dt-info');
+                     const m = el && /of ([\\d,]+)/.exec(el.textContent);
+                     if (!m) return false; const n = Number(m[1].replace(/,/g, '')); return {predicate}; }}""",
+        timeout=timeout_ms,
+    )
+
+
+def column_texts(page: Any, grid: str, header: str) -> list[str]:
+    """The visible cells of the column whose filter box says ``header``."""
+    return list(
+        page.locator(grid).evaluate(
+            """(root, header) => {
+                const heads = [...root.querySelectorAll('thead th')];
+                const i = heads.findIndex(th => { const inp = th.querySelector('input');
+                                                  return inp && inp.placeholder === header; });
+                return [...root.querySelectorAll('tbody tr')].map(tr => tr.children[i].textContent);
+            }""",
+            header,
+        )
+    )
+
+
+def layout_problems(page: Any, scope: str, max_row_px: float = 64.0) -> list[str]:
+    """What a reader would see as broken in ``scope``: a grid row taller than about three lines, a label, button
+    or chip whose text is cut (its content wider than its box)."""
+    return list(
+        page.locator(scope).first.evaluate(
+            """(root, maxRow) => {
+                const bad = [];
+                const visible = el => el.offsetParent !== null && el.getBoundingClientRect().width > 0;
+                for (const tr of root.querySelectorAll('.vnb-grid tbody tr')) {
+                    if (visible(tr) && tr.getBoundingClientRect().height > maxRow)
+                        bad.push(`row ${Math.round(tr.getBoundingClientRect().height)}px: ${tr.textContent.slice(0, 60)}`);
+                }
+                const cut = '.widget-label, .widget-label-basic, button.jupyter-button, .vnb-chip, .widget-inline-hbox label';
+                for (const el of root.querySelectorAll(cut)) {
+                    if (visible(el) && el.textContent.trim() && el.scrollWidth > el.clientWidth + 1)
+                        bad.push(`cut label: ${el.textContent.trim()}`);
+                }
+                return bad;
+            }""",
+            max_row_px,
+        )
+    )
+
+
+def drive_panels(
+    bp: BrowserPage, shot_prefix: str, scope: str, *, connect_form: Mapping[str, int] | None = None, pick: int = 20
+) -> dict[str, Any]:
+    """The flow of the issue, in the panels as a user clicks it: connect (filling the simulator form when
+    ``connect_form`` gives ``clusters`` / ``hosts_per_cluster``), sort the hosts by HA state, filter a column,
+    click-select ``pick`` hosts (click, then shift-click), plan, launch, confirm, watch the progress, open
+    Results, filter by an outcome chip, open one host's detail. A screenshot of ``scope`` after each step
+    (``artifacts/screenshots/<prefix>-<n>-<step>.png``); returns what was observed, with the layout problems."""
     page = bp.page
-    seen: dict[str, Any] = {}
+    seen: dict[str, Any] = {"shots": {}, "layout": []}
     panel = page.locator(".vnb-runbook")
     panel.wait_for()
-    page.locator(".vnb-connect-status").get_by_text(re.compile(r"^connected to ")).first.wait_for()
 
+    def shot(name: str, panel_name: str | None = None) -> None:
+        panel.evaluate("el => el.scrollIntoView({block: 'start'})")
+        path = bp.screenshot(scope, f"{shot_prefix}-{len(seen['shots']) + 1}-{name}")
+        seen["shots"][panel_name or name] = path
+        seen["layout"] += [f"{name}: {p}" for p in layout_problems(page, ".vnb-runbook")]
+
+    if connect_form is not None:
+        for css, value in (("vnb-sim-clusters", "clusters"), ("vnb-sim-hosts", "hosts_per_cluster")):
+            field = page.locator(f".{css} input")
+            field.fill(str(connect_form[value]))
+            field.press("Tab")
+        page.locator("button.vnb-connect").click()
+    page.locator(".vnb-connect-status").get_by_text(re.compile(r"^connected to ")).first.wait_for()
+    shot("connect", "connect")
+
+    grid = ".vnb-hosts-table"
     _tab(page, "Hosts")
-    table = page.locator(".vnb-hosts-table table tbody tr")
-    table.first.wait_for()
-    seen["hosts_all"] = table.count()
-    page.locator(".vnb-only-unhealthy input[type=checkbox]").check()
+    wait_grid_total(page, grid, "n > 0")
+    seen["hosts_all"] = grid_total(page, grid)
+    # sort by HA state: a click on the header's sort icon
+    started = time.perf_counter()
+    head = page.locator(f"{grid} thead th").filter(has=page.locator("input[placeholder='HA state']"))
+    head.locator(".dt-column-order").click()
     page.wait_for_function(
-        "(n) => document.querySelectorAll('.vnb-hosts-table table tbody tr').length < n", arg=seen["hosts_all"]
+        f"() => document.querySelector('{grid} thead th.dt-ordering-asc, {grid} thead th[aria-sort=ascending]')"
     )
-    seen["hosts_unhealthy"] = table.count()
-    page.locator("button.vnb-select-all").click()
-    page.locator(".vnb-selected-count").get_by_text(re.compile(r"\b[1-9]\d* selected")).first.wait_for()
+    seen["sort_ms"] = (time.perf_counter() - started) * 1000
+    states = column_texts(page, grid, "HA state")
+    seen["sorted_states"] = states
+    # filter one column: hosts of one cluster
+    started = time.perf_counter()
+    page.locator(f"{grid} thead input[placeholder='cluster']").press_sequentially("DC0_C1")
+    wait_grid_total(page, grid, f"n < {seen['hosts_all']}")
+    seen["filter_ms"] = (time.perf_counter() - started) * 1000
+    seen["filtered_total"] = grid_total(page, grid)
+    page.locator(f"{grid} thead input[placeholder='cluster']").fill("")
+    page.locator(f"{grid} thead input[placeholder='cluster']").press("Backspace")
+    wait_grid_total(page, grid, f"n === {seen['hosts_all']}")
+    # the unhealthy chip, then click + shift-click: `pick` hosts
+    page.locator(".vnb-hosts-chips .vnb-chip-unhealthy").click()
+    wait_grid_total(page, grid, f"n < {seen['hosts_all']}")
+    seen["unhealthy_total"] = grid_total(page, grid)
+    page.locator(f"{grid} .dt-length select").select_option("50")
+    rows = page.locator(f"{grid} tbody tr")
+    rows.nth(pick - 1).wait_for()
+    rows.nth(0).click()
+    rows.nth(pick - 1).click(modifiers=["Shift"])
+    page.locator(".vnb-selected-count").get_by_text(re.compile(rf"^{pick} selected")).first.wait_for()
+    seen["selected_text"] = page.locator(".vnb-selected-count").inner_text()
+    shot("hosts", "hosts")
 
     _tab(page, "Launch")
     page.locator("button.vnb-plan").click()
     page.locator(".vnb-plan-view").get_by_text("Dry run").first.wait_for()
+    wait_grid_total(page, ".vnb-plan-launch", "n > 0")
+    seen["plan_total"] = grid_total(page, ".vnb-plan-launch")
+    shot("plan", "plan")
     page.locator("button.vnb-launch").click()
     confirm = page.locator("button.vnb-confirm")
     confirm.wait_for(state="visible")
     seen["confirm_text"] = confirm.inner_text()
-    panel.evaluate("el => el.scrollIntoView({block: 'start'})")
-    bp.screenshot(frame_selector, f"{shot_prefix}-1-confirm")
+    shot("confirm")
     confirm.click()
+    page.locator(".vnb-host-states table tbody tr").first.wait_for()  # progress: hosts past pending
+    seen["progress_seen"] = page.locator(".vnb-progress-text").inner_text()
+    shot("progress")
     page.locator(".vnb-launch-status").get_by_text(re.compile(r"run \S+ finished")).first.wait_for()
     seen["progress"] = page.locator(".vnb-progress-text").inner_text()
-    bp.screenshot(frame_selector, f"{shot_prefix}-2-finished")
+    seen["launch_chips"] = page.locator(".vnb-launch-chips .vnb-chip").all_inner_texts()
+    shot("launched", "launch")
 
     _tab(page, "Results")
-    chart = page.locator("img.vnb-chart-outcomes")
-    page.wait_for_function(
-        """() => { const img = document.querySelector('img.vnb-chart-outcomes');
-                   return img && img.naturalWidth > 100 && img.naturalHeight > 100; }"""
-    )
-    seen["chart_size"] = chart.evaluate("img => [img.naturalWidth, img.naturalHeight]")
-    faults = page.locator(".vnb-fault-table table tbody tr")
-    faults.first.wait_for()
-    seen["fault_rows"] = faults.count()
-    select = page.locator(".vnb-reason-filter select")
-    labels = [o for o in select.locator("option").all_inner_texts() if o.strip() and o != "(any)"]
-    seen["reasons"] = [re.sub(r"\s*\(\d+\)$", "", label.replace("\xa0", " ")).strip() for label in labels]
-    reasons = labels
-    tasks_before = _rows(page, ".vnb-tasks-table")
-    seen["tasks_rows"] = tasks_before
-    panel.evaluate("el => el.scrollIntoView({block: 'start'})")
-    seen["results_shot"] = bp.screenshot(frame_selector, f"{shot_prefix}-3-results")
-    if reasons:
-        select.select_option(label=reasons[0])
-        page.wait_for_function(
-            "(n) => document.querySelectorAll('.vnb-tasks-table table tbody tr').length !== n", arg=tasks_before
-        )
-        seen["tasks_rows_filtered"] = _rows(page, ".vnb-tasks-table")
-        seen["fault_rows_filtered"] = _rows(page, ".vnb-fault-table")
-        seen["filtered_text"] = page.locator(".vnb-tasks-table").inner_text()
-    bp.screenshot(frame_selector, f"{shot_prefix}-4-filtered")
+    tasks = ".vnb-tasks-table"
+    wait_grid_total(page, tasks, "n > 0")
+    seen["tasks_total"] = grid_total(page, tasks)
+    chips = page.locator(".vnb-results-chips .vnb-chip")
+    seen["results_chips"] = [t for t in chips.all_inner_texts() if t.strip()]
+    shot("results", "results")
+    outcome = "fault" if page.locator(".vnb-results-chips .vnb-chip-fault").is_visible() else "success"
+    page.locator(f".vnb-results-chips .vnb-chip-{outcome}").click()
+    wait_grid_total(page, tasks, f"n < {seen['tasks_total']}")
+    seen["chip_outcome"] = outcome
+    seen["chip_outcomes_shown"] = sorted(set(column_texts(page, tasks, "outcome")))
+    first = page.locator(f"{tasks} tbody tr").first
+    host = column_texts(page, tasks, "host")[0]
+    first.click()
+    detail = page.locator(".vnb-host-detail-view")
+    detail.get_by_text(re.compile(rf"^{re.escape(host)}")).first.wait_for()
+    seen["detail_host"] = host
+    seen["detail_text"] = detail.inner_text()
+    detail.scroll_into_view_if_needed()
+    path = bp.screenshot(scope, f"{shot_prefix}-{len(seen['shots']) + 1}-detail")
+    seen["shots"]["detail"] = path
+    seen["layout"] += [f"results: {p}" for p in layout_problems(page, ".vnb-runbook")]
     return seen
+
+
+def check_flow(seen: dict[str, Any], hosts: int, pick: int = 20) -> None:
+    """What :func:`drive_panels` must have seen."""
+    assert seen["hosts_all"] == hosts, seen["hosts_all"]
+    states = [s for s in seen["sorted_states"] if s]
+    assert states == sorted(states), states
+    assert 0 < seen["filtered_total"] < hosts and 0 < seen["unhealthy_total"] < hosts
+    assert seen["selected_text"].startswith(f"{pick} selected"), seen["selected_text"]
+    assert seen["plan_total"] <= pick and seen["confirm_text"].startswith("Confirm launch of "), seen
+    assert "done" in seen["progress"], seen["progress"]
+    assert any(chip.startswith(("success", "fault")) for chip in seen["launch_chips"]), seen["launch_chips"]
+    assert seen["chip_outcomes_shown"] == [seen["chip_outcome"]], seen["chip_outcomes_shown"]
+    assert "attempt 1" in seen["detail_text"], seen["detail_text"][:300]
+    assert seen["layout"] == [], seen["layout"]
+
+
+def publish_panel_screenshots(shots: Mapping[str, Path]) -> None:
+    """Copy one screenshot per panel to ``docs/panel-<name>.png`` (the README shows them) when missing or when
+    ``VSPHERE_NB_UPDATE_SCREENSHOT=1``."""
+    for name in ("connect", "hosts", "plan", "launch", "results", "detail"):
+        if name not in shots:
+            continue
+        target = DOCS / f"panel-{name}.png"
+        if not target.exists() or os.environ.get("VSPHERE_NB_UPDATE_SCREENSHOT") == "1":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(shots[name], target)
 
 
 def wait_http_gone(url: str, timeout: float = 15.0) -> bool:

@@ -8,6 +8,7 @@ SIGTERM leaves no process, port or temporary folder behind.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import queue
@@ -229,19 +230,21 @@ def test_demo_serves_the_runbook_in_jupyterlab_and_ctrl_c_stops_everything(demo_
     assert _notebooks_listing() == before, "the repository's notebooks/ changed"
 
 
-def test_demo_voila_renders_the_runbook_connected_to_its_simulator(demo_factory: Any) -> None:
-    demo = demo_factory("--voila", "--scenario", "healthy")
+def test_demo_voila_serves_the_app_and_nothing_acts_on_load(demo_factory: Any) -> None:
+    demo = demo_factory("--voila")
     sim_url = _sim_url(demo.wait_for("vsphere-nb demo: simulator at"))
     voila_url = demo.wait_for("Voila: ").split(" ", 1)[1]
     workdir = Path(demo.wait_for("working directory: ").split(" ")[2])
     base = voila_url.split("/?", 1)[0]
     with httpx.Client(timeout=90) as http:
         assert http.get(base, follow_redirects=False).status_code in (302, 401, 403), "Voila without a token"
-        page = http.get(voila_url)  # runs the runbook in a fresh kernel
+        page = http.get(voila_url)  # runs the app notebook in a fresh kernel: the header and the panels
+        stats = http.get(f"{sim_url}/simulator/stats").json()
     assert page.status_code == 200
-    assert f"Connected to {urlsplit(sim_url).netloc} as administrator@vsphere.local" in page.text
-    assert "Nothing to launch" in page.text  # a healthy fleet: the runbook finds nothing to do
+    assert "Reconfigure for vSphere HA" in page.text and "application/vnd.jupyter.widget-view+json" in page.text
+    assert "papermill" not in page.text, "the app is not the runbook"
     assert "Traceback" not in page.text
+    assert stats["launches_per_host"] == {}, "opening the app launched something"
     processes = demo.descendants()
     password = _environ(processes, "VSPHERE_PASSWORD")
     assert password not in page.text and password not in demo.output()
@@ -341,3 +344,57 @@ def test_binder_badge_opens_a_notebook_that_exists() -> None:
     assert "notebooks/reconfigure-ha-runbook.ipynb" in paths
     for path in paths:
         assert (REPO / path).is_file(), f"the Binder link opens {path}, which does not exist"
+
+
+def test_the_demo_fleet_tells_a_story() -> None:
+    """The default fleet of ``vsphere-nb demo`` (and the runbook): about a quarter unhealthy, several causes, some
+    cluster-wide and some single-host, a flaky cluster that succeeds on retry, an agent that stays down after a
+    successful task, hosts in maintenance, disconnected and standalone — a run worth analysing."""
+    from vsphere_nb.batch import BatchLimits
+    from vsphere_nb.cli.demo import STORY_SCENARIO, add_parser
+    from vsphere_nb.simulator import Simulator
+    from vsphere_nb.sync import connect
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    args = parser.parse_args(["demo"])
+    assert (args.scenario, args.clusters, args.hosts_per_cluster, args.standalone_hosts) == (
+        str(STORY_SCENARIO),
+        6,
+        12,
+        2,
+    )
+    with (
+        Simulator(
+            scenario=args.scenario,
+            clusters=args.clusters,
+            hosts_per_cluster=args.hosts_per_cluster,
+            standalone_hosts=args.standalone_hosts,
+            seed=args.seed,
+            time_scale=100,
+        ) as sim,
+        connect(sim.url, sim.user, sim.password) as vc,
+    ):
+        hosts = vc.hosts()
+        unhealthy = hosts[~hosts["das_state"].isin(["master", "connectedToMaster"])]
+        assert len(hosts) == 74 and 0.2 <= len(unhealthy) / len(hosts) <= 0.35
+        assert hosts["in_maintenance"].astype(bool).any() and hosts["cluster"].isna().sum() == 2
+        plan = vc.plan_reconfigure(unhealthy, BatchLimits(max_in_flight=16, per_cluster=2, post_check_timeout=4))
+        first = plan.execute()
+        run = first.retry_failed().execute()
+    tasks = run.tasks
+    one = tasks[tasks["attempt"] <= 1]  # skipped hosts are attempt 0
+    outcomes = set(one["outcome"].astype(str))
+    assert {"success", "fault", "agent_unhealthy", "skipped"} <= outcomes, outcomes
+    reasons = one.groupby("fault_reason", observed=True)["cluster"].agg(lambda c: set(c.astype(str)))
+    assert len(reasons) >= 5, reasons
+    # cluster-wide causes fail every launched host of their cluster; single-host causes one host each
+    assert {"DC0_C1"} == reasons["HostNetworkMisconfiguration"] and {"DC0_C4"} == reasons["ApplyHAVibsOnClusterFailed"]
+    assert (one["fault_reason"].astype(str) == "NoDatastoresConfigured").sum() == 1
+    # the flaky cluster: every host fails once, then succeeds on retry
+    flaky = tasks[tasks["cluster"].astype(str) == "DC0_C3"]
+    assert set(flaky[flaky["attempt"] == 1]["fault_reason"].astype(str)) == {"NoPrimaryAgentAvailable"}
+    retried = flaky[(flaky["attempt"] == 2) & (flaky["outcome"].astype(str) != "skipped")]
+    assert len(retried) >= 2 and set(retried["outcome"].astype(str)) == {"success"}
+    skipped = " ".join(one[one["outcome"] == "skipped"]["skip_reason"].astype(str))
+    assert "maintenance" in skipped and "standalone" in skipped and "disconnected" in skipped

@@ -27,7 +27,10 @@ NOTEBOOKS = REPO / "notebooks"
 RUNBOOK = "reconfigure-ha-runbook.ipynb"
 FAULT_ANALYSIS = "fault-analysis.ipynb"
 MULTI_VCENTER = "multi-vcenter.ipynb"
-ALL = (RUNBOOK, FAULT_ANALYSIS, MULTI_VCENTER)
+APP = "app.ipynb"
+ALL = (RUNBOOK, FAULT_ANALYSIS, MULTI_VCENTER, APP)
+#: the runbook's limits with a short post-check wait (the story fleet has an agent that stays down)
+QUICK_LIMITS = {"max_in_flight": 16, "per_cluster": 2, "canary": 0, "max_failures": "50%", "post_check_timeout": 8}
 CELL_TIMEOUT = 120
 
 #: probe code: prints a JSON list of the secrets the kernel holds after the notebook ran
@@ -151,7 +154,7 @@ def test_notebooks_are_committed_clean_and_parameterised() -> None:
         assert all(not c.outputs and c.execution_count is None for c in code), f"{name} has outputs: clear them"
         assert "widgets" not in nb.metadata, f"{name} carries saved widget state"
         tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-        assert len(tagged) == 1, f"{name}: exactly one cell tagged 'parameters'"
+        assert len(tagged) == (0 if name == APP else 1), f"{name}: exactly one cell tagged 'parameters'"
         assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
@@ -159,6 +162,7 @@ def test_runbook_connects_launches_retries_and_leaves_static_outputs(workdir: Pa
     nb, probed = execute(
         RUNBOOK,
         workdir,
+        parameters={"limits": QUICK_LIMITS},
         probe=_SECRETS_OF_SIMULATORS
         + """
 found = _secrets_of(sim) + [vc.session_token.reveal()]
@@ -294,3 +298,74 @@ print(_json.dumps({"secrets": found, "vcenters": [vc.vcenter for vc in clients],
     journal = (workdir / probed["run_dir"] / "journal.jsonl").read_text()
     assert all(vcenter in journal for vcenter in probed["vcenters"])
     assert len(mime(nb, "image/png")) >= 2
+
+
+@pytest.fixture
+def outside_simulator(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A server the notebook reaches through ``VSPHERE_SERVER`` only — as a real vCenter would be (no
+    ``VSPHERE_NB_SIMULATOR`` naming it): the kernel inherits the environment."""
+    from vsphere_nb.simulator import Simulator
+
+    with Simulator(scenario="mixed", clusters=2, hosts_per_cluster=4, standalone_hosts=0, seed=8, time_scale=50) as sim:
+        monkeypatch.setenv("VSPHERE_SERVER", sim.url)
+        monkeypatch.setenv("VSPHERE_USER", sim.user)
+        monkeypatch.setenv("VSPHERE_PASSWORD", sim.password)
+        yield sim
+
+
+def test_runbook_pointed_at_a_real_server_plans_but_never_launches_by_itself(
+    workdir: Path, outside_simulator: Any
+) -> None:
+    """Opening the runbook and running every cell against a server that is not the simulator: a plan, no task."""
+    nb, _ = execute(RUNBOOK, workdir, parameters={"show_panel": False})
+    assert_no_errors(nb)
+    text = text_of(nb)
+    assert "Not launched:" in text and "confirm=True" in text
+    assert outside_simulator.stats()["launches_per_host"] == {}, "a task was launched without confirm=True"
+    assert not (workdir / "runs").exists()
+
+
+def test_runbook_launches_on_a_real_server_when_confirmed(workdir: Path, outside_simulator: Any) -> None:
+    nb, _ = execute(RUNBOOK, workdir, parameters={"show_panel": False, "confirm": True, "retry": False})
+    assert_no_errors(nb)
+    assert "Not launched:" not in text_of(nb)
+    assert outside_simulator.stats()["launches_per_host"], "confirm=True and dry_run=False launch"
+
+
+def test_runbook_names_the_demo_simulator_only_by_its_exact_loopback_url(
+    workdir: Path, outside_simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``vsphere-nb demo`` names its simulator in ``VSPHERE_NB_SIMULATOR``; a different URL does not count."""
+    monkeypatch.setenv("VSPHERE_NB_SIMULATOR", outside_simulator.url + "/other")
+    nb, _ = execute(RUNBOOK, workdir, parameters={"show_panel": False, "retry": False})
+    assert "Not launched:" in text_of(nb) and outside_simulator.stats()["launches_per_host"] == {}
+
+
+def test_the_app_notebook_shows_the_panels_and_acts_on_nothing(workdir: Path, outside_simulator: Any) -> None:
+    nb, probed = execute(
+        APP,
+        workdir,
+        probe="""
+import json as _json
+print(_json.dumps({"connected": panel.state.client is not None, "hosts": len(panel.state.hosts),
+                   "errors": panel.errors(), "vcenter": panel.state.client.vcenter}))
+""",
+    )
+    assert_no_errors(nb)
+    assert probed["connected"] and probed["hosts"] == 8 and not any(probed["errors"].values()), probed
+    assert outside_simulator.stats()["launches_per_host"] == {}
+    assert "application/vnd.jupyter.widget-view+json" in json.dumps(outputs(nb))
+    # no prose about papermill or environment variables: a header and the panels
+    markdown = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "papermill" not in markdown and "VSPHERE_" not in markdown
+
+
+def test_runbook_launches_on_the_demo_simulator_it_is_told_about(
+    workdir: Path, outside_simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What ``make demo`` relies on: ``VSPHERE_NB_SIMULATOR`` names the very server, so Run All launches."""
+    monkeypatch.setenv("VSPHERE_NB_SIMULATOR", outside_simulator.url)
+    nb, _ = execute(RUNBOOK, workdir, parameters={"show_panel": False, "retry": False, "limits": QUICK_LIMITS})
+    assert_no_errors(nb)
+    assert "the demo's simulator" in text_of(nb) and "Not launched:" not in text_of(nb)
+    assert outside_simulator.stats()["launches_per_host"]

@@ -1,7 +1,8 @@
-"""HostsPanel over synthetic frames: filters agree with plain pandas, selection, escaping, 10,000 hosts."""
+"""HostsPanel over synthetic frames: filters and chips agree with plain pandas, grid selection, escaping, 10,000 hosts."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -12,7 +13,7 @@ from widget_helpers import assert_no_errors, fail_on_handler_errors  # noqa: F40
 from benchmarks.synthetic import synthetic_hosts
 from vsphere_nb.batch.eligibility import preflight
 from vsphere_nb.widgets import HostsPanel, RunbookState
-from vsphere_nb.widgets.hosts import ELIGIBLE, NOT_ELIGIBLE, selected_hosts
+from vsphere_nb.widgets.hosts import ELIGIBLE, NOT_ELIGIBLE, TABLE_COLUMNS, selected_hosts
 
 HEALTHY = ("master", "connectedToMaster")
 
@@ -26,6 +27,11 @@ def _moids(frame: pd.DataFrame) -> list[str]:
     return frame["host_moid"].astype(str).tolist()
 
 
+def _rows(panel: HostsPanel) -> list[list[str]]:
+    """The rows the grid widget holds (what the browser receives)."""
+    return json.loads(panel.grid.widget._dt_args["data_json"])
+
+
 def _panel(frame: pd.DataFrame) -> HostsPanel:
     state = RunbookState()
     panel = HostsPanel(state)
@@ -36,8 +42,8 @@ def _panel(frame: pd.DataFrame) -> HostsPanel:
 def test_ten_thousand_hosts_filter_like_pandas(big: pd.DataFrame) -> None:
     panel = _panel(big)
     assert len(panel.filtered) == 10_000
-    assert "showing 200 of 10,000 filtered hosts" in panel.table.value
-    assert panel.table.value.count("<tr data-moid=") == 200
+    # every row goes to the grid (it pages in the browser), not the first 200
+    assert len(panel.grid) == 10_000 and len(_rows(panel)) == 10_000
 
     clusters = ["DC0_C3", "DC0_C17", "DC0_C200"]
     panel.cluster_filter.value = tuple(clusters)
@@ -46,7 +52,9 @@ def test_ten_thousand_hosts_filter_like_pandas(big: pd.DataFrame) -> None:
     expected = big[big["cluster"].isin(clusters) & ~big["das_state"].isin(HEALTHY) & big["eligible"]]
     assert 0 < len(expected) < 200
     assert _moids(panel.filtered) == _moids(expected)
-    assert panel.table.value.count("<tr data-moid=") == len(expected)
+    assert len(_rows(panel)) == len(expected) and panel.grid.keys == list(
+        zip(expected["vcenter"], expected["host_moid"])
+    )
 
     panel.eligibility.value = NOT_ELIGIBLE
     expected = big[big["cluster"].isin(clusters) & ~big["das_state"].isin(HEALTHY) & ~big["eligible"]]
@@ -66,7 +74,7 @@ def test_ten_thousand_hosts_filter_like_pandas(big: pd.DataFrame) -> None:
     panel.das_filter.value = ("initializationError",)
     expected = big[big["das_state"] == "initializationError"]
     assert _moids(panel.filtered) == _moids(expected)
-    assert f"of {len(expected):,} filtered" in panel.table.value
+    assert f"of the {len(expected):,} filtered" in panel.count.value
     assert_no_errors(panel)
 
 
@@ -97,33 +105,51 @@ def test_select_all_and_none_act_on_the_filtered_rows_only(big: pd.DataFrame) ->
     assert_no_errors(panel)
 
 
-def test_the_picker_and_the_selection_follow_each_other() -> None:
+def test_clicks_in_the_grid_and_the_selection_follow_each_other() -> None:
     frame = preflight(synthetic_hosts(40, 4, seed=1))
     panel = _panel(frame)
     state = panel.state
     panel.cluster_filter.value = ("DC0_C1",)
-    options = [value for _label, value in panel.picker.options]
-    assert len(options) == 10 and all(isinstance(v, tuple) for v in options)
-    panel.picker.value = tuple(options[:3])
-    assert state.selected == set(options[:3])
-    assert panel.table.value.count("☑") == 3
+    shown = list(panel.grid.keys)
+    assert len(shown) == 10 and all(isinstance(v, tuple) for v in shown)
+    panel.grid.select_positions([0, 1, 2])  # what a click, then shift-click on the third row sends
+    assert state.selected == set(shown[:3])
+    assert "3 selected" in panel.count.value
 
-    # selecting from code shows up in the picker; hosts outside the view are kept
+    # selecting from code marks the rows in the grid; hosts outside the grid's rows are kept
     outside = (frame["vcenter"].iloc[0], frame["host_moid"].iloc[0])
-    assert outside not in options
-    state.selected = state.selected | {outside, options[5]}
-    assert set(panel.picker.value) == {*options[:3], options[5]}
-    panel.picker.value = (options[0],)
-    assert state.selected == {options[0], outside}
+    assert outside not in shown
+    state.selected = state.selected | {outside, shown[5]}
+    assert panel.grid.widget.selected_rows == [0, 1, 2, 5]
+    panel.grid.select_positions([0])
+    assert state.selected == {shown[0], outside}
+    assert_no_errors(panel)
 
 
-def test_the_picker_is_capped_but_select_all_is_not(big: pd.DataFrame) -> None:
+def test_chips_count_the_groups_and_filter_on_click(big: pd.DataFrame) -> None:
     panel = _panel(big)
-    assert len(panel.picker.options) == 500
-    assert "first 500" in panel.picker.description
+    unhealthy = big[~big["das_state"].isin(HEALTHY)]
+    counts = panel.chips.counts()
+    assert counts["unhealthy"] == len(unhealthy) and counts["healthy"] == len(big) - len(unhealthy)
+    assert counts["not eligible"] == int((~big["eligible"]).sum()) and counts["selected"] == 0
+    panel.chips.click("unhealthy")
+    assert _moids(panel.filtered) == _moids(unhealthy)
+    panel.chips.click("in maintenance")  # two chips: either group
+    either = big[~big["das_state"].isin(HEALTHY) | big["in_maintenance"].astype(bool)]
+    assert _moids(panel.filtered) == _moids(either)
+    panel.chips.value = ()
+    panel.grid.select_positions([3, 4])
+    assert panel.chips.counts()["selected"] == 2
+    panel.chips.click("selected")
+    assert len(panel.filtered) == 2
+    assert_no_errors(panel)
+
+
+def test_every_host_reaches_the_grid_and_select_all_is_not_capped(big: pd.DataFrame) -> None:
+    panel = _panel(big)
     panel.select_all.click()
     assert len(panel.state.selected) == 10_000
-    assert len(panel.picker.value) == 500
+    assert len(panel.grid.widget.selected_rows) == 10_000
 
 
 def test_host_names_are_escaped_in_the_table() -> None:
@@ -131,8 +157,9 @@ def test_host_names_are_escaped_in_the_table() -> None:
     frame.loc[0, "host"] = '<img src=x onerror="alert(1)">'
     frame.loc[1, "config_issues"] = "<b>bold</b> & co"
     panel = _panel(frame)
-    assert "<img src=x" not in panel.table.value and "&lt;img src=x" in panel.table.value
-    assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in panel.table.value
+    data = panel.grid.widget._dt_args["data_json"]
+    assert "<img src=x" not in data and "&lt;img src=x" in data
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in data
 
 
 def test_a_new_hosts_frame_keeps_only_selected_hosts_that_still_exist() -> None:
@@ -149,7 +176,7 @@ def test_selected_hosts_helper_and_empty_panel() -> None:
     keys = {(frame["vcenter"].iloc[i], frame["host_moid"].iloc[i]) for i in (1, 4)}
     assert _moids(selected_hosts(frame, keys)) == _moids(frame.iloc[[1, 4]])
     panel = HostsPanel()
-    assert "no hosts loaded" in panel.table.value
+    assert "no hosts loaded" in panel.count.value
     panel.select_all.click()
     assert panel.state.selected == frozenset()
     panel.refresh_button.click()  # disabled in a browser; from code it explains itself
@@ -164,3 +191,15 @@ def test_frames_without_preflight_columns_are_preflighted() -> None:
     expected = preflight(frame)
     assert _moids(panel.filtered) == _moids(expected[expected["eligible"]])
     assert np.all(panel.filtered["eligible"])
+
+
+def test_long_text_is_cut_in_the_cell_with_the_full_text_in_a_tooltip() -> None:
+    frame = preflight(synthetic_hosts(3, 1, seed=1))
+    issue = "vSphere HA agent cannot reach the isolation address 10.0.0.1 " * 20 + "<end>"
+    frame.loc[0, "config_issues"] = issue
+    panel = _panel(frame)
+    cell = _rows(panel)[0][[h for _c, h in TABLE_COLUMNS].index("config issues")]
+    assert cell.startswith('<span title="') and len(cell) < len(issue) * 1.3
+    visible = cell[cell.index(">") + 1 : cell.rindex("<")]
+    assert visible.endswith("…") and len(visible) <= 48
+    assert "&lt;end&gt;" in cell and "<end>" not in cell

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
-from widget_helpers import assert_no_errors, fail_on_handler_errors  # noqa: F401  (autouse fixture)
+from widget_helpers import assert_no_errors, fail_on_handler_errors, grid_data, grid_rows  # noqa: F401  (autouse fixture)
 
 from benchmarks.synthetic import synthetic_records
 from vsphere_nb.batch import RunResult, build_frames, empty_frame, load_run
@@ -24,8 +25,8 @@ def result() -> RunResult:
     return RunResult(run_id="run-synthetic", frames=frames)
 
 
-def _rows(table_html: str) -> int:
-    return table_html.count("<tr>") - 1  # minus the header
+def _rows(grid: Any) -> int:
+    return len(grid_rows(grid))
 
 
 def _reason(tasks: pd.DataFrame) -> pd.Series:
@@ -37,7 +38,7 @@ def test_filters_select_attempts_and_the_faults_and_events_follow(result: RunRes
     panel = ResultsPanel(result=result, charts=False)
     tasks, faults, _events = result.tasks, result.faults, result.events
     assert len(panel.view["tasks"]) == len(tasks)
-    assert _rows(panel.fault_table.value) == len(faults)
+    assert _rows(panel.fault_table) == len(faults)
 
     reason = "DasNetworkMisconfiguration"
     assert (reason, reason) in [(v, v) for _l, v in panel.reason_filter.options]
@@ -47,7 +48,7 @@ def test_filters_select_attempts_and_the_faults_and_events_follow(result: RunRes
     expected_faults = faults[faults["task_moid"].astype(object).isin(set(chosen["task_moid"].astype(object)))]
     assert 0 < len(expected_faults) < len(faults)
     assert len(panel.view["faults"]) == len(expected_faults)
-    assert _rows(panel.fault_table.value) == len(expected_faults)
+    assert _rows(panel.fault_table) == len(expected_faults)
     assert set(panel.view["events"]["host_moid"].astype(str)) <= set(chosen["host_moid"].astype(str))
 
     panel.reason_filter.value = ANY
@@ -125,9 +126,9 @@ def test_values_from_vcenter_are_escaped(result: RunResult) -> None:
     frames["tasks"] = tasks
     panel = ResultsPanel(result=RunResult(run_id="run-x", frames=frames), charts=False)
     panel.host_select.value = (str(tasks["vcenter"].iloc[0]), str(tasks["host_moid"].iloc[0]))
-    for text in (panel.tasks_table.value, panel.host_detail.value):
+    for text in (grid_data(panel.tasks_table), panel.host_detail.value):
         assert "<script>" not in text
-    assert "&lt;script&gt;" in panel.tasks_table.value
+    assert "&lt;script&gt;" in grid_data(panel.tasks_table)
 
 
 def test_exports_write_the_filtered_view_and_the_report(result: RunResult, tmp_path: Path) -> None:
@@ -172,7 +173,7 @@ def test_a_saved_run_is_shown_and_cannot_be_retried_from_here(result: RunResult,
 
 def test_an_empty_panel_is_harmless() -> None:
     panel = ResultsPanel(charts=False)
-    assert "no run yet" in panel.tasks_table.value
+    assert grid_rows(panel.tasks_table) == [] and "no attempts" in str(panel.tasks_table._dt_args)
     assert panel.export_csv_button.disabled
     with pytest.raises(ConfigError, match="no run to export"):
         panel.export_csv()
@@ -183,7 +184,7 @@ def test_a_run_without_attempts_shows_empty_tables_and_no_data_charts() -> None:
     frames = {name: empty_frame(name) for name in ("tasks", "faults", "fault_messages", "events", "hosts")}
     panel = ResultsPanel(result=RunResult(run_id="run-empty", frames=frames))
     try:
-        assert "no attempts" in panel.tasks_table.value and panel.time_window.disabled
+        assert grid_rows(panel.tasks_table) == [] and panel.time_window.disabled
         assert panel.host_select.value is None
         assert panel.wait_charts(60)
         assert bytes(panel.chart_outcomes.value).startswith(PNG)

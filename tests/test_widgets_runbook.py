@@ -11,6 +11,7 @@ import pytest
 from widget_helpers import (  # noqa: F401  (autouse fixture)
     assert_no_errors,
     fail_on_handler_errors,
+    grid_rows,
     wait_for,
     widget_strings,
 )
@@ -95,11 +96,11 @@ def test_connect_select_plan_confirm_run_results_export_retry(panel: RunbookPane
     # Results: the fault reason filter changes the fault table
     failed = run.failed_hosts()
     assert len(failed) > 0, "the mixed scenario makes some hosts fail"
-    all_faults = results.fault_table.value.count("<tr>")
+    all_faults = len(grid_rows(results.fault_table))
     reasons = [v for _l, v in results.reason_filter.options[1:]]
     assert reasons
     results.reason_filter.value = reasons[0]
-    assert 1 < results.fault_table.value.count("<tr>") < all_faults or len(reasons) == 1
+    assert 1 <= len(grid_rows(results.fault_table)) < all_faults or len(reasons) == 1
     assert all(
         r == reasons[0]
         for r in results.view["tasks"]["fault_reason"]
@@ -218,5 +219,88 @@ def test_stop_launching_and_throttled_updates(tmp_path: Path) -> None:
         assert 2 <= len(updates) <= elapsed / 0.25 + 2, (len(updates), elapsed)
         gaps = [b - a for a, b in itertools.pairwise(updates)]
         assert sum(1 for g in gaps if g < 0.2) <= 1, gaps
+    finally:
+        panel.close()
+
+
+def test_chips_grids_and_a_row_click_tell_the_story_of_a_run(panel: RunbookPanel) -> None:
+    state, hosts, launch, results = panel.state, panel.hosts, panel.launch, panel.results
+    hosts.chips.click("unhealthy")  # the header chip filters like "only unhealthy"
+    unhealthy = state.hosts[~state.hosts["das_state"].isin(HEALTHY)]
+    assert len(hosts.filtered) == len(unhealthy)
+    hosts.grid.select_positions(range(len(hosts.grid)))  # click the first row, shift-click the last
+    assert state.selected == set(zip(unhealthy["vcenter"], unhealthy["host_moid"]))
+    launch.plan_button.click()
+    plan = state.plan
+    # the plan's hosts and skipped hosts are grids, every one of them there
+    assert len(grid_rows(launch.plan_grid.widget)) == len(plan)
+    assert len(grid_rows(launch.skipped_grid.widget)) == len(plan.plan.skipped)
+    launch.launch_button.click()
+    launch.confirm_button.click()
+    run = _wait_run(panel)
+    assert_no_errors(*panel.panels)
+    # the plan was carried out: Launch cannot start it a second time
+    assert state.plan is None and launch.launch_button.disabled and launch.plan_view.value == ""
+
+    # one chip per outcome with its count, in the Launch header and in the Results header
+    summary = {k: int(v) for k, v in run.summary().items() if int(v)}
+    assert {k: v for k, v in launch.chips.counts().items() if v} == summary
+    assert {k: v for k, v in results.chips.counts().items() if v} == {
+        k: v for k, v in run.tasks["outcome"].astype(str).value_counts().items()
+    }
+    # a chip click filters the Results like the outcome filter
+    outcome = next(o for o in ("fault", "success") if o in summary)
+    results.chips.click(outcome)
+    assert results.outcome_filter.value == (outcome,)
+    assert set(results.view["tasks"]["outcome"].astype(str)) == {outcome}
+    assert len(grid_rows(results.tasks_table)) == len(results.view["tasks"])
+    # a click on an attempt opens that host's detail
+    results.tasks_grid.select_positions([0])
+    first = results.view["tasks"].iloc[0]
+    assert results.host_select.value == (str(first["vcenter"]), str(first["host_moid"]))
+    assert str(first["host"]) in results.host_detail.value
+    results.chips.click(outcome)
+    assert results.outcome_filter.value == ()
+    assert_no_errors(*panel.panels)
+
+
+def test_two_simulated_vcenters_one_table_one_plan(tmp_path: Path) -> None:
+    panel = RunbookPanel(
+        simulator=dict(
+            scenario="mixed", clusters=2, hosts_per_cluster=4, vcenters=2, seed=3, task_seconds=1.0, time_scale=20.0
+        ),
+        autoconnect=True,
+        run_dir=str(tmp_path / "run"),
+    )
+    try:
+        state = panel.state
+        assert_no_errors(*panel.panels)
+        assert len(state.clients) == 2 and state.client is state.clients[0]
+        vcenters = {c.vcenter for c in state.clients}
+        assert set(state.hosts["vcenter"].astype(str)) == vcenters
+        assert "connected to 2 vCenters" in panel.connect.status.value
+        for name in vcenters:
+            assert name in panel.connect.info.value
+        # every table says which vCenter a host is on
+        assert "vcenter" in [h for _c, h in panel.hosts.grid.columns]
+        panel.hosts.only_unhealthy.value = True
+        panel.hosts.select_all.click()
+        panel.launch.per_cluster.value = 1
+        panel.launch.plan_button.click()
+        plan = state.plan
+        assert set(plan.to_frame()["vcenter"].astype(str)) <= vcenters and plan.limits.per_cluster == 1
+        assert "vCenters" in panel.launch.plan_view.value or len(set(plan.to_frame()["vcenter"])) == 1
+        panel.launch.launch_button.click()
+        panel.launch.confirm_button.click()
+        run = _wait_run(panel)
+        launched = run.tasks[run.tasks["attempt"] > 0]
+        assert set(launched["vcenter"].astype(str)) == vcenters
+        assert_no_errors(*panel.panels)
+        # add a third (simulated) vCenter, keeping the two
+        panel.connect.add_button.click()
+        assert len(state.clients) == 3 and len(set(state.hosts["vcenter"].astype(str))) == 3
+        panel.connect.disconnect_button.click()
+        assert state.clients == () and state.client is None and state.hosts is None
+        assert_no_errors(*panel.panels)
     finally:
         panel.close()

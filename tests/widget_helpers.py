@@ -82,3 +82,15 @@ def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "c
 def assert_no_errors(*panels: Any) -> None:
     for panel in panels:
         assert panel.error_lines() == [], f"{panel.name} panel shows errors: {panel.error_lines()}"
+
+
+def grid_data(grid_widget: Any) -> str:
+    """The JSON of the rows an ``ITable`` grid widget holds (what the browser receives)."""
+    return str(grid_widget._dt_args.get("data_json", "[]"))
+
+
+def grid_rows(grid_widget: Any) -> list[list[str]]:
+    """The rows an ``ITable`` grid widget holds, as lists of cell HTML."""
+    import json
+
+    return list(json.loads(grid_data(grid_widget)))

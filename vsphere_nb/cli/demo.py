@@ -2,10 +2,12 @@
 
 What it does, and why:
 
-* starts the embedded simulator (``mixed`` scenario by default) in this process, on 127.0.0.1;
+* starts the embedded simulator in this process, on 127.0.0.1, on the *story* fleet by default (6 clusters × 12
+  hosts + 2 standalone, about a quarter unhealthy for several reasons: see ``simulator/scenarios/story.yaml``);
 * copies ``notebooks/`` into a fresh working directory (or ``--workdir``) so JupyterLab's checkpoints, the runs and
   any edits never land in the repository;
-* starts ``jupyter lab`` (or ``voila`` with ``--voila``) as a child process in its own session, bound to
+* starts ``jupyter lab`` on the runbook, or ``voila`` on the app notebook (``--voila``: a header and the panels,
+  nothing that acts on load), as a child process in its own session, bound to
   127.0.0.1, with token authentication ON (a token generated here, handed over in ``JUPYTER_TOKEN`` rather than on
   the command line where ``ps`` would show it), ``--allow-root`` when run as root, and fresh Jupyter/IPython/
   matplotlib state directories so nothing is read from or written to ``$HOME``;
@@ -46,6 +48,8 @@ __all__ = [
     "add_parser",
     "run",
     "RUNBOOK",
+    "APP",
+    "STORY_SCENARIO",
     "find_notebooks",
     "free_port",
     "jupyter_env",
@@ -55,8 +59,12 @@ __all__ = [
     "stop_process_group",
 ]
 
-#: the notebook the demo opens
+#: the notebook the demo opens in JupyterLab
 RUNBOOK = "reconfigure-ha-runbook.ipynb"
+#: the notebook Voila serves: a header and the panels
+APP = "app.ipynb"
+#: the demo fleet: a scenario file shipped with the simulator
+STORY_SCENARIO = Path(__file__).resolve().parents[1] / "simulator" / "scenarios" / "story.yaml"
 #: seconds the server gets to start, then to stop after SIGTERM
 START_TIMEOUT = 90.0
 STOP_GRACE = 10.0
@@ -70,12 +78,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "the connection filled in. Ctrl-C stops everything it started.",
     )
     p.add_argument("--port", type=int, default=8888, help="JupyterLab/Voila port, 0 = a free one (default 8888)")
-    p.add_argument("--voila", action="store_true", help="serve the runbook as an app with Voila instead of JupyterLab")
+    p.add_argument(
+        "--voila", action="store_true", help="serve the app notebook (header + panels) with Voila instead of JupyterLab"
+    )
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
-    p.add_argument("--scenario", default="mixed", help="simulator scenario or a YAML/JSON file (default mixed)")
-    p.add_argument("--clusters", type=int, default=3, help="simulated clusters (default 3)")
-    p.add_argument("--hosts-per-cluster", type=int, default=6, help="simulated hosts per cluster (default 6)")
-    p.add_argument("--seed", type=int, default=8, help="simulator seed (default 8: a fleet with a few faults)")
+    p.add_argument(
+        "--scenario",
+        default=str(STORY_SCENARIO),
+        help="simulator scenario or a YAML/JSON file (default: the story fleet, simulator/scenarios/story.yaml)",
+    )
+    p.add_argument("--clusters", type=int, default=6, help="simulated clusters (default 6)")
+    p.add_argument("--hosts-per-cluster", type=int, default=12, help="simulated hosts per cluster (default 12)")
+    p.add_argument("--standalone-hosts", type=int, default=2, help="simulated standalone hosts (default 2)")
+    p.add_argument("--seed", type=int, default=8, help="simulator seed (default 8: the story fleet's seed)")
     p.add_argument(
         "--time-scale",
         type=float,
@@ -100,10 +115,10 @@ def find_notebooks() -> Path:
     """The ``notebooks/`` folder of a source checkout (``pip install -e``), else ``$VSPHERE_NB_NOTEBOOKS``."""
     env = os.environ.get("VSPHERE_NB_NOTEBOOKS")
     path = Path(env) if env else Path(__file__).resolve().parents[2] / "notebooks"
-    if (path / RUNBOOK).is_file():
+    if (path / RUNBOOK).is_file() and (path / APP).is_file():
         return path
     if env:
-        raise ConfigError(f"VSPHERE_NB_NOTEBOOKS={env}: no {RUNBOOK} there")
+        raise ConfigError(f"VSPHERE_NB_NOTEBOOKS={env}: no {RUNBOOK} and {APP} there")
     raise ConfigError("cannot find the notebooks (run from a source checkout, or set VSPHERE_NB_NOTEBOOKS)")
 
 
@@ -301,7 +316,7 @@ def _prepare_workdir(workdir: str | None) -> tuple[Path, bool]:
 def run(args: argparse.Namespace) -> int:
     from ..simulator import Simulator
 
-    for name in ("port", "sim_port", "clusters", "hosts_per_cluster"):
+    for name in ("port", "sim_port", "clusters", "hosts_per_cluster", "standalone_hosts"):
         if getattr(args, name) < 0:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 0")
     if args.time_scale <= 0:
@@ -312,7 +327,7 @@ def run(args: argparse.Namespace) -> int:
         scenario=args.scenario,
         clusters=args.clusters,
         hosts_per_cluster=args.hosts_per_cluster,
-        standalone_hosts=1,
+        standalone_hosts=args.standalone_hosts,
         seed=args.seed,
         time_scale=args.time_scale,
         port=args.sim_port,
@@ -342,12 +357,14 @@ def run(args: argparse.Namespace) -> int:
                 "VSPHERE_SERVER": sim.url,
                 "VSPHERE_USER": sim.user,
                 "VSPHERE_PASSWORD": sim.password,
+                # names the simulator: the runbook launches its step-by-step batch only there (or when confirmed)
+                "VSPHERE_NB_SIMULATOR": sim.url,
                 "VSPHERE_NB_RUNS": str(workdir / "runs"),
             },
         )
         base = f"http://127.0.0.1:{port}"
         if args.voila:
-            cmd, what = voila_command(RUNBOOK, port), "Voila"
+            cmd, what = voila_command(APP, port), "Voila"
             url, probe = f"{base}/?token={token}", base
         else:
             cmd, what = lab_command(workdir, port), "JupyterLab"

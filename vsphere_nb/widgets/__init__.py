@@ -9,8 +9,9 @@
 The panels are thin views: they call only the core API (:func:`vsphere_nb.sync.connect`, ``Client.hosts()``,
 ``Client.plan_reconfigure()``, ``plan.start()``, ``RunHandle``, ``BatchRun``, :mod:`vsphere_nb.batch.charts`) and
 never speak HTTP themselves (a test checks this). Module map: ``state`` (the shared ``RunbookState``),
-``connect``, ``hosts``, ``launch``, ``results``, ``diagnose`` (the triage board), ``runbook`` (the tabs), ``_util`` (error Output, throttle,
-tables).
+``connect``, ``hosts``, ``launch`` (+ ``plan_view``), ``results`` (+ ``detail``), ``diagnose`` (the triage board),
+``runbook`` (the tabs), ``grid`` (the sortable, filterable data grid), ``chips`` (the coloured summary headers),
+``_util`` (error Output, throttle, static tables).
 """
 
 from __future__ import annotations

@@ -345,13 +345,10 @@ class Panel:
         self.errors.outputs = ()
 
     def report(self, exc: BaseException, context: str = "") -> None:
-        line = report_error(self.errors, exc, context)
-        self.set_status(
-            f"{context + ' ' if context else ''}failed: {line}"
-            if isinstance(exc, VsphereError)
-            else f"{context + ' ' if context else ''}failed (details below)",
-            "error",
-        )
+        """Show ``exc`` once: its message in :attr:`errors`, and only "<context> failed" in the status line."""
+        report_error(self.errors, exc, context)
+        what = f"{context} failed" if context else "failed"
+        self.set_status(what if isinstance(exc, VsphereError) else f"{what} (details below)", "error")
 
     # -- handlers --------------------------------------------------------------------------------
     def action(self, fn: Callable[[], Any], context: str = "") -> Callable[..., None]:

@@ -1,4 +1,9 @@
-"""``ConnectPanel``: connect to a vCenter (server, user, password, TLS) or to the built-in simulator.
+"""``ConnectPanel``: connect to one or several vCenters (server, user, password, TLS) or to built-in simulators.
+
+Several vCenters: **Connect** replaces every connection with the form's; **Add vCenter** keeps the ones there and
+adds the form's (one row each in the connection table). In simulator mode, *vCenters* simulators start at once
+(seeds ``seed``, ``seed + 1`` …: different fleets with the same names). The hosts of every connected vCenter go
+into one table and one plan, with the caps and the failure budget per vCenter (as the batch API does).
 
 The password is a ``Password`` widget, and it is cleared after every connection attempt: a widget's value is
 part of the widget state that Jupyter can save into the notebook file, so it must not stay there. A password
@@ -12,6 +17,7 @@ from __future__ import annotations
 import html
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -22,7 +28,11 @@ from ..simulator import BUILTIN_SCENARIOS, Simulator
 from ..sync import connect
 from ._util import Panel, styled
 
-__all__ = ["ConnectPanel", "RELEASE_SOURCES"]
+__all__ = ["ConnectPanel", "RELEASE_SOURCES", "STORY_SCENARIO"]
+
+#: the demo fleet (6 clusters × 12 hosts, a quarter unhealthy for several reasons), the simulator's default here
+STORY_SCENARIO = str(Path(__file__).resolve().parents[1] / "simulator" / "scenarios" / "story.yaml")
+_SIM_FORM_KEYS = ("scenario", "clusters", "hosts_per_cluster", "vcenters")
 
 #: how the VI/JSON release was chosen, as shown to the user (``Client.release_source``)
 RELEASE_SOURCES = {
@@ -63,13 +73,13 @@ class ConnectPanel(Panel):
         verify: Any = True,
     ) -> None:
         super().__init__(state)
-        self._preset_password: Secret | None = Secret(password) if password else None
+        self._preset_password: Secret | None = (
+            password if isinstance(password, Secret) else Secret(password) if password else None
+        )
         self._external_sim: Simulator | None = simulator if isinstance(simulator, Simulator) else None
         sim_options: dict[str, Any] = dict(simulator) if isinstance(simulator, Mapping) else {}
-        self.simulator_options: dict[str, Any] = {
-            k: v for k, v in sim_options.items() if k not in ("scenario", "clusters", "hosts_per_cluster")
-        }
-        self._owned_sim: Simulator | None = None
+        self.simulator_options: dict[str, Any] = {k: v for k, v in sim_options.items() if k not in _SIM_FORM_KEYS}
+        self._owned_sims: list[Simulator] = []
 
         self.mode = styled(
             widgets.ToggleButtons(
@@ -112,44 +122,64 @@ class ConnectPanel(Panel):
             widgets.HTML(value=f'<span style="color:#c62828"><b>{html.escape(_TLS_WARNING)}</b></span>'),
             "vnb-tls-warning",
         )
-        scenario = str(sim_options.get("scenario", "mixed"))
-        scenarios = list(BUILTIN_SCENARIOS) + ([scenario] if scenario not in BUILTIN_SCENARIOS else [])
+        scenario = str(sim_options.get("scenario", STORY_SCENARIO))
+        scenarios = [("story (the demo fleet)", STORY_SCENARIO)] + [(name, name) for name in BUILTIN_SCENARIOS]
+        if scenario not in [value for _label, value in scenarios]:
+            scenarios.append(
+                (Path(scenario).stem if scenario.endswith((".yaml", ".yml", ".json")) else scenario, scenario)
+            )
         self.scenario = styled(
             widgets.Dropdown(options=scenarios, value=scenario, description="Scenario"), "vnb-scenario"
         )
         self.clusters = styled(
-            widgets.BoundedIntText(value=int(sim_options.get("clusters", 4)), min=1, max=1000, description="Clusters"),
+            widgets.BoundedIntText(value=int(sim_options.get("clusters", 6)), min=1, max=1000, description="Clusters"),
             "vnb-sim-clusters",
         )
         self.hosts_per_cluster = styled(
             widgets.BoundedIntText(
-                value=int(sim_options.get("hosts_per_cluster", 8)), min=1, max=10000, description="Hosts/cluster"
+                value=int(sim_options.get("hosts_per_cluster", 12)),
+                min=1,
+                max=10000,
+                description="Hosts per cluster",
+                style={"description_width": "initial"},
             ),
             "vnb-sim-hosts",
+        )
+        self.vcenters = styled(
+            widgets.BoundedIntText(value=int(sim_options.get("vcenters", 1)), min=1, max=8, description="vCenters"),
+            "vnb-sim-vcenters",
         )
         self.connect_button = styled(
             widgets.Button(description="Connect", button_style="primary", icon="plug"), "vnb-connect"
         )
-        self.disconnect_button = styled(widgets.Button(description="Disconnect", disabled=True), "vnb-disconnect")
+        self.add_button = styled(
+            widgets.Button(description="Add vCenter", icon="plus", tooltip="connect the form's vCenter as well"),
+            "vnb-add-vcenter",
+        )
+        self.disconnect_button = styled(
+            widgets.Button(description="Disconnect all", disabled=True, layout=widgets.Layout(width="auto")),
+            "vnb-disconnect",
+        )
         self.info = styled(widgets.HTML(value=""), "vnb-connection-info")
 
         self.vcenter_box = widgets.VBox(
             [self.server, self.user, self.password, self.ca_file, self.skip_verify, self.tls_warning]
         )
-        self.simulator_box = widgets.VBox([self.scenario, self.clusters, self.hosts_per_cluster])
+        self.simulator_box = widgets.VBox([self.scenario, self.clusters, self.hosts_per_cluster, self.vcenters])
         self._finish_layout(
             self.mode,
             self.vcenter_box,
             self.simulator_box,
-            widgets.HBox([self.connect_button, self.disconnect_button]),
+            widgets.HBox([self.connect_button, self.add_button, self.disconnect_button]),
             self.info,
         )
 
         self.connect_button.on_click(self.action(self.connect, "connect"))
+        self.add_button.on_click(self.action(self.add_vcenter, "add vCenter"))
         self.disconnect_button.on_click(self.action(self.disconnect, "disconnect"))
         self.mode.observe(self.observer(self._show_mode), "value")
         self.skip_verify.observe(self.observer(self._show_mode), "value")
-        self.state.observe(self.observer(self._client_changed), "client")
+        self.state.observe(self.observer(self._client_changed), ["client", "clients"])
         self.state.observe(self.observer(self._running_changed), "running")
         self._show_mode(None)
         if self._external_sim is not None:
@@ -158,14 +188,41 @@ class ConnectPanel(Panel):
 
     # -- actions ---------------------------------------------------------------------------------
     def connect(self) -> Any:
-        """Connect with what the form says (closing a previous connection first); returns the client."""
+        """Connect with what the form says (closing every previous connection first); returns the client."""
         password_text = self.password.value
         self.password.value = ""  # never left in the widget state, whatever happens next
         if self.state.running:
             raise ConfigError("a run is in progress: wait for it (or stop it) before reconnecting")
         self.disconnect()
         if self.mode.value == SIMULATOR:
-            return self._connect_simulator()
+            return self._connect_simulators()
+        client = self._connect_vcenter(password_text)
+        self._set_clients([client])
+        return client
+
+    def add_vcenter(self) -> Any:
+        """Connect the form's vCenter (or one more simulator) and keep the connections already there."""
+        password_text = self.password.value
+        self.password.value = ""
+        if self.state.running:
+            raise ConfigError("a run is in progress: wait for it before adding a vCenter")
+        current = list(self.state.clients or ())
+        if self.mode.value == SIMULATOR:
+            client = self._start_simulator(len(self._owned_sims) + len(current))
+        else:
+            client = self._connect_vcenter(password_text)
+        if any(c.vcenter == client.vcenter for c in current):
+            client.close()
+            raise ConfigError(f"already connected to {client.vcenter}")
+        self._set_clients([*current, client])
+        return client
+
+    def _set_clients(self, clients: list[Any]) -> None:
+        with self.state.hold_trait_notifications():
+            self.state.clients = tuple(clients)
+            self.state.client = clients[0] if clients else None
+
+    def _connect_vcenter(self, password_text: str) -> Any:
         server = self.server.value.strip()
         user = self.user.value.strip()
         if not server:
@@ -188,61 +245,76 @@ class ConnectPanel(Panel):
         with warnings.catch_warnings():
             # the panel shows its own warning next to the checkbox
             warnings.simplefilter("ignore", InsecureTLSWarning)
-            client = connect(server, user, secret, verify=verify)
-        self.state.client = client
-        return client
+            return connect(server, user, secret, verify=verify)
 
-    def _connect_simulator(self) -> Any:
+    def _connect_simulators(self) -> Any:
         sim = self._external_sim
-        if sim is None:
-            options = {
-                "scenario": self.scenario.value,
-                "clusters": int(self.clusters.value),
-                "hosts_per_cluster": int(self.hosts_per_cluster.value),
-                **self.simulator_options,
-            }
-            self.set_status(
-                f"starting the simulator ({options['clusters']} × {options['hosts_per_cluster']} hosts) …", "busy"
-            )
-            sim = Simulator(**options)
-            sim.start()
-            self._owned_sim = sim
+        if sim is not None:
+            client = connect(sim.url, sim.user, sim.password, verify=sim.ca_file or True)
+            self._set_clients([client])
+            return client
+        clients: list[Any] = []
+        try:
+            for i in range(int(self.vcenters.value)):
+                clients.append(self._start_simulator(i))
+        except BaseException:
+            for client in clients:
+                client.close()
+            self._stop_owned_sims()
+            raise
+        self._set_clients(clients)
+        return clients[0]
+
+    def _start_simulator(self, index: int) -> Any:
+        options = {
+            "scenario": self.scenario.value,
+            "clusters": int(self.clusters.value),
+            "hosts_per_cluster": int(self.hosts_per_cluster.value),
+            **self.simulator_options,
+        }
+        options["seed"] = int(options.get("seed", 0)) + index
+        self.set_status(
+            f"starting simulator {index + 1} ({options['clusters']} × {options['hosts_per_cluster']} hosts) …", "busy"
+        )
+        sim = Simulator(**options)
+        sim.start()
+        self._owned_sims.append(sim)
+        if self.state.simulator is None:
             self.state.simulator = sim
         try:
-            client = connect(sim.url, sim.user, sim.password, verify=sim.ca_file or True)
+            return connect(sim.url, sim.user, sim.password, verify=sim.ca_file or True)
         except BaseException:
-            self._stop_owned_sim()
-            raise
-        self.state.client = client
-        return client
-
-    def disconnect(self) -> None:
-        """Close the client and stop the simulator this panel started. Idempotent."""
-        if self.state.running:
-            raise ConfigError("a run is in progress: wait for it (or stop it) before disconnecting")
-        client = self.state.client
-        try:
-            if client is not None:
-                self.state.client = None
-                client.close()
-        finally:
-            self._stop_owned_sim()
-
-    def _stop_owned_sim(self) -> None:
-        sim, self._owned_sim = self._owned_sim, None
-        if sim is not None:
+            self._owned_sims.remove(sim)
             if self.state.simulator is sim:
                 self.state.simulator = None
             sim.stop()
+            raise
+
+    def disconnect(self) -> None:
+        """Close every client and stop the simulators this panel started. Idempotent."""
+        if self.state.running:
+            raise ConfigError("a run is in progress: wait for it (or stop it) before disconnecting")
+        self.close()
+
+    def _stop_owned_sims(self) -> None:
+        sims, self._owned_sims = self._owned_sims, []
+        if self.state.simulator in sims:
+            self.state.simulator = None
+        for sim in sims:
+            sim.stop()
 
     def close(self) -> None:
-        """Close the connection and stop the simulator, even while a run is in progress."""
-        client, self.state.client = self.state.client, None
+        """Close the connections and stop the simulators, even while a run is in progress."""
+        clients = list(self.state.clients or ()) or ([self.state.client] if self.state.client is not None else [])
+        self._set_clients([])
         try:
-            if client is not None:
-                client.close()
+            for client in clients:
+                try:
+                    client.close()
+                except Exception as exc:  # one failing close must not keep the others (or a simulator) open
+                    self.report(exc, "disconnect")
         finally:
-            self._stop_owned_sim()
+            self._stop_owned_sims()
 
     # -- views -----------------------------------------------------------------------------------
     def _show_mode(self, _change: Any) -> None:
@@ -254,38 +326,49 @@ class ConnectPanel(Panel):
 
     def _running_changed(self, _change: Any) -> None:
         self.connect_button.disabled = bool(self.state.running)
+        self.add_button.disabled = bool(self.state.running)
         self.disconnect_button.disabled = bool(self.state.running) or self.state.client is None
 
     def _client_changed(self, _change: Any) -> None:
-        client = self.state.client
-        self.disconnect_button.disabled = client is None or bool(self.state.running)
-        if client is None:
+        clients = list(self.state.clients or ()) or ([self.state.client] if self.state.client is not None else [])
+        self.disconnect_button.disabled = not clients or bool(self.state.running)
+        if not clients:
             self.info.value = ""
             self.set_status("not connected")
             return
-        about = client.about
         e = html.escape
-        chosen = RELEASE_SOURCES.get(client.release_source, client.release_source)
-        rows = [
-            ("vCenter", client.vcenter),
-            ("Product", about.fullName or about.name or ""),
-            ("Version", f"{about.version or '?'} (build {about.build or '?'})"),
-            ("API release", f"{client.release} — {chosen}"),
-            ("User", client.user or "(session token)"),
-        ]
-        sim = self.state.simulator or self._external_sim
-        if sim is not None:
-            cfg = sim.config
-            rows.append(
-                (
-                    "Simulator",
-                    f"scenario {sim.scenario.name}, {cfg.clusters} clusters × "
-                    f"{cfg.hosts_per_cluster} hosts (+{cfg.standalone_hosts} standalone)",
+        sims = {f"{sim.url}": sim for sim in [*self._owned_sims, self._external_sim] if sim is not None}
+        header = ["vCenter", "product", "version", "API release", "user", "simulator"]
+        rows = []
+        for client in clients:
+            about = client.about
+            chosen = RELEASE_SOURCES.get(client.release_source, client.release_source)
+            sim = next((s for url, s in sims.items() if client.vcenter in url), None)
+            sim_text = ""
+            if sim is not None:
+                cfg = sim.config
+                sim_text = (
+                    f"scenario {sim.scenario.name}, {cfg.clusters} clusters × {cfg.hosts_per_cluster} hosts "
+                    f"(+{cfg.standalone_hosts} standalone)"
                 )
+            rows.append(
+                [
+                    client.vcenter,
+                    about.fullName or about.name or "",
+                    f"{about.version or '?'} (build {about.build or '?'})",
+                    f"{client.release} — {chosen}",
+                    client.user or "(session token)",
+                    sim_text,
+                ]
             )
         self.info.value = (
-            "<table class='vnb-connection'>"
-            + "".join(f"<tr><th style='text-align:left'>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
-            + "</table>"
+            "<table class='vnb-table vnb-connection'><thead><tr>"
+            + "".join(f"<th style='text-align:left'>{e(h)}</th>" for h in header)
+            + "</tr></thead><tbody>"
+            + "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+            + "</tbody></table>"
         )
-        self.set_status(f"connected to {client.vcenter}", "ok")
+        names = ", ".join(c.vcenter for c in clients)
+        self.set_status(
+            f"connected to {names}" if len(clients) == 1 else f"connected to {len(clients)} vCenters: {names}", "ok"
+        )

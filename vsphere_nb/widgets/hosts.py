@@ -1,16 +1,19 @@
-"""``HostsPanel``: the hosts table with filters and a selection, fast enough for 10,000 hosts.
+"""``HostsPanel``: every host in a sortable, filterable grid; click to select; fast enough for 10,000 hosts.
+
+The header counts the hosts by group (healthy agent, unhealthy agent, in maintenance, not eligible, selected) as
+coloured chips that filter on click. The grid (:class:`~vsphere_nb.widgets.grid.DataGrid`) pages through every
+filtered row, sorts by any column, has a filter box per column, and selects by click, shift-click (a range) and
+its "select all filtered" box; the buttons below select or unselect what the panel's own filters let through.
 
 Why it stays interactive at that size: when the hosts frame arrives, every filterable column is turned once into
 a NumPy array (cluster and HA state as category codes, eligibility and health as booleans, one lower-cased
-search string per host) and every row's HTML cells are escaped once. A filter change is then a handful of
-vectorised comparisons plus joining at most :attr:`HostsPanel.max_rows` pre-rendered rows; the browser never
-receives more than that many rows, and the individual-host picker never more than ``picker_rows`` options.
-The selection is a ``frozenset`` of ``(vcenter, host_moid)`` on the shared state, independent of the filters.
+search string per host) and every row's cells are escaped and rendered once. A filter change is then a handful
+of vectorised comparisons plus a slice of the rendered rows handed to the grid. The selection is a ``frozenset``
+of ``(vcenter, host_moid)`` on the shared state, independent of the filters and of the grid's own filters.
 """
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -23,17 +26,23 @@ from ..batch.eligibility import preflight
 from ..batch.records import HEALTHY_DAS_STATES
 from ..errors import ConfigError
 from ._util import Panel, styled
+from .chips import ChipBar
+from .grid import DataGrid
 
-__all__ = ["HostsPanel", "selected_hosts", "TABLE_COLUMNS"]
+__all__ = ["HostsPanel", "selected_hosts", "TABLE_COLUMNS", "HOST_GROUPS"]
 
 ALL, ELIGIBLE, NOT_ELIGIBLE = "all hosts", "eligible only", "not eligible only"
 NO_CLUSTER = "(standalone)"
 NO_STATE = "(no HA state)"
 
-#: (column, header) of the rendered table, after the selection mark
+#: the chips of the header, in order: a host is in every group it matches
+HOST_GROUPS = ("unhealthy", "healthy", "in maintenance", "not eligible", "selected")
+
+#: (column, header) of the grid
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("host", "host"),
     ("cluster", "cluster"),
+    ("vcenter", "vcenter"),
     ("das_state", "HA state"),
     ("connection_state", "connection"),
     ("in_maintenance", "maint."),
@@ -43,6 +52,7 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("skip_reason", "why not eligible"),
     ("config_issues", "config issues"),
 )
+_LONG = ("config_issues", "skip_reason")
 _SEARCH_COLUMNS = (
     "host",
     "host_moid",
@@ -75,75 +85,77 @@ def _flag(series: pd.Series) -> np.ndarray:
     return series.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
-_SELECTED = ' class="vnb-sel"><td>☑</td>'
-_UNSELECTED = "><td>☐</td>"
-
-
-def _yes(value: bool) -> str:
-    return "✓" if value else ""
-
-
 class HostsPanel(Panel):
-    """Filters (:attr:`cluster_filter`, :attr:`das_filter`, :attr:`eligibility`, :attr:`search`,
-    :attr:`only_unhealthy`), :attr:`select_all` / :attr:`select_none` buttons (over the filtered rows), the
-    :attr:`picker` for single hosts, :attr:`count` and :attr:`table`. :meth:`apply_filters` is what every
-    filter change runs (time it for the 10,000-host benchmark)."""
+    """Header :attr:`chips`; filters (:attr:`search`, :attr:`eligibility`, :attr:`only_unhealthy`, and under
+    "Clusters and HA states" :attr:`cluster_filter`, :attr:`das_filter`); :attr:`select_all` /
+    :attr:`select_none` (over the filtered rows); :attr:`count`; the :attr:`grid`. :meth:`apply_filters` is what
+    every filter change runs (the 10,000-host benchmark times it)."""
 
     name = "hosts"
 
-    def __init__(self, state: Any = None, *, max_rows: int = 200, picker_rows: int = 500) -> None:
+    def __init__(self, state: Any = None, *, page_length: int = 15) -> None:
         super().__init__(state)
-        self.max_rows = max_rows
-        self.picker_rows = picker_rows
-        self._syncing = False
         self._reset_index()
+        wide = {"description_width": "initial"}
 
         self.refresh_button = styled(
             widgets.Button(description="Reload hosts", icon="refresh", disabled=True), "vnb-refresh-hosts"
         )
+        self.chips = ChipBar(HOST_GROUPS, title="Hosts:", css="vnb-hosts-chips")
         self.cluster_filter = styled(
-            widgets.SelectMultiple(options=[], description="Clusters", rows=6), "vnb-hosts-cluster"
+            widgets.SelectMultiple(options=[], description="Clusters", rows=6, style=wide), "vnb-hosts-cluster"
         )
         self.das_filter = styled(
-            widgets.SelectMultiple(options=[], description="HA state", rows=6), "vnb-hosts-das-state"
+            widgets.SelectMultiple(options=[], description="HA state", rows=6, style=wide), "vnb-hosts-das-state"
         )
         self.eligibility = styled(
-            widgets.Dropdown(options=[ALL, ELIGIBLE, NOT_ELIGIBLE], value=ALL, description="Eligibility"),
+            widgets.Dropdown(options=[ALL, ELIGIBLE, NOT_ELIGIBLE], value=ALL, description="Eligibility", style=wide),
             "vnb-hosts-eligibility",
         )
         self.search = styled(
             widgets.Text(
-                value="", description="Search", placeholder="host, cluster, build, issue …", continuous_update=True
+                value="",
+                description="Search",
+                placeholder="host, cluster, build, issue …",
+                continuous_update=True,
+                style=wide,
+                layout=widgets.Layout(width="22em"),
             ),
             "vnb-hosts-search",
         )
         self.only_unhealthy = styled(
             widgets.Checkbox(
-                value=False, description="Only unhealthy (HA state not master/connectedToMaster)", indent=False
+                value=False,
+                description="Only unhealthy (HA state not master / connectedToMaster)",
+                indent=False,
+                layout=widgets.Layout(width="auto"),
             ),
             "vnb-only-unhealthy",
         )
+        auto = widgets.Layout(width="auto")
         self.select_all = styled(
-            widgets.Button(description="Select all filtered", icon="check-square"), "vnb-select-all"
+            widgets.Button(description="Select all filtered", icon="check-square", layout=auto), "vnb-select-all"
         )
-        self.select_none = styled(widgets.Button(description="Unselect filtered", icon="square-o"), "vnb-select-none")
-        self.picker = styled(
-            widgets.SelectMultiple(options=[], description="Hosts", rows=8, layout=widgets.Layout(width="60%")),
-            "vnb-host-picker",
+        self.select_none = styled(
+            widgets.Button(description="Unselect filtered", icon="square-o", layout=auto), "vnb-select-none"
         )
         self.count = styled(widgets.HTML(value=""), "vnb-selected-count")
-        self.table = styled(widgets.HTML(value=""), "vnb-hosts-table")
+        self.grid = DataGrid(
+            TABLE_COLUMNS, selectable=True, long_text=_LONG, cut=48, page_length=page_length, what="hosts"
+        )
+        self.table = styled(self.grid.widget, "vnb-hosts-table")
         #: seconds the last :meth:`apply_filters` took
         self.last_filter_seconds = 0.0
 
+        more = widgets.Accordion(
+            children=[widgets.HBox([self.cluster_filter, self.das_filter])], titles=("Clusters and HA states",)
+        )
+        more.selected_index = None
         self._finish_layout(
-            self.refresh_button,
-            widgets.HBox([self.cluster_filter, self.das_filter]),
-            widgets.HBox([self.eligibility, self.search]),
-            self.only_unhealthy,
-            widgets.HBox([self.select_all, self.select_none]),
-            self.picker,
-            self.count,
+            self.chips.widget,
+            widgets.HBox([self.search, self.eligibility, self.only_unhealthy], layout=_wrap()),
+            more,
+            widgets.HBox([self.select_all, self.select_none, self.refresh_button, self.count], layout=_wrap()),
             self.table,
         )
 
@@ -152,8 +164,10 @@ class HostsPanel(Panel):
         self.select_none.on_click(self.action(self.unselect_filtered, "unselect"))
         for w in (self.cluster_filter, self.das_filter, self.eligibility, self.search, self.only_unhealthy):
             w.observe(self.observer(lambda _c: self.apply_filters(), "filter"), "value")
-        self.picker.observe(self.observer(self._picked, "select"), "value")
-        self.state.observe(self.observer(self._client_changed, "load hosts"), "client")
+        self.chips.on_change(lambda _v: self._guarded(self.apply_filters, "filter"))
+        self.grid.on_select(lambda chosen, shown: self._guarded(lambda: self._picked(chosen, shown), "select"))
+        self.state.observe(self.observer(self._client_changed, "load hosts"), ["client", "clients"])
+        self._loaded_from: tuple[int, ...] = ()
         self.state.observe(self.observer(self._hosts_changed, "show hosts"), "hosts")
         self.state.observe(self.observer(self._selection_changed, "select"), "selected")
         self.state.observe(self.observer(lambda _c: self._buttons(), "hosts"), "running")
@@ -163,17 +177,18 @@ class HostsPanel(Panel):
 
     # -- public API ------------------------------------------------------------------------------
     def refresh(self) -> pd.DataFrame:
-        """Load the hosts from the connected client (one PropertyCollector pass) into the shared state."""
-        client = self.state.client
-        if client is None:
+        """Load the hosts from every connected client (one PropertyCollector pass each) into the shared state."""
+        clients = self._clients()
+        if not clients:
             raise ConfigError("not connected: connect first")
         self.set_status("loading hosts …", "busy")
-        hosts = client.hosts()
+        frames = [client.hosts() for client in clients]
+        hosts = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
         self.state.hosts = hosts
         return hosts
 
     def apply_filters(self) -> np.ndarray:
-        """Apply every filter, re-render the table, count and picker; the filtered row positions."""
+        """Apply every filter, re-render the grid, chips and count; the filtered row positions."""
         started = time.perf_counter()
         n = len(self._keys)
         mask = np.ones(n, dtype=bool)
@@ -188,9 +203,16 @@ class HostsPanel(Panel):
                 mask &= ~self._eligible
             if self.only_unhealthy.value:
                 mask &= self._unhealthy
+            groups = self.chips.value
+            if groups:
+                any_group = np.zeros(n, dtype=bool)
+                for group in groups:
+                    any_group |= self._group(group)
+                mask &= any_group
             for term in self.search.value.lower().split():
                 mask &= self._search.str.contains(term, regex=False).to_numpy(dtype=bool, na_value=False)
         self._filtered = np.flatnonzero(mask)
+        self._show_grid()
         self._render()
         self.last_filter_seconds = time.perf_counter() - started
         return self._filtered
@@ -216,9 +238,25 @@ class HostsPanel(Panel):
         self.state.selected = self.state.selected - {self._keys[i] for i in self._filtered.tolist()}
 
     # -- state changes ---------------------------------------------------------------------------
+    def _guarded(self, fn: Any, context: str) -> None:
+        with self.state.lock:
+            try:
+                fn()
+            except Exception as exc:
+                self.report(exc, context)
+
+    def _clients(self) -> list[Any]:
+        clients = list(getattr(self.state, "clients", ()) or ())
+        return clients or ([self.state.client] if self.state.client is not None else [])
+
     def _client_changed(self, _change: Any) -> None:
         self._buttons()
-        if self.state.client is None:
+        clients = self._clients()
+        ids = tuple(id(c) for c in clients)
+        if ids == self._loaded_from:  # the same connections (client and clients change together)
+            return
+        self._loaded_from = ids
+        if not clients:
             self.state.hosts = None
             self.state.selected = frozenset()
             return
@@ -230,32 +268,29 @@ class HostsPanel(Panel):
         present = set(self._keys)
         if self.state.selected - present:
             self.state.selected = self.state.selected & present
-        self._syncing = True
-        try:
-            with self.cluster_filter.hold_sync(), self.das_filter.hold_sync():
-                self.cluster_filter.options = [
-                    (f"{c} ({k})", c) for c, k in self._counts(self._cluster_codes, self._clusters)
-                ]
-                self.das_filter.options = [
-                    (f"{c} ({k})", c) for c, k in self._counts(self._das_codes, self._das_states)
-                ]
-        finally:
-            self._syncing = False
+        with self.cluster_filter.hold_sync(), self.das_filter.hold_sync():
+            self.cluster_filter.options = [
+                (f"{c} ({k})", c) for c, k in self._counts(self._cluster_codes, self._clusters)
+            ]
+            self.das_filter.options = [(f"{c} ({k})", c) for c, k in self._counts(self._das_codes, self._das_states)]
         self._sel_mask = self._mask_of(self.state.selected)
         self.apply_filters()
         self._buttons()
         if hosts is not None:
-            self.set_status(f"{len(self._keys):,} hosts loaded", "ok")
+            vcenters = len({vc for vc, _m in self._keys})
+            where = f" from {vcenters} vCenters" if vcenters > 1 else ""
+            self.set_status(f"{len(self._keys):,} hosts loaded{where}", "ok")
 
     def _selection_changed(self, _change: Any) -> None:
         self._sel_mask = self._mask_of(self.state.selected)
-        self._render()
+        self.grid.set_selected(self.state.selected)
+        if "selected" in self.chips.value:
+            self.apply_filters()
+        else:
+            self._render()
 
-    def _picked(self, change: Any) -> None:
-        if self._syncing:
-            return
-        shown = {value for _label, value in self.picker.options}
-        self.state.selected = (self.state.selected - shown) | set(change["new"])
+    def _picked(self, chosen: set[Any], shown: set[Any]) -> None:
+        self.state.selected = (self.state.selected - shown) | chosen
 
     def _buttons(self) -> None:
         self.refresh_button.disabled = self.state.client is None or bool(self.state.running)
@@ -271,9 +306,9 @@ class HostsPanel(Panel):
         self._das_codes = np.zeros(0, dtype=np.int32)
         self._eligible = np.zeros(0, dtype=bool)
         self._unhealthy = np.zeros(0, dtype=bool)
+        self._maintenance = np.zeros(0, dtype=bool)
         self._search = pd.Series([], dtype="string[pyarrow]")
-        self._rows: list[tuple[str, str]] = []
-        self._labels: list[str] = []
+        self._rendered = pd.DataFrame()
         self._sel_mask = np.zeros(0, dtype=bool)
         self._filtered = np.zeros(0, dtype=np.int64)
 
@@ -286,10 +321,10 @@ class HostsPanel(Panel):
             frame = preflight(frame)
         n = len(frame)
 
-        def col(c, missing=""):
+        def col(c: str, missing: str = "") -> np.ndarray:
             return _text(frame[c], missing) if c in frame.columns else np.full(n, missing, dtype=object)
 
-        vcenter, moid, host = col("vcenter"), col("host_moid"), col("host")
+        vcenter, moid = col("vcenter"), col("host_moid")
         self._frame = frame
         self._keys = list(zip(vcenter.tolist(), moid.tolist()))
         self._pos = {k: i for i, k in enumerate(self._keys)}
@@ -298,6 +333,9 @@ class HostsPanel(Panel):
         das = pd.Categorical(col("das_state", NO_STATE))
         self._das_states, self._das_codes = list(das.categories), das.codes.astype(np.int32)
         self._eligible = _flag(frame["eligible"])
+        self._maintenance = (
+            _flag(frame["in_maintenance"]) if "in_maintenance" in frame.columns else np.zeros(n, dtype=bool)
+        )
         das_raw = frame["das_state"].astype(object) if "das_state" in frame.columns else pd.Series([None] * n)
         self._unhealthy = ~das_raw.isin(HEALTHY_DAS_STATES).to_numpy(dtype=bool)
         text = pd.Series(np.full(n, "", dtype=object))
@@ -305,26 +343,23 @@ class HostsPanel(Panel):
             if c in frame.columns:
                 text = text + " " + pd.Series(col(c), dtype=object)
         self._search = text.str.lower().astype("string[pyarrow]")
-        cells = []
-        for c, _header in TABLE_COLUMNS:
-            if c not in frame.columns:
-                cells.append([""] * n)
-            elif c in ("in_maintenance", "eligible"):
-                cells.append([_yes(v) for v in _flag(frame[c]).tolist()])
-            else:
-                cells.append([html.escape(v) for v in col(c).tolist()])
-        moid_attr = [html.escape(m, quote=True) for m in moid.tolist()]
-        # the row's opening tag without its end, then the cells: _render adds the selection mark between them
-        self._rows = [
-            (f'<tr data-moid="{moid_attr[i]}"', "".join(f"<td>{cells[j][i]}</td>" for j in range(len(cells))) + "</tr>")
-            for i in range(n)
-        ]
-        das_text = das.astype(str).tolist() if n else []
-        cluster_text = cluster.astype(str).tolist() if n else []
-        self._labels = [f"{host[i]} — {cluster_text[i]} — {das_text[i]}" for i in range(n)]
+        self._rendered = self.grid.render(frame)
         # consistent with the new frame until apply_filters runs (a selection change may render before that)
         self._sel_mask = np.zeros(n, dtype=bool)
         self._filtered = np.arange(n)
+
+    def _group(self, group: str) -> np.ndarray:
+        if group == "unhealthy":
+            return self._unhealthy
+        if group == "healthy":
+            return ~self._unhealthy
+        if group == "in maintenance":
+            return self._maintenance
+        if group == "not eligible":
+            return ~self._eligible
+        if group == "selected":
+            return self._sel_mask
+        return np.zeros(len(self._keys), dtype=bool)
 
     @staticmethod
     def _codes(categories: list[str], values: Iterable[str]) -> list[int]:
@@ -344,46 +379,31 @@ class HostsPanel(Panel):
         return mask
 
     # -- rendering -------------------------------------------------------------------------------
+    def _show_grid(self) -> None:
+        rows = self._filtered
+        if self._frame is None:
+            self.grid.set_frame(pd.DataFrame())
+            return
+        self.grid.set_rendered(
+            self._rendered.iloc[rows],
+            [self._keys[i] for i in rows.tolist()],
+            self.state.selected,
+            frame=self._frame.iloc[rows],
+        )
+
     def _render(self) -> None:
         total, shown = len(self._keys), len(self._filtered)
+        self.chips.set_counts({g: int(self._group(g).sum()) for g in HOST_GROUPS} if total else {})
         if self._frame is None:
-            self.table.value = "<i>no hosts loaded — connect first</i>"
-            self.count.value = "0 selected"
-            self._set_picker([])
+            self.count.value = "no hosts loaded — connect first"
             return
-        head = self._filtered[: self.max_rows].tolist()
         sel = self._sel_mask
-        rows = "".join(self._rows[i][0] + (_SELECTED if sel[i] else _UNSELECTED) + self._rows[i][1] for i in head)
-        header = "<th>sel.</th>" + "".join(f"<th>{html.escape(h)}</th>" for _c, h in TABLE_COLUMNS)
-        note = (
-            f"showing {len(head):,} of {shown:,} filtered hosts ({total:,} in all)"
-            if shown > len(head)
-            else f"{shown:,} filtered hosts ({total:,} in all)"
-        )
-        self.table.value = (
-            f'<div class="vnb-note"><small>{note}</small></div>'
-            f'<table class="vnb-table"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>'
-        )
         selected_in_view = int(sel[self._filtered].sum()) if shown else 0
         n_selected = int(sel.sum())
         self.count.value = (
-            f"<b>{n_selected:,} selected</b> — {selected_in_view:,} of the {shown:,} filtered "
-            f"hosts; {total:,} hosts in all"
+            f"<b>{n_selected:,} selected</b> ({selected_in_view:,} of the {shown:,} filtered; {total:,} hosts in all)"
         )
-        picks = self._filtered[: self.picker_rows].tolist()
-        self._set_picker(picks)
 
-    def _set_picker(self, rows: list[int]) -> None:
-        options = [(self._labels[i], self._keys[i]) for i in rows]
-        value = tuple(self._keys[i] for i in rows if self._sel_mask[i])
-        self._syncing = True
-        try:
-            with self.picker.hold_sync():
-                if list(self.picker.options) != options:
-                    self.picker.options = options
-                if tuple(self.picker.value) != value:
-                    self.picker.value = value
-                note = f"Hosts (first {len(rows)})" if len(self._filtered) > len(rows) else "Hosts"
-                self.picker.description = note
-        finally:
-            self._syncing = False
+
+def _wrap() -> widgets.Layout:
+    return widgets.Layout(flex_flow="row wrap", align_items="center")

@@ -20,30 +20,52 @@ import threading
 from typing import Any
 
 import ipywidgets as widgets
-import pandas as pd
 
+from ..batch.execute import plan_reconfigure
 from ..batch.limits import BatchLimits
 from ..batch.progress import Progress
 from ..errors import ConfigError
-from ._util import Panel, Throttle, html_table, status_html, styled
+from ._util import Panel, Throttle, status_html, styled
+from .chips import ChipBar, color_of
+from .grid import DataGrid
 from .hosts import selected_hosts
+from .plan_view import cluster_progress_html, plan_summary_html
 
-__all__ = ["LaunchPanel"]
+__all__ = ["LaunchPanel", "PLAN_COLUMNS", "SKIPPED_COLUMNS"]
 
 _FAILED_STATES = ("agent_unhealthy", "fault", "launch_failed", "timed_out", "cancelled")
-_STATE_COLORS = {
-    "success": "#2e7d32",
-    "agent_unhealthy": "#f9a825",
-    "fault": "#c62828",
-    "launch_failed": "#6a1b9a",
-    "timed_out": "#ef6c00",
-    "cancelled": "#455a64",
-    "not_launched": "#90a4ae",
-    "running": "#1565c0",
-    "queued": "#64b5f6",
-    "launching": "#64b5f6",
-    "post_check": "#00838f",
-}
+#: the live host states, in the order the header's chips show them
+_STATE_ORDER = (
+    "launching",
+    "queued",
+    "running",
+    "post_check",
+    "success",
+    "agent_unhealthy",
+    "fault",
+    "launch_failed",
+    "timed_out",
+    "cancelled",
+    "not_launched",
+    "skipped",
+)
+PLAN_COLUMNS = (
+    ("order", "order"),
+    ("host", "host"),
+    ("cluster", "cluster"),
+    ("vcenter", "vcenter"),
+    ("das_state", "HA state"),
+    ("canary", "canary"),
+    ("attempt", "attempt"),
+)
+SKIPPED_COLUMNS = (
+    ("host", "host"),
+    ("cluster", "cluster"),
+    ("vcenter", "vcenter"),
+    ("das_state", "HA state"),
+    ("skip_reason", "skip reason"),
+)
+_WIDE = {"description_width": "initial"}
 
 
 class LaunchPanel(Panel):
@@ -69,62 +91,109 @@ class LaunchPanel(Panel):
         self.max_host_rows = max_host_rows
         base = self.base_limits
         self.max_in_flight = styled(
-            widgets.BoundedIntText(value=base.max_in_flight, min=1, max=640, description="In flight"),
+            widgets.BoundedIntText(
+                value=base.max_in_flight, min=1, max=640, description="In flight (per vCenter)", style=_WIDE
+            ),
             "vnb-max-in-flight",
         )
         self.per_cluster = styled(
-            widgets.BoundedIntText(value=base.per_cluster or 0, min=0, max=640, description="Per cluster"),
+            widgets.BoundedIntText(
+                value=base.per_cluster or 0, min=0, max=640, description="Per cluster (0: no cap)", style=_WIDE
+            ),
             "vnb-per-cluster",
         )
         self.canary = styled(
-            widgets.BoundedIntText(value=base.canary, min=0, max=10000, description="Canaries"), "vnb-canary"
+            widgets.BoundedIntText(value=base.canary, min=0, max=10000, description="Canaries", style=_WIDE),
+            "vnb-canary",
         )
         self.max_failures = styled(
             widgets.Text(
                 value="" if base.max_failures is None else str(base.max_failures),
                 description="Failure budget",
                 placeholder="none, N or P%",
+                style=_WIDE,
             ),
             "vnb-max-failures",
         )
         self.task_timeout = styled(
-            widgets.BoundedFloatText(value=base.task_timeout, min=1, max=86400, description="Task timeout (s)"),
+            widgets.BoundedFloatText(
+                value=base.task_timeout, min=1, max=86400, description="Task timeout (s)", style=_WIDE
+            ),
             "vnb-task-timeout",
         )
         self.post_check = styled(
-            widgets.Checkbox(value=base.post_check, description="Re-check HA state after each task", indent=False),
+            widgets.Checkbox(
+                value=base.post_check,
+                description="Re-check HA state after each task",
+                indent=False,
+                layout=widgets.Layout(width="auto"),
+            ),
             "vnb-post-check",
         )
         self.run_dir = styled(
             widgets.Text(
-                value=run_dir or "", description="Run folder", placeholder="empty: runs/<run id> (or $VSPHERE_NB_RUNS)"
+                value=run_dir or "",
+                description="Run folder",
+                placeholder="empty: runs/<run id> (or $VSPHERE_NB_RUNS)",
+                style=_WIDE,
+                layout=widgets.Layout(width="36em"),
             ),
             "vnb-run-dir",
         )
-        self.plan_button = styled(widgets.Button(description="Plan (dry run)", icon="list"), "vnb-plan")
+        auto = widgets.Layout(width="auto")
+        self.plan_button = styled(widgets.Button(description="Plan (dry run)", icon="list", layout=auto), "vnb-plan")
         self.plan_view = styled(widgets.HTML(value=""), "vnb-plan-view")
-        self.launch_button = styled(
-            widgets.Button(description="Launch…", button_style="warning", icon="play", disabled=True), "vnb-launch"
+        self.plan_grid = DataGrid(PLAN_COLUMNS, page_length=10, what="hosts to launch")
+        self.skipped_grid = DataGrid(SKIPPED_COLUMNS, long_text=("skip_reason",), page_length=5, what="skipped hosts")
+        styled(self.plan_grid.widget, "vnb-plan-launch")
+        styled(self.skipped_grid.widget, "vnb-plan-skipped")
+        self.plan_box = widgets.VBox(
+            [
+                widgets.HTML("<b>Launch order</b> (canaries first, clusters interleaved)"),
+                self.plan_grid.widget,
+                widgets.HTML("<b>Skipped, and why</b>"),
+                self.skipped_grid.widget,
+            ],
+            layout=widgets.Layout(display="none"),
         )
-        self.confirm_button = styled(widgets.Button(description="Confirm launch", button_style="danger"), "vnb-confirm")
+        self.launch_button = styled(
+            widgets.Button(description="Launch…", button_style="warning", icon="play", disabled=True, layout=auto),
+            "vnb-launch",
+        )
+        self.confirm_button = styled(
+            widgets.Button(description="Confirm launch", button_style="danger", layout=auto), "vnb-confirm"
+        )
         self.confirm_cancel_button = styled(widgets.Button(description="Cancel"), "vnb-confirm-cancel")
         self.confirm_box = styled(
             widgets.HBox([self.confirm_button, self.confirm_cancel_button], layout=widgets.Layout(display="none")),
             "vnb-confirm-box",
         )
         self.cancel_button = styled(
-            widgets.Button(description="Stop launching", icon="stop", disabled=True), "vnb-cancel"
+            widgets.Button(description="Stop launching", icon="stop", disabled=True, layout=auto), "vnb-cancel"
         )
         self.retry_button = styled(
-            widgets.Button(description="Retry failed hosts…", icon="repeat", disabled=True), "vnb-retry"
+            widgets.Button(description="Retry failed hosts…", icon="repeat", disabled=True, layout=auto), "vnb-retry"
         )
         self.progress = styled(
-            widgets.IntProgress(value=0, min=0, max=1, description="Progress", bar_style="info"), "vnb-progress"
+            widgets.IntProgress(
+                value=0,
+                min=0,
+                max=1,
+                description="Progress",
+                bar_style="info",
+                style=_WIDE,
+                layout=widgets.Layout(width="60%"),
+            ),
+            "vnb-progress",
         )
         self.progress_text = styled(widgets.HTML(value=""), "vnb-progress-text")
         self.cluster_table = styled(widgets.HTML(value=""), "vnb-cluster-progress")
         self.host_table = styled(widgets.HTML(value=""), "vnb-host-states")
         self.summary = styled(widgets.HTML(value=""), "vnb-run-summary")
+        #: the header: hosts per live state (during a run) or per outcome (after it); a click filters the host table
+        self.chips = ChipBar(title="Hosts:", css="vnb-launch-chips")
+        self.chips.on_change(lambda _v: self._refilter_hosts())
+        self._last_snap: Progress | None = None
 
         self._updater = Throttle(
             self._apply_progress,
@@ -140,22 +209,23 @@ class LaunchPanel(Panel):
 
         limits_box = widgets.VBox(
             [
-                widgets.HBox([self.max_in_flight, self.per_cluster, self.canary]),
-                widgets.HBox([self.max_failures, self.task_timeout, self.post_check]),
+                widgets.HBox([self.max_in_flight, self.per_cluster, self.canary], layout=_wrap()),
+                widgets.HBox([self.max_failures, self.task_timeout, self.post_check], layout=_wrap()),
                 self.run_dir,
             ]
         )
         self._finish_layout(
+            self.chips.widget,
             limits_box,
-            self.plan_button,
-            self.plan_view,
-            widgets.HBox([self.launch_button, self.cancel_button, self.retry_button]),
+            widgets.HBox([self.plan_button, self.launch_button, self.cancel_button, self.retry_button]),
             self.confirm_box,
+            self.plan_view,
             self.progress,
             self.progress_text,
-            self.cluster_table,
-            self.host_table,
             self.summary,
+            self.host_table,
+            self.cluster_table,
+            self.plan_box,
         )
 
         self.plan_button.on_click(self.action(self.make_plan, "plan"))
@@ -166,7 +236,7 @@ class LaunchPanel(Panel):
         self.retry_button.on_click(self.action(self.plan_retry, "retry"))
         self.state.observe(self.observer(self._plan_changed, "plan"), "plan")
         self.state.observe(self.observer(self._selection_changed, "plan"), "selected")
-        self.state.observe(self.observer(self._client_changed, "plan"), "client")
+        self.state.observe(self.observer(self._client_changed, "plan"), ["client", "clients"])
         self.state.observe(self.observer(lambda _c: self._buttons(), "launch"), ["client", "running", "run", "handle"])
         self._buttons()
 
@@ -204,7 +274,9 @@ class LaunchPanel(Panel):
         if not self.state.selected:
             raise ConfigError("no hosts selected: select hosts in the Hosts panel first")
         hosts = selected_hosts(self.state.hosts, self.state.selected)
-        plan = client.plan_reconfigure(hosts, limits=self.limits())
+        clients = list(self.state.clients or ()) or [client]
+        # one plan across every connected vCenter; the caps and the failure budget apply per vCenter
+        plan = plan_reconfigure(clients, hosts, self.limits())
         self._plan_from_selection = True
         self.state.plan = plan
         return plan
@@ -221,7 +293,7 @@ class LaunchPanel(Panel):
         if self.state.client is None:
             raise ConfigError("not connected: connect again to retry")
         # the current client: after a reconnect the run's own client is closed (same vCenter name, same hosts)
-        plan = run.retry_failed(limits=self.limits(), clients=[self.state.client])
+        plan = run.retry_failed(limits=self.limits(), clients=list(self.state.clients or ()) or [self.state.client])
         self._plan_from_selection = False
         self.state.plan = plan
         if not len(plan):
@@ -323,47 +395,46 @@ class LaunchPanel(Panel):
             )
             self.progress.description = f"{snap.done}/{snap.total}"
         self.progress_text.value = status_html(snap.line(), "error" if snap.stop_reason else "info")
-        self.cluster_table.value = self._cluster_html(snap)
+        self.cluster_table.value = cluster_progress_html(snap)
+        self._last_snap = snap
+        states = {k: v for k, v in snap.states.items() if k != "pending"}
+        self.chips.set_counts(states, order=_STATE_ORDER)
         self.host_table.value = self._hosts_html(snap)
 
-    def _cluster_html(self, snap: Progress) -> str:
-        frame = pd.DataFrame(
-            [
-                {
-                    "cluster": c or "(standalone)",
-                    "hosts": v.get("total", 0),
-                    "done": v.get("done", 0),
-                    "running": v.get("running", 0),
-                    "failed": v.get("failed", 0),
-                }
-                for c, v in sorted(snap.clusters.items())
-            ],
-            columns=["cluster", "hosts", "done", "running", "failed"],
-        )
-        return html_table(frame, list(frame.columns), max_rows=200, what="clusters")
+    def _refilter_hosts(self) -> None:
+        with self.state.lock:
+            if self._last_snap is not None:
+                self.host_table.value = self._hosts_html(self._last_snap)
 
     def _hosts_html(self, snap: Progress) -> str:
-        active = [(seq, key) for key, (st, seq) in self._host_order.items() if st != "pending"]
+        wanted = set(self.chips.value)
+        active = [
+            (seq, key)
+            for key, (st, seq) in self._host_order.items()
+            if st != "pending" and (not wanted or st in wanted)
+        ]
         active.sort(reverse=True)
         rows = []
         for _seq, key in active[: self.max_host_rows]:
             name, cluster, host_state, pct = snap.hosts.get(key, (key[1], "", "?", None))
-            color = _STATE_COLORS.get(host_state, "#455a64")
+            color = color_of(host_state)
             rows.append(
                 f"<tr><td>{html.escape(str(name))}</td><td>{html.escape(str(cluster or ''))}</td>"
-                f"<td style='color:{color}'>{html.escape(host_state)}</td>"
+                f"<td>{html.escape(str(key[0]))}</td>"
+                f"<td><span style='color:{color};font-weight:bold'>●</span> {html.escape(host_state)}</td>"
                 f"<td>{'' if pct is None else f'{int(pct)} %'}</td></tr>"
             )
         if not rows:
-            return "<i>no host started yet</i>"
+            return "<i>no host in these states</i>" if wanted else "<i>no host started yet</i>"
         note = (
             f"latest {len(rows)} of {len(active)} hosts past pending"
             if len(active) > len(rows)
             else f"{len(active)} hosts past pending"
         )
         return (
-            f'<div class="vnb-note"><small>{note}, latest change first</small></div><table class="vnb-table">'
-            "<thead><tr><th>host</th><th>cluster</th><th>state</th><th>task</th></tr></thead><tbody>"
+            f'<div class="vnb-note"><small>{note}, latest change first</small></div>'
+            '<table class="vnb-table" style="white-space:nowrap">'
+            "<thead><tr><th>host</th><th>cluster</th><th>vcenter</th><th>state</th><th>task</th></tr></thead><tbody>"
             + "".join(rows)
             + "</tbody></table>"
         )
@@ -372,6 +443,8 @@ class LaunchPanel(Panel):
         with self.state.lock:
             try:
                 run = future.result()
+                # the plan was carried out: it cannot be launched a second time (a retry or a new plan can)
+                self.state.plan = None
                 self.state.run = run
                 self.summary.value = self._summary_html(run)
                 stop = getattr(run, "stop_reason", None)
@@ -388,22 +461,19 @@ class LaunchPanel(Panel):
                 self._buttons()
                 self._result_shown.set()
 
-    @staticmethod
-    def _summary_html(run: Any) -> str:
+    def _summary_html(self, run: Any) -> str:
+        """The run's name and folder; its counts go into the header's chips (one per outcome, coloured)."""
         summary = run.summary()
-        cells = "".join(f"<th>{html.escape(str(k))}</th>" for k in summary.index)
-        values = "".join(f"<td>{int(v)}</td>" for v in summary.to_numpy())
+        self.chips.set_counts({str(k): int(v) for k, v in summary.items()}, order=_STATE_ORDER)
         where = f" — saved in <code>{html.escape(str(run.run_dir))}</code>" if getattr(run, "run_dir", None) else ""
-        return (
-            f"<div><b>Run {html.escape(run.run_id)}</b>{where}<table class='vnb-table'><tr>{cells}</tr>"
-            f"<tr>{values}</tr></table></div>"
-        )
+        return f"<div><b>Run {html.escape(run.run_id)}</b>{where}</div>"
 
     # -- state changes (kernel thread) -----------------------------------------------------------
     def _plan_changed(self, _change: Any) -> None:
         plan = self.state.plan
         self.confirm_box.layout.display = "none"
-        self.plan_view.value = "" if plan is None else self._plan_html(plan)
+        self.plan_view.value = "" if plan is None else plan_summary_html(plan)
+        self._show_plan(plan)
         if plan is not None and not self.state.running:
             self.set_status(
                 f"dry run: {len(plan)} host(s) to launch, {len(plan.plan.skipped)} skipped — nothing launched yet",
@@ -444,55 +514,15 @@ class LaunchPanel(Panel):
         ):
             w.disabled = running
 
-    @staticmethod
-    def _plan_html(plan: Any) -> str:
-        e = html.escape
+    def _show_plan(self, plan: Any) -> None:
+        if plan is None:
+            self.plan_box.layout.display = "none"
+            return
         frame = plan.to_frame()
-        launch = frame[frame["skip_reason"].isna()]
-        skipped = frame[frame["skip_reason"].notna()]
-        clusters = launch["cluster"].nunique()
-        attempt = int(launch["attempt"].max()) if len(launch) else 1
-        head = (
-            f"<div><b>Dry run</b>{' (retry, attempt ' + str(attempt) + ')' if attempt > 1 else ''}: "
-            f"<b>{len(launch)}</b> host(s) to launch in {clusters} cluster(s), <b>{len(skipped)}</b> skipped. "
-            f"Limits: {e(_limits_text(plan.limits))}</div>"
-        )
-        parts = [head]
-        if len(skipped):
-            reasons = skipped["skip_reason"].astype(str).value_counts()
-            parts.append(
-                "<div><b>Skipped, by reason</b></div>"
-                + html_table(
-                    reasons.rename_axis("reason").reset_index(name="hosts"), ["reason", "hosts"], what="reasons"
-                )
-            )
-            parts.append(
-                "<div><b>Skipped hosts</b></div>"
-                + html_table(
-                    skipped,
-                    ["host", "cluster", "das_state", "skip_reason"],
-                    max_rows=100,
-                    what="skipped hosts",
-                    css="vnb-plan-skipped",
-                )
-            )
-        parts.append(
-            "<div><b>Launch order</b> (canaries first)</div>"
-            + html_table(
-                launch,
-                ["order", "host", "cluster", "das_state", "canary", "attempt"],
-                max_rows=50,
-                what="hosts",
-                css="vnb-plan-launch",
-            )
-        )
-        return "".join(parts)
+        self.plan_grid.set_frame(frame[frame["skip_reason"].isna()])
+        self.skipped_grid.set_frame(frame[frame["skip_reason"].notna()])
+        self.plan_box.layout.display = None
 
 
-def _limits_text(limits: BatchLimits) -> str:
-    budget = "none" if limits.max_failures is None else str(limits.max_failures)
-    return (
-        f"{limits.max_in_flight} in flight, {limits.per_cluster or 'no limit'} per cluster, "
-        f"{limits.canary} canaries, failure budget {budget}, task timeout {limits.task_timeout:g} s, "
-        f"post-check {'on' if limits.post_check else 'off'}"
-    )
+def _wrap() -> widgets.Layout:
+    return widgets.Layout(flex_flow="row wrap", align_items="center")

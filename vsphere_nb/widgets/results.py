@@ -28,12 +28,14 @@ import pandas as pd
 from ..batch import charts
 from ..batch.records import OUTCOMES
 from ..errors import ConfigError, RunDirectoryError
-from ._util import MPL_LOCK, Panel, Throttle, html_table, styled
+from ._util import MPL_LOCK, Panel, Throttle, styled
+from .chips import ChipBar
+from .detail import EVENT_COLUMNS, FAULT_COLUMNS, IN_PROGRESS, host_detail_html
+from .grid import DataGrid
 
 __all__ = ["ResultsPanel", "EXPORT_NAMES"]
 
 ANY = "(any)"
-IN_PROGRESS = "in progress"
 NO_CLUSTER = "(standalone)"
 
 #: the filtered frames an export writes, as ``filtered-<name>.csv`` / ``.parquet`` (the run's own full
@@ -43,6 +45,7 @@ EXPORT_NAMES = ("tasks", "faults", "fault_messages", "events")
 TASK_COLUMNS = [
     "host",
     "cluster",
+    "vcenter",
     "attempt",
     "outcome",
     "fault_type",
@@ -54,8 +57,14 @@ TASK_COLUMNS = [
     "started_at",
     "skip_reason",
 ]
-FAULT_COLUMNS = ["host", "task_moid", "depth", "fault_type", "fault_reason", "message", "output"]
-EVENT_COLUMNS = ["created_time", "host", "event_type_id", "severity", "source", "message"]
+#: columns whose text is cut in the grids (full text in the tooltip and in the host detail)
+LONG_COLUMNS = ("fault_message", "message", "output", "skip_reason")
+
+
+def _pairs(columns: list[str]) -> list[tuple[str, str]]:
+    return [(c, c.replace("_", " ")) for c in columns]
+
+
 _TASK_SEARCH = (
     "host",
     "host_moid",
@@ -116,6 +125,9 @@ class ResultsPanel(Panel):
         self._data: dict[str, Any] = {}
 
         self.summary = styled(widgets.HTML(value="<i>no run yet</i>"), "vnb-results-summary")
+        #: the header: attempts per outcome as coloured chips; a click filters (the same as :attr:`outcome_filter`)
+        self.chips = ChipBar(title="Outcomes:", css="vnb-results-chips")
+        wide = {"description_width": "initial"}
         self.cluster_filter = styled(
             widgets.SelectMultiple(options=[], description="Clusters", rows=5), "vnb-results-cluster"
         )
@@ -123,10 +135,10 @@ class ResultsPanel(Panel):
             widgets.SelectMultiple(options=[], description="Outcome", rows=5), "vnb-outcome-filter"
         )
         self.reason_filter = styled(
-            widgets.Dropdown(options=[ANY], value=ANY, description="Fault reason"), "vnb-reason-filter"
+            widgets.Dropdown(options=[ANY], value=ANY, description="Fault reason", style=wide), "vnb-reason-filter"
         )
         self.event_type_filter = styled(
-            widgets.Dropdown(options=[ANY], value=ANY, description="Event type"), "vnb-event-type-filter"
+            widgets.Dropdown(options=[ANY], value=ANY, description="Event type", style=wide), "vnb-event-type-filter"
         )
         self.time_window = styled(
             widgets.SelectionRangeSlider(
@@ -134,6 +146,7 @@ class ResultsPanel(Panel):
                 index=(0, 0),
                 description="Time (UTC)",
                 disabled=True,
+                style=wide,
                 layout=widgets.Layout(width="70%"),
             ),
             "vnb-time-window",
@@ -144,14 +157,24 @@ class ResultsPanel(Panel):
                 description="Search",
                 continuous_update=False,
                 placeholder="tasks: host, cluster, fault text, output …",
+                layout=widgets.Layout(width="30em"),
             ),
             "vnb-results-search",
         )
-        self.reset_button = styled(widgets.Button(description="Reset filters", icon="undo"), "vnb-reset-filters")
+        self.reset_button = styled(
+            widgets.Button(description="Reset filters", icon="undo", layout=widgets.Layout(width="auto")),
+            "vnb-reset-filters",
+        )
         self.counts = styled(widgets.HTML(value=""), "vnb-results-counts")
-        self.tasks_table = styled(widgets.HTML(value=""), "vnb-tasks-table")
-        self.fault_table = styled(widgets.HTML(value=""), "vnb-fault-table")
-        self.events_table = styled(widgets.HTML(value=""), "vnb-events-table")
+        #: attempts; click a row to open that host's detail below
+        self.tasks_grid = DataGrid(
+            _pairs(TASK_COLUMNS), selectable=True, single=True, long_text=LONG_COLUMNS, what="attempts"
+        )
+        self.fault_grid = DataGrid(_pairs(FAULT_COLUMNS), long_text=LONG_COLUMNS, page_length=10, what="faults")
+        self.events_grid = DataGrid(_pairs(EVENT_COLUMNS), long_text=LONG_COLUMNS, page_length=10, what="events")
+        self.tasks_table = styled(self.tasks_grid.widget, "vnb-tasks-table")
+        self.fault_table = styled(self.fault_grid.widget, "vnb-fault-table")
+        self.events_table = styled(self.events_grid.widget, "vnb-events-table")
         self.chart_outcomes = styled(widgets.Image(format="png"), "vnb-chart", "vnb-chart-outcomes")
         self.chart_reasons = styled(widgets.Image(format="png"), "vnb-chart", "vnb-chart-reasons")
         self.chart_timeline = styled(widgets.Image(format="png"), "vnb-chart", "vnb-chart-timeline")
@@ -159,7 +182,10 @@ class ResultsPanel(Panel):
         for image in (self.chart_outcomes, self.chart_reasons, self.chart_timeline, self.chart_events):
             image.layout = widgets.Layout(max_width="100%")
         self.host_select = styled(
-            widgets.Dropdown(options=[("—", None)], value=None, description="Host"), "vnb-host-detail"
+            widgets.Dropdown(
+                options=[("—", None)], value=None, description="Host", layout=widgets.Layout(width="30em")
+            ),
+            "vnb-host-detail",
         )
         self.host_detail = styled(widgets.HTML(value=""), "vnb-host-detail-view")
         self.export_dir = styled(
@@ -181,6 +207,7 @@ class ResultsPanel(Panel):
 
         h = lambda text: widgets.HTML(value=f"<h4 style='margin:.6em 0 .2em'>{html.escape(text)}</h4>")  # noqa: E731
         self._finish_layout(
+            self.chips.widget,
             self.summary,
             h("Filters"),
             widgets.HBox([self.cluster_filter, self.outcome_filter]),
@@ -188,20 +215,20 @@ class ResultsPanel(Panel):
             self.time_window,
             widgets.HBox([self.search, self.reset_button]),
             self.counts,
+            h("Tasks (click a row for the host's detail)"),
+            self.tasks_table,
+            h("Host detail"),
+            self.host_select,
+            self.host_detail,
+            h("Faults"),
+            self.fault_table,
+            h("Events"),
+            self.events_table,
             h("Charts"),
             widgets.GridBox(
                 [self.chart_outcomes, self.chart_reasons, self.chart_timeline, self.chart_events],
                 layout=widgets.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))"),
             ),
-            h("Tasks"),
-            self.tasks_table,
-            h("Faults"),
-            self.fault_table,
-            h("Events"),
-            self.events_table,
-            h("Host detail"),
-            self.host_select,
-            self.host_detail,
             h("Export"),
             widgets.HBox(
                 [self.export_dir, self.export_csv_button, self.export_parquet_button, self.export_report_button]
@@ -222,6 +249,10 @@ class ResultsPanel(Panel):
             self.observer(lambda _c: None if self._syncing else self._render_host(), "host detail"), "value"
         )
         self.reset_button.on_click(self.action(self.reset_filters, "reset"))
+        self.chips.on_change(lambda value: self._guarded(lambda: self._chips_changed(value), "filter"))
+        self.tasks_grid.on_select(
+            lambda chosen, _shown: self._guarded(lambda: self._task_clicked(chosen), "host detail")
+        )
         self.export_csv_button.on_click(self.action(self.export_csv, "export CSV"))
         self.export_parquet_button.on_click(self.action(self.export_parquet, "export Parquet"))
         self.export_report_button.on_click(self.action(self.export_report, "export report"))
@@ -306,6 +337,7 @@ class ResultsPanel(Panel):
         if window is not None and len(events):
             created = events["created_time"]
             ev_mask = ev_mask & (created.notna() & (created >= window[0]) & (created < window[1])).to_numpy(dtype=bool)
+        self.chips.show_active(self.outcome_filter.value)
         self.view = {
             "tasks": tasks[mask],
             "faults": d["faults"][d["f_key"].isin(keys).to_numpy(dtype=bool)],
@@ -345,9 +377,34 @@ class ResultsPanel(Panel):
         with self.state.lock:
             self.report(exc, context)
 
+    def _guarded(self, fn: Any, context: str) -> None:
+        with self.state.lock:
+            try:
+                fn()
+            except Exception as exc:
+                self.report(exc, context)
+
     def _filter_changed(self, _change: Any) -> None:
         if not self._syncing:
             self.apply_filters()
+
+    def _chips_changed(self, value: tuple[str, ...]) -> None:
+        """A chip click sets the outcome filter (which re-filters everything)."""
+        if tuple(self.outcome_filter.value) != value:
+            self.outcome_filter.value = tuple(v for v in value if v in dict(self.outcome_filter.options).values())
+
+    def _task_keys(self, tasks: pd.DataFrame) -> list[Any]:
+        return list(
+            zip(_obj(tasks, "vcenter", "").astype(str).tolist(), _obj(tasks, "host_moid", "").astype(str).tolist())
+        )
+
+    def _task_clicked(self, chosen: set[Any]) -> None:
+        """A click on an attempt opens its host's detail."""
+        if not chosen:
+            return
+        key = next(iter(chosen))
+        if key in [v for _l, v in self.host_select.options]:
+            self.host_select.value = key
 
     def _set_options(self) -> None:
         d = self._data
@@ -359,6 +416,8 @@ class ResultsPanel(Panel):
         order = [o for o in (*OUTCOMES, IN_PROGRESS) if o in outcomes.index]
         self.outcome_filter.options = [(f"{o} ({outcomes[o]})", o) for o in order]
         self.outcome_filter.value = ()
+        self.chips.set_counts({o: int(outcomes[o]) for o in order}, order=(*OUTCOMES, IN_PROGRESS))
+        self.chips.show_active(())
         reasons = d["t_reason"].dropna().value_counts()
         self.reason_filter.options = [(ANY, ANY)] + [(f"{r} ({n})", r) for r, n in reasons.items()]
         self.reason_filter.value = ANY
@@ -400,38 +459,27 @@ class ResultsPanel(Panel):
     def _render(self) -> None:
         view = self.view
         if not view:
-            for table in (self.tasks_table, self.fault_table, self.events_table):
-                table.value = "<i>no run yet</i>"
+            for grid in (self.tasks_grid, self.fault_grid, self.events_grid):
+                grid.set_frame(pd.DataFrame())
             self.counts.value = ""
             self._set_hosts([])
             return
         result = self.result
-        summary = result.summary()
         e = html.escape
         stop = getattr(result, "stop_reason", None)
         where = getattr(result, "run_dir", None)
         self.summary.value = (
             f"<div><b>Run {e(str(result.run_id))}</b>{' — <b>stopped: ' + e(str(stop)) + '</b>' if stop else ''}"
-            f"{' — folder <code>' + e(str(where)) + '</code>' if where else ''}</div><table class='vnb-table'><tr>"
-            + "".join(f"<th>{e(str(k))}</th>" for k in summary.index)
-            + "</tr><tr>"
-            + "".join(f"<td>{int(v)}</td>" for v in summary.to_numpy())
-            + "</tr></table>"
+            f"{' — folder <code>' + e(str(where)) + '</code>' if where else ''}</div>"
         )
         tasks = view["tasks"]
         self.counts.value = (
             f"filtered: <b>{len(tasks):,}</b> of {len(self._data['tasks']):,} attempts, "
             f"<b>{len(view['faults']):,}</b> faults, <b>{len(view['events']):,}</b> events"
         )
-        self.tasks_table.value = html_table(tasks, TASK_COLUMNS, max_rows=self.max_rows, what="attempts")
-        self.fault_table.value = html_table(
-            view["faults"].sort_values(["host", "task_moid", "depth"], kind="stable"),
-            FAULT_COLUMNS,
-            max_rows=self.max_rows,
-            what="faults",
-            pre=("output",),
-        )
-        self.events_table.value = html_table(view["events"], EVENT_COLUMNS, max_rows=self.max_rows, what="events")
+        self.tasks_grid.set_frame(tasks, keys=self._task_keys(tasks))
+        self.fault_grid.set_frame(view["faults"].sort_values(["host", "task_moid", "depth"], kind="stable"))
+        self.events_grid.set_frame(view["events"])
         pairs = (
             tasks[["vcenter", "host_moid", "host", "cluster"]].astype(object).drop_duplicates(["vcenter", "host_moid"])
         )
@@ -473,46 +521,7 @@ class ResultsPanel(Panel):
         events = d["events"][d["e_key"].isin(keys).to_numpy(dtype=bool)]
         if len(events):
             events = events.sort_values("created_time", kind="stable")
-        e = html.escape
-        parts = []
-
-        def text(v: Any) -> str:
-            return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-
-        for rec in rows.itertuples(index=False):
-
-            def get(name: str, rec: Any = rec) -> Any:
-                return getattr(rec, name, None)
-
-            parts.append(
-                f"<div class='vnb-attempt'><b>{e(text(get('host')))}</b> — attempt {int(get('attempt'))}: "
-                f"<b>{e(text(get('outcome')) or IN_PROGRESS)}</b> (task {e(text(get('task_moid')) or '—')}, "
-                f"HA state {e(text(get('das_state_before')) or '?')} → {e(text(get('das_state_after')) or '?')})"
-                + (f"<br>skipped: {e(text(get('skip_reason')))}" if text(get("skip_reason")) else "")
-                + (
-                    f"<br>fault: <b>{e(text(get('fault_type')))}</b> reason <b>{e(text(get('fault_reason')) or '—')}"
-                    f"</b><br>{e(text(get('fault_message')))}"
-                    if text(get("fault_type"))
-                    else ""
-                )
-                + (
-                    f"<pre style='white-space:pre-wrap;background:#f5f5f5;padding:4px'>"
-                    f"{e(text(get('fault_output')))}</pre>"
-                    if text(get("fault_output"))
-                    else ""
-                )
-                + "</div>"
-            )
-        parts.append(
-            "<div><b>Fault chain</b></div>"
-            + html_table(faults, FAULT_COLUMNS, max_rows=50, what="faults", pre=("output",))
-        )
-        parts.append(
-            "<div><b>Fault messages</b></div>"
-            + html_table(messages, ["task_moid", "depth", "key", "message", "args"], max_rows=50, what="messages")
-        )
-        parts.append("<div><b>Events</b></div>" + html_table(events, EVENT_COLUMNS, max_rows=200, what="events"))
-        self.host_detail.value = "".join(parts)
+        self.host_detail.value = host_detail_html(rows, faults, messages, events)
 
     def _render_charts(self, frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
         tasks, events = frames

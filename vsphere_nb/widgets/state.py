@@ -1,7 +1,7 @@
 """``RunbookState``: what the panels share — the connection, the hosts, the selection, the plan, the run.
 
 Panels never call each other; each one observes the traits it cares about and sets the ones it produces
-(Connect → ``client``/``simulator``; Hosts → ``hosts``/``selected``; Launch → ``plan``/``handle``/``running``/
+(Connect → ``client``/``clients``/``simulator``; Hosts → ``hosts``/``selected``; Launch → ``plan``/``handle``/``running``/
 ``run``; Results shows ``run``). That keeps every panel usable alone, e.g. a :class:`ResultsPanel` over a
 loaded run directory.
 
@@ -25,8 +25,11 @@ HostKey = tuple[str, str]
 class RunbookState(traitlets.HasTraits):
     """Shared state of the runbook panels (a traitlets ``HasTraits``: ``state.observe(fn, "run")``)."""
 
-    #: the connected :class:`~vsphere_nb.sync.Client`, or ``None``
+    #: the connected :class:`~vsphere_nb.sync.Client` (the first one when several vCenters are connected), or
+    #: ``None``
     client = traitlets.Any(None, allow_none=True)
+    #: every connected client, one per vCenter (``(client,)`` with one vCenter; empty when not connected)
+    clients = traitlets.Any(())
     #: the :class:`~vsphere_nb.simulator.Simulator` the Connect panel started (it stops it), or ``None``
     simulator = traitlets.Any(None, allow_none=True)
     #: the hosts DataFrame (``Client.hosts()``), or ``None`` before the first load

@@ -1,0 +1,67 @@
+"""What the Launch panel shows as text: the dry run's summary, the limits in words, the per-cluster progress."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from ..batch.limits import BatchLimits
+from ..batch.progress import Progress
+from ._util import html_table
+
+__all__ = ["plan_summary_html", "cluster_progress_html", "limits_text"]
+
+
+def plan_summary_html(plan: Any) -> str:
+    """The dry run in two lines: how many hosts launch where, how many are skipped and why, the limits."""
+    e = html.escape
+    frame = plan.to_frame()
+    launch = frame[frame["skip_reason"].isna()]
+    skipped = frame[frame["skip_reason"].notna()]
+    clusters = launch[["vcenter", "cluster"]].drop_duplicates().shape[0] if len(launch) else 0
+    vcenters = launch["vcenter"].nunique() if len(launch) else 0
+    attempt = int(launch["attempt"].max()) if len(launch) else 1
+    where = f"{clusters} cluster(s)" + (f" on {vcenters} vCenters" if vcenters > 1 else "")
+    head = (
+        f"<div><b>Dry run</b>{' (retry, attempt ' + str(attempt) + ')' if attempt > 1 else ''}: "
+        f"<b>{len(launch)}</b> host(s) to launch in {where}, <b>{len(skipped)}</b> skipped — nothing launched "
+        f"yet. Limits: {e(limits_text(plan.limits))}</div>"
+    )
+    parts = [head]
+    if len(skipped):
+        reasons = skipped["skip_reason"].astype(str).value_counts()
+        parts.append(
+            "<div><b>Skipped, by reason:</b> "
+            + "; ".join(f"{e(str(reason))} ({int(n)})" for reason, n in reasons.items())
+            + "</div>"
+        )
+    return "".join(parts)
+
+
+def cluster_progress_html(snap: Progress) -> str:
+    """One row per cluster of a run's progress: hosts, done, running, failed."""
+    frame = pd.DataFrame(
+        [
+            {
+                "cluster": c or "(standalone)",
+                "hosts": v.get("total", 0),
+                "done": v.get("done", 0),
+                "running": v.get("running", 0),
+                "failed": v.get("failed", 0),
+            }
+            for c, v in sorted(snap.clusters.items())
+        ],
+        columns=["cluster", "hosts", "done", "running", "failed"],
+    )
+    return html_table(frame, list(frame.columns), max_rows=200, what="clusters")
+
+
+def limits_text(limits: BatchLimits) -> str:
+    budget = "none" if limits.max_failures is None else str(limits.max_failures)
+    return (
+        f"{limits.max_in_flight} in flight and {limits.per_cluster or 'no limit'} per cluster per vCenter, "
+        f"{limits.canary} canaries, failure budget {budget}, task timeout {limits.task_timeout:g} s, "
+        f"post-check {'on' if limits.post_check else 'off'}"
+    )
