@@ -67,7 +67,7 @@ __all__ = [
     "default_fault_message",
 ]
 
-BUILTIN_SCENARIOS = ("healthy", "mixed", "flaky", "agent-slow", "network-partition", "esx", "root-causes")
+BUILTIN_SCENARIOS = ("healthy", "mixed", "flaky", "agent-slow", "network-partition", "esx", "root-causes", "story")
 
 _DAS_STATES = {m.value for m in wire.ClusterDasFdmAvailabilityState}
 _HOST_ERRORS = {m.value for m in wire.HostDasErrorEventHostDasErrorReason}

@@ -1,7 +1,7 @@
 """``ChipBar``: a panel's summary header — one coloured chip per category with its count, that filters on click.
 
-A chip is a ``Button`` ("fault 12") that toggles (an active chip gets a dark outline and a ✓), coloured like the same category in the charts (the shared palette
-:mod:`vsphere_nb.style` when present). Clicking chips toggles them; :attr:`ChipBar.value` is the tuple of active
+A chip is a ``Button`` ("fault 12") that toggles (an active chip gets a dark outline and a ✓), coloured like the
+same category in the charts and the terminal (the shared palette, :mod:`vsphere_nb.style`). Clicking chips toggles them; :attr:`ChipBar.value` is the tuple of active
 categories (empty: no filter) and :meth:`ChipBar.on_change` is told. Counts are refreshed with :meth:`set_counts`
 without touching what is active, so a chip keeps its place while a run goes on.
 """
@@ -13,34 +13,13 @@ from collections.abc import Callable, Iterable, Mapping
 
 import ipywidgets as widgets
 
+from .. import style
+
 __all__ = ["ChipBar", "color_of", "text_color_on", "HOST_GROUP_COLORS"]
 
-try:  # the palette shared with the charts and the terminal (vsphere_nb.style)
-    from .. import style as _style  # type: ignore[attr-defined,unused-ignore]
-
-    _OUTCOMES: dict[str, str] = dict(_style.OUTCOME_COLORS)
-    _STATES: dict[str, str] = dict(_style.HOST_STATE_COLORS)
-    _IN_PROGRESS = (_style.IN_PROGRESS, _style.IN_PROGRESS_COLOR)
-except ImportError:  # pragma: no cover - the same values, for a tree without the palette module
-    _OUTCOMES = {
-        "success": "#2e7d32",
-        "agent_unhealthy": "#f9a825",
-        "fault": "#c62828",
-        "launch_failed": "#6a1b9a",
-        "skipped": "#9e9e9e",
-        "timed_out": "#ef6c00",
-        "cancelled": "#455a64",
-        "not_launched": "#cfd8dc",
-    }
-    _STATES = {
-        "pending": "#e3f2fd",
-        "launching": "#90caf9",
-        "queued": "#64b5f6",
-        "running": "#1e88e5",
-        "post_check": "#1565c0",
-        **_OUTCOMES,
-    }
-    _IN_PROGRESS = ("in progress", "#64b5f6")
+_OUTCOMES: dict[str, str] = dict(style.OUTCOME_COLORS)
+_STATES: dict[str, str] = dict(style.HOST_STATE_COLORS)
+_IN_PROGRESS = (style.IN_PROGRESS, style.IN_PROGRESS_COLOR)
 
 #: colours of the host groups of the Hosts panel's header (healthy agent, unhealthy agent, not launchable …)
 HOST_GROUP_COLORS: dict[str, str] = {
