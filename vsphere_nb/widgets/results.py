@@ -27,74 +27,20 @@ import pandas as pd
 
 from ..batch import charts
 from ..batch.records import OUTCOMES
-from ..errors import ConfigError, RunDirectoryError
 from ._util import MPL_LOCK, Panel, Throttle, styled
 from .chips import ChipBar
 from .detail import EVENT_COLUMNS, FAULT_COLUMNS, IN_PROGRESS, host_detail_html
 from .grid import DataGrid
+from .result_frames import EXPORT_NAMES, LONG_COLUMNS, TASK_COLUMNS, TASK_SEARCH, export_folder, pairs, write_filtered
+from .result_frames import frame_key as _key
+from .result_frames import object_column as _obj
+from .result_frames import reason_column as _reason
+from .result_frames import time_options as _time_options
 
 __all__ = ["ResultsPanel", "EXPORT_NAMES"]
 
 ANY = "(any)"
 NO_CLUSTER = "(standalone)"
-
-#: the filtered frames an export writes, as ``filtered-<name>.csv`` / ``.parquet`` (the run's own full
-#: ``tasks.csv`` … next to them are never overwritten)
-EXPORT_NAMES = ("tasks", "faults", "fault_messages", "events")
-
-TASK_COLUMNS = [
-    "host",
-    "cluster",
-    "vcenter",
-    "attempt",
-    "outcome",
-    "fault_type",
-    "fault_reason",
-    "fault_message",
-    "das_state_before",
-    "das_state_after",
-    "duration_s",
-    "started_at",
-    "skip_reason",
-]
-#: columns whose text is cut in the grids (full text in the tooltip and in the host detail)
-LONG_COLUMNS = ("fault_message", "message", "output", "skip_reason")
-
-
-def _pairs(columns: list[str]) -> list[tuple[str, str]]:
-    return [(c, c.replace("_", " ")) for c in columns]
-
-
-_TASK_SEARCH = (
-    "host",
-    "host_moid",
-    "cluster",
-    "outcome",
-    "fault_type",
-    "fault_reason",
-    "fault_message",
-    "fault_output",
-    "skip_reason",
-    "das_state_before",
-    "das_state_after",
-    "task_moid",
-)
-
-
-def _obj(frame: pd.DataFrame, column: str, missing: Any = None) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series([missing] * len(frame), index=frame.index, dtype=object)
-    series = frame[column].astype(object)
-    return series.where(series.notna(), missing)
-
-
-def _key(frame: pd.DataFrame) -> pd.Series:
-    return _obj(frame, "host_moid", "").astype(str) + "\x00" + _obj(frame, "task_moid", "").astype(str)
-
-
-def _reason(tasks: pd.DataFrame) -> pd.Series:
-    reason = _obj(tasks, "fault_reason")
-    return reason.where(reason.notna(), _obj(tasks, "fault_type"))
 
 
 class ResultsPanel(Panel):
@@ -168,10 +114,10 @@ class ResultsPanel(Panel):
         self.counts = styled(widgets.HTML(value=""), "vnb-results-counts")
         #: attempts; click a row to open that host's detail below
         self.tasks_grid = DataGrid(
-            _pairs(TASK_COLUMNS), selectable=True, single=True, long_text=LONG_COLUMNS, what="attempts"
+            pairs(TASK_COLUMNS), selectable=True, single=True, long_text=LONG_COLUMNS, what="attempts"
         )
-        self.fault_grid = DataGrid(_pairs(FAULT_COLUMNS), long_text=LONG_COLUMNS, page_length=10, what="faults")
-        self.events_grid = DataGrid(_pairs(EVENT_COLUMNS), long_text=LONG_COLUMNS, page_length=10, what="events")
+        self.fault_grid = DataGrid(pairs(FAULT_COLUMNS), long_text=LONG_COLUMNS, page_length=10, what="faults")
+        self.events_grid = DataGrid(pairs(EVENT_COLUMNS), long_text=LONG_COLUMNS, page_length=10, what="events")
         self.tasks_table = styled(self.tasks_grid.widget, "vnb-tasks-table")
         self.fault_table = styled(self.fault_grid.widget, "vnb-fault-table")
         self.events_table = styled(self.events_grid.widget, "vnb-events-table")
@@ -276,7 +222,7 @@ class ResultsPanel(Panel):
         events = result.events.reset_index(drop=True)
         self.result = result
         search = pd.Series([""] * len(tasks), dtype=object)
-        for c in _TASK_SEARCH:
+        for c in TASK_SEARCH:
             if c in tasks.columns:
                 search = search + " " + _obj(tasks, c, "").astype(str)
         self._data = {
@@ -539,32 +485,10 @@ class ResultsPanel(Panel):
                 widget.value = png
 
     def _export_folder(self) -> Path:
-        if self.result is None:
-            raise ConfigError("no run to export")
-        text = self.export_dir.value.strip()
-        folder = Path(text).expanduser() if text else getattr(self.result, "run_dir", None)
-        if folder is None:
-            raise ConfigError("this run has no folder: enter one in 'Export to'")
-        try:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RunDirectoryError(f"cannot create {folder}: {exc.strerror or exc}") from exc
-        return Path(folder)
+        return export_folder(self.result, self.export_dir.value)
 
     def _export(self, kind: str) -> list[Path]:
-        folder = self._export_folder()
-        written = []
-        try:
-            for name in EXPORT_NAMES:
-                frame = self.view.get(name, pd.DataFrame())
-                path = folder / f"filtered-{name}.{kind}"
-                if kind == "csv":
-                    frame.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
-                else:
-                    frame.to_parquet(path, index=False)
-                written.append(path)
-        except OSError as exc:
-            raise RunDirectoryError(f"cannot write to {folder}: {exc.strerror or exc}") from exc
+        written = write_filtered(self.view, self._export_folder(), kind)
         self._show_written(written)
         return written
 
@@ -581,18 +505,3 @@ class ResultsPanel(Panel):
             self.reset_button,
         ):
             button.disabled = self.result is None
-
-
-def _time_options(times: pd.Series, steps: int = 60) -> list[tuple[str, pd.Timestamp]]:
-    """Slider stops (whole seconds, UTC) covering ``times``; empty when there is no time."""
-    if times.empty:
-        return []
-    lo = times.min().floor("s")
-    hi = times.max().ceil("s")
-    if hi <= lo:
-        hi = lo + pd.Timedelta(seconds=1)
-    span = int((hi - lo).total_seconds())
-    n = min(span, steps)
-    points = pd.date_range(lo, hi, periods=n + 1).floor("s").unique()
-    fmt = "%H:%M:%S" if lo.date() == hi.date() else "%m-%d %H:%M:%S"
-    return [(p.strftime(fmt), p) for p in points]
