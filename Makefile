@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
-PYTEST_ARGS ?=
+# two workers (the machine has two cores); a file runs on one worker, so its fixtures are built once
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: install chromium demo test check bench chaos clean
 

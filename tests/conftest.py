@@ -227,3 +227,11 @@ def make_vi() -> Iterator[Callable[..., Vi]]:
 @pytest.fixture
 def vi(sim: Simulator, make_vi: Callable[..., Vi]) -> Vi:
     return make_vi(sim)
+
+
+@pytest.fixture(autouse=True)
+def _no_inherited_terminal_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest-xdist workers export ``COLUMNS=80``/``LINES=24``; the CLI lays out piped output for ``COLUMNS`` (120
+    when unset). Every test starts from the same place, however the suite is run; a test wants a width, it sets it."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)

@@ -79,7 +79,9 @@ def console(file: IO[str] | None = None) -> Console:
             width = int(os.environ.get("COLUMNS") or DEFAULT_WIDTH)
         except ValueError:
             width = DEFAULT_WIDTH
-    return Console(file=stream, width=width, highlight=False, emoji=False, markup=False, soft_wrap=False)
+    # soft_wrap: a plain line (a run directory's path, a resume command) is never broken to fit the width;
+    # tables are laid out for the width all the same
+    return Console(file=stream, width=width, highlight=False, emoji=False, markup=False, soft_wrap=True)
 
 
 def _missing(value: Any) -> bool:
