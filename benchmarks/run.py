@@ -603,7 +603,8 @@ def render_markdown(data: dict[str, Any]) -> str:
             )
             continue
         if name in ("widgets", "widgets_browser") and not sec.get("measured"):
-            lines.append(f"| widgets | filter latency | ≤ 300 ms | {sec.get('reason')} | |")
+            reason = " ".join(str(sec.get("reason")).split())
+            lines.append(f"| {name} | measured in the browser and the kernel | measured | not measured: {reason} | ✗ |")
             continue
         for t in sec.get("targets", []):
             lines.append(

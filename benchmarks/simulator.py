@@ -143,8 +143,10 @@ def _bare_rate(seconds: float, concurrency: int) -> dict[str, Any]:
 
 def _memory(hosts: int) -> dict[str, Any]:
     clusters = max(1, hosts // 40)
-    with SimProcess.of(clusters=0, hosts_per_cluster=0, standalone_hosts=0, scenario="healthy") as empty:
+    with SimProcess.of(clusters=0, hosts_per_cluster=0, standalone_hosts=0, scenario="mixed", seed=1) as empty:
         time.sleep(0.5)
+        with empty.connect() as vc:  # the same code paths loaded (modules are imported on first use)
+            vc.hosts()
         empty_rss = empty.rss()
     with SimProcess.of(
         clusters=clusters, hosts_per_cluster=hosts // clusters, standalone_hosts=0, scenario="mixed", seed=1

@@ -148,8 +148,10 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import display
 
-from vsphere_nb.batch.preflight import preflight
-from vsphere_nb.batch.synthetic import synthetic_hosts
+import sys
+sys.path.insert(0, REPO)  # the benchmarks' synthetic fleet lives next to the package, not in it
+from benchmarks.synthetic import synthetic_hosts
+from vsphere_nb.batch.eligibility import preflight
 from vsphere_nb.widgets import HostsPanel, RunbookState
 from vsphere_nb.widgets._util import html_table
 
@@ -238,7 +240,9 @@ def run_browser(hosts: int = 10_000, *, repeats: int = 3) -> dict[str, Any]:
 
     work = Path(tempfile.mkdtemp(prefix="vnb-bench-browser-"))
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(f"HOSTS = {int(hosts)}\n" + _BENCH_NOTEBOOK)]
+    from .common import REPO
+
+    nb.cells = [nbformat.v4.new_code_cell(f"HOSTS = {int(hosts)}\nREPO = {str(REPO)!r}\n" + _BENCH_NOTEBOOK)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, work / "bench.ipynb")
     port, token = free_port(), "bench" + os.urandom(8).hex()

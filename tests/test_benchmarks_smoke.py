@@ -85,6 +85,11 @@ def test_other_sections_have_their_figures(tiny: dict) -> None:
     assert sim["reads"]["raw"]["reads"] > 0 and sim["reads"]["raw"]["errors"] == 0
     assert sim["baseline_bare_http"]["raw"]["reads"] > 0
     assert sim["memory"]["hosts"] == sim["hosts"]
+    # the panels are measured, in the kernel and in Debian's chromium (make test installs it): never "not measured"
+    assert tiny["sections"]["widgets"]["measured"], tiny["sections"]["widgets"].get("reason")
+    browser = tiny["sections"]["widgets_browser"]
+    assert browser["measured"], browser.get("reason")
+    assert browser["ready_seconds"] > 0 and browser["filter_seconds"] > 0
 
 
 @pytest.mark.slow
