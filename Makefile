@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: start the simulator (mixed scenario) and what exists of the notebook flow
+## demo: start the simulator on the story fleet and JupyterLab on the runbook (vsphere-nb demo --voila: the app)
 demo: $(STAMP)
 	$(BIN)/vsphere-nb demo
 
