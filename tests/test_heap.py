@@ -15,7 +15,8 @@ def test_first_hold_freezes_and_last_release_unfreezes():
         assert frozen > 0
         heap.hold()  # a second run under way: nothing changes
         heap.release()
-        assert gc.get_freeze_count() == frozen
+        # still frozen, not frozen again (frozen objects that other threads free meanwhile leave the count)
+        assert 0 < gc.get_freeze_count() <= frozen
     finally:
         heap.release()
     assert gc.get_freeze_count() == 0
