@@ -204,23 +204,27 @@ class VcenterEngine:
                 self._spawn(self._look_up(effect))
 
     def _apply_changes(self, changes: list[TaskChange | HostChange]) -> None:
+        """Apply one answer's changes: the hosts' agent states first, then the tasks — they are the same moment,
+        and a task that ended records the agent state its host reported with it."""
         now = time.monotonic()
         effects: list[Effect] = []
         for change in changes:
-            if isinstance(change, TaskChange):
-                if change.fields is None:
-                    att = self.book.by_task(change.task)
-                    if att is not None and att.task_outcome is None:
-                        # an unfinished task left its host's recentTask: follow it through the view itself (a
-                        # task vCenter no longer knows comes back from ModifyListView as missing: vanished)
-                        self.watch.add([change.task])
-                        self._wake.set()
-                    else:
-                        self.book.task_left(change.task)
-                else:
-                    effects += self.book.task_fields(change.task, change.fields, now=now, whole=True)
-            else:
+            if isinstance(change, HostChange):
                 effects += self.book.das(change.host_moid, change.das_state, now=now, vcenter=self.vcenter)
+        for change in changes:
+            if not isinstance(change, TaskChange):
+                continue
+            if change.fields is None:
+                att = self.book.by_task(change.task)
+                if att is not None and att.task_outcome is None:
+                    # an unfinished task left its host's recentTask: follow it through the view itself (a task
+                    # vCenter no longer knows comes back from ModifyListView as missing: vanished)
+                    self.watch.add([change.task])
+                    self._wake.set()
+                else:
+                    self.book.task_left(change.task)
+            else:
+                effects += self.book.task_fields(change.task, change.fields, now=now, whole=True)
         self._apply(effects)
 
     def _other_tasks(self, host: PlannedHost) -> set[str]:
