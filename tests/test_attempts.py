@@ -223,13 +223,13 @@ class BookMachine(RuleBasedStateMachine):
 
     @rule(i=st.integers(0, 3), j=st.integers(0, 3), state=st.sampled_from(["running", "success", "error"]))
     def stray(self, i, j, state):
-        """Facts about another host's task under host i's task id (ids reused after a restart)."""
+        """Facts about another host's older task under host i's task id (ids handed out again after a restart):
+        host j's task of an hour before, never one of this run's launches."""
         if i not in self.tasks or i == j:
             return
         task, queued = self.tasks[i]
-        if self.tasks.get(j) == (task, queued) and state == "success":
-            self.succeeded.add(j)  # the id was handed to host j at that very time: these are host j's own facts
-        self.apply(self.book.task_fields(task, info(state, f"host-{j}", queued), now=self.now, whole=True))
+        earlier = queued - timedelta(hours=1)
+        self.apply(self.book.task_fields(task, info(state, f"host-{j}", earlier), now=self.now, whole=True))
 
     @rule(i=st.integers(0, 3), healthy=st.booleans())
     def agent(self, i, healthy):
@@ -280,4 +280,4 @@ class BookMachine(RuleBasedStateMachine):
 
 
 TestBookMachine = BookMachine.TestCase
-TestBookMachine.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
+TestBookMachine.settings = settings(max_examples=200, stateful_step_count=40, deadline=None, derandomize=True)
