@@ -101,8 +101,9 @@ async def _server_now(client: Any) -> datetime:
         return datetime.now(timezone.utc)
 
 
-async def _ha_types(client: Any) -> list[str]:
-    """The HA event types this server describes (``EventManager.description``), plus the known ones."""
+async def ha_event_types(client: Any) -> list[str]:
+    """The HA event types this server describes (``EventManager.description``), plus the known ones (also what a
+    batch run collects, with ``TaskEvent``)."""
     try:
         desc = await client.get(client.content.eventManager, "description")
         keys = [d.key for d in getattr(desc, "eventInfo", None) or []]
@@ -136,7 +137,7 @@ async def read_history(
     now = await _server_now(client)
     begin, end = resolve_window(since, until, now)
     if types == "ha":
-        type_ids: list[str] | None = await _ha_types(client)
+        type_ids: list[str] | None = await ha_event_types(client)
     elif types == "all" or types is None:
         type_ids = None
     elif isinstance(types, str):

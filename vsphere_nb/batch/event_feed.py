@@ -1,8 +1,8 @@
 """The HA events of a run, read while it goes on: one event collector per vCenter, pages not hosts.
 
 ``CreateCollectorForEvents`` over the whole inventory (root folder, ``recursion=all``), from a minute before the
-run's first launch, for the HA event types the server describes (``EventManager.description``; a built-in list
-when it cannot be read), then ``ReadNextEvents`` pages — every 250 ms while attempts are running, until empty at
+run's first launch, for the HA event types the server describes and the known ones
+(:func:`vsphere_nb.history.ha_event_types`, shared with the history reader) and ``TaskEvent``, then ``ReadNextEvents`` pages — every 250 ms while attempts are running, until empty at
 the end. Events are kept as the server wrote them (plain JSON, once per ``key``); which attempt each belongs to
 is :func:`~vsphere_nb.batch.event_matching.match_events`' job. A collector that died with its session is opened
 again; any other failure is logged and reported by :attr:`EventFeed.complete` (events are best effort: they
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import wire
 from ..errors import ServerFault, VsphereError
+from ..history import ha_event_types
 from ..wire import MoRef
 from ..wire.plain import EventRef, event_ref
 from .event_matching import AttemptWindow, match_events
@@ -27,31 +28,10 @@ from .plan import PlannedHost
 if TYPE_CHECKING:
     from .context import RunContext
 
-__all__ = ["EventFeed", "RunEvents", "HA_EVENT_TYPES", "EVENT_PAGE"]
+__all__ = ["EventFeed", "RunEvents", "EVENT_PAGE"]
 
 logger = logging.getLogger("vsphere_nb.batch")
 
-#: event types collected when the server's ``EventManager.description`` cannot be read
-HA_EVENT_TYPES: tuple[str, ...] = (
-    "TaskEvent",
-    "HostDasEnablingEvent",
-    "HostDasEnabledEvent",
-    "HostDasDisablingEvent",
-    "HostDasDisabledEvent",
-    "HostDasErrorEvent",
-    "DasHostFailedEvent",
-    "DasHostIsolatedEvent",
-    "HostIsolationIpPingFailedEvent",
-    "HostNoRedundantManagementNetworkEvent",
-    "HostMissingNetworksEvent",
-    "HostShortNameToIpFailedEvent",
-    "InsufficientFailoverResourcesEvent",
-    "com.vmware.vc.HA.HostAgentErrorEvent",
-    "com.vmware.vc.HA.HostStateChangedEvent",
-    "com.vmware.vc.HA.ConnectedToMaster",
-    "com.vmware.vc.HA.HostDasAgentHealthyEvent",
-    "com.vmware.vc.HA.AllHostAddrsPingable",
-)
 #: events asked for per ``ReadNextEvents`` (vCenter's maximum)
 EVENT_PAGE = 1000
 
@@ -73,14 +53,8 @@ class EventFeed:
         return self.client.content.eventManager is not None
 
     async def event_types(self) -> list[str]:
-        """The HA event types this server describes (``TaskEvent`` included)."""
-        try:
-            desc = await self.client.get(self.client.content.eventManager, "description")
-            keys = [d.key for d in getattr(desc, "eventInfo", None) or []]
-            wanted = [k for k in keys if ".HA." in k or "Das" in k or k in HA_EVENT_TYPES]
-            return sorted(set(wanted) | {"TaskEvent"}) if wanted else list(HA_EVENT_TYPES)
-        except VsphereError:
-            return list(HA_EVENT_TYPES)
+        """The HA event types this server describes, and ``TaskEvent`` (a task's own event chain)."""
+        return sorted({*await ha_event_types(self.client), "TaskEvent"})
 
     async def _open(self) -> None:
         manager = self.client.content.eventManager
