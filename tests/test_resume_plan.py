@@ -44,7 +44,7 @@ def test_every_stage_lands_where_resume_needs_it(tmp_path):
         # host-5: planned, never launched
     state = state_from_journal(tmp_path)
     assert state.vcenter_ids == {"vc1": "uuid-1"} and state.lifecycle == "running"
-    times = launch_times(tmp_path)
+    times = launch_times(state)
     groups = plan_resume(state, times)
     assert list(groups) == ["vc1"]
     planned, work = groups["vc1"]

@@ -172,6 +172,10 @@ class TaskRecord:
     das_state_after: str | None = None
     healthy: bool | None = None
     event_chain_id: int | None = None
+    #: when this attempt's last launch was sent / answered (the journal's ``at`` of ``launching`` / ``launched``):
+    #: a lost launch can only have created a task after it was sent, an adopted one was queued before its answer
+    launch_sent_at: str | None = None
+    launch_answered_at: str | None = None
     #: the fault wire dict: ``TaskInfo.error`` or the launch fault (possibly ``LocalizedMethodFault``-wrapped)
     fault: dict[str, Any] | None = None
     #: the attempt's events (``None`` until the first arrives), see :class:`EventColumns`
@@ -405,12 +409,14 @@ class RunRecords:
     def _on_launching(self, entry: Mapping[str, Any]) -> TaskRecord:
         rec = self._record_for(entry)
         rec.stage = "launching"
+        rec.launch_sent_at, rec.launch_answered_at = _opt_str(entry, "at"), None
         return rec
 
     def _on_launched(self, entry: Mapping[str, Any]) -> TaskRecord:
         rec = self._record_for(entry)
         rec.task_moid = _req_str(entry, "task_moid")
         rec.stage = "launched"
+        rec.launch_answered_at = _opt_str(entry, "at")
         return rec
 
     def _on_launch_failed(self, entry: Mapping[str, Any]) -> TaskRecord:

@@ -7,14 +7,13 @@ lost launch is looked up from the moment it was *sent* and an adopted task is ma
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ..wire import parse_datetime
-from .journal import JournalState, read_journal
+from .journal import JournalState
 from .plan import HostKey, PlannedHost
 from .records import AttemptKey
 
@@ -47,23 +46,13 @@ def parse_time(text: Any) -> datetime | None:
         return None
 
 
-def launch_times(run_dir: str | os.PathLike[str]) -> dict[AttemptKey, tuple[datetime | None, datetime | None]]:
-    """``(sent, answered)``: when each attempt's last ``launching`` and ``launched`` records were written. A lost
-    launch can only have created a task after it was sent; an adopted task must have been queued before its
-    answer arrived."""
-    times: dict[AttemptKey, tuple[datetime | None, datetime | None]] = {}
-    for entry in read_journal(run_dir).records:
-        kind = entry.get("kind")
-        if kind not in ("launching", "launched"):
-            continue
-        vcenter, host, attempt = entry.get("vcenter"), entry.get("host_moid"), entry.get("attempt", 1)
-        if not isinstance(vcenter, str) or not isinstance(host, str):
-            continue
-        key = (vcenter, host, attempt if isinstance(attempt, int) else 1)
-        sent, answered = times.get(key, (None, None))
-        at = parse_time(entry.get("at"))
-        times[key] = (at, None) if kind == "launching" else (sent, at)
-    return times
+def launch_times(state: JournalState) -> dict[AttemptKey, tuple[datetime | None, datetime | None]]:
+    """``(sent, answered)`` of each launched attempt, as the journal's ``launching``/``launched`` records say."""
+    return {
+        rec.key: (parse_time(rec.launch_sent_at), parse_time(rec.launch_answered_at))
+        for rec in state.records
+        if rec.launch_sent_at or rec.launch_answered_at
+    }
 
 
 def plan_resume(

@@ -32,7 +32,8 @@ from ..errors import ConfigError
 from .context import RunContext
 from .engine import VcenterEngine
 from .handle import RunHandle
-from .journal import Journal, read_journal, state_from_journal
+from .journal import JOURNAL_NAME, Journal, state_from_journal
+from .journal_reader import scan
 from .lock import RunLock
 from .progress import ProgressCallback, ProgressTracker
 from .resume_plan import launch_times, parse_time, plan_resume
@@ -81,7 +82,7 @@ def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCall
     from .execute import BatchRun
 
     directory = Path(run_dir)
-    read_journal(directory)  # a clear RunDirectoryError for anything that is not a run directory
+    scan(directory, lambda _n, _record: None)  # a clear error for anything that is not a run (before any lock file)
     lock = RunLock.acquire(directory)
     try:
         state = state_from_journal(directory)
@@ -92,14 +93,14 @@ def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCall
             lock.release()
             ctx = RunContext(
                 state.run_id,
-                _ClosedJournal(directory),
+                Journal(directory / JOURNAL_NAME),  # not opened: a finished run is not written to
                 state.records,
                 state.limits,
                 ProgressTracker(state.run_id, progress),
             )
             return RunHandle.finished(ctx, directory, clients_map, result)
         check_vcenters(state.vcenters, state.vcenter_ids, clients_map)
-        times = launch_times(directory)
+        times = launch_times(state)
         journal = Journal.open(directory, lock=lock)
     except BaseException:
         lock.release()
@@ -127,10 +128,3 @@ def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCall
     if state.stop_reason == STOP_CANCELLED:
         ctx.request_cancel(False)
     return RunHandle.start(ctx, directory, clients_map, engines)
-
-
-class _ClosedJournal(Journal):
-    """The journal of a finished run: nothing more is written."""
-
-    def __init__(self, run_dir: Path) -> None:
-        super().__init__(run_dir / "journal.jsonl")
