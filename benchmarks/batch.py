@@ -22,6 +22,7 @@ import os
 import tempfile
 import time
 from collections import Counter
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -114,12 +115,12 @@ def _ours(
         sim.reset_stats()
         before = vc.stats.requests
         by_call_before = Counter(vc.stats.by_call)
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        began = datetime.now(timezone.utc)
+        began = datetime.now(UTC)
         with Timer() as t:
             run = plan.execute(run_dir=Path(tmp) / "run")
-        ended = datetime.now(timezone.utc)
+        ended = datetime.now(UTC)
         requests = vc.stats.requests - before
         by_call = dict(Counter(vc.stats.by_call) - by_call_before)
         stats = sim.stats()

@@ -8,7 +8,7 @@ agent install problems); deterministic for a given ``seed``.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
@@ -118,7 +118,7 @@ def synthetic_records(
 ) -> list[TaskRecord]:
     """``n_tasks`` task records with ``n_events`` event dicts spread over them (wire-shaped, as journaled)."""
     rng = random.Random(seed)
-    t0 = start or datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+    t0 = start or datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
     records: list[TaskRecord] = []
     # events per record: roughly even with some spread, summing exactly to n_events
     base, extra = divmod(n_events, max(n_tasks, 1))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import hypothesis.strategies as st
 from hypothesis import settings
@@ -12,7 +12,7 @@ from vsphere_nb.batch.attempts import AttemptBook, LookUp, Progress, Release, Wr
 from vsphere_nb.batch.limits import BatchLimits
 from vsphere_nb.batch.plan import PlannedHost
 
-T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 LIMITS = BatchLimits(task_timeout=100, post_check_timeout=30)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from conftest import moref
 
@@ -77,7 +77,7 @@ def test_filter_by_type_id_entity_time_and_max_count(sim, vi):
     )
     assert len(everything) >= len(below)
     assert len(query(vi, maxCount=2)) == 2
-    future = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    future = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert query(vi, time={"_typeName": "EventFilterSpecByTime", "beginTime": future}) == []
     past = (info.queueTime - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     recent = query(vi, time={"_typeName": "EventFilterSpecByTime", "beginTime": past})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import pytest
 
@@ -43,7 +43,7 @@ def test_boxed_any_values_decode_to_plain_python(boxed, expected):
 
 def test_boxed_datetime_is_tz_aware():
     value = wire.decode_any({"_typeName": "dateTime", "_value": "2026-03-01T08:57:35.279575Z"})
-    assert value == datetime(2026, 3, 1, 8, 57, 35, 279575, tzinfo=timezone.utc)
+    assert value == datetime(2026, 3, 1, 8, 57, 35, 279575, tzinfo=UTC)
 
 
 def test_array_of_morefs_and_events():
@@ -315,7 +315,7 @@ def test_dates_are_written_in_utc_with_microseconds_and_four_digit_years():
         == "2026-03-01T08:57:35.279575Z"
     )
     assert wire.format_datetime(datetime(2026, 3, 1, 8, 57, 35)) == "2026-03-01T08:57:35.000000Z"  # naive = UTC
-    early = wire.format_datetime(datetime(999, 1, 2, tzinfo=timezone.utc))
+    early = wire.format_datetime(datetime(999, 1, 2, tzinfo=UTC))
     assert early == "0999-01-02T00:00:00.000000Z" and wire.parse_datetime(early).year == 999
 
 

@@ -376,7 +376,7 @@ class AsyncClient:
             try:
                 limit = min(10.0, self.timeouts.connect or 10.0)
                 await asyncio.wait_for(self.logout(), timeout=limit)
-            except (errors.VsphereError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, errors.VsphereError) as exc:
                 logger.debug("logout on close failed (%s); closing anyway", type(exc).__name__)
         await self._transport.aclose()
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -95,10 +95,10 @@ async def _server_now(client: Any) -> datetime:
     try:
         value = await client.invoke(wire.MoRef("ServiceInstance", "ServiceInstance"), "CurrentTime")
         if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
         return _utc(value, "server time")
     except (VsphereError, ValueError, TypeError):
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 async def ha_event_types(client: Any) -> list[str]:

@@ -28,7 +28,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import ProtocolError, RunDirectoryError, TransportError, VsphereError
@@ -65,7 +65,7 @@ class Detach(Exception):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class VcenterEngine:
@@ -463,7 +463,7 @@ class VcenterEngine:
     async def _stop_watch(self) -> None:
         try:
             await asyncio.wait_for(self.watch.stop(), timeout=10)
-        except (asyncio.TimeoutError, VsphereError) as exc:
+        except (TimeoutError, VsphereError) as exc:
             logger.debug("cleaning up the collector failed: %s", exc)
 
     # -- reachability ----------------------------------------------------------------------------

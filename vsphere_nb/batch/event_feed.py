@@ -156,7 +156,7 @@ class RunEvents:
             try:
                 await asyncio.wait_for(self._stop.wait(), timeout=self._every)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if self._running():
                 await self.feed.read(until_empty=False)

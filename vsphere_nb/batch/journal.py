@@ -54,7 +54,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -86,12 +86,12 @@ JOURNAL_FORMAT = 1
 
 def new_run_id(now: datetime | None = None) -> str:
     """``run-20260301T085735Z-3f9a1c``: sortable by time, unique enough to name a directory."""
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     return f"run-{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
 def _now() -> str:
-    return format_datetime(datetime.now(timezone.utc))
+    return format_datetime(datetime.now(UTC))
 
 
 def redact_url(url: str) -> str:
@@ -310,9 +310,7 @@ class Journal:
         created_at: datetime | str | None = None,
         vcenter_ids: Mapping[str, str | None] | None = None,
     ) -> dict[str, Any]:
-        created = (
-            created_at if isinstance(created_at, str) else format_datetime(created_at or datetime.now(timezone.utc))
-        )
+        created = created_at if isinstance(created_at, str) else format_datetime(created_at or datetime.now(UTC))
         return self.append(
             "run_started",
             run_id=run_id or new_run_id(),

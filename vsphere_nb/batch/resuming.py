@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +111,7 @@ def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCall
         times[h.key + (h.attempt,)][0] for hosts, _ in groups.values() for h in hosts if h.key + (h.attempt,) in times
     ]
     first = min((t for t in sent if t is not None), default=None)
-    started = first or parse_time(state.created_at) or datetime.now(timezone.utc)
+    started = first or parse_time(state.created_at) or datetime.now(UTC)
     ctx = RunContext(
         state.run_id, journal, state.records, state.limits, ProgressTracker(state.run_id, progress), started_at=started
     )

@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = ["Clock", "Timer"]
@@ -57,7 +57,7 @@ class Clock:
     @staticmethod
     def now() -> datetime:
         """Wall-clock UTC, used for every timestamp the simulator writes."""
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def real_delay(self, sim_seconds: float) -> float:
         return max(0.0, float(sim_seconds)) / self.time_scale

@@ -349,7 +349,7 @@ class PropertyCollector(ManagedObject):
                 timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
                 try:
                     await asyncio.wait_for(event.wait(), timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 finally:
                     self.registry.unsubscribe(event)

@@ -11,7 +11,7 @@ import ipaddress
 import os
 import socket
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -48,7 +48,7 @@ def _names(bind: str) -> tuple[list[str], list[str]]:
 def generate_tls(directory: str | os.PathLike[str], bind: str = "127.0.0.1") -> TlsFiles:
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name(
         [

@@ -28,7 +28,7 @@ REGISTRY: dict[str, type[VimObject]] = {}
 ENUMS: dict[str, type[VimEnum]] = {}
 
 
-class VimEnum(str, enum.Enum):
+class VimEnum(str, enum.Enum):  # noqa: UP042 -- StrEnum would change str() and format() of every member
     """A VMware enumeration. Values are plain strings on the wire.
 
     Slots typed with an enum are annotated ``EnumType | str`` so that a value a newer server sends

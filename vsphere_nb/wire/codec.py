@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import typing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -92,7 +92,7 @@ class UndecodedValue:
 def format_datetime(value: datetime) -> str:
     """``2026-03-01T08:57:35.279575Z``: UTC, microseconds, four-digit year (naive values are taken as UTC)."""
     if value.tzinfo is not None and value.utcoffset():
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
@@ -102,7 +102,7 @@ def parse_datetime(value: str) -> datetime:
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
