@@ -1,6 +1,6 @@
 """The baselines every benchmark figure is compared with — the way the job is commonly done without vsphere-nb.
 
-Each one is implemented honestly: over the same HTTP client (:class:`~vsphere_nb.client.AsyncClient`: same
+Each one is implemented honestly: over the same HTTP client (:class:`~vsphere_nb.client.aio.AsyncClient`: same
 connection pool, same JSON codec), against the same simulator, producing the same answer as the code it is
 compared with (the inventory baseline builds the very same ``hosts`` table, checked by the benchmark). They are
 labelled in ``results.md`` with what they imitate:
@@ -78,7 +78,7 @@ SEARCH_COLUMNS = (
 # inventory: one GET per host per property
 # ---------------------------------------------------------------------------------------------
 async def per_host_inventory(client: Any, *, limit: int | None = None, concurrency: int = 1) -> pd.DataFrame:
-    """The ``hosts`` table of :mod:`vsphere_nb.inventory` (same code builds it), read property by property.
+    """The ``hosts`` table of :mod:`vsphere_nb.fleet.inventory` (same code builds it), read property by property.
 
     Lists the hosts through a ``ContainerView`` (``GET …/view``: one request, as a script would do), keeps the
     first ``limit``, then reads :data:`HOST_PROPERTIES` of each host, then what the table names: each cluster's
@@ -86,9 +86,10 @@ async def per_host_inventory(client: Any, *, limit: int | None = None, concurren
     the name of each HA state reporter outside the selection. ``concurrency`` requests are in flight at once
     (1 = a plain loop).
     """
-    from vsphere_nb.client import vcenter_name
-    from vsphere_nb.inventory import Inventory
-    from vsphere_nb.property import create_container_view, destroy_view
+    from vsphere_nb.client.aio.aio import vcenter_name
+    from vsphere_nb.client.aio.property import create_container_view, destroy_view
+
+    from vsphere_nb.fleet.inventory import Inventory
 
     sem = asyncio.Semaphore(max(1, concurrency))
 
@@ -154,7 +155,7 @@ async def per_host_inventory(client: Any, *, limit: int | None = None, concurren
     missing = sorted((r for r in reporters if isinstance(r, MoRef) and r not in inv.objects), key=str)
     for ref, props in (await read_many(missing, ("name",))).items():
         inv.objects[ref] = props
-    from vsphere_nb.inventory import hosts_frame
+    from vsphere_nb.fleet.inventory import hosts_frame
 
     frame = hosts_frame(inv)
     # reporters outside the selection were read for their name only: they are not rows of this table

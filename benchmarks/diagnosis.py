@@ -87,7 +87,8 @@ def _baseline_history(vc: Any, hosts: pd.DataFrame, since: Any, types: list[str]
 
 
 def history_section(*, events: int = 100_000, hosts: int = 1000, baseline_hosts: int = 50) -> dict[str, Any]:
-    from vsphere_nb import connect, history
+    from vsphere_nb import connect
+    from vsphere_nb.fleet import history
     from vsphere_nb.simulator import Simulator
     from vsphere_nb.wire.categories import HA_HISTORY_TYPES
 

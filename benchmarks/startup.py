@@ -28,9 +28,9 @@ __all__ = ["run", "EAGER_IMPORTS", "HEAVY"]
 
 #: what the old ``vsphere_nb/__init__.py`` imported when the package was imported
 EAGER_IMPORTS = (
-    "import vsphere_nb.wire, vsphere_nb.client, vsphere_nb.config, vsphere_nb.sync, vsphere_nb.errors\n"
+    "import vsphere_nb.wire, vsphere_nb.client.aio, vsphere_nb.client.config, vsphere_nb.sync, vsphere_nb.errors\n"
     "import vsphere_nb.batch.charts, vsphere_nb.batch.execute, vsphere_nb.batch.frames, vsphere_nb.batch.journal\n"
-    "import vsphere_nb.batch.limits, vsphere_nb.batch.plan, vsphere_nb.batch.eligibility, vsphere_nb.batch.progress\n"
+    "import vsphere_nb.batch.limits, vsphere_nb.batch.plan, vsphere_nb.fleet.eligibility, vsphere_nb.batch.progress\n"
     "import vsphere_nb.batch.records, vsphere_nb.batch.report, vsphere_nb.batch.result, vsphere_nb.batch.scheduler\n"
     "import benchmarks.synthetic\n"
 )

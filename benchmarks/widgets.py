@@ -32,7 +32,7 @@ __all__ = ["run", "run_browser"]
 
 def _hosts(n: int) -> Any:
     from benchmarks.synthetic import synthetic_hosts
-    from vsphere_nb.batch.eligibility import preflight
+    from vsphere_nb.fleet.eligibility import preflight
 
     return preflight(synthetic_hosts(n, max(1, n // 40), seed=1))
 
@@ -151,7 +151,7 @@ from IPython.display import display
 import sys
 sys.path.insert(0, REPO)  # the benchmarks' synthetic fleet lives next to the package, not in it
 from benchmarks.synthetic import synthetic_hosts
-from vsphere_nb.batch.eligibility import preflight
+from vsphere_nb.fleet.eligibility import preflight
 from vsphere_nb.widgets import HostsPanel, RunbookState
 from vsphere_nb.widgets._util import html_table
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from vsphere_nb.cli import main
-from vsphere_nb.inventory import HOST_COLUMNS
+from vsphere_nb.fleet.inventory import HOST_COLUMNS
 from vsphere_nb.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from vsphere_nb import connect
-from vsphere_nb.clusters import CLUSTER_COLUMNS, HOST_DIAGNOSIS_COLUMNS, collect_fleet, diagnosis_hosts_frame
+from vsphere_nb.fleet.clusters import CLUSTER_COLUMNS, HOST_DIAGNOSIS_COLUMNS, collect_fleet, diagnosis_hosts_frame
 
 
 def test_one_row_per_cluster_with_its_ha_settings(make_sim):
@@ -77,7 +77,7 @@ class _FakeClient:
 
 def _fleet_inventory():
     from vsphere_nb import wire
-    from vsphere_nb.clusters import FleetInventory
+    from vsphere_nb.fleet.clusters import FleetInventory
     from vsphere_nb.wire import MoRef
 
     inv = FleetInventory(vcenter="vc")
@@ -105,7 +105,7 @@ def _fleet_inventory():
 def test_advanced_runtime_info_only_for_clusters_with_unhealthy_hosts():
     import asyncio
 
-    from vsphere_nb.clusters import _advanced_runtime
+    from vsphere_nb.fleet.clusters import _advanced_runtime
 
     client = _FakeClient(supported=True)
     out = asyncio.run(_advanced_runtime(client, _fleet_inventory()))

@@ -9,7 +9,7 @@ import pytest
 
 from vsphere_nb import ConfigError, connect
 from vsphere_nb.batch.frames import EVENT_COLUMNS
-from vsphere_nb.history import resolve_window
+from vsphere_nb.fleet.history import resolve_window
 from vsphere_nb.simulator.clock import Clock
 
 

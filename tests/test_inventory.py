@@ -13,11 +13,11 @@ import math
 import pandas as pd
 import pytest
 from messy_vcenter import MessyVCenter
+from vsphere_nb.client.aio.config import RetryPolicy
 
 from vsphere_nb.batch.frames import SCHEMAS
-from vsphere_nb.config import RetryPolicy
 from vsphere_nb.errors import ConfigError
-from vsphere_nb.inventory import HOST_COLUMNS, collect_inventory
+from vsphere_nb.fleet.inventory import HOST_COLUMNS, collect_inventory
 from vsphere_nb.simulator import Simulator
 from vsphere_nb.sync import connect
 
@@ -194,7 +194,7 @@ BAD_STATE = {"_typeName": "ClusterDasFdmHostState", "state": {"unexpected": "obj
 
 def test_messy_server_every_host_returned_and_the_one_bad_value_flagged(caplog):
     fake = MessyVCenter(hosts=1000, corrupt={"host-537": ("runtime.dasHostState", BAD_STATE)})
-    with caplog.at_level(logging.WARNING, logger="vsphere_nb.inventory"):
+    with caplog.at_level(logging.WARNING, logger="vsphere_nb.fleet.inventory"):
         hosts = messy_hosts(fake, page_size=300)
     assert len(hosts) == 1000 and set(hosts["host_moid"]) == {f"host-{i}" for i in range(1000)}
     assert list(hosts.columns) == HOST_COLUMNS
@@ -236,7 +236,7 @@ def test_messy_server_wrong_shapes_and_unreadable_properties_are_flagged_per_hos
         },
         missing={"host-9": "runtime.dasHostState"},
     )
-    with caplog.at_level(logging.WARNING, logger="vsphere_nb.inventory"):
+    with caplog.at_level(logging.WARNING, logger="vsphere_nb.fleet.inventory"):
         hosts = messy_hosts(fake)
     assert len(hosts) == 120
     issues = {str(k): v for k, v in zip(hosts["host_moid"], hosts["data_issues"]) if not pd.isna(v)}
@@ -275,7 +275,7 @@ def test_a_cluster_whose_configuration_does_not_decode_flags_its_hosts():
 
 
 def test_hosts_frame_twice_on_one_pass_gives_the_same_issues():
-    from vsphere_nb.inventory import hosts_frame
+    from vsphere_nb.fleet.inventory import hosts_frame
 
     fake = MessyVCenter(hosts=60, corrupt={"host-3": ("datastore", {"_typeName": "string", "_value": "x"})})
     with connect("https://vc.test", fake.user, fake.password, transport=fake.transport()) as vc:

@@ -18,9 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 from fake_vcenter import FakeVCenter, aconnect, json_response, make_ca_and_server_cert, moref, serve
-
-from vsphere_nb import errors, wire
-from vsphere_nb.config import (
+from vsphere_nb.client.aio._transport import SESSION_HEADER, Transport, map_transport_error, request_was_sent
+from vsphere_nb.client.aio.config import (
     InsecureTLSWarning,
     RetryPolicy,
     Timeouts,
@@ -28,7 +27,8 @@ from vsphere_nb.config import (
     parse_server,
     resolve_verify,
 )
-from vsphere_nb.transport import SESSION_HEADER, Transport, map_transport_error, request_was_sent
+
+from vsphere_nb import errors, wire
 
 HOST = wire.MoRef("HostSystem", "host-1003")
 

@@ -13,7 +13,13 @@ import vsphere_nb.widgets
 PACKAGE = Path(vsphere_nb.widgets.__file__).parent
 SOURCES = sorted(PACKAGE.glob("*.py"))
 
-FORBIDDEN_MODULES = ("httpx", "vsphere_nb.client", "vsphere_nb.transport", "vsphere_nb.property", "matplotlib.pyplot")
+FORBIDDEN_MODULES = (
+    "httpx",
+    "vsphere_nb.client.aio",
+    "vsphere_nb.client._transport",
+    "vsphere_nb.client.property",
+    "matplotlib.pyplot",
+)
 FORBIDDEN_RELATIVE = ("client", "transport", "property")  # ``from ..client import …``
 FORBIDDEN_CALLS = ("invoke", "run", "submit")  # Client.invoke / Client.run(coro) / Client.submit(coro)
 

@@ -11,7 +11,7 @@ import pytest
 from widget_helpers import assert_no_errors, fail_on_handler_errors  # noqa: F401  (autouse fixture)
 
 from benchmarks.synthetic import synthetic_hosts
-from vsphere_nb.batch.eligibility import preflight
+from vsphere_nb.fleet.eligibility import preflight
 from vsphere_nb.widgets import HostsPanel, RunbookState
 from vsphere_nb.widgets.hosts import ELIGIBLE, NOT_ELIGIBLE, TABLE_COLUMNS, selected_hosts
 

@@ -28,8 +28,8 @@ if _typing.TYPE_CHECKING:
     from .batch.execute import BatchRun, ReconfigurePlan, RunHandle, plan_reconfigure, resume
     from .batch.limits import BatchLimits
     from .batch.result import RunResult, load_run
-    from .client import AsyncClient
-    from .config import InsecureTLSWarning, RetryPolicy, Timeouts
+    from .client.aio import AsyncClient
+    from .client.config import InsecureTLSWarning, RetryPolicy, Timeouts
     from .diagnosis import Diagnosis, diagnose, load_diagnosis
     from .sync import Client, connect
     from .wire import ManagedObjectReference, MoRef
@@ -47,10 +47,10 @@ __getattr__, __dir__ = _lazy_attributes(
         "BatchLimits": ".batch.limits",
         "RunResult": ".batch.result",
         "load_run": ".batch.result",
-        "AsyncClient": ".client",
-        "InsecureTLSWarning": ".config",
-        "RetryPolicy": ".config",
-        "Timeouts": ".config",
+        "AsyncClient": ".client.aio",
+        "InsecureTLSWarning": ".client.config",
+        "RetryPolicy": ".client.config",
+        "Timeouts": ".client.config",
         "Diagnosis": ".diagnosis",
         "diagnose": ".diagnosis",
         "load_diagnosis": ".diagnosis",

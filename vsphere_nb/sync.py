@@ -1,4 +1,4 @@
-"""The blocking facade: :class:`Client` runs an :class:`~vsphere_nb.client.AsyncClient` on a private event loop.
+"""The blocking facade: :class:`Client` runs an :class:`~vsphere_nb.client.aio.AsyncClient` on a private event loop.
 
 Why a private loop thread: a Jupyter kernel already runs an asyncio loop in the main thread, so
 ``asyncio.run`` (or ``loop.run_until_complete``) fails there, and patching the kernel's loop (nest_asyncio) is
@@ -29,8 +29,9 @@ from typing import Any, TypeVar
 import httpx
 
 from . import wire
-from .client import AsyncClient, vcenter_name
-from .config import (
+from .client._transport import ClientStats
+from .client.aio import AsyncClient, vcenter_name
+from .client.config import (
     DEFAULT_USER_AGENT,
     MAX_RESPONSE_BYTES,
     RetryPolicy,
@@ -40,7 +41,6 @@ from .config import (
     parse_server,
     resolve_verify,
 )
-from .transport import ClientStats
 
 __all__ = ["Client", "connect", "LoopThread"]
 
@@ -114,7 +114,7 @@ def _stop_loop(loop_thread: LoopThread) -> None:  # weakref.finalize callback: m
 
 
 class Client:
-    """Blocking twin of :class:`~vsphere_nb.client.AsyncClient`; create it with :func:`connect`."""
+    """Blocking twin of :class:`~vsphere_nb.client.aio.AsyncClient`; create it with :func:`connect`."""
 
     def __init__(self, aio: AsyncClient, loop_thread: LoopThread) -> None:
         self._aio = aio
@@ -168,14 +168,14 @@ class Client:
         """The ``hosts`` DataFrame: every host with its HA state and pre-flight eligibility, in one
         PropertyCollector pass. ``clusters``/``host_names`` select (unknown names raise ``ConfigError``).
         ``diagnostics=True`` adds what diagnosis reads per host (management vmknics, accessible datastores,
-        heartbeat datastores, version vs vCenter's; see :mod:`vsphere_nb.clusters`) in the same pass.
+        heartbeat datastores, version vs vCenter's; see :mod:`vsphere_nb.fleet.clusters`) in the same pass.
 
         A value the server sent that cannot be used costs its cell only: the cell is empty, the host's
         ``data_issues`` says which property and why, and each kind of issue is logged once as a warning."""
-        from .inventory import collect_inventory, filter_hosts, hosts_frame
+        from .fleet.inventory import collect_inventory, filter_hosts, hosts_frame
 
         if diagnostics:
-            from .clusters import collect_fleet, diagnosis_hosts_frame
+            from .fleet.clusters import collect_fleet, diagnosis_hosts_frame
 
             fleet = self.run(collect_fleet(self._aio, page_size=page_size, vcenter=self.vcenter))
             frame = diagnosis_hosts_frame(fleet, self.about.version)
@@ -195,8 +195,8 @@ class Client:
         progress: Any = None,
     ) -> Any:
         """The HA event history of a window as a DataFrame (the run's events columns plus ``category``): one
-        event collector, read in large pages. See :mod:`vsphere_nb.history`."""
-        from .history import DEFAULT_MAX_EVENTS, read_history
+        event collector, read in large pages. See :mod:`vsphere_nb.fleet.history`."""
+        from .fleet.history import DEFAULT_MAX_EVENTS, read_history
 
         return self.run(
             read_history(
@@ -214,8 +214,8 @@ class Client:
 
     def clusters(self, *, page_size: int = 2000) -> Any:
         """One row per cluster with its HA settings and host health, in one PropertyCollector pass
-        (see :mod:`vsphere_nb.clusters`)."""
-        from .clusters import clusters_frame, collect_fleet
+        (see :mod:`vsphere_nb.fleet.clusters`)."""
+        from .fleet.clusters import clusters_frame, collect_fleet
 
         return clusters_frame(self.run(collect_fleet(self._aio, page_size=page_size, vcenter=self.vcenter)))
 
@@ -224,10 +224,10 @@ class Client:
 
         ``hosts`` narrows which hosts are diagnosed (a frame or names); ``run`` adds a run's attempts and events.
         """
-        from .clusters import add_state_change_times, clusters_frame, collect_fleet, diagnosis_hosts_frame
         from .diagnosis import diagnose
-        from .history import read_history
-        from .inventory import filter_hosts
+        from .fleet.clusters import add_state_change_times, clusters_frame, collect_fleet, diagnosis_hosts_frame
+        from .fleet.history import read_history
+        from .fleet.inventory import filter_hosts
 
         inv = self.run(collect_fleet(self._aio, vcenter=self.vcenter))
         history = self.run(read_history(self._aio, since=since, vcenter=self.vcenter))
@@ -340,7 +340,7 @@ def connect(
     user_agent: str = DEFAULT_USER_AGENT,
     max_response_bytes: int = MAX_RESPONSE_BYTES,
 ) -> Client:
-    """Blocking :meth:`AsyncClient.connect <vsphere_nb.client.AsyncClient.connect>`; works inside Jupyter."""
+    """Blocking :meth:`AsyncClient.connect <vsphere_nb.client.aio.AsyncClient.connect>`; works inside Jupyter."""
     parse_server(server)  # a bad URL fails before anything else happens
     # resolved here, in the caller's thread, so an InsecureTLSWarning points at the caller's line
     tls = resolve_verify(verify, stacklevel=2)

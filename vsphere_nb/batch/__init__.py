@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
+    from ..fleet.eligibility import eligible_only, preflight, unhealthy_only
     from ..vocabulary import FAILURE_OUTCOMES, HEALTHY_DAS_STATES, OUTCOMES, STAGES
     from .attempts import AttemptBook
     from .charts import (
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
         outcomes_by_cluster,
         task_timeline,
     )
-    from .eligibility import eligible_only, preflight, unhealthy_only
     from .event_matching import match_events
     from .execute import BatchRun, ReconfigurePlan, plan_reconfigure
     from .frames import SCHEMAS, Frames, build_frames, coerce, empty_frame, hosts_frame
@@ -88,9 +88,9 @@ __getattr__, __dir__ = lazy_attributes(
         "PlannedHost": ".plan",
         "SkippedHost": ".plan",
         "make_plan": ".plan",
-        "eligible_only": ".eligibility",
-        "preflight": ".eligibility",
-        "unhealthy_only": ".eligibility",
+        "eligible_only": "..fleet.eligibility",
+        "preflight": "..fleet.eligibility",
+        "unhealthy_only": "..fleet.eligibility",
         "HOST_STATES": ".progress",
         "Progress": ".progress",
         "FAILURE_OUTCOMES": "..vocabulary",

@@ -2,7 +2,7 @@
 
 ``CreateCollectorForEvents`` over the whole inventory (root folder, ``recursion=all``), from a minute before the
 run's first launch, for the HA event types the server describes and the known ones
-(:func:`vsphere_nb.history.ha_event_types`, shared with the history reader) and ``TaskEvent``, then ``ReadNextEvents`` pages — every 250 ms while attempts are running, until empty at
+(:func:`vsphere_nb.fleet.history.ha_event_types`, shared with the history reader) and ``TaskEvent``, then ``ReadNextEvents`` pages — every 250 ms while attempts are running, until empty at
 the end. Events are kept as the server wrote them (plain JSON, once per ``key``); which attempt each belongs to
 is :func:`~vsphere_nb.batch.event_matching.match_events`' job. A collector that died with its session is opened
 again; any other failure is logged and reported by :attr:`EventFeed.complete` (events are best effort: they
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import wire
 from ..errors import ServerFault, VsphereError
-from ..history import ha_event_types
+from ..fleet.history import ha_event_types
 from ..wire import MoRef
 from ..wire.plain import EventRef, event_ref
 from .event_matching import AttemptWindow, match_events

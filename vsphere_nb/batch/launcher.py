@@ -18,7 +18,7 @@ The rules, in the order they apply:
 4. **When even that cannot be established** (the look-up itself keeps failing), the host ends ``launch_failed``
    with "launch state unknown" and is never relaunched: a second task on a host is worse than a retry later.
 
-Every wait between tries comes from one :class:`~vsphere_nb.config.RetryPolicy`.
+Every wait between tries comes from one :class:`~vsphere_nb.client.config.RetryPolicy`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .. import wire
-from ..config import RetryPolicy
+from ..client.config import RetryPolicy
 from ..errors import LaunchStateUnknown, ProtocolError, ServerFault, TransportError
 from ..vocabulary import RECONFIGURE_METHOD
 from ..wire import MoRef

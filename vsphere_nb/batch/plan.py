@@ -9,7 +9,7 @@ Order, deterministic whatever the row order of the input:
 3. The first ``limits.canary`` hosts of that list are the canaries: because round-robin starts with one host per
    cluster, canaries are spread over as many clusters as possible.
 
-Skipped hosts are the ones :func:`~vsphere_nb.batch.eligibility.preflight` marks not eligible (reason copied from
+Skipped hosts are the ones :func:`~vsphere_nb.fleet.eligibility.preflight` marks not eligible (reason copied from
 ``skip_reason``) and repeated rows of the same ``(vcenter, host_moid)``.
 """
 
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from .eligibility import SKIP_REASONS, preflight
+from ..fleet.eligibility import SKIP_REASONS, preflight
 from .limits import BatchLimits
 
 __all__ = ["PlannedHost", "SkippedHost", "Plan", "make_plan", "HostKey", "ClusterKey"]

@@ -46,7 +46,7 @@ logger = logging.getLogger("vsphere_nb.batch")
 
 def clients_by_name(clients: Any) -> dict[str, Any]:
     """``{vCenter name: client}`` from one client, a list of clients or a mapping."""
-    from ..client import vcenter_name
+    from ..client.aio import vcenter_name
 
     if isinstance(clients, Mapping):
         return dict(clients)

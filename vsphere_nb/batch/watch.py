@@ -1,13 +1,13 @@
 """Following a run's tasks and hosts with one PropertyCollector: what changed, as plain facts for the book.
 
-One private collector (:class:`~vsphere_nb.property.PropertyWatcher`), one ``ListView`` holding the run's hosts,
+One private collector (:class:`~vsphere_nb.client.property.PropertyWatcher`), one ``ListView`` holding the run's hosts,
 and one filter that reports each host's ``runtime.dasHostState`` and follows its ``recentTask`` to its tasks
 (``Task.info.*``). A task started on a listed host joins the filter by itself, so following a launch costs no
 request of its own. Tasks that may have left ``recentTask`` (adopted on resume, found after a launch without an
 answer, in flight when the collector is rebuilt) are added to the view itself (:meth:`TaskWatch.add`, sent by
 :meth:`TaskWatch.sync` as one ``ModifyListView``).
 
-The watched properties of every object are mirrored with :func:`~vsphere_nb.property.apply_object_update` (the
+The watched properties of every object are mirrored with :func:`~vsphere_nb.client.property.apply_object_update` (the
 one change-applying helper), and each change is handed on as the object's *whole* current facts: a task's
 ``TaskInfo`` fields as wire JSON (what vCenter sent, nothing filled in), a host's agent state.
 
@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import wire
-from ..errors import ProtocolError, ServerFault, TransportError, VsphereError
-from ..property import (
+from ..client.property import (
     PropertyWatcher,
     apply_object_update,
     create_list_view,
@@ -36,6 +35,7 @@ from ..property import (
     list_filter_spec,
     modify_list_view,
 )
+from ..errors import ProtocolError, ServerFault, TransportError, VsphereError
 from ..wire import MoRef
 
 __all__ = ["TaskWatch", "TaskChange", "HostChange", "TASK_FIELDS", "WATCH_PATHS", "WatchLost"]

@@ -120,7 +120,7 @@ def password_from_env(user: str) -> str:
 
 
 def connect_from_args(args: argparse.Namespace) -> Any:
-    from ..config import InsecureTLSWarning
+    from ..client.config import InsecureTLSWarning
     from ..sync import connect
 
     if getattr(args, "password_flag", None) is not None:

@@ -31,7 +31,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ..config import redact
+from ..client.config import redact
 from ..errors import VsphereError
 
 __all__ = [

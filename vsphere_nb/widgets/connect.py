@@ -7,7 +7,7 @@ into one table and one plan, with the caps and the failure budget per vCenter (a
 
 The password is a ``Password`` widget, and it is cleared after every connection attempt: a widget's value is
 part of the widget state that Jupyter can save into the notebook file, so it must not stay there. A password
-given to the constructor (a notebook's parameters cell) is kept as a :class:`~vsphere_nb.config.Secret`, never
+given to the constructor (a notebook's parameters cell) is kept as a :class:`~vsphere_nb.client.config.Secret`, never
 put into a widget, and dropped once used. The simulator's generated password is used internally and never
 displayed. Only :mod:`vsphere_nb.sync` (``connect``) and :mod:`vsphere_nb.simulator` (``Simulator``) are used.
 """
@@ -22,7 +22,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..config import InsecureTLSWarning, Secret
+from ..client.config import InsecureTLSWarning, Secret
 from ..errors import ConfigError
 from ..simulator import BUILTIN_SCENARIOS, Simulator
 from ..sync import connect

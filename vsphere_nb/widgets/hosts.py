@@ -22,9 +22,9 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from ..batch.eligibility import preflight
 from ..batch.records import HEALTHY_DAS_STATES
 from ..errors import ConfigError
+from ..fleet.eligibility import preflight
 from ._util import Panel, styled
 from .chips import ChipBar
 from .grid import DataGrid

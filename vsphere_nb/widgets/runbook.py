@@ -19,7 +19,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..batch.limits import BatchLimits
-from ..config import Secret
+from ..client.config import Secret
 from ._util import styled
 from .connect import ConnectPanel
 from .diagnose import DiagnosePanel

@@ -1,6 +1,6 @@
 """Event wire dicts (``ReadNextEvents`` pages read as plain JSON) reduced to table columns, in one pass.
 
-The history frame (:mod:`vsphere_nb.history`) is built from these lists; reading the wire format stays here.
+The history frame (:mod:`vsphere_nb.fleet.history`) is built from these lists; reading the wire format stays here.
 An odd value (a key that is not a number, a missing host) becomes ``None`` in its cell, never an error.
 """
 

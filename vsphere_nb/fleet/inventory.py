@@ -24,11 +24,11 @@ from typing import Any
 
 import pandas as pd
 
-from . import wire
-from .client import vcenter_name
-from .property import container_filter_spec, create_container_view, destroy_view, retrieve
-from .vocabulary import HOST_COLUMNS as _HOST_COLUMNS
-from .wire import MoRef, UndecodedValue
+from .. import wire
+from ..client.aio import vcenter_name
+from ..client.property import container_filter_spec, create_container_view, destroy_view, retrieve
+from ..vocabulary import HOST_COLUMNS as _HOST_COLUMNS
+from ..wire import MoRef, UndecodedValue
 
 __all__ = [
     "HOST_PATHS",
@@ -228,9 +228,9 @@ def hosts_frame(inv: Inventory) -> pd.DataFrame:
     a run saves as ``hosts`` and ``load_run`` gives back. ``data_issues`` (string, empty for a normal host) says
     which of the host's properties — or of its cluster's — could not be used and why.
     """
-    from .batch.eligibility import preflight
-    from .batch.frames import STRING
-    from .batch.frames import hosts_frame as typed_hosts_frame
+    from ..batch.frames import STRING
+    from ..batch.frames import hosts_frame as typed_hosts_frame
+    from .eligibility import preflight
 
     issues: _Issues = {ref: list(texts) for ref, texts in inv.issues.items()}
     names = {ref: props.get("name") for ref, props in inv.objects.items()}
@@ -315,8 +315,8 @@ def filter_hosts(
     only_unhealthy: bool = False,
 ) -> pd.DataFrame:
     """Select rows by cluster name, host name or moId, and HA health. Unknown names raise ``ConfigError``."""
-    from .batch.eligibility import unhealthy_only
-    from .errors import ConfigError
+    from ..errors import ConfigError
+    from .eligibility import unhealthy_only
 
     out = hosts
     if clusters:

@@ -31,8 +31,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ._version import __version__
-from .errors import ConfigError
+from .._version import __version__
+from ..errors import ConfigError
 
 __all__ = [
     "DEFAULT_RELEASE",

@@ -24,7 +24,7 @@ How a call can fail, and what the caller sees:
   is safe (:data:`READ_ONLY_METHODS`, property reads, ordinary methods). A ``*_Task`` launch is never replayed:
   :class:`~vsphere_nb.errors.LaunchStateUnknown`. Methods tied to the dead session (:data:`NO_REPLAY_METHODS`) and
   clients without a password get :class:`~vsphere_nb.errors.NotAuthenticatedError`.
-* reads are retried on 502/503/504 and dropped connections (:class:`~vsphere_nb.config.RetryPolicy`); nothing
+* reads are retried on 502/503/504 and dropped connections (:class:`~vsphere_nb.client.config.RetryPolicy`); nothing
   else is.
 """
 
@@ -38,9 +38,9 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from . import errors, wire
-from .answers import fault_body, interpret, not_authenticated, synthetic_not_authenticated, target, unverified
-from .call_policy import (
+from .. import errors, wire
+from ._answers import fault_body, interpret, not_authenticated, synthetic_not_authenticated, target, unverified
+from ._call_policy import (
     LOGIN,
     NO_REPLAY_METHODS,
     POLICIES,
@@ -51,6 +51,8 @@ from .call_policy import (
     Policy,
     call_policy,
 )
+from ._offload import OFFLOAD_BYTES, offload
+from ._transport import ClientStats, Transport
 from .config import (
     DEFAULT_RELEASE,
     DEFAULT_USER_AGENT,
@@ -64,8 +66,6 @@ from .config import (
     parse_server,
     resolve_verify,
 )
-from .offload import OFFLOAD_BYTES, offload
-from .transport import ClientStats, Transport
 
 __all__ = ["AsyncClient", "READ_ONLY_METHODS", "NO_REPLAY_METHODS", "call_policy", "ClientStats"]
 
@@ -133,15 +133,15 @@ class AsyncClient:
         existing session instead (it is not logged out on close — it belongs to whoever created it). With
         neither, the client is anonymous: only ``content``/``about`` are usable. ``transport`` is an httpx async
         transport, e.g. ``httpx.ASGITransport(simulator.app)``. ``timeout.total`` bounds every call as a whole;
-        ``max_response_bytes`` caps the size of any answer (:data:`~vsphere_nb.config.MAX_RESPONSE_BYTES`).
-        ``verify=False`` warns once (an :class:`~vsphere_nb.config.InsecureTLSWarning`) for this connection.
+        ``max_response_bytes`` caps the size of any answer (:data:`~vsphere_nb.client.config.MAX_RESPONSE_BYTES`).
+        ``verify=False`` warns once (an :class:`~vsphere_nb.client.config.InsecureTLSWarning`) for this connection.
         """
         origin = parse_server(server)
         tls = resolve_verify(verify, stacklevel=3)
         if not isinstance(timeout, Timeouts):
-            raise errors.ConfigError("timeout must be a vsphere_nb.config.Timeouts")
+            raise errors.ConfigError("timeout must be a vsphere_nb.client.config.Timeouts")
         if not isinstance(retry, RetryPolicy):
-            raise errors.ConfigError("retry must be a vsphere_nb.config.RetryPolicy")
+            raise errors.ConfigError("retry must be a vsphere_nb.client.config.RetryPolicy")
         if (user is None) != (password is None):
             raise errors.ConfigError("give both user and password (or neither, with session_token=)")
         if user is not None and (not isinstance(user, str) or not user):
@@ -285,7 +285,7 @@ class AsyncClient:
 
     @property
     def session_token(self) -> Secret | None:
-        """The current session token (a :class:`~vsphere_nb.config.Secret`), e.g. to hand to another process."""
+        """The current session token (a :class:`~vsphere_nb.client.config.Secret`), e.g. to hand to another process."""
         return self._transport.token
 
     @property

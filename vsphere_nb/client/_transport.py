@@ -1,4 +1,4 @@
-"""The HTTP layer under :class:`~vsphere_nb.client.AsyncClient`: one ``httpx.AsyncClient``, the session header,
+"""The HTTP layer under :class:`~vsphere_nb.client.aio.AsyncClient`: one ``httpx.AsyncClient``, the session header,
 retries for reads, request counters, and the one place where httpx exceptions become vsphere-nb exceptions.
 
 It knows nothing about faults or logins: it sends a request and returns the ``httpx.Response`` whatever its
@@ -8,7 +8,7 @@ answer means.
 Why each rule:
 
 * **Session header** — ``vmware-api-session-id`` goes on every request once known, and the newest value from any
-  2xx answer replaces it (vCenter may rotate it). The token is held in a :class:`~vsphere_nb.config.Secret`.
+  2xx answer replaces it (vCenter may rotate it). The token is held in a :class:`~vsphere_nb.client.config.Secret`.
 * **Retries only for reads** — a read replayed after a 503 or a reset connection cannot change anything. A
   method call may already have run, so it is never retried here.
 * **Task launches** (``*_Task``) — when the connection fails *after* the request went out (read timeout,
@@ -19,7 +19,7 @@ Why each rule:
   server that trickles its answer would hold a call forever. The whole exchange (request, answer, a read's retries
   and pauses) must end within ``total`` or it fails with :class:`~vsphere_nb.errors.TimeoutError` (a launch: with
   :class:`~vsphere_nb.errors.LaunchStateUnknown`, the request went out). Never retried.
-* **A cap on the answer's size** (``max_response_bytes``, default :data:`~vsphere_nb.config.MAX_RESPONSE_BYTES`) —
+* **A cap on the answer's size** (``max_response_bytes``, default :data:`~vsphere_nb.client.config.MAX_RESPONSE_BYTES`) —
   the body is streamed and counted after decompression; a ``Content-Length`` over the cap, or more bytes than the
   cap, stops the read and raises :class:`~vsphere_nb.errors.ProtocolError` naming the limit (a launch:
   ``LaunchStateUnknown``). Never retried.
@@ -42,7 +42,7 @@ from typing import Any
 
 import httpx
 
-from . import errors
+from .. import errors
 from .config import DEFAULT_USER_AGENT, MAX_RESPONSE_BYTES, RetryPolicy, Secret, Timeouts, redact
 
 __all__ = [
@@ -71,7 +71,7 @@ MAX_CONNECTIONS = 16
 # log redaction
 # ---------------------------------------------------------------------------------------------
 class RedactingFilter(logging.Filter):
-    """Rewrites a record's message with :func:`~vsphere_nb.config.redact` applied.
+    """Rewrites a record's message with :func:`~vsphere_nb.client.config.redact` applied.
 
     A filter on a logger only sees records created on that very logger, so it is installed on each
     logger that may carry headers: ``httpx``, every ``httpcore.*`` logger, and vsphere-nb's own.

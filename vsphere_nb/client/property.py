@@ -12,7 +12,7 @@ change batch (reference §7, govmomi's ``property.Wait`` / ``view.TaskView``).
 * Watching: :class:`PropertyWatcher` (private collector, filters, ``WaitForUpdatesEx`` with version tracking),
   plus :func:`apply_changes` / :func:`apply_object_update` to keep a local copy of the watched properties.
 
-All functions take an :class:`~vsphere_nb.client.AsyncClient`; a sync user runs them through ``Client.run``.
+All functions take an :class:`~vsphere_nb.client.aio.AsyncClient`; a sync user runs them through ``Client.run``.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
-from . import errors, wire
-from .client import AsyncClient
+from .. import errors, wire
+from .aio import AsyncClient
 
 __all__ = [
     "create_container_view",

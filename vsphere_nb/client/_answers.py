@@ -1,6 +1,6 @@
 """What an HTTP answer from a VI/JSON server means: a result, a fault, an expired session, or garbage.
 
-Module level, used by :class:`~vsphere_nb.client.AsyncClient` (also before a client exists, for the service
+Module level, used by :class:`~vsphere_nb.client.aio.AsyncClient` (also before a client exists, for the service
 content): a 2xx body is decoded (or kept as plain JSON); a non-2xx answer with a ``MethodFault`` body is a
 :class:`~vsphere_nb.errors.ServerFault`; ``NotAuthenticated`` (or a 401, or a 403 without a fault body) means the
 session is gone; a launch answered by a gateway 5xx may have reached vCenter
@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 
-from . import errors, wire
+from .. import errors, wire
+from ._transport import RETRY_STATUSES, ClientStats
 from .config import redact
-from .transport import RETRY_STATUSES, ClientStats
 
 __all__ = ["interpret", "not_authenticated", "synthetic_not_authenticated", "unverified", "target", "fault_body"]
 

@@ -1,6 +1,6 @@
 """Cluster HA context and the per-host facts diagnosis needs, in one PropertyCollector pass.
 
-:func:`collect_fleet` widens the inventory pass (:mod:`vsphere_nb.inventory`) with the cluster's ``configIssue``
+:func:`collect_fleet` widens the inventory pass (:mod:`vsphere_nb.fleet.inventory`) with the cluster's ``configIssue``
 and ``host``, the host's management vmknics (``config.virtualNicManagerInfo.netConfig``) and each datastore's
 mounts (``host``: accessible per host). From that one pass come
 
@@ -22,11 +22,11 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ServerFault, VsphereError
+from ..client.property import container_filter_spec, create_container_view, destroy_view, retrieve
+from ..errors import ServerFault, VsphereError
+from ..wire import MoRef
+from ..wire.ha_readers import das_settings, heartbeat_datastores_by_host, management_vmknics, mount_accessibility
 from .inventory import CLUSTER_PATHS, HOST_PATHS, Inventory, _datacenter_of, _issue_text, hosts_frame
-from .property import container_filter_spec, create_container_view, destroy_view, retrieve
-from .wire import MoRef
-from .wire.ha_readers import das_settings, heartbeat_datastores_by_host, management_vmknics, mount_accessibility
 
 __all__ = [
     "CLUSTER_COLUMNS",
@@ -95,7 +95,7 @@ async def collect_fleet(
 ) -> FleetInventory:
     """Hosts, clusters, datastores and containers in one paged pass; ``das_runtime`` holds
     ``RetrieveDasAdvancedRuntimeInfo`` answers per cluster when ``advanced`` and the server supports it."""
-    from .client import vcenter_name
+    from ..client.aio import vcenter_name
 
     before = client.stats.requests if hasattr(client, "stats") else 0
     view = await create_container_view(client, client.content.rootFolder, list(_TYPE_PATHS), recursive=True)
