@@ -90,7 +90,7 @@ def history_section(*, events: int = 100_000, hosts: int = 1000, baseline_hosts:
     from vsphere_nb import connect
     from vsphere_nb.fleet import history
     from vsphere_nb.simulator import Simulator
-    from vsphere_nb.wire.categories import HA_HISTORY_TYPES
+    from vsphere_nb.tables.categories import HA_HISTORY_TYPES
 
     clusters = max(1, hosts // 40)
     per_cluster = hosts // clusters

@@ -11,7 +11,6 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from benchmarks.synthetic import synthetic_records
-from vsphere_nb import style
 from vsphere_nb.batch import (
     BatchLimits,
     build_frames,
@@ -24,6 +23,7 @@ from vsphere_nb.batch import (
     task_timeline,
 )
 from vsphere_nb.batch.frames import coerce, empty_frame
+from vsphere_nb.tables import palette as style
 
 
 def tasks(rows):

@@ -424,7 +424,7 @@ def test_hosts_frame_and_coerce_from_text():
 
 
 def test_label_columns_are_right_even_when_not_interned():
-    from vsphere_nb.batch.columns import label_column as _labels
+    from vsphere_nb.tables.columns import label_column as _labels
 
     def fresh(text):  # an equal string that is a different object
         return "".join(list(text)) if text is not None else None

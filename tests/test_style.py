@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from vsphere_nb import style
 from vsphere_nb.batch.progress import HOST_STATES
 from vsphere_nb.batch.records import OUTCOMES
+from vsphere_nb.tables import palette as style
 
 
 def test_every_outcome_and_host_state_has_a_distinct_outcome_colour() -> None:
@@ -23,7 +23,7 @@ def test_cause_colours_are_fixed_and_stable_across_processes() -> None:
     assert style.cause_color("Management network") == style.CAUSE_COLORS["management_network"]
     unknown = style.cause_color("something new")
     assert unknown in style.QUALITATIVE
-    code = "from vsphere_nb.style import cause_color; print(cause_color('something new'))"
+    code = "from vsphere_nb.tables.palette import cause_color; print(cause_color('something new'))"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert other == unknown
     colours = style.cause_colors(["a-cause", "b-cause", "c-cause", "network", "d-cause"])

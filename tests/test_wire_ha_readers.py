@@ -8,8 +8,8 @@ import pandas as pd
 from vsphere_nb import wire
 from vsphere_nb.batch.frames import build_frames
 from vsphere_nb.batch.records import TaskRecord
-from vsphere_nb.wire.categories import EVENT_CATEGORIES, event_category
-from vsphere_nb.wire.event_rows import event_rows
+from vsphere_nb.tables.categories import EVENT_CATEGORIES, event_category
+from vsphere_nb.tables.events import event_rows
 from vsphere_nb.wire.ha_readers import (
     das_settings,
     heartbeat_datastores_by_host,

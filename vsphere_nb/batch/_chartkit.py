@@ -1,7 +1,7 @@
 """The pieces every chart of :mod:`.charts` is built from, so they all look alike: the figure, the axes style,
 "no data" figures, notes, legends, integer count axes and UTC time axes.
 
-Sizes and colours come from :mod:`vsphere_nb.style`. Styling is set on each artist, never through
+Sizes and colours come from :mod:`vsphere_nb.tables.palette`. Styling is set on each artist, never through
 ``matplotlib.rcParams`` / ``rc_context``: those are process-wide and the widgets render charts on a worker thread.
 """
 
@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .. import style
+from ..tables import palette as style
 
 __all__ = [
     "figure",

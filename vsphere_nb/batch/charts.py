@@ -6,8 +6,8 @@ their last reference. Jupyter shows a ``Figure`` inline and a saved notebook kee
 renders one to PNG bytes (the HTML report embeds those). Every function accepts an empty frame and then returns a
 figure that says so.
 
-One visual language: each outcome has one colour (:data:`vsphere_nb.style.OUTCOME_COLORS`), each diagnosed cause
-one colour (:func:`vsphere_nb.style.cause_color`), each event category one colour and marker — the same in every
+One visual language: each outcome has one colour (:data:`vsphere_nb.tables.palette.OUTCOME_COLORS`), each diagnosed cause
+one colour (:func:`vsphere_nb.tables.palette.cause_color`), each event category one colour and marker — the same in every
 chart, the report, the panels and the terminal. Counts are whole numbers on integer axes; titles sit on the left;
 caps ("30 of 40 clusters shown") are written under the chart.
 
@@ -30,8 +30,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .. import style
-from ..style import IN_PROGRESS, IN_PROGRESS_COLOR, OUTCOME_COLORS
+from ..tables import palette as style
+from ..tables.palette import IN_PROGRESS, IN_PROGRESS_COLOR, OUTCOME_COLORS
 from ._chartkit import figure, integer_axis, label, legend, no_data, note, style_axes, time_axis, to_num
 from .frames import latest_attempts
 
@@ -298,7 +298,7 @@ def task_timeline(tasks: pd.DataFrame, *, max_hosts: int = 50, limits: Any = Non
 # -- events -------------------------------------------------------------------------------------------------------
 def events_swimlane(events: pd.DataFrame, *, max_hosts: int = 40, max_points: int = 600) -> Figure:
     """One lane per host (grouped by cluster), one marker per event at its time (UTC); marker shape and colour say
-    the category — error, warning, recovered, task, info (:data:`vsphere_nb.style.EVENT_CATEGORY_STYLE`).
+    the category — error, warning, recovered, task, info (:data:`vsphere_nb.tables.palette.EVENT_CATEGORY_STYLE`).
 
     With more than ``max_hosts`` hosts, the hosts with the most errors and warnings get a lane and a note says how
     many were left out. Events closer than 1/``max_points`` of the time span in one lane and category are drawn
@@ -406,7 +406,7 @@ def causes_by_cluster(diagnosis: pd.DataFrame, *, max_clusters: int = 30, max_ca
 
     ``diagnosis`` has one row per host and cause (columns ``vcenter, cluster, host, cause, scope``; only
     ``cluster``, ``host`` and ``cause`` are needed). Each column is tinted in its cause's colour
-    (:func:`vsphere_nb.style.cause_color`), darker for more hosts, and every non-empty cell shows its count. Rows
+    (:func:`vsphere_nb.tables.palette.cause_color`), darker for more hosts, and every non-empty cell shows its count. Rows
     and columns are sorted by hosts, most first; past ``max_clusters`` rows / ``max_causes`` columns the rest are
     left out (rows) or summed as "other" (columns), with a note.
     """

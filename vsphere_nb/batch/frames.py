@@ -33,7 +33,7 @@ host's HA events during the run (``host_events``); an event seen by several sour
 of that order: ``run_id, vcenter, cluster, host, host_moid, task_moid, source, event_key, chain_id, event_type``
 (``_typeName``), ``event_type_id`` (``EventEx.eventTypeId``, else ``_typeName``), ``created_time, user_name,
 severity`` (``EventEx.severity``, else derived from the type: ``HostDasErrorEvent`` → ``error``), ``message``
-(``fullFormattedMessage``, else ``message``), ``category`` (:func:`~vsphere_nb.wire.categories.event_category`:
+(``fullFormattedMessage``, else ``message``), ``category`` (:func:`~vsphere_nb.tables.categories.event_category`:
 agent-error, state-change, isolation …; the HA history frame has the same shape). ``host``/``cluster``/
 ``task_moid`` are those of the attempt the event was collected for.
 
@@ -52,9 +52,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..wire.categories import EVENT_CATEGORIES, event_category
-from ..wire.plain import fault_rows
-from .columns import (
+from ..tables.categories import EVENT_CATEGORIES, event_category
+from ..tables.columns import (
     EVENT_COLUMNS,
     FAULT_COLUMNS,
     FAULT_MESSAGE_COLUMNS,
@@ -69,6 +68,7 @@ from .columns import (
     remap_labels,
     typed_frame,
 )
+from ..wire.plain import fault_rows
 from .records import EVENT_FIELDS, TaskRecord
 
 __all__ = [
@@ -248,7 +248,7 @@ def _events_frame(
 
 
 def category_of(type_ids: pd.Categorical) -> pd.Categorical:
-    """The ``category`` column (:func:`~vsphere_nb.wire.categories.event_category`) of an ``event_type_id``
+    """The ``category`` column (:func:`~vsphere_nb.tables.categories.event_category`) of an ``event_type_id``
     categorical: one lookup per distinct type, then the codes are remapped."""
     cats = [event_category(str(c)) for c in type_ids.categories]
     return remap_labels(np.asarray(type_ids.codes, dtype=np.int64), cats, EVENT_CATEGORIES)

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .. import style
+from ..tables import palette as style
 from ._terminal import safe_text
 
 __all__ = ["limits_in_words", "plan_sentence", "print_plan"]

@@ -3,7 +3,7 @@
 **Progress** (:class:`LiveProgress`, on stderr so stdout stays clean for the summary): a ``rich`` live display
 with one overall bar and one line per cluster still working — clusters with tasks running first, then the ones
 waiting; finished clusters fold into one "N clusters done" line, and at most :data:`MAX_CLUSTER_LINES` lines are
-shown whatever the fleet size. Colours come from :mod:`vsphere_nb.style`. When stderr is not a terminal (a log,
+shown whatever the fleet size. Colours come from :mod:`vsphere_nb.tables.palette`. When stderr is not a terminal (a log,
 CI) there is no animation: one plain line every :data:`LOG_EVERY_S` seconds and one at the end.
 
 **Summary** (:func:`print_summary`): hosts per outcome as a table (every outcome that occurred, in the fixed
@@ -24,7 +24,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from .. import style
+from ..tables import palette as style
 from ._terminal import console, frame_table, safe_text, styled
 
 __all__ = ["LiveProgress", "print_summary", "MAX_CLUSTER_LINES", "SHOW_ATTENTION"]

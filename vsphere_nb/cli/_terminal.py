@@ -8,7 +8,7 @@ as a control. Every string printed for a person goes through it (tables, the pla
 
 **Tables.** :func:`frame_table` turns a DataFrame into a ``rich`` table: missing values are empty cells (never
 ``NaN``/``<NA>``), booleans are ``yes``/empty, lists are joined with ``, ``, times are UTC without microseconds.
-Outcome and HA-state cells are coloured from :mod:`vsphere_nb.style` (the charts' colours); ``NO_COLOR`` turns
+Outcome and HA-state cells are coloured from :mod:`vsphere_nb.tables.palette` (the charts' colours); ``NO_COLOR`` turns
 colour off (``rich`` honours it). When stdout is not a terminal the table is laid out for ``COLUMNS`` (default
 120) so piped output stays readable; machines should ask for ``-o json``/``csv`` instead.
 
@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .. import style
+from ..tables import palette as style
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,7 +135,7 @@ HEADERS: dict[str, str] = {
 
 
 def styled(column: str, text: str) -> Text:
-    """``text`` as a ``rich`` Text coloured like everywhere else (:data:`vsphere_nb.style.TERMINAL_STYLES`):
+    """``text`` as a ``rich`` Text coloured like everywhere else (:data:`vsphere_nb.tables.palette.TERMINAL_STYLES`):
     outcomes and live states by name, HA agent states green when healthy, red when not."""
     if column in ("outcome", "state") and text in style.TERMINAL_STYLES:
         return Text(text, style=style.TERMINAL_STYLES[text])

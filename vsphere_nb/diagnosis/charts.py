@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..wire.categories import EVENT_CATEGORIES
+from ..tables.categories import EVENT_CATEGORIES
 from .result import CAUSE_COLOURS
 from .rules import CAUSES
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..wire.categories import event_category
+from ..tables.categories import event_category
 
 __all__ = ["HostFacts", "gather", "HEALTHY_STATES", "FAILED_OUTCOMES"]
 

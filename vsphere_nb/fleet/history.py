@@ -28,8 +28,8 @@ import pandas as pd
 from .. import wire
 from ..diagnosis.rules import parse_duration
 from ..errors import ConfigError, ServerFault, VsphereError
-from ..wire.categories import HA_HISTORY_TYPES
-from ..wire.event_rows import event_rows
+from ..tables.categories import HA_HISTORY_TYPES
+from ..tables.events import event_rows
 
 __all__ = ["read_history", "history_frame", "resolve_window", "HISTORY_PAGE", "DEFAULT_MAX_EVENTS"]
 

@@ -1,7 +1,7 @@
 """``ChipBar``: a panel's summary header — one coloured chip per category with its count, that filters on click.
 
 A chip is a ``Button`` ("fault 12") that toggles (an active chip gets a dark outline and a ✓), coloured like the
-same category in the charts and the terminal (the shared palette, :mod:`vsphere_nb.style`). Clicking chips toggles them; :attr:`ChipBar.value` is the tuple of active
+same category in the charts and the terminal (the shared palette, :mod:`vsphere_nb.tables.palette`). Clicking chips toggles them; :attr:`ChipBar.value` is the tuple of active
 categories (empty: no filter) and :meth:`ChipBar.on_change` is told. Counts are refreshed with :meth:`set_counts`
 without touching what is active, so a chip keeps its place while a run goes on.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import ipywidgets as widgets
 
-from .. import style
+from ..tables import palette as style
 
 __all__ = ["ChipBar", "color_of", "text_color_on", "HOST_GROUP_COLORS"]
 

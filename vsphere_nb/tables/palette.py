@@ -14,7 +14,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 
-from .vocabulary import OUTCOMES
+from ..vocabulary import OUTCOMES
 
 __all__ = [
     "OUTCOME_COLORS",

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..vocabulary import DAS_STATES, EVENT_SOURCES, HOST_COLUMN_KINDS, OUTCOMES, STAGES
-from ..wire.categories import EVENT_CATEGORIES
+from .categories import EVENT_CATEGORIES
 
 __all__ = [
     "STRING",
