@@ -86,9 +86,8 @@ async def per_host_inventory(client: Any, *, limit: int | None = None, concurren
     the name of each HA state reporter outside the selection. ``concurrency`` requests are in flight at once
     (1 = a plain loop).
     """
-    from vsphere_nb.client.aio.aio import vcenter_name
-    from vsphere_nb.client.aio.property import create_container_view, destroy_view
-
+    from vsphere_nb.client.aio import vcenter_name
+    from vsphere_nb.client.property import create_container_view, destroy_view
     from vsphere_nb.fleet.inventory import Inventory
 
     sem = asyncio.Semaphore(max(1, concurrency))

@@ -153,7 +153,7 @@ def client_main(stats_file: str, argv: list[str]) -> int:
 
     def recording_connect(*args: Any, **kwargs: Any) -> Any:
         if read_timeout:
-            from vsphere_nb.client.aio.config import Timeouts
+            from vsphere_nb.client.config import Timeouts
 
             kwargs["timeout"] = Timeouts(read=float(read_timeout))
         client = real_connect(*args, **kwargs)

@@ -267,8 +267,8 @@ class FakeVCenter:
 async def aconnect(fake: FakeVCenter, server: str = "https://vc.test", **kwargs: Any):
     """``AsyncClient.connect`` to ``fake`` with a fast retry policy by default: through a MockTransport for the
     default server name, over real HTTP for any other ``server`` (see :func:`serve`)."""
-    from vsphere_nb.client.aio.aio import AsyncClient
-    from vsphere_nb.client.aio.config import RetryPolicy
+    from vsphere_nb.client.aio import AsyncClient
+    from vsphere_nb.client.config import RetryPolicy
 
     kwargs.setdefault("retry", RetryPolicy(attempts=4, base=0.001, cap=0.005))
     if "user" not in kwargs and "session_token" not in kwargs:

@@ -8,10 +8,10 @@ import json
 import httpx
 import pytest
 from fake_vcenter import SESSION_HEADER, FakeVCenter, aconnect, fault, json_response, moref
-from vsphere_nb.client.aio.aio import AsyncClient, call_policy
-from vsphere_nb.client.aio.config import RetryPolicy
 
 from vsphere_nb import errors, wire
+from vsphere_nb.client.aio import AsyncClient, call_policy
+from vsphere_nb.client.config import RetryPolicy
 
 HOST = wire.MoRef("HostSystem", "host-1003")
 RUNTIME = {

@@ -8,11 +8,11 @@ import math
 import httpx
 import pytest
 from polling import wait_for_task
-from vsphere_nb.client.aio.aio import AsyncClient
-from vsphere_nb.client.aio.config import RetryPolicy, parse_release
 
 from vsphere_nb import errors, wire
 from vsphere_nb.client import property as prop
+from vsphere_nb.client.aio import AsyncClient
+from vsphere_nb.client.config import RetryPolicy, parse_release
 from vsphere_nb.simulator import Simulator
 from vsphere_nb.sync import connect
 

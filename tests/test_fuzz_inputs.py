@@ -257,8 +257,8 @@ def _launch_everything(sim: Simulator, caplog: pytest.LogCaptureFixture) -> None
 
     async def go() -> None:
         transport = httpx.ASGITransport(sim.app)
-        from vsphere_nb.client.aio.aio import AsyncClient
-        from vsphere_nb.client.aio.config import RetryPolicy
+        from vsphere_nb.client.aio import AsyncClient
+        from vsphere_nb.client.config import RetryPolicy
 
         client = await AsyncClient.connect(
             "http://127.0.0.1", sim.user, sim.password, transport=transport, retry=RetryPolicy(attempts=1)

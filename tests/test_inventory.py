@@ -13,9 +13,9 @@ import math
 import pandas as pd
 import pytest
 from messy_vcenter import MessyVCenter
-from vsphere_nb.client.aio.config import RetryPolicy
 
 from vsphere_nb.batch.frames import SCHEMAS
+from vsphere_nb.client.config import RetryPolicy
 from vsphere_nb.errors import ConfigError
 from vsphere_nb.fleet.inventory import HOST_COLUMNS, collect_inventory
 from vsphere_nb.simulator import Simulator

@@ -9,10 +9,10 @@ import math
 import httpx
 import pytest
 from fake_vcenter import FakeVCenter, aconnect, fault, json_response, moref
-from vsphere_nb.client.aio.config import Timeouts
 
 from vsphere_nb import errors, wire
 from vsphere_nb.client import property as prop
+from vsphere_nb.client.config import Timeouts
 
 VIEW = wire.MoRef("ContainerView", "session[52e1]5a2c")
 

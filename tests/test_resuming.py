@@ -22,10 +22,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from vsphere_nb.client.aio.config import Timeouts
 
 from vsphere_nb.batch import BatchLimits, Journal, load_run, read_journal
 from vsphere_nb.batch.execute import resume
+from vsphere_nb.client.config import Timeouts
 from vsphere_nb.simulator import Simulator
 from vsphere_nb.sync import connect
 from vsphere_nb.wire import MoRef, format_datetime, parse_datetime

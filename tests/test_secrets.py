@@ -13,9 +13,9 @@ import pickle
 import httpx
 import pytest
 from fake_vcenter import FakeVCenter, aconnect, serve
-from vsphere_nb.client.aio.config import RetryPolicy, Secret, redact
 
 from vsphere_nb import errors, wire
+from vsphere_nb.client.config import RetryPolicy, Secret, redact
 from vsphere_nb.sync import connect
 
 HOST = wire.MoRef("HostSystem", "host-1003")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from polling import wait_for_task
-from vsphere_nb.client.aio.config import RetryPolicy
 
 from vsphere_nb import errors, wire
 from vsphere_nb.client import property as prop
+from vsphere_nb.client.config import RetryPolicy
 from vsphere_nb.sync import connect
 
 FAST = {"task_seconds": 1, "time_scale": 20}

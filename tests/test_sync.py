@@ -10,9 +10,9 @@ import warnings
 
 import pytest
 from fake_vcenter import FakeVCenter, json_response, moref
-from vsphere_nb.client.aio.config import InsecureTLSWarning, RetryPolicy
 
 from vsphere_nb import errors, wire
+from vsphere_nb.client.config import InsecureTLSWarning, RetryPolicy
 from vsphere_nb.sync import Client, connect
 
 HOST = wire.MoRef("HostSystem", "host-1003")

@@ -18,8 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 from fake_vcenter import FakeVCenter, aconnect, json_response, make_ca_and_server_cert, moref, serve
-from vsphere_nb.client.aio._transport import SESSION_HEADER, Transport, map_transport_error, request_was_sent
-from vsphere_nb.client.aio.config import (
+
+from vsphere_nb import errors, wire
+from vsphere_nb.client._transport import SESSION_HEADER, Transport, map_transport_error, request_was_sent
+from vsphere_nb.client.config import (
     InsecureTLSWarning,
     RetryPolicy,
     Timeouts,
@@ -27,8 +29,6 @@ from vsphere_nb.client.aio.config import (
     parse_server,
     resolve_verify,
 )
-
-from vsphere_nb import errors, wire
 
 HOST = wire.MoRef("HostSystem", "host-1003")
 

@@ -9,9 +9,9 @@ import time
 import ipywidgets as widgets
 import pandas as pd
 import pytest
-from vsphere_nb.client.aio.config import Secret
 from widget_helpers import fail_on_handler_errors, handler_errors  # noqa: F401  (autouse fixture)
 
+from vsphere_nb.client.config import Secret
 from vsphere_nb.errors import ConfigError, ServerFault
 from vsphere_nb.widgets._util import Panel, Throttle, html_table, report_error
 from vsphere_nb.wire import MethodFault, decode_as

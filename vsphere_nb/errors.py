@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover -- annotations only: at run time errors imports nothing of vsphere_nb
     from .wire.faults import MethodFault
     from .wire.moref import ManagedObjectReference
 
@@ -125,9 +125,7 @@ class ServerFault(VsphereError):
 
     def is_a(self, type_name: str) -> bool:
         """True when the fault is ``type_name`` or one of its descendants (``NotAuthenticated`` is a ``NoPermission``)."""
-        from .wire.faults import fault_ancestry
-
-        return type_name in fault_ancestry(self.fault)
+        return type_name in self.fault.ancestry()
 
 
 class NotAuthenticatedError(ServerFault):

@@ -64,6 +64,7 @@ from ..tables.columns import (
     TASK_COLUMNS,
     coerce,
     empty_frame,
+    hosts_frame,
     label_column,
     remap_labels,
     typed_frame,
@@ -257,12 +258,6 @@ def category_of(type_ids: pd.Categorical) -> pd.Categorical:
 def tasks_frame(records: Iterable[TaskRecord]) -> pd.DataFrame:
     """Only the tasks frame (still builds the others' inputs; use :func:`build_frames` for all four)."""
     return build_frames(records).tasks
-
-
-def hosts_frame(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
-    """The hosts frame with :data:`SCHEMAS` ``["hosts"]`` dtypes, from rows or a frame; extra columns kept."""
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
-    return coerce(frame, "hosts")
 
 
 def latest_attempts(tasks: pd.DataFrame) -> pd.DataFrame:

@@ -31,6 +31,7 @@ import pandas as pd
 import yaml
 
 from ..errors import ConfigError
+from ..tables.durations import parse_duration
 
 __all__ = [
     "CAUSES",
@@ -164,22 +165,6 @@ def _fact_value(value: Any, where: str) -> Any:
     if value is None:
         raise _fail(where, "a condition needs a value")
     return frozenset({value if isinstance(value, bool) else str(value)})
-
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-def parse_duration(value: Any) -> pd.Timedelta:
-    """``"30m"``, ``"24h"``, ``"7d"``, ``"2w"`` (or a timedelta) as a Timedelta; ``ValueError`` otherwise."""
-    if isinstance(value, pd.Timedelta):
-        return value
-    if hasattr(value, "total_seconds"):
-        return pd.Timedelta(value)
-    match = _DURATION.match(value) if isinstance(value, str) else None
-    if match is None:
-        raise ValueError(f"bad duration {value!r}")
-    return pd.Timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
 
 
 def _duration(value: Any, where: str) -> pd.Timedelta:

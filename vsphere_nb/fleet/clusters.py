@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..client.aio import vcenter_name
 from ..client.property import container_filter_spec, create_container_view, destroy_view, retrieve
 from ..errors import ServerFault, VsphereError
 from ..wire import MoRef
@@ -95,8 +96,6 @@ async def collect_fleet(
 ) -> FleetInventory:
     """Hosts, clusters, datastores and containers in one paged pass; ``das_runtime`` holds
     ``RetrieveDasAdvancedRuntimeInfo`` answers per cluster when ``advanced`` and the server supports it."""
-    from ..client.aio import vcenter_name
-
     before = client.stats.requests if hasattr(client, "stats") else 0
     view = await create_container_view(client, client.content.rootFolder, list(_TYPE_PATHS), recursive=True)
     try:

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..batch.records import HEALTHY_DAS_STATES
 from ..errors import ConfigError
+from ..vocabulary import HEALTHY_DAS_STATES
 
 __all__ = ["preflight", "unhealthy_only", "eligible_only", "SKIP_REASONS", "METHOD"]
 

@@ -26,9 +26,11 @@ from typing import Any
 import pandas as pd
 
 from .. import wire
-from ..diagnosis.rules import parse_duration
+from ..client.aio import vcenter_name
 from ..errors import ConfigError, ServerFault, VsphereError
 from ..tables.categories import HA_HISTORY_TYPES
+from ..tables.columns import coerce
+from ..tables.durations import parse_duration
 from ..tables.events import event_rows
 
 __all__ = ["read_history", "history_frame", "resolve_window", "HISTORY_PAGE", "DEFAULT_MAX_EVENTS"]
@@ -126,8 +128,6 @@ async def read_history(
     vcenter: str | None = None,
 ) -> pd.DataFrame:
     """The HA event history of ``client``'s vCenter as a frame (see the module doc)."""
-    from ..client.aio import vcenter_name
-
     if client.content.eventManager is None:
         raise ConfigError("this server has no EventManager (an ESXi host?): no event history")
     if not isinstance(max_events, int) or max_events < 1:
@@ -232,7 +232,6 @@ def history_frame(events: list[Any], vcenter: str) -> pd.DataFrame:
 
 
 def _frame(cols: dict[str, list[Any]], vcenter: str) -> pd.DataFrame:
-    from ..batch.frames import coerce
 
     n = len(cols["event_type"])
     data: dict[str, Any] = {

@@ -27,8 +27,12 @@ import pandas as pd
 from .. import wire
 from ..client.aio import vcenter_name
 from ..client.property import container_filter_spec, create_container_view, destroy_view, retrieve
+from ..errors import ConfigError
+from ..tables.columns import STRING
+from ..tables.columns import hosts_frame as typed_hosts_frame
 from ..vocabulary import HOST_COLUMNS as _HOST_COLUMNS
 from ..wire import MoRef, UndecodedValue
+from .eligibility import preflight, unhealthy_only
 
 __all__ = [
     "HOST_PATHS",
@@ -228,10 +232,6 @@ def hosts_frame(inv: Inventory) -> pd.DataFrame:
     a run saves as ``hosts`` and ``load_run`` gives back. ``data_issues`` (string, empty for a normal host) says
     which of the host's properties — or of its cluster's — could not be used and why.
     """
-    from ..batch.frames import STRING
-    from ..batch.frames import hosts_frame as typed_hosts_frame
-    from .eligibility import preflight
-
     issues: _Issues = {ref: list(texts) for ref, texts in inv.issues.items()}
     names = {ref: props.get("name") for ref, props in inv.objects.items()}
     clusters: dict[MoRef, dict[str, Any]] = {}
@@ -315,9 +315,6 @@ def filter_hosts(
     only_unhealthy: bool = False,
 ) -> pd.DataFrame:
     """Select rows by cluster name, host name or moId, and HA health. Unknown names raise ``ConfigError``."""
-    from ..errors import ConfigError
-    from .eligibility import unhealthy_only
-
     out = hosts
     if clusters:
         wanted = list(dict.fromkeys(clusters))

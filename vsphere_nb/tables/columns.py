@@ -8,7 +8,7 @@ Parquet; :func:`empty_frame` makes a frame with no rows and the right dtypes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,7 @@ __all__ = [
     "coerce",
     "label_column",
     "remap_labels",
+    "hosts_frame",
 ]
 
 #: the text dtype of every frame
@@ -255,6 +256,12 @@ def typed_frame(name: str, columns: dict[str, Any]) -> pd.DataFrame:
 def empty_frame(name: str) -> pd.DataFrame:
     """A frame with no rows and the right columns and dtypes."""
     return typed_frame(name, {col: [] for col in SCHEMAS[name]})
+
+
+def hosts_frame(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """The hosts frame with :data:`SCHEMAS` ``["hosts"]`` dtypes, from rows or a frame; extra columns kept."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    return coerce(frame, "hosts")
 
 
 def coerce(frame: pd.DataFrame, name: str) -> pd.DataFrame:

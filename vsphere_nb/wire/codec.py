@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from ..errors import ProtocolError
 from .base import ENUMS, REGISTRY, VimEnum, VimObject
 
 __all__ = [
@@ -220,8 +221,6 @@ def decode_property(value: Any) -> Any:
 
 def decode_body(body: bytes | str) -> Any:
     """Parse a response body. Empty bodies decode to ``None``. Raises ``ProtocolError``."""
-    from ..errors import ProtocolError
-
     data = parse_body(body)
     try:
         return decode_any(data)
@@ -232,8 +231,6 @@ def decode_body(body: bytes | str) -> Any:
 def parse_body(body: bytes | str) -> Any:
     """A response body as plain JSON (``_typeName`` s and boxes as the server wrote them); empty → ``None``.
     Raises ``ProtocolError``. For bulk reads whose caller picks out a few fields itself (event pages)."""
-    from ..errors import ProtocolError
-
     if isinstance(body, (bytes, bytearray)):
         if not body.strip():
             return None
@@ -272,8 +269,6 @@ def ref_value(value: Any) -> str | None:
 
 def decode_as(data: Any, cls: type[T]) -> T:
     """Validate already-parsed JSON (or a decoded object) as ``cls``. Raises ``ProtocolError``."""
-    from ..errors import ProtocolError
-
     if isinstance(data, cls):
         return data
     if isinstance(data, VimObject):

@@ -78,6 +78,10 @@ class MethodFault(VimObject):
     def message(self) -> str:
         return fault_message(self)
 
+    def ancestry(self) -> list[str]:
+        """This fault's type and every type it derives from, most specific first (:func:`fault_ancestry`)."""
+        return fault_ancestry(self)
+
     def causes(self) -> list[MethodFault]:
         """This fault and every ``faultCause`` below it, outermost first."""
         out: list[MethodFault] = []
