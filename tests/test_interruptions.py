@@ -24,7 +24,7 @@ import pytest
 
 from vsphere_nb.batch import BatchLimits, load_run, read_journal
 from vsphere_nb.batch.attempts import AttemptBook
-from vsphere_nb.batch.resuming import resume
+from vsphere_nb.batch.execute import resume
 from vsphere_nb.errors import ConfigError, RunDirectoryError
 from vsphere_nb.simulator import Simulator
 from vsphere_nb.sync import connect

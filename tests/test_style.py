@@ -20,14 +20,16 @@ def test_every_outcome_and_host_state_has_a_distinct_outcome_colour() -> None:
 
 
 def test_cause_colours_are_fixed_and_stable_across_processes() -> None:
-    assert style.cause_color("Management network") == style.CAUSE_COLORS["management_network"]
+    # the real causes (vocabulary.CAUSES), written as a person would: case, spaces and underscores ignored
+    assert style.cause_color("Management network") == style.CAUSE_COLORS["management-network"]
+    assert style.cause_color("isolation_address") == style.CAUSE_COLORS["isolation-address"]
     unknown = style.cause_color("something new")
     assert unknown in style.QUALITATIVE
     code = "from vsphere_nb.tables.palette import cause_color; print(cause_color('something new'))"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert other == unknown
-    colours = style.cause_colors(["a-cause", "b-cause", "c-cause", "network", "d-cause"])
-    assert colours["network"] == style.CAUSE_COLORS["network"]
+    colours = style.cause_colors(["a-cause", "b-cause", "c-cause", "election", "d-cause"])
+    assert colours["election"] == style.CAUSE_COLORS["election"]
     assert len(set(colours.values())) == 5
 
 

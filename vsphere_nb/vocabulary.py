@@ -40,6 +40,7 @@ __all__ = [
     "LIFECYCLE_STATES",
     "HOST_COLUMN_KINDS",
     "HOST_COLUMNS",
+    "CAUSES",
 ]
 
 #: the one method this kit exists for (*Reconfigure for vSphere HA*)
@@ -126,3 +127,21 @@ HOST_COLUMN_KINDS: dict[str, str] = {
 }
 #: the ``hosts`` frame's columns, in order
 HOST_COLUMNS: list[str] = list(HOST_COLUMN_KINDS)
+
+#: the causes the diagnosis names (``cause`` column), with what each means (README "Causes"); every cause has
+#: a colour and a label in :mod:`vsphere_nb.tables.palette`
+CAUSES: dict[str, str] = {
+    "management-network": "the host cannot talk to its peers over the management network (VLAN, NIC, switch, IP version)",
+    "isolation-address": "the host can ping none of its isolation addresses",
+    "datastore-access": "no (or too few) datastores for the agent or for heartbeating",
+    "agent-install": "the HA agent (FDM VIB) did not install: disk, memory, pending reboot",
+    "image-remediation": "the image-managed cluster's desired image / HA VIB remediation failed",
+    "election": "transient: no primary agent yet (an election is running)",
+    "certificate": "vCenter lacks the host's expected SSL thumbprint / certificate",
+    "permissions": "the user or vCenter's solution user lacks a privilege",
+    "host-unreachable": "vCenter (or the primary) cannot reach the host or its agent",
+    "vsan-network": "HA runs over the vSAN network and the host cannot use it",
+    "timeout": "the agent did not answer in time",
+    "agent-unhealthy-after-success": "the reconfigure task succeeded but the agent stays unhealthy",
+    "unknown": "no rule matched: read the events and the task output",
+}

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
         task_timeline,
     )
     from .event_matching import match_events
-    from .execute import BatchRun, ReconfigurePlan, plan_reconfigure
+    from .execute import BatchRun, ReconfigurePlan, plan_reconfigure, resume
     from .frames import SCHEMAS, Frames, build_frames, coerce, empty_frame, hosts_frame
     from .handle import RunHandle
     from .journal import (
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from .report import render_report, write_report
     from .result import RunResult, load_run
     from .resume_plan import plan_resume
-    from .resuming import resume
     from .scheduler import STOP_BUDGET_EXCEEDED, STOP_CANARY_FAILED, STOP_CANCELLED, STOP_REASON_TEXT, Scheduler
 
 __getattr__, __dir__ = lazy_attributes(
@@ -68,7 +67,7 @@ __getattr__, __dir__ = lazy_attributes(
         "plan_reconfigure": ".execute",
         "RunHandle": ".handle",
         "plan_resume": ".resume_plan",
-        "resume": ".resuming",
+        "resume": ".execute",
         "SCHEMAS": ".frames",
         "Frames": ".frames",
         "build_frames": ".frames",

@@ -43,7 +43,7 @@ from .plan import Plan, PlannedHost, make_plan
 from .progress import ProgressCallback, ProgressTracker
 from .records import RunRecords
 from .result import RunResult
-from .resuming import check_vcenters, clients_by_name, instance_uuid, resume
+from .resuming import check_vcenters, clients_by_name, instance_uuid, resume_run
 
 __all__ = ["ReconfigurePlan", "RunHandle", "BatchRun", "plan_reconfigure", "resume"]
 
@@ -149,7 +149,7 @@ class ReconfigurePlan:
         for host in self.plan.launch:
             groups.setdefault(host.vcenter, []).append(host)
         engines = {name: VcenterEngine(_aio(self.clients[name]), hosts, ctx) for name, hosts in groups.items()}
-        return RunHandle.start(ctx, directory, self.clients, engines)
+        return RunHandle.start(ctx, directory, self.clients, engines, BatchRun)
 
     def execute(
         self, progress: ProgressCallback | None = None, *, run_dir: str | os.PathLike[str] | None = None
@@ -207,6 +207,12 @@ class BatchRun(RunResult):
         launch = tuple(dataclasses.replace(h, attempt=next_attempt.get(h.key, h.attempt)) for h in plan.launch)
         plan = dataclasses.replace(plan, launch=launch, skipped=())
         return ReconfigurePlan(clients_map, plan, limits, continues=self)
+
+
+def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCallback | None = None) -> RunHandle:
+    """Finish the run in ``run_dir`` (detached, or its process died); launches nothing twice (see
+    :mod:`vsphere_nb.batch.resuming`). A finished run comes back unchanged; ``wait()`` gives a :class:`BatchRun`."""
+    return resume_run(run_dir, clients, progress, BatchRun)
 
 
 def plan_reconfigure(clients: Any, hosts: pd.DataFrame, limits: BatchLimits | None = None) -> ReconfigurePlan:

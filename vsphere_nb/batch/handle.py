@@ -67,8 +67,9 @@ class RunHandle:
     """A run under way: :meth:`progress`, :meth:`cancel`, :meth:`detach`, :meth:`done`, :meth:`wait` →
     :class:`~vsphere_nb.batch.execute.BatchRun`."""
 
-    def __init__(self, ctx: RunContext, run_dir: Path, clients: Mapping[str, Any]) -> None:
+    def __init__(self, ctx: RunContext, run_dir: Path, clients: Mapping[str, Any], result_type: type[BatchRun]) -> None:
         self.ctx = ctx
+        self._result_type = result_type  # given by the caller: the run's result type sits above the handle
         self.run_dir = run_dir
         self.clients = dict(clients)
         self.future: concurrent.futures.Future[BatchRun] = concurrent.futures.Future()
@@ -78,9 +79,14 @@ class RunHandle:
 
     @classmethod
     def start(
-        cls, ctx: RunContext, run_dir: Path, clients: Mapping[str, Any], engines: Mapping[str, VcenterEngine]
+        cls,
+        ctx: RunContext,
+        run_dir: Path,
+        clients: Mapping[str, Any],
+        engines: Mapping[str, VcenterEngine],
+        result_type: type[BatchRun],
     ) -> RunHandle:
-        handle = cls(ctx, run_dir, clients)
+        handle = cls(ctx, run_dir, clients, result_type)
         handle.engines = dict(engines)
         heap.hold()
         handle._heap_held = True
@@ -108,7 +114,7 @@ class RunHandle:
     @classmethod
     def finished(cls, ctx: RunContext, run_dir: Path, clients: Mapping[str, Any], result: BatchRun) -> RunHandle:
         """A handle for a run that has nothing left to do (resume of a finished run)."""
-        handle = cls(ctx, run_dir, clients)
+        handle = cls(ctx, run_dir, clients, type(result))
         handle.future.set_result(result)
         return handle
 
@@ -124,8 +130,6 @@ class RunHandle:
             heap.release()
 
     def _finish(self) -> None:
-        from .execute import BatchRun
-
         try:
             ctx = self.ctx
             unfinished = [r for r in ctx.records.latest() if r.outcome is None]
@@ -146,7 +150,7 @@ class RunHandle:
             except RunDirectoryError as exc:
                 ctx.warn(f"the end of the run could not be journalled: {exc}")
             ctx.journal.close()
-            result = BatchRun.from_records(ctx.records, run_dir=self.run_dir)
+            result = self._result_type.from_records(ctx.records, run_dir=self.run_dir)
             if unfinished and result.lifecycle != "detached":
                 result.lifecycle = "detached"
                 result.detached_reason = "; ".join(reasons) or "the run ended with hosts still under way"

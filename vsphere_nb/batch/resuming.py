@@ -26,7 +26,7 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .context import RunContext
@@ -39,7 +39,10 @@ from .progress import ProgressCallback, ProgressTracker
 from .resume_plan import launch_times, parse_time, plan_resume
 from .scheduler import STOP_CANCELLED
 
-__all__ = ["resume", "check_vcenters", "instance_uuid", "clients_by_name"]
+if TYPE_CHECKING:  # annotations only: the result type is given by the caller (execute sits above)
+    from .execute import BatchRun
+
+__all__ = ["resume_run", "check_vcenters", "instance_uuid", "clients_by_name"]
 
 logger = logging.getLogger("vsphere_nb.batch")
 
@@ -76,11 +79,15 @@ def check_vcenters(names: list[str], recorded: Mapping[str, str | None], clients
             )
 
 
-def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCallback | None = None) -> RunHandle:
+def resume_run(
+    run_dir: str | os.PathLike[str],
+    clients: Any,
+    progress: ProgressCallback | None,
+    result_type: type[BatchRun],
+) -> RunHandle:
     """Finish the run in ``run_dir`` (detached, or its process died); launches nothing twice (see the module
-    doc). A finished run comes back unchanged."""
-    from .execute import BatchRun
-
+    doc). A finished run comes back unchanged. ``result_type`` builds the run's result
+    (:func:`vsphere_nb.batch.execute.resume` gives :class:`~vsphere_nb.batch.execute.BatchRun`)."""
     directory = Path(run_dir)
     scan(directory, lambda _n, _record: None)  # a clear error for anything that is not a run (before any lock file)
     lock = RunLock.acquire(directory)
@@ -88,7 +95,7 @@ def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCall
         state = state_from_journal(directory)
         clients_map = clients_by_name(clients)
         if state.run_finished:
-            result = BatchRun.from_records(state.records, run_dir=directory)
+            result = result_type.from_records(state.records, run_dir=directory)
             result.clients = clients_map
             lock.release()
             ctx = RunContext(
@@ -127,4 +134,4 @@ def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCall
     }
     if state.stop_reason == STOP_CANCELLED:
         ctx.request_cancel(False)
-    return RunHandle.start(ctx, directory, clients_map, engines)
+    return RunHandle.start(ctx, directory, clients_map, engines, result_type)

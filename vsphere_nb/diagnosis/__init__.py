@@ -7,7 +7,7 @@ never calls a server (``Client.diagnose`` gathers, this reasons), so it runs on 
 from __future__ import annotations
 
 from .reason import HOST_COLUMNS, diagnose, scope_of
-from .result import CAUSE_COLOURS, SUMMARY_COLUMNS, Diagnosis, load_diagnosis
+from .result import SUMMARY_COLUMNS, Diagnosis, load_diagnosis
 from .rules import CAUSES, CONFIDENCE_LEVELS, DiagnosisRule, builtin_rules, load_rules
 
 __all__ = [
@@ -19,7 +19,6 @@ __all__ = [
     "DiagnosisRule",
     "CAUSES",
     "CONFIDENCE_LEVELS",
-    "CAUSE_COLOURS",
     "HOST_COLUMNS",
     "SUMMARY_COLUMNS",
     "scope_of",

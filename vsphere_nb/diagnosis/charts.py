@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..tables.categories import EVENT_CATEGORIES
-from .result import CAUSE_COLOURS
+from ..tables.palette import cause_color
 from .rules import CAUSES
 
 __all__ = ["causes_by_cluster", "event_swimlane", "CATEGORY_STYLE"]
@@ -56,7 +56,7 @@ def causes_by_cluster(hosts: pd.DataFrame, *, max_clusters: int = 30) -> Figure:
     bottom = [0] * len(table)
     for cause in causes:
         values = table[cause].tolist()
-        ax.bar(table.index.tolist(), values, bottom=bottom, label=cause, color=CAUSE_COLOURS.get(cause, "#ccc"))
+        ax.bar(table.index.tolist(), values, bottom=bottom, label=cause, color=cause_color(cause))
         bottom = [b + v for b, v in zip(bottom, values)]
     ax.set_ylabel("hosts")
     ax.set_title("Causes by cluster")

@@ -18,25 +18,14 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import ConfigError
 from .facts import HostFacts, gather, telling_first
+from .frame import HOST_COLUMNS, _typed
+from .result import Diagnosis
 from .rules import CONFIDENCE_LEVELS, DiagnosisRule, load_rules
 
 __all__ = ["diagnose", "evaluate", "HOST_COLUMNS", "scope_of"]
 
-HOST_COLUMNS = [
-    "vcenter",
-    "cluster",
-    "host",
-    "host_moid",
-    "das_state",
-    "cause",
-    "confidence",
-    "scope",
-    "evidence",
-    "next_step",
-    "reference",
-    "rule",
-]
 _MAX_EVIDENCE_CHARS = 300
 
 
@@ -197,19 +186,6 @@ def _unknown_evidence(facts: HostFacts) -> list[str]:
     return out
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    from .rules import CAUSES
-
-    for col in ("vcenter", "cluster", "host", "host_moid", "das_state", "rule"):
-        frame[col] = frame[col].astype("category")
-    frame["cause"] = pd.Categorical(frame["cause"], categories=list(CAUSES))
-    frame["confidence"] = pd.Categorical(frame["confidence"], categories=list(CONFIDENCE_LEVELS), ordered=True)
-    frame["scope"] = pd.Categorical(frame["scope"], categories=["cluster", "host"])
-    for col in ("next_step", "reference"):
-        frame[col] = frame[col].astype("string")
-    return frame
-
-
 def _run_frames(run: Any) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
     if run is None:
         return None, None, None
@@ -267,9 +243,6 @@ def diagnose(
     ``clusters`` the cluster frame (:meth:`Client.clusters`); ``rules`` a site rule file to merge; ``now`` the
     reference time of event windows (default: the newest event, else the current time).
     """
-    from ..errors import ConfigError
-    from .result import Diagnosis
-
     tasks, run_events, run_hosts = _run_frames(run)
     if hosts is None and run_hosts is not None:
         hosts = _after_run(run_hosts, tasks)

@@ -12,29 +12,14 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError, RunDirectoryError
+from ..tables.palette import cause_color
 from .facts import HostFacts
-from .reason import HOST_COLUMNS
+from .frame import HOST_COLUMNS, _typed
 from .rules import CAUSES
 
-__all__ = ["Diagnosis", "load_diagnosis", "SUMMARY_COLUMNS", "CAUSE_COLOURS"]
+__all__ = ["Diagnosis", "load_diagnosis", "SUMMARY_COLUMNS"]
 
 SUMMARY_COLUMNS = ["cause", "hosts", "clusters", "scope", "example_host", "next_step"]
-#: one colour per cause (triage board, charts)
-CAUSE_COLOURS: dict[str, str] = {
-    "management-network": "#d62728",
-    "isolation-address": "#ff7f0e",
-    "datastore-access": "#8c564b",
-    "agent-install": "#9467bd",
-    "image-remediation": "#e377c2",
-    "election": "#bcbd22",
-    "certificate": "#17becf",
-    "permissions": "#1f77b4",
-    "host-unreachable": "#7f7f7f",
-    "vsan-network": "#2ca02c",
-    "timeout": "#aec7e8",
-    "agent-unhealthy-after-success": "#ffbb78",
-    "unknown": "#c7c7c7",
-}
 _FILE = "diagnosis"
 _HTML_ROWS = 200
 
@@ -178,8 +163,6 @@ def load_diagnosis(directory: str | os.PathLike[str]) -> Diagnosis:
     for col in HOST_COLUMNS:
         if col not in frame.columns:
             frame[col] = None
-    from .reason import _typed
-
     return Diagnosis(_typed(frame[HOST_COLUMNS].copy()), run_dir=path)
 
 
@@ -198,7 +181,7 @@ def triage_board_html(diagnosis: Diagnosis, *, max_rows: int = _HTML_ROWS) -> st
         return "<div class='vsnb-diagnosis'><b>Diagnosis</b>: no unhealthy or failed host.</div>"
     cards = []
     for r in summary.itertuples():
-        colour = CAUSE_COLOURS.get(str(r.cause), "#ccc")
+        colour = cause_color(str(r.cause))
         cards.append(
             f"<div style='border-left:6px solid {colour};padding:4px 8px;margin:4px 0;background:#fafafa'>"
             f"<b>{_e(r.cause)}</b> — {int(r.hosts)} host(s), {int(r.clusters)} cluster(s), scope <i>{_e(r.scope)}</i>"
@@ -207,7 +190,7 @@ def triage_board_html(diagnosis: Diagnosis, *, max_rows: int = _HTML_ROWS) -> st
     body = []
     shown = hosts.sort_values(["cause", "cluster", "host"], key=lambda s: s.astype(str)).head(max_rows)
     for r in shown.itertuples():
-        colour = CAUSE_COLOURS.get(str(r.cause), "#ccc")
+        colour = cause_color(str(r.cause))
         evidence = "".join(f"<li>{_e(x)}</li>" for x in (r.evidence or []))
         body.append(
             "<tr>"

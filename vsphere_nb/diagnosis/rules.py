@@ -32,6 +32,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..tables.durations import parse_duration
+from ..vocabulary import CAUSES
 
 __all__ = [
     "CAUSES",
@@ -46,22 +47,6 @@ __all__ = [
     "parse_duration",
 ]
 
-#: the fixed vocabulary of causes, with what each means (README "Causes")
-CAUSES: dict[str, str] = {
-    "management-network": "the host cannot talk to its peers over the management network (VLAN, NIC, switch, IP version)",
-    "isolation-address": "the host can ping none of its isolation addresses",
-    "datastore-access": "no (or too few) datastores for the agent or for heartbeating",
-    "agent-install": "the HA agent (FDM VIB) did not install: disk, memory, pending reboot",
-    "image-remediation": "the image-managed cluster's desired image / HA VIB remediation failed",
-    "election": "transient: no primary agent yet (an election is running)",
-    "certificate": "vCenter lacks the host's expected SSL thumbprint / certificate",
-    "permissions": "the user or vCenter's solution user lacks a privilege",
-    "host-unreachable": "vCenter (or the primary) cannot reach the host or its agent",
-    "vsan-network": "HA runs over the vSAN network and the host cannot use it",
-    "timeout": "the agent did not answer in time",
-    "agent-unhealthy-after-success": "the reconfigure task succeeded but the agent stays unhealthy",
-    "unknown": "no rule matched: read the events and the task output",
-}
 CONFIDENCE_LEVELS: tuple[str, ...] = ("low", "medium", "high")
 
 #: facts a rule may compare (value / list of values / {min, max}); see facts.py for where each comes from

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..wire.plain import event_severity
 from .categories import event_category
 
 __all__ = ["EVENT_ROW_FIELDS", "event_rows"]
@@ -31,8 +32,6 @@ EVENT_ROW_FIELDS: tuple[str, ...] = (
     "cluster",
     "datacenter",
 )
-_ERROR_CATEGORIES = frozenset({"agent-error", "host-failure"})
-_WARNING_CATEGORIES = frozenset({"isolation", "partition", "network", "failover"})
 
 
 def _ref_value(value: Any) -> Any:
@@ -65,8 +64,8 @@ def event_rows(events: Iterable[Any]) -> dict[str, list[Any]]:
     """Columns (:data:`EVENT_ROW_FIELDS`) of the event dicts in ``events``; items that are not objects are skipped.
 
     ``event_type_id`` is ``EventEx.eventTypeId`` else ``_typeName``; ``message`` ``fullFormattedMessage`` else
-    ``message``; ``severity`` ``EventEx.severity`` else derived from the category (agent errors and host failures
-    ``error``; isolation, partition, network and failover ``warning``; else ``info``).
+    ``message``; ``severity`` from :func:`~vsphere_nb.wire.plain.event_severity`, the rule a run's events use too
+    (``EventEx.severity``, else the type's: ``DasHostIsolatedEvent`` is ``error`` in both frames).
     """
     out: dict[str, list[Any]] = {name: [] for name in EVENT_ROW_FIELDS}
     intern = sys.intern
@@ -76,11 +75,7 @@ def event_rows(events: Iterable[Any]) -> dict[str, list[Any]]:
         type_name = _str(event.get("_typeName")) or "Event"
         type_id = _str(event.get("eventTypeId")) or type_name
         category = event_category(type_id)
-        severity = _str(event.get("severity"))
-        if not severity:
-            severity = (
-                "error" if category in _ERROR_CATEGORIES else "warning" if category in _WARNING_CATEGORIES else "info"
-            )
+        severity = event_severity(event)
         host_moid, host = _arg(event, "host", "host")
         cluster_moid, cluster = _arg(event, "computeResource", "computeResource")
         _, datacenter = _arg(event, "datacenter", "datacenter")

@@ -14,7 +14,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 
-from ..vocabulary import OUTCOMES
+from ..vocabulary import CAUSES, OUTCOMES
+from .categories import EVENT_CATEGORIES as HA_EVENT_CATEGORIES
 
 __all__ = [
     "OUTCOME_COLORS",
@@ -70,33 +71,23 @@ HOST_STATE_COLORS: dict[str, str] = {
     **OUTCOME_COLORS,
 }
 
-#: colours of the HA causes the diagnosis names (``cause`` column); other causes fall back to :data:`QUALITATIVE`
+#: one colour per cause the diagnosis names (:data:`vsphere_nb.vocabulary.CAUSES`): the triage board, the
+#: diagnosis panel, the charts and the report all read it; a cause outside the vocabulary gets a stable pick
+#: from :data:`QUALITATIVE`
 CAUSE_COLORS: dict[str, str] = {
-    "management_network": "#1565c0",
-    "network": "#1565c0",
-    "isolation": "#0277bd",
-    "partition": "#00838f",
-    "no_datastore": "#6d4c41",
-    "datastore": "#6d4c41",
-    "heartbeat_datastores": "#8d6e63",
-    "disk_space": "#ad1457",
-    "resources": "#ad1457",
-    "memory": "#c2185b",
-    "reboot_pending": "#7b1fa2",
-    "certificate": "#5e35b1",
-    "ssl_thumbprint": "#5e35b1",
-    "cluster_image": "#283593",
-    "image": "#283593",
-    "privileges": "#4e342e",
-    "election": "#00897b",
-    "transient": "#00897b",
-    "agent_unreachable": "#e65100",
-    "host_not_responding": "#bf360c",
-    "host_down": "#b71c1c",
-    "install_failed": "#c62828",
-    "timeout": "#ef6c00",
-    "unknown": "#757575",
-    "other": "#9e9e9e",
+    "management-network": "#d62728",
+    "isolation-address": "#ff7f0e",
+    "datastore-access": "#8c564b",
+    "agent-install": "#9467bd",
+    "image-remediation": "#e377c2",
+    "election": "#bcbd22",
+    "certificate": "#17becf",
+    "permissions": "#1f77b4",
+    "host-unreachable": "#7f7f7f",
+    "vsan-network": "#2ca02c",
+    "timeout": "#aec7e8",
+    "agent-unhealthy-after-success": "#ffbb78",
+    "unknown": "#c7c7c7",
 }
 
 #: colours for names no table above knows (Okabe–Ito and Tableau hues, distinguishable for most colour vision)
@@ -148,6 +139,24 @@ TERMINAL_STYLES: dict[str, str] = {
     "unhealthy": "red",
 }
 
+#: how each outcome, host state, cause and event category reads in a legend, a chip or a column header
+LABELS: dict[str, str] = {
+    **{name: name.replace("_", " ") for name in OUTCOMES},
+    **{name: name.replace("_", " ") for name in HOST_STATE_COLORS},
+    **{name: name.replace("-", " ") for name in CAUSES},
+    **{name: name.replace("-", " ") for name in EVENT_CATEGORIES},
+    **{name: name.replace("-", " ") for name in HA_EVENT_CATEGORIES},
+    IN_PROGRESS: IN_PROGRESS,
+}
+
+
+def label(name: str | None) -> str:
+    """The label of an outcome, host state, cause or event category (the name itself for anything else)."""
+    if not isinstance(name, str):
+        return ""
+    return LABELS.get(name, name)
+
+
 #: secondary text (notes, "no data"), grid lines
 TEXT_MUTED = "#666666"
 GRID = "#e0e0e0"
@@ -176,7 +185,7 @@ def host_state_color(state: str | None) -> str:
 
 
 def _cause_key(cause: str) -> str:
-    return cause.strip().lower().replace(" ", "_").replace("-", "_")
+    return cause.strip().lower().replace(" ", "-").replace("_", "-")
 
 
 def cause_color(cause: str | None) -> str:

@@ -21,8 +21,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..diagnosis import CAUSE_COLOURS, Diagnosis
+from ..diagnosis import Diagnosis
 from ..diagnosis import charts as diagnosis_charts
+from ..tables.palette import cause_color
 from ._util import MPL_LOCK, Panel, html_table, styled
 
 __all__ = ["DiagnosePanel"]
@@ -143,7 +144,7 @@ class DiagnosePanel(Panel):
             return "<b>Every HA host is healthy.</b>"
         cards = []
         for r in diagnosis.summary.itertuples():
-            colour = CAUSE_COLOURS.get(str(r.cause), "#ccc")
+            colour = cause_color(str(r.cause))
             cards.append(
                 f"<div class='vnb-cause' style='border-left:6px solid {colour};padding:3px 8px;margin:3px 0'>"
                 f"<b>{_e(r.cause)}</b> — {int(r.hosts)} host(s) in {int(r.clusters)} cluster(s), scope "
