@@ -1,36 +1,24 @@
-"""The blocking facade: :class:`Client` runs an :class:`~vsphere_nb.client.aio.AsyncClient` on a private event loop.
-
-Why a private loop thread: a Jupyter kernel already runs an asyncio loop in the main thread, so
-``asyncio.run`` (or ``loop.run_until_complete``) fails there, and patching the kernel's loop (nest_asyncio) is
-fragile. Instead each :class:`Client` owns one daemon thread running its own loop; :meth:`Client.run` hands a
-coroutine to it with :func:`asyncio.run_coroutine_threadsafe` and blocks the caller until it is done. The httpx
-client lives on that loop for its whole life, which httpx requires.
-
-::
-
-    with connect("vc.example.com", "administrator@vsphere.local", pw) as vc:
-        vc.get(host, "runtime")
-        vc.run(property.retrieve(vc.aio, spec))   # any coroutine, on the client's loop
-
-Interrupting the caller (Jupyter's "interrupt kernel" raises ``KeyboardInterrupt`` in the waiting thread) cancels
-the coroutine on the loop as well.
+"""The notebook-facing client: :func:`connect` gives a :class:`Client` — the blocking client
+(:class:`~vsphere_nb.client.blocking.BlockingClient`: ``run``, ``submit``, ``get``, ``invoke``, …) plus the verbs a
+notebook reads the fleet with: :meth:`Client.hosts`, :meth:`Client.events`, :meth:`Client.clusters`,
+:meth:`Client.diagnose` and :meth:`Client.plan_reconfigure`. It sits above the batch and the diagnosis.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import logging
-import threading
-import weakref
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+import os
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import TypeAlias
 
 import httpx
+import pandas as pd
 
-from . import wire
-from .client._transport import ClientStats
-from .client.aio import AsyncClient, vcenter_name
+from .batch.execute import ReconfigurePlan, plan_reconfigure
+from .batch.limits import BatchLimits
+from .batch.result import RunResult
+from .client.blocking import BlockingClient, LoopThread, start_client
 from .client.config import (
     DEFAULT_USER_AGENT,
     MAX_RESPONSE_BYTES,
@@ -41,130 +29,39 @@ from .client.config import (
     parse_server,
     resolve_verify,
 )
+from .diagnosis import Diagnosis, diagnose
+from .fleet.clusters import add_state_change_times, clusters_frame, collect_fleet, diagnosis_hosts_frame
+from .fleet.history import DEFAULT_MAX_EVENTS, read_history
+from .fleet.inventory import collect_inventory, filter_hosts, hosts_frame
 
 __all__ = ["Client", "connect", "LoopThread"]
 
 logger = logging.getLogger("vsphere_nb.sync")
 
-T = TypeVar("T")
+#: names (or moIds) of hosts or clusters, one name, or a frame with the ``host``/``host_moid`` (``cluster``/
+#: ``cluster_moid``) columns
+Names: TypeAlias = str | Iterable[str] | pd.DataFrame
+#: a point in time: a duration counted back from the server's clock (``"24h"``, ``"7d"``, a ``timedelta``), or a
+#: date/time (ISO text or a datetime; naive = UTC)
+TimeArg: TypeAlias = str | datetime | timedelta | pd.Timestamp | pd.Timedelta
+#: site diagnosis rules: a YAML/JSON file, a parsed document, or a list of rules
+RulesArg: TypeAlias = str | os.PathLike[str] | Mapping[str, object] | list[object]
 
 
-class LoopThread:
-    """One daemon thread running one asyncio event loop until :meth:`stop`."""
-
-    def __init__(self, name: str = "vsphere-nb-loop") -> None:
-        self.loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self.thread = threading.Thread(target=self._main, name=name, daemon=True)
-        self.thread.start()
-        self._ready.wait()
-
-    def _main(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.call_soon(self._ready.set)
-        try:
-            self.loop.run_forever()
-        finally:
-            try:
-                pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
-                for task in pending:
-                    task.cancel()
-                if pending:
-                    self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-                self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-            finally:
-                self.loop.close()
-
-    @property
-    def alive(self) -> bool:
-        return self.thread.is_alive() and not self.loop.is_closed()
-
-    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        if threading.current_thread() is self.thread:
-            coro.close()
-            raise RuntimeError(
-                "Client.run() was called from a coroutine already running on the client's loop; "
-                "use 'await client.aio...' there instead"
-            )
-        if not self.alive:
-            coro.close()
-            raise RuntimeError("the client's event loop is stopped (client closed)")
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        future = self.submit(coro)
-        try:
-            return future.result(timeout)
-        except BaseException:
-            future.cancel()  # KeyboardInterrupt / timeout in the caller: stop the work on the loop too
-            raise
-
-    def stop(self) -> None:
-        if self.thread.is_alive() and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.loop.stop)
-        if threading.current_thread() is not self.thread:
-            self.thread.join(timeout=10)
-
-
-def _stop_loop(loop_thread: LoopThread) -> None:  # weakref.finalize callback: must not reference the Client
-    try:
-        loop_thread.stop()
-    except Exception:
-        pass
-
-
-class Client:
-    """Blocking twin of :class:`~vsphere_nb.client.aio.AsyncClient`; create it with :func:`connect`."""
-
-    def __init__(self, aio: AsyncClient, loop_thread: LoopThread) -> None:
-        self._aio = aio
-        self._loop_thread = loop_thread
-        self._finalizer = weakref.finalize(self, _stop_loop, loop_thread)
-
-    @property
-    def aio(self) -> AsyncClient:
-        """The underlying async client; use it only in coroutines given to :meth:`run`."""
-        return self._aio
-
-    @property
-    def loop(self) -> asyncio.AbstractEventLoop:
-        return self._loop_thread.loop
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        """Run ``coro`` on the client's loop and return its result (or raise its exception).
-
-        Only coroutine objects are accepted: a future or ``asyncio.gather(...)`` built in the caller's thread
-        belongs to the caller's loop and cannot be awaited on this one — wrap it in an ``async def``.
-        ``timeout`` (seconds) raises ``concurrent.futures.TimeoutError`` and cancels the coroutine.
-        """
-        if not asyncio.iscoroutine(coro):
-            raise TypeError(f"Client.run() needs a coroutine (an 'async def' call), not {type(coro).__name__}")
-        return self._loop_thread.run(coro, timeout)
-
-    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        """Start ``coro`` on the client's loop and return at once with a :class:`concurrent.futures.Future`.
-
-        What a notebook button uses so a long job never blocks the kernel.
-        """
-        if not asyncio.iscoroutine(coro):
-            raise TypeError(f"Client.submit() needs a coroutine (an 'async def' call), not {type(coro).__name__}")
-        return self._loop_thread.submit(coro)
+class Client(BlockingClient):
+    """Blocking twin of :class:`~vsphere_nb.client.aio.AsyncClient` with the notebook's verbs; create it with
+    :func:`connect`."""
 
     # -- the core job ---------------------------------------------------------------------------
-    @property
-    def vcenter(self) -> str:
-        """This vCenter's name in every table (``host[:port]``)."""
-        return vcenter_name(self._aio)
-
     def hosts(
         self,
         *,
-        clusters: Any = None,
-        host_names: Any = None,
+        clusters: Iterable[str] | None = None,
+        host_names: Iterable[str] | None = None,
         only_unhealthy: bool = False,
         page_size: int = 2000,
         diagnostics: bool = False,
-    ) -> Any:
+    ) -> pd.DataFrame:
         """The ``hosts`` DataFrame: every host with its HA state and pre-flight eligibility, in one
         PropertyCollector pass. ``clusters``/``host_names`` select (unknown names raise ``ConfigError``).
         ``diagnostics=True`` adds what diagnosis reads per host (management vmknics, accessible datastores,
@@ -172,11 +69,8 @@ class Client:
 
         A value the server sent that cannot be used costs its cell only: the cell is empty, the host's
         ``data_issues`` says which property and why, and each kind of issue is logged once as a warning."""
-        from .fleet.inventory import collect_inventory, filter_hosts, hosts_frame
 
         if diagnostics:
-            from .fleet.clusters import collect_fleet, diagnosis_hosts_frame
-
             fleet = self.run(collect_fleet(self._aio, page_size=page_size, vcenter=self.vcenter))
             frame = diagnosis_hosts_frame(fleet, self.about.version)
         else:
@@ -186,17 +80,16 @@ class Client:
     def events(
         self,
         *,
-        hosts: Any = None,
-        clusters: Any = None,
-        since: Any = "24h",
-        until: Any = None,
-        types: Any = "ha",
+        hosts: Names | None = None,
+        clusters: Names | None = None,
+        since: TimeArg = "24h",
+        until: TimeArg | None = None,
+        types: str | Iterable[str] = "ha",
         max_events: int | None = None,
-        progress: Any = None,
-    ) -> Any:
+        progress: Callable[[int], None] | None = None,
+    ) -> pd.DataFrame:
         """The HA event history of a window as a DataFrame (the run's events columns plus ``category``): one
         event collector, read in large pages. See :mod:`vsphere_nb.fleet.history`."""
-        from .fleet.history import DEFAULT_MAX_EVENTS, read_history
 
         return self.run(
             read_history(
@@ -212,118 +105,37 @@ class Client:
             )
         )
 
-    def clusters(self, *, page_size: int = 2000) -> Any:
+    def clusters(self, *, page_size: int = 2000) -> pd.DataFrame:
         """One row per cluster with its HA settings and host health, in one PropertyCollector pass
         (see :mod:`vsphere_nb.fleet.clusters`)."""
-        from .fleet.clusters import clusters_frame, collect_fleet
 
         return clusters_frame(self.run(collect_fleet(self._aio, page_size=page_size, vcenter=self.vcenter)))
 
-    def diagnose(self, hosts: Any = None, *, run: Any = None, since: Any = "72h", rules: Any = None) -> Any:
+    def diagnose(
+        self,
+        hosts: pd.DataFrame | str | Iterable[str] | None = None,
+        *,
+        run: RunResult | Mapping[str, pd.DataFrame] | None = None,
+        since: TimeArg = "72h",
+        rules: RulesArg | None = None,
+    ) -> Diagnosis:
         """Gather (one fleet pass, the HA history since ``since``) and :func:`~vsphere_nb.diagnosis.diagnose`.
 
         ``hosts`` narrows which hosts are diagnosed (a frame or names); ``run`` adds a run's attempts and events.
         """
-        from .diagnosis import diagnose
-        from .fleet.clusters import add_state_change_times, clusters_frame, collect_fleet, diagnosis_hosts_frame
-        from .fleet.history import read_history
-        from .fleet.inventory import filter_hosts
 
         inv = self.run(collect_fleet(self._aio, vcenter=self.vcenter))
         history = self.run(read_history(self._aio, since=since, vcenter=self.vcenter))
         frame = add_state_change_times(diagnosis_hosts_frame(inv, self.about.version), history)
         if hosts is not None:
-            names = hosts["host_moid"].astype(str).tolist() if hasattr(hosts, "columns") else hosts
+            names = hosts["host_moid"].astype(str).tolist() if isinstance(hosts, pd.DataFrame) else hosts
             frame = filter_hosts(frame, host_names=[names] if isinstance(names, str) else names)
         return diagnose(frame, run=run, events=history, clusters=clusters_frame(inv), rules=rules)
 
-    def plan_reconfigure(self, hosts: Any, limits: Any = None) -> Any:
+    def plan_reconfigure(self, hosts: pd.DataFrame, limits: BatchLimits | None = None) -> ReconfigurePlan:
         """A dry run of *Reconfigure for vSphere HA* over ``hosts``: see :class:`~vsphere_nb.batch.ReconfigurePlan`."""
-        from .batch.execute import plan_reconfigure
 
         return plan_reconfigure({self.vcenter: self}, hosts, limits)
-
-    # -- mirrors of the async API ---------------------------------------------------------------
-    def get(self, moref: wire.MoRef, prop: str) -> Any:
-        return self.run(self._aio.get(moref, prop))
-
-    def invoke(self, moref: wire.MoRef, method: str, /, **params: Any) -> Any:
-        return self.run(self._aio.invoke(moref, method, **params))
-
-    def login(self) -> wire.UserSession:
-        return self.run(self._aio.login())
-
-    def logout(self) -> None:
-        self.run(self._aio.logout())
-
-    def close(self) -> None:
-        """Log out (best effort), close the connections, stop the loop thread. Idempotent."""
-        if self._loop_thread.alive:
-            try:
-                self.run(self._aio.close())
-            finally:
-                self._finalizer()
-
-    @property
-    def content(self) -> wire.ServiceContent:
-        return self._aio.content
-
-    @property
-    def about(self) -> wire.AboutInfo:
-        return self._aio.about
-
-    @property
-    def release(self) -> str:
-        return self._aio.release
-
-    @property
-    def release_source(self) -> str:
-        return self._aio.release_source
-
-    @property
-    def session(self) -> wire.UserSession | None:
-        return self._aio.session
-
-    @property
-    def session_token(self) -> Secret | None:
-        return self._aio.session_token
-
-    @property
-    def server(self) -> str:
-        return self._aio.server
-
-    @property
-    def base_url(self) -> str:
-        return self._aio.base_url
-
-    @property
-    def user(self) -> str | None:
-        return self._aio.user
-
-    @property
-    def timeouts(self) -> Timeouts:
-        return self._aio.timeouts
-
-    @property
-    def stats(self) -> ClientStats:
-        return self._aio.stats
-
-    @property
-    def max_response_bytes(self) -> int:
-        return self._aio.max_response_bytes
-
-    @property
-    def is_closed(self) -> bool:
-        return self._aio.is_closed
-
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return repr(self._aio).replace("<AsyncClient", "<Client", 1)
 
 
 def connect(
@@ -344,24 +156,17 @@ def connect(
     parse_server(server)  # a bad URL fails before anything else happens
     # resolved here, in the caller's thread, so an InsecureTLSWarning points at the caller's line
     tls = resolve_verify(verify, stacklevel=2)
-    loop_thread = LoopThread()
-    try:
-        aio = loop_thread.run(
-            AsyncClient.connect(
-                server,
-                user,
-                password,
-                session_token=session_token,
-                verify=tls,
-                release=release,
-                timeout=timeout,
-                retry=retry,
-                transport=transport,
-                user_agent=user_agent,
-                max_response_bytes=max_response_bytes,
-            )
-        )
-    except BaseException:
-        loop_thread.stop()
-        raise
-    return Client(aio, loop_thread)
+    return start_client(
+        Client,
+        server,
+        user,
+        password,
+        session_token=session_token,
+        verify=tls,
+        release=release,
+        timeout=timeout,
+        retry=retry,
+        transport=transport,
+        user_agent=user_agent,
+        max_response_bytes=max_response_bytes,
+    )

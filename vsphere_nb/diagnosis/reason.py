@@ -235,7 +235,7 @@ def diagnose(
     clusters: pd.DataFrame | None = None,
     rules: Any = None,
     now: Any = None,
-) -> Any:
+) -> Diagnosis:
     """Diagnose every unhealthy or failed host: see :class:`~vsphere_nb.diagnosis.Diagnosis`.
 
     ``hosts`` is the inventory frame (``None``: the run's saved ``hosts``); ``run`` a run result (or a dict of
