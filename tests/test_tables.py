@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from vsphere_nb.tables import palette
 from vsphere_nb.tables.categories import EVENT_CATEGORIES, event_category
-from vsphere_nb.tables.events import event_rows
+from vsphere_nb.tables.events import event_columns, event_rows
 from vsphere_nb.vocabulary import CAUSES, OUTCOMES
-from vsphere_nb.wire.plain import event_columns
 
 
 def test_every_cause_of_the_diagnosis_has_its_own_colour_and_a_label():

@@ -19,8 +19,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..tables.events import EVENT_COLUMNS, event_columns
 from ..vocabulary import EVENT_SOURCES, FAILURE_OUTCOMES, FINAL_TASK_OUTCOMES, HEALTHY_DAS_STATES, OUTCOMES, STAGES
-from ..wire.plain import EVENT_COLUMNS, event_columns, fault_events, moid, task_state
+from ..wire.plain import fault_events, moid, task_state
 
 __all__ = [
     "OUTCOMES",
@@ -114,7 +115,7 @@ class EventColumns:
     def add_wire(self, source: str, events: Iterable[Mapping[str, Any]]) -> int:
         """Add event wire dicts from ``source``; returns how many were new. ``event_type_id`` = ``eventTypeId``
         else ``_typeName``; ``message`` = ``fullFormattedMessage`` else ``message``; ``severity`` from
-        :func:`~vsphere_nb.wire.plain.event_severity`. Items that are not objects are ignored."""
+        :func:`~vsphere_nb.tables.events.event_severity`. Items that are not objects are ignored."""
         evs = [e for e in events if e.__class__ is dict or isinstance(e, Mapping)]
         if not evs:
             return 0

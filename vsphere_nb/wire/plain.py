@@ -11,8 +11,7 @@ Every reader is total: a value of an unexpected shape reads as ``None`` (or an e
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -38,10 +37,6 @@ __all__ = [
     "task_queue_time",
     "EventRef",
     "event_ref",
-    "SEVERITY_BY_TYPE",
-    "event_severity",
-    "EVENT_COLUMNS",
-    "event_columns",
 ]
 
 
@@ -292,81 +287,3 @@ def event_ref(event: Any) -> EventRef | None:
         created,
         event,
     )
-
-
-#: severity of event types that do not carry one (``EventEx`` does); any other type is ``info``
-SEVERITY_BY_TYPE: dict[str, str] = {
-    "HostDasErrorEvent": "error",
-    "DasHostFailedEvent": "error",
-    "DasHostIsolatedEvent": "error",
-    "DasAgentUnavailableEvent": "error",
-    "DasClusterIsolatedEvent": "error",
-    "HostConnectionLostEvent": "error",
-    "HostIsolationIpPingFailedEvent": "warning",
-    "HostNoRedundantManagementNetworkEvent": "warning",
-    "HostMissingNetworksEvent": "warning",
-    "HostShortNameToIpFailedEvent": "warning",
-    "InsufficientFailoverResourcesEvent": "warning",
-    "HostNotInClusterEvent": "warning",
-}
-
-
-def event_severity(event: Mapping[str, Any]) -> str:
-    """``EventEx.severity`` when present, else derived from the type (``HostDasErrorEvent`` → ``error``)."""
-    sev = event.get("severity")
-    if isinstance(sev, str) and sev:
-        return sev
-    type_name = event.get("_typeName")
-    return SEVERITY_BY_TYPE.get(type_name, "info") if isinstance(type_name, str) else "info"
-
-
-#: the per-event columns :func:`event_columns` reads, in the events frame's order
-EVENT_COLUMNS: tuple[str, ...] = (
-    "event_key",
-    "chain_id",
-    "event_type",
-    "event_type_id",
-    "created_time",
-    "user_name",
-    "severity",
-    "message",
-)
-
-
-def _interned(values: list[Any]) -> list[Any]:
-    """Labels repeat across a million events: one shared string each (less memory, faster factorizing)."""
-    intern = sys.intern
-    return [intern(v) if type(v) is str else v for v in values]
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if hasattr(value, "isoformat") else None
-
-
-def event_columns(events: Iterable[Mapping[str, Any]]) -> dict[str, list[Any]]:
-    """The events-frame columns of event dicts, one list per name of :data:`EVENT_COLUMNS`.
-
-    ``event_type_id`` = ``eventTypeId`` else ``_typeName``; ``message`` = ``fullFormattedMessage`` else
-    ``message``; ``severity`` from :func:`event_severity`; ``created_time`` stays the ISO string. Written for
-    speed: it runs once per event of a million-event run.
-    """
-    evs = events if isinstance(events, list) else list(events)
-    types = _interned([t if t.__class__ is str else None for t in (e.get("_typeName") for e in evs)])
-    by_type = SEVERITY_BY_TYPE
-    return {
-        "event_key": [e.get("key") for e in evs],
-        "chain_id": [e.get("chainId") for e in evs],
-        "event_type": types,
-        "event_type_id": _interned([e.get("eventTypeId") or t for e, t in zip(evs, types)]),
-        "created_time": [
-            c if c is None or isinstance(c, str) else _iso(c) for c in (e.get("createdTime") for e in evs)
-        ],
-        "user_name": _interned([e.get("userName") for e in evs]),
-        "severity": _interned(
-            [
-                sev if sev and sev.__class__ is str else by_type.get(t, "info")
-                for sev, t in zip((e.get("severity") for e in evs), types)
-            ]
-        ),
-        "message": [e.get("fullFormattedMessage") or e.get("message") for e in evs],
-    }
