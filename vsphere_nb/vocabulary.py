@@ -34,13 +34,13 @@ __all__ = [
     "DAS_STATES",
     "OUTCOMES",
     "FAILURE_OUTCOMES",
+    "DIAGNOSED_OUTCOMES",
     "FINAL_TASK_OUTCOMES",
     "STAGES",
     "EVENT_SOURCES",
     "LIFECYCLE_STATES",
-    "HOST_COLUMN_KINDS",
-    "HOST_COLUMNS",
     "CAUSES",
+    "CONFIDENCE_LEVELS",
 ]
 
 #: the one method this kit exists for (*Reconfigure for vSphere HA*)
@@ -78,6 +78,9 @@ OUTCOMES: tuple[str, ...] = (
 )
 #: outcomes that count against the failure budget and close the canary gate
 FAILURE_OUTCOMES: frozenset[str] = frozenset({"agent_unhealthy", "fault", "launch_failed", "timed_out", "lost"})
+#: outcomes of a last attempt that make the diagnosis look at a host whatever its HA state: the failures and a
+#: cancelled task (the host still lacks HA); ``lost`` is left to the host's HA state, as vCenter forgot the task
+DIAGNOSED_OUTCOMES: frozenset[str] = frozenset({"fault", "launch_failed", "timed_out", "agent_unhealthy", "cancelled"})
 #: outcomes a host that held a slot can end with (what ``Scheduler.finished`` accepts)
 FINAL_TASK_OUTCOMES: frozenset[str] = frozenset(
     {"success", "agent_unhealthy", "fault", "launch_failed", "timed_out", "cancelled", "lost"}
@@ -101,32 +104,6 @@ EVENT_SOURCES: tuple[str, ...] = ("fault", "task_chain", "host_events", "history
 #: finishes it); every planned host has its final outcome
 LIFECYCLE_STATES: tuple[str, ...] = ("running", "detached", "finished")
 
-#: the ``hosts`` frame: column → kind (see ``vsphere_nb.batch.frames`` for the kinds' dtypes), in column order
-HOST_COLUMN_KINDS: dict[str, str] = {
-    "vcenter": "id",
-    "datacenter": "id",
-    "cluster": "id",
-    "cluster_moid": "id",
-    "host": "id",
-    "host_moid": "id",
-    "connection_state": "category",
-    "power_state": "category",
-    "in_maintenance": "boolean",
-    "ha_enabled": "boolean",
-    "das_state": "category",
-    "das_state_reporter": "category",
-    "version": "category",
-    "build": "category",
-    "datastores": "string",
-    "config_issues": "string",
-    "overall_status": "category",
-    "disabled_methods": "string",
-    "eligible": "boolean",
-    "skip_reason": "category",
-    "data_issues": "string",
-}
-#: the ``hosts`` frame's columns, in order
-HOST_COLUMNS: list[str] = list(HOST_COLUMN_KINDS)
 
 #: the causes the diagnosis names (``cause`` column), with what each means (README "Causes"); every cause has
 #: a colour and a label in :mod:`vsphere_nb.tables.palette`
@@ -145,3 +122,5 @@ CAUSES: dict[str, str] = {
     "agent-unhealthy-after-success": "the reconfigure task succeeded but the agent stays unhealthy",
     "unknown": "no rule matched: read the events and the task output",
 }
+#: how sure the diagnosis is of a cause, weakest first
+CONFIDENCE_LEVELS: tuple[str, ...] = ("low", "medium", "high")

@@ -6,8 +6,9 @@ never calls a server (``Client.diagnose`` gathers, this reasons), so it runs on 
 
 from __future__ import annotations
 
-from .reason import HOST_COLUMNS, diagnose, scope_of
-from .result import SUMMARY_COLUMNS, Diagnosis, load_diagnosis
+from ..tables.columns import DIAGNOSIS_COLUMNS, DIAGNOSIS_SUMMARY_COLUMNS
+from .reason import diagnose, scope_of
+from .result import Diagnosis, load_diagnosis
 from .rules import CAUSES, CONFIDENCE_LEVELS, DiagnosisRule, builtin_rules, load_rules
 
 __all__ = [
@@ -19,7 +20,7 @@ __all__ = [
     "DiagnosisRule",
     "CAUSES",
     "CONFIDENCE_LEVELS",
-    "HOST_COLUMNS",
-    "SUMMARY_COLUMNS",
+    "DIAGNOSIS_COLUMNS",
+    "DIAGNOSIS_SUMMARY_COLUMNS",
     "scope_of",
 ]

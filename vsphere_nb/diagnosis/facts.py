@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 
 from ..tables.categories import event_category
+from ..vocabulary import DIAGNOSED_OUTCOMES
 
-__all__ = ["HostFacts", "gather", "HEALTHY_STATES", "FAILED_OUTCOMES"]
+__all__ = ["HostFacts", "gather", "HEALTHY_STATES", "DIAGNOSED_OUTCOMES"]
 
 HEALTHY_STATES = frozenset({"master", "connectedToMaster"})
 #: latest-attempt outcomes that make a host worth diagnosing even when its state looks fine now
-FAILED_OUTCOMES = frozenset({"fault", "launch_failed", "timed_out", "agent_unhealthy", "cancelled"})
 #: event categories whose messages count as text evidence
 _TEXT_CATEGORIES = frozenset({"agent-error", "isolation", "partition", "network", "host-failure"})
 
@@ -165,7 +165,7 @@ def _cluster_facts(clusters: pd.DataFrame | None) -> dict[tuple[Any, Any], dict[
 
 
 def _same_failure(attempts: list[dict[str, Any]]) -> bool:
-    failed = [a for a in attempts if a["outcome"] in FAILED_OUTCOMES]
+    failed = [a for a in attempts if a["outcome"] in DIAGNOSED_OUTCOMES]
     if len(failed) < 2:
         return False
     a, b = failed[-2], failed[-1]
@@ -222,7 +222,7 @@ def gather(
         das_state = cols["das_state"][i]
         connected = cols["connection_state"][i] in (None, "connected")
         unhealthy = (das_state not in HEALTHY_STATES) or not connected
-        failed = last is not None and last["outcome"] in FAILED_OUTCOMES
+        failed = last is not None and last["outcome"] in DIAGNOSED_OUTCOMES
         skip = not unhealthy or cols["ha_enabled"][i] is False or cols["in_maintenance"][i] is True
         if skip and not failed:
             continue
@@ -230,7 +230,7 @@ def gather(
         out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes))
     # hosts of the run that the hosts frame does not list (a saved run diagnosed with an older inventory)
     for key, attempts in attempts_of.items():
-        if key in seen or attempts[-1]["outcome"] not in FAILED_OUTCOMES:
+        if key in seen or attempts[-1]["outcome"] not in DIAGNOSED_OUTCOMES:
             continue
         last = attempts[-1]
         row = {
@@ -253,7 +253,7 @@ def _facts(
     sizes: dict[tuple[Any, Any], list[int]],
 ) -> HostFacts:
     last = attempts[-1] if attempts else None
-    failed_attempts = [a for a in attempts if a["outcome"] in FAILED_OUTCOMES]
+    failed_attempts = [a for a in attempts if a["outcome"] in DIAGNOSED_OUTCOMES]
     evidence_attempt = failed_attempts[-1] if failed_attempts else last
     cluster = cluster_of.get((row.get("vcenter"), row.get("cluster_moid"))) or cluster_of.get(
         (row.get("vcenter"), row.get("cluster"))

@@ -19,12 +19,12 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError
+from ..tables.columns import DIAGNOSIS_COLUMNS, diagnosis_frame
 from .facts import HostFacts, gather, telling_first
-from .frame import HOST_COLUMNS, _typed
 from .result import Diagnosis
 from .rules import CONFIDENCE_LEVELS, DiagnosisRule, load_rules
 
-__all__ = ["diagnose", "evaluate", "HOST_COLUMNS", "scope_of"]
+__all__ = ["diagnose", "evaluate", "scope_of"]
 
 _MAX_EVIDENCE_CHARS = 300
 
@@ -130,7 +130,7 @@ def _next_step(rule: DiagnosisRule | None, scope: str, values: dict[str, Any], c
 def diagnose_facts(
     all_facts: list[HostFacts], rules: list[DiagnosisRule], now: pd.Timestamp | None = None
 ) -> pd.DataFrame:
-    """One row per host of ``all_facts`` (columns :data:`HOST_COLUMNS`)."""
+    """One row per host of ``all_facts`` (columns :data:`~vsphere_nb.tables.columns.DIAGNOSIS_COLUMNS`)."""
     matched: list[tuple[DiagnosisRule | None, list[str], str]] = []
     for facts in all_facts:
         repeated = bool(facts.values.get("same_failure_repeated"))
@@ -151,7 +151,7 @@ def diagnose_facts(
         matched.append(found)
     causes = [m[0].cause if m[0] else "unknown" for m in matched]
     per_cluster = Counter((f.values.get("vcenter"), f.values.get("cluster"), c) for f, c in zip(all_facts, causes))
-    rows: dict[str, list[Any]] = {c: [] for c in HOST_COLUMNS}
+    rows: dict[str, list[Any]] = {c: [] for c in DIAGNOSIS_COLUMNS}
     for facts, (rule, evidence, confidence), cause in zip(all_facts, matched, causes):
         v = facts.values
         count = per_cluster[(v.get("vcenter"), v.get("cluster"), cause)] if v.get("cluster") is not None else 1
@@ -171,7 +171,7 @@ def diagnose_facts(
         rows["next_step"].append(_next_step(rule, scope, v, count))
         rows["reference"].append(rule.reference if rule else "ha-troubleshooting § The agent states")
         rows["rule"].append(rule.id if rule else None)
-    return _typed(pd.DataFrame(rows, columns=HOST_COLUMNS))
+    return diagnosis_frame(pd.DataFrame(rows, columns=DIAGNOSIS_COLUMNS))
 
 
 def _unknown_evidence(facts: HostFacts) -> list[str]:

@@ -12,14 +12,13 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError, RunDirectoryError
+from ..tables.columns import DIAGNOSIS_COLUMNS, DIAGNOSIS_SUMMARY_COLUMNS, diagnosis_frame
 from ..tables.palette import cause_color
 from .facts import HostFacts
-from .frame import HOST_COLUMNS, _typed
 from .rules import CAUSES
 
-__all__ = ["Diagnosis", "load_diagnosis", "SUMMARY_COLUMNS"]
+__all__ = ["Diagnosis", "load_diagnosis"]
 
-SUMMARY_COLUMNS = ["cause", "hosts", "clusters", "scope", "example_host", "next_step"]
 _FILE = "diagnosis"
 _HTML_ROWS = 200
 
@@ -41,7 +40,7 @@ def _summary(hosts: pd.DataFrame) -> pd.DataFrame:
                     "next_step": str(first["next_step"]),
                 }
             )
-    frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    frame = pd.DataFrame(rows, columns=DIAGNOSIS_SUMMARY_COLUMNS)
     if len(frame):
         frame = frame.sort_values(["hosts", "cause"], ascending=[False, True], kind="stable").reset_index(drop=True)
     frame["cause"] = pd.Categorical(frame["cause"], categories=list(CAUSES))
@@ -160,10 +159,10 @@ def load_diagnosis(directory: str | os.PathLike[str]) -> Diagnosis:
             raise RunDirectoryError(f"{path} holds no saved diagnosis")
     except (OSError, ValueError) as exc:
         raise RunDirectoryError(f"the diagnosis in {path} is unreadable: {exc}") from None
-    for col in HOST_COLUMNS:
+    for col in DIAGNOSIS_COLUMNS:
         if col not in frame.columns:
             frame[col] = None
-    return Diagnosis(_typed(frame[HOST_COLUMNS].copy()), run_dir=path)
+    return Diagnosis(diagnosis_frame(frame[DIAGNOSIS_COLUMNS].copy()), run_dir=path)
 
 
 def _e(value: Any) -> str:

@@ -32,7 +32,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..tables.durations import parse_duration
-from ..vocabulary import CAUSES
+from ..vocabulary import CAUSES, CONFIDENCE_LEVELS
 
 __all__ = [
     "CAUSES",
@@ -47,7 +47,6 @@ __all__ = [
     "parse_duration",
 ]
 
-CONFIDENCE_LEVELS: tuple[str, ...] = ("low", "medium", "high")
 
 #: facts a rule may compare (value / list of values / {min, max}); see facts.py for where each comes from
 FACT_KEYS: frozenset[str] = frozenset(

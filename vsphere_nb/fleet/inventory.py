@@ -28,9 +28,8 @@ from .. import wire
 from ..client.aio import vcenter_name
 from ..client.property import container_filter_spec, create_container_view, destroy_view, retrieve
 from ..errors import ConfigError
-from ..tables.columns import STRING
+from ..tables.columns import HOST_COLUMNS, STRING
 from ..tables.columns import hosts_frame as typed_hosts_frame
-from ..vocabulary import HOST_COLUMNS as _HOST_COLUMNS
 from ..wire import MoRef, UndecodedValue
 from .eligibility import preflight, unhealthy_only
 
@@ -77,8 +76,6 @@ _TYPE_PATHS: dict[str, list[str]] = {
     "Datacenter": ["name", "parent"],
     "Datastore": ["name"],
 }
-
-HOST_COLUMNS = _HOST_COLUMNS  # defined once, in vsphere_nb.vocabulary
 
 
 @dataclass

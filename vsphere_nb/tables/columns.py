@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..vocabulary import DAS_STATES, EVENT_SOURCES, HOST_COLUMN_KINDS, OUTCOMES, STAGES
+from ..vocabulary import CAUSES, CONFIDENCE_LEVELS, DAS_STATES, EVENT_SOURCES, OUTCOMES, STAGES
 from .categories import EVENT_CATEGORIES
 
 __all__ = [
@@ -34,6 +34,9 @@ __all__ = [
     "label_column",
     "remap_labels",
     "hosts_frame",
+    "DIAGNOSIS_COLUMNS",
+    "DIAGNOSIS_SUMMARY_COLUMNS",
+    "diagnosis_frame",
 ]
 
 #: the text dtype of every frame
@@ -112,7 +115,30 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "message": "string",
         "category": "category",
     },
-    "hosts": dict(HOST_COLUMN_KINDS),
+    # the hosts table (vc.hosts(), a run's saved hosts): identifiers and states as categories, flags nullable
+    "hosts": {
+        "vcenter": "id",
+        "datacenter": "id",
+        "cluster": "id",
+        "cluster_moid": "id",
+        "host": "id",
+        "host_moid": "id",
+        "connection_state": "category",
+        "power_state": "category",
+        "in_maintenance": "boolean",
+        "ha_enabled": "boolean",
+        "das_state": "category",
+        "das_state_reporter": "category",
+        "version": "category",
+        "build": "category",
+        "datastores": "string",
+        "config_issues": "string",
+        "overall_status": "category",
+        "disabled_methods": "string",
+        "eligible": "boolean",
+        "skip_reason": "category",
+        "data_issues": "string",
+    },
 }
 #: categories listed first (in this order) whatever the data holds
 KNOWN_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -132,6 +158,24 @@ FAULT_COLUMNS = list(SCHEMAS["faults"])
 FAULT_MESSAGE_COLUMNS = list(SCHEMAS["fault_messages"])
 EVENT_COLUMNS = list(SCHEMAS["events"])
 HOST_COLUMNS = list(SCHEMAS["hosts"])
+
+#: ``Diagnosis.hosts``: one row per diagnosed host, in order
+DIAGNOSIS_COLUMNS: list[str] = [
+    "vcenter",
+    "cluster",
+    "host",
+    "host_moid",
+    "das_state",
+    "cause",
+    "confidence",
+    "scope",
+    "evidence",
+    "next_step",
+    "reference",
+    "rule",
+]
+#: ``Diagnosis.summary``: one row per cause, in order
+DIAGNOSIS_SUMMARY_COLUMNS: list[str] = ["cause", "hosts", "clusters", "scope", "example_host", "next_step"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,6 +306,19 @@ def hosts_frame(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     """The hosts frame with :data:`SCHEMAS` ``["hosts"]`` dtypes, from rows or a frame; extra columns kept."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     return coerce(frame, "hosts")
+
+
+def diagnosis_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``Diagnosis.hosts``' dtypes on a frame with :data:`DIAGNOSIS_COLUMNS` (in place, and returned): causes and
+    confidences as categoricals of the vocabulary's values (confidence ordered), identifiers as categories."""
+    for col in ("vcenter", "cluster", "host", "host_moid", "das_state", "rule"):
+        frame[col] = frame[col].astype("category")
+    frame["cause"] = pd.Categorical(frame["cause"], categories=list(CAUSES))
+    frame["confidence"] = pd.Categorical(frame["confidence"], categories=list(CONFIDENCE_LEVELS), ordered=True)
+    frame["scope"] = pd.Categorical(frame["scope"], categories=["cluster", "host"])
+    for col in ("next_step", "reference"):
+        frame[col] = frame[col].astype("string")
+    return frame
 
 
 def coerce(frame: pd.DataFrame, name: str) -> pd.DataFrame:

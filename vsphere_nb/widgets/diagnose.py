@@ -28,7 +28,8 @@ from ._util import MPL_LOCK, Panel, html_table, styled
 
 __all__ = ["DiagnosePanel"]
 
-HOST_COLUMNS = ["cluster", "host", "das_state", "confidence", "scope", "next_step"]
+#: the columns of the panel's hosts table (a few of ``Diagnosis.hosts``)
+BOARD_COLUMNS = ["cluster", "host", "das_state", "confidence", "scope", "next_step"]
 TIMELINE_COLUMNS = ["created_time", "category", "event_type_id", "message"]
 ALL = ""
 
@@ -164,7 +165,7 @@ class DiagnosePanel(Panel):
         if rows is None:
             return
         self.select_button.disabled = not len(rows)
-        self.hosts_table.value = html_table(rows, HOST_COLUMNS, max_rows=300, what="hosts")
+        self.hosts_table.value = html_table(rows, BOARD_COLUMNS, max_rows=300, what="hosts")
         names = [str(h) for h in rows["host"].astype(str)]
         self.host.options = names
         self.host.value = names[0] if names else None
