@@ -32,7 +32,7 @@ from matplotlib.lines import Line2D
 
 from ..tables import palette as style
 from ..tables.palette import IN_PROGRESS, IN_PROGRESS_COLOR, OUTCOME_COLORS
-from ._chartkit import figure, integer_axis, label, legend, no_data, note, style_axes, time_axis, to_num
+from ..charts._kit import figure, integer_axis, label, legend, no_data, note, style_axes, time_axis, to_num
 from .frames import latest_attempts
 
 __all__ = [
