@@ -24,6 +24,7 @@ from vsphere_nb.batch import (
 )
 from vsphere_nb.batch.frames import coerce, empty_frame
 from vsphere_nb.tables import palette as style
+from vsphere_nb.tables.categories import EVENT_CATEGORIES
 
 
 def tasks(rows):
@@ -188,7 +189,8 @@ def test_events_swimlane_one_lane_per_host_and_one_marker_style_per_category():
     hosts = events["host"].astype(str).nunique()
     assert len(ax.get_yticks()) == hosts
     categories = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
-    assert set(categories) <= set(style.EVENT_CATEGORIES) and {"error", "task"} <= set(categories)
+    assert set(categories) <= set(EVENT_CATEGORIES) and {"agent-error", "task"} <= set(categories)
+    assert set(events["category"].astype(str)) == set(categories)  # the frames' own category column, one scheme
     for name, line in categories.items():
         colour, marker = style.EVENT_CATEGORY_STYLE[name]
         assert line.get_marker() == marker and line.get_linestyle() == "None"

@@ -33,12 +33,13 @@ def test_cause_colours_are_fixed_and_stable_across_processes() -> None:
     assert len(set(colours.values())) == 5
 
 
-def test_event_categories() -> None:
-    assert style.event_category("HostDasErrorEvent", "error") == "error"
-    assert style.event_category("com.vmware.vc.HA.AllHostAddrsPingable", "info") == "recovered"
-    assert style.event_category("TaskEvent", "info") == "task"
-    assert style.event_category("HostConnectionLostEvent", None) == "info"
-    assert set(style.EVENT_CATEGORY_STYLE) == set(style.EVENT_CATEGORIES)
+def test_event_categories_have_one_style_each() -> None:
+    """One category scheme: the swimlanes style the frames' ``category`` values, nothing else."""
+    from vsphere_nb.tables.categories import EVENT_CATEGORIES
+
+    assert set(style.EVENT_CATEGORY_STYLE) == set(EVENT_CATEGORIES)
+    assert len({c for c, _ in style.EVENT_CATEGORY_STYLE.values()}) == len(EVENT_CATEGORIES)
+    assert not hasattr(style, "event_category")  # the second scheme is gone
 
 
 def test_text_colour_reads_on_its_background() -> None:

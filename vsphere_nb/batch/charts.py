@@ -28,11 +28,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
+from ..charts._kit import (
+    cluster_labels,
+    figure,
+    integer_axis,
+    label,
+    legend,
+    no_data,
+    note,
+    style_axes,
+    time_axis,
+    to_num,
+)
+from ..charts.causes import causes_by_cluster
+from ..charts.events import events_swimlane
 from ..tables import palette as style
 from ..tables.palette import IN_PROGRESS, IN_PROGRESS_COLOR, OUTCOME_COLORS
-from ..charts._kit import figure, integer_axis, label, legend, no_data, note, style_axes, time_axis, to_num
 from .frames import latest_attempts
 
 __all__ = [
@@ -57,14 +69,6 @@ def _outcome_labels(tasks: pd.DataFrame) -> pd.Series:
     return tasks["outcome"].astype(object).where(tasks["outcome"].notna(), IN_PROGRESS)
 
 
-def _cluster_labels(frame: pd.DataFrame) -> pd.Series:
-    """Cluster names; ``cluster (vcenter)`` when the frame spans several vCenters; ``(no cluster)`` for none."""
-    clusters = frame["cluster"].astype(object).where(frame["cluster"].notna(), "(no cluster)").astype(str)
-    if "vcenter" in frame.columns and frame["vcenter"].nunique() > 1:
-        clusters = clusters + " (" + frame["vcenter"].astype(str) + ")"
-    return clusters
-
-
 # -- outcomes per cluster ------------------------------------------------------------------------------------------
 def outcomes_by_cluster(tasks: pd.DataFrame, *, max_clusters: int = 30) -> Figure:
     """Hosts per outcome in each cluster (latest attempt of each host) as horizontal stacked bars.
@@ -77,7 +81,7 @@ def outcomes_by_cluster(tasks: pd.DataFrame, *, max_clusters: int = 30) -> Figur
     if tasks.empty:
         return no_data(title)
     latest = latest_attempts(tasks)
-    table = pd.crosstab(_cluster_labels(latest), _outcome_labels(latest))
+    table = pd.crosstab(cluster_labels(latest), _outcome_labels(latest))
     table = table[[o for o in _ORDER if o in table.columns]]
     bad = table.drop(columns=[c for c in table.columns if c in _FINE]).sum(axis=1)
     rank = pd.DataFrame({"bad": -bad, "total": -table.sum(axis=1), "name": table.index}, index=table.index)
@@ -253,7 +257,7 @@ def task_timeline(tasks: pd.DataFrame, *, max_hosts: int = 50, limits: Any = Non
     all_e = to_num(ends_all)
     times, counts = _in_flight(all_q, all_e)
     flight.step(times, counts, where="post", color=style.HOST_STATE_COLORS["running"], linewidth=1.4, label="in flight")
-    clusters = _cluster_labels(started).to_numpy()
+    clusters = cluster_labels(started).to_numpy()
     if len(set(clusters)) > 1:
         ctimes, ccounts = _in_flight(all_q, all_e, clusters)
         flight.step(
@@ -295,181 +299,9 @@ def task_timeline(tasks: pd.DataFrame, *, max_hosts: int = 50, limits: Any = Non
     return fig
 
 
-# -- events -------------------------------------------------------------------------------------------------------
-def events_swimlane(events: pd.DataFrame, *, max_hosts: int = 40, max_points: int = 600) -> Figure:
-    """One lane per host (grouped by cluster), one marker per event at its time (UTC); marker shape and colour say
-    the category — error, warning, recovered, task, info (:data:`vsphere_nb.tables.palette.EVENT_CATEGORY_STYLE`).
-
-    With more than ``max_hosts`` hosts, the hosts with the most errors and warnings get a lane and a note says how
-    many were left out. Events closer than 1/``max_points`` of the time span in one lane and category are drawn
-    once, so a million events still draw quickly. One ``Line2D`` per category present.
-    """
-    title = "Events by host (UTC)"
-    data = events[events["created_time"].notna()] if not events.empty else events
-    if data.empty:
-        fig = no_data(title)
-        return fig
-    frame = pd.DataFrame(
-        {
-            "cluster": _cluster_labels(data).to_numpy(),
-            "host": data["host"].astype(object).where(data["host"].notna(), "(vCenter)").astype(str).to_numpy(),
-            "time": to_num(data["created_time"]),
-        }
-    )
-    severity = data["severity"].astype(object) if "severity" in data.columns else pd.Series(None, index=data.index)
-    kinds = (
-        data["event_type_id"].astype(object) if "event_type_id" in data.columns else pd.Series(None, index=data.index)
-    )
-    frame["category"] = [style.event_category(k, s) for k, s in zip(kinds.to_numpy(), severity.to_numpy())]
-    frame["lane"] = list(zip(frame["cluster"], frame["host"]))
-    serious = frame["category"].isin(["error", "warning"])
-    score = serious.groupby(frame["lane"]).sum().sort_values(ascending=False, kind="stable")
-    lanes_total = len(score)
-    keep = sorted(score.index[:max_hosts])
-    frame = frame[frame["lane"].isin(set(keep))]
-    position = {lane: i for i, lane in enumerate(keep)}
-    frame["y"] = frame["lane"].map(position)
-    span = max(float(frame["time"].max() - frame["time"].min()), 1e-9)
-    frame["bucket"] = np.floor((frame["time"] - frame["time"].min()) / span * max_points)
-    drawn = frame.drop_duplicates(["y", "category", "bucket"])
-
-    fig = figure(1.3 + 0.24 * len(keep))
-    ax = style_axes(fig.add_subplot(), title, grid="x")
-    clusters = [lane[0] for lane in keep]
-    several = len(set(clusters)) > 1
-    for i, cluster in enumerate(clusters):
-        if i and cluster != clusters[i - 1]:
-            ax.axhline(i - 0.5, color="#bdbdbd", linewidth=0.8)
-        if several and (i == 0 or cluster != clusters[i - 1]):
-            ax.text(
-                1.0,
-                i - 0.45,
-                label(cluster, 30) + " ",
-                transform=ax.get_yaxis_transform(),
-                ha="right",
-                va="top",
-                fontsize=style.FONT_SIZE - 1,
-                color=style.TEXT_MUTED,
-                fontstyle="italic",
-            )
-    handles = []
-    counts = frame["category"].value_counts()
-    for category in style.EVENT_CATEGORIES:
-        points = drawn[drawn["category"] == category]
-        if points.empty:
-            continue
-        color, marker = style.EVENT_CATEGORY_STYLE[category]
-        size = 7 if category in ("error", "warning") else 5
-        ax.plot(
-            points["time"],
-            points["y"],
-            linestyle="none",
-            marker=marker,
-            color=color,
-            markersize=size,
-            alpha=0.85,
-            label=category,
-        )
-        handles.append(
-            Line2D([], [], linestyle="none", marker=marker, color=color, label=f"{category} ({int(counts[category])})")
-        )
-    ax.set_yticks(range(len(keep)), [label(h, 34) for _, h in keep], fontsize=style.FONT_SIZE - 1)
-    ax.set_ylim(len(keep) - 0.5, -0.5)
-    time_axis(ax)
-    ax.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(1.005, 1.0),
-        fontsize=style.FONT_SIZE - 1,
-        frameon=False,
-        title="events",
-        title_fontsize=style.FONT_SIZE - 1,
-    )
-    if lanes_total > len(keep):
-        note(fig, f"{len(keep)} of {lanes_total} hosts shown (most errors and warnings)")
-    return fig
-
-
 def events_over_time(events: pd.DataFrame, **kwargs: Any) -> Figure:
     """The old name of :func:`events_swimlane` (the line chart it drew is gone)."""
     return events_swimlane(events, **{k: v for k, v in kwargs.items() if k in ("max_hosts", "max_points")})
-
-
-# -- causes -------------------------------------------------------------------------------------------------------
-def _tint(color: str, strength: float) -> tuple[float, float, float]:
-    r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    return (1 - strength * (1 - r), 1 - strength * (1 - g), 1 - strength * (1 - b))
-
-
-def causes_by_cluster(diagnosis: pd.DataFrame, *, max_clusters: int = 30, max_causes: int = 12) -> Figure:
-    """A heat map: hosts per diagnosed cause (columns) in each cluster (rows).
-
-    ``diagnosis`` has one row per host and cause (columns ``vcenter, cluster, host, cause, scope``; only
-    ``cluster``, ``host`` and ``cause`` are needed). Each column is tinted in its cause's colour
-    (:func:`vsphere_nb.tables.palette.cause_color`), darker for more hosts, and every non-empty cell shows its count. Rows
-    and columns are sorted by hosts, most first; past ``max_clusters`` rows / ``max_causes`` columns the rest are
-    left out (rows) or summed as "other" (columns), with a note.
-    """
-    title = "Causes by cluster"
-    if diagnosis is None or diagnosis.empty or "cause" not in diagnosis.columns:
-        return no_data(title, "no causes diagnosed")
-    data = diagnosis[diagnosis["cause"].notna()]
-    if data.empty:
-        return no_data(title, "no causes diagnosed")
-    frame = pd.DataFrame(
-        {
-            "cluster": _cluster_labels(data).to_numpy(),
-            "host": data["host"].astype(str).to_numpy() if "host" in data.columns else np.arange(len(data)),
-            "cause": data["cause"].astype(str).to_numpy(),
-        }
-    ).drop_duplicates()
-    cause_totals = frame.groupby("cause")["host"].nunique().sort_values(ascending=False, kind="stable")
-    cause_totals = cause_totals.loc[sorted(cause_totals.index, key=lambda c: (-cause_totals[c], c))]
-    notes = []
-    if len(cause_totals) > max_causes:
-        keep = set(cause_totals.index[: max_causes - 1])
-        notes.append(f"{len(cause_totals) - len(keep)} rarer causes summed as 'other'")
-        frame["cause"] = frame["cause"].where(frame["cause"].isin(keep), "other")
-    table = frame.drop_duplicates().pivot_table(
-        index="cluster", columns="cause", values="host", aggfunc="nunique", fill_value=0
-    )
-    columns = sorted(table.columns, key=lambda c: (c == "other", -int(table[c].sum()), c))
-    rows = sorted(table.index, key=lambda r: (-int(table.loc[r].sum()), r))
-    if len(rows) > max_clusters:
-        notes.insert(0, f"{len(rows) - max_clusters} of {len(rows)} clusters not shown (fewest hosts)")
-        rows = rows[:max_clusters]
-    table = table.loc[rows, columns]
-    values = table.to_numpy(dtype=float)
-    peak = max(float(values.max()), 1.0)
-    colours = style.cause_colors(columns)
-    image = np.ones((*values.shape, 3))
-    for j, cause in enumerate(columns):
-        for i in range(len(rows)):
-            if values[i, j] > 0:
-                image[i, j] = _tint(colours[cause], 0.2 + 0.8 * values[i, j] / peak)
-
-    fig = figure(1.6 + 0.3 * len(rows), width=max(5.0, min(style.FIGURE_WIDTH + 2, 2.6 + 0.6 * len(columns))))
-    ax = style_axes(fig.add_subplot(), title, grid=None)
-    ax.imshow(image, aspect="auto", interpolation="nearest")
-    for i in range(len(rows)):
-        for j in range(len(columns)):
-            if values[i, j] > 0:
-                r, g, b = image[i, j]
-                text = style.text_color_on(f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}")
-                ax.text(
-                    j, i, str(int(values[i, j])), ha="center", va="center", fontsize=style.FONT_SIZE - 1, color=text
-                )
-    ax.set_xticks(range(len(columns)), [label(c.replace("_", " "), 24) for c in columns], rotation=35, ha="right")
-    ax.set_yticks(range(len(rows)), [label(r, 32) for r in rows])
-    ax.set_xticks(np.arange(-0.5, len(columns)), minor=True)
-    ax.set_yticks(np.arange(-0.5, len(rows)), minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.5)
-    ax.tick_params(which="minor", length=0)
-    for side in ("left", "bottom"):
-        ax.spines[side].set_visible(False)
-    if notes:
-        note(fig, "; ".join(notes))
-    return fig
 
 
 # -- output -------------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ __all__ = [
     "time_axis",
     "to_num",
     "label",
+    "cluster_labels",
 ]
 
 SMALL = style.FONT_SIZE - 1
@@ -114,3 +115,11 @@ def label(value: object, limit: int = 40) -> str:
     text = "(none)" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
     text = text.removeprefix("com.vmware.vc.")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def cluster_labels(frame: pd.DataFrame) -> pd.Series:
+    """Cluster names; ``cluster (vcenter)`` when the frame spans several vCenters; ``(no cluster)`` for none."""
+    clusters = frame["cluster"].astype(object).where(frame["cluster"].notna(), "(no cluster)").astype(str)
+    if "vcenter" in frame.columns and frame["vcenter"].nunique() > 1:
+        clusters = clusters + " (" + frame["vcenter"].astype(str) + ")"
+    return clusters

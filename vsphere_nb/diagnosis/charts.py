@@ -1,105 +1,13 @@
-"""Diagnosis charts as matplotlib ``Figure`` objects (no pyplot): causes by cluster, and an event swimlane.
+"""Diagnosis charts as matplotlib ``Figure`` objects (no pyplot): the shared charts of :mod:`vsphere_nb.charts`.
 
-* :func:`causes_by_cluster` — stacked bars, one per cluster, one colour per cause (the triage board's colours);
+* :func:`causes_by_cluster` — a heat map of diagnosed hosts per cause in each cluster, in the causes' colours;
 * :func:`event_swimlane` — hosts × time, one marker per event, shaped and coloured by category (history and
   run together), so a cluster-wide problem shows as a vertical band and a flapping host as a busy lane.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from ..charts.causes import causes_by_cluster
+from ..charts.events import events_swimlane as event_swimlane
 
-import pandas as pd
-from matplotlib.figure import Figure
-
-from ..tables.categories import EVENT_CATEGORIES
-from ..tables.palette import cause_color
-from .rules import CAUSES
-
-__all__ = ["causes_by_cluster", "event_swimlane", "CATEGORY_STYLE"]
-
-#: marker and colour per event category
-CATEGORY_STYLE: dict[str, tuple[str, str]] = {
-    "agent-error": ("x", "#d62728"),
-    "state-change": ("o", "#1f77b4"),
-    "isolation": ("D", "#ff7f0e"),
-    "partition": ("s", "#9467bd"),
-    "network": ("^", "#8c564b"),
-    "host-failure": ("X", "#000000"),
-    "config": (".", "#7f7f7f"),
-    "failover": ("*", "#e377c2"),
-    "task": ("|", "#17becf"),
-    "other": (".", "#c7c7c7"),
-}
-
-
-def _empty(text: str) -> Figure:
-    fig = Figure(figsize=(7, 2.2))
-    ax = fig.add_subplot()
-    ax.text(0.5, 0.5, text, ha="center", va="center", color="#666")
-    ax.set_axis_off()
-    return fig
-
-
-def causes_by_cluster(hosts: pd.DataFrame, *, max_clusters: int = 30) -> Figure:
-    """Diagnosed hosts per cluster, stacked by cause (the clusters with most hosts first)."""
-    if hosts is None or not len(hosts):
-        return _empty("no unhealthy or failed host")
-    frame = hosts.assign(
-        cluster=hosts["cluster"].astype(object).fillna("(standalone)").astype(str), cause=hosts["cause"].astype(str)
-    )
-    table = pd.crosstab(frame["cluster"], frame["cause"])
-    table = table.loc[table.sum(axis=1).sort_values(ascending=False).index[:max_clusters]]
-    causes = [c for c in CAUSES if c in table.columns]
-    fig = Figure(figsize=(max(6.0, 0.5 * len(table) + 3), 3.6))
-    ax = fig.add_subplot()
-    bottom = [0] * len(table)
-    for cause in causes:
-        values = table[cause].tolist()
-        ax.bar(table.index.tolist(), values, bottom=bottom, label=cause, color=cause_color(cause))
-        bottom = [b + v for b, v in zip(bottom, values)]
-    ax.set_ylabel("hosts")
-    ax.set_title("Causes by cluster")
-    ax.tick_params(axis="x", rotation=45, labelsize=8)
-    ax.legend(fontsize=7, loc="upper right")
-    fig.tight_layout()
-    return fig
-
-
-def event_swimlane(events: pd.DataFrame, *, hosts: Any = None, max_hosts: int = 40) -> Figure:
-    """One lane per host (the ``max_hosts`` busiest, or the given ``hosts``), a marker per event by category."""
-    if events is None or not len(events):
-        return _empty("no events in the window")
-    frame = events
-    if hosts is not None:
-        wanted = set(map(str, hosts))
-        frame = frame[frame["host"].astype(str).isin(wanted) | frame["host_moid"].astype(str).isin(wanted)]
-    frame = frame[frame["host"].notna() & frame["created_time"].notna()]
-    if not len(frame):
-        return _empty("no host events in the window")
-    names = frame["host"].astype(str)
-    lanes = names.value_counts().index[:max_hosts].tolist()[::-1]
-    position = {h: i for i, h in enumerate(lanes)}
-    cats = (
-        frame["category"].astype(object).fillna("other").astype(str)
-        if "category" in frame.columns
-        else pd.Series("other", index=frame.index)
-    )
-    fig = Figure(figsize=(9, max(2.5, 0.28 * len(lanes) + 1.2)))
-    ax = fig.add_subplot()
-    for cat in EVENT_CATEGORIES:
-        sel = (cats == cat) & names.isin(position)
-        if not sel.any():
-            continue
-        marker, colour = CATEGORY_STYLE.get(cat, (".", "#999"))
-        times = frame.loc[sel, "created_time"].dt.tz_convert("UTC").dt.tz_localize(None)
-        ys = [position[h] for h in names[sel]]
-        ax.scatter(times, ys, marker=marker, color=colour, s=22, label=cat, alpha=0.8)
-    ax.set_yticks(range(len(lanes)))
-    ax.set_yticklabels(lanes, fontsize=7)
-    ax.set_xlabel("time (UTC)")
-    ax.set_title("HA events per host")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    return fig
+__all__ = ["causes_by_cluster", "event_swimlane"]

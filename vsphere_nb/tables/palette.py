@@ -1,8 +1,10 @@
 """One visual language for every surface: the colour of each outcome, host state, cause and event category.
 
 Charts (:mod:`vsphere_nb.batch.charts`), the HTML report, the widgets and the terminal all take their colours from
-here, so "fault" is the same red in a bar chart, a grid cell and a ``rich`` table. Plain data, no imports beyond
-the standard library: importing this module costs nothing (the CLI and ``import vsphere_nb`` stay fast).
+here, so "fault" is the same red in a bar chart, a grid cell and a ``rich`` table. Plain data keyed by the
+vocabulary (outcomes, causes) and the one event-category scheme (:mod:`vsphere_nb.tables.categories`), no other
+imports: importing this module costs nothing (the CLI and ``import vsphere_nb`` stay fast). Every outcome, host
+state, cause and event category has a colour and a label (:func:`label`); ``tests/test_tables.py`` pins it.
 
 Colours are ``#rrggbb`` strings (matplotlib, CSS and ``rich`` all accept them). Unknown names get a colour too —
 picked from :data:`QUALITATIVE` by a stable hash of the name, so the same unknown cause has the same colour in
@@ -15,7 +17,7 @@ import zlib
 from collections.abc import Iterable
 
 from ..vocabulary import CAUSES, OUTCOMES
-from .categories import EVENT_CATEGORIES as HA_EVENT_CATEGORIES
+from .categories import EVENT_CATEGORIES
 
 __all__ = [
     "OUTCOME_COLORS",
@@ -37,7 +39,8 @@ __all__ = [
     "host_state_color",
     "cause_color",
     "cause_colors",
-    "event_category",
+    "LABELS",
+    "label",
     "text_color_on",
 ]
 
@@ -106,15 +109,19 @@ QUALITATIVE: tuple[str, ...] = (
     "#59a14f",
 )
 
-#: how events are grouped in the swimlane chart, in legend order
-EVENT_CATEGORIES: tuple[str, ...] = ("error", "warning", "recovered", "task", "info")
-#: category -> (colour, matplotlib marker); markers differ too, so the chart still reads in grey
+#: event category (:data:`vsphere_nb.tables.categories.EVENT_CATEGORIES`, the frames' ``category`` column) ->
+#: (colour, matplotlib marker); markers differ too, so the swimlane still reads in grey
 EVENT_CATEGORY_STYLE: dict[str, tuple[str, str]] = {
-    "error": ("#c62828", "X"),
-    "warning": ("#f9a825", "^"),
-    "recovered": ("#2e7d32", "o"),
-    "task": ("#1e88e5", "s"),
-    "info": ("#757575", "."),
+    "agent-error": ("#d62728", "X"),
+    "state-change": ("#1f77b4", "o"),
+    "isolation": ("#ff7f0e", "D"),
+    "partition": ("#9467bd", "s"),
+    "network": ("#8c564b", "^"),
+    "host-failure": ("#000000", "P"),
+    "config": ("#7f7f7f", "."),
+    "failover": ("#e377c2", "*"),
+    "task": ("#17becf", "|"),
+    "other": ("#c7c7c7", "."),
 }
 
 #: the same outcomes and states in a terminal: named ANSI colours (they follow the user's terminal theme and
@@ -145,7 +152,6 @@ LABELS: dict[str, str] = {
     **{name: name.replace("_", " ") for name in HOST_STATE_COLORS},
     **{name: name.replace("-", " ") for name in CAUSES},
     **{name: name.replace("-", " ") for name in EVENT_CATEGORIES},
-    **{name: name.replace("-", " ") for name in HA_EVENT_CATEGORIES},
     IN_PROGRESS: IN_PROGRESS,
 }
 
@@ -218,25 +224,6 @@ def cause_colors(causes: Iterable[str]) -> dict[str, str]:
         result[cause] = color
         used.add(color)
     return result
-
-
-_RECOVERY_HINTS = ("Ok", "Restored", "Recovered", "Pingable", "Enabled", "Connected")
-
-
-def event_category(event_type: str | None, severity: str | None = None) -> str:
-    """The swimlane category of an event (one of :data:`EVENT_CATEGORIES`) from its type id and severity.
-
-    ``error``/``warning`` severities win; task events (``TaskEvent``, ``*Task*``) are ``task``; types that announce
-    a return to health (``…AllHostAddrsPingable``, ``HostConnectedEvent``, ``…Restored``…) are ``recovered``.
-    """
-    kind = event_type if isinstance(event_type, str) else ""
-    if severity in ("error", "warning"):
-        return str(severity)
-    if "Task" in kind:
-        return "task"
-    if any(hint in kind.rsplit(".", 1)[-1] for hint in _RECOVERY_HINTS):
-        return "recovered"
-    return "info"
 
 
 def text_color_on(background: str) -> str:
