@@ -307,6 +307,7 @@ def events_over_time(events: pd.DataFrame, **kwargs: Any) -> Figure:
 # -- output -------------------------------------------------------------------------------------------------------
 def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
     """PNG bytes of ``fig`` (Agg renderer, no pyplot)."""
+    # lazy: the Agg backend loads with the first PNG
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     if not isinstance(fig.canvas, FigureCanvasAgg):

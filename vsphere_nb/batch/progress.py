@@ -7,6 +7,7 @@ short (the widgets throttle and hand the work to the kernel's own thread).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -128,6 +129,4 @@ class ProgressTracker:
         try:
             self.callback(self.snapshot())
         except Exception:
-            import logging
-
             logging.getLogger("vsphere_nb.batch").exception("progress callback failed")

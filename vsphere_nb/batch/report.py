@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..diagnosis import diagnose
+from ..errors import VsphereError
 from . import charts
 from .records import OUTCOMES
 
@@ -96,8 +98,6 @@ def _counts_table(result: RunResult) -> str:
 
 def _triage(result: RunResult) -> str:
     """The diagnosis triage board of the run's failed and unhealthy hosts (pure: from the run's own frames)."""
-    from ..diagnosis import diagnose
-    from ..errors import VsphereError
 
     try:
         return diagnose(None, run=result)._repr_html_()

@@ -208,6 +208,7 @@ class RunResult:
 
     def report(self, path: str | os.PathLike[str] | None = None, **options: Any) -> str | Path:
         """The HTML report; written to ``path`` (and the path returned) when given."""
+        # lazy: the report draws charts (matplotlib); importing the batch does not load it
         from .report import render_report, write_report
 
         if path is None:

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..client.aio import vcenter_name
 from ..errors import ConfigError
 from .context import RunContext
 from .engine import VcenterEngine
@@ -49,7 +50,6 @@ logger = logging.getLogger("vsphere_nb.batch")
 
 def clients_by_name(clients: Any) -> dict[str, Any]:
     """``{vCenter name: client}`` from one client, a list of clients or a mapping."""
-    from ..client.aio import vcenter_name
 
     if isinstance(clients, Mapping):
         return dict(clients)

@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _one_line(text: str) -> str:
     """An error as one printable line: a YAML error spans lines; a server's or user's name may hold control
     characters (see :func:`._terminal.safe_text`)."""
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     from ._terminal import safe_text
 
     return " ".join(safe_text(text).split())
@@ -51,6 +52,7 @@ class _SafeFormatter(logging.Formatter):
     """Log lines with server text neutralised, line by line (a traceback keeps its lines)."""
 
     def format(self, record: logging.LogRecord) -> str:
+        # lazy: a command loads what it needs when it runs, so --help and --version stay fast
         from ._terminal import safe_text
 
         return "\n".join(safe_text(line) for line in super().format(record).split("\n"))

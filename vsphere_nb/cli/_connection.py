@@ -120,6 +120,7 @@ def password_from_env(user: str) -> str:
 
 
 def connect_from_args(args: argparse.Namespace) -> Any:
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     from ..client.config import InsecureTLSWarning
     from ..sync import connect
 

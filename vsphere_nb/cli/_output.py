@@ -97,6 +97,7 @@ def write_frame(
     target = output or "table"
     kind = target.lower()
     if kind in ("table", "-"):
+        # lazy: a command loads what it needs when it runs, so --help and --version stay fast
         from ._terminal import console, fits, frame_records, frame_table
 
         chosen = choose_columns(frame, columns, default_columns or list(frame.columns))
@@ -116,6 +117,7 @@ def write_frame(
         sys.stdout.write(data.to_json(orient="records", date_format="iso", indent=1) + "\n")
     elif kind == "csv":
         if sys.stdout.isatty():
+            # lazy: a command loads what it needs when it runs, so --help and --version stay fast
             from ._terminal import safe_text
 
             data = data.map(lambda v: safe_text(v) if isinstance(v, str) else v)

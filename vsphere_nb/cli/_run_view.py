@@ -24,6 +24,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from ..batch.frames import latest_attempts
 from ..tables import palette as style
 from ._terminal import console, frame_table, safe_text, styled
 
@@ -212,7 +213,6 @@ def print_summary(run: Any, out: Console | None = None, *, err: Console | None =
 
 def _needs_attention(tasks: Any) -> Any:
     """Latest attempt of each launched host whose outcome is not ``success``, with one ``why`` column."""
-    from ..batch.frames import latest_attempts
 
     if tasks.empty:
         return tasks

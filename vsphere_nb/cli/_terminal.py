@@ -90,6 +90,7 @@ def _missing(value: Any) -> bool:
     if isinstance(value, float) and math.isnan(value):
         return True
     try:
+        # lazy: a command loads what it needs when it runs, so --help and --version stay fast
         import pandas as pd
 
         result = pd.isna(value)

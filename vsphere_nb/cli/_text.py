@@ -23,6 +23,7 @@ def printable(value: Any, limit: int = 160) -> Any:
 
 def printable_frame(frame: pd.DataFrame, limit: int = 160) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells are :func:`printable` (for a table on stdout)."""
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     import pandas as pd
 
     out = frame.copy()

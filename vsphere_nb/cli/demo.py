@@ -235,8 +235,10 @@ def wait_until_serving(
 ) -> None:
     """Wait until ``url`` answers (or, with ``tcp_only``, its port accepts connections — for Voila, whose pages
     each start a kernel). Raises :class:`ConfigError` when the process exits or the time runs out."""
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     from urllib.parse import urlsplit
 
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     import httpx
 
     parts = urlsplit(url)
@@ -314,6 +316,7 @@ def _prepare_workdir(workdir: str | None) -> tuple[Path, bool]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     from ..simulator import Simulator
 
     for name in ("port", "sim_port", "clusters", "hosts_per_cluster", "standalone_hosts"):

@@ -38,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     from ..batch.result import load_run
     from ..diagnosis import diagnose
     from ..errors import ConfigError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from ._connection import add_connection_args, connect_from_args
 from ._output import write_frame
@@ -33,7 +34,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import warnings
 
     types = args.types if args.types in ("ha", "all") else [t.strip() for t in args.types.split(",") if t.strip()]
     with connect_from_args(args) as vc, warnings.catch_warnings(record=True) as caught:

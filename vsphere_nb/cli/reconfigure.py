@@ -59,6 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _limits(args: argparse.Namespace) -> Any:
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     from ..batch import BatchLimits
 
     given = {
@@ -84,6 +85,7 @@ def _confirm(n: int) -> bool:
 
 
 def _exit_code(run: Any) -> int:
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     from ..batch.frames import latest_attempts
 
     if run.lifecycle != "finished":
@@ -98,6 +100,7 @@ def _exit_code(run: Any) -> int:
 
 def _check_run_dirs(args: argparse.Namespace) -> None:
     """Refuse a bad ``--resume``/``--run-dir`` before connecting: a typo must not cost a login and an inventory."""
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     from ..batch import read_journal
 
     if args.resume:
@@ -111,6 +114,7 @@ def _check_run_dirs(args: argparse.Namespace) -> None:
 
 def _run(start: Any) -> Any:
     """Run ``start(progress)`` with the live progress display, ended however the run ends."""
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     from ._run_view import LiveProgress
 
     display = LiveProgress()
@@ -121,6 +125,7 @@ def _run(start: Any) -> Any:
 
 
 def main(args: argparse.Namespace) -> int:
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     from ..batch.execute import resume
     from ._plan_view import print_plan
     from ._run_view import print_summary

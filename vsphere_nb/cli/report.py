@@ -18,6 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     from ..batch import load_run
 
     run = load_run(args.run_dir)

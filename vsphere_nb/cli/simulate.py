@@ -102,6 +102,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
     from ..simulator import Simulator
 
     for name in ("port", "datacenters", "clusters", "hosts_per_cluster", "standalone_hosts", "max_active_tasks"):

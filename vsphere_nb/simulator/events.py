@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import wire
 from .clock import Clock
+from .faults import managed_object_not_found
 from .inventory import ComputeResource, Datacenter, HostSystem, ManagedEntity
 from .model import ManagedObject, Registry
 
@@ -260,8 +261,6 @@ def _primary(event: wire.Event) -> str | None:
 def _entity_scope(by: wire.EventFilterSpecByEntity, registry: Registry) -> set[str]:
     entity = registry.resolve(by.entity)
     if entity is None:
-        from .faults import managed_object_not_found
-
         raise managed_object_not_found(by.entity)
     scope = {entity.moid}
     if not isinstance(entity, ManagedEntity):

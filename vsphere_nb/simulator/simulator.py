@@ -15,6 +15,7 @@ mirror the ``vsphere-nb simulate`` flags; chaos knobs can also be changed while 
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 from typing import Any
@@ -230,8 +231,6 @@ class Simulator:
             try:
                 self.restart()
             except Exception:
-                import logging
-
                 logging.getLogger(__name__).exception("simulator restart failed")
 
     def __enter__(self) -> Simulator:

@@ -29,6 +29,7 @@ from .reconfigure import HaReconfigure
 from .scenarios import Scenario, default_fault_message, load_scenario
 from .sessions import Session, SessionManager, SessionTable, User
 from .stats import Stats
+from .stories import tell_stories
 from .tasks import TaskManager, TaskQueue
 from .views import ViewManager, session_object_id
 
@@ -100,7 +101,6 @@ class Vcenter:
         self.session_manager.table = self.sessions
         self._default_collectors: dict[str, PropertyCollector] = {}
         self._initial_issues()
-        from .stories import tell_stories
 
         #: ground truth of root-cause stories: host moId -> {host, cluster, cause} (GET /simulator/root-causes)
         self.stories = tell_stories(self)

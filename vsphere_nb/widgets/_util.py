@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..client.config import redact
 from ..errors import VsphereError
+from .state import RunbookState
 
 __all__ = [
     "Throttle",
@@ -318,7 +319,6 @@ class Panel:
     name = "panel"
 
     def __init__(self, state: Any = None) -> None:
-        from .state import RunbookState
 
         #: the shared :class:`~vsphere_nb.widgets.state.RunbookState` (a fresh one when not given)
         self.state = state if state is not None else RunbookState()

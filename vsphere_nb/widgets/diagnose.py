@@ -40,6 +40,7 @@ def _e(value: Any) -> str:
 
 
 def _png(fig: Any) -> bytes:
+    # lazy: matplotlib loads with the first chart drawn
     from ..batch.charts import figure_png
 
     with MPL_LOCK:

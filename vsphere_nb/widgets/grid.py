@@ -69,6 +69,7 @@ _DRAW_CALLBACK = """function (settings) {
 
 
 def get_itables_extension_arguments(df: pd.DataFrame, caption: Any, **kwargs: Any) -> tuple[dict, dict]:
+    # lazy: itables' widget stack loads with the first grid shown
     from itables.javascript import get_itables_extension_arguments as arguments
 
     dt_args, other = arguments(df, caption, **kwargs)
@@ -84,6 +85,7 @@ def _itable_class() -> type:
     """The ``ITable`` subclass carrying :data:`GRID_CSS` (imported late: itables is only needed for a grid)."""
     global _ITABLE
     if _ITABLE is None:
+        # lazy: itables' widget stack loads with the first grid shown
         import traitlets
         from itables.widget import ITable
 
@@ -247,6 +249,7 @@ class DataGrid:
             },
         }
         if selectable:
+            # lazy: itables' widget stack loads with the first grid shown
             from itables import JavascriptFunction
 
             # "multi+shift": a click toggles one row, shift-click a range; no "deselect everything else" on each
