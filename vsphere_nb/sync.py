@@ -7,7 +7,6 @@ notebook reads the fleet with: :meth:`Client.hosts`, :meth:`Client.events`, :met
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TypeAlias
@@ -30,6 +29,7 @@ from .client.config import (
     resolve_verify,
 )
 from .diagnosis import Diagnosis, diagnose
+from .diagnosis.rules import RulesArg
 from .fleet.clusters import add_state_change_times, clusters_frame, collect_fleet, diagnosis_hosts_frame
 from .fleet.history import DEFAULT_MAX_EVENTS, read_history
 from .fleet.inventory import collect_inventory, filter_hosts, hosts_frame
@@ -44,8 +44,6 @@ Names: TypeAlias = str | Iterable[str] | pd.DataFrame
 #: a point in time: a duration counted back from the server's clock (``"24h"``, ``"7d"``, a ``timedelta``), or a
 #: date/time (ISO text or a datetime; naive = UTC)
 TimeArg: TypeAlias = str | datetime | timedelta | pd.Timestamp | pd.Timedelta
-#: site diagnosis rules: a YAML/JSON file, a parsed document, or a list of rules
-RulesArg: TypeAlias = str | os.PathLike[str] | Mapping[str, object] | list[object]
 
 
 class Client(BlockingClient):

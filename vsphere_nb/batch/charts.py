@@ -23,7 +23,7 @@ caps ("30 of 40 clusters shown") are written under the chart.
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -126,7 +126,7 @@ def fault_reasons(tasks: pd.DataFrame, *, top: int = 15) -> Figure:
     reason = reason.where(reason.notna(), failed["outcome"].astype(object)).astype(str)
     counts = reason.value_counts()
     outcome_of = pd.crosstab(reason, failed["outcome"].astype(object)).idxmax(axis=1)
-    colors = {r: style.outcome_color(outcome_of.get(r)) for r in counts.index}
+    colors = {r: style.outcome_color(cast(Any, outcome_of.get(r))) for r in counts.index}  # an outcome name
     if len(counts) > top:
         other = counts.iloc[top - 1 :].sum()
         counts = pd.concat([counts.iloc[: top - 1], pd.Series({"other": other})])
@@ -136,7 +136,7 @@ def fault_reasons(tasks: pd.DataFrame, *, top: int = 15) -> Figure:
     y = np.arange(len(counts))
     ax.barh(y, counts.to_numpy(), color=[colors[r] for r in counts.index], height=0.7)
     for row, value in enumerate(counts.to_numpy()):
-        ax.text(value, row, f" {value}", va="center", fontsize=style.FONT_SIZE - 1, color=style.TEXT_MUTED)
+        ax.text(float(value), row, f" {value}", va="center", fontsize=style.FONT_SIZE - 1, color=style.TEXT_MUTED)
     ax.set_yticks(y, [label(r, 44) for r in counts.index])
     ax.invert_yaxis()
     ax.set_xlabel("failed attempts", fontsize=style.FONT_SIZE)

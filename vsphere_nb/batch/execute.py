@@ -27,12 +27,14 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pandas as pd
 
+from ..client.aio import AsyncClient
 from ..errors import ConfigError
 from ..vocabulary import FAILURE_OUTCOMES
+from .clients import Clients, Connection, clients_by_name
 from .context import RunContext
 from .engine import VcenterEngine
 from .frames import latest_attempts
@@ -43,7 +45,7 @@ from .plan import Plan, PlannedHost, make_plan
 from .progress import ProgressCallback, ProgressTracker
 from .records import RunRecords
 from .result import RunResult
-from .resuming import check_vcenters, clients_by_name, instance_uuid, resume_run
+from .resuming import check_vcenters, instance_uuid, resume_run
 
 __all__ = ["ReconfigurePlan", "RunHandle", "BatchRun", "plan_reconfigure", "resume"]
 
@@ -61,7 +63,7 @@ class ReconfigurePlan:
     """
 
     def __init__(
-        self, clients: Mapping[str, Any], plan: Plan, limits: BatchLimits, *, continues: BatchRun | None = None
+        self, clients: Mapping[str, Connection], plan: Plan, limits: BatchLimits, *, continues: BatchRun | None = None
     ) -> None:
         unknown = sorted({h.vcenter for h in plan.launch} - set(clients))
         if unknown:
@@ -174,32 +176,40 @@ def _aio(client: Any) -> Any:
 class BatchRun(RunResult):
     """A finished run: the DataFrames of :class:`RunResult` plus :meth:`retry_failed`."""
 
-    clients: dict[str, Any]
+    #: the connections the run was given (``retry_failed`` reuses them)
+    clients: dict[str, Connection]
+    #: what went wrong around the run (a journal record that could not be written, frames not saved)
     warnings: list[str]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.clients = {}
-        self.warnings = []
+    @classmethod
+    def from_records(cls, records: RunRecords, *, run_dir: str | os.PathLike[str] | None = None) -> Self:
+        run = super().from_records(records, run_dir=run_dir)
+        run.clients = {}
+        run.warnings = []
+        return run
 
     def failed_hosts(self) -> pd.DataFrame:
         """The latest attempt of every host whose outcome counts as a failure."""
         latest = latest_attempts(self.tasks)
         return latest[latest["outcome"].astype(str).isin(FAILURE_OUTCOMES)]
 
-    def retry_failed(self, limits: BatchLimits | None = None, *, clients: Any = None) -> ReconfigurePlan:
+    def retry_failed(self, limits: BatchLimits | None = None, *, clients: Clients | None = None) -> ReconfigurePlan:
         """Plan a new attempt (same run, ``attempt + 1``) for failed hosts only, with a fresh pre-flight."""
         clients_map = clients_by_name(clients) if clients is not None else self.clients
         if not clients_map:
             raise ConfigError("retry_failed needs the clients of the run (pass clients=...)")
         failed = self.failed_hosts()
         limits = limits or self.limits or BatchLimits()
-        next_attempt = {(r.vcenter, r.host_moid): int(r.attempt) + 1 for r in failed.itertuples()}
+        next_attempt = {
+            (str(v), str(m)): int(a) + 1 for v, m, a in zip(failed["vcenter"], failed["host_moid"], failed["attempt"])
+        }
         frames = []
         for name, client in clients_map.items():
             wanted = [moid for (vc, moid) in next_attempt if vc == name]
             if not wanted:
                 continue
+            if isinstance(client, AsyncClient):
+                raise ConfigError("retry_failed re-reads the hosts: pass the clients vsphere_nb.connect gave")
             hosts = client.hosts()
             frames.append(hosts[hosts["host_moid"].astype(str).isin(wanted)])
         current = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=self.hosts.columns)
@@ -209,13 +219,13 @@ class BatchRun(RunResult):
         return ReconfigurePlan(clients_map, plan, limits, continues=self)
 
 
-def resume(run_dir: str | os.PathLike[str], clients: Any, progress: ProgressCallback | None = None) -> RunHandle:
+def resume(run_dir: str | os.PathLike[str], clients: Clients, progress: ProgressCallback | None = None) -> RunHandle:
     """Finish the run in ``run_dir`` (detached, or its process died); launches nothing twice (see
     :mod:`vsphere_nb.batch.resuming`). A finished run comes back unchanged; ``wait()`` gives a :class:`BatchRun`."""
     return resume_run(run_dir, clients, progress, BatchRun)
 
 
-def plan_reconfigure(clients: Any, hosts: pd.DataFrame, limits: BatchLimits | None = None) -> ReconfigurePlan:
+def plan_reconfigure(clients: Clients, hosts: pd.DataFrame, limits: BatchLimits | None = None) -> ReconfigurePlan:
     """A dry run over ``hosts`` (the ``hosts`` frame, possibly filtered) for ``clients`` (one or several)."""
     limits = limits or BatchLimits()
     return ReconfigurePlan(clients_by_name(clients), make_plan(hosts, limits), limits)

@@ -178,8 +178,8 @@ def _build_frames(recs: list[TaskRecord]) -> Frames:
     tasks["duration_s"] = (tasks["completed_at"] - tasks["started_at"]).dt.total_seconds().astype(np.float64)
     faults = typed_frame("faults", f)
     fault_messages = typed_frame("fault_messages", fm)
-    events = _events_frame(tasks, ev, np.asarray(ev_rec, dtype=np.int64), np.asarray(ev_count, dtype=np.int64))
-    return Frames(tasks=tasks, faults=faults, fault_messages=fault_messages, events=events)
+    events_frame = _events_frame(tasks, ev, np.asarray(ev_rec, dtype=np.int64), np.asarray(ev_count, dtype=np.int64))
+    return Frames(tasks=tasks, faults=faults, fault_messages=fault_messages, events=events_frame)
 
 
 def _add_faults(

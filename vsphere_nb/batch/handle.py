@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, RunDirectoryError
 from . import heap
+from .clients import Connection
 from .context import RunContext
 from .engine import VcenterEngine
 from .progress import Progress
@@ -67,7 +68,9 @@ class RunHandle:
     """A run under way: :meth:`progress`, :meth:`cancel`, :meth:`detach`, :meth:`done`, :meth:`wait` →
     :class:`~vsphere_nb.batch.execute.BatchRun`."""
 
-    def __init__(self, ctx: RunContext, run_dir: Path, clients: Mapping[str, Any], result_type: type[BatchRun]) -> None:
+    def __init__(
+        self, ctx: RunContext, run_dir: Path, clients: Mapping[str, Connection], result_type: type[BatchRun]
+    ) -> None:
         self.ctx = ctx
         self._result_type = result_type  # given by the caller: the run's result type sits above the handle
         self.run_dir = run_dir
@@ -82,7 +85,7 @@ class RunHandle:
         cls,
         ctx: RunContext,
         run_dir: Path,
-        clients: Mapping[str, Any],
+        clients: Mapping[str, Connection],
         engines: Mapping[str, VcenterEngine],
         result_type: type[BatchRun],
     ) -> RunHandle:
@@ -112,7 +115,7 @@ class RunHandle:
         return handle
 
     @classmethod
-    def finished(cls, ctx: RunContext, run_dir: Path, clients: Mapping[str, Any], result: BatchRun) -> RunHandle:
+    def finished(cls, ctx: RunContext, run_dir: Path, clients: Mapping[str, Connection], result: BatchRun) -> RunHandle:
         """A handle for a run that has nothing left to do (resume of a finished run)."""
         handle = cls(ctx, run_dir, clients, type(result))
         handle.future.set_result(result)

@@ -206,13 +206,21 @@ class RunResult:
         )
         return "".join(parts)
 
-    def report(self, path: str | os.PathLike[str] | None = None, **options: Any) -> str | Path:
+    def report(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        title: str | None = None,
+        max_rows: int = 500,
+        with_charts: bool = True,
+    ) -> str | Path:
         """The HTML report; written to ``path`` (and the path returned) when given."""
         # lazy: the report draws charts (matplotlib); importing the batch does not load it
         from .report import render_report, write_report
 
+        options = {"title": title, "max_rows": max_rows, "with_charts": with_charts}
         if path is None:
-            return render_report(self, **options)
+            return render_report(self, title=title, max_rows=max_rows, with_charts=with_charts)
         return write_report(self, path, **options)
 
     # -- persistence -----------------------------------------------------------------------------

@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..client.aio import vcenter_name
 from ..errors import ConfigError
+from .clients import Clients, clients_by_name
 from .context import RunContext
 from .engine import VcenterEngine
 from .handle import RunHandle
@@ -43,19 +43,9 @@ from .scheduler import STOP_CANCELLED
 if TYPE_CHECKING:  # annotations only: the result type is given by the caller (execute sits above)
     from .execute import BatchRun
 
-__all__ = ["resume_run", "check_vcenters", "instance_uuid", "clients_by_name"]
+__all__ = ["resume_run", "check_vcenters", "instance_uuid"]
 
 logger = logging.getLogger("vsphere_nb.batch")
-
-
-def clients_by_name(clients: Any) -> dict[str, Any]:
-    """``{vCenter name: client}`` from one client, a list of clients or a mapping."""
-
-    if isinstance(clients, Mapping):
-        return dict(clients)
-    if not isinstance(clients, (list, tuple)):
-        clients = [clients]
-    return {vcenter_name(c): c for c in clients}
 
 
 def instance_uuid(client: Any) -> str | None:
@@ -81,7 +71,7 @@ def check_vcenters(names: list[str], recorded: Mapping[str, str | None], clients
 
 def resume_run(
     run_dir: str | os.PathLike[str],
-    clients: Any,
+    clients: Clients,
     progress: ProgressCallback | None,
     result_type: type[BatchRun],
 ) -> RunHandle:

@@ -17,7 +17,7 @@ def _tint(color: str, strength: float) -> tuple[float, float, float]:
     return (1 - strength * (1 - r), 1 - strength * (1 - g), 1 - strength * (1 - b))
 
 
-def causes_by_cluster(diagnosis: pd.DataFrame, *, max_clusters: int = 30, max_causes: int = 12) -> Figure:
+def causes_by_cluster(diagnosis: pd.DataFrame | None, *, max_clusters: int = 30, max_causes: int = 12) -> Figure:
     """A heat map: hosts per diagnosed cause (columns) in each cluster (rows).
 
     ``diagnosis`` has one row per host and cause (columns ``vcenter, cluster, host, cause, scope``; only
@@ -49,8 +49,8 @@ def causes_by_cluster(diagnosis: pd.DataFrame, *, max_clusters: int = 30, max_ca
     table = frame.drop_duplicates().pivot_table(
         index="cluster", columns="cause", values="host", aggfunc="nunique", fill_value=0
     )
-    columns = sorted(table.columns, key=lambda c: (c == "other", -int(table[c].sum()), c))
-    rows = sorted(table.index, key=lambda r: (-int(table.loc[r].sum()), r))
+    columns = sorted(table.columns, key=lambda c: (c == "other", -int(table[c].to_numpy().sum()), c))
+    rows = sorted(table.index, key=lambda r: (-int(table.loc[r].to_numpy().sum()), r))
     if len(rows) > max_clusters:
         notes.insert(0, f"{len(rows) - max_clusters} of {len(rows)} clusters not shown (fewest hosts)")
         rows = rows[:max_clusters]

@@ -30,7 +30,7 @@ def _categories(data: pd.DataFrame) -> np.ndarray:
 
 
 def events_swimlane(
-    events: pd.DataFrame,
+    events: pd.DataFrame | None,
     *,
     hosts: Iterable[str] | None = None,
     max_hosts: int = 40,

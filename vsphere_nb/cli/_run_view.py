@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from typing import IO, Any
 
 from rich.console import Console, Group, RenderableType
@@ -229,7 +230,7 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _why(row: dict[str, Any]) -> str:
+def _why(row: Mapping[Any, Any]) -> str:
     """One short reason per host: the fault's reason and message, the HA state after, or why it was not launched."""
     reason, message = _text(row.get("fault_reason")), _text(row.get("fault_message"))
     if reason or message:

@@ -132,7 +132,7 @@ class ClientStats:
     """
 
     requests: int = 0
-    by_call: Counter = field(default_factory=Counter)
+    by_call: Counter[str] = field(default_factory=Counter)
     retries: int = 0
     relogins: int = 0
     transport_errors: int = 0

@@ -26,7 +26,7 @@ import ssl
 import warnings
 import weakref
 from dataclasses import dataclass
-from typing import Union
+from typing import TypeAlias
 from urllib.parse import urlsplit
 
 import httpx
@@ -59,7 +59,7 @@ PREFERRED_RELEASES: tuple[str, ...] = ("9.1.1.0", "9.0.0.0", "8.0.3.0", "8.0.2.0
 DEFAULT_USER_AGENT = f"vsphere-nb/{__version__} httpx/{httpx.__version__}"
 
 #: what ``verify=`` accepts: True (system CAs), False (no verification), a CA file/dir path, or a ready SSLContext
-VerifyArg = Union[bool, str, "os.PathLike[str]", ssl.SSLContext]
+VerifyArg: TypeAlias = bool | str | os.PathLike[str] | ssl.SSLContext
 
 _RELEASE_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)\.(\d+)$")
 

@@ -138,7 +138,7 @@ def _events_index(events: pd.DataFrame | None) -> tuple[dict[Any, np.ndarray], d
     index: dict[Any, np.ndarray] = {}
     for key, rows in groups.items():
         k = key if isinstance(key, tuple) and len(keys) == 2 else (None, key[0] if isinstance(key, tuple) else key)
-        index[k] = rows
+        index[k] = np.asarray(rows)
     return index, cols
 
 

@@ -14,7 +14,9 @@ Pure (no I/O, no server): :func:`diagnose` runs on a live fleet's frames and on 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -22,9 +24,24 @@ from ..errors import ConfigError
 from ..tables.columns import DIAGNOSIS_COLUMNS, diagnosis_frame
 from .facts import HostFacts, gather, telling_first
 from .result import Diagnosis
-from .rules import CONFIDENCE_LEVELS, DiagnosisRule, load_rules
+from .rules import CONFIDENCE_LEVELS, DiagnosisRule, RulesArg, load_rules
 
-__all__ = ["diagnose", "evaluate", "scope_of"]
+__all__ = ["diagnose", "evaluate", "scope_of", "RunFrames"]
+
+
+class RunFrames(Protocol):
+    """A run's frames as the diagnosis reads them (:class:`vsphere_nb.RunResult` is one): its attempts, its
+    events and the hosts it saved."""
+
+    @property
+    def tasks(self) -> pd.DataFrame: ...
+
+    @property
+    def events(self) -> pd.DataFrame: ...
+
+    @property
+    def hosts(self) -> pd.DataFrame | None: ...
+
 
 _MAX_EVIDENCE_CHARS = 300
 
@@ -36,7 +53,7 @@ def _short(text: Any) -> str:
 
 def _fmt_time(value: Any) -> str:
     if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d %H:%M UTC")  # naive values are UTC
+        return str(value.strftime("%Y-%m-%d %H:%M UTC"))  # naive values are UTC
     return str(value)
 
 
@@ -230,11 +247,11 @@ def _combined_events(history: pd.DataFrame | None, run_events: pd.DataFrame | No
 def diagnose(
     hosts: pd.DataFrame | None,
     *,
-    run: Any = None,
+    run: RunFrames | Mapping[str, pd.DataFrame] | None = None,
     events: pd.DataFrame | None = None,
     clusters: pd.DataFrame | None = None,
-    rules: Any = None,
-    now: Any = None,
+    rules: RulesArg | None = None,
+    now: pd.Timestamp | datetime | str | None = None,
 ) -> Diagnosis:
     """Diagnose every unhealthy or failed host: see :class:`~vsphere_nb.diagnosis.Diagnosis`.
 

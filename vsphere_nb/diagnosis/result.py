@@ -55,7 +55,7 @@ class Diagnosis:
         self,
         hosts: pd.DataFrame,
         *,
-        facts: dict[tuple[Any, Any], HostFacts] | None = None,
+        facts: dict[tuple[str | None, str | None], HostFacts] | None = None,
         run_dir: str | os.PathLike[str] | None = None,
         events: pd.DataFrame | None = None,
         clusters: pd.DataFrame | None = None,
@@ -94,7 +94,7 @@ class Diagnosis:
             columns=["created_time", "event_type_id", "event_type", "message", "category"],
         )
         timeline["created_time"] = pd.to_datetime(timeline["created_time"], utc=True)  # naive UTC in the facts
-        cluster: dict[str, Any] = {}
+        cluster: dict[Any, Any] = {}
         if self.clusters is not None and len(self.clusters) and "cluster" in self.clusters.columns:
             match_c = self.clusters[self.clusters["cluster"].astype(str) == str(row["cluster"])]
             cluster = match_c.iloc[0].to_dict() if len(match_c) else {}
@@ -179,6 +179,7 @@ def triage_board_html(diagnosis: Diagnosis, *, max_rows: int = _HTML_ROWS) -> st
     if not len(hosts):
         return "<div class='vsnb-diagnosis'><b>Diagnosis</b>: no unhealthy or failed host.</div>"
     cards = []
+    r: Any  # a row of the frame (itertuples)
     for r in summary.itertuples():
         colour = cause_color(str(r.cause))
         cards.append(

@@ -21,11 +21,13 @@ and the key.
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 import yaml
@@ -43,6 +45,7 @@ __all__ = [
     "DiagnosisRule",
     "EventCondition",
     "load_rules",
+    "RulesArg",
     "builtin_rules",
     "parse_duration",
 ]
@@ -282,7 +285,11 @@ def builtin_rules() -> list[DiagnosisRule]:
     return list(_BUILTIN)
 
 
-def load_rules(extra: Any = None) -> list[DiagnosisRule]:
+#: site rules: a YAML/JSON file, a parsed document (``{version: 1, rules: [...]}``), or a list of rules
+RulesArg: TypeAlias = str | os.PathLike[str] | Mapping[str, object] | Sequence[object]
+
+
+def load_rules(extra: RulesArg | None = None) -> list[DiagnosisRule]:
     """Built-in rules, with a site file (path), a parsed document or a list of rules merged in.
 
     A site rule with a built-in's id replaces it in place (same priority); rules with new ids are tried first.

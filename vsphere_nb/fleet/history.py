@@ -45,7 +45,7 @@ DEFAULT_MAX_EVENTS = 1_000_000
 
 def _utc(value: Any, what: str) -> datetime:
     ts = pd.Timestamp(value)
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise ConfigError(f"{what}: not a time: {value!r}")
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")

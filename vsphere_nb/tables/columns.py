@@ -9,7 +9,7 @@ Parquet; :func:`empty_frame` makes a frame with no rows and the right dtypes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -200,7 +200,7 @@ def _categorical(values: Sequence[Any], known: Sequence[str] = (), *, sort: bool
         return _categorical(_clean_str(list(values)), known, sort=sort)
     uniq = list(uniques)
     if not sort and not known and set(map(type, uniq)) <= {str}:
-        return pd.Categorical.from_codes(codes, categories=uniq)
+        return pd.Categorical.from_codes(codes, categories=cast(Any, uniq))
     return remap_labels(codes, uniq, known)
 
 
@@ -228,11 +228,11 @@ def _datetime(values: Sequence[Any]) -> pd.DatetimeIndex:
     """ISO-8601 strings (``None`` allowed) to ``datetime64[us, UTC]``; unparseable values become ``NaT``."""
     listed = values if isinstance(values, list) else list(values)
     try:
-        out = pd.to_datetime(listed, utc=True, format="ISO8601", errors="coerce", cache=False)
+        out = pd.to_datetime(cast(Any, listed), utc=True, format="ISO8601", errors="coerce", cache=False)
     except (TypeError, ValueError, OverflowError):
         cleaned = [v if isinstance(v, str) or hasattr(v, "tzinfo") else None for v in listed]
-        out = pd.to_datetime(cleaned, utc=True, format="ISO8601", errors="coerce", cache=False)
-    return out.astype(UTC_TIME)
+        out = pd.to_datetime(cast(Any, cleaned), utc=True, format="ISO8601", errors="coerce", cache=False)
+    return pd.DatetimeIndex(out.astype(UTC_TIME))
 
 
 def label_column(values: list[Any], known: Sequence[str] = ()) -> pd.Categorical:
@@ -263,7 +263,7 @@ def remap_labels(codes: np.ndarray, objects: list[Any], known: Sequence[str]) ->
     remap = np.fromiter((-1 if t is None else position[t] for t in texts), dtype=np.int64, count=len(texts))
     if len(remap):
         codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
-    return pd.Categorical.from_codes(codes, categories=categories)
+    return pd.Categorical.from_codes(codes, categories=cast(Any, categories))
 
 
 def _column(name: str, values: Sequence[Any], kind: str) -> Any:
@@ -362,7 +362,7 @@ def _coerce_column(series: pd.Series, col: str, kind: str) -> Any:
         return _string([None if _isna(v) else str(v) for v in series.tolist()])
     if kind == "datetime":
         values = [None if _isna(v) else v for v in series.astype(object).tolist()]
-        return pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce").astype(UTC_TIME)
+        return pd.to_datetime(cast(Any, values), utc=True, format="ISO8601", errors="coerce").astype(UTC_TIME)
     if kind == "Int64":
         return pd.to_numeric(series, errors="coerce").astype("Int64")
     if kind == "int":

@@ -131,7 +131,8 @@ class DiagnosePanel(Panel):
         self.diagnosis = diagnosis
         self.board.value = self._board_html(diagnosis)
         options = [("(all causes)", ALL)] + [
-            (f"{r.cause} ({int(r.hosts)})", str(r.cause)) for r in diagnosis.summary.itertuples()
+            (f"{cause} ({int(hosts)})", str(cause))
+            for cause, hosts in zip(diagnosis.summary["cause"], diagnosis.summary["hosts"])
         ]
         self.cause.options = options
         self.cause.value = ALL
@@ -145,6 +146,7 @@ class DiagnosePanel(Panel):
         if not len(diagnosis.summary):
             return "<b>Every HA host is healthy.</b>"
         cards = []
+        r: Any  # a row of the summary (itertuples)
         for r in diagnosis.summary.itertuples():
             colour = cause_color(str(r.cause))
             cards.append(

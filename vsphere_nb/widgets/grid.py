@@ -166,8 +166,8 @@ def cell_texts(series: pd.Series, *, cut: int | None = None, digits: int = 1) ->
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
         return series.dt.strftime("%Y-%m-%d %H:%M:%S").astype(object).where(~missing, "").tolist()
     if pd.api.types.is_float_dtype(dtype):
-        values = series.to_numpy(dtype=float, na_value=np.nan)
-        return [("" if m else f"{v:.{digits}f}") for v, m in zip(values.tolist(), missing.tolist())]
+        floats = series.to_numpy(dtype=float, na_value=np.nan)
+        return [("" if m else f"{v:.{digits}f}") for v, m in zip(floats.tolist(), missing.tolist())]
     if pd.api.types.is_integer_dtype(dtype):
         return series.astype(object).where(~missing, "").astype(str).where(~missing, "").tolist()
     values = series.astype(object)
