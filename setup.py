@@ -1,9 +1,9 @@
 """What ``pyproject.toml`` cannot say on its own (everything else lives there).
 
 * The notebooks ship inside the package as ``vsphere_nb/notebooks/`` (package data) from the one copy in the
-  top-level ``notebooks/`` folder: ``package_dir`` maps the ``vsphere_nb.notebooks`` package onto it. The
-  package list is discovered (every folder of ``vsphere_nb``, data folders included) plus that mapped one; pyproject.toml cannot
-  combine discovery with a mapped package.
+  top-level ``notebooks/`` folder: ``package_dir`` maps the ``vsphere_nb.notebooks`` package onto it. The package
+  list is discovered (every folder of ``vsphere_nb``, data folders included) plus that mapped one:
+  pyproject.toml cannot combine discovery with a mapped package.
 * The long description an index shows is the README's opening: the text above the marker line below (plain
   Markdown without relative links, which an index cannot resolve).
 """

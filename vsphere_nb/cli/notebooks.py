@@ -24,7 +24,16 @@ from typing import Any, Literal
 from ..errors import ConfigError
 from ._terminal import safe_text
 
-__all__ = ["add_parser", "run", "RUNBOOK", "APP", "notebooks_source", "copy_notebooks", "check_target", "protected_dirs"]
+__all__ = [
+    "add_parser",
+    "run",
+    "RUNBOOK",
+    "APP",
+    "notebooks_source",
+    "copy_notebooks",
+    "check_target",
+    "protected_dirs",
+]
 
 #: the runbook (the notebook ``vsphere-nb demo`` opens in JupyterLab)
 RUNBOOK = "reconfigure-ha-runbook.ipynb"
@@ -116,21 +125,21 @@ def copy_notebooks(target: str | os.PathLike[str], *, existing: Existing = "refu
     staged: list[tuple[Path, Path]] = []
     try:
         for nb in todo:
-            fd, tmp = tempfile.mkstemp(prefix=f".{nb.name}.", suffix=".tmp", dir=directory)
-            staged.append((Path(tmp), directory / nb.name))
+            fd, name = tempfile.mkstemp(prefix=f".{nb.name}.", suffix=".tmp", dir=directory)
+            staged.append((Path(name), directory / nb.name))
             with os.fdopen(fd, "wb") as out:
                 out.write(nb.read_bytes())
-            os.chmod(tmp, mode)
+            os.chmod(name, mode)
     except BaseException:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+        for staging, _ in staged:
+            staging.unlink(missing_ok=True)
         if created:
             directory.rmdir()
         raise
     written = []
-    for tmp, final in staged:
+    for staging, final in staged:
         replaced = final.exists()
-        os.replace(tmp, final)
+        os.replace(staging, final)
         written.append((final, replaced))
     return written
 
