@@ -54,4 +54,4 @@ set-repo:
 	sed -i 's#OWNER/REPO#$(REPO)#g' $(REPO_FILES)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info
