@@ -48,7 +48,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ._terminal import safe_text
 from .notebooks import APP, RUNBOOK, check_target, copy_notebooks
 
 __all__ = [
@@ -326,6 +325,7 @@ def _new_dir(parent: Path, name: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from ..simulator import Simulator
+    from ._terminal import safe_text
 
     for name in ("port", "sim_port", "clusters", "hosts_per_cluster", "standalone_hosts"):
         if getattr(args, name) < 0:

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import ConfigError
-from ._terminal import safe_text
 
 __all__ = [
     "add_parser",
@@ -61,6 +60,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ._terminal import safe_text  # rich: not loaded by --help
+
     target = Path(args.dir)
     written = copy_notebooks(target, existing="overwrite" if args.force else "refuse")
     for path, replaced in written:
