@@ -238,6 +238,9 @@ def _clean_env(venv: Path, home: Path) -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"} and not k.startswith(("VSPHERE_", "JUPYTER"))
     }
+    # pip keeps using this machine's cache (downloads and index pages) under the fresh $HOME
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pip"
+    env.setdefault("PIP_CACHE_DIR", str(cache))
     env.update(HOME=str(home), PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", JUPYTER_PLATFORM_DIRS="1")
     return env
 
