@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 # two workers (the machine has two cores); a file runs on one worker, so its fixtures are built once
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: install chromium demo test check bench chaos set-repo clean
+.PHONY: install chromium demo test check smoke bench chaos set-repo clean
 
 # the virtualenv, re-installed when pyproject.toml changes
 $(STAMP): pyproject.toml
@@ -37,6 +37,10 @@ check: $(STAMP)
 ## test: the checks, then the whole suite
 test: $(STAMP) chromium check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## smoke: install vsphere-nb into a fresh virtualenv on every CPython 3.11-3.13 found and drive it (noxfile.py)
+smoke: $(STAMP)
+	$(BIN)/nox
 
 ## bench: benchmarks against the simulator → benchmarks/results.md + results.json (about 6 minutes)
 bench: $(STAMP)
