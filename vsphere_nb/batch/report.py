@@ -8,7 +8,6 @@ text, ``output`` of the HA installer) is HTML-escaped: a fault message is data, 
 from __future__ import annotations
 
 import base64
-import html
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..safetext import html_text
 from . import charts
 from .records import OUTCOMES
 
@@ -52,8 +52,7 @@ _ATTENTION_COLUMNS = [
 ]
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+_e = html_text
 
 
 def _table(frame: pd.DataFrame, *, max_rows: int, what: str) -> str:
@@ -61,8 +60,8 @@ def _table(frame: pd.DataFrame, *, max_rows: int, what: str) -> str:
         return f'<p class="note">No {_e(what)}.</p>'
     shown = frame.head(max_rows).astype(object)
     # escape ourselves (quotes included: pandas' escape leaves them) and hand pandas finished text
-    shown = shown.map(lambda v: "" if _missing(v) else html.escape(str(v), quote=True))
-    shown.columns = [html.escape(str(c), quote=True) for c in shown.columns]
+    shown = shown.map(lambda v: "" if _missing(v) else html_text(v))
+    shown.columns = [html_text(c) for c in shown.columns]
     body = shown.to_html(index=False, escape=False, na_rep="", border=0, classes="tbl")
     if len(frame) > max_rows:
         body += f'<p class="note">{max_rows} of {len(frame)} {_e(what)} shown; the saved frames hold all.</p>'

@@ -14,7 +14,6 @@ displayed. Only :mod:`vsphere_nb.sync` (``connect``) and :mod:`vsphere_nb.simula
 
 from __future__ import annotations
 
-import html
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +23,7 @@ import ipywidgets as widgets
 
 from ..config import InsecureTLSWarning, Secret
 from ..errors import ConfigError
+from ..safetext import html_text
 from ..simulator import BUILTIN_SCENARIOS, Simulator
 from ..sync import connect
 from ._util import Panel, styled
@@ -119,7 +119,7 @@ class ConnectPanel(Panel):
             "vnb-skip-verify",
         )
         self.tls_warning = styled(
-            widgets.HTML(value=f'<span style="color:#c62828"><b>{html.escape(_TLS_WARNING)}</b></span>'),
+            widgets.HTML(value=f'<span style="color:#c62828"><b>{html_text(_TLS_WARNING)}</b></span>'),
             "vnb-tls-warning",
         )
         scenario = str(sim_options.get("scenario", STORY_SCENARIO))
@@ -336,7 +336,7 @@ class ConnectPanel(Panel):
             self.info.value = ""
             self.set_status("not connected")
             return
-        e = html.escape
+        e = html_text
         sims = {f"{sim.url}": sim for sim in [*self._owned_sims, self._external_sim] if sim is not None}
         header = ["vCenter", "product", "version", "API release", "user", "simulator"]
         rows = []
