@@ -267,18 +267,77 @@ def _type_passwords_and_save(page: Any, server: Any, root: Path) -> str:
     raise AssertionError("the saved notebook never held the control widget's state")
 
 
+def _voila_flow(page: Any, server: Any) -> dict[str, Any]:
+    """The app in Voila as a user clicks it: the built-in simulator on the hostile scenario, hosts grid (a
+    tooltip hovered), the unhealthy chip, select all, plan, launch, confirm, results, a host's detail, then the
+    Diagnose tab after the run (triage board, a cause, a host's detail)."""
+    page.goto(server.url())
+    page.locator(".vnb-runbook").wait_for()
+    page.locator(".vnb-scenario select").select_option(label="hostile")
+    for css, value in (("vnb-sim-clusters", "6"), ("vnb-sim-hosts", "2")):
+        page.locator(f".{css} input").fill(value)
+        page.locator(f".{css} input").press("Tab")
+    page.locator("button.vnb-connect").click()
+    page.locator(".vnb-connect-status").get_by_text(re.compile(r"^connected to ")).first.wait_for()
+    _tab(page, "Hosts")
+    wait_grid_total(page, ".vnb-hosts-table", "n > 0")
+    page.locator(".vnb-hosts-table tbody td span[title]").first.hover()
+    page.locator(".vnb-hosts-chips .vnb-chip-unhealthy").click()
+    page.locator("button.vnb-select-all").click()
+    page.locator(".vnb-selected-count").get_by_text(re.compile(r"^[1-9]\d* selected")).first.wait_for()
+    hosts_text = shows_as_text(page)
+    _tab(page, "Launch")
+    page.locator("button.vnb-plan").click()
+    page.locator(".vnb-plan-view").get_by_text("Dry run").first.wait_for()
+    page.locator("button.vnb-launch").click()
+    page.locator("button.vnb-confirm").click()
+    page.locator(".vnb-launch-status").get_by_text(re.compile(r"run \S+ finished")).first.wait_for()
+    _tab(page, "Results")
+    wait_grid_total(page, ".vnb-tasks-table", "n > 0")
+    page.locator(".vnb-tasks-table tbody tr").first.click()
+    page.locator(".vnb-host-detail-view").get_by_text("attempt 1").first.wait_for()
+    _tab(page, "Diagnose")
+    page.locator("button.vnb-diagnose-run").click()
+    page.locator(".vnb-diagnose-board .vnb-cause").first.wait_for()
+    causes = page.locator(".vnb-diagnose-cause select option")
+    page.locator(".vnb-diagnose-cause select").select_option(index=causes.count() - 1)
+    page.locator(".vnb-diagnose-detail h4").first.wait_for()
+    wait_settled(page)
+    return {
+        "hosts_text": hosts_text,
+        "detail_text": shows_as_text(page),
+        "tracebacks": page.locator("text=Traceback").count(),
+    }
+
+
 @pytest.fixture(scope="module")
-def lab_session(browser: tuple[Any, Dialogs], lab_root: Path) -> dict[str, Any]:
-    """The three notebooks side by side in one Lab (a page each, "Run All" in all three at once), then the
-    runbook's panel walked, each saved; then the Connect-form notebook. Dialogs are counted throughout."""
+def live_session(
+    browser: tuple[Any, Dialogs], lab_root: Path, papermill_output: Any, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Everything with a kernel, overlapped to keep the test short (papermill already runs in the background):
+    the three notebooks side by side in one Lab (a page each, "Run All" in all three at once); while their
+    kernels work, the Voila app is walked; then the runbook's panel is walked and each notebook saved; then the
+    Connect-form notebook. Dialogs are counted per phase."""
     page, dialogs = browser
     seen: dict[str, Any] = {"errors": {}, "text": {}}
-    start = len(dialogs.seen)
     started = time.monotonic()
-    with jupyter_server("lab", lab_root, lab_settings=SAVE_WIDGET_STATE) as server:
-        pages = {name: _lab_open(page.context, server, name) for name in PARAMETERS}
+    voila_root = tmp_path_factory.mktemp("voila")
+    shutil.copyfile(NOTEBOOKS / APP, voila_root / APP)
+    with (
+        jupyter_server("lab", lab_root, lab_settings=SAVE_WIDGET_STATE) as lab,
+        jupyter_server("voila", voila_root, notebook=APP) as voila,
+    ):
+        start = len(dialogs.seen)
+        pages = {name: page.context.new_page() for name in PARAMETERS}
+        for name, tab in pages.items():  # all three load at once
+            tab.goto(lab.url(f"/lab/tree/{name}"))
         for tab in pages.values():
+            tab.locator(".jp-NotebookPanel").first.wait_for()
+            lab_wait_idle(tab)
             _run_all(tab)
+        seen["voila"] = _voila_flow(page.context.new_page(), voila)
+        seen["voila_dialogs"] = dialogs.seen[start:]
+        start = len(dialogs.seen)
         for name, tab in pages.items():
             seen["errors"][name] = _ran_all(tab, name, lab_root)
         _walk_runbook_panel(pages[RUNBOOK])
@@ -286,26 +345,26 @@ def lab_session(browser: tuple[Any, Dialogs], lab_root: Path) -> dict[str, Any]:
             wait_settled(tab)
             seen["text"][name] = shows_as_text(tab)
             _save(tab)  # the saved copy, for nbconvert below
-        _shut_down_kernels(server)
+        _shut_down_kernels(lab)
         for tab in pages.values():
             tab.close(run_before_unload=True)
-        seen["saved_form"] = _type_passwords_and_save(page, server, lab_root)
-        _shut_down_kernels(server)
-        seen["log"] = server.log()[-3000:]
-    seen["dialogs"] = dialogs.seen[start:]
+        seen["saved_form"] = _type_passwords_and_save(page, lab, lab_root)
+        _shut_down_kernels(lab)
+        seen["lab_dialogs"] = dialogs.seen[start:]
+        seen["log"] = lab.log()[-3000:]
     seen["seconds"] = time.monotonic() - started
     return seen
 
 
-def test_lab_run_all_of_every_notebook_runs_no_script(lab_session: dict[str, Any]) -> None:
+def test_lab_run_all_of_every_notebook_runs_no_script(live_session: dict[str, Any]) -> None:
     for name in PARAMETERS:
-        assert lab_session["errors"][name] == [], (name, lab_session["errors"][name], lab_session["log"])
-        assert lab_session["text"][name], f"{name}: the hostile names are not shown as text"
-    assert lab_session["dialogs"] == []
+        assert live_session["errors"][name] == [], (name, live_session["errors"][name], live_session["log"])
+        assert live_session["text"][name], f"{name}: the hostile names are not shown as text"
+    assert live_session["lab_dialogs"] == []
 
 
-def test_a_typed_password_never_reaches_the_saved_notebook(lab_session: dict[str, Any]) -> None:
-    saved = lab_session["saved_form"]
+def test_a_typed_password_never_reaches_the_saved_notebook(live_session: dict[str, Any]) -> None:
+    saved = live_session["saved_form"]
     assert CONTROL_TYPED in saved, "control: Lab saved the plain Password widget's typed value"
     assert TYPED not in saved
     state = json.loads(saved)["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
@@ -325,7 +384,7 @@ def _nbconvert(notebook: Path) -> Path:
 
 
 def test_saved_converted_papermill_and_report_copies_run_no_script(
-    browser: tuple[Any, Dialogs], lab_session: dict[str, Any], lab_root: Path, papermill_output: Any
+    browser: tuple[Any, Dialogs], live_session: dict[str, Any], lab_root: Path, papermill_output: Any
 ) -> None:
     page, dialogs = browser
     pages = [_nbconvert(lab_root / name) for name in PARAMETERS]
@@ -346,47 +405,7 @@ def test_saved_converted_papermill_and_report_copies_run_no_script(
 # ---------------------------------------------------------------------------------------------------------------
 # the Voila app
 # ---------------------------------------------------------------------------------------------------------------
-def test_voila_app_panels_run_no_script_before_and_after_a_run(
-    browser: tuple[Any, Dialogs], tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    page, dialogs = browser
-    root = tmp_path_factory.mktemp("voila")
-    shutil.copyfile(NOTEBOOKS / APP, root / APP)
-    start = len(dialogs.seen)
-    with jupyter_server("voila", root, notebook=APP) as server:
-        page.goto(server.url())
-        page.locator(".vnb-runbook").wait_for()
-        page.locator(".vnb-scenario select").select_option(label="hostile")
-        for css, value in (("vnb-sim-clusters", "6"), ("vnb-sim-hosts", "2")):
-            page.locator(f".{css} input").fill(value)
-            page.locator(f".{css} input").press("Tab")
-        page.locator("button.vnb-connect").click()
-        page.locator(".vnb-connect-status").get_by_text(re.compile(r"^connected to ")).first.wait_for()
-        _tab(page, "Hosts")
-        wait_grid_total(page, ".vnb-hosts-table", "n > 0")
-        page.locator(".vnb-hosts-table tbody td span[title]").first.hover()
-        page.locator(".vnb-hosts-chips .vnb-chip-unhealthy").click()
-        page.locator("button.vnb-select-all").click()
-        page.locator(".vnb-selected-count").get_by_text(re.compile(r"^[1-9]\d* selected")).first.wait_for()
-        hosts_text = shows_as_text(page)
-        _tab(page, "Launch")
-        page.locator("button.vnb-plan").click()
-        page.locator(".vnb-plan-view").get_by_text("Dry run").first.wait_for()
-        page.locator("button.vnb-launch").click()
-        page.locator("button.vnb-confirm").click()
-        page.locator(".vnb-launch-status").get_by_text(re.compile(r"run \S+ finished")).first.wait_for()
-        _tab(page, "Results")
-        wait_grid_total(page, ".vnb-tasks-table", "n > 0")
-        page.locator(".vnb-tasks-table tbody tr").first.click()
-        page.locator(".vnb-host-detail-view").get_by_text("attempt 1").first.wait_for()
-        _tab(page, "Diagnose")
-        page.locator("button.vnb-diagnose-run").click()
-        page.locator(".vnb-diagnose-board .vnb-cause").first.wait_for()
-        causes = page.locator(".vnb-diagnose-cause select option")
-        page.locator(".vnb-diagnose-cause select").select_option(index=causes.count() - 1)
-        page.locator(".vnb-diagnose-detail h4").first.wait_for()
-        wait_settled(page)
-        detail_text = shows_as_text(page)
-        traceback = page.locator("text=Traceback").count()
-    assert dialogs.seen[start:] == []
-    assert hosts_text and detail_text and traceback == 0
+def test_voila_app_panels_run_no_script_before_and_after_a_run(live_session: dict[str, Any]) -> None:
+    seen = live_session["voila"]
+    assert live_session["voila_dialogs"] == []
+    assert seen["hosts_text"] and seen["detail_text"] and seen["tracebacks"] == 0
