@@ -231,7 +231,8 @@ class Rule(_Strict):
         text = self.output if self.output is not None else default_output(self.reason or "Other")
         if self.output_size is None or not text:
             return text
-        lines, size, out = text.splitlines() or [text], 0, []
+        lines, size = text.splitlines() or [text], 0
+        out: list[str] = []
         while size < self.output_size:
             line = lines[len(out) % len(lines)]
             out.append(line)

@@ -51,7 +51,7 @@ _CSS = """
 """
 
 
-class PasswordField(anywidget.AnyWidget):  # type: ignore[misc]
+class PasswordField(anywidget.AnyWidget):
     """A password box: :attr:`value` is the text typed in the browser (or set from Python), kept only in the
     kernel and only until read and cleared."""
 
