@@ -74,7 +74,8 @@ PARAMETERS = {
         },
     },
     FAULT_ANALYSIS: SIM,
-    MULTI_VCENTER: SIM,
+    # its tables, captions and charts; its panel is the runbook's (walked there and in Voila): not started twice
+    MULTI_VCENTER: {**SIM, "show_panel": False},
 }
 #: Lab saves the browser's widget state into the notebook on every save (what a user may have turned on)
 SAVE_WIDGET_STATE = {"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}}
