@@ -51,6 +51,7 @@ __all__ = [
     "fault_answer",
     "answer_for",
     "dumps",
+    "out_of_sessions",
 ]
 
 SESSION_HEADER = "vmware-api-session-id"
@@ -237,7 +238,18 @@ def encode_result(value: Any) -> Any:
     return wire.encode_value(value)
 
 
+#: what vpxd answers a new session when its HTTP session map is full ("Out of HTTP sessions: Limited to 2000")
+OUT_OF_SESSIONS_BODY = b"503 Service Unavailable: out of HTTP sessions"
+
+
+def out_of_sessions() -> Answer:
+    """The answer to a login beyond the session cap: ``503`` with a text body, no VI/JSON fault."""
+    return Answer(503, OUT_OF_SESSIONS_BODY, {"content-type": "text/plain"})
+
+
 def answer_for(call: Call, result: Any) -> Answer:
+    if isinstance(result, Answer):
+        return result
     if result is VOID:
         return Answer(204, b"", call.headers)
     if result is UNSET_ANSWER or result is UNSET:

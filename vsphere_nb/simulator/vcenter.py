@@ -96,7 +96,13 @@ class Vcenter:
             User(config.readonly_user, config.readonly_password, "readonly"),
         ]
         users += [User(name, pw, role) for name, (pw, role) in config.users.items()]
-        self.sessions = SessionTable(users, lambda: self.chaos.session_lifetime, self._end_session)
+        self.sessions = SessionTable(
+            users,
+            lambda: self.chaos.session_lifetime,
+            self._end_session,
+            idle_timeout=config.session_idle_timeout,
+            max_sessions=config.max_sessions,
+        )
         self.session_manager.table = self.sessions
         self._default_collectors: dict[str, PropertyCollector] = {}
         self._initial_issues()
@@ -150,8 +156,9 @@ class Vcenter:
 
     @cached_property
     def path_releases(self) -> frozenset[str]:
-        """Releases accepted in ``/sdk/vim25/{release}/``: 7.0.0.0 up to 9.0.0.0 (or the server's, if newer)."""
-        top = max(_key(self.release), _key("9.0.0.0"))
+        """Releases accepted in ``/sdk/vim25/{release}/``: 7.0.0.0 up to the server's own, as a vCenter serves the
+        releases up to its own (a newer one answers 404, like an unknown one)."""
+        top = _key(self.release)
         return frozenset(r for r in KNOWN_RELEASES if _key(r) <= top)
 
     @property
