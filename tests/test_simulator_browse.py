@@ -227,10 +227,11 @@ def test_every_manager_in_the_service_content_answers_its_property_reads(sim, vi
 def test_out_of_scope_methods_answer_not_implemented(vi):
     host = next(iter(vi.hosts(["name"])))
     for type_name, moid, name in [
-        ("HostSystem", host, "EnterMaintenanceMode_Task"),
+        ("HostSystem", host, "RebootHost_Task"),  # writes other than HA reconfiguration and maintenance mode
         ("DiagnosticManager", "DiagMgr", "BrowseDiagnosticLog"),
         ("SearchIndex", "SearchIndex", "FindByDatastorePath"),
-        ("PerformanceManager", "PerfMgr", "QueryPerf"),
+        ("PerformanceManager", "PerfMgr", "QueryPerfComposite"),  # virtual machines' composite statistics
+        ("OptionManager", "VpxSettings", "UpdateOptions"),
         ("Folder", "group-d1", "CreateDatacenter"),
     ]:
         fault = vi.fault(vi.post(type_name, moid, name, {}))

@@ -99,7 +99,7 @@ ParamKind = str | type
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: ParamKind  # "string" "boolean" "int" "strings" "moref" "morefs" or a wire class
+    kind: ParamKind  # "string" "boolean" "int" "ints" "strings" "moref" "morefs" or a wire class
     required: bool = True
     many: bool = False  # a list of ``kind`` (wire classes)
 
@@ -164,6 +164,10 @@ def _decode_param(param: Param, value: Any) -> Any:
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise faults.invalid_argument(where, f"Parameter '{where}' must be an integer.")
+        return value
+    if kind == "ints":
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise faults.invalid_argument(where, f"Parameter '{where}' must be a list of integers.")
         return value
     if kind == "strings":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -36,6 +36,8 @@ __all__ = [
     "hardware_info",
     "quick_stats",
     "config_info",
+    "host_options",
+    "date_time_info",
     "network_info",
     "nic_manager_info",
     "thumbprint",
@@ -331,13 +333,8 @@ def nic_manager_info(setup: HostNetworkSetup) -> wire.HostVirtualNicManagerInfo:
     return wire.HostVirtualNicManagerInfo(netConfig=configs)
 
 
-def config_info(
-    ref: wire.MoRef,
-    product: wire.AboutInfo,
-    setup: HostNetworkSetup,
-    short_name: str,
-    fdm_version: str | None,
-) -> wire.HostConfigInfo:
+def host_options(short_name: str, fdm_version: str | None) -> list[wire.OptionValue]:
+    """The advanced settings ``config.option`` lists (the vSphere HA agent version among them)."""
     options = [
         wire.OptionValue(key="Config.HostAgent.log.level", value="info"),
         wire.OptionValue(key="Misc.PreferredHostName", value=short_name),
@@ -345,18 +342,33 @@ def config_info(
     ]
     if fdm_version:
         options.append(wire.OptionValue(key=FDM_VERSION_OPTION, value=fdm_version))
+    return options
+
+
+def date_time_info(setup: HostNetworkSetup) -> wire.HostDateTimeInfo:
+    """UTC, kept by NTP against the site's two time servers."""
+    return wire.HostDateTimeInfo(
+        timeZone=wire.HostDateTimeSystemTimeZone(key="UTC", name="UTC", description="UTC", gmtOffset=0),
+        systemClockProtocol="ntp",
+        ntpConfig=wire.HostNtpConfig(server=["ntp1." + setup.domain, "ntp2." + setup.domain]),
+        enabled=True,
+    )
+
+
+def config_info(
+    ref: wire.MoRef,
+    product: wire.AboutInfo,
+    setup: HostNetworkSetup,
+    short_name: str,
+    fdm_version: str | None,
+) -> wire.HostConfigInfo:
     return wire.HostConfigInfo(
         host=ref,
         product=product,
         network=network_info(setup, short_name),
         virtualNicManagerInfo=nic_manager_info(setup),
-        dateTimeInfo=wire.HostDateTimeInfo(
-            timeZone=wire.HostDateTimeSystemTimeZone(key="UTC", name="UTC", description="UTC", gmtOffset=0),
-            systemClockProtocol="ntp",
-            ntpConfig=wire.HostNtpConfig(server=["ntp1." + setup.domain, "ntp2." + setup.domain]),
-            enabled=True,
-        ),
-        option=options,
+        dateTimeInfo=date_time_info(setup),
+        option=host_options(short_name, fdm_version),
         adminDisabled=False,
         lockdownMode="lockdownDisabled",
     )

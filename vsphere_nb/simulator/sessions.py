@@ -51,6 +51,7 @@ ADMIN_PRIVILEGES = frozenset(
         "System.Read",
         "Host.Config.Connection",
         "Global.CancelTask",
+        "Host.Config.Maintenance",
         "Sessions.TerminateSession",
     }
 )

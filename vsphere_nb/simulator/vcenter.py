@@ -17,13 +17,16 @@ from typing import Any
 
 from .. import wire
 from ..wire import MoRef
+from .alarms import HOST_ALARMS, Alarm
 from .building import build_inventory
 from .clock import Clock
 from .collector import PropertyCollector
 from .config import KNOWN_RELEASES, VCENTER_BUILDS, SimulatorConfig, release_of
 from .events import EventLog, EventManager
+from .hostmanagers import register_lazy
 from .inventory import HostSystem
 from .managers import register_managers
+from .maintenance import MaintenanceMode
 from .model import ManagedObject, Registry
 from .reconfigure import HaReconfigure
 from .scenarios import Scenario, default_fault_message, load_scenario
@@ -86,11 +89,16 @@ class Vcenter:
         self.task_manager = self.registry.add(TaskManager(ids["tasks"]))
         self.collector_id = ids["collector"]
         self.manager_refs = register_managers(self, self.registry, esx)
+        register_lazy(self)
+        if not esx:
+            for definition in HOST_ALARMS:
+                self.registry.add(Alarm(definition, self.inventory.root))
         self.service_instance = self.registry.add(ServiceInstance("ServiceInstance", self._content()))
         self.tasks = TaskQueue(
             self.registry, self.clock, self.task_manager, config.max_active_tasks, self.stats.concurrency
         )
         self.reconfigure = HaReconfigure(self)
+        self.maintenance = MaintenanceMode(self)
         users = [
             User(config.user, config.password, "admin"),
             User(config.readonly_user, config.readonly_password, "readonly"),
