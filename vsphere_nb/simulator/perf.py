@@ -148,9 +148,10 @@ def _value(host: HostSystem, counter: Counter, instance: str, when: datetime) ->
     if counter.key == 24:
         total_mb = profile.memory_gib * 1024
         return min(10000, max(0, int((stats.overallMemoryUsage or 0) * 10000 / total_mb * (1 + 0.02 * wobble))))
+    if instance == "":  # the host's rate: the sum over its physical NICs
+        return sum(_value(host, counter, nic, when) for nic in _nics(host))
     base = 2000 if counter.key == 148 else 1500  # KBps per NIC
-    per_nic = max(0, int(base * (1 + 0.5 * wobble)))
-    return per_nic * len(_nics(host)) if instance == "" else per_nic
+    return max(0, int(base * (1 + 0.5 * wobble)))
 
 
 def _timestamps(spec: wire.PerfQuerySpec, interval: int, now: datetime) -> list[datetime]:

@@ -104,6 +104,11 @@ KNOWN_MANAGED_TYPES = frozenset(
         "UserDirectory",
         "OptionManager",
         "FileManager",
+        "HostNetworkSystem",
+        "HostDateTimeSystem",
+        "HostServiceSystem",
+        "HostCertificateManager",
+        "HostStorageSystem",
     }
 )
 
