@@ -8,6 +8,7 @@ resources' root resource pools, release-dependent fields, the SOAP hint and ``vi
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -435,7 +436,9 @@ def collect(vi: Any, ref: dict[str, str], paths: list[str]) -> dict[str, Any]:
         "objectSet": [{"_typeName": "ObjectSpec", "obj": ref, "skip": False}],
         "propSet": [{"_typeName": "PropertySpec", "type": ref["type"], "pathSet": paths}],
     }
-    result = vi.call("PropertyCollector", vi.singleton("propertyCollector"), "RetrievePropertiesEx", {"specSet": [spec]})
+    result = vi.call(
+        "PropertyCollector", vi.singleton("propertyCollector"), "RetrievePropertiesEx", {"specSet": [spec]}
+    )
     [oc] = result["objects"]
     assert not oc.get("missingSet"), oc["missingSet"]
     return {p["name"]: p["val"] for p in oc.get("propSet", [])}
@@ -483,8 +486,10 @@ def test_datastores_pools_task_descriptions_and_alarms(sim, vi, walker):
         effective = vi.read(cr.TYPE, cr.moid, "summary")
         assert runtime["cpu"]["maxUsage"] == effective["effectiveCpu"]
         assert runtime["memory"]["maxUsage"] == effective["effectiveMemory"] << 20
-        assert 0 < runtime["cpu"]["overallUsage"] <= sum(
-            h.hardware_profile().cpu_mhz * h.hardware_profile().cores for h in cr.hosts
+        assert (
+            0
+            < runtime["cpu"]["overallUsage"]
+            <= sum(h.hardware_profile().cpu_mhz * h.hardware_profile().cores for h in cr.hosts)
         )
         by_path = collect(vi, pool, ["runtime.cpu.maxUsage"])["runtime.cpu.maxUsage"]
         assert by_path["_value"] == effective["effectiveCpu"] and by_path["_typeName"] in ("int", "long")
@@ -538,12 +543,14 @@ def test_alarms_and_host_sub_objects_tell_each_root_cause(make_sim, make_vi, wal
 
     assert management_vlan(healthy) == 10 and management_vlan(by_cause["management-network"]) == 112
     assert read(healthy, "networkSystem", "dnsConfig")["hostName"] == vi.read("HostSystem", healthy, "name")
+
     # agent install: the FDM service is not running; on a healthy host it is
     def fdm(moid: str) -> dict[str, Any]:
         services = read(moid, "serviceSystem", "serviceInfo")["service"]
         return next(s for s in services if s["key"] == "vmware-fdm")
 
     assert fdm(healthy)["running"] and not fdm(by_cause["agent-install"])["running"]
+
     # datastore access: no VMFS mounts; a healthy host mounts its cluster's two datastores
     def mounts(moid: str) -> list[str]:
         info = read(moid, "storageSystem", "fileSystemVolumeInfo")
@@ -558,7 +565,9 @@ def test_alarms_and_host_sub_objects_tell_each_root_cause(make_sim, make_vi, wal
     # the vSphere HA host status alarm is red on hosts whose agent is in error, e.g. every image-remediation host
     for moid, story in truth.items():
         if story["cause"] == "image-remediation":
-            states = {t["alarm"]["value"]: t["overallStatus"] for t in vi.read("HostSystem", moid, "triggeredAlarmState")}
+            states = {
+                t["alarm"]["value"]: t["overallStatus"] for t in vi.read("HostSystem", moid, "triggeredAlarmState")
+            }
             assert states.get("alarm-11") == "red", moid
     # an unreachable host has no configuration to show
     unreachable = by_cause["host-unreachable"]
@@ -597,7 +606,9 @@ def test_date_time_and_advanced_options(sim, vi, walker):
 
 def test_permissions_of_entities(sim, vi, walker):
     root = vi.content()["rootFolder"]
-    everything = checked(walker, "all", vi.call("AuthorizationManager", "AuthorizationManager", "RetrieveAllPermissions"))
+    everything = checked(
+        walker, "all", vi.call("AuthorizationManager", "AuthorizationManager", "RetrieveAllPermissions")
+    )
     assert {(p["principal"], p["roleId"], p["group"]) for p in everything} >= {
         ("VSPHERE.LOCAL\\Administrators", -1, True),
         ("VSPHERE.LOCAL\\administrator", -1, False),
@@ -646,11 +657,13 @@ def test_performance_counters_provider_summary_and_samples(sim, vi, walker):
             {"_typeName": "PerfMetricId", "counterId": 148, "instance": "*"},
         ],
     }
-    [metric] = checked(walker, "QueryPerf", vi.call("PerformanceManager", "PerfMgr", "QueryPerf", {"querySpec": [spec]}))
+    [metric] = checked(
+        walker, "QueryPerf", vi.call("PerformanceManager", "PerfMgr", "QueryPerf", {"querySpec": [spec]})
+    )
     assert metric["_typeName"] == "PerfEntityMetric" and metric["entity"] == me
     assert len(metric["sampleInfo"]) == 3 and {s["interval"] for s in metric["sampleInfo"]} == {20}
     stamps = [wire.parse_datetime(s["timestamp"]) for s in metric["sampleInfo"]]
-    assert [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:])] == [20, 20]
+    assert [(b - a).total_seconds() for a, b in itertools.pairwise(stamps)] == [20, 20]
     series = {(v["id"]["counterId"], v["id"]["instance"]): v["value"] for v in metric["value"]}
     assert len(series) == 2 + 5 and all(len(values) == 3 for values in series.values())
     assert all(0 <= v <= 10000 for v in series[(2, "")])  # hundredths of a percent
@@ -676,7 +689,9 @@ def wait_task_by_collector(vi: Any, task: dict[str, str], timeout: float = 20.0)
     version, deadline, info = "", time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         options = {"_typeName": "WaitOptions", "maxWaitSeconds": 1}
-        updates = vi.call("PropertyCollector", collector["value"], "WaitForUpdatesEx", {"version": version, "options": options})
+        updates = vi.call(
+            "PropertyCollector", collector["value"], "WaitForUpdatesEx", {"version": version, "options": options}
+        )
         if not updates:
             continue
         version = updates["version"]
@@ -747,7 +762,9 @@ def test_idle_sessions_expire_and_leave_the_session_list(make_sim, make_vi):
     assert [s["key"] for s in listed] == [me["key"]]
     assert httpx.get(f"{sim.url}/simulator/stats").json()["sessions"] == 1
     time.sleep(2.0)  # now the admin session idles too: it ends, as on a vCenter
-    assert admin.fault(admin.get("SessionManager", "SessionManager", "currentSession"))["_typeName"] == "NotAuthenticated"
+    assert (
+        admin.fault(admin.get("SessionManager", "SessionManager", "currentSession"))["_typeName"] == "NotAuthenticated"
+    )
 
 
 def test_the_session_cap_answers_503_as_vpxd_does(make_sim, make_vi):
@@ -791,7 +808,9 @@ def test_each_version_serves_the_releases_up_to_its_own(make_sim, version):
     hint = ET.fromstring(httpx.post(sim.url + "/sdk", content=b"<x/>").text).findtext(".//faultstring")
     assert hint.endswith(f"releases: {', '.join(expected)}.") and f"/sdk/vim25/{own}/" in hint
     if sim.vc.has_hello:
-        offered = httpx.post(f"{sim.url}/api/vcenter/system?action=hello", json={"api_releases": list(reversed(KNOWN_RELEASES))})
+        offered = httpx.post(
+            f"{sim.url}/api/vcenter/system?action=hello", json={"api_releases": list(reversed(KNOWN_RELEASES))}
+        )
         assert offered.json() == {"api_release": own}
 
 

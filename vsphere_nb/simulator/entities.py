@@ -277,7 +277,7 @@ class ResourcePool(ManagedEntity):
         summary = self.owner_resource.summary()
         cpu_used = mem_used = 0
         for host in self.owner_resource.hosts:
-            stats = host.summary().quickStats
+            stats = host.summary().quickStats or wire.HostListSummaryQuickStats()
             cpu_used += stats.overallCpuUsage or 0
             mem_used += (stats.overallMemoryUsage or 0) << 20
         memory_max = summary.effectiveMemory << 20

@@ -116,9 +116,7 @@ def logout(call: Call, this: SessionManager) -> Any:
     privilege="Sessions.TerminateSession",
 )
 def session_is_active(call: Call, this: SessionManager, sessionID: str, userName: str) -> Any:
-    return any(
-        s.key == sessionID and s.user.name.lower() == userName.lower() for s in call.vc.sessions.all()
-    )
+    return any(s.key == sessionID and s.user.name.lower() == userName.lower() for s in call.vc.sessions.all())
 
 
 @method("SessionManager", "TerminateSession", Param("sessionId", "strings"), privilege="Sessions.TerminateSession")

@@ -30,7 +30,14 @@ __all__ = ["permissions_on", "ROLE_ADMIN", "ROLE_READONLY"]
 ROLE_ADMIN = -1
 ROLE_READONLY = -2
 
-for _cls in (HostNetworkSystem, HostDateTimeSystem, HostServiceSystem, HostCertificateManager, HostStorageSystem, Alarm):
+for _cls in (
+    HostNetworkSystem,
+    HostDateTimeSystem,
+    HostServiceSystem,
+    HostCertificateManager,
+    HostStorageSystem,
+    Alarm,
+):
     served(_cls)
 
 
@@ -89,9 +96,7 @@ def retrieve_all_permissions(call: Call, this: Any) -> Any:
     return permissions_on(call)
 
 
-@method(
-    "AuthorizationManager", "RetrieveEntityPermissions", Param("entity", "moref"), Param("inherited", "boolean")
-)
+@method("AuthorizationManager", "RetrieveEntityPermissions", Param("entity", "moref"), Param("inherited", "boolean"))
 def retrieve_entity_permissions(call: Call, this: Any, entity: MoRef, inherited: bool) -> Any:
     """Permissions defined on ``entity`` itself, or (``inherited``) also those it inherits from its ancestors."""
     with call.vc.registry.lock:

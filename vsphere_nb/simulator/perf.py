@@ -134,8 +134,9 @@ def _noise(seed: int, key: str) -> float:
     return int.from_bytes(d, "big") / 32768.0 - 1.0
 
 
-def _value(host: HostSystem, counter: Counter, instance: str, when: datetime) -> int:
-    stats = host.summary().quickStats
+def _value(
+    host: HostSystem, stats: wire.HostListSummaryQuickStats, counter: Counter, instance: str, when: datetime
+) -> int:
     profile = host.hardware_profile()
     seed = host.ctx.seed
     wobble = _noise(seed, f"{host.moid}:{counter.key}:{instance}:{int(when.timestamp())}")
@@ -149,7 +150,7 @@ def _value(host: HostSystem, counter: Counter, instance: str, when: datetime) ->
         total_mb = profile.memory_gib * 1024
         return min(10000, max(0, int((stats.overallMemoryUsage or 0) * 10000 / total_mb * (1 + 0.02 * wobble))))
     if instance == "":  # the host's rate: the sum over its physical NICs
-        return sum(_value(host, counter, nic, when) for nic in _nics(host))
+        return sum(_value(host, stats, counter, nic, when) for nic in _nics(host))
     base = 2000 if counter.key == 148 else 1500  # KBps per NIC
     return max(0, int(base * (1 + 0.5 * wobble)))
 
@@ -159,7 +160,7 @@ def _timestamps(spec: wire.PerfQuerySpec, interval: int, now: datetime) -> list[
     last = datetime.fromtimestamp(int(end.timestamp()) // interval * interval, tz=now.tzinfo)
     limit = spec.maxSample if spec.maxSample is not None else REALTIME_SAMPLES
     limit = max(1, min(limit, REALTIME_SAMPLES)) if spec.startTime is None else REALTIME_SAMPLES * 12
-    out = []
+    out: list[datetime] = []
     when = last
     while len(out) < limit:
         if spec.startTime is not None and when <= spec.startTime:
@@ -189,13 +190,14 @@ def query(obj: ManagedObject, spec: wire.PerfQuerySpec, intervals: list[int]) ->
         elif (counter_id, instance) in available:
             expanded.append((counter_id, instance))
     times = _timestamps(spec, interval, Clock.now())
+    stats = host.summary().quickStats or wire.HostListSummaryQuickStats()
     return wire.PerfEntityMetric(
         entity=host.ref,
         sampleInfo=[wire.PerfSampleInfo(timestamp=t, interval=interval) for t in times],
         value=[
             wire.PerfMetricIntSeries(
                 id=wire.PerfMetricId(counterId=counter_id, instance=instance),
-                value=[_value(host, _BY_KEY[counter_id], instance, t) for t in times],
+                value=[_value(host, stats, _BY_KEY[counter_id], instance, t) for t in times],
             )
             for counter_id, instance in expanded
         ],

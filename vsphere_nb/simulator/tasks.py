@@ -75,7 +75,11 @@ class Task(ManagedObject):
 class TaskManager(ManagedObject):
     TYPE = "TaskManager"
     ANCESTRY = ("TaskManager", "ManagedObject")
-    PROPERTIES = {"recentTask": "ArrayOfManagedObjectReference", "description": "TaskDescription", "maxCollector": "int"}
+    PROPERTIES = {
+        "recentTask": "ArrayOfManagedObjectReference",
+        "description": "TaskDescription",
+        "maxCollector": "int",
+    }
 
     def __init__(self, moid: str) -> None:
         super().__init__(moid)

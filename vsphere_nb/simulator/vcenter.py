@@ -25,8 +25,8 @@ from .config import KNOWN_RELEASES, VCENTER_BUILDS, SimulatorConfig, release_of
 from .events import EventLog, EventManager
 from .hostmanagers import register_lazy
 from .inventory import HostSystem
-from .managers import register_managers
 from .maintenance import MaintenanceMode
+from .managers import register_managers
 from .model import ManagedObject, Registry
 from .reconfigure import HaReconfigure
 from .scenarios import Scenario, default_fault_message, load_scenario
