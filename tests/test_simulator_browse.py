@@ -234,6 +234,7 @@ def test_out_of_scope_methods_answer_not_implemented(vi):
         ("SearchIndex", "SearchIndex", "FindByDatastorePath"),
         ("PerformanceManager", "PerfMgr", "QueryPerfComposite"),  # virtual machines' composite statistics
         ("OptionManager", "VpxSettings", "UpdateOptions"),
+        ("DistributedVirtualSwitchManager", "DVSManager", "QueryAvailableDvsSpec"),  # distributed switches
         ("Folder", "group-d1", "CreateDatacenter"),
     ]:
         fault = vi.fault(vi.post(type_name, moid, name, {}))

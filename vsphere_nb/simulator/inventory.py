@@ -384,6 +384,8 @@ class HostSystem(ManagedEntity):
         return super().prop(name)
 
     def alarm_states(self, triggered: bool) -> list[wire.AlarmState]:
+        if self.moid == "ha-host":  # an ESXi endpoint: vCenter's alarms are not defined there
+            return []
         return host_alarm_states(self, self.certificate_mismatch, triggered=triggered)
 
 

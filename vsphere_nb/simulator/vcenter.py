@@ -159,8 +159,9 @@ class Vcenter:
         ).model_copy(update=self.manager_refs)
 
     def hello_releases(self) -> list[str]:
-        """Releases ``/api/vcenter/system?action=hello`` offers: every known one up to the server's."""
-        return [r for r in KNOWN_RELEASES if _key(r) <= _key(self.release)]
+        """Releases ``/api/vcenter/system?action=hello`` offers: the ones it serves (:attr:`path_releases`), oldest
+        first."""
+        return sorted(self.path_releases, key=_key)
 
     @cached_property
     def path_releases(self) -> frozenset[str]:
