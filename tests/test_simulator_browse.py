@@ -543,6 +543,13 @@ def test_alarms_and_host_sub_objects_tell_each_root_cause(make_sim, make_vi, wal
         return next(g["spec"]["vlanId"] for g in info["portgroup"] if g["spec"]["name"] == portgroup)
 
     assert management_vlan(healthy) == 10 and management_vlan(by_cause["management-network"]) == 112
+    # govc host.vnic.info / host.portgroup.info: vmknic services from the VirtualNicManager, port groups by path
+    assert (
+        read(healthy, "virtualNicManager", "info") == vi.read("HostSystem", healthy, "config")["virtualNicManagerInfo"]
+    )
+    groups = unboxed(read(healthy, "networkSystem", "networkInfo.portgroup"))
+    assert {g["spec"]["name"] for g in groups} >= {"Management Network", "VM Network"}
+    assert all(g["computedPolicy"]["security"]["allowPromiscuous"] is False for g in groups)
     assert read(healthy, "networkSystem", "dnsConfig")["hostName"] == vi.read("HostSystem", healthy, "name")
 
     # agent install: the FDM service is not running; on a healthy host it is
@@ -764,7 +771,9 @@ def test_idle_sessions_expire_and_leave_the_session_list(make_sim, make_vi):
     assert [s["key"] for s in listed] == [me["key"]]
     assert httpx.get(f"{sim.url}/simulator/stats").json()["sessions"] == 1
     time.sleep(2.5)  # now the admin session idles too: it ends, as on a vCenter
-    assert admin.fault(admin.get("SessionManager", "SessionManager", "currentSession"))["_typeName"] == "NotAuthenticated"
+    assert (
+        admin.fault(admin.get("SessionManager", "SessionManager", "currentSession"))["_typeName"] == "NotAuthenticated"
+    )
 
 
 def test_the_session_cap_answers_503_as_vpxd_does(make_sim, make_vi):

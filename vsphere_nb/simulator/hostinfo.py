@@ -260,6 +260,12 @@ def _vnic(v: Vmknic, key_prefix: str = "key-vim.host.VirtualNic-") -> wire.HostV
     )
 
 
+#: a standard switch's security policy as ESXi 8 creates it (nothing allowed); shared, never modified
+_SWITCH_POLICY = wire.HostNetworkPolicy(
+    security=wire.HostNetworkSecurityPolicy(allowPromiscuous=False, macChanges=False, forgedTransmits=False)
+)
+
+
 def network_info(setup: HostNetworkSetup, short_name: str) -> wire.HostNetworkInfo:
     pnics = [p for uplinks in setup.vswitches.values() for p in uplinks]
     return wire.HostNetworkInfo(
@@ -272,7 +278,7 @@ def network_info(setup: HostNetworkSetup, short_name: str) -> wire.HostNetworkIn
                 mtu=_switch_mtu(setup, name),
                 portgroup=[f"key-vim.host.PortGroup-{g.name}" for g in setup.portgroups if g.vswitch == name],
                 pnic=[f"key-vim.host.PhysicalNic-{p}" for p in uplinks],
-                spec=wire.HostVirtualSwitchSpec(numPorts=2560, mtu=_switch_mtu(setup, name)),
+                spec=wire.HostVirtualSwitchSpec(numPorts=2560, policy=_SWITCH_POLICY, mtu=_switch_mtu(setup, name)),
             )
             for name, uplinks in setup.vswitches.items()
         ],
@@ -280,7 +286,10 @@ def network_info(setup: HostNetworkSetup, short_name: str) -> wire.HostNetworkIn
             wire.HostPortGroup(
                 key=f"key-vim.host.PortGroup-{g.name}",
                 vswitch=f"key-vim.host.VirtualSwitch-{g.vswitch}",
-                spec=wire.HostPortGroupSpec(name=g.name, vlanId=g.vlan, vswitchName=g.vswitch),
+                computedPolicy=_SWITCH_POLICY,  # a port group inherits its switch's policy
+                spec=wire.HostPortGroupSpec(
+                    name=g.name, vlanId=g.vlan, vswitchName=g.vswitch, policy=wire.HostNetworkPolicy()
+                ),
             )
             for g in setup.portgroups
         ],

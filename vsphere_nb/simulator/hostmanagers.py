@@ -1,5 +1,5 @@
-"""A host's managed sub-objects, as ``HostSystem.configManager`` lists them: network, date/time, advanced options,
-services, certificate and storage.
+"""A host's managed sub-objects, as ``HostSystem.configManager`` lists them: network, vmknic traffic types,
+date/time, advanced options, services, certificate and storage.
 
 Objects every host has but few clients read, so they are made on first lookup (:attr:`.model.Registry.lazy`) and
 hold nothing but their host: every value is derived from the host when read, so it always agrees with the rest
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HostSubManager",
     "HostNetworkSystem",
+    "HostVirtualNicManager",
     "HostDateTimeSystem",
     "HostAdvancedOptions",
     "HostServiceSystem",
@@ -96,6 +97,18 @@ class HostNetworkSystem(HostSubManager):
             return None
         info = hostinfo.network_info(self.host.network(), self.host.short_name)
         return info if name == "networkInfo" else getattr(info, name)
+
+
+class HostVirtualNicManager(HostSubManager):
+    """Which traffic each vmknic carries (``info.netConfig``; the same as ``config.virtualNicManagerInfo``)."""
+
+    TYPE = "HostVirtualNicManager"
+    ANCESTRY = ("HostVirtualNicManager", "ExtensibleManagedObject", "ManagedObject")
+    PROPERTIES = {**_EXTENSIBLE, "info": "HostVirtualNicManagerInfo"}
+    FIELD, PREFIX, ESX_ID = "virtualNicManager", "virtualNicManager-", "ha-vnic-mgr"
+
+    def read(self, name: str) -> Any:
+        return hostinfo.nic_manager_info(self.host.network()) if name == "info" else None
 
 
 class HostDateTimeSystem(HostSubManager):
@@ -275,6 +288,7 @@ class HostStorageSystem(HostSubManager):
 
 SUB_MANAGERS: tuple[type[HostSubManager], ...] = (
     HostNetworkSystem,
+    HostVirtualNicManager,
     HostDateTimeSystem,
     HostAdvancedOptions,
     HostServiceSystem,

@@ -19,6 +19,7 @@ from .hostmanagers import (
     HostNetworkSystem,
     HostServiceSystem,
     HostStorageSystem,
+    HostVirtualNicManager,
 )
 from .inventory import HostSystem
 from .managers import historical_intervals
@@ -32,6 +33,7 @@ ROLE_READONLY = -2
 
 for _cls in (
     HostNetworkSystem,
+    HostVirtualNicManager,
     HostDateTimeSystem,
     HostServiceSystem,
     HostCertificateManager,

@@ -105,6 +105,7 @@ KNOWN_MANAGED_TYPES = frozenset(
         "OptionManager",
         "FileManager",
         "HostNetworkSystem",
+        "HostVirtualNicManager",
         "HostDateTimeSystem",
         "HostServiceSystem",
         "HostCertificateManager",

@@ -247,4 +247,5 @@ class HostConfigManager(VimObject):
     serviceSystem: ManagedObjectReference | None = None
     advancedOption: ManagedObjectReference | None = None
     dateTimeSystem: ManagedObjectReference | None = None
+    virtualNicManager: ManagedObjectReference | None = None
     certificateManager: ManagedObjectReference | None = None
