@@ -558,6 +558,11 @@ def test_alarms_and_host_sub_objects_tell_each_root_cause(make_sim, make_vi, wal
         return next(s for s in services if s["key"] == "vmware-fdm")
 
     assert fdm(healthy)["running"] and not fdm(by_cause["agent-install"])["running"]
+    installed = sim.vc.host(by_cause["agent-install"])
+    with sim.vc.registry.lock:  # the agent comes up (as after a successful reconfigure): the service follows at once
+        installed.das_state = "connectedToMaster"
+        sim.vc.registry.changed(installed)
+    assert fdm(by_cause["agent-install"])["running"]
 
     # datastore access: no VMFS mounts; a healthy host mounts its cluster's two datastores
     def mounts(moid: str) -> list[str]:
