@@ -480,6 +480,15 @@ def test_datastores_pools_task_descriptions_and_alarms(sim, vi, walker):
         assert summary["url"] == info["url"] == f"ds:///vmfs/volumes/{info['vmfs']['uuid']}/"
         assert {m["key"]["value"] for m in unboxed(props["host"])} == mounts_of[oc["obj"]["value"]]
         assert summary["multipleHostAccess"] is ("_DS" in summary["name"])  # a cluster's, not a host's local one
+    # a host vCenter loses no longer reaches its mounts: read again, the datastore says so
+    lost = sim.vc.inventory.clusters()[0].hosts[0]
+    shared = lost.datastores[0]
+    with sim.vc.registry.lock:
+        lost.connection_state = "notResponding"
+        sim.vc.registry.changed(lost)
+    mounts = {m["key"]["value"]: m["mountInfo"] for m in vi.read("Datastore", shared.moid, "host")}
+    assert mounts[lost.moid]["accessible"] is False and mounts[lost.moid]["inaccessibleReason"]
+    assert all(m["accessible"] for moid, m in mounts.items() if moid != lost.moid)
     # resource pools: runtime usage against the cluster's capacity (govc pool.info / cluster.usage)
     for cr in sim.vc.inventory.compute_resources:
         pool = vi.read(cr.TYPE, cr.moid, "resourcePool")

@@ -175,8 +175,9 @@ class Datastore(ManagedEntity):
     compute_resource: ComputeResource | None = None
     #: shared by a cluster's hosts (a standalone host's local datastore is not)
     shared = True
-    #: ``info.timestamp`` changes with every read on a vCenter: never cached
-    NO_CACHE = frozenset({"info"})
+    #: ``info.timestamp`` changes with every read on a vCenter, and accessibility and mounts follow the hosts (which
+    #: change without the datastore changing): never cached
+    NO_CACHE = frozenset({"info", "summary", "host"})
 
     def mounted_hosts(self) -> list[HostSystem]:
         cr = self.compute_resource
@@ -241,6 +242,9 @@ class ResourcePool(ManagedEntity):
         "config": "ResourceConfigSpec",
         "runtime": "ResourcePoolRuntimeInfo",
     }
+
+    #: the usage follows the hosts' load and states, which change without the pool changing: never cached
+    NO_CACHE = frozenset({"runtime"})
 
     def __init__(self, moid: str, owner: ComputeResource) -> None:
         super().__init__(moid, "Resources", owner)
