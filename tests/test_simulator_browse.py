@@ -513,11 +513,14 @@ def test_datastores_pools_task_descriptions_and_alarms(sim, vi, walker):
     alarms = vi.call("AlarmManager", "AlarmManager", "GetAlarm", {"entity": root})
     names = {checked(walker, "alarm", vi.read("Alarm", a["value"], "info"))["name"] for a in alarms}
     assert {"Host connection and power state", "vSphere HA host status"} <= names
-    host = sim.vc.inventory.hosts[0].moid
+    host = sim.vc.inventory.clusters()[0].hosts[1].moid
     states = vi.call("AlarmManager", "AlarmManager", "GetAlarmState", {"entity": moref("HostSystem", host)})
     assert {s["alarm"]["value"] for s in checked(walker, "states", states)} == {a["value"] for a in alarms}
     assert {s["overallStatus"] for s in states} == {"green"}
     assert vi.read("HostSystem", host, "triggeredAlarmState") == []
+    # the host that stopped responding above: its connection alarm is red
+    triggered = checked(walker, "triggered", vi.read("HostSystem", lost.moid, "triggeredAlarmState"))
+    assert [(t["alarm"]["value"], t["overallStatus"]) for t in triggered] == [("alarm-1", "red")]
 
 
 def test_alarms_and_host_sub_objects_tell_each_root_cause(make_sim, make_vi, walker):
