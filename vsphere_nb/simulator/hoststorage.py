@@ -146,16 +146,21 @@ def datastore_capability() -> wire.DatastoreCapability:
 
 def storage_device_info(host: HostSystem, seed: int) -> wire.HostStorageDeviceInfo:
     """The host's HBAs (a local controller and two FC ports) and one LUN per mounted datastore."""
-    hbas = [
-        wire.HostHostBusAdapter(
+    wwn = int.from_bytes(_digest(seed, "wwn" + host.moid)[:5], "big")
+    hbas: list[wire.HostHostBusAdapter] = [
+        wire.HostBlockHba(
             key="key-vim.host.BlockHba-vmhba0", device="vmhba0", bus=3, status="unknown", model="Dell HBA355i",
             driver="lsi_msgpt35", pci="0000:03:00.0", storageProtocol="scsi",
         ),
         *(
-            wire.HostHostBusAdapter(
+            wire.HostFibreChannelHba(
                 key=f"key-vim.host.FibreChannelHba-vmhba{i}", device=f"vmhba{i}", bus=59, status="online",
                 model="Emulex LightPulse LPe35002-M2 32Gb 2-port PCIe Fibre Channel Adapter", driver="lpfc",
                 pci=f"0000:3b:00.{i - 1}", storageProtocol="scsi",
+                # Emulex WWNs: 10:00 (port) / 20:00 (node), OUI 00:90:fa, then the port's serial
+                portWorldWideName=(0x10000090FA << 24 | wwn & 0xFFFFFF) + i,
+                nodeWorldWideName=(0x20000090FA << 24 | wwn & 0xFFFFFF) + i,
+                portType="fabric", speed=32_000_000_000,  # bits per second (VMware's unit)
             )
             for i in (1, 2)
         ),

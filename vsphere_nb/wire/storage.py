@@ -29,6 +29,8 @@ __all__ = [
     "ScsiLun",
     "HostScsiDisk",
     "HostHostBusAdapter",
+    "HostBlockHba",
+    "HostFibreChannelHba",
     "HostStorageDeviceInfo",
     "HostServiceSourcePackage",
     "HostService",
@@ -173,6 +175,19 @@ class HostHostBusAdapter(VimObject):
     driver: str | None = None
     pci: str | None = None
     storageProtocol: str | None = None
+
+
+class HostBlockHba(HostHostBusAdapter):
+    pass
+
+
+class HostFibreChannelHba(HostHostBusAdapter):
+    portWorldWideName: int = 0
+    nodeWorldWideName: int = 0
+    #: ``FibreChannelPortType``: fabric, loop, pointToPoint, unknown
+    portType: str = "unknown"
+    #: bits per second
+    speed: int = 0
 
 
 class HostStorageDeviceInfo(VimObject):
