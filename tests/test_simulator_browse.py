@@ -582,7 +582,9 @@ def test_alarms_and_host_sub_objects_tell_each_root_cause(make_sim, make_vi, wal
         return [m["volume"]["name"] for m in info.get("mountInfo", [])]
 
     assert len(mounts(healthy)) == 2 and mounts(by_cause["datastore-access"]) == []
-    luns = read(healthy, "storageSystem", "storageDeviceInfo")["scsiLun"]
+    devices = read(healthy, "storageSystem", "storageDeviceInfo")
+    assert sorted(h["_typeName"] for h in devices["hostBusAdapter"]) == ["HostBlockHba"] + ["HostFibreChannelHba"] * 2
+    luns = devices["scsiLun"]
     assert {lun["canonicalName"] for lun in luns} == {
         m["volume"]["extent"][0]["diskName"]
         for m in read(healthy, "storageSystem", "fileSystemVolumeInfo")["mountInfo"]
