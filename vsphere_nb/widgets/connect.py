@@ -109,7 +109,6 @@ class ConnectPanel(Panel):
             PasswordField(
                 description="Password",
                 placeholder=_PRESET_PLACEHOLDER if self._preset_password else "",
-                layout=widgets.Layout(width="auto"),
             ),
             "vnb-password",
         )

@@ -47,7 +47,7 @@ export default { render };
 """
 
 _CSS = """
-.widget-password input { flex: 1 1 auto; min-width: 0; }
+.widget-password input { flex-grow: 1; flex-shrink: 1; flex-basis: 0; min-width: 0; }
 """
 
 
