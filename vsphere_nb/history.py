@@ -101,15 +101,30 @@ async def _server_now(client: Any) -> datetime:
         return datetime.now(timezone.utc)
 
 
+#: the ``key`` vCenter gives ``EventEx``/``ExtendedEvent`` types in ``EventManager.description.eventInfo``
+_EXTENDED_KEYS = frozenset({"EventEx", "ExtendedEvent"})
+
+
+def described_type_id(detail: Any) -> str:
+    """The event type id of one ``EventDescriptionEventDetail``: its ``key`` for standard events; for
+    ``EventEx``/``ExtendedEvent`` types (``key`` is the kind) the text of ``fullFormat`` before the first ``|``."""
+    key = str(getattr(detail, "key", "") or "")
+    if key in _EXTENDED_KEYS:
+        full = str(getattr(detail, "fullFormat", "") or "")
+        head = full.split("|", 1)[0].strip()
+        return head if "|" in full and head else key
+    return key
+
+
 async def ha_event_types(client: Any) -> list[str]:
-    """The HA event types this server describes (``EventManager.description``), plus the known ones (also what a
-    batch run collects, with ``TaskEvent``)."""
+    """The HA event types this server describes (``EventManager.description``, in either shape: see
+    :func:`described_type_id`), plus the known ones (also what a batch run collects, with ``TaskEvent``)."""
     try:
         desc = await client.get(client.content.eventManager, "description")
-        keys = [d.key for d in getattr(desc, "eventInfo", None) or []]
+        keys = [described_type_id(d) for d in getattr(desc, "eventInfo", None) or []]
     except VsphereError:
         keys = []
-    wanted = {k for k in keys if ".HA." in k or "Das" in k or k in HA_HISTORY_TYPES}
+    wanted = {k for k in keys if k not in _EXTENDED_KEYS and (".HA." in k or "Das" in k or k in HA_HISTORY_TYPES)}
     return sorted(wanted | set(HA_HISTORY_TYPES))
 
 
