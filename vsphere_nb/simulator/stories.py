@@ -295,6 +295,16 @@ def _apply_state(vc: Vcenter, host: HostSystem, cause: str, story: Story, isolat
                 fields["failedHost"] = wire.HostEventArgument(name=host.name, host=host.ref)
             text = text or fields.get("isolationIp", "")
             vc.events.post(vc.events.make(type_name, host=host, created=when, text=text, **fields))
+    if cause == "election":  # an election is transient: the agent entered it minutes ago
+        vc.events.post(
+            vc.events.make(
+                "com.vmware.vc.HA.HostStateChangedEvent",
+                host=host,
+                created=now - timedelta(minutes=3),
+                text="election",
+                arguments=[wire.KeyAnyValue(key="newState", value="election")],
+            )
+        )
     issue_text = _fill(story.issue_text, isolation)
     if issue_text:
         message = issue_text
