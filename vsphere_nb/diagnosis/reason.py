@@ -162,9 +162,11 @@ def _line_factor(key: str, line: str, facts: HostFacts, times: dict[str, Any]) -
 _ANY_ORDER = ("output", "message", "config_issue", "agent_log", "event_message")
 
 
-def evaluate(rule: DiagnosisRule, facts: HostFacts, now: pd.Timestamp | None) -> list[Evidence] | None:
-    """The evidence if every condition of ``rule`` holds for ``facts``, else ``None``."""
-    evidence: list[Evidence] = []
+def evaluate(rule: DiagnosisRule, facts: HostFacts, now: pd.Timestamp | None) -> list[list[Evidence]] | None:
+    """The evidence of each condition of ``rule`` if every one holds for ``facts``, else ``None``: one group per
+    condition (a text condition lists one line per source that matches, e.g. the task output and the agent
+    log); a condition counts as much as its strongest line."""
+    evidence: list[list[Evidence]] = []
     values = facts.values
     for name, want in rule.facts.items():
         value = values.get(name)
@@ -175,13 +177,13 @@ def evaluate(rule: DiagnosisRule, facts: HostFacts, now: pd.Timestamp | None) ->
         if name in _TASK_FACTS and values.get("fault_stale"):
             factor *= _STALE
             note = "from an attempt a later one succeeded over"
-        evidence.append(Evidence(source, _fmt_fact(name, value), factor, note))
+        evidence.append([Evidence(source, _fmt_fact(name, value), factor, note)])
     times: dict[str, Any] | None = None
     for name, pattern in rule.texts.items():
         if pattern.search(facts.joined.get(name, "")) is None:  # one search over all lines
             return None
         keys = _ANY_ORDER if name == "any_text" else (name,)
-        best: Evidence | None = None
+        found: list[Evidence] = []
         for key in keys:
             if key != name and (not facts.joined.get(key) or pattern.search(facts.joined[key]) is None):
                 continue
@@ -192,13 +194,12 @@ def evaluate(rule: DiagnosisRule, facts: HostFacts, now: pd.Timestamp | None) ->
                     times = _event_times(facts)
                 factor, note = _line_factor(key, line, facts, times)
                 label = _TEXT_SOURCE.get(key, (key, 0.5))[0] if key == "agent_log" else key
-                if best is None or factor > best.factor:
-                    best = Evidence(_TEXT_SOURCE.get(key, (key, 0.5))[0], f"{label}: {_short(line)}", factor, note)
+                found.append(Evidence(_TEXT_SOURCE.get(key, (key, 0.5))[0], f"{label}: {_short(line)}", factor, note))
                 break
-        if best is None:  # the pattern spans lines (a user's rule): report the start of the text
+        if not found:  # the pattern spans lines (a user's rule): report the start of the text
             source, factor = _TEXT_SOURCE.get(name, ("text", 0.5))
-            best = Evidence(source, f"{name}: {_short(facts.joined.get(name, ''))}", factor)
-        evidence.append(best)
+            found.append(Evidence(source, f"{name}: {_short(facts.joined.get(name, ''))}", factor))
+        evidence.append(found)
     cond = rule.events
     if cond is not None:
         since = None
@@ -224,7 +225,7 @@ def evaluate(rule: DiagnosisRule, facts: HostFacts, now: pd.Timestamp | None) ->
             factor *= _STALE
             note = "older than the host's last state change or successful attempt"
         evidence.append(
-            Evidence("events", f"events: {names}; last {_fmt_time(last[0])}: {_short(last[3])}", factor, note)
+            [Evidence("events", f"events: {names}; last {_fmt_time(last[0])}: {_short(last[3])}", factor, note)]
         )
     return evidence
 
@@ -294,10 +295,11 @@ def weigh(facts: HostFacts, rules: list[DiagnosisRule], now: pd.Timestamp | None
     for rule in rules:
         if repeated and rule.cause == "election":
             continue
-        found = evaluate(rule, facts, now)
-        if found is None:
+        groups = evaluate(rule, facts, now)
+        if groups is None:
             continue
-        strength = min((e.factor for e in found), default=1.0)
+        strength = min((max(e.factor for e in g) for g in groups if g), default=1.0)
+        found = [e for g in groups for e in g]
         fired.setdefault(rule.cause, []).append((rule.weight * strength, rule, found))
     scores: list[tuple[float, str]] = []
     for cause, hits in fired.items():
@@ -313,7 +315,7 @@ def weigh(facts: HostFacts, rules: list[DiagnosisRule], now: pd.Timestamp | None
         return Verdict("unknown", None, "low", round(scores[0][0], 3) if scores else 0.0, evidence, alternative)
     top, cause = scores[0]
     hits = fired[cause]
-    best_rule, best_items = hits[0][1], hits[0][2]
+    best_rule = hits[0][1]
     items: list[Evidence] = []
     seen: set[str] = set()
     for _score, _rule, found in hits:
@@ -321,7 +323,7 @@ def weigh(facts: HostFacts, rules: list[DiagnosisRule], now: pd.Timestamp | None
             if item.text not in seen:
                 seen.add(item.text)
                 items.append(item)
-    strength = min((e.factor for e in best_items), default=1.0)
+    strength = hits[0][0] / best_rule.weight
     confidence = best_rule.confidence if strength >= 0.9 else _step(best_rule.confidence, -1)
     second, runner = (scores[1][0], scores[1][1]) if len(scores) > 1 else (0.0, None)
     margin = (top - second) / top

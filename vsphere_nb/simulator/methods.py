@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import wire
 from ..wire import MoRef
-from . import faults, search  # noqa: F401  (search registers the SearchIndex handlers)
+from . import diagnostics, faults, search  # noqa: F401  (diagnostics, search register their handlers)
 from .collector import PropertyCollector, PropertyFilter, check_types, retrieve
 from .dispatch import VOID, Call, Param, method, served
 from .events import MAX_COLLECTORS, EventHistoryCollector, EventManager

@@ -47,6 +47,7 @@ ADMIN_PRIVILEGES = frozenset(
         "Host.Config.Connection",
         "Global.CancelTask",
         "Sessions.TerminateSession",
+        "Global.Diagnostics",
     }
 )
 READONLY_PRIVILEGES = frozenset({"System.Anonymous", "System.View", "System.Read"})

@@ -25,6 +25,8 @@ from .codec import (
 )
 from .collector import *  # noqa: F403
 from .collector import __all__ as _collector_all
+from .diagnostics import *  # noqa: F403
+from .diagnostics import __all__ as _diagnostics_all
 from .enums import *  # noqa: F403
 from .enums import __all__ as _enums_all
 from .events import *  # noqa: F403
@@ -73,6 +75,7 @@ __all__ = [
     "ManagedObjectReference",
     "MoRef",
     *_collector_all,
+    *_diagnostics_all,
     *_enums_all,
     *_events_all,
     *_faults_all,
