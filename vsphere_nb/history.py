@@ -91,7 +91,8 @@ def _names_and_ids(value: Any, name_col: str, id_col: str, what: str) -> tuple[s
     raise ConfigError(f"{what} must be names or a frame, not {type(value).__name__}")
 
 
-async def _server_now(client: Any) -> datetime:
+async def server_now(client: Any) -> datetime:
+    """The server's clock (``CurrentTime``), else this machine's."""
     try:
         value = await client.invoke(wire.MoRef("ServiceInstance", "ServiceInstance"), "CurrentTime")
         if isinstance(value, datetime):
@@ -149,7 +150,7 @@ async def read_history(
         raise ConfigError("max_events must be a positive number")
     host_names, host_ids = _names_and_ids(hosts, "host", "host_moid", "hosts")
     cluster_names, cluster_ids = _names_and_ids(clusters, "cluster", "cluster_moid", "clusters")
-    now = await _server_now(client)
+    now = await server_now(client)
     begin, end = resolve_window(since, until, now)
     if types == "ha":
         type_ids: list[str] | None = await ha_event_types(client)

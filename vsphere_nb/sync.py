@@ -237,7 +237,7 @@ class Client:
         from .agent_log import read_agent_logs
         from .clusters import add_state_change_times, clusters_frame, collect_fleet, diagnosis_hosts_frame
         from .diagnosis import diagnose
-        from .history import read_history
+        from .history import read_history, server_now
         from .inventory import filter_hosts
 
         inv = self.run(collect_fleet(self._aio, vcenter=self.vcenter))
@@ -247,13 +247,14 @@ class Client:
             names = hosts["host_moid"].astype(str).tolist() if hasattr(hosts, "columns") else hosts
             frame = filter_hosts(frame, host_names=[names] if isinstance(names, str) else names)
         clusters = clusters_frame(inv)
-        first = diagnose(frame, run=run, events=history, clusters=clusters, rules=rules)
+        now = self.run(server_now(self._aio))  # state ages and event windows on the server's clock
+        first = diagnose(frame, run=run, events=history, clusters=clusters, rules=rules, now=now)
         if not agent_logs or not len(first.hosts):
             return first
         mine = first.hosts[first.hosts["vcenter"].astype(str) == str(self.vcenter)]
         logs = self.run(read_agent_logs(self._aio, mine["host_moid"].astype(str).tolist()))
         keyed = {(self.vcenter, moid): lines for moid, lines in logs.items()}
-        return diagnose(frame, run=run, events=history, clusters=clusters, rules=rules, logs=keyed)
+        return diagnose(frame, run=run, events=history, clusters=clusters, rules=rules, logs=keyed, now=now)
 
     def plan_reconfigure(self, hosts: Any, limits: Any = None) -> Any:
         """A dry run of *Reconfigure for vSphere HA* over ``hosts``: see :class:`~vsphere_nb.batch.ReconfigurePlan`."""

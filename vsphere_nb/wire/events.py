@@ -33,6 +33,7 @@ __all__ = [
     "HostMissingNetworksEvent",
     "HostShortNameToIpFailedEvent",
     "InsufficientFailoverResourcesEvent",
+    "HostConnectionLostEvent",
     "EventFilterSpec",
     "EventFilterSpecByEntity",
     "EventFilterSpecByTime",
@@ -156,6 +157,10 @@ class HostShortNameToIpFailedEvent(HostEvent):
 
 class InsufficientFailoverResourcesEvent(ClusterEvent):
     pass
+
+
+class HostConnectionLostEvent(HostEvent):
+    """vCenter lost its connection to the host ("Host … is not responding")."""
 
 
 class EventFilterSpecByEntity(VimObject):
