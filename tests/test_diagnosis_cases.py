@@ -127,3 +127,50 @@ def test_counts(result: Any) -> None:
     counts = Counter(result.hosts["cause"].astype(str))
     assert counts["unknown"] >= 5
     assert isinstance(result.hosts["support"].iloc[0], float) or pd.api.types.is_float_dtype(result.hosts["support"])
+
+
+def test_detail_is_keyed_by_vcenter_and_moid(fleet: Any) -> None:
+    from vsphere_nb import ConfigError
+
+    faults = pd.DataFrame(
+        [
+            {"vcenter": "vc-a.lab.local", "host": "esx-twin-01", "host_moid": "host-77", "task_moid": "task-1000",
+             "depth": 0, "fault_type": "DasConfigFault", "fault_reason": "HostNetworkMisconfiguration",
+             "message": "isolation address not pingable", "output": ""},
+            {"vcenter": "vc-b.lab.local", "host": "esx-twin-01", "host_moid": "host-77", "task_moid": "task-1000",
+             "depth": 0, "fault_type": "DasConfigFault", "fault_reason": "Other",
+             "message": "the host SSL certificate thumbprint does not match", "output": ""},
+        ]
+    )  # fmt: skip
+    d = diagnose(
+        fleet.hosts,
+        run={"tasks": fleet.tasks, "faults": faults},
+        events=fleet.events,
+        clusters=fleet.clusters,
+        now=NOW,
+        logs=fleet.logs,
+    )
+    with pytest.raises(ConfigError, match="several vCenters"):
+        d.detail("esx-twin-01")
+    b = d.detail(("vc-b.lab.local", "host-77"))
+    assert b["diagnosis"]["cause"] == "certificate" and b["diagnosis"]["vcenter"] == "vc-b.lab.local"
+    assert b["cluster"]["vcenter"] == "vc-b.lab.local"
+    assert list(b["fault_chain"]["fault_reason"]) == ["Other"]
+    assert b["facts"]["vcenter"] == "vc-b.lab.local"
+    a = d.detail("host-77", vcenter="vc-a.lab.local")
+    assert list(a["fault_chain"]["fault_reason"]) == ["HostNetworkMisconfiguration"]
+    assert a["cluster"]["isolation_response"] == "not set"  # a missing setting reads "not set", never nan
+
+
+def test_history_and_run_events_keep_host_names_for_charts(fleet: Any) -> None:
+    from vsphere_nb.diagnosis import charts
+
+    run_events = fleet.events.iloc[:5].copy()
+    run_events["source"] = "host_events"
+    run_events["event_key"] = run_events["event_key"] + 10**7
+    d = diagnose(fleet.hosts, run={"tasks": fleet.tasks, "events": run_events}, events=fleet.events, now=NOW)
+    assert {"host", "cluster", "vcenter", "host_moid"} <= set(d.events.columns)
+    keys = list(zip(d.hosts["vcenter"].astype(str), d.hosts["host_moid"].astype(str)))[:10]
+    fig = charts.event_swimlane(d.events, hosts=keys)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels and all(label for label in labels)

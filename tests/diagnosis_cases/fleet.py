@@ -210,6 +210,7 @@ def build_fleet(cases: list[dict[str, Any]] | None = None) -> Fleet:
                 ),
                 "config_issues": "; ".join(cdef.get("config_issues") or []) or None,
                 "vsan_enabled": bool(cdef.get("vsan", False)),
+                "isolation_response": cdef.get("isolation_response"),
                 "hosts": len(members),
             }
         )

@@ -440,9 +440,14 @@ def _combined_events(history: pd.DataFrame | None, run_events: pd.DataFrame | No
         return None
     if len(frames) == 1:
         return frames[0]
-    cols = ["vcenter", "host_moid", "event_key", "event_type", "event_type_id", "created_time", "message"]
-    cols += [c for c in ("category",) if all(c in f.columns for f in frames)]
-    parts = [f[[c for c in cols if c in f.columns]].astype({"vcenter": object, "host_moid": object}) for f in frames]
+    cols = ["vcenter", "cluster", "host", "host_moid", "event_key", "event_type", "event_type_id", "created_time"]
+    cols += ["message"] + [c for c in ("category", "source") if all(c in f.columns for f in frames)]
+    parts = [
+        f[[c for c in cols if c in f.columns]].astype(
+            {c: object for c in ("vcenter", "cluster", "host", "host_moid") if c in f.columns}
+        )
+        for f in frames
+    ]
     both = pd.concat(parts, ignore_index=True)
     if "event_key" in both.columns:
         keyed = both["event_key"].notna()

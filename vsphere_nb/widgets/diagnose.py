@@ -27,7 +27,7 @@ from ._util import MPL_LOCK, Panel, html_table, styled
 
 __all__ = ["DiagnosePanel"]
 
-HOST_COLUMNS = ["cluster", "host", "das_state", "confidence", "scope", "next_step"]
+HOST_COLUMNS = ["vcenter", "cluster", "host", "das_state", "confidence", "scope", "next_step"]
 TIMELINE_COLUMNS = ["created_time", "category", "event_type_id", "message"]
 ALL = ""
 
@@ -164,11 +164,14 @@ class DiagnosePanel(Panel):
             return
         self.select_button.disabled = not len(rows)
         self.hosts_table.value = html_table(rows, HOST_COLUMNS, max_rows=300, what="hosts")
-        names = [str(h) for h in rows["host"].astype(str)]
-        self.host.options = names
-        self.host.value = names[0] if names else None
+        keys = list(zip(rows["vcenter"].astype(str), rows["host_moid"].astype(str)))
+        names = rows["host"].astype(str).tolist()
+        several = rows["vcenter"].astype(str).nunique() > 1
+        labels = [f"{n} ({vc})" if several else n for n, (vc, _m) in zip(names, keys)]
+        self.host.options = list(zip(labels, keys))  # value: the (vcenter, host moId) key
+        self.host.value = keys[0] if keys else None
         if self.charts and self.diagnosis is not None:
-            self.swimlane_chart.value = _png(diagnosis_charts.event_swimlane(self.diagnosis.events, hosts=names))
+            self.swimlane_chart.value = _png(diagnosis_charts.event_swimlane(self.diagnosis.events, hosts=keys))
 
     def _select(self) -> None:
         rows = self._rows()
@@ -183,7 +186,7 @@ class DiagnosePanel(Panel):
             self.detail.value = ""
             return
         info = self.diagnosis.detail(self.host.value)
-        d, cluster = info["diagnosis"], info["cluster"]
+        d, cluster = info["diagnosis"], info["cluster"]  # info keyed by (vcenter, host moId)
         evidence = "".join(f"<li>{_e(x)}</li>" for x in d.get("evidence") or [])
         settings = ""
         if cluster:
@@ -213,7 +216,8 @@ class DiagnosePanel(Panel):
             f"<p>confidence <b>{_e(d.get('confidence'))}</b>, scope <b>{_e(d.get('scope'))}</b>, state "
             f"<code>{_e(d.get('das_state'))}</code></p>"
             f"<p><b>Next step:</b> {_e(d.get('next_step'))}<br><small>{_e(d.get('reference'))}</small></p>"
-            f"<b>Evidence</b><ul>{evidence}</ul>{settings}{faults}"
+            f"<b>Evidence</b><ul>{evidence}</ul>"
+            f"<p><b>Alternative:</b> {_e(d.get('alternative'))}</p>{settings}{faults}"
             + (f"<b>Task output</b><pre style='white-space:pre-wrap'>{_e(output)}</pre>" if output else "")
             + f"<b>Timeline</b> (newest first){timeline}</div>"
         )
