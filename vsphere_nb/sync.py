@@ -256,11 +256,16 @@ class Client:
         keyed = {(self.vcenter, moid): lines for moid, lines in logs.items()}
         return diagnose(frame, run=run, events=history, clusters=clusters, rules=rules, logs=keyed, now=now)
 
-    def plan_reconfigure(self, hosts: Any, limits: Any = None) -> Any:
-        """A dry run of *Reconfigure for vSphere HA* over ``hosts``: see :class:`~vsphere_nb.batch.ReconfigurePlan`."""
+    def plan_reconfigure(self, hosts: Any, limits: Any = None, *, diagnosis: Any = None) -> Any:
+        """A dry run of *Reconfigure for vSphere HA* over ``hosts``: see :class:`~vsphere_nb.batch.ReconfigurePlan`.
+
+        ``diagnosis`` (``vc.diagnose()``, or ``True`` to diagnose ``hosts`` now) adds each host's cause and flags
+        the hosts a reconfigure will not help (launching them needs ``confirm_flagged=True``)."""
         from .batch.execute import plan_reconfigure
 
-        return plan_reconfigure({self.vcenter: self}, hosts, limits)
+        if diagnosis is True:
+            diagnosis = self.diagnose()
+        return plan_reconfigure({self.vcenter: self}, hosts, limits, diagnosis=diagnosis)
 
     # -- mirrors of the async API ---------------------------------------------------------------
     def get(self, moref: wire.MoRef, prop: str) -> Any:

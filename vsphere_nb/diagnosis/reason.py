@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from .facts import HostFacts, blank_host, gather, telling_first
-from .rules import CONFIDENCE_LEVELS, TELLS_APART, DiagnosisRule, load_rules
+from .rules import CONFIDENCE_LEVELS, TELLS_APART, DiagnosisRule, load_rules, reconfigure_fixes
 
 __all__ = ["diagnose", "evaluate", "HOST_COLUMNS", "scope_of", "MIN_SUPPORT", "weigh"]
 
@@ -46,6 +46,7 @@ HOST_COLUMNS = [
     "evidence",
     "alternative",
     "support",
+    "reconfigure_fixes",
     "next_step",
     "reference",
     "rule",
@@ -377,6 +378,7 @@ def diagnose_facts(
         rows["evidence"].append(evidence)
         rows["alternative"].append(verdict.alternative)
         rows["support"].append(verdict.support)
+        rows["reconfigure_fixes"].append(reconfigure_fixes(cause))
         rows["next_step"].append(_next_step(rule, scope, v, count))
         rows["reference"].append(rule.reference if rule else "ha-troubleshooting § The agent states")
         rows["rule"].append(rule.id if rule else None)
@@ -406,6 +408,13 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("next_step", "reference", "alternative"):
         frame[col] = frame[col].astype("string")
     frame["support"] = pd.to_numeric(frame["support"], errors="coerce").astype(float)
+    frame["reconfigure_fixes"] = pd.array(
+        [
+            None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else bool(v)
+            for v in frame["reconfigure_fixes"]
+        ],
+        dtype="boolean",
+    )
     return frame
 
 

@@ -38,6 +38,8 @@ __all__ = [
     "FACT_KEYS",
     "TEXT_KEYS",
     "TELLS_APART",
+    "FIX_FIRST",
+    "reconfigure_fixes",
     "FORMAT_FIELDS",
     "DiagnosisRule",
     "EventCondition",
@@ -63,6 +65,29 @@ CAUSES: dict[str, str] = {
     "unknown": "no rule matched: read the events and the task output",
 }
 CONFIDENCE_LEVELS: tuple[str, ...] = ("low", "medium", "high")
+#: causes a reconfigure cannot fix by itself, and what has to be fixed first (the launch plan flags their hosts);
+#: the other causes (election, timeout, an unreachable agent on a connected host) a reconfigure may clear, and for
+#: ``unknown`` nobody can say
+FIX_FIRST: dict[str, str] = {
+    "management-network": "the management network (VLAN, uplinks, IP version)",
+    "isolation-address": "the isolation address(es) or the host's path to them",
+    "datastore-access": "the host's datastores / heartbeat datastores",
+    "agent-install": "free disk or memory on the host, or the pending reboot",
+    "image-remediation": "the cluster image (remediate it in Lifecycle Manager)",
+    "certificate": "the host's SSL thumbprint in vCenter (reconnect the host)",
+    "permissions": "the user's or vCenter's privileges on the host",
+    "vsan-network": "the host's vSAN network",
+    "agent-unhealthy-after-success": "whatever keeps the agent unhealthy (a reconfigure already succeeded)",
+}
+
+
+def reconfigure_fixes(cause: str) -> bool | None:
+    """Whether a reconfigure alone may fix a host with ``cause`` (``None``: unknown cause)."""
+    if cause == "unknown":
+        return None
+    return cause not in FIX_FIRST
+
+
 #: per cause, the observation that confirms it against a runner-up (the ``alternative`` column)
 TELLS_APART: dict[str, str] = {
     "management-network": "vmkping the peers' management addresses from the host's management vmknic",
