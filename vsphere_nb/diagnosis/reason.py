@@ -378,7 +378,10 @@ def diagnose_facts(
         rows["evidence"].append(evidence)
         rows["alternative"].append(verdict.alternative)
         rows["support"].append(verdict.support)
-        rows["reconfigure_fixes"].append(reconfigure_fixes(cause))
+        fixes = reconfigure_fixes(cause)
+        if cause == "host-unreachable" and v.get("connection_state") not in (None, "connected"):
+            fixes = False  # vCenter cannot reach the host: reconnect it first
+        rows["reconfigure_fixes"].append(fixes)
         rows["next_step"].append(_next_step(rule, scope, v, count))
         rows["reference"].append(rule.reference if rule else "ha-troubleshooting § The agent states")
         rows["rule"].append(rule.id if rule else None)

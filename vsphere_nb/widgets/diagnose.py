@@ -69,6 +69,12 @@ class DiagnosePanel(Panel):
         self.select_button = styled(
             widgets.Button(description="Select these hosts", disabled=True), "vnb-diagnose-select"
         )
+        self.select_fixable_button = styled(
+            widgets.Button(
+                description="Select the hosts a reconfigure can fix", disabled=True, layout=widgets.Layout(width="auto")
+            ),
+            "vnb-diagnose-select-fixable",
+        )
         self.hosts_table = styled(widgets.HTML(value=""), "vnb-diagnose-hosts")
         self.host = styled(widgets.Dropdown(options=[], description="host"), "vnb-diagnose-host")
         self.detail = styled(widgets.HTML(value=""), "vnb-diagnose-detail")
@@ -76,13 +82,15 @@ class DiagnosePanel(Panel):
         self.swimlane_chart = styled(widgets.Image(format="png"), "vnb-diagnose-swimlane")
         self.diagnose_button.on_click(self.action(self._start, "diagnose"))
         self.select_button.on_click(self.action(self._select, "select"))
+        self.select_fixable_button.on_click(self.action(self.select_fixable, "select"))
+        self.state.observe(self.observer(self._run_finished, "diagnose"), "run")
         self.cause.observe(self.observer(lambda _c: self._show_cause(), "cause"), "value")
         self.host.observe(self.observer(lambda _c: self._show_host(), "host"), "value")
         charts_box = widgets.HBox([self.causes_chart, self.swimlane_chart]) if charts else widgets.HBox([])
         self._finish_layout(
             widgets.HBox([self.since, self.rules, self.diagnose_button]),
             self.board,
-            widgets.HBox([self.cause, self.select_button]),
+            widgets.HBox([self.cause, self.select_button, self.select_fixable_button]),
             self.hosts_table,
             self.host,
             self.detail,
@@ -124,8 +132,12 @@ class DiagnosePanel(Panel):
 
     # -- showing ---------------------------------------------------------------------------------
     def show(self, diagnosis: Diagnosis) -> None:
-        """Show ``diagnosis`` (from :meth:`Client.diagnose` or :func:`vsphere_nb.diagnose`)."""
+        """Show ``diagnosis`` (from :meth:`Client.diagnose` or :func:`vsphere_nb.diagnose`); the Launch tab's next
+        plan shows its causes."""
         self.diagnosis = diagnosis
+        self.state.diagnosis = diagnosis
+        fixable = diagnosis.hosts["reconfigure_fixes"] if "reconfigure_fixes" in diagnosis.hosts.columns else None
+        self.select_fixable_button.disabled = fixable is None or not bool(fixable.fillna(False).any())
         self.board.value = self._board_html(diagnosis)
         options = [("(all causes)", ALL)] + [
             (f"{r.cause} ({int(r.hosts)})", str(r.cause)) for r in diagnosis.summary.itertuples()
@@ -180,6 +192,21 @@ class DiagnosePanel(Panel):
         keys = frozenset(zip(rows["vcenter"].astype(str), rows["host_moid"].astype(str)))
         self.state.selected = keys
         self.set_status(f"{len(keys)} host(s) selected for a launch or a retry (Launch tab)", "ok")
+
+    def select_fixable(self) -> None:
+        """One click: select every diagnosed host whose cause a reconfigure can fix by itself."""
+        if self.diagnosis is None:
+            return
+        hosts = self.diagnosis.hosts
+        rows = hosts[hosts["reconfigure_fixes"].fillna(False).astype(bool)]
+        keys = frozenset(zip(rows["vcenter"].astype(str), rows["host_moid"].astype(str)))
+        self.state.selected = keys
+        self.set_status(f"{len(keys)} host(s) a reconfigure can fix selected (Launch tab)", "ok")
+
+    def _run_finished(self, _change: Any) -> None:
+        """After a run, diagnose again (the states changed), when connected and a diagnosis was shown."""
+        if self.state.run is not None and self.state.client is not None and self.diagnosis is not None:
+            self._start()
 
     def _show_host(self) -> None:
         if self.diagnosis is None or not self.host.value:
