@@ -161,6 +161,21 @@ def _line_factor(key: str, line: str, facts: HostFacts, times: dict[str, Any]) -
 
 
 _ANY_ORDER = ("output", "message", "config_issue", "agent_log", "event_message")
+#: (pattern, text) → whether it matches: fleets repeat the same outputs, messages and config issues
+_SEARCHES: dict[tuple[Any, str], bool] = {}
+_SEARCH_CACHE_MAX = 200_000
+
+
+def _matches(pattern: Any, text: str) -> bool:
+    if not text:
+        return False
+    key = (pattern, text)
+    hit = _SEARCHES.get(key)
+    if hit is None:
+        if len(_SEARCHES) >= _SEARCH_CACHE_MAX:
+            _SEARCHES.clear()
+        hit = _SEARCHES[key] = pattern.search(text) is not None
+    return hit
 
 
 def evaluate(rule: DiagnosisRule, facts: HostFacts, now: pd.Timestamp | None) -> list[list[Evidence]] | None:
@@ -181,13 +196,12 @@ def evaluate(rule: DiagnosisRule, facts: HostFacts, now: pd.Timestamp | None) ->
         evidence.append([Evidence(source, _fmt_fact(name, value), factor, note)])
     times: dict[str, Any] | None = None
     for name, pattern in rule.texts.items():
-        if pattern.search(facts.joined.get(name, "")) is None:  # one search over all lines
+        if not _matches(pattern, facts.joined.get(name, "")):  # one search over all lines
             return None
         keys = _ANY_ORDER if name == "any_text" else (name,)
+        hit_keys = [k for k in keys if k == name or _matches(pattern, facts.joined.get(k, ""))]
         found: list[Evidence] = []
-        for key in keys:
-            if key != name and (not facts.joined.get(key) or pattern.search(facts.joined[key]) is None):
-                continue
+        for key in hit_keys:
             for line in telling_first(facts.texts.get(key, [])):
                 if not pattern.search(line):
                     continue
@@ -249,8 +263,17 @@ def scope_of(count: int, cluster_hosts: int) -> str:
 
 
 class _Format(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+    """The placeholders of a next step, read from the host's facts only when the text names them."""
+
+    def __init__(self, values: dict[str, Any], count: int) -> None:
+        super().__init__(count=count)
+        self.values = values
+
+    def __missing__(self, key: str) -> Any:
+        if key not in self.values:
+            return "{" + key + "}"
+        value = self.values[key]
+        return "not known" if _missing(value) else value
 
 
 def _next_step(rule: DiagnosisRule | None, scope: str, values: dict[str, Any], count: int) -> str:
@@ -260,8 +283,7 @@ def _next_step(rule: DiagnosisRule | None, scope: str, values: dict[str, Any], c
             "task output and the agent log (/var/log/fdm.log) below, then add a site rule for what you find"
         )
     template = rule.next_step_cluster if (scope == "cluster" and rule.next_step_cluster) else rule.next_step
-    fields = _Format({k: ("not known" if _missing(v) else v) for k, v in values.items()})
-    fields["count"] = count
+    fields = _Format(values, count)
     try:
         return template.format_map(fields)
     except (ValueError, IndexError, AttributeError):
@@ -289,12 +311,51 @@ class Verdict:
     alternative: str
 
 
-def weigh(facts: HostFacts, rules: list[DiagnosisRule], now: pd.Timestamp | None) -> Verdict:
+_KEY_FACTS = ("das_state", "fault_reason", "fault_type", "outcome", "connection_state")
+
+
+class RuleIndex:
+    """Rules by the value of one fact they require (a rule asking for ``das_state: [networkIsolated]`` is only
+    tried on isolated hosts), the rest tried on every host; candidates keep the rules' order."""
+
+    def __init__(self, rules: list[DiagnosisRule]) -> None:
+        self.rules = rules
+        self.free: list[tuple[int, DiagnosisRule]] = []
+        self.keyed: dict[tuple[str, str], list[tuple[int, DiagnosisRule]]] = {}
+        for i, rule in enumerate(rules):
+            for name in _KEY_FACTS:
+                want = rule.facts.get(name)
+                if isinstance(want, frozenset) and all(isinstance(w, str) for w in want):
+                    for w in want:
+                        self.keyed.setdefault((name, w), []).append((i, rule))
+                    break
+            else:
+                self.free.append((i, rule))
+
+    def candidates(self, values: dict[str, Any]) -> list[DiagnosisRule]:
+        found = list(self.free)
+        for name in _KEY_FACTS:
+            value = values.get(name)
+            if value is not None:
+                found += self.keyed.get((name, str(value)), ())
+        found.sort(key=lambda item: item[0])
+        return [rule for _i, rule in found]
+
+
+def weigh(
+    facts: HostFacts, rules: list[DiagnosisRule], now: pd.Timestamp | None, index: RuleIndex | None = None
+) -> Verdict:
     """Evaluate every rule for one host and weigh the causes (see the module doc)."""
     repeated = bool(facts.values.get("same_failure_repeated"))
     fired: dict[str, list[tuple[float, DiagnosisRule, list[Evidence]]]] = {}
-    for rule in rules:
+    values = facts.values
+    for rule in (index or RuleIndex(rules)).candidates(values):
         if repeated and rule.cause == "election":
+            continue
+        # a cheap gate on the rule's facts before the full evaluation (most rules stop here)
+        if not all(_fact_holds(name, want, values.get(name)) for name, want in rule.facts.items()):
+            continue
+        if rule.texts and not facts.joined.get("any_text") and not any(facts.joined.get(k) for k in rule.texts):
             continue
         groups = evaluate(rule, facts, now)
         if groups is None:
@@ -350,7 +411,8 @@ def diagnose_facts(
     all_facts: list[HostFacts], rules: list[DiagnosisRule], now: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """One row per host of ``all_facts`` (columns :data:`HOST_COLUMNS`)."""
-    verdicts = [weigh(facts, rules, now) for facts in all_facts]
+    index = RuleIndex(rules)
+    verdicts = [weigh(facts, rules, now, index) for facts in all_facts]
     per_cluster = Counter(
         (f.values.get("vcenter"), f.values.get("cluster"), v.cause) for f, v in zip(all_facts, verdicts)
     )
