@@ -228,7 +228,7 @@ def test_out_of_scope_methods_answer_not_implemented(vi):
     host = next(iter(vi.hosts(["name"])))
     for type_name, moid, name in [
         ("HostSystem", host, "EnterMaintenanceMode_Task"),
-        ("DiagnosticManager", "DiagMgr", "BrowseDiagnosticLog"),
+        ("DiagnosticManager", "DiagMgr", "GenerateLogBundles_Task"),
         ("SearchIndex", "SearchIndex", "FindByDatastorePath"),
         ("PerformanceManager", "PerfMgr", "QueryPerf"),
         ("Folder", "group-d1", "CreateDatacenter"),

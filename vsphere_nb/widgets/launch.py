@@ -56,6 +56,9 @@ PLAN_COLUMNS = (
     ("cluster", "cluster"),
     ("vcenter", "vcenter"),
     ("das_state", "HA state"),
+    ("cause", "cause"),
+    ("reconfigure_fixes", "reconfigure fixes it"),
+    ("flag", "flag"),
     ("canary", "canary"),
     ("attempt", "attempt"),
 )
