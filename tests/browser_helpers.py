@@ -455,13 +455,14 @@ def diagnose_after_run(bp: BrowserPage, seen: dict[str, Any], shot: Any) -> None
     )
     seen["diagnose_board"] = page.locator(".vnb-diagnose-board").inner_text()
     select = page.locator(".vnb-diagnose-cause select")
-    options = [o for o in select.locator("option").all_inner_texts()]
+    labels = select.locator("option").all_inner_texts()  # as shown (ipywidgets puts non-breaking spaces in them)
+    options = [o.replace("\xa0", " ") for o in labels]
     seen["diagnose_causes"] = options
-    pick = next((o for o in options if o.split(" (")[0] in _FIX_FIRST_CAUSES), None)
-    seen["diagnose_pick"] = pick
-    if pick is None:
+    index = next((i for i, o in enumerate(options) if o.split(" (")[0] in _FIX_FIRST_CAUSES), None)
+    seen["diagnose_pick"] = None if index is None else options[index]
+    if index is None:
         return
-    select.select_option(label=pick)
+    select.select_option(label=labels[index])
     page.wait_for_function(
         """() => { const el = document.querySelector('.vnb-diagnose-swimlane');
             const img = el && (el.tagName === 'IMG' ? el : el.querySelector('img'));

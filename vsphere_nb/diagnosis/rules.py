@@ -4,7 +4,8 @@ A rule file is YAML (or JSON) ``{version: 1, rules: [...]}``; each rule::
 
     - id: partitioned-state                 # unique; a site rule with the same id replaces the built-in one
       cause: management-network             # one of CAUSES
-      confidence: high                      # low | medium | high (raised one step when two attempts fail alike)
+      confidence: high                      # low | medium | high (adjusted by margin, sources and repeats)
+      weight: 1.2                           # how much its evidence counts (default 1)
       when:                                 # every condition must hold
         das_state: [networkPartitionedFromMaster]     # a fact: value or list of values (any of them)
         datastores_accessible: {max: 0}               # a numeric fact: {min: n} and/or {max: n}
@@ -366,7 +367,7 @@ def builtin_rules() -> list[DiagnosisRule]:
 def load_rules(extra: Any = None) -> list[DiagnosisRule]:
     """Built-in rules, with a site file (path), a parsed document or a list of rules merged in.
 
-    A site rule with a built-in's id replaces it in place (same priority); rules with new ids are tried first.
+    A site rule with a built-in's id replaces it; rules with new ids are added (every rule is weighed).
     """
     rules = builtin_rules()
     if extra is None:
