@@ -482,6 +482,9 @@ def diagnose_after_run(bp: BrowserPage, seen: dict[str, Any], shot: Any) -> None
         timeout=STEP_TIMEOUT_MS
     )
     seen["plan_after_diagnose"] = page.locator(".vnb-plan-view").inner_text()
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline and not any(column_texts(page, ".vnb-plan-launch", "cause")):
+        page.wait_for_timeout(250)  # the grid re-renders the new plan after the summary line
     seen["plan_causes"] = sorted(set(column_texts(page, ".vnb-plan-launch", "cause")))
     seen["plan_flags"] = sorted(set(column_texts(page, ".vnb-plan-launch", "flag")))
     shot("plan-diagnosed")
