@@ -265,14 +265,14 @@ def scope_of(count: int, cluster_hosts: int) -> str:
 class _Format(dict[str, Any]):
     """The placeholders of a next step, read from the host's facts only when the text names them."""
 
-    def __init__(self, values: dict[str, Any], count: int) -> None:
+    def __init__(self, facts: dict[str, Any], count: int) -> None:
         super().__init__(count=count)
-        self.values = values
+        self.facts = facts
 
     def __missing__(self, key: str) -> Any:
-        if key not in self.values:
+        if key not in self.facts:
             return "{" + key + "}"
-        value = self.values[key]
+        value = self.facts[key]
         return "not known" if _missing(value) else value
 
 
