@@ -34,6 +34,9 @@ __all__ = [
     "HostShortNameToIpFailedEvent",
     "InsufficientFailoverResourcesEvent",
     "HostConnectionLostEvent",
+    "EnteringMaintenanceModeEvent",
+    "EnteredMaintenanceModeEvent",
+    "ExitMaintenanceModeEvent",
     "EventFilterSpec",
     "EventFilterSpecByEntity",
     "EventFilterSpecByTime",
@@ -161,6 +164,18 @@ class InsufficientFailoverResourcesEvent(ClusterEvent):
 
 class HostConnectionLostEvent(HostEvent):
     """vCenter lost its connection to the host ("Host … is not responding")."""
+
+
+class EnteringMaintenanceModeEvent(HostEvent):
+    pass
+
+
+class EnteredMaintenanceModeEvent(HostEvent):
+    pass
+
+
+class ExitMaintenanceModeEvent(HostEvent):
+    pass
 
 
 class EventFilterSpecByEntity(VimObject):
