@@ -60,6 +60,7 @@ from .config import (
     Secret,
     Timeouts,
     VerifyArg,
+    check_session_token,
     parse_release,
     parse_server,
     resolve_verify,
@@ -148,6 +149,8 @@ class AsyncClient:
             raise errors.ConfigError("user must be a non-empty string")
         secret = Secret(password) if password is not None else None
         token = Secret(session_token) if session_token is not None else None
+        if token is not None:
+            check_session_token(token.reveal(), "session_token")
         if release is not None and parse_release(release) is None:
             raise errors.ConfigError(f"release must look like '8.0.3.0', got {release!r}")
 

@@ -1,0 +1,146 @@
+"""The client against a hostile proxy in front of the simulator (tests/hostile_proxy.py, 127.0.0.1 only): stacked
+compression, odd header bytes, 503s on chosen calls or at a seeded rate, and property values rewritten into
+shapes their declared type does not allow. Every expectation comes from what the proxy did (its counters, the
+bytes it wrote) and the simulator's own model, never from the client under test."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hostile_proxy import HostileProxy
+
+from vsphere_nb import errors
+from vsphere_nb.simulator import Simulator
+from vsphere_nb.sync import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def sim():
+    with Simulator(clusters=2, hosts_per_cluster=4, standalone_hosts=1, scenario="healthy", seed=3) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def proxy(sim):
+    with HostileProxy(sim.url, seed=16) as hostile:
+        yield hostile
+
+
+
+# ---------------------------------------------------------------------------------------------
+# stacked compression
+# ---------------------------------------------------------------------------------------------
+def test_answers_through_any_encoding_chain_read_the_same(sim, proxy):
+    with connect(sim.url, sim.user, sim.password) as vc:
+        plain = vc.hosts().drop(columns="vcenter")
+    for layers in (1, 2, 3):
+        proxy.gzip_layers = layers
+        with connect(proxy.url, sim.user, sim.password) as vc:
+            assert vc.hosts().drop(columns="vcenter").equals(plain)
+    assert proxy.seen["RetrievePropertiesEx"] >= 3
+
+
+_BOMB_SCRIPT = """
+import json, resource, sys
+sys.path.insert(0, {tests!r})
+from hostile_proxy import HostileProxy, gzip_bomb
+from vsphere_nb import errors
+from vsphere_nb.simulator import Simulator
+from vsphere_nb.sync import connect
+
+bomb = gzip_bomb({expanded}, layers=2)
+with Simulator(clusters=1, hosts_per_cluster=2, standalone_hosts=0, scenario="healthy") as sim:
+    with HostileProxy(sim.url) as proxy, connect(proxy.url, sim.user, sim.password, max_response_bytes={cap}) as vc:
+        vc.hosts()  # warm: every module and buffer a normal pass needs
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        proxy.bodies["RetrievePropertiesEx"] = (bomb, "gzip, gzip")
+        try:
+            vc.hosts()
+            outcome = "read"
+        except errors.ProtocolError as exc:
+            outcome = str(exc)
+        except MemoryError:
+            outcome = "MemoryError"
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"outcome": outcome, "grown_kib": after - before, "body": len(bomb)}}))
+"""
+
+
+def test_a_stacked_gzip_bomb_fails_with_the_cap_and_memory_stays_flat():
+    """1 GiB of zeros as ``gzip, gzip`` (about 2 KB): decoded in one go it would grow the process by more than
+    1 GiB; decoded in bounded steps the read stops at the cap (16 MiB here) with the error naming it."""
+    cap = 16 << 20
+    script = _BOMB_SCRIPT.format(tests=str(ROOT / "tests"), expanded=1 << 30, cap=cap)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["body"] < 4096
+    assert "capped at 16 MiB (max_response_bytes)" in result["outcome"], result
+    assert "RetrievePropertiesEx" in result["outcome"]
+    assert result["grown_kib"] < 3 * cap // 1024, result  # the kept answer up to the cap, never the bomb
+
+
+def test_an_encoding_the_client_did_not_ask_for_is_a_protocol_error(sim, proxy):
+    proxy.bodies["RetrievePropertiesEx"] = (b"\x8b\x02\x80hello\x03", "br")
+    with connect(proxy.url, sim.user, sim.password) as vc:
+        with pytest.raises(errors.ProtocolError, match=r"Content-Encoding 'br' is not one this client reads"):
+            vc.hosts()
+    proxy.bodies["RetrievePropertiesEx"] = (b"not gzip", "gzip")
+    with connect(proxy.url, sim.user, sim.password) as vc:
+        with pytest.raises(errors.ProtocolError, match=r"does not decode as its Content-Encoding says"):
+            vc.hosts()
+
+
+# ---------------------------------------------------------------------------------------------
+# odd header bytes
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "header",
+    [
+        (b"X-Note", "café".encode()),  # UTF-8
+        (b"X-Note", "café".encode("latin-1")),  # latin-1
+        (b"X-Trace", bytes(range(0x80, 0x100))),  # every high byte
+        (b"Server", "vCenter ☃".encode()),
+    ],
+)
+def test_non_ascii_response_headers_break_nothing(sim, proxy, header):
+    proxy.extra_headers.append(header)
+    with connect(proxy.url, sim.user, sim.password) as vc:
+        assert vc.about.name
+        hosts = vc.hosts()
+        assert len(hosts) == 9
+        assert vc.get(vc.content.rootFolder, "name") == "Datacenters"
+
+
+def test_a_latin1_session_id_is_sent_back_byte_for_byte(sim, proxy):
+    """The proxy appends a latin-1 byte to the session id it hands out and takes it off what comes back: a call
+    only works when the client returns exactly the bytes it was given."""
+    proxy.session_suffix = "é".encode("latin-1")
+    with connect(proxy.url, sim.user, sim.password) as vc:
+        assert vc.session_token.reveal().endswith("é")
+        assert len(vc.hosts()) == 9
+    assert proxy.seen["RetrievePropertiesEx"] >= 1
+
+
+def test_the_cli_reads_hosts_through_odd_headers(sim, proxy):
+    proxy.extra_headers.append((b"X-Note", "café".encode()))
+    proxy.session_suffix = b"\xe9"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VSPHERE_PASSWORD": sim.password}
+    done = subprocess.run(
+        [sys.executable, "-m", "vsphere_nb", "hosts", "--server", proxy.url, "--user", sim.user, "-o", "csv"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stdout.strip().splitlines()) == 1 + 9
