@@ -6,6 +6,7 @@ and does what proxies, load balancers and broken servers do to answers.
     with Simulator(...) as sim, HostileProxy(sim.url) as proxy:
         proxy.fail_rate = 0.1                                   # 10 % of requests answered 503 (seeded)
         proxy.fail_methods["DestroyView"] = 503                 # every DestroyView answered 503
+        proxy.fail_next["CreateContainerView"] = 2              # the next two answered 503, then forwarded
         proxy.extra_headers.append((b"X-Note", "café".encode()))  # a non-ASCII header on every answer
         proxy.gzip_layers = 2                                   # Content-Encoding: gzip, gzip
         proxy.bodies["RetrievePropertiesEx"] = (bomb, "gzip, gzip")  # a fixed body with its encoding
@@ -75,6 +76,8 @@ class HostileProxy:
         self.fail_status = 503
         #: method name -> status answered instead of forwarding (every time)
         self.fail_methods: dict[str, int] = {}
+        #: method name -> how many of its next requests are answered ``fail_status``
+        self.fail_next: Counter[str] = Counter()
         #: methods the random failures apply to (empty: every request)
         self.fail_only: set[str] = set()
         self.extra_headers: list[tuple[bytes, bytes]] = []
@@ -183,6 +186,9 @@ class HostileProxy:
         self.seen[name] += 1
         extra = list(self.extra_headers)
         status = self.fail_methods.get(name)
+        if status is None and self.fail_next[name] > 0:
+            self.fail_next[name] -= 1
+            status = self.fail_status
         if status is None and self.fail_rate and (not self.fail_only or name in self.fail_only):
             if self.rng.random() < self.fail_rate:
                 status = self.fail_status

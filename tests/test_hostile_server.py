@@ -33,7 +33,6 @@ def proxy(sim):
         yield hostile
 
 
-
 # ---------------------------------------------------------------------------------------------
 # stacked compression
 # ---------------------------------------------------------------------------------------------
@@ -144,3 +143,68 @@ def test_the_cli_reads_hosts_through_odd_headers(sim, proxy):
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stdout.strip().splitlines()) == 1 + 9
+
+
+# ---------------------------------------------------------------------------------------------
+# 503s: a cleanup failure never costs a read; creating views and collectors is retried
+# ---------------------------------------------------------------------------------------------
+def test_a_failed_destroy_view_keeps_the_hosts_read(sim, proxy, caplog):
+    proxy.fail_methods["DestroyView"] = 503
+    with connect(proxy.url, sim.user, sim.password) as vc:
+        with caplog.at_level("INFO", logger="vsphere_nb.property"):
+            hosts = vc.hosts()
+        clusters = vc.clusters()
+    assert len(hosts) == 9 and len(clusters) == 2
+    assert proxy.failed["DestroyView"] >= 2
+    assert any("DestroyView" in r.getMessage() and "drops it with the session" in r.getMessage() for r in caplog.records)
+
+
+def test_creating_views_and_collectors_is_retried(sim, proxy):
+    with connect(proxy.url, sim.user, sim.password) as vc:
+        proxy.fail_next.update({"CreateContainerView": 2, "CreateCollectorForEvents": 2})
+        assert len(vc.hosts()) == 9
+        vc.events(since="1h")
+        assert vc.stats.retries >= 4
+    assert proxy.failed["CreateContainerView"] == 2 and proxy.failed["CreateCollectorForEvents"] == 2
+
+
+def test_a_failed_destroy_collector_keeps_the_events_read(sim, proxy):
+    proxy.fail_methods["DestroyCollector"] = 503
+    with connect(sim.url, sim.user, sim.password) as vc:
+        expected = vc.events(since="72h", types="all")
+    with connect(proxy.url, sim.user, sim.password) as vc:
+        got = vc.events(since="72h", types="all")
+    assert proxy.failed["DestroyCollector"] == 1
+    assert len(got) == len(expected)
+
+
+def test_forty_hosts_calls_all_succeed_with_ten_percent_503s(sim, proxy):
+    with connect(proxy.url, sim.user, sim.password) as vc:
+        proxy.fail_rate = 0.10  # seeded: the same requests fail on every run
+        ok = 0
+        for _ in range(40):
+            if len(vc.hosts()) == 9:
+                ok += 1
+    assert ok == 40
+    failed = sum(proxy.failed.values())
+    assert failed >= 0.05 * sum(proxy.seen.values())  # the proxy did answer about one request in ten with a 503
+    assert proxy.failed["CreateContainerView"] and proxy.failed["DestroyView"]
+
+
+def test_cli_hosts_csv_on_5000_hosts_survives_a_503_on_destroy_view():
+    with Simulator(clusters=50, hosts_per_cluster=100, standalone_hosts=0, scenario="healthy", seed=1) as big:
+        with HostileProxy(big.url) as hostile:
+            hostile.fail_methods["DestroyView"] = 503
+            env = {**os.environ, "PYTHONPATH": str(ROOT), "VSPHERE_PASSWORD": big.password}
+            done = subprocess.run(
+                [sys.executable, "-m", "vsphere_nb", "hosts", "--server", hostile.url, "--user", big.user, "-o", "csv"],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=300,
+                stdin=subprocess.DEVNULL,
+            )
+            assert hostile.failed["DestroyView"] == 1
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert len(done.stdout.strip().splitlines()) == 1 + 5000

@@ -24,8 +24,8 @@ How a call can fail, and what the caller sees:
   is safe (:data:`READ_ONLY_METHODS`, property reads, ordinary methods). A ``*_Task`` launch is never replayed:
   :class:`~vsphere_nb.errors.LaunchStateUnknown`. Methods tied to the dead session (:data:`NO_REPLAY_METHODS`) and
   clients without a password get :class:`~vsphere_nb.errors.NotAuthenticatedError`.
-* reads are retried on 502/503/504 and dropped connections (:class:`~vsphere_nb.config.RetryPolicy`); nothing
-  else is.
+* reads, and the creation of views, collectors and filters (:data:`~vsphere_nb.call_policy.CREATE_METHODS`), are
+  retried on 502/503/504 and dropped connections (:class:`~vsphere_nb.config.RetryPolicy`); nothing else is.
 """
 
 from __future__ import annotations

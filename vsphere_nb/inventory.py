@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import wire
 from .client import vcenter_name
-from .property import container_filter_spec, create_container_view, destroy_view, retrieve
+from .property import container_filter_spec, create_container_view, destroy_quietly, retrieve
 from .vocabulary import HOST_COLUMNS as _HOST_COLUMNS
 from .wire import MoRef, UndecodedValue
 
@@ -108,7 +108,7 @@ async def collect_inventory(client: Any, *, page_size: int = 2000, vcenter: str 
         spec = container_filter_spec(view, _TYPE_PATHS)
         objects = await retrieve(client, [spec], page_size=page_size)
     finally:
-        await destroy_view(client, view)
+        await destroy_quietly(client, view, "DestroyView")
     inv = Inventory(vcenter=vcenter or vcenter_name(client))
     for oc in objects:
         props = oc.props()
