@@ -156,7 +156,9 @@ def test_a_failed_destroy_view_keeps_the_hosts_read(sim, proxy, caplog):
         clusters = vc.clusters()
     assert len(hosts) == 9 and len(clusters) == 2
     assert proxy.failed["DestroyView"] >= 2
-    assert any("DestroyView" in r.getMessage() and "drops it with the session" in r.getMessage() for r in caplog.records)
+    assert any(
+        "DestroyView" in r.getMessage() and "drops it with the session" in r.getMessage() for r in caplog.records
+    )
 
 
 def test_creating_views_and_collectors_is_retried(sim, proxy):
