@@ -441,6 +441,10 @@ class Transport:
         announced = response.headers.get("content-length", "")
         if announced.isdigit() and int(announced) > cap and not response.headers.get("content-encoding"):
             raise _TooLarge(int(announced), announced=True)
+        if response.is_stream_consumed:  # an answer built in memory (httpx.MockTransport): already read and decoded
+            if len(response.content) > cap:
+                raise _TooLarge(len(response.content), announced=False)
+            return response.content
         try:
             decoder = ChainDecoder(response.headers.get("content-encoding", ""), cap)
         except UnsupportedEncoding as exc:
