@@ -354,9 +354,9 @@ class Transport:
         deadline = None if total is None else time.monotonic() + total
         while True:
             attempt += 1
-            headers: dict[str, bytes] = {}
+            headers: dict[bytes, bytes] = {}
             if token and self._token:
-                headers[SESSION_HEADER] = self._token.reveal().encode("latin-1")
+                headers[SESSION_HEADER.encode()] = self._token.reveal().encode("latin-1")
             self.stats.requests += 1
             self.stats.by_call[call] += 1
             started = time.perf_counter()
@@ -406,7 +406,7 @@ class Transport:
         self,
         method: str,
         path: str,
-        headers: dict[str, bytes],
+        headers: dict[bytes, bytes],
         json_body: Any,
         has_body: bool,
         deadline: float | None,
