@@ -148,8 +148,12 @@ class Diagnosis:
         target = Path(directory) if directory is not None else self.run_dir
         if target is None:
             raise ConfigError("save() needs a directory (this diagnosis has no run directory)")
+        from ..batch.run_files import refuse_link
+
         try:
             target.mkdir(parents=True, exist_ok=True)
+            for name in (f"{_FILE}.parquet", f"{_FILE}.csv", f"{_FILE}_summary.csv"):
+                refuse_link(target / name)  # a run directory's files are never written through links
             frame = self.hosts.copy()
             frame.to_parquet(target / f"{_FILE}.parquet", index=False)
             csv = frame.copy()
