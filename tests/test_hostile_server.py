@@ -210,3 +210,62 @@ def test_cli_hosts_csv_on_5000_hosts_survives_a_503_on_destroy_view():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert len(done.stdout.strip().splitlines()) == 1 + 5000
+
+
+# ---------------------------------------------------------------------------------------------
+# values that do not decode as their declared type
+# ---------------------------------------------------------------------------------------------
+MOREF = {"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": "host-1"}
+
+
+@pytest.mark.parametrize(
+    ("prop", "value"),
+    [
+        ("runtime.connectionState", {"_typeName": "Frobnicate", "_value": [1, 2]}),
+        ("runtime.connectionState", {"_typeName": "boolean", "_value": True}),
+        ("runtime.connectionState", MOREF),
+        ("runtime.connectionState", {"_typeName": "HostSystemConnectionState", "_value": 3}),
+        ("runtime.powerState", {"_typeName": "ArrayOfString", "_value": ["poweredOn"]}),
+        ("runtime.inMaintenanceMode", {"_typeName": "string", "_value": "false"}),
+        ("runtime.inMaintenanceMode", {"_typeName": "int", "_value": 0}),
+        ("disabledMethod", {"_typeName": "string", "_value": "ReconfigureHostForDAS_Task"}),
+        ("disabledMethod", {"_typeName": "ArrayOfInt", "_value": [1]}),
+        ("parent", {"_typeName": "string", "_value": "domain-c7"}),
+    ],
+)
+def test_an_undecodable_value_of_a_property_eligibility_reads_makes_no_host_eligible(sim, proxy, prop, value):
+    proxy.rewrite[prop] = value
+    with connect(proxy.url, sim.user, sim.password) as vc:
+        hosts = vc.hosts()
+    assert len(hosts) == 9
+    assert not hosts["eligible"].any(), hosts[["host", "eligible", "skip_reason"]]
+    assert hosts["skip_reason"].astype(str).str.contains(f"{prop} unreadable", regex=False).all()
+    assert hosts["data_issues"].astype(str).str.startswith(f"{prop}: undecodable").all()
+    column = {
+        "runtime.connectionState": "connection_state",
+        "runtime.powerState": "power_state",
+        "disabledMethod": "disabled_methods",
+    }.get(prop)
+    if column:
+        assert hosts[column].isna().all()  # the cell is empty, never "[1, 2]"
+
+
+def test_an_undecodable_value_of_another_property_is_flagged_but_changes_no_eligibility(sim, proxy):
+    with connect(sim.url, sim.user, sim.password) as vc:
+        plain = vc.hosts()
+    proxy.rewrite["overallStatus"] = {"_typeName": "Frobnicate", "_value": [1, 2]}
+    proxy.rewrite["datastore"] = {"_typeName": "boolean", "_value": False}
+    with connect(proxy.url, sim.user, sim.password) as vc:
+        hosts = vc.hosts()
+    assert hosts["eligible"].tolist() == plain["eligible"].tolist()
+    assert hosts["data_issues"].astype(str).str.contains("overallStatus: undecodable Frobnicate", regex=False).all()
+    assert hosts["data_issues"].astype(str).str.contains("datastore: undecodable boolean", regex=False).all()
+    assert hosts["datastores"].isna().all()  # unknown, not "no datastores"
+
+
+def test_a_plan_never_launches_a_host_with_an_unreadable_connection_state(sim, proxy):
+    proxy.rewrite["runtime.connectionState"] = {"_typeName": "Frobnicate", "_value": [1, 2]}
+    with connect(proxy.url, sim.user, sim.password) as vc:
+        plan = vc.plan_reconfigure(vc.hosts())
+    assert len(plan.launch) == 0 and len(plan.skipped) == 9
+    assert plan.skipped["skip_reason"].astype(str).str.contains("runtime.connectionState unreadable").all()
