@@ -7,7 +7,7 @@ layer at once, and the bytes every layer produced are counted against the cap: m
 layer, whatever the chain.
 
 Encodings read: ``identity``, ``gzip`` (``x-gzip``) and ``deflate`` (zlib-wrapped or raw, as httpx reads it),
-in any number and order; the client asks for just these (:data:`ACCEPT_ENCODING`). Anything else is refused
+in any order, up to :data:`MAX_LAYERS` of them; the client asks for just these (:data:`ACCEPT_ENCODING`). Anything else is refused
 with :class:`UnsupportedEncoding` rather than handed on undecoded.
 """
 
@@ -16,12 +16,14 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 
-__all__ = ["ACCEPT_ENCODING", "STEP", "ChainDecoder", "DecodedTooLarge", "UnsupportedEncoding"]
+__all__ = ["ACCEPT_ENCODING", "MAX_LAYERS", "STEP", "ChainDecoder", "DecodedTooLarge", "UnsupportedEncoding"]
 
 #: the ``Accept-Encoding`` the client sends: the encodings :class:`ChainDecoder` reads
 ACCEPT_ENCODING = "gzip, deflate"
 #: the most one layer hands on at a time
 STEP = 64 * 1024
+#: the longest chain read (a server encodes once, a proxy may add one more; 8 leaves room and bounds the work)
+MAX_LAYERS = 8
 
 
 class UnsupportedEncoding(ValueError):
@@ -94,6 +96,8 @@ class ChainDecoder:
         self.layers: list[_Layer] = []
         # the header lists encodings in the order they were applied: decode the last one first
         names = [part.strip().lower() for part in content_encoding.split(",") if part.strip()]
+        if len(names) > MAX_LAYERS:
+            raise UnsupportedEncoding(f"a chain of {len(names)} encodings (at most {MAX_LAYERS} are read)")
         for name in reversed(names):
             if name == "identity":
                 continue

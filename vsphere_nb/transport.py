@@ -448,7 +448,7 @@ class Transport:
         try:
             decoder = ChainDecoder(response.headers.get("content-encoding", ""), cap)
         except UnsupportedEncoding as exc:
-            raise _Undecodable(f"the answer's Content-Encoding {str(exc)!r} is not one this client reads") from None
+            raise _Undecodable(f"the answer's Content-Encoding ({exc}) is not one this client reads") from None
         chunks: list[bytes] = []
         size = 0
         try:
