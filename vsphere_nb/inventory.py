@@ -137,7 +137,10 @@ _EXPECTED: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "boolean": (bool,),
     "ManagedEntity": (MoRef,),
+    **{name: (cls, str) for name, cls in wire.ENUMS.items()},
 }
+#: per declared list type, the element type of the normal case
+_ELEMENTS: dict[str, type] = {"ArrayOfDatastore": MoRef, "ArrayOfMethodName": str}
 
 
 def _check_shapes(props: dict[str, Any], declared: dict[str, str]) -> None:
@@ -149,6 +152,9 @@ def _check_shapes(props: dict[str, Any], declared: dict[str, str]) -> None:
             continue
         expected = _EXPECTED.get(kind)
         if expected is not None and type(value) in expected:
+            continue
+        element = _ELEMENTS.get(kind)
+        if element is not None and type(value) is list and all(type(item) is element for item in value):
             continue
         if type(value) is wire.VimObject and name in _DECLARED:  # a newer server's subtype: ``_tidy`` reads it
             continue
