@@ -18,7 +18,6 @@ journal. Frames saved before the journal grew further (a detached run resumed an
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -28,6 +27,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from ..errors import ConfigError, RunDirectoryError
+from ..safetext import html_text
 from ..vocabulary import OUTCOMES
 from . import frames as _frames
 from .journal import JOURNAL_NAME, state_from_journal
@@ -178,7 +178,7 @@ class RunResult:
         return f"RunResult({self.run_id!r}: {counts or 'no hosts'}{state})"
 
     def _repr_html_(self) -> str:
-        e = html.escape
+        e = html_text
         summary = self.summary()
         cells = "".join(f"<th>{e(str(k))}</th>" for k in summary.index)
         values = "".join(f"<td>{int(v)}</td>" for v in summary.to_numpy())
