@@ -8,21 +8,23 @@ text, ``output`` of the HA installer) is HTML-escaped: a fault message is data, 
 from __future__ import annotations
 
 import base64
-import html
+import contextlib
 import os
+import secrets
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..safetext import html_text
 from . import charts
 from .records import OUTCOMES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .result import RunResult
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["render_report", "write_report", "report_path"]
 
 _CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:2em;color:#212121;max-width:1400px}
@@ -52,8 +54,7 @@ _ATTENTION_COLUMNS = [
 ]
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+_e = html_text
 
 
 def _table(frame: pd.DataFrame, *, max_rows: int, what: str) -> str:
@@ -61,8 +62,8 @@ def _table(frame: pd.DataFrame, *, max_rows: int, what: str) -> str:
         return f'<p class="note">No {_e(what)}.</p>'
     shown = frame.head(max_rows).astype(object)
     # escape ourselves (quotes included: pandas' escape leaves them) and hand pandas finished text
-    shown = shown.map(lambda v: "" if _missing(v) else html.escape(str(v), quote=True))
-    shown.columns = [html.escape(str(c), quote=True) for c in shown.columns]
+    shown = shown.map(lambda v: "" if _missing(v) else html_text(v))
+    shown.columns = [html_text(c) for c in shown.columns]
     body = shown.to_html(index=False, escape=False, na_rep="", border=0, classes="tbl")
     if len(frame) > max_rows:
         body += f'<p class="note">{max_rows} of {len(frame)} {_e(what)} shown; the saved frames hold all.</p>'
@@ -187,11 +188,29 @@ def render_report(result: RunResult, *, title: str | None = None, max_rows: int 
     return "\n".join(parts)
 
 
+def report_path(path: str | os.PathLike[str]) -> Path:
+    """Where a report asked for at ``path`` goes: ``~`` expanded; an existing directory gets ``report.html``."""
+    target = Path(path).expanduser()
+    return target / "report.html" if target.is_dir() else target
+
+
 def write_report(result: RunResult, path: str | os.PathLike[str], **options: Any) -> Path:
-    """Write :func:`render_report` to ``path`` (UTF-8); returns the path."""
-    target = Path(path)
+    """Write :func:`render_report` to ``path`` (UTF-8, see :func:`report_path`); returns the path.
+
+    Atomic: the report is rendered first, written to a temporary file next to the target and renamed over it;
+    on any failure the temporary file is removed and the target is left as it was."""
+    text = render_report(result, **options)
+    target = report_path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(render_report(result, **options), encoding="utf-8")
-    os.replace(tmp, target)
+    tmp_name = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    # created as any new file is (mode 0666 less the umask), never an existing file or a link followed
+    fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as tmp:
+            tmp.write(text)
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
     return target

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..safetext import chart_text, visible
 from ..wire.categories import EVENT_CATEGORIES
 from .result import CAUSE_COLOURS
 from .rules import CAUSES
@@ -54,10 +55,12 @@ def causes_by_cluster(hosts: pd.DataFrame, *, max_clusters: int = 30) -> Figure:
     fig = Figure(figsize=(max(6.0, 0.5 * len(table) + 3), 3.6))
     ax = fig.add_subplot()
     bottom = [0] * len(table)
+    x = list(range(len(table)))
     for cause in causes:
         values = table[cause].tolist()
-        ax.bar(table.index.tolist(), values, bottom=bottom, label=cause, color=CAUSE_COLOURS.get(cause, "#ccc"))
+        ax.bar(x, values, bottom=bottom, label=cause, color=CAUSE_COLOURS.get(cause, "#ccc"))
         bottom = [b + v for b, v in zip(bottom, values)]
+    ax.set_xticks(x, [chart_text(visible(c)) for c in table.index])  # names as written, never math text
     ax.set_ylabel("hosts")
     ax.set_title("Causes by cluster")
     ax.tick_params(axis="x", rotation=45, labelsize=8)
@@ -120,7 +123,7 @@ def event_swimlane(events: pd.DataFrame, *, hosts: Any = None, max_hosts: int = 
         ys = [position[h] for h in names[sel]]
         ax.scatter(times, ys, marker=marker, color=colour, s=22, label=cat, alpha=0.8)
     ax.set_yticks(range(len(lanes)))
-    ax.set_yticklabels(lanes, fontsize=7)
+    ax.set_yticklabels([chart_text(visible(h)) for h in lanes], fontsize=7)
     ax.set_xlabel("time (UTC)")
     ax.set_title("HA events per host")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))

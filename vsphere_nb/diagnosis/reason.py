@@ -514,12 +514,13 @@ def _combined_events(history: pd.DataFrame | None, run_events: pd.DataFrame | No
         return None
     if len(frames) == 1:
         return frames[0]
+    # the host and cluster names too: the timelines and the swimlane show hosts by name
     cols = ["vcenter", "cluster", "host", "host_moid", "event_key", "event_type", "event_type_id", "created_time"]
-    cols += ["message"] + [c for c in ("category", "source") if all(c in f.columns for f in frames)]
+    cols += ["message"]
+    cols += [c for c in ("category", "source") if all(c in f.columns for f in frames)]
+    names = {c: object for c in ("vcenter", "cluster", "host", "host_moid")}
     parts = [
-        f[[c for c in cols if c in f.columns]].astype(
-            {c: object for c in ("vcenter", "cluster", "host", "host_moid") if c in f.columns}
-        )
+        f[[c for c in cols if c in f.columns]].astype({c: t for c, t in names.items() if c in f.columns})
         for f in frames
     ]
     both = pd.concat(parts, ignore_index=True)

@@ -25,6 +25,7 @@ from .codec import (
 )
 from .collector import *  # noqa: F403
 from .collector import __all__ as _collector_all
+from .declared import CLUSTER_PROPERTY_TYPES, HOST_PROPERTY_TYPES, check_declared
 from .diagnostics import *  # noqa: F403
 from .diagnostics import __all__ as _diagnostics_all
 from .enums import *  # noqa: F403
@@ -56,6 +57,9 @@ del _cls, _namespace
 
 __all__ = [
     "plain",
+    "HOST_PROPERTY_TYPES",
+    "CLUSTER_PROPERTY_TYPES",
+    "check_declared",
     "ENUMS",
     "REGISTRY",
     "VimEnum",
