@@ -35,12 +35,6 @@ def _post_history(sim, per_host: int, *, hours_back: float = 10.0) -> int:
     return n
 
 
-def _requests(sim, method: str) -> int:
-    stats = sim.stats()
-    calls = stats.get("methods") or stats.get("calls") or {}
-    return sum(v for k, v in calls.items() if k.endswith(method)) if isinstance(calls, dict) else 0
-
-
 def test_history_frame_shape_and_categories(make_sim):
     sim = make_sim(clusters=2, hosts_per_cluster=4)
     posted = _post_history(sim, 6)
