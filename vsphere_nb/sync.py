@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TypeAlias
+from typing import Any, TypeAlias, cast
 
 import httpx
 import pandas as pd
@@ -30,8 +30,9 @@ from .client.config import (
 )
 from .diagnosis import Diagnosis, diagnose
 from .diagnosis.rules import RulesArg
+from .fleet.agent_log import read_agent_logs
 from .fleet.clusters import add_state_change_times, clusters_frame, collect_fleet, diagnosis_hosts_frame
-from .fleet.history import DEFAULT_MAX_EVENTS, read_history
+from .fleet.history import DEFAULT_MAX_EVENTS, read_history, server_now
 from .fleet.inventory import collect_inventory, filter_hosts, hosts_frame
 
 __all__ = ["Client", "connect", "LoopThread"]
@@ -116,10 +117,13 @@ class Client(BlockingClient):
         run: RunResult | Mapping[str, pd.DataFrame] | None = None,
         since: TimeArg = "72h",
         rules: RulesArg | None = None,
+        agent_logs: bool = True,
     ) -> Diagnosis:
         """Gather (one fleet pass, the HA history since ``since``) and :func:`~vsphere_nb.diagnosis.diagnose`.
 
-        ``hosts`` narrows which hosts are diagnosed (a frame or names); ``run`` adds a run's attempts and events.
+        ``hosts`` narrows which hosts are diagnosed (a frame or names); ``run`` adds a run's attempts and events;
+        ``agent_logs`` reads the HA agent's log (:func:`~vsphere_nb.fleet.agent_log.read_agent_logs`) of the hosts
+        that need a diagnosis, and only theirs.
         """
 
         inv = self.run(collect_fleet(self._aio, vcenter=self.vcenter))
@@ -128,12 +132,30 @@ class Client(BlockingClient):
         if hosts is not None:
             names = hosts["host_moid"].astype(str).tolist() if isinstance(hosts, pd.DataFrame) else hosts
             frame = filter_hosts(frame, host_names=[names] if isinstance(names, str) else names)
-        return diagnose(frame, run=run, events=history, clusters=clusters_frame(inv), rules=rules)
+        clusters = clusters_frame(inv)
+        now = self.run(server_now(self._aio))  # state ages and event windows on the server's clock
+        first = diagnose(frame, run=run, events=history, clusters=clusters, rules=rules, now=now)
+        if not agent_logs or not len(first.hosts):
+            return first
+        mine = first.hosts[first.hosts["vcenter"].astype(str) == str(self.vcenter)]
+        logs = self.run(read_agent_logs(self._aio, mine["host_moid"].astype(str).tolist()))
+        keyed = {(self.vcenter, moid): lines for moid, lines in logs.items()}
+        return diagnose(frame, run=run, events=history, clusters=clusters, rules=rules, logs=keyed, now=now)
 
-    def plan_reconfigure(self, hosts: pd.DataFrame, limits: BatchLimits | None = None) -> ReconfigurePlan:
-        """A dry run of *Reconfigure for vSphere HA* over ``hosts``: see :class:`~vsphere_nb.batch.ReconfigurePlan`."""
+    def plan_reconfigure(
+        self,
+        hosts: pd.DataFrame,
+        limits: BatchLimits | None = None,
+        *,
+        diagnosis: Diagnosis | pd.DataFrame | bool | None = None,
+    ) -> ReconfigurePlan:
+        """A dry run of *Reconfigure for vSphere HA* over ``hosts``: see :class:`~vsphere_nb.batch.ReconfigurePlan`.
 
-        return plan_reconfigure({self.vcenter: self}, hosts, limits)
+        ``diagnosis`` (``vc.diagnose()``, or ``True`` to diagnose ``hosts`` now) adds each host's cause and flags
+        the hosts a reconfigure will not help (launching them needs ``confirm_flagged=True``)."""
+
+        advice = self.diagnose() if diagnosis is True else diagnosis
+        return plan_reconfigure({self.vcenter: self}, hosts, limits, diagnosis=cast(Any, advice))
 
 
 def connect(

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .. import wire
+from ..client.property import destroy_quietly
 from ..errors import ServerFault, VsphereError
 from ..fleet.history import ha_event_types
 from ..wire import MoRef
@@ -113,10 +114,7 @@ class EventFeed:
 
     async def close(self) -> None:
         if self._collector is not None:
-            try:
-                await self.client.invoke(self._collector, "DestroyCollector")
-            except VsphereError:
-                pass
+            await destroy_quietly(self.client, self._collector, "DestroyCollector")
             self._collector = None
 
 

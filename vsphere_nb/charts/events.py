@@ -32,7 +32,7 @@ def _categories(data: pd.DataFrame) -> np.ndarray:
 def events_swimlane(
     events: pd.DataFrame | None,
     *,
-    hosts: Iterable[str] | None = None,
+    hosts: Iterable[str | tuple[str, str]] | None = None,
     max_hosts: int = 40,
     max_points: int = 600,
 ) -> Figure:
@@ -40,17 +40,23 @@ def events_swimlane(
     the event's category (:data:`vsphere_nb.tables.categories.EVENT_CATEGORIES`, the frames' ``category`` column;
     :data:`vsphere_nb.tables.palette.EVENT_CATEGORY_STYLE`), errors and warnings drawn larger.
 
-    ``hosts`` (names or moIds) keeps those hosts' lanes only. With more than ``max_hosts`` hosts, the hosts with
+    ``hosts`` (``(vcenter, host_moid)`` keys, names or moIds) keeps those hosts' lanes only. With more than ``max_hosts`` hosts, the hosts with
     the most errors and warnings get a lane and a note says how many were left out. Events closer than 1/``max_points`` of the time span in one lane and category are drawn
     once, so a million events still draw quickly. One ``Line2D`` per category present.
     """
     title = "Events by host (UTC)"
     data = events[events["created_time"].notna()] if events is not None and not events.empty else events
     if data is not None and hosts is not None and not data.empty:
-        wanted = {str(h) for h in hosts}
-        by_name = data["host"].astype(str).isin(wanted)
-        by_moid = data["host_moid"].astype(str).isin(wanted) if "host_moid" in data.columns else False
-        data = data[by_name | by_moid]
+        wanted = list(hosts)
+        keys = {(str(h[0]), str(h[1])) for h in wanted if isinstance(h, tuple) and len(h) == 2}
+        plain = {str(h) for h in wanted if not isinstance(h, tuple)}
+        moids = data["host_moid"].astype(str) if "host_moid" in data.columns else pd.Series("", index=data.index)
+        picked = moids.isin(plain)
+        if "host" in data.columns:
+            picked |= data["host"].astype(str).isin(plain)
+        if keys and "vcenter" in data.columns:
+            picked |= pd.Series(list(zip(data["vcenter"].astype(str), moids)), index=data.index).isin(keys)
+        data = data[picked]
     if data is None or data.empty:
         fig = no_data(title)
         return fig

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..tables.columns import DIAGNOSIS_COLUMNS, DIAGNOSIS_SUMMARY_COLUMNS
 from .reason import diagnose, scope_of
 from .result import Diagnosis, load_diagnosis
-from .rules import CAUSES, CONFIDENCE_LEVELS, DiagnosisRule, builtin_rules, load_rules
+from .rules import CAUSES, CONFIDENCE_LEVELS, FIX_FIRST, DiagnosisRule, builtin_rules, load_rules, reconfigure_fixes
 
 __all__ = [
     "diagnose",
@@ -22,5 +22,7 @@ __all__ = [
     "CONFIDENCE_LEVELS",
     "DIAGNOSIS_COLUMNS",
     "DIAGNOSIS_SUMMARY_COLUMNS",
+    "FIX_FIRST",
+    "reconfigure_fixes",
     "scope_of",
 ]

@@ -29,7 +29,16 @@ import pandas as pd
 from ..tables.categories import event_category
 from ..vocabulary import DIAGNOSED_OUTCOMES
 
-__all__ = ["HostFacts", "gather", "HEALTHY_STATES", "DIAGNOSED_OUTCOMES"]
+__all__ = [
+    "HostFacts",
+    "gather",
+    "bounded_lines",
+    "bound_lines",
+    "HEALTHY_STATES",
+    "DIAGNOSED_OUTCOMES",
+    "MAX_FIELD_CHARS",
+    "MAX_LINE_CHARS",
+]
 
 HEALTHY_STATES = frozenset({"master", "connectedToMaster"})
 #: latest-attempt outcomes that make a host worth diagnosing even when its state looks fine now
@@ -58,6 +67,13 @@ class HostFacts:
     joined: dict[str, str] = field(default_factory=dict)
     #: (created_time as naive-UTC datetime, event_type_id, event_type, message, category), oldest first
     events: list[tuple[Any, str, str, str, str]] = field(default_factory=list)
+    #: evidence before this (naive-UTC) time describes a problem that may be fixed: the host's last state change
+    #: or its last successful attempt, whichever is newer
+    fresh_since: Any = None
+    #: text lines that healthy hosts of the same cluster carry too (host names blanked): no evidence for one host
+    shared_lines: frozenset[str] = frozenset()
+    #: a note on the agent log when it could not be read (no permission, no such log)
+    log_note: str | None = None
 
 
 def _col(frame: pd.DataFrame, name: str) -> list[Any]:
@@ -69,16 +85,47 @@ def _col(frame: pd.DataFrame, name: str) -> list[Any]:
     return values.where(series.notna().to_numpy(), None).tolist()
 
 
-def _lines(text: Any) -> list[str]:
+#: the most of one text field (a task's output, a fault message, a host's config issues, its event messages) the
+#: rules read: the last 64 KB — how an agent's output ended is at its end
+MAX_FIELD_CHARS = 64 * 1024
+#: the most of one line the rules read: its first and last 2 KB (an error line states its point first, a line
+#: that is a whole log squeezed into one ends with how it ended)
+MAX_LINE_CHARS = 4 * 1024
+_HALF_LINE = MAX_LINE_CHARS // 2
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= MAX_LINE_CHARS else f"{line[:_HALF_LINE]} … {line[-_HALF_LINE:]}"
+
+
+def bounded_lines(text: Any) -> list[str]:
+    """The lines of one text field as the rules see them: the field's last :data:`MAX_FIELD_CHARS` characters,
+    non-empty stripped lines (``; `` separates config issues), each longer than :data:`MAX_LINE_CHARS` cut to its
+    first and last 2 KB. Whatever a server wrote, a rule never searches more than this."""
     if not isinstance(text, str) or not text:
         return []
-    return list(_split(text))
+    return list(_split(text[-MAX_FIELD_CHARS:]))
 
 
-@lru_cache(maxsize=65536)
+def bound_lines(lines: list[str]) -> list[str]:
+    """A list of lines (event messages) bounded like one field: each line cut like a field's lines, the last
+    lines kept up to :data:`MAX_FIELD_CHARS` in all."""
+    out: list[str] = []
+    total = 0
+    for line in reversed(lines):
+        cut = _cut(line)
+        total += len(cut) + 1
+        if total > MAX_FIELD_CHARS:
+            break
+        out.append(cut)
+    out.reverse()
+    return out
+
+
+@lru_cache(maxsize=4096)
 def _split(text: str) -> tuple[str, ...]:
-    """Non-empty stripped lines (``; `` separates config issues); cached: fleets repeat the same texts."""
-    return tuple(line.strip() for line in text.replace("; ", "\n").splitlines() if line.strip())
+    """Non-empty stripped lines, each cut to :data:`MAX_LINE_CHARS`; cached: fleets repeat the same texts."""
+    return tuple(_cut(line.strip()) for line in text.replace("; ", "\n").splitlines() if line.strip())
 
 
 def _times(frame: pd.DataFrame, name: str) -> list[Any]:
@@ -125,7 +172,7 @@ def _events_index(events: pd.DataFrame | None) -> tuple[dict[Any, np.ndarray], d
     given = _col(frame, "category")  # absent or empty in runs saved before the column existed
     cats = [c or event_category(t or u) for c, t, u in zip(given, type_ids, types)]
     created = _times(frame, "created_time")
-    messages = [m or "" for m in _col(frame, "message")]
+    messages = [_cut(m) if m else "" for m in _col(frame, "message")]
     ids = [t or u or "" for t, u in zip(type_ids, types)]
     names = [u or "" for u in types]
     cats = [c or "other" for c in cats]
@@ -154,6 +201,7 @@ def _cluster_facts(clusters: pd.DataFrame | None) -> dict[tuple[Any, Any], dict[
         "config_issues",
         "hosts",
         "hosts_unhealthy",
+        "vsan_enabled",
     ]
     data = {c: _col(clusters, c) for c in names}
     out: dict[tuple[Any, Any], dict[str, Any]] = {}
@@ -178,8 +226,13 @@ def gather(
     tasks: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     clusters: pd.DataFrame | None = None,
+    logs: dict[tuple[Any, Any], Any] | None = None,
+    now: Any = None,
 ) -> list[HostFacts]:
-    """Facts of every host worth diagnosing (see the module doc), in the order of ``hosts``."""
+    """Facts of every host worth diagnosing (see the module doc), in the order of ``hosts``.
+
+    ``logs`` maps ``(vcenter, host_moid)`` to the agent log's lines (or a note why it could not be read);
+    ``now`` (naive UTC) is the reference time of ``state_age_minutes``."""
     attempts_of = _tasks_by_host(tasks)
     ev_index, ev = _events_index(events)
     cluster_of = _cluster_facts(clusters)
@@ -202,8 +255,13 @@ def gather(
             "datastores_accessible",
             "heartbeat_datastores",
             "version_vs_vcenter",
+            "state_changed_at",
         )
     }
+    changed = _times(hosts, "state_changed_at")
+    cols["state_changed_at"] = changed
+    shared = _shared_lines(hosts, cols, ev_index, ev)
+    ctx = _Context(logs or {}, shared, now)
     # cluster sizes and unhealthy shares from the hosts frame itself (clusters frame optional)
     sizes: dict[tuple[Any, Any], list[int]] = {}
     for i in range(len(hosts)):
@@ -227,7 +285,7 @@ def gather(
         if skip and not failed:
             continue
         row = {c: cols[c][i] for c in cols}
-        out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes))
+        out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes, ctx))
     # hosts of the run that the hosts frame does not list (a saved run diagnosed with an older inventory)
     for key, attempts in attempts_of.items():
         if key in seen or attempts[-1]["outcome"] not in DIAGNOSED_OUTCOMES:
@@ -240,7 +298,7 @@ def gather(
             "host_moid": last["host_moid"],
             "das_state": last["das_state_after"],
         }
-        out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes))
+        out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes, ctx))
     return out
 
 
@@ -251,6 +309,7 @@ def _facts(
     ev: dict[str, list[Any]],
     cluster_of: dict[tuple[Any, Any], dict[str, Any]],
     sizes: dict[tuple[Any, Any], list[int]],
+    ctx: _Context,
 ) -> HostFacts:
     last = attempts[-1] if attempts else None
     failed_attempts = [a for a in attempts if a["outcome"] in DIAGNOSED_OUTCOMES]
@@ -280,6 +339,8 @@ def _facts(
         "attempts": len(attempts),
         "attempts_failed": len(failed_attempts),
         "same_failure_repeated": _same_failure(attempts),
+        # the fault comes from an attempt that a later attempt succeeded over: it describes a fixed problem
+        "fault_stale": bool(failed_attempts) and last is not None and last["outcome"] == "success",
         "mgmt_vmknics": row.get("mgmt_vmknics"),
         "datastores": datastores,
         "datastores_accessible": accessible if accessible is not None else datastores,
@@ -290,6 +351,8 @@ def _facts(
         "version_vs_vcenter": row.get("version_vs_vcenter"),
         "cluster_hosts": int(cluster_hosts or 0),
         "cluster_unhealthy_share": (size[1] / size[0]) if size[0] else None,
+        "vsan_enabled": (cluster or {}).get("vsan_enabled"),
+        "state_age_minutes": _age_minutes(row.get("state_changed_at"), ctx.now),
     }
     values["isolation_addresses_count"] = _count_list(values["isolation_addresses"]) or 0
     events: list[tuple[Any, str, str, str, str]] = []
@@ -302,17 +365,79 @@ def _facts(
         pick = itemgetter(*positions)
         events = [pick(ev["tuple"])] if len(positions) == 1 else list(pick(ev["tuple"]))
         texts_of = [pick(ev["text"])] if len(positions) == 1 else pick(ev["text"])
-        event_message = list(dict.fromkeys(t for t in texts_of if t))
-    output = _lines(evidence_attempt["fault_output"]) if evidence_attempt else []
-    message = _lines(evidence_attempt["fault_message"]) if evidence_attempt else []
-    config_issue = _lines(row.get("config_issues"))
+        event_message = bound_lines(list(dict.fromkeys(t for t in texts_of if t)))
+    output = bounded_lines(evidence_attempt["fault_output"]) if evidence_attempt else []
+    message = bounded_lines(evidence_attempt["fault_message"]) if evidence_attempt else []
+    config_issue = bounded_lines(row.get("config_issues"))
     texts = {
         "output": output,
         "message": message,
         "config_issue": config_issue,
         "event_message": event_message,
-        "cluster_config_issue": _lines((cluster or {}).get("config_issues")),
+        "cluster_config_issue": bounded_lines((cluster or {}).get("config_issues")),
     }
-    texts["any_text"] = output + message + config_issue + event_message
+    log = ctx.logs.get((row.get("vcenter"), row.get("host_moid")))
+    lines = [str(x).strip() for x in log if str(x).strip()] if isinstance(log, (list, tuple)) else []
+    texts["agent_log"] = bound_lines(lines)  # the agent's log is server text too: bounded like the other fields
+    texts["any_text"] = output + message + config_issue + event_message + texts["agent_log"]
     joined = {k: "\n".join(v) for k, v in texts.items()}
-    return HostFacts(values=values, texts=texts, joined=joined, events=events)
+    successes = [a["completed_at"] for a in attempts if a["outcome"] == "success" and a["completed_at"] is not None]
+    marks = [m for m in (row.get("state_changed_at"), _naive(successes[-1]) if successes else None) if m is not None]
+    key = (row.get("vcenter"), row.get("cluster"))
+    return HostFacts(
+        values=values,
+        texts=texts,
+        joined=joined,
+        events=events,
+        fresh_since=max(marks) if marks else None,
+        shared_lines=ctx.shared.get(key, frozenset()),
+        log_note=log if isinstance(log, str) else None,
+    )
+
+
+@dataclass
+class _Context:
+    logs: dict[tuple[Any, Any], Any]
+    shared: dict[tuple[Any, Any], frozenset[str]]
+    now: Any
+
+
+def _naive(value: Any) -> Any:
+    """A time as a naive-UTC ``datetime`` (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    ts = pd.Timestamp(value)
+    if pd.isna(ts):
+        return None
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts.to_pydatetime()
+
+
+def _age_minutes(since: Any, now: Any) -> float | None:
+    if since is None or now is None:
+        return None
+    return max(0.0, float((_naive(now) - since).total_seconds()) / 60.0)
+
+
+def blank_host(line: str, host: Any) -> str:
+    """A text line with the host's name blanked, so the same warning on two hosts compares equal."""
+    return line.replace(str(host), "{host}") if host else line
+
+
+def _shared_lines(
+    hosts: pd.DataFrame, cols: dict[str, list[Any]], ev_index: dict[Any, np.ndarray], ev: dict[str, list[Any]]
+) -> dict[tuple[Any, Any], frozenset[str]]:
+    """Per (vcenter, cluster): the config issue lines and HA event messages its healthy hosts carry."""
+    out: dict[tuple[Any, Any], set[str]] = {}
+    for i in range(len(hosts)):
+        if cols["das_state"][i] not in HEALTHY_STATES or cols["connection_state"][i] not in (None, "connected"):
+            continue
+        key = (cols["vcenter"][i], cols["cluster"][i])
+        bag = out.setdefault(key, set())
+        name = cols["host"][i]
+        bag.update(blank_host(line, name) for line in bounded_lines(cols["config_issues"][i]))
+        rows = ev_index.get((cols["vcenter"][i], cols["host_moid"][i]))
+        if rows is not None:
+            bag.update(blank_host(ev["tuple"][r][3], name) for r in rows.tolist() if ev["tuple"][r][3])
+    return {k: frozenset(v) for k, v in out.items()}

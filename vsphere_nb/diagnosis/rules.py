@@ -4,11 +4,12 @@ A rule file is YAML (or JSON) ``{version: 1, rules: [...]}``; each rule::
 
     - id: partitioned-state                 # unique; a site rule with the same id replaces the built-in one
       cause: management-network             # one of CAUSES
-      confidence: high                      # low | medium | high (raised one step when two attempts fail alike)
+      confidence: high                      # low | medium | high (adjusted by margin, sources and repeats)
+      weight: 1.2                           # how much its evidence counts (default 1)
       when:                                 # every condition must hold
         das_state: [networkPartitionedFromMaster]     # a fact: value or list of values (any of them)
         datastores_accessible: {max: 0}               # a numeric fact: {min: n} and/or {max: n}
-        any_text: "vlan|management network"           # regex (case-insensitive) on one of the text facts
+        any_text: "vlan|management network"           # RE2 regex (case-insensitive) on one of the text facts
         events: {types: [HostIsolationIpPingFailedEvent], within: 72h, min_count: 1}
       next_step: "check {host}'s vmknic"    # placeholders: see FORMAT_FIELDS
       next_step_cluster: "..."              # used instead when the scope is cluster
@@ -16,6 +17,11 @@ A rule file is YAML (or JSON) ``{version: 1, rules: [...]}``; each rule::
 
 Any problem with a file is a :class:`~vsphere_nb.errors.ConfigError` with one line naming the file, the rule
 and the key.
+
+Patterns are RE2 (:func:`compile_pattern`): matching takes time linear in the text whatever the pattern, so a
+site rule such as ``(\\w+\\s?)+ uplink down`` cannot run away; a pattern RE2 cannot compile (backreferences,
+lookaround) is refused with the reason. The text a rule searches is bounded too (see
+:func:`~vsphere_nb.diagnosis.facts.bounded_lines`).
 """
 
 from __future__ import annotations
@@ -27,9 +33,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias, cast
 
 import pandas as pd
+import re2
 import yaml
 
 from ..errors import ConfigError
@@ -41,6 +48,9 @@ __all__ = [
     "CONFIDENCE_LEVELS",
     "FACT_KEYS",
     "TEXT_KEYS",
+    "TELLS_APART",
+    "FIX_FIRST",
+    "reconfigure_fixes",
     "FORMAT_FIELDS",
     "DiagnosisRule",
     "EventCondition",
@@ -48,8 +58,49 @@ __all__ = [
     "RulesArg",
     "builtin_rules",
     "parse_duration",
+    "compile_pattern",
+    "TextPattern",
 ]
 
+#: causes a reconfigure cannot fix by itself, and what has to be fixed first (the launch plan flags their hosts);
+#: the other causes (election, timeout, an unreachable agent on a connected host) a reconfigure may clear, and for
+#: ``unknown`` nobody can say
+FIX_FIRST: dict[str, str] = {
+    "management-network": "the management network (VLAN, uplinks, IP version)",
+    "isolation-address": "the isolation address(es) or the host's path to them",
+    "datastore-access": "the host's datastores / heartbeat datastores",
+    "agent-install": "free disk or memory on the host, or the pending reboot",
+    "image-remediation": "the cluster image (remediate it in Lifecycle Manager)",
+    "certificate": "the host's SSL thumbprint in vCenter (reconnect the host)",
+    "permissions": "the user's or vCenter's privileges on the host",
+    "vsan-network": "the host's vSAN network",
+    "agent-unhealthy-after-success": "whatever keeps the agent unhealthy (a reconfigure already succeeded)",
+}
+
+
+def reconfigure_fixes(cause: str) -> bool | None:
+    """Whether a reconfigure alone may fix a host with ``cause`` (``None``: unknown cause)."""
+    if cause == "unknown":
+        return None
+    return cause not in FIX_FIRST
+
+
+#: per cause, the observation that confirms it against a runner-up (the ``alternative`` column)
+TELLS_APART: dict[str, str] = {
+    "management-network": "vmkping the peers' management addresses from the host's management vmknic",
+    "isolation-address": "ping the isolation address(es) from the host's management vmknic",
+    "datastore-access": "list the datastores the host mounts and can reach (heartbeat candidates)",
+    "agent-install": "read the task output and the agent log for the VIB install error (disk, memory, reboot)",
+    "image-remediation": "check the cluster image's compliance in Lifecycle Manager",
+    "election": "look again in a few minutes: an election ends with a master",
+    "certificate": "compare the host's SSL thumbprint with the one vCenter holds (reconnect the host)",
+    "permissions": "check the user's privileges on the host (Host.Config.Connection) and lockdown mode",
+    "host-unreachable": "check whether vCenter reaches the host (connection state) and whether hostd/vpxa run",
+    "vsan-network": "vmkping the peers' vSAN addresses from the host's vSAN vmknic",
+    "timeout": "check vCenter-to-host latency and the host's load while the task runs",
+    "agent-unhealthy-after-success": "read the agent's state again and its log: the task itself succeeded",
+    "unknown": "read the host's HA events, the task output and the agent log",
+}
 
 #: facts a rule may compare (value / list of values / {min, max}); see facts.py for where each comes from
 FACT_KEYS: frozenset[str] = frozenset(
@@ -73,11 +124,13 @@ FACT_KEYS: frozenset[str] = frozenset(
         "version_vs_vcenter",
         "cluster_unhealthy_share",
         "ha_enabled",
+        "vsan_enabled",
+        "state_age_minutes",
     }
 )
 #: text facts a rule may match with a regex (the evidence is the matching line)
 TEXT_KEYS: frozenset[str] = frozenset(
-    {"output", "message", "config_issue", "event_message", "cluster_config_issue", "any_text"}
+    {"output", "message", "config_issue", "event_message", "cluster_config_issue", "agent_log", "any_text"}
 )
 _SPECIAL_KEYS = frozenset({"events"})
 #: placeholders of next_step texts
@@ -96,7 +149,7 @@ FORMAT_FIELDS: tuple[str, ...] = (
     "mgmt_vmknics",
 )
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
-_RULE_KEYS = frozenset({"id", "cause", "confidence", "when", "next_step", "next_step_cluster", "reference"})
+_RULE_KEYS = frozenset({"id", "cause", "confidence", "weight", "when", "next_step", "next_step_cluster", "reference"})
 
 
 @dataclass(frozen=True)
@@ -106,7 +159,7 @@ class EventCondition:
     types: frozenset[str]
     within: pd.Timedelta | None = None
     min_count: int = 1
-    message: re.Pattern[str] | None = None
+    message: TextPattern | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +168,9 @@ class DiagnosisRule:
     cause: str
     confidence: str
     facts: dict[str, Any] = field(default_factory=dict)
-    texts: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    #: how much the rule's evidence counts when it holds (support = weight × the weakest condition's strength)
+    weight: float = 1.0
+    texts: dict[str, TextPattern] = field(default_factory=dict)
     events: EventCondition | None = None
     next_step: str = ""
     next_step_cluster: str | None = None
@@ -127,13 +182,50 @@ def _fail(where: str, text: str) -> ConfigError:
     return ConfigError(f"rule file {where}: {text}")
 
 
-def _regex(value: Any, where: str) -> re.Pattern[str]:
+class TextPattern(Protocol):
+    """A compiled rule pattern (RE2): ``search`` runs in time linear in the text, whatever the pattern."""
+
+    pattern: str
+
+    def search(self, text: str) -> Any: ...
+
+
+#: the longest pattern a rule may hold
+MAX_PATTERN_CHARS = 2000
+
+
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # the reason goes into the one-line error, not to stderr
+    options.max_mem = 8 << 20
+    return options
+
+
+def compile_pattern(value: str) -> TextPattern:
+    """``value`` compiled with RE2 (case-insensitive, ``^``/``$`` at line ends): a linear-time engine, so no
+    pattern can run away on long text. Raises ``ValueError`` with RE2's reason when it cannot compile it
+    (backreferences, lookaround and possessive quantifiers are not RE2 syntax)."""
+    try:
+        return cast(TextPattern, re2.compile("(?m)" + value, options=_re2_options()))
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+        raise ValueError(" ".join(text.split()) or "not a valid RE2 pattern") from None
+
+
+def _regex(value: Any, where: str) -> TextPattern:
     if not isinstance(value, str) or not value:
         raise _fail(where, "expected a non-empty regular expression")
+    if len(value) > MAX_PATTERN_CHARS:
+        raise _fail(where, f"the regular expression is longer than {MAX_PATTERN_CHARS} characters")
     try:
-        return re.compile(value, re.IGNORECASE | re.MULTILINE)
-    except re.error as exc:
-        raise _fail(where, f"bad regular expression {value!r}: {exc}") from None
+        return compile_pattern(value)
+    except ValueError as exc:
+        shown = value if len(value) <= 80 else value[:79] + "…"
+        raise _fail(
+            where, f"bad regular expression {shown!r}: {exc} (rules use RE2 syntax: no backreferences or lookaround)"
+        ) from None
 
 
 def _fact_value(value: Any, where: str) -> Any:
@@ -202,11 +294,14 @@ def _rule(data: Any, where: str, source: str) -> DiagnosisRule:
     confidence = data.get("confidence", "medium")
     if confidence not in CONFIDENCE_LEVELS:
         raise _fail(where, f"confidence {confidence!r} is not one of {', '.join(CONFIDENCE_LEVELS)}")
+    weight = data.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= 10:
+        raise _fail(where, f"weight {weight!r} must be a number above 0 and at most 10")
     when = data.get("when")
     if not isinstance(when, dict) or not when:
         raise _fail(where, "'when' must be a non-empty mapping of conditions")
     facts: dict[str, Any] = {}
-    texts: dict[str, re.Pattern[str]] = {}
+    texts: dict[str, TextPattern] = {}
     events = None
     for key, value in when.items():
         if key in FACT_KEYS:
@@ -229,6 +324,7 @@ def _rule(data: Any, where: str, source: str) -> DiagnosisRule:
         cause=cause,
         confidence=confidence,
         facts=facts,
+        weight=float(weight),
         texts=texts,
         events=events,
         next_step=data["next_step"],
@@ -264,6 +360,8 @@ def _read(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read rule file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"rule file {path}: not UTF-8 text (byte {exc.start} is not UTF-8)") from None
     try:
         return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
@@ -292,7 +390,7 @@ RulesArg: TypeAlias = str | os.PathLike[str] | Mapping[str, object] | Sequence[o
 def load_rules(extra: RulesArg | None = None) -> list[DiagnosisRule]:
     """Built-in rules, with a site file (path), a parsed document or a list of rules merged in.
 
-    A site rule with a built-in's id replaces it in place (same priority); rules with new ids are tried first.
+    A site rule with a built-in's id replaces it; rules with new ids are added (every rule is weighed).
     """
     rules = builtin_rules()
     if extra is None:

@@ -170,6 +170,9 @@ DIAGNOSIS_COLUMNS: list[str] = [
     "confidence",
     "scope",
     "evidence",
+    "alternative",
+    "support",
+    "reconfigure_fixes",
     "next_step",
     "reference",
     "rule",
@@ -316,8 +319,16 @@ def diagnosis_frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame["cause"] = pd.Categorical(frame["cause"], categories=list(CAUSES))
     frame["confidence"] = pd.Categorical(frame["confidence"], categories=list(CONFIDENCE_LEVELS), ordered=True)
     frame["scope"] = pd.Categorical(frame["scope"], categories=["cluster", "host"])
-    for col in ("next_step", "reference"):
+    for col in ("next_step", "reference", "alternative"):
         frame[col] = frame[col].astype("string")
+    frame["support"] = pd.to_numeric(frame["support"], errors="coerce").astype(float)
+    frame["reconfigure_fixes"] = pd.array(
+        [
+            None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else bool(v)
+            for v in frame["reconfigure_fixes"]
+        ],
+        dtype="boolean",
+    )
     return frame
 
 
