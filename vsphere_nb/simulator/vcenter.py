@@ -32,7 +32,6 @@ from .reconfigure import HaReconfigure
 from .scenarios import Scenario, default_fault_message, load_scenario
 from .sessions import Session, SessionManager, SessionTable, User
 from .stats import Stats
-from .stories import tell_stories
 from .tasks import TaskManager, TaskQueue
 from .views import ViewManager, session_object_id
 
@@ -117,6 +116,8 @@ class Vcenter:
         self._initial_issues()
 
         #: ground truth of root-cause stories: host moId -> {host, cluster, cause} (GET /simulator/root-causes)
+        from .stories import tell_stories  # cycle: the stories read the vCenter they are told in
+
         self.stories = tell_stories(self)
 
     # -- identity ----------------------------------------------------------------------------------
