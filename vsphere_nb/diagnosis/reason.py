@@ -520,7 +520,7 @@ def diagnose(
     clusters: pd.DataFrame | None = None,
     rules: RulesArg | None = None,
     now: pd.Timestamp | datetime | str | None = None,
-    logs: dict[tuple[Any, Any], Any] | None = None,
+    logs: Mapping[tuple[str, str], list[str] | str] | None = None,
 ) -> Diagnosis:
     """Diagnose every unhealthy or failed host: see :class:`~vsphere_nb.diagnosis.Diagnosis`.
 
@@ -548,7 +548,9 @@ def diagnose(
         now = pd.Timestamp(now)
         if now.tzinfo is None:
             now = now.tz_localize("UTC")
-    facts = gather(hosts, tasks=tasks, events=all_events, clusters=clusters, logs=logs, now=now)
+    facts = gather(
+        hosts, tasks=tasks, events=all_events, clusters=clusters, logs=dict(logs) if logs is not None else None, now=now
+    )
     frame = diagnose_facts(facts, rule_list, now)
     run_dir = getattr(run, "run_dir", None)
     return Diagnosis(

@@ -82,7 +82,7 @@ class Diagnosis:
             raise ConfigError(f"unknown cause {cause!r} (one of {', '.join(CAUSES)})")
         return self.hosts[self.hosts["cause"] == cause]
 
-    def detail(self, host: Any, vcenter: str | None = None) -> dict[str, Any]:
+    def detail(self, host: str | tuple[str, str], vcenter: str | None = None) -> dict[str, Any]:
         """One host's diagnosis, facts, cluster HA settings, fault chain (last failed task), task output and event
         timeline (history and run together). ``host`` is a ``(vcenter, host_moid)`` key, or a name or moId (with
         ``vcenter`` when two vCenters have a host of that name or moId)."""
