@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from vsphere_nb.wire.categories import HA_HISTORY_TYPES, event_category
+from vsphere_nb.tables.categories import HA_HISTORY_TYPES, event_category
 
 import vsphere_nb
 

@@ -132,7 +132,7 @@ def test_collector_limit_per_session(sim, vi):
 def test_description_lists_the_event_ids_the_way_vcenter_does(vi):
     """Standard types keyed by name; EventEx/ExtendedEvent types keyed by their kind, the id before the first
     "|" of fullFormat (the shape the public vCenter 8.0 U1–U3 catalogues were read from)."""
-    from vsphere_nb.history import described_type_id
+    from vsphere_nb.fleet.history import described_type_id
 
     description = wire.decode_as(vi.read("EventManager", "EventManager", "description"), wire.EventDescription)
     keys = {d.key for d in description.eventInfo}

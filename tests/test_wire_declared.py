@@ -30,7 +30,7 @@ def test_every_declared_type_is_vmwares(managed_type, table):
 
 
 def test_the_inventory_reads_exactly_the_paths_it_declares():
-    from vsphere_nb.inventory import CLUSTER_PATHS, HOST_PATHS
+    from vsphere_nb.fleet.inventory import CLUSTER_PATHS, HOST_PATHS
 
     assert set(HOST_PATHS) == set(wire.HOST_PROPERTY_TYPES)
     assert set(CLUSTER_PATHS) == set(wire.CLUSTER_PROPERTY_TYPES)
