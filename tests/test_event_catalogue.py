@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from vsphere_nb.tables.categories import HA_HISTORY_TYPES, event_category
 
 import vsphere_nb
+from vsphere_nb.tables.categories import HA_HISTORY_TYPES, event_category
 
 CATALOGUE = Path(__file__).parent / "diagnosis_cases" / "vcenter_event_catalogue.tsv"
 PACKAGE = Path(vsphere_nb.__file__).parent

@@ -152,9 +152,8 @@ def test_windows_from_durations_and_datetimes():
 
 def test_ha_event_types_reads_the_real_description_shape(make_sim):
     """EventEx/ExtendedEvent ids come from fullFormat (key is the kind): all HA ids are asked for, "EventEx" is not."""
-    from vsphere_nb.fleet.history import described_type_id, ha_event_types
-
     from vsphere_nb import wire
+    from vsphere_nb.fleet.history import described_type_id, ha_event_types
 
     sim = make_sim(clusters=1, hosts_per_cluster=2)
     with connect(sim.url, sim.user, sim.password) as vc:
