@@ -41,19 +41,22 @@ def plan_summary_html(plan: Any) -> str:
 
 
 def cluster_progress_html(snap: Progress) -> str:
-    """One row per cluster of a run's progress: hosts, done, running, failed."""
+    """One row per cluster of a run's progress: hosts, finished (launched and ended), failed, not launched,
+    running."""
+    columns = ["cluster", "hosts", "finished", "failed", "not launched", "running"]
     frame = pd.DataFrame(
         [
             {
                 "cluster": c or "(standalone)",
                 "hosts": v.get("total", 0),
-                "done": v.get("done", 0),
-                "running": v.get("running", 0),
+                "finished": v.get("finished", v.get("done", 0)),
                 "failed": v.get("failed", 0),
+                "not launched": v.get("not_launched", 0),
+                "running": v.get("running", 0),
             }
             for c, v in sorted(snap.clusters.items())
         ],
-        columns=["cluster", "hosts", "done", "running", "failed"],
+        columns=columns,
     )
     return html_table(frame, list(frame.columns), max_rows=200, what="clusters")
 
