@@ -31,6 +31,7 @@ from __future__ import annotations
 __all__ = [
     "RECONFIGURE_METHOD",
     "HEALTHY_DAS_STATES",
+    "UNHEALTHY",
     "DAS_STATES",
     "OUTCOMES",
     "FAILURE_OUTCOMES",
@@ -47,6 +48,10 @@ RECONFIGURE_METHOD = "ReconfigureHostForDAS_Task"
 
 #: ``dasHostState.state`` values an operator reads as healthy
 HEALTHY_DAS_STATES: frozenset[str] = frozenset({"master", "connectedToMaster"})
+
+#: what "unhealthy" means, everywhere (``vc.hosts(only_unhealthy=True)``, ``vsphere-nb hosts --only-unhealthy``,
+#: the panel's "unhealthy" chip and filter); computed by :func:`vsphere_nb.batch.eligibility.unhealthy_mask`
+UNHEALTHY = "vSphere HA enabled on its cluster, and the HA agent not master/connectedToMaster or the host not connected"
 
 #: ``ClusterDasFdmAvailabilityState`` values, healthy first (the order tables and filters list them)
 DAS_STATES: tuple[str, ...] = (

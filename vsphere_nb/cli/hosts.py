@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..vocabulary import UNHEALTHY
 from ._connection import add_connection_args, connect_from_args
 from ._output import add_output_args, check_output, write_frame
 
@@ -31,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_connection_args(p)
     p.add_argument("--cluster", action="append", default=[], metavar="NAME", help="only this cluster (repeatable)")
-    p.add_argument("--only-unhealthy", action="store_true", help="only hosts whose HA agent is not healthy")
+    p.add_argument("--only-unhealthy", action="store_true", help=f"only unhealthy hosts: {UNHEALTHY}")
     add_output_args(p, DEFAULT_COLUMNS)
     p.set_defaults(func=run)
 

@@ -22,9 +22,9 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from ..batch.eligibility import preflight
-from ..batch.records import HEALTHY_DAS_STATES
+from ..batch.eligibility import preflight, unhealthy_mask
 from ..errors import ConfigError
+from ..vocabulary import HEALTHY_DAS_STATES, UNHEALTHY
 from ._util import Panel, styled
 from .chips import ChipBar
 from .grid import DataGrid
@@ -126,7 +126,8 @@ class HostsPanel(Panel):
         self.only_unhealthy = styled(
             widgets.Checkbox(
                 value=False,
-                description="Only unhealthy (HA state not master / connectedToMaster)",
+                description="Only unhealthy",
+                tooltip=f"unhealthy: {UNHEALTHY}",
                 indent=False,
                 layout=widgets.Layout(width="auto"),
             ),
@@ -306,6 +307,7 @@ class HostsPanel(Panel):
         self._das_codes = np.zeros(0, dtype=np.int32)
         self._eligible = np.zeros(0, dtype=bool)
         self._unhealthy = np.zeros(0, dtype=bool)
+        self._healthy = np.zeros(0, dtype=bool)
         self._maintenance = np.zeros(0, dtype=bool)
         self._search = pd.Series([], dtype="string[pyarrow]")
         self._rendered = pd.DataFrame()
@@ -336,8 +338,9 @@ class HostsPanel(Panel):
         self._maintenance = (
             _flag(frame["in_maintenance"]) if "in_maintenance" in frame.columns else np.zeros(n, dtype=bool)
         )
-        das_raw = frame["das_state"].astype(object) if "das_state" in frame.columns else pd.Series([None] * n)
-        self._unhealthy = ~das_raw.isin(HEALTHY_DAS_STATES).to_numpy(dtype=bool)
+        self._unhealthy = unhealthy_mask(frame) if "das_state" in frame.columns else np.zeros(n, dtype=bool)
+        das = frame["das_state"].astype(object) if "das_state" in frame.columns else pd.Series([None] * n)
+        self._healthy = das.isin(HEALTHY_DAS_STATES).to_numpy(dtype=bool) & ~self._unhealthy
         text = pd.Series(np.full(n, "", dtype=object))
         for c in _SEARCH_COLUMNS:
             if c in frame.columns:
@@ -352,7 +355,7 @@ class HostsPanel(Panel):
         if group == "unhealthy":
             return self._unhealthy
         if group == "healthy":
-            return ~self._unhealthy
+            return self._healthy
         if group == "in maintenance":
             return self._maintenance
         if group == "not eligible":
