@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from widget_helpers import (  # noqa: F401  (autouse fixture)
@@ -21,7 +22,7 @@ from vsphere_nb.widgets import RunbookPanel
 HEALTHY = ("master", "connectedToMaster")
 
 
-def _bad(frame: pd.DataFrame) -> pd.Series:
+def _bad(frame: Any) -> Any:
     """The definition of "unhealthy", written out: HA enabled on the cluster, and the agent not
     master/connectedToMaster or the host not connected."""
     ha = frame["ha_enabled"].astype("boolean").fillna(False).astype(bool)
