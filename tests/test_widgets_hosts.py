@@ -82,7 +82,7 @@ def test_ten_thousand_hosts_filter_like_pandas(big: pd.DataFrame) -> None:
     panel.das_filter.value = ("initializationError",)
     expected = big[big["das_state"] == "initializationError"]
     assert _moids(panel.filtered) == _moids(expected)
-    assert f"of the {len(expected):,} filtered" in panel.count.value
+    assert f"of the {len(expected):,} shown" in panel.count.value
     assert_no_errors(panel)
 
 
@@ -110,6 +110,31 @@ def test_select_all_and_none_act_on_the_filtered_rows_only(big: pd.DataFrame) ->
         zip(in_c5["vcenter"], in_c5["host_moid"])
     )
     assert _moids(panel.selected) == _moids(unhealthy[unhealthy["cluster"] != "DC0_C5"])
+    assert_no_errors(panel)
+
+
+def test_select_all_shown_follows_the_grid_own_column_filters(big: pd.DataFrame) -> None:
+    """The grid reports the rows its own filters let through (``shown_rows``, as the browser does on a filter
+    change); "Select all N shown" selects exactly those, and says how many."""
+    panel = _panel(big)
+    state = panel.state
+    panel.only_unhealthy.value = True
+    unhealthy = big[_bad(big)].reset_index(drop=True)
+    assert panel.select_all.description == f"Select all {len(unhealthy):,} shown"
+    # the grid's header filter "initializationError" on the HA state column, as DataTables applies it
+    visible = [i for i, s in enumerate(unhealthy["das_state"].astype(object)) if s == "initializationError"]
+    assert 0 < len(visible) < len(unhealthy)
+    panel.grid.widget.shown_rows = visible
+    assert panel.select_all.description == f"Select all {len(visible):,} shown"
+    panel.select_all.click()
+    picked = unhealthy.iloc[visible]
+    assert state.selected == set(zip(picked["vcenter"], picked["host_moid"]))
+    assert f"{len(visible):,} selected</b> ({len(visible):,} of the {len(visible):,} shown" in panel.count.value
+    assert panel.select_none.description == f"Unselect {len(visible):,} shown"
+    panel.grid.widget.shown_rows = None  # the grid filter cleared: every filtered row is shown again
+    assert panel.select_all.description == f"Select all {len(unhealthy):,} shown"
+    panel.cluster_filter.value = ("DC0_C5",)  # a new panel filter: a new table, without grid filters
+    assert panel.grid.widget.shown_rows is None
     assert_no_errors(panel)
 
 
