@@ -100,7 +100,7 @@ def test_hosts_table_in_a_120_column_terminal(sim):
     assert safe_text(EVIL_HOST) in text and "\\x1b]0;pwned\\x07\\u202eabc" in text
     assert "clu\\x1b[2Jster\\x00" in text
     header = next(line for line in lines if line.startswith("cluster"))
-    assert re.match(r"cluster +host +connection +maint +HA state +eligible +why not", header)
+    assert re.match(r"cluster +host +connection +maintenance +HA state +why skipped", header)
     assert COLOUR.search(raw)  # a terminal gets colours (HA states, outcomes)
     for h in sim.inventory.hosts[1:]:
         assert h.name in text

@@ -32,6 +32,8 @@ __all__ = [
     "RECONFIGURE_METHOD",
     "HEALTHY_DAS_STATES",
     "UNHEALTHY",
+    "COLUMN_LABELS",
+    "label",
     "DAS_STATES",
     "OUTCOMES",
     "FAILURE_OUTCOMES",
@@ -131,3 +133,47 @@ HOST_COLUMN_KINDS: dict[str, str] = {
 }
 #: the ``hosts`` frame's columns, in order
 HOST_COLUMNS: list[str] = list(HOST_COLUMN_KINDS)
+
+#: the one label of each column a person reads (panels' grids and tables, the CLI's table headers, the HTML
+#: report); a column not listed reads as its name with spaces. Programs keep using the column names
+#: (``--columns``, ``-o csv``, the frames).
+COLUMN_LABELS: dict[str, str] = {
+    "vcenter": "vCenter",
+    "host_moid": "host moId",
+    "cluster_moid": "cluster moId",
+    "connection_state": "connection",
+    "power_state": "power",
+    "in_maintenance": "maintenance",
+    "ha_enabled": "HA enabled",
+    "das_state": "HA state",
+    "das_state_reporter": "HA state from",
+    "das_state_before": "HA state before",
+    "das_state_after": "HA state after",
+    "skip_reason": "why skipped",
+    "config_issues": "config issues",
+    "data_issues": "data issues",
+    "overall_status": "status",
+    "disabled_methods": "disabled methods",
+    "task_moid": "task",
+    "fault_type": "fault",
+    "fault_reason": "fault reason",
+    "fault_message": "fault message",
+    "fault_output": "agent output",
+    "output": "agent output",
+    "duration_s": "seconds",
+    "queued_at": "queued",
+    "started_at": "started",
+    "completed_at": "completed",
+    "created_time": "time",
+    "event_type_id": "event type",
+    "event_key": "event key",
+    "chain_id": "chain",
+    "event_chain_id": "event chain",
+    "user_name": "user",
+    "next_step": "next step",
+}
+
+
+def label(column: str) -> str:
+    """The label people read for ``column`` (:data:`COLUMN_LABELS`, else the name with spaces)."""
+    return COLUMN_LABELS.get(column, column.replace("_", " "))

@@ -1,6 +1,6 @@
 """``vsphere-nb hosts``: the cluster hosts of a vCenter with their HA state, in one PropertyCollector pass.
 
-A compact table by default (cluster, host, connection, maintenance, HA state, eligibility and why not);
+A compact table by default (cluster, host, connection, maintenance, HA state, why the pre-flight skips it);
 ``--columns`` picks others (``--columns all``), ``-o json|csv|parquet|FILE`` writes every column for machines.
 """
 
@@ -19,7 +19,6 @@ DEFAULT_COLUMNS = (
     "connection_state",
     "in_maintenance",
     "das_state",
-    "eligible",
     "skip_reason",
 )
 

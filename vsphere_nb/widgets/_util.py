@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..config import redact
 from ..errors import VsphereError
+from ..vocabulary import label
 
 __all__ = [
     "Throttle",
@@ -152,7 +153,7 @@ def html_table(
                 else f"<td>{text}</td>"
             )
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    header = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    header = "".join(f"<th>{html.escape(label(c))}</th>" for c in cols)
     note = (
         f"showing {len(head):,} of {total:,} {html.escape(what)}"
         if total > len(head)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..batch.eligibility import preflight, unhealthy_mask
 from ..errors import ConfigError
-from ..vocabulary import HEALTHY_DAS_STATES, UNHEALTHY
+from ..vocabulary import HEALTHY_DAS_STATES, UNHEALTHY, label
 from ._util import Panel, styled
 from .chips import ChipBar
 from .grid import DataGrid
@@ -40,18 +40,21 @@ NO_STATE = "(no HA state)"
 HOST_GROUPS = ("unhealthy", "healthy", "in maintenance", "not eligible", "selected")
 
 #: (column, header) of the grid
-TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("host", "host"),
-    ("cluster", "cluster"),
-    ("vcenter", "vcenter"),
-    ("das_state", "HA state"),
-    ("connection_state", "connection"),
-    ("in_maintenance", "maint."),
-    ("version", "version"),
-    ("build", "build"),
-    ("eligible", "eligible"),
-    ("skip_reason", "why not eligible"),
-    ("config_issues", "config issues"),
+TABLE_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (c, label(c))
+    for c in (
+        "host",
+        "cluster",
+        "vcenter",
+        "das_state",
+        "connection_state",
+        "in_maintenance",
+        "version",
+        "build",
+        "eligible",
+        "skip_reason",
+        "config_issues",
+    )
 )
 _LONG = ("config_issues", "skip_reason")
 _SEARCH_COLUMNS = (

@@ -30,6 +30,7 @@ from .chips import ChipBar, color_of
 from .grid import DataGrid
 from .hosts import selected_hosts
 from .plan_view import cluster_progress_html, plan_summary_html
+from .result_frames import pairs
 
 __all__ = ["LaunchPanel", "PLAN_COLUMNS", "SKIPPED_COLUMNS"]
 
@@ -48,22 +49,8 @@ _STATE_ORDER = (
     "not_launched",
     "skipped",
 )
-PLAN_COLUMNS = (
-    ("order", "order"),
-    ("host", "host"),
-    ("cluster", "cluster"),
-    ("vcenter", "vcenter"),
-    ("das_state", "HA state"),
-    ("canary", "canary"),
-    ("attempt", "attempt"),
-)
-SKIPPED_COLUMNS = (
-    ("host", "host"),
-    ("cluster", "cluster"),
-    ("vcenter", "vcenter"),
-    ("das_state", "HA state"),
-    ("skip_reason", "skip reason"),
-)
+PLAN_COLUMNS = tuple(pairs(("order", "host", "cluster", "vcenter", "das_state", "canary", "attempt")))
+SKIPPED_COLUMNS = tuple(pairs(("host", "cluster", "vcenter", "das_state", "skip_reason")))
 _WIDE = {"description_width": "initial"}
 
 
