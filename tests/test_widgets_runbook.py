@@ -292,7 +292,7 @@ def test_two_simulated_vcenters_one_table_one_plan(tmp_path: Path) -> None:
         for name in vcenters:
             assert name in panel.connect.info.value
         # every table says which vCenter a host is on
-        assert "vcenter" in [h for _c, h in panel.hosts.grid.columns]
+        assert "vCenter" in [h for _c, h in panel.hosts.grid.columns]
         panel.hosts.only_unhealthy.value = True
         panel.hosts.select_all.click()
         panel.launch.per_cluster.value = 1
