@@ -3,9 +3,9 @@
 import re
 
 import pytest
+from run_helpers import stopped_run as make_stopped_run
 
 from benchmarks.synthetic import synthetic_records
-from run_helpers import stopped_run as make_stopped_run
 from vsphere_nb.batch import RunRecords, RunResult, render_report, write_report
 
 EVIL = '<script>alert("x")</script><img src="https://evil.example/p.png">'
