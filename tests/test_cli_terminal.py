@@ -137,7 +137,7 @@ def test_a_run_with_live_progress_and_summary_in_a_terminal(sim, tmp_path):
     raw = run_in_pty(argv, env=env, code=1)  # exit 1: the mixed scenario fails some hosts
     lines = assert_safe_and_fits(raw)
     text = "\n".join(lines)
-    assert "Reconfigure for vSphere HA" in text and "done" in text  # the live display
+    assert "Reconfigure for vSphere HA" in text and "finished" in text  # the live display
     assert re.search(r"^outcome +hosts", text, re.M) and re.search(r"^total +\d+", text, re.M)
     assert "Hosts that need attention" in text
     assert f"Run directory: {tmp_path / 'run'}" in text

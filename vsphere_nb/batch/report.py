@@ -230,9 +230,7 @@ def render_report(result: RunResult, *, title: str | None = None, max_rows: int 
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
-        '<div class="headline">'
-        + "".join(f"<p{' class=todo' if i == 2 else ''}><b>{_e(k)}:</b> {_e(v)}.</p>" for i, (k, v) in enumerate(lines))
-        + "</div>",
+        '<div class="headline">' + "".join(f"<p><b>{_e(k)}:</b> {_e(v)}.</p>" for k, v in lines) + "</div>",
         '<table class="meta">' + "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in meta) + "</table>",
     ]
     if result.limits is not None:

@@ -128,7 +128,7 @@ def progress_view(progress: Any, *, max_lines: int = MAX_CLUSTER_LINES, elapsed:
     if finished:
         failed_clusters = sum(1 for c in clusters.values() if c.get("done", 0) >= c.get("total", 0) and c.get("failed"))
         rest.append(
-            f"{finished} cluster{'s' if finished != 1 else ''} done"
+            f"{finished} cluster{'s' if finished != 1 else ''} ended"
             + (f" ({failed_clusters} with failures)" if failed_clusters else "")
         )
     if rest:
