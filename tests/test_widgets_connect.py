@@ -160,3 +160,23 @@ def test_tls_choices(make_sim) -> None:
     assert panel.state.client is not None
     panel.close()
     assert panel.state.client is None
+
+
+def test_the_scenario_picker_lists_story_once_and_the_password_hint_names_no_cell() -> None:
+    from importlib.resources import files
+
+    from vsphere_nb.simulator.scenarios import BUILTIN_SCENARIOS
+    from vsphere_nb.widgets.connect import STORY_SCENARIO, ConnectPanel
+
+    story_path = str(files("vsphere_nb.simulator").joinpath("scenarios", "story.yaml"))
+    for given in (None, "story", STORY_SCENARIO, story_path):
+        options = {} if given is None else {"scenario": given}
+        panel = ConnectPanel(simulator=options)
+        labels = [label for label, _value in panel.scenario.options]
+        assert sum("story" in label for label in labels) == 1, labels
+        assert panel.scenario.value == "story"
+        assert len(labels) == len(BUILTIN_SCENARIOS)
+    # a password given to the panel (by a notebook or the app's environment): the hint says so, nothing more
+    panel = ConnectPanel(server="vc.example.test", user="u", password="s3cret")
+    assert panel.password.placeholder == "(already given, not shown)"
+    assert "cell" not in panel.password.placeholder and panel.password.value == ""

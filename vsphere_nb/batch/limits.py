@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from fractions import Fraction
 from typing import Any
 
@@ -127,6 +127,19 @@ class BatchLimits:
     def failure_budget(self, planned: int) -> int | None:
         """Failures tolerated for ``planned`` launches; ``None`` means no budget."""
         return None if self.max_failures is None else self.max_failures.allowed(planned)  # type: ignore[union-attr]
+
+    def on_simulator_clock(self, time_scale: float) -> BatchLimits:
+        """The same limits on a simulator whose clock runs ``time_scale`` times faster than the wall clock: the
+        task and post-check timeouts shrink by that factor (a 300 s post-check is 15 s at ``time_scale=20``,
+        which is 300 simulated seconds); every other limit is unchanged. The app, the runbook and the demo use it
+        so that they run the one set of defaults on the built-in simulator."""
+        if not time_scale or time_scale <= 0:
+            raise ConfigError(f"time_scale must be > 0, not {time_scale!r}")
+        return replace(
+            self,
+            task_timeout=self.task_timeout / time_scale,
+            post_check_timeout=self.post_check_timeout / time_scale,
+        )
 
     def in_words(self, planned: int | None = None) -> list[str]:
         """One short sentence per limit (``planned``: hosts to launch, to turn a percentage budget into a

@@ -102,7 +102,8 @@ class ConnectPanel(Panel):
             widgets.Password(
                 value="",
                 description="Password",
-                placeholder="(given in the parameters cell)" if self._preset_password else "",
+                # given to the panel (by the notebook or the app's environment): kept as a secret, never shown
+                placeholder="(already given, not shown)" if self._preset_password else "",
             ),
             "vnb-password",
         )
@@ -122,8 +123,10 @@ class ConnectPanel(Panel):
             widgets.HTML(value=f'<span style="color:#c62828"><b>{html.escape(_TLS_WARNING)}</b></span>'),
             "vnb-tls-warning",
         )
-        scenario = str(sim_options.get("scenario", STORY_SCENARIO))
-        scenarios = [("story (the demo fleet)", STORY_SCENARIO)] + [(name, name) for name in BUILTIN_SCENARIOS]
+        scenario = str(sim_options.get("scenario", "story"))
+        if scenario == STORY_SCENARIO or Path(scenario).resolve() == Path(STORY_SCENARIO):
+            scenario = "story"  # the demo fleet, however it was named: listed once
+        scenarios = [("story (the demo fleet)", "story")] + [(n, n) for n in BUILTIN_SCENARIOS if n != "story"]
         if scenario not in [value for _label, value in scenarios]:
             scenarios.append(
                 (Path(scenario).stem if scenario.endswith((".yaml", ".yml", ".json")) else scenario, scenario)
