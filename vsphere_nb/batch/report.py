@@ -3,8 +3,8 @@
 It opens with one headline — what ran, what came out (finished, failed and not launched apart), what needs doing —
 then the limits in words and only the outcomes that occurred. "Hosts that need attention" lists the latest attempt
 of each launched host that did not succeed (hosts the pre-flight skipped have their own short table). Multi-line
-text (agent output) keeps its line breaks; names never break inside a word; charts sit side by side where the
-page is wide.
+text (agent output) keeps its line breaks; names never break inside a word; each chart takes the page's width
+(up to 1400 px) with its aspect kept, so its text stays 10 px or more.
 
 Self-contained means one file that opens anywhere, offline, years later: CSS inline, charts embedded as base64
 PNG (``data:`` URLs), no script, no external URL. Every value from vCenter (host names, fault messages, event
@@ -79,7 +79,7 @@ table.tbl td.name{white-space:nowrap}
 table.tbl td.text{min-width:10em;max-width:48em;overflow-wrap:break-word}
 .counts td.n{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#666;font-size:.85em} .stop{color:#b71c1c;font-weight:bold}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:1em;align-items:start}
+.charts{display:grid;gap:1em;max-width:1400px}
 img.chart{width:100%;height:auto;border:1px solid #eee}
 .swatch{display:inline-block;width:.8em;height:.8em;margin-right:.3em;vertical-align:middle}
 """

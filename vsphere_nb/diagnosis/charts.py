@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .. import style
 from ..wire.categories import EVENT_CATEGORIES
 from .result import CAUSE_COLOURS
 from .rules import CAUSES
@@ -34,9 +35,9 @@ CATEGORY_STYLE: dict[str, tuple[str, str]] = {
 
 
 def _empty(text: str) -> Figure:
-    fig = Figure(figsize=(7, 2.2))
+    fig = Figure(figsize=(style.FIGURE_WIDTH, 2.2), dpi=style.DPI)
     ax = fig.add_subplot()
-    ax.text(0.5, 0.5, text, ha="center", va="center", color="#666")
+    ax.text(0.5, 0.5, text, ha="center", va="center", color="#666", fontsize=style.FONT_SIZE)
     ax.set_axis_off()
     return fig
 
@@ -51,17 +52,18 @@ def causes_by_cluster(hosts: pd.DataFrame, *, max_clusters: int = 30) -> Figure:
     table = pd.crosstab(frame["cluster"], frame["cause"])
     table = table.loc[table.sum(axis=1).sort_values(ascending=False).index[:max_clusters]]
     causes = [c for c in CAUSES if c in table.columns]
-    fig = Figure(figsize=(max(6.0, 0.5 * len(table) + 3), 3.6))
+    fig = Figure(figsize=(style.FIGURE_WIDTH, 4.2), dpi=style.DPI)  # the house width: text keeps its size
     ax = fig.add_subplot()
     bottom = [0] * len(table)
     for cause in causes:
         values = table[cause].tolist()
         ax.bar(table.index.tolist(), values, bottom=bottom, label=cause, color=CAUSE_COLOURS.get(cause, "#ccc"))
         bottom = [b + v for b, v in zip(bottom, values)]
-    ax.set_ylabel("hosts")
-    ax.set_title("Causes by cluster")
-    ax.tick_params(axis="x", rotation=45, labelsize=8)
-    ax.legend(fontsize=7, loc="upper right")
+    ax.set_ylabel("hosts", fontsize=style.FONT_SIZE)
+    ax.set_title("Causes by cluster", fontsize=style.TITLE_SIZE, loc="left", fontweight="bold")
+    ax.tick_params(axis="x", rotation=45, labelsize=style.SMALL_SIZE)
+    ax.tick_params(axis="y", labelsize=style.SMALL_SIZE)
+    ax.legend(fontsize=style.SMALL_SIZE, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     fig.tight_layout()
     return fig
 
@@ -85,7 +87,7 @@ def event_swimlane(events: pd.DataFrame, *, hosts: Any = None, max_hosts: int = 
         if "category" in frame.columns
         else pd.Series("other", index=frame.index)
     )
-    fig = Figure(figsize=(9, max(2.5, 0.28 * len(lanes) + 1.2)))
+    fig = Figure(figsize=(style.FIGURE_WIDTH, max(2.5, 0.3 * len(lanes) + 1.4)), dpi=style.DPI)
     ax = fig.add_subplot()
     for cat in EVENT_CATEGORIES:
         sel = (cats == cat) & names.isin(position)
@@ -96,10 +98,11 @@ def event_swimlane(events: pd.DataFrame, *, hosts: Any = None, max_hosts: int = 
         ys = [position[h] for h in names[sel]]
         ax.scatter(times, ys, marker=marker, color=colour, s=22, label=cat, alpha=0.8)
     ax.set_yticks(range(len(lanes)))
-    ax.set_yticklabels(lanes, fontsize=7)
-    ax.set_xlabel("time (UTC)")
-    ax.set_title("HA events per host")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_yticklabels(lanes, fontsize=style.SMALL_SIZE)
+    ax.tick_params(axis="x", labelsize=style.SMALL_SIZE)
+    ax.set_xlabel("time (UTC)", fontsize=style.FONT_SIZE)
+    ax.set_title("HA events per host", fontsize=style.TITLE_SIZE, loc="left", fontweight="bold")
+    ax.legend(fontsize=style.SMALL_SIZE, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig
