@@ -2,6 +2,8 @@
 charts side by side), and no name, state or type is broken inside a word — measured on the rendered text: every
 word of every table cell sits on one line.
 
+Every chart is at the page's width with its aspect kept, so its smallest text is 10 px or more on screen.
+
 The report is the one of a real run on the demo fleet that stops on its failure budget (failed, not launched and
 skipped hosts). Its screenshot goes to ``artifacts/screenshots/report-1280.png`` and, when missing or with
 ``VSPHERE_NB_UPDATE_SCREENSHOT=1``, to ``docs/report.png``.
@@ -17,7 +19,12 @@ import pytest
 from browser_helpers import DOCS, SCREENSHOTS, chromium_page, require_chromium
 from run_helpers import stopped_run
 
+from vsphere_nb import style
+
 pytestmark = pytest.mark.browser
+
+#: the smallest text of any chart in its PNG (tests/test_charts.py checks every chart against it)
+SMALLEST_TEXT_PX = style.SMALL_SIZE * style.DPI / 72
 
 #: JavaScript: the words the browser laid out over more than one line. A word is any run of non-space characters
 #: in a name cell (``td.name``, or any cell that keeps its text on one line); in running text a line may end after
@@ -57,11 +64,19 @@ def test_report_layout_at_1280_px(tmp_path: Path) -> None:
         assert width <= 1280, f"the report scrolls sideways at 1280 px: {width} px wide"
         broken = page.evaluate(BROKEN_WORDS, "body")
         assert broken == [], f"words broken over two lines: {broken[:20]}"
-        # the charts use the page: two side by side
-        tops = page.evaluate("() => [...document.querySelectorAll('img.chart')].map(i => Math.round(i.y))")
-        assert len(tops) == 4 and len(set(tops)) == 2, tops
-        lefts = page.evaluate("() => [...document.querySelectorAll('img.chart')].map(i => i.getBoundingClientRect())")
-        assert all(r["width"] >= 560 for r in lefts), lefts
+        # each chart at the page's width, its aspect kept, its smallest text 10 px or more on screen
+        shown = page.evaluate(
+            """() => [...document.querySelectorAll('img.chart')].map(i => ({
+                   width: i.getBoundingClientRect().width, height: i.getBoundingClientRect().height,
+                   natural: i.naturalWidth, naturalHeight: i.naturalHeight,
+                   page: document.body.clientWidth - 64}))"""
+        )
+        assert len(shown) == 4
+        for img in shown:
+            assert img["width"] >= 0.9 * min(img["page"], 1400), img
+            ratio, natural = img["width"] / img["height"], img["natural"] / img["naturalHeight"]
+            assert abs(ratio - natural) / natural < 0.01, img  # the aspect is kept
+            assert SMALLEST_TEXT_PX * img["width"] / img["natural"] >= 10, img
         # the headline is the first thing under the title
         first = page.evaluate("() => document.querySelector('h1').nextElementSibling.className")
         assert first == "headline"
