@@ -373,7 +373,10 @@ def drive_panels(
     wait_grid_total(page, grid, f"n < {seen['unhealthy_total']}")
     seen["grid_shown"] = grid_total(page, grid)
     seen["column_name_while_typing"] = (
-        page.locator(f"{grid} thead th").filter(has=das_filter).locator(".vnb-col-name").inner_text()
+        page.locator(f"{grid} thead th")
+        .filter(has=page.locator("input[placeholder='HA state']"))
+        .locator(".vnb-col-name")
+        .inner_text()
     )
     button = page.locator("button.vnb-select-all")
     button.get_by_text(f"Select all {seen['grid_shown']:,} shown").wait_for()
@@ -465,6 +468,21 @@ def drive_panels(
     path = bp.screenshot(scope, f"{shot_prefix}-{len(seen['shots']) + 1}-detail")
     seen["shots"]["detail"] = path
     seen["layout"] += [f"results: {p}" for p in layout_problems(page, ".vnb-runbook")]
+
+    # Diagnose: the triage board and its two charts, at the panel's width with their aspect kept
+    _tab(page, "Diagnose")
+    page.locator("button.vnb-diagnose-run").click()
+    page.wait_for_function(
+        "() => { const imgs = [...document.querySelectorAll('.vnb-diagnose-panel img.vnb-chart')];"
+        " return imgs.length === 2 && imgs.every(i => i.naturalWidth > 0 && i.getBoundingClientRect().width > 0); }"
+    )
+    seen["charts"] += page.evaluate(
+        """() => [...document.querySelectorAll('.vnb-diagnose-panel img.vnb-chart')].map(i => {
+                 const r = i.getBoundingClientRect();
+                 return {width: r.width, height: r.height, natural: i.naturalWidth, naturalHeight: i.naturalHeight,
+                         panel: i.closest('.vnb-diagnose-panel').getBoundingClientRect().width}; })"""
+    )
+    shot("diagnose", "diagnose")
     return seen
 
 
@@ -495,7 +513,7 @@ def check_flow(seen: dict[str, Any], hosts: int, pick: int = 20) -> None:
     from vsphere_nb import style
 
     smallest = style.SMALL_SIZE * style.DPI / 72
-    assert len(seen["charts"]) >= 4, seen["charts"]
+    assert len(seen["charts"]) >= 6, seen["charts"]  # Results 4, Diagnose 2
     for img in seen["charts"]:
         assert img["width"] >= 0.9 * img["panel"] - 40, img  # the panel's width less its padding
         ratio, natural = img["width"] / img["height"], img["natural"] / img["naturalHeight"]
@@ -512,7 +530,7 @@ def check_flow(seen: dict[str, Any], hosts: int, pick: int = 20) -> None:
 def publish_panel_screenshots(shots: Mapping[str, Path]) -> None:
     """Copy one screenshot per panel to ``docs/panel-<name>.png`` (the README shows them) when missing or when
     ``VSPHERE_NB_UPDATE_SCREENSHOT=1``."""
-    for name in ("connect", "hosts", "plan", "launch", "results", "detail"):
+    for name in ("connect", "hosts", "plan", "launch", "results", "detail", "diagnose"):
         if name not in shots:
             continue
         target = DOCS / f"panel-{name}.png"

@@ -426,7 +426,7 @@ class LaunchPanel(Panel):
         return (
             f'<div class="vnb-note"><small>{note}, latest change first</small></div>'
             '<table class="vnb-table" style="white-space:nowrap">'
-            "<thead><tr><th>host</th><th>cluster</th><th>vcenter</th><th>state</th><th>task</th></tr></thead><tbody>"
+            "<thead><tr><th>host</th><th>cluster</th><th>vCenter</th><th>state</th><th>task</th></tr></thead><tbody>"
             + "".join(rows)
             + "</tbody></table>"
         )
