@@ -472,6 +472,10 @@ def drive_panels(
     # Diagnose: the triage board and its two charts, at the panel's width with their aspect kept
     _tab(page, "Diagnose")
     page.locator("button.vnb-diagnose-run").click()
+    page.locator(".vnb-diagnose-status").get_by_text(re.compile(r"diagnosed|no unhealthy host|error")).first.wait_for(
+        timeout=3 * STEP_TIMEOUT_MS
+    )
+    seen["diagnose_status"] = page.locator(".vnb-diagnose-status").inner_text()
     page.wait_for_function(
         "() => { const imgs = [...document.querySelectorAll('.vnb-diagnose-panel img.vnb-chart')];"
         " return imgs.length === 2 && imgs.every(i => i.naturalWidth > 0 && i.getBoundingClientRect().width > 0); }"

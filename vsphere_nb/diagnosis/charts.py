@@ -70,12 +70,13 @@ def causes_by_cluster(hosts: pd.DataFrame, *, max_clusters: int = 30) -> Figure:
 
 def event_swimlane(events: pd.DataFrame, *, hosts: Any = None, max_hosts: int = 40) -> Figure:
     """One lane per host (the ``max_hosts`` busiest, or the given ``hosts``), a marker per event by category."""
-    if events is None or not len(events):
+    if events is None or not len(events) or not {"host", "created_time"} <= set(events.columns):
         return _empty("no events in the window")
     frame = events
     if hosts is not None:
         wanted = set(map(str, hosts))
-        frame = frame[frame["host"].astype(str).isin(wanted) | frame["host_moid"].astype(str).isin(wanted)]
+        moids = frame["host_moid"].astype(str) if "host_moid" in frame.columns else pd.Series("", index=frame.index)
+        frame = frame[frame["host"].astype(str).isin(wanted) | moids.isin(wanted)]
     frame = frame[frame["host"].notna() & frame["created_time"].notna()]
     if not len(frame):
         return _empty("no host events in the window")
