@@ -437,5 +437,3 @@ def test_history_and_run_events_together_keep_host_and_cluster_names():
     assert sorted(both["host"]) == ["esx1", "esx2"] and set(both["cluster"]) == {"C0"}
     fig = dcharts.event_swimlane(both, hosts=["esx1", "esx2"])
     assert {t.get_text() for t in fig.axes[0].get_yticklabels()} == {"esx1", "esx2"}
-        fig.axes[0].collections
-    ) == 1
