@@ -447,6 +447,9 @@ def drive_panels(
                  return {width: r.width, height: r.height, natural: i.naturalWidth, naturalHeight: i.naturalHeight,
                          panel: i.closest('.vnb-results-panel').getBoundingClientRect().width}; })"""
     )
+    first_chart = page.locator(".vnb-results-panel img.vnb-chart").first
+    first_chart.scroll_into_view_if_needed()
+    seen["shots"]["charts"] = bp.screenshot(".vnb-results-panel img.vnb-chart", f"{shot_prefix}-charts")
     chips_visible = [
         name
         for name in ("fault", "success", "agent_unhealthy", "timed_out", "cancelled")
@@ -534,13 +537,24 @@ def check_flow(seen: dict[str, Any], hosts: int, pick: int = 20) -> None:
 def publish_panel_screenshots(shots: Mapping[str, Path]) -> None:
     """Copy one screenshot per panel to ``docs/panel-<name>.png`` (the README shows them) when missing or when
     ``VSPHERE_NB_UPDATE_SCREENSHOT=1``."""
-    for name in ("connect", "hosts", "plan", "launch", "results", "detail", "diagnose"):
+    for name in ("connect", "hosts", "plan", "launch", "results", "charts", "detail", "diagnose"):
         if name not in shots:
             continue
         target = DOCS / f"panel-{name}.png"
         if not target.exists() or os.environ.get("VSPHERE_NB_UPDATE_SCREENSHOT") == "1":
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(shots[name], target)
+            publish_top(shots[name], target)
+
+
+def publish_top(source: Path, target: Path, max_height: int = 1600) -> None:
+    """Copy a screenshot, cut to its top ``max_height`` pixels (a panel with hundreds of rows is a tall page)."""
+    from PIL import Image
+
+    with Image.open(source) as image:
+        if image.height <= max_height:
+            shutil.copyfile(source, target)
+        else:
+            image.crop((0, 0, image.width, max_height)).save(target)
 
 
 def wait_http_gone(url: str, timeout: float = 15.0) -> bool:
