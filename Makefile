@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 # two workers (the machine has two cores); a file runs on one worker, so its fixtures are built once
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: install chromium demo test check bench chaos clean
+.PHONY: install chromium demo test check bench chaos set-repo clean
 
 # the virtualenv, re-installed when pyproject.toml changes
 $(STAMP): pyproject.toml
@@ -46,5 +46,12 @@ bench: $(STAMP)
 chaos: $(STAMP)
 	$(BIN)/python -m benchmarks.chaos
 
+## set-repo: write the repository's GitHub path (REPO=owner/name) into the Binder badges and the project URLs
+REPO_FILES := README.md binder/README.md pyproject.toml
+set-repo:
+	@[[ "$(REPO)" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$$ ]] || { echo "usage: make set-repo REPO=owner/name" >&2; exit 2; }
+	@grep -q 'OWNER/REPO' $(REPO_FILES) || { echo "set-repo: no OWNER/REPO placeholder left in $(REPO_FILES)" >&2; exit 2; }
+	sed -i 's#OWNER/REPO#$(REPO)#g' $(REPO_FILES)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info

@@ -38,17 +38,25 @@ START_TIMEOUT = 120.0
 
 
 class Demo:
-    """``python -m vsphere_nb demo …`` in its own session; stdout read line by line on a thread."""
+    """``python -m vsphere_nb demo …`` (or ``command`` … ``demo``) in its own session, in ``cwd`` (default
+    ``tmp``); stdout read line by line on a thread."""
 
-    def __init__(self, *args: str, tmp: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VSPHERE_")}
+    def __init__(
+        self,
+        *args: str,
+        tmp: Path,
+        command: tuple[str, ...] = (sys.executable, "-m", "vsphere_nb"),
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
+        if env is None:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("VSPHERE_")}
+        self.cwd = (cwd or tmp).resolve()
         self.stderr_path = tmp / "demo-stderr.txt"
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "vsphere_nb",
+                *command,
                 "demo",
                 "--no-browser",
                 "--port",
@@ -61,7 +69,7 @@ class Demo:
                 "50",
                 *args,
             ],
-            cwd=tmp,
+            cwd=self.cwd,
             env=env,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -107,8 +115,8 @@ class Demo:
             return []
 
     def kill_all(self) -> None:
-        """Test clean-up whatever happened: stop the demo (SIGTERM: it removes its temporary folders), then kill
-        whatever is left."""
+        """Test clean-up whatever happened: stop the demo (SIGTERM: it removes its Jupyter state folder), then
+        kill whatever is left."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -170,8 +178,9 @@ def _notebooks_listing() -> list[tuple[str, float]]:
     return sorted((str(p.relative_to(NOTEBOOKS)), p.stat().st_mtime) for p in NOTEBOOKS.rglob("*"))
 
 
-def _stop(demo: Demo, sig: int, processes: list[psutil.Process], urls: list[str], workdir: Path) -> None:
-    """Send ``sig`` to the demo; it exits 0 and leaves nothing behind."""
+def stop_demo(demo: Demo, sig: int, processes: list[psutil.Process], urls: list[str], workdir: Path) -> None:
+    """Send ``sig`` to the demo; it exits 0, leaves no process or port behind, and keeps its working directory
+    (the notebooks and the runs), which its last line names."""
     assert processes, "the demo started no child process"
     demo.proc.send_signal(sig)
     try:
@@ -183,8 +192,8 @@ def _stop(demo: Demo, sig: int, processes: list[psutil.Process], urls: list[str]
     assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], f"left running: {alive}"
     for url in urls:
         assert not _port_open(url), f"{url} still answers"
-    assert not workdir.exists(), "the temporary working directory was not removed"
-    assert "vsphere-nb demo stopped" in demo.stderr()
+    assert (workdir / RUNBOOK).is_file(), "the working directory was not kept"
+    assert f"vsphere-nb demo stopped; working directory kept: {workdir}" in demo.stderr()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -220,13 +229,16 @@ def test_demo_serves_the_runbook_in_jupyterlab_and_ctrl_c_stops_everything(demo_
     processes = demo.descendants()
     # the kernel inherits the connection; the password is shown nowhere and stored nowhere
     assert _environ(processes, "VSPHERE_SERVER") == sim_url
+    # a fresh working directory in the current one, named at start; the runs are saved in it
+    assert workdir.name.startswith("vsphere-nb-demo-") and workdir.parent == demo.cwd
+    assert _environ(processes, "VSPHERE_NB_RUNS") == str(workdir / "runs")
     password = _environ(processes, "VSPHERE_PASSWORD")
     assert len(password) >= 8
     assert password not in demo.output()
     assert scan_tree(workdir, {"simulator password": password}) == []
     assert (workdir / RUNBOOK).is_file()
 
-    _stop(demo, signal.SIGINT, processes, [sim_url, base], workdir)
+    stop_demo(demo, signal.SIGINT, processes, [sim_url, base], workdir)
     assert _notebooks_listing() == before, "the repository's notebooks/ changed"
 
 
@@ -248,7 +260,7 @@ def test_demo_voila_serves_the_app_and_nothing_acts_on_load(demo_factory: Any) -
     processes = demo.descendants()
     password = _environ(processes, "VSPHERE_PASSWORD")
     assert password not in page.text and password not in demo.output()
-    _stop(demo, signal.SIGTERM, processes, [sim_url, base], workdir)
+    stop_demo(demo, signal.SIGTERM, processes, [sim_url, base], workdir)
 
 
 def test_demo_rejects_bad_arguments_in_one_line() -> None:

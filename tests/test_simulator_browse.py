@@ -8,6 +8,7 @@ resources' root resource pools, release-dependent fields, the SOAP hint and ``vi
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -15,6 +16,7 @@ import httpx
 import pytest
 from conftest import moref
 
+from vsphere_nb import wire
 from vsphere_nb.simulator import Simulator
 from vsphere_nb.simulator.hostinfo import FDM_VERSION_OPTION, HostNetworkSetup, PortGroup, Vmknic
 from vsphere_nb.simulator.inventory import ClusterComputeResource
@@ -227,10 +229,12 @@ def test_every_manager_in_the_service_content_answers_its_property_reads(sim, vi
 def test_out_of_scope_methods_answer_not_implemented(vi):
     host = next(iter(vi.hosts(["name"])))
     for type_name, moid, name in [
-        ("HostSystem", host, "EnterMaintenanceMode_Task"),
+        ("HostSystem", host, "RebootHost_Task"),  # writes other than HA reconfiguration and maintenance mode
         ("DiagnosticManager", "DiagMgr", "BrowseDiagnosticLog"),
         ("SearchIndex", "SearchIndex", "FindByDatastorePath"),
-        ("PerformanceManager", "PerfMgr", "QueryPerf"),
+        ("PerformanceManager", "PerfMgr", "QueryPerfComposite"),  # virtual machines' composite statistics
+        ("OptionManager", "VpxSettings", "UpdateOptions"),
+        ("DistributedVirtualSwitchManager", "DVSManager", "QueryAvailableDvsSpec"),  # distributed switches
         ("Folder", "group-d1", "CreateDatacenter"),
     ]:
         fault = vi.fault(vi.post(type_name, moid, name, {}))
@@ -422,6 +426,420 @@ def test_vim_service_versions_answers_as_a_vcenter_does(sim):
     assert vim25.findtext("version") == "8.0.3.0"
     prior = [v.text for v in vim25.find("priorVersions")]
     assert prior[0] == "8.0.2.0" and "9.0.0.0" not in prior
+
+
+# -- what govc's everyday commands read: raw HTTP as govmomi/pyVmomi programs send it ------------------
+def collect(vi: Any, ref: dict[str, str], paths: list[str]) -> dict[str, Any]:
+    """``RetrievePropertiesEx`` of one object by path (as ``govc object.collect`` and pyVmomi's ``PropertyCollector``
+    do), ``{path: encoded value}``; missing properties fail the test with their fault."""
+    spec = {
+        "_typeName": "PropertyFilterSpec",
+        "objectSet": [{"_typeName": "ObjectSpec", "obj": ref, "skip": False}],
+        "propSet": [{"_typeName": "PropertySpec", "type": ref["type"], "pathSet": paths}],
+    }
+    result = vi.call(
+        "PropertyCollector", vi.singleton("propertyCollector"), "RetrievePropertiesEx", {"specSet": [spec]}
+    )
+    [oc] = result["objects"]
+    assert not oc.get("missingSet"), oc["missingSet"]
+    return {p["name"]: p["val"] for p in oc.get("propSet", [])}
+
+
+def unboxed(value: Any) -> Any:
+    return value["_value"] if isinstance(value, dict) and "_value" in value else value
+
+
+def checked(walker: Any, label: str, value: Any) -> Any:
+    walker.value(value, label)
+    return value
+
+
+@pytest.fixture
+def walker():
+    from test_simulator_conformance import Walker
+
+    w = Walker()
+    yield w
+    assert not w.problems, "\n".join(w.problems[:20])
+
+
+def test_datastores_pools_task_descriptions_and_alarms(sim, vi, walker):
+    view = vi.container_view(["Datastore"])
+    datastores = vi.retrieve(view, "Datastore", ["name", "summary", "info", "host", "capability"])
+    assert len(datastores) == len(sim.vc.inventory.datastores)
+    checked(walker, "datastores", datastores)
+    mounts_of = {}
+    for host in sim.vc.inventory.hosts:
+        for ref in vi.read("HostSystem", host.moid, "datastore"):
+            mounts_of.setdefault(ref["value"], set()).add(host.moid)
+    for oc in datastores:
+        props = {p["name"]: p["val"] for p in oc["propSet"]}
+        summary, info = props["summary"], props["info"]
+        assert summary["name"] == unboxed(props["name"]) == info["name"] and summary["type"] == "VMFS"
+        assert 0 < summary["freeSpace"] < summary["capacity"] == info["vmfs"]["capacity"]
+        assert summary["url"] == info["url"] == f"ds:///vmfs/volumes/{info['vmfs']['uuid']}/"
+        assert {m["key"]["value"] for m in unboxed(props["host"])} == mounts_of[oc["obj"]["value"]]
+        assert summary["multipleHostAccess"] is ("_DS" in summary["name"])  # a cluster's, not a host's local one
+    # a host vCenter loses no longer reaches its mounts: read again, the datastore says so
+    lost = sim.vc.inventory.clusters()[0].hosts[0]
+    shared = lost.datastores[0]
+    with sim.vc.registry.lock:
+        lost.connection_state = "notResponding"
+        sim.vc.registry.changed(lost)
+    mounts = {m["key"]["value"]: m["mountInfo"] for m in vi.read("Datastore", shared.moid, "host")}
+    assert mounts[lost.moid]["accessible"] is False and mounts[lost.moid]["inaccessibleReason"]
+    assert all(m["accessible"] for moid, m in mounts.items() if moid != lost.moid)
+    # resource pools: runtime usage against the cluster's capacity (govc pool.info / cluster.usage)
+    for cr in sim.vc.inventory.compute_resources:
+        pool = vi.read(cr.TYPE, cr.moid, "resourcePool")
+        runtime = checked(walker, "pool.runtime", collect(vi, pool, ["runtime"])["runtime"])
+        effective = vi.read(cr.TYPE, cr.moid, "summary")
+        assert runtime["cpu"]["maxUsage"] == effective["effectiveCpu"]
+        assert runtime["memory"]["maxUsage"] == effective["effectiveMemory"] << 20
+        assert (
+            0
+            < runtime["cpu"]["overallUsage"]
+            <= sum(h.hardware_profile().cpu_mhz * h.hardware_profile().cores for h in cr.hosts)
+        )
+        by_path = collect(vi, pool, ["runtime.cpu.maxUsage"])["runtime.cpu.maxUsage"]
+        assert by_path["_value"] == effective["effectiveCpu"] and by_path["_typeName"] in ("int", "long")
+    # the task manager's description names the tasks the simulator runs (govc tasks -l)
+    description = checked(walker, "tasks", vi.read("TaskManager", "TaskManager", "description"))
+    labels = {d["key"]: d["label"] for d in description["methodInfo"]}
+    assert labels["HostSystem.reconfigureDAS"] and labels["HostSystem.enterMaintenanceMode"]
+    assert {d["key"] for d in description["state"]} == {"queued", "running", "success", "error"}
+    # alarms: defined on the root folder, declared on every host, none triggered in a healthy fleet
+    root = vi.content()["rootFolder"]
+    alarms = vi.call("AlarmManager", "AlarmManager", "GetAlarm", {"entity": root})
+    names = {checked(walker, "alarm", vi.read("Alarm", a["value"], "info"))["name"] for a in alarms}
+    assert {"Host connection and power state", "vSphere HA host status"} <= names
+    host = sim.vc.inventory.clusters()[0].hosts[1].moid
+    states = vi.call("AlarmManager", "AlarmManager", "GetAlarmState", {"entity": moref("HostSystem", host)})
+    assert {s["alarm"]["value"] for s in checked(walker, "states", states)} == {a["value"] for a in alarms}
+    assert {s["overallStatus"] for s in states} == {"green"}
+    assert vi.read("HostSystem", host, "triggeredAlarmState") == []
+    # the host that stopped responding above: its connection alarm is red
+    triggered = checked(walker, "triggered", vi.read("HostSystem", lost.moid, "triggeredAlarmState"))
+    assert [(t["alarm"]["value"], t["overallStatus"]) for t in triggered] == [("alarm-1", "red")]
+
+
+def test_alarms_and_host_sub_objects_tell_each_root_cause(make_sim, make_vi, walker):
+    sim = make_sim(clusters=6, hosts_per_cluster=8, standalone_hosts=0, scenario="root-causes", seed=1)
+    vi = make_vi(sim)
+    truth = httpx.get(f"{sim.url}/simulator/root-causes").json()["hosts"]
+    by_cause: dict[str, str] = {}
+    for moid, story in truth.items():
+        by_cause.setdefault(story["cause"], moid)
+    healthy = next(h.moid for h in sim.vc.inventory.hosts if h.compute_resource.name == "DC0_C5")
+    managers = {m: collect(vi, moref("HostSystem", m), ["configManager"])["configManager"] for m in (healthy, *truth)}
+
+    def read(moid: str, field: str, prop: str) -> Any:
+        return checked(walker, f"{moid}.{field}", collect(vi, managers[moid][field], [prop]).get(prop))
+
+    # certificate: the host shows a certificate vCenter did not issue; its certificate alarm is yellow
+    good = read(healthy, "certificateManager", "certificateInfo")
+    bad = read(by_cause["certificate"], "certificateManager", "certificateInfo")
+    assert "CN=CA" in good["issuer"] and good["status"] == "good"
+    assert bad["issuer"] == "O=VMware Installer" and bad["issuer"] != good["issuer"]
+    assert bad["notBefore"] > good["notBefore"]
+    triggered = vi.read("HostSystem", by_cause["certificate"], "triggeredAlarmState")
+    assert {(t["alarm"]["value"], t["overallStatus"]) for t in checked(walker, "alarms", triggered)} >= {
+        ("alarm-98", "yellow")
+    }
+    assert not any(t["alarm"]["value"] == "alarm-98" for t in vi.read("HostSystem", healthy, "triggeredAlarmState"))
+
+    # management network: the management port group carries another VLAN than its healthy peers'
+    def management_vlan(moid: str) -> int:
+        info = read(moid, "networkSystem", "networkInfo")
+        portgroup = next(v["portgroup"] for v in info["vnic"] if v["device"] == "vmk0")
+        return next(g["spec"]["vlanId"] for g in info["portgroup"] if g["spec"]["name"] == portgroup)
+
+    assert management_vlan(healthy) == 10 and management_vlan(by_cause["management-network"]) == 112
+    # govc host.vnic.info / host.portgroup.info: vmknic services from the VirtualNicManager, port groups by path
+    assert (
+        read(healthy, "virtualNicManager", "info") == vi.read("HostSystem", healthy, "config")["virtualNicManagerInfo"]
+    )
+    groups = unboxed(read(healthy, "networkSystem", "networkInfo.portgroup"))
+    assert {g["spec"]["name"] for g in groups} >= {"Management Network", "VM Network"}
+    assert all(g["computedPolicy"]["security"]["allowPromiscuous"] is False for g in groups)
+    assert read(healthy, "networkSystem", "dnsConfig")["hostName"] == vi.read("HostSystem", healthy, "name")
+
+    # agent install: the FDM service is not running; on a healthy host it is
+    def fdm(moid: str) -> dict[str, Any]:
+        services = read(moid, "serviceSystem", "serviceInfo")["service"]
+        return next(s for s in services if s["key"] == "vmware-fdm")
+
+    assert fdm(healthy)["running"] and not fdm(by_cause["agent-install"])["running"]
+    installed = sim.vc.host(by_cause["agent-install"])
+    with sim.vc.registry.lock:  # the agent comes up (as after a successful reconfigure): the service follows at once
+        installed.das_state = "connectedToMaster"
+        sim.vc.registry.changed(installed)
+    assert fdm(by_cause["agent-install"])["running"]
+
+    # datastore access: no VMFS mounts; a healthy host mounts its cluster's two datastores
+    def mounts(moid: str) -> list[str]:
+        info = read(moid, "storageSystem", "fileSystemVolumeInfo")
+        return [m["volume"]["name"] for m in info.get("mountInfo", [])]
+
+    assert len(mounts(healthy)) == 2 and mounts(by_cause["datastore-access"]) == []
+    devices = read(healthy, "storageSystem", "storageDeviceInfo")
+    assert sorted(h["_typeName"] for h in devices["hostBusAdapter"]) == ["HostBlockHba"] + ["HostFibreChannelHba"] * 2
+    luns = devices["scsiLun"]
+    assert {lun["canonicalName"] for lun in luns} == {
+        m["volume"]["extent"][0]["diskName"]
+        for m in read(healthy, "storageSystem", "fileSystemVolumeInfo")["mountInfo"]
+    }
+    # the vSphere HA host status alarm is red on hosts whose agent is in error, e.g. every image-remediation host
+    for moid, story in truth.items():
+        if story["cause"] == "image-remediation":
+            states = {
+                t["alarm"]["value"]: t["overallStatus"] for t in vi.read("HostSystem", moid, "triggeredAlarmState")
+            }
+            assert states.get("alarm-11") == "red", moid
+    # an unreachable host has no configuration to show
+    unreachable = by_cause["host-unreachable"]
+    assert collect(vi, managers[unreachable]["networkSystem"], ["networkInfo"]) == {}
+
+
+def test_date_time_and_advanced_options(sim, vi, walker):
+    host = next(h for h in sim.vc.inventory.hosts if h.connection_state == "connected")
+    manager = collect(vi, moref("HostSystem", host.moid), ["configManager"])["configManager"]
+    assert manager["networkSystem"]["value"] == "networkSystem-" + host.moid.removeprefix("host-")
+    clock = collect(vi, manager["dateTimeSystem"], ["dateTimeInfo"])["dateTimeInfo"]
+    assert checked(walker, "dateTime", clock)["timeZone"]["key"] == "UTC" and clock["ntpConfig"]["server"]
+    now = vi.call("HostDateTimeSystem", manager["dateTimeSystem"]["value"], "QueryDateTime")
+    server = vi.call("ServiceInstance", "ServiceInstance", "CurrentTime")
+    assert abs(wire.parse_datetime(now) - wire.parse_datetime(server)).total_seconds() < 5
+    options = manager["advancedOption"]
+    assert options["type"] == "OptionManager"
+    settings = checked(walker, "setting", collect(vi, options, ["setting"])["setting"])
+    keys = [o["key"] for o in unboxed(settings)]
+    assert keys == sorted(keys) and FDM_VERSION_OPTION in keys
+    supported = checked(walker, "supportedOption", collect(vi, options, ["supportedOption"])["supportedOption"])
+    assert [d["key"] for d in unboxed(supported)] == keys
+    fdm = vi.call("OptionManager", options["value"], "QueryOptions", {"name": FDM_VERSION_OPTION})
+    assert [o["key"] for o in checked(walker, "QueryOptions", fdm)] == [FDM_VERSION_OPTION]
+    assert fdm[0]["value"]["_value"].startswith("8.0.3-")
+    under = vi.call("OptionManager", options["value"], "QueryOptions", {"name": "Net."})
+    assert {o["key"] for o in under} == {k for k in keys if k.startswith("Net.")} and under
+    assert len(vi.call("OptionManager", options["value"], "QueryOptions", {})) == len(keys)
+    missing = vi.fault(vi.post("OptionManager", options["value"], "QueryOptions", {"name": "No.Such.Option"}))
+    assert missing["_typeName"] == "InvalidName" and missing["name"] == "No.Such.Option"
+    vpx = vi.call("OptionManager", "VpxSettings", "QueryOptions", {"name": "VirtualCenter."})
+    assert {o["key"] for o in vpx} >= {"VirtualCenter.InstanceName", "VirtualCenter.FQDN"}
+    gone = vi.fault(vi.get("HostNetworkSystem", "networkSystem-999999", "networkInfo"))
+    assert gone["_typeName"] == "ManagedObjectNotFound"
+
+
+def test_permissions_of_entities(sim, vi, walker):
+    root = vi.content()["rootFolder"]
+    everything = checked(
+        walker, "all", vi.call("AuthorizationManager", "AuthorizationManager", "RetrieveAllPermissions")
+    )
+    assert {(p["principal"], p["roleId"], p["group"]) for p in everything} >= {
+        ("VSPHERE.LOCAL\\Administrators", -1, True),
+        ("VSPHERE.LOCAL\\administrator", -1, False),
+        ("VSPHERE.LOCAL\\readonly", -2, False),
+    }
+    roles = {r["roleId"] for r in vi.read("AuthorizationManager", "AuthorizationManager", "roleList")}
+    assert {p["roleId"] for p in everything} <= roles and all(p["entity"] == root for p in everything)
+    host = moref("HostSystem", sim.vc.inventory.hosts[0].moid)
+
+    def of(entity: dict[str, str], inherited: bool) -> list[dict[str, Any]]:
+        body = {"entity": entity, "inherited": inherited}
+        return checked(walker, "entity", vi.call("AuthorizationManager", "AuthorizationManager",
+                                                 "RetrieveEntityPermissions", body) or [])  # fmt: skip
+
+    assert of(host, True) == everything and of(host, False) == [] and of(root, False) == everything
+    fault = vi.fault(vi.post("AuthorizationManager", "AuthorizationManager", "RetrieveEntityPermissions",
+                             {"entity": moref("HostSystem", "host-0"), "inherited": True}))  # fmt: skip
+    assert fault["_typeName"] == "ManagedObjectNotFound"
+
+
+def test_performance_counters_provider_summary_and_samples(sim, vi, walker):
+    counters = checked(walker, "perfCounter", vi.read("PerformanceManager", "PerfMgr", "perfCounter"))
+    names = {f"{c['groupInfo']['key']}.{c['nameInfo']['key']}.{c['rollupType']}": c["key"] for c in counters}
+    assert names["cpu.usage.average"] == 2 and names["mem.usage.average"] == 24 and names["sys.uptime.latest"] == 155
+    host = next(h for h in sim.vc.inventory.hosts if h.connection_state == "connected")
+    me = moref("HostSystem", host.moid)
+    summary = vi.call("PerformanceManager", "PerfMgr", "QueryPerfProviderSummary", {"entity": me})
+    assert checked(walker, "summary", summary)["currentSupported"] and summary["refreshRate"] == 20
+    cluster = moref("ClusterComputeResource", sim.vc.inventory.clusters()[0].moid)
+    assert not vi.call("PerformanceManager", "PerfMgr", "QueryPerfProviderSummary", {"entity": cluster})[
+        "currentSupported"
+    ]
+    available = vi.call("PerformanceManager", "PerfMgr", "QueryAvailablePerfMetric", {"entity": me, "intervalId": 20})
+    assert {m["counterId"] for m in checked(walker, "available", available)} == set(names.values())
+    assert {m["instance"] for m in available if m["counterId"] == 148} == {"", "vmnic0", "vmnic1", "vmnic2", "vmnic3"}
+    described = vi.call("PerformanceManager", "PerfMgr", "QueryPerfCounter", {"counterId": [2, 155, 99999]})
+    assert [c["key"] for c in described] == [2, 155]
+    spec = {
+        "_typeName": "PerfQuerySpec",
+        "entity": me,
+        "maxSample": 3,
+        "intervalId": 20,
+        "metricId": [
+            {"_typeName": "PerfMetricId", "counterId": 2, "instance": ""},
+            {"_typeName": "PerfMetricId", "counterId": 155, "instance": ""},
+            {"_typeName": "PerfMetricId", "counterId": 148, "instance": "*"},
+        ],
+    }
+    [metric] = checked(
+        walker, "QueryPerf", vi.call("PerformanceManager", "PerfMgr", "QueryPerf", {"querySpec": [spec]})
+    )
+    assert metric["_typeName"] == "PerfEntityMetric" and metric["entity"] == me
+    assert len(metric["sampleInfo"]) == 3 and {s["interval"] for s in metric["sampleInfo"]} == {20}
+    stamps = [wire.parse_datetime(s["timestamp"]) for s in metric["sampleInfo"]]
+    assert [(b - a).total_seconds() for a, b in itertools.pairwise(stamps)] == [20, 20]
+    series = {(v["id"]["counterId"], v["id"]["instance"]): v["value"] for v in metric["value"]}
+    assert len(series) == 2 + 5 and all(len(values) == 3 for values in series.values())
+    assert all(0 <= v <= 10000 for v in series[(2, "")])  # hundredths of a percent
+    uptime = vi.read("HostSystem", host.moid, "summary")["quickStats"]["uptime"]
+    assert abs(series[(155, "")][-1] - uptime) <= 60
+    assert series[(148, "")][0] == sum(series[(148, f"vmnic{i}")][0] for i in range(4))
+    assert vi.call("PerformanceManager", "PerfMgr", "QueryPerf", {"querySpec": [{**spec, "entity": cluster}]}) == []
+    bad = vi.fault(vi.post("PerformanceManager", "PerfMgr", "QueryPerf", {"querySpec": [{**spec, "intervalId": 7}]}))
+    assert bad["_typeName"] == "InvalidArgument"
+
+
+def wait_task_by_collector(vi: Any, task: dict[str, str], timeout: float = 20.0) -> dict[str, Any]:
+    """Follow a task to its end as govmomi's ``task.Wait`` does: a filter on ``info`` and ``WaitForUpdatesEx``."""
+    import time
+
+    collector = vi.call("PropertyCollector", vi.singleton("propertyCollector"), "CreatePropertyCollector")
+    spec = {
+        "_typeName": "PropertyFilterSpec",
+        "objectSet": [{"_typeName": "ObjectSpec", "obj": task}],
+        "propSet": [{"_typeName": "PropertySpec", "type": "Task", "pathSet": ["info"]}],
+    }
+    vi.call("PropertyCollector", collector["value"], "CreateFilter", {"spec": spec, "partialUpdates": False})
+    version, deadline, info = "", time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        options = {"_typeName": "WaitOptions", "maxWaitSeconds": 1}
+        updates = vi.call(
+            "PropertyCollector", collector["value"], "WaitForUpdatesEx", {"version": version, "options": options}
+        )
+        if not updates:
+            continue
+        version = updates["version"]
+        for flt in updates["filterSet"]:
+            for change in flt["objectSet"][0]["changeSet"]:
+                info = change["val"]
+        if info and info["state"] in ("success", "error"):
+            vi.call("PropertyCollector", collector["value"], "DestroyPropertyCollector")
+            return info
+    raise AssertionError(f"task {task['value']} did not end: {info}")
+
+
+def test_maintenance_mode_as_tasks_with_vcenters_events(sim, make_vi, walker):
+    vi = make_vi(sim)
+    host = next(h for h in sim.vc.inventory.hosts if h.ha_enabled and h.connection_state == "connected")
+    me = moref("HostSystem", host.moid)
+    reader = make_vi(sim, sim.readonly_user, sim.readonly_password)
+    denied = reader.fault(reader.post("HostSystem", host.moid, "EnterMaintenanceMode_Task", {"timeout": 0}))
+    assert denied["_typeName"] == "NoPermission"
+    not_in = vi.fault(vi.post("HostSystem", host.moid, "ExitMaintenanceMode_Task", {"timeout": 0}))
+    assert not_in["_typeName"] == "InvalidState"
+    task = vi.call("HostSystem", host.moid, "EnterMaintenanceMode_Task", {"timeout": 0})
+    assert task["type"] == "Task"
+    again = vi.fault(vi.post("HostSystem", host.moid, "EnterMaintenanceMode_Task", {"timeout": 0}))
+    assert again["_typeName"] == "InvalidState"  # already entering
+    info = checked(walker, "info", wait_task_by_collector(vi, task))
+    assert info["state"] == "success" and info["name"] == "EnterMaintenanceMode_Task"
+    assert info["descriptionId"] == "HostSystem.enterMaintenanceMode" and info["entity"] == me
+    assert collect(vi, me, ["runtime.inMaintenanceMode"])["runtime.inMaintenanceMode"]["_value"] is True
+    assert task in vi.read("HostSystem", host.moid, "recentTask")
+
+    def chain(info: dict[str, Any]) -> list[str]:
+        events = vi.call("EventManager", "EventManager", "QueryEvents",
+                         {"filter": {"_typeName": "EventFilterSpec", "eventChainId": info["eventChainId"]}})  # fmt: skip
+        checked(walker, "events", events)
+        assert all(e["host"]["host"] == me for e in events)
+        return sorted(e["_typeName"] for e in events)
+
+    assert chain(info) == ["EnteredMaintenanceModeEvent", "EnteringMaintenanceModeEvent", "TaskEvent"]
+    # HA reconfiguration of a host in maintenance mode runs as on any other host
+    reconfigure = vi.call("HostSystem", host.moid, "ReconfigureHostForDAS_Task")
+    assert wait_task_by_collector(vi, reconfigure)["state"] == "success"
+    done = wait_task_by_collector(vi, vi.call("HostSystem", host.moid, "ExitMaintenanceMode_Task", {"timeout": 0}))
+    assert done["state"] == "success" and chain(done) == ["ExitMaintenanceModeEvent", "TaskEvent"]
+    assert collect(vi, me, ["runtime.inMaintenanceMode"])["runtime.inMaintenanceMode"]["_value"] is False
+    missing = vi.fault(vi.post("HostSystem", host.moid, "EnterMaintenanceMode_Task", {}))
+    assert missing["_typeName"] == "InvalidArgument" and missing["invalidProperty"] == "timeout"
+
+
+# -- sessions: an idle timeout and a cap, as on a vCenter ---------------------------------------------
+def test_idle_sessions_expire_and_leave_the_session_list(make_sim, make_vi):
+    import time
+
+    sim = make_sim(session_idle_timeout=120.0, max_sessions=2000)
+    admin = make_vi(sim)
+    anonymous = make_vi(sim, login=False)
+    body = {"userName": sim.user, "password": sim.password}
+    for _ in range(200):  # a client that logs in on every command and never logs out (govc in JSON mode)
+        assert anonymous.post("SessionManager", "SessionManager", "Login", body).status_code == 200
+    assert len(admin.read("SessionManager", "SessionManager", "sessionList")) == 201
+    sim.vc.sessions.idle_timeout = 2.0  # the configured timeout, shortened on the running server
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        time.sleep(0.3)  # the admin session stays in use, the 200 others idle
+        listed = admin.read("SessionManager", "SessionManager", "sessionList")
+        if len(listed) == 1:
+            break
+    me = admin.read("SessionManager", "SessionManager", "currentSession")
+    assert [s["key"] for s in listed] == [me["key"]]
+    assert httpx.get(f"{sim.url}/simulator/stats").json()["sessions"] == 1
+    time.sleep(2.5)  # now the admin session idles too: it ends, as on a vCenter
+    assert (
+        admin.fault(admin.get("SessionManager", "SessionManager", "currentSession"))["_typeName"] == "NotAuthenticated"
+    )
+
+
+def test_the_session_cap_answers_503_as_vpxd_does(make_sim, make_vi):
+    sim = make_sim(max_sessions=5)
+    clients = [make_vi(sim) for _ in range(5)]
+    extra = make_vi(sim, login=False)
+    body = {"userName": sim.user, "password": sim.password}
+    refused = extra.post("SessionManager", "SessionManager", "Login", body)
+    assert refused.status_code == 503 and refused.headers["content-type"].startswith("text/plain")
+    assert "vmware-api-session-id" not in refused.headers and sim.password not in refused.text
+    api = httpx.post(f"{sim.url}/api/session", auth=(sim.user, sim.password))
+    assert api.status_code == 503 and api.json()["error_type"] == "SERVICE_UNAVAILABLE"
+    assert len(clients[0].read("SessionManager", "SessionManager", "sessionList")) == 5
+    clients[1].call("SessionManager", "SessionManager", "Logout")
+    assert extra.login(sim.user, sim.password)["userName"] == sim.user  # a freed place is usable at once
+
+
+def test_session_settings_are_validated():
+    from vsphere_nb.errors import ConfigError
+
+    for bad in (dict(max_sessions=0), dict(session_idle_timeout=0)):
+        with pytest.raises(ConfigError):
+            Simulator(**bad)
+
+
+# -- releases: a vCenter serves the releases up to its own -------------------------------------------
+@pytest.mark.parametrize("version", ["8.0.1", "8.0.3", "9.0.0", "9.1.1"])
+def test_each_version_serves_the_releases_up_to_its_own(make_sim, version):
+    from vsphere_nb.simulator.config import KNOWN_RELEASES
+
+    sim = make_sim(version=version, clusters=1, hosts_per_cluster=1, standalone_hosts=0)
+    own = version + ".0"
+    expected = [r for r in KNOWN_RELEASES if tuple(map(int, r.split("."))) <= tuple(map(int, own.split(".")))]
+    for release in KNOWN_RELEASES:
+        r = httpx.get(f"{sim.url}/sdk/vim25/{release}/ServiceInstance/ServiceInstance/content")
+        assert r.status_code == (200 if release in expected else 404), release
+    root = ET.fromstring(httpx.get(sim.url + "/sdk/vimServiceVersions.xml").text)
+    vim25 = next(ns for ns in root.iter("namespace") if ns.findtext("name") == "urn:vim25")
+    prior = [v.text for v in vim25.find("priorVersions")]
+    assert vim25.findtext("version") == own and prior == [r for r in reversed(expected) if r != own]
+    hint = ET.fromstring(httpx.post(sim.url + "/sdk", content=b"<x/>").text).findtext(".//faultstring")
+    assert hint.endswith(f"releases: {', '.join(expected)}.") and f"/sdk/vim25/{own}/" in hint
+    if sim.vc.has_hello:
+        offered = httpx.post(
+            f"{sim.url}/api/vcenter/system?action=hello", json={"api_releases": list(reversed(KNOWN_RELEASES))}
+        )
+        assert offered.json() == {"api_release": own}
 
 
 # -- secrets ------------------------------------------------------------------------------------------

@@ -25,10 +25,18 @@ def test_service_content_needs_no_session(sim, make_vi):
     assert retrieved == vi.content()
 
 
-@pytest.mark.parametrize("release", ["7.0.3.0", "8.0.1.0", "8.0.2.0", "8.0.3.0", "9.0.0.0"])
+@pytest.mark.parametrize("release", ["7.0.3.0", "8.0.1.0", "8.0.2.0", "8.0.3.0"])
 def test_releases_in_path_are_accepted(sim, make_vi, release):
     vi = make_vi(sim, login=False, release=release)
     assert vi.content()["_typeName"] == "ServiceContent"
+
+
+@pytest.mark.parametrize("release", ["9.0.0.0", "9.1.0.0", "9.1.1.0"])
+def test_releases_newer_than_the_server_are_404(sim, make_vi, release):
+    """A vCenter 8.0U3 serves the releases up to its own: a newer one is as unknown as a made-up one."""
+    vi = make_vi(sim, login=False, release=release)
+    fault = vi.fault(vi.get("ServiceInstance", "ServiceInstance", "content"), 404)
+    assert fault["_typeName"] == "InvalidRequest" and release in fault["faultMessage"][0]["message"]
 
 
 def test_unknown_release_is_404(sim, make_vi):
@@ -145,7 +153,7 @@ def test_api_session_token_works_on_sdk_from_803(make_sim, make_vi):
     assert httpx.post(f"{sim.url}/api/session", auth=(sim.user, "bad")).status_code == 401
     old = make_sim(version="8.0.2")
     token = httpx.post(f"{old.url}/api/session", auth=(old.user, old.password)).json()
-    vi_old = make_vi(old, login=False)
+    vi_old = make_vi(old, login=False, release="8.0.2.0")  # an 8.0.2 vCenter serves releases up to its own
     vi_old.token = token
     assert (
         vi_old.fault(vi_old.get("SessionManager", "SessionManager", "currentSession"))["_typeName"]

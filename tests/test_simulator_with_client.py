@@ -132,3 +132,27 @@ def test_paging_a_thousand_hosts(make_sim):
         states = host_states(vc)
         assert len(states) == 1000
         assert sim.stats()["requests"]["PropertyCollector.ContinueRetrievePropertiesEx"] == 1
+
+
+def test_maintenance_mode_entered_through_the_api_makes_the_preflight_skip_the_host(make_sim):
+    """``EnterMaintenanceMode_Task`` sets ``runtime.inMaintenanceMode``; the pre-flight reads it and skips the host;
+    after ``ExitMaintenanceMode_Task`` the host is eligible again."""
+    sim = make_sim(scenario="healthy", clusters=1, hosts_per_cluster=3, standalone_hosts=0, **FAST)
+    with connect(sim.url, sim.user, sim.password) as vc:
+        before = vc.hosts().set_index("host_moid")
+        moid = str(before.index[1])
+        assert bool(before.loc[moid, "eligible"]) and not bool(before.loc[moid, "in_maintenance"])
+        host = wire.MoRef("HostSystem", moid)
+        task = vc.invoke(host, "EnterMaintenanceMode_Task", timeout=0)
+        assert vc.run(wait_for_task(vc.aio, task)).state == "success"
+        during = vc.hosts().set_index("host_moid")
+        assert bool(during.loc[moid, "in_maintenance"]) and not bool(during.loc[moid, "eligible"])
+        assert during.loc[moid, "skip_reason"] == "in maintenance mode"
+        plan = vc.plan_reconfigure(during.reset_index())
+        assert moid not in {str(h.host_moid) for h in plan.launch}
+        skipped = plan.skipped.set_index("host_moid")["skip_reason"]
+        assert skipped[moid] == "in maintenance mode"
+        task = vc.invoke(host, "ExitMaintenanceMode_Task", timeout=0)
+        assert vc.run(wait_for_task(vc.aio, task)).state == "success"
+        after = vc.hosts().set_index("host_moid")
+        assert bool(after.loc[moid, "eligible"]) and not bool(after.loc[moid, "in_maintenance"])

@@ -17,7 +17,7 @@ from .._version import __version__
 from ..errors import VsphereError
 
 #: subcommand modules, in the order ``--help`` lists them
-SUBCOMMANDS = ("simulate", "hosts", "events", "diagnose", "reconfigure", "report", "demo")
+SUBCOMMANDS = ("simulate", "hosts", "events", "diagnose", "reconfigure", "report", "demo", "notebooks")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,8 +4,11 @@ What it does, and why:
 
 * starts the embedded simulator in this process, on 127.0.0.1, on the *story* fleet by default (6 clusters × 12
   hosts + 2 standalone, about a quarter unhealthy for several reasons: see ``simulator/scenarios/story.yaml``);
-* copies ``notebooks/`` into a fresh working directory (or ``--workdir``) so JupyterLab's checkpoints, the runs and
-  any edits never land in the repository;
+* copies the notebooks that ship with the package (:mod:`.notebooks`) into a working directory: ``--workdir DIR``
+  (notebooks already there are kept), or by default a new ``vsphere-nb-demo-<date>-<time>`` folder in the current
+  directory (in the temporary directory when the current one is not writable). JupyterLab's checkpoints, the runs
+  (``runs/``) and any edits land there, never in the installed package or the repository, and the folder is kept
+  when the demo stops (its path is printed at start and at exit);
 * starts ``jupyter lab`` on the runbook, or ``voila`` on the app notebook (``--voila``: a header and the panels,
   nothing that acts on load), as a child process in its own session, bound to
   127.0.0.1, with token authentication ON (a token generated here, handed over in ``JUPYTER_TOKEN`` rather than on
@@ -16,7 +19,7 @@ What it does, and why:
   the runbook opens with the connection filled in;
 * prints the URL (with the token) once the server answers, and opens a browser unless ``--no-browser``;
 * on Ctrl-C or SIGTERM: terminates the child's whole process group (the server shuts its kernels down), kills what
-  is left after a grace period, stops the simulator and removes the temporary working directory.
+  is left after a grace period, stops the simulator and removes its Jupyter state directory.
 
 The helpers (:func:`jupyter_env`, :func:`lab_command`, :func:`voila_command`, :func:`wait_until_serving`,
 :func:`stop_process_group`) are public because the browser tests start their servers the same way.
@@ -25,6 +28,7 @@ The helpers (:func:`jupyter_env`, :func:`lab_command`, :func:`voila_command`, :f
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.util
 import json
 import os
@@ -39,10 +43,12 @@ import threading
 import time
 import webbrowser
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from .notebooks import APP, RUNBOOK, check_target, copy_notebooks
 
 __all__ = [
     "add_parser",
@@ -50,7 +56,7 @@ __all__ = [
     "RUNBOOK",
     "APP",
     "STORY_SCENARIO",
-    "find_notebooks",
+    "prepare_workdir",
     "free_port",
     "jupyter_env",
     "lab_command",
@@ -59,10 +65,6 @@ __all__ = [
     "stop_process_group",
 ]
 
-#: the notebook the demo opens in JupyterLab
-RUNBOOK = "reconfigure-ha-runbook.ipynb"
-#: the notebook Voila serves: a header and the panels
-APP = "app.ipynb"
 #: the demo fleet: a scenario file shipped with the simulator
 STORY_SCENARIO = Path(__file__).resolve().parents[1] / "simulator" / "scenarios" / "story.yaml"
 #: seconds the server gets to start, then to stop after SIGTERM
@@ -102,7 +104,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--workdir",
         default=None,
         metavar="DIR",
-        help="work in DIR and keep it (notebooks copied in if missing); default: a temporary directory removed at exit",
+        help="work in DIR, created if missing, and keep it (notebooks copied in unless already there); default: a "
+        "new vsphere-nb-demo-<date>-<time> folder in the current directory",
     )
     p.set_defaults(func=run)
     return p
@@ -111,17 +114,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 # ---------------------------------------------------------------------------------------------------------------
 # building blocks (shared with the browser tests)
 # ---------------------------------------------------------------------------------------------------------------
-def find_notebooks() -> Path:
-    """The ``notebooks/`` folder of a source checkout (``pip install -e``), else ``$VSPHERE_NB_NOTEBOOKS``."""
-    env = os.environ.get("VSPHERE_NB_NOTEBOOKS")
-    path = Path(env) if env else Path(__file__).resolve().parents[2] / "notebooks"
-    if (path / RUNBOOK).is_file() and (path / APP).is_file():
-        return path
-    if env:
-        raise ConfigError(f"VSPHERE_NB_NOTEBOOKS={env}: no {RUNBOOK} and {APP} there")
-    raise ConfigError("cannot find the notebooks (run from a source checkout, or set VSPHERE_NB_NOTEBOOKS)")
-
-
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now (the server binds it a moment later)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -295,26 +287,45 @@ def _check_installed(voila: bool) -> None:
         raise ConfigError(f"{', '.join(missing)} not installed: pip install 'vsphere-nb[lab]' (or run 'make demo')")
 
 
-def _prepare_workdir(workdir: str | None) -> tuple[Path, bool]:
-    """(directory, remove at exit). The notebooks are copied in; existing files in ``--workdir`` are kept."""
-    source = find_notebooks()
-    if workdir:
-        target = Path(workdir).resolve()
-        target.mkdir(parents=True, exist_ok=True)
-        temporary = False
-    else:
-        target = Path(tempfile.mkdtemp(prefix="vsphere-nb-demo-"))
-        temporary = True
-    if source.resolve() == target:
-        raise ConfigError("--workdir must not be the repository's notebooks folder (the demo writes runs there)")
-    for notebook in sorted(source.glob("*.ipynb")):
-        if not (target / notebook.name).exists():
-            shutil.copyfile(notebook, target / notebook.name)
-    return target, temporary
+def prepare_workdir(workdir: str | os.PathLike[str] | None, *, now: datetime | None = None) -> Path:
+    """The demo's working directory, with the notebooks in it. ``workdir``: that directory (created if missing;
+    notebooks already there are kept, the others copied in); ``None``: a new ``vsphere-nb-demo-<date>-<time>``
+    folder in the current directory (``-2``, ``-3`` … when taken), or in the temporary directory when the current
+    one is not writable. Refuses the installed package, its notebooks' folder and site-packages. A folder created
+    here is removed again when the copy fails."""
+    if workdir is not None:
+        copy_notebooks(workdir, existing="keep")
+        return Path(workdir).expanduser().resolve()
+    stamp = f"vsphere-nb-demo-{(now or datetime.now()):%Y%m%d-%H%M%S}"
+    check_target(Path.cwd() / stamp)  # before anything is created there
+    try:
+        target = _new_dir(Path.cwd(), stamp)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        target = Path(tempfile.mkdtemp(prefix=f"{stamp}-"))
+    try:
+        copy_notebooks(target, existing="keep")
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    return target
+
+
+def _new_dir(parent: Path, name: str) -> Path:
+    for n in range(1, 1000):
+        candidate = parent / (name if n == 1 else f"{name}-{n}")
+        try:
+            candidate.mkdir()
+            return candidate.resolve()
+        except FileExistsError:
+            continue
+    raise ConfigError(f"{parent}: too many {name}* folders; give --workdir")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..simulator import Simulator
+    from ._terminal import safe_text
 
     for name in ("port", "sim_port", "clusters", "hosts_per_cluster", "standalone_hosts"):
         if getattr(args, name) < 0:
@@ -336,12 +347,11 @@ def run(args: argparse.Namespace) -> int:
     previous: dict[int, Any] = {}
     proc: subprocess.Popen[bytes] | None = None
     workdir: Path | None = None
-    temporary = False
     state_dir = Path(tempfile.mkdtemp(prefix="vsphere-nb-demo-state-"))
     try:
         if threading.current_thread() is threading.main_thread():  # Ctrl-C and SIGTERM end the waits below
             previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
-        workdir, temporary = _prepare_workdir(args.workdir)
+        workdir = prepare_workdir(args.workdir)
         sim.start()
         print(
             f"vsphere-nb demo: simulator at {sim.url} (scenario {sim.scenario.name}, "
@@ -376,7 +386,7 @@ def run(args: argparse.Namespace) -> int:
         if stop.is_set():
             return 130
         print(f"{what}: {url}", flush=True)
-        print(f"working directory: {workdir}{' (removed at exit)' if temporary else ''}", flush=True)
+        print(f"working directory: {safe_text(workdir)} (the notebooks, and the runs under runs/; kept)", flush=True)
         print("Ctrl-C to stop the server, its kernels and the simulator.", flush=True)
         if not args.no_browser:
             webbrowser.open(url)
@@ -390,11 +400,10 @@ def run(args: argparse.Namespace) -> int:
             stop_process_group(proc)
         sim.stop()
         shutil.rmtree(state_dir, ignore_errors=True)
-        if temporary and workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        print("vsphere-nb demo stopped", file=sys.stderr, flush=True)
+        kept = f"; working directory kept: {safe_text(workdir)}" if workdir is not None else ""
+        print(f"vsphere-nb demo stopped{kept}", file=sys.stderr, flush=True)
 
 
 def _wait(proc: subprocess.Popen[Any], probe: str, tcp_only: bool, stop: threading.Event) -> None:

@@ -83,6 +83,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=200,
         help="how WaitForUpdatesEx answers a timeout: 200 with an empty body or 204",
     )
+    beh.add_argument(
+        "--session-idle-timeout",
+        type=_positive,
+        default=1800.0,
+        help="seconds an unused session lives (default 1800, vCenter's 30 minutes)",
+    )
+    beh.add_argument(
+        "--max-sessions",
+        type=int,
+        default=2000,
+        help="sessions that may exist at once; a login beyond answers 503 (default 2000, as vpxd)",
+    )
     chaos = p.add_argument_group("chaos")
     chaos.add_argument("--latency", type=_non_negative, default=0.0, help="seconds added to every answer")
     chaos.add_argument("--jitter", type=_non_negative, default=0.0, help="up to this many more seconds, random")
@@ -126,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
         version=args.sim_version,
         not_authenticated_status=args.not_authenticated_status,
         empty_answer_status=args.empty_answer_status,
+        session_idle_timeout=args.session_idle_timeout,
+        max_sessions=args.max_sessions,
         latency=args.latency,
         jitter=args.jitter,
         http_503_rate=args.http_503_rate,

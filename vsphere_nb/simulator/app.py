@@ -34,6 +34,7 @@ from starlette.routing import Route
 
 from . import faults, methods, soap  # noqa: F401  (methods registers the handlers)
 from .dispatch import SESSION_HEADER, Answer, Call, dumps, fault_answer, invoke, read_property
+from .sessions import SessionLimitReached
 from .vcenter import Vcenter
 
 __all__ = ["SimulatorApp"]
@@ -175,7 +176,7 @@ class SimulatorApp:
         vc = self.vc
         releases = sorted(vc.path_releases, key=_release_key)
         if scope["method"] in ("GET", "HEAD") and scope["path"] == "/sdk/vimServiceVersions.xml":
-            prior = [r for r in reversed(vc.hello_releases()) if r != vc.release]
+            prior = [r for r in reversed(releases) if r != vc.release]
             return Answer(200, soap.service_versions(vc.release, prior), {"content-type": "text/xml"})
         if scope["method"] == "POST":
             await _read_body(receive)
@@ -235,9 +236,19 @@ class SimulatorApp:
                 "com.vmware.vapi.endpoint.method.authentication.required",
             )
         if vc.accepts_api_session:
-            session = vc.sessions.login(
-                user, ip=request.client.host if request.client else None, user_agent=request.headers.get("user-agent")
-            )
+            try:
+                session = vc.sessions.login(
+                    user,
+                    ip=request.client.host if request.client else None,
+                    user_agent=request.headers.get("user-agent"),
+                )
+            except SessionLimitReached as exc:
+                return _vapi_error(
+                    503,
+                    "SERVICE_UNAVAILABLE",
+                    f"Session count is limited to {exc.limit}.",
+                    "com.vmware.vapi.endpoint.failedToLoginMaxUserSessionCountReached",
+                )
             token = session.token
         else:  # before 8.0 U3 an /api token does not work on /sdk
             token = secrets.token_hex(16)

@@ -160,6 +160,7 @@ def build_inventory(registry: Registry, config: SimulatorConfig, scenario: Scena
             _pool(registry, inv, cluster, side_moid("resgroup-"))
             for i in range(2):
                 ds = Datastore(moid("datastore-"), names.shared_datastore(d, c, i), dc.datastore_folder)
+                ds.compute_resource = cluster
                 dc.datastore_folder.child_entities.append(ds)
                 cluster.datastores.append(ds)
                 inv.datastores.append(ds)
@@ -186,6 +187,8 @@ def build_inventory(registry: Registry, config: SimulatorConfig, scenario: Scena
             host.index = next(index)
             vm_network.hosts.append(host)
             ds = Datastore(moid("datastore-"), names.local_datastore(d, s, hname), dc.datastore_folder)
+            ds.compute_resource = cr
+            ds.shared = False
             dc.datastore_folder.child_entities.append(ds)
             cr.datastores.append(ds)
             inv.datastores.append(ds)
@@ -260,6 +263,8 @@ def _build_esx(registry: Registry, config: SimulatorConfig, scenario: Scenario, 
     network.hosts.append(host)
     cr.networks = [network]
     ds = Datastore("datastore1", "datastore1", dc.datastore_folder)
+    ds.compute_resource = cr
+    ds.shared = False
     dc.datastore_folder.child_entities.append(ds)
     cr.datastores.append(ds)
     host.datastores = [ds]

@@ -115,6 +115,10 @@ class SimulatorConfig:
     not_authenticated_status: int = 500
     #: how an unset result (WaitForUpdatesEx timeout …) is answered: 200 with an empty body, or 204
     empty_answer_status: int = 200
+    #: seconds a session may stay unused before it ends (vCenter: 30 minutes); ``None`` = never
+    session_idle_timeout: float | None = 1800.0
+    #: sessions that may exist at once (vpxd's HTTP session map: 2,000); a login beyond answers 503; ``None`` = no cap
+    max_sessions: int | None = 2000
     chaos: ChaosConfig = field(default_factory=ChaosConfig)
 
     def __repr__(self) -> str:
@@ -153,6 +157,10 @@ class SimulatorConfig:
             raise ConfigError("not_authenticated_status must be 500, 401 or 403")
         if self.empty_answer_status not in (200, 204):
             raise ConfigError("empty_answer_status must be 200 or 204")
+        if self.session_idle_timeout is not None and self.session_idle_timeout <= 0:
+            raise ConfigError("session_idle_timeout must be > 0")
+        if self.max_sessions is not None and self.max_sessions < 1:
+            raise ConfigError("max_sessions must be >= 1")
         for name, (_password, role) in self.users.items():
             if role not in ("admin", "readonly"):
                 raise ConfigError(f"user {name}: role must be 'admin' or 'readonly'")

@@ -51,6 +51,7 @@ __all__ = [
     "fault_answer",
     "answer_for",
     "dumps",
+    "out_of_sessions",
 ]
 
 SESSION_HEADER = "vmware-api-session-id"
@@ -98,7 +99,7 @@ ParamKind = str | type
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: ParamKind  # "string" "boolean" "int" "strings" "moref" "morefs" or a wire class
+    kind: ParamKind  # "string" "boolean" "int" "ints" "strings" "moref" "morefs" or a wire class
     required: bool = True
     many: bool = False  # a list of ``kind`` (wire classes)
 
@@ -163,6 +164,10 @@ def _decode_param(param: Param, value: Any) -> Any:
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise faults.invalid_argument(where, f"Parameter '{where}' must be an integer.")
+        return value
+    if kind == "ints":
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise faults.invalid_argument(where, f"Parameter '{where}' must be a list of integers.")
         return value
     if kind == "strings":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -237,7 +242,18 @@ def encode_result(value: Any) -> Any:
     return wire.encode_value(value)
 
 
+#: what vpxd answers a new session when its HTTP session map is full ("Out of HTTP sessions: Limited to 2000")
+OUT_OF_SESSIONS_BODY = b"503 Service Unavailable: out of HTTP sessions"
+
+
+def out_of_sessions() -> Answer:
+    """The answer to a login beyond the session cap: ``503`` with a text body, no VI/JSON fault."""
+    return Answer(503, OUT_OF_SESSIONS_BODY, {"content-type": "text/plain"})
+
+
 def answer_for(call: Call, result: Any) -> Answer:
+    if isinstance(result, Answer):
+        return result
     if result is VOID:
         return Answer(204, b"", call.headers)
     if result is UNSET_ANSWER or result is UNSET:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import wire
 from ..wire import MoRef
+from . import hoststorage
+from .clock import Clock
 from .model import ManagedObject
 
 if TYPE_CHECKING:
@@ -40,6 +42,9 @@ ENTITY_PROPERTIES = {
     "configIssue": "ArrayOfEvent",
     "disabledMethod": "ArrayOfString",
     "recentTask": "ArrayOfManagedObjectReference",
+    "declaredAlarmState": "ArrayOfAlarmState",
+    "triggeredAlarmState": "ArrayOfAlarmState",
+    "alarmActionsEnabled": "boolean",
 }
 
 
@@ -75,7 +80,15 @@ class ManagedEntity(ManagedObject):
             return list(self.disabled_methods)
         if name == "recentTask":
             return list(self.recent_tasks)
+        if name in ("declaredAlarmState", "triggeredAlarmState"):
+            return self.alarm_states(triggered=name == "triggeredAlarmState")
+        if name == "alarmActionsEnabled":
+            return True
         return None
+
+    def alarm_states(self, triggered: bool) -> list[wire.AlarmState]:
+        """This entity's alarm states (see :mod:`.alarms`; only hosts have modelled alarms)."""
+        return []
 
     def descendants(self) -> list[ManagedEntity]:
         out: list[ManagedEntity] = []
@@ -146,13 +159,47 @@ class Datacenter(ManagedEntity):
 
 
 class Datastore(ManagedEntity):
+    """A VMFS datastore: a cluster's shared volume or a standalone host's local one (see :mod:`.hoststorage`)."""
+
     TYPE = "Datastore"
     ANCESTRY = ("Datastore",) + ENTITY_ANCESTRY
-    PROPERTIES = {**ENTITY_PROPERTIES, "vm": "ArrayOfManagedObjectReference"}
+    PROPERTIES = {
+        **ENTITY_PROPERTIES,
+        "vm": "ArrayOfManagedObjectReference",
+        "summary": "DatastoreSummary",
+        "info": "DatastoreInfo",
+        "host": "ArrayOfDatastoreHostMount",
+        "capability": "DatastoreCapability",
+    }
+    #: the compute resource whose hosts mount it (set when the inventory is built)
+    compute_resource: ComputeResource | None = None
+    #: shared by a cluster's hosts (a standalone host's local datastore is not)
+    shared = True
+    #: ``info.timestamp`` changes with every read on a vCenter, and accessibility and mounts follow the hosts (which
+    #: change without the datastore changing): never cached
+    NO_CACHE = frozenset({"info", "summary", "host"})
+
+    def mounted_hosts(self) -> list[HostSystem]:
+        cr = self.compute_resource
+        return [h for h in cr.hosts if self in h.datastores] if cr is not None else []
+
+    def _seed(self) -> int:
+        cr = self.compute_resource
+        return cr.hosts[0].ctx.seed if cr is not None and cr.hosts else 0
 
     def prop(self, name: str) -> Any:
         if name == "vm":
             return []
+        if name == "summary":
+            return hoststorage.datastore_summary(self, self._seed())
+        if name == "info":
+            hosts = self.compute_resource.hosts if self.compute_resource is not None else []
+            since_9_0 = bool(hosts) and hosts[0].ctx.since_9_0
+            return hoststorage.datastore_info(self, self._seed(), Clock.now(), since_9_0)
+        if name == "host":
+            return hoststorage.datastore_mounts(self, self._seed())
+        if name == "capability":
+            return hoststorage.datastore_capability()
         return super().prop(name)
 
 
@@ -193,7 +240,11 @@ class ResourcePool(ManagedEntity):
         "resourcePool": "ArrayOfManagedObjectReference",
         "vm": "ArrayOfManagedObjectReference",
         "config": "ResourceConfigSpec",
+        "runtime": "ResourcePoolRuntimeInfo",
     }
+
+    #: the usage follows the hosts' load and states, which change without the pool changing: never cached
+    NO_CACHE = frozenset({"runtime"})
 
     def __init__(self, moid: str, owner: ComputeResource) -> None:
         super().__init__(moid, "Resources", owner)
@@ -204,6 +255,8 @@ class ResourcePool(ManagedEntity):
             return self.owner_resource.ref
         if name in ("resourcePool", "vm"):
             return []
+        if name == "runtime":
+            return self.runtime()
         if name == "config":
             shares = wire.VimObject.model_validate({"_typeName": "SharesInfo", "shares": 4000, "level": "normal"})
             summary = self.owner_resource.summary()
@@ -220,3 +273,32 @@ class ResourcePool(ManagedEntity):
                 memoryAllocation=allocation(summary.effectiveMemory),
             )
         return super().prop(name)
+
+    def runtime(self) -> wire.ResourcePoolRuntimeInfo:
+        """The root pool's usage: its compute resource's capacity (MHz, bytes) and its hosts' current load.
+        Without VMs nothing is reserved, so all of it is unreserved; ``overallUsage`` sums the hosts' quick
+        stats (what ``govc pool.info`` / ``cluster.usage`` show)."""
+        summary = self.owner_resource.summary()
+        cpu_used = mem_used = 0
+        for host in self.owner_resource.hosts:
+            stats = host.summary().quickStats or wire.HostListSummaryQuickStats()
+            cpu_used += stats.overallCpuUsage or 0
+            mem_used += (stats.overallMemoryUsage or 0) << 20
+        memory_max = summary.effectiveMemory << 20
+
+        def usage(used: int, maximum: int) -> wire.ResourcePoolResourceUsage:
+            return wire.ResourcePoolResourceUsage(
+                reservationUsed=0,
+                reservationUsedForVm=0,
+                unreservedForPool=maximum,
+                unreservedForVm=maximum,
+                overallUsage=used,
+                maxUsage=maximum,
+            )
+
+        return wire.ResourcePoolRuntimeInfo(
+            memory=usage(mem_used, memory_max),
+            cpu=usage(cpu_used, summary.effectiveCpu),
+            overallStatus=wire.ManagedEntityStatus(summary.overallStatus),
+            sharesScalable="disabled",
+        )

@@ -64,6 +64,9 @@ _CLASSIC = {
     "DasHostFailedEvent": "A possible host failure has been detected by vSphere HA on {host} in cluster {cluster} in {dc}",
     "DasHostIsolatedEvent": "Host {host} has been isolated from cluster {cluster} in {dc}",
     "InsufficientFailoverResourcesEvent": "Insufficient resources to satisfy vSphere HA failover level on cluster {cluster} in {dc}",
+    "EnteringMaintenanceModeEvent": "Host {host} in {dc} has started to enter maintenance mode",
+    "EnteredMaintenanceModeEvent": "Host {host} in {dc} has entered maintenance mode",
+    "ExitMaintenanceModeEvent": "Host {host} in {dc} has exited maintenance mode",
 }
 
 MAX_COLLECTORS = 32

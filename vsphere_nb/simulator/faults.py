@@ -33,6 +33,7 @@ __all__ = [
     "system_error",
     "not_implemented",
     "not_found",
+    "invalid_name",
 ]
 
 
@@ -209,3 +210,7 @@ def not_implemented(type_name: str, method: str) -> SimFault:
 
 def not_found(text: str) -> SimFault:
     return SimFault(wire.NotFound(faultMessage=[message("vim.fault.NotFound", text)]))
+
+
+def invalid_name(name: str, text: str) -> SimFault:
+    return SimFault(wire.InvalidName(name=name, faultMessage=[message("vim.fault.InvalidName", text)]))

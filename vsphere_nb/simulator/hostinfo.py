@@ -36,6 +36,8 @@ __all__ = [
     "hardware_info",
     "quick_stats",
     "config_info",
+    "host_options",
+    "date_time_info",
     "network_info",
     "nic_manager_info",
     "thumbprint",
@@ -258,6 +260,12 @@ def _vnic(v: Vmknic, key_prefix: str = "key-vim.host.VirtualNic-") -> wire.HostV
     )
 
 
+#: a standard switch's security policy as ESXi 8 creates it (nothing allowed); shared, never modified
+_SWITCH_POLICY = wire.HostNetworkPolicy(
+    security=wire.HostNetworkSecurityPolicy(allowPromiscuous=False, macChanges=False, forgedTransmits=False)
+)
+
+
 def network_info(setup: HostNetworkSetup, short_name: str) -> wire.HostNetworkInfo:
     pnics = [p for uplinks in setup.vswitches.values() for p in uplinks]
     return wire.HostNetworkInfo(
@@ -270,7 +278,7 @@ def network_info(setup: HostNetworkSetup, short_name: str) -> wire.HostNetworkIn
                 mtu=_switch_mtu(setup, name),
                 portgroup=[f"key-vim.host.PortGroup-{g.name}" for g in setup.portgroups if g.vswitch == name],
                 pnic=[f"key-vim.host.PhysicalNic-{p}" for p in uplinks],
-                spec=wire.HostVirtualSwitchSpec(numPorts=2560, mtu=_switch_mtu(setup, name)),
+                spec=wire.HostVirtualSwitchSpec(numPorts=2560, policy=_SWITCH_POLICY, mtu=_switch_mtu(setup, name)),
             )
             for name, uplinks in setup.vswitches.items()
         ],
@@ -278,7 +286,10 @@ def network_info(setup: HostNetworkSetup, short_name: str) -> wire.HostNetworkIn
             wire.HostPortGroup(
                 key=f"key-vim.host.PortGroup-{g.name}",
                 vswitch=f"key-vim.host.VirtualSwitch-{g.vswitch}",
-                spec=wire.HostPortGroupSpec(name=g.name, vlanId=g.vlan, vswitchName=g.vswitch),
+                computedPolicy=_SWITCH_POLICY,  # a port group inherits its switch's policy
+                spec=wire.HostPortGroupSpec(
+                    name=g.name, vlanId=g.vlan, vswitchName=g.vswitch, policy=wire.HostNetworkPolicy()
+                ),
             )
             for g in setup.portgroups
         ],
@@ -331,13 +342,8 @@ def nic_manager_info(setup: HostNetworkSetup) -> wire.HostVirtualNicManagerInfo:
     return wire.HostVirtualNicManagerInfo(netConfig=configs)
 
 
-def config_info(
-    ref: wire.MoRef,
-    product: wire.AboutInfo,
-    setup: HostNetworkSetup,
-    short_name: str,
-    fdm_version: str | None,
-) -> wire.HostConfigInfo:
+def host_options(short_name: str, fdm_version: str | None) -> list[wire.OptionValue]:
+    """The advanced settings ``config.option`` lists (the vSphere HA agent version among them)."""
     options = [
         wire.OptionValue(key="Config.HostAgent.log.level", value="info"),
         wire.OptionValue(key="Misc.PreferredHostName", value=short_name),
@@ -345,18 +351,33 @@ def config_info(
     ]
     if fdm_version:
         options.append(wire.OptionValue(key=FDM_VERSION_OPTION, value=fdm_version))
+    return options
+
+
+def date_time_info(setup: HostNetworkSetup) -> wire.HostDateTimeInfo:
+    """UTC, kept by NTP against the site's two time servers."""
+    return wire.HostDateTimeInfo(
+        timeZone=wire.HostDateTimeSystemTimeZone(key="UTC", name="UTC", description="UTC", gmtOffset=0),
+        systemClockProtocol="ntp",
+        ntpConfig=wire.HostNtpConfig(server=["ntp1." + setup.domain, "ntp2." + setup.domain]),
+        enabled=True,
+    )
+
+
+def config_info(
+    ref: wire.MoRef,
+    product: wire.AboutInfo,
+    setup: HostNetworkSetup,
+    short_name: str,
+    fdm_version: str | None,
+) -> wire.HostConfigInfo:
     return wire.HostConfigInfo(
         host=ref,
         product=product,
         network=network_info(setup, short_name),
         virtualNicManagerInfo=nic_manager_info(setup),
-        dateTimeInfo=wire.HostDateTimeInfo(
-            timeZone=wire.HostDateTimeSystemTimeZone(key="UTC", name="UTC", description="UTC", gmtOffset=0),
-            systemClockProtocol="ntp",
-            ntpConfig=wire.HostNtpConfig(server=["ntp1." + setup.domain, "ntp2." + setup.domain]),
-            enabled=True,
-        ),
-        option=options,
+        dateTimeInfo=date_time_info(setup),
+        option=host_options(short_name, fdm_version),
         adminDisabled=False,
         lockdownMode="lockdownDisabled",
     )

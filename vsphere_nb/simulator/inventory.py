@@ -20,6 +20,7 @@ from .. import wire
 from ..vocabulary import RECONFIGURE_METHOD
 from ..wire import MoRef
 from . import hostinfo
+from .alarms import host_alarm_states
 from .clock import Clock
 from .entities import (
     ENTITY_ANCESTRY,
@@ -256,7 +257,11 @@ class HostSystem(ManagedEntity):
         "datastore": "ArrayOfManagedObjectReference",
         "vm": "ArrayOfManagedObjectReference",
         "network": "ArrayOfManagedObjectReference",
+        "configManager": "HostConfigManager",
     }
+
+    #: the host's SSL certificate is not the one vCenter expects (the ``certificate`` story sets it per host)
+    certificate_mismatch = False
 
     def __init__(self, moid: str, name: str, parent: ComputeResource, ctx: FleetContext | None = None) -> None:
         super().__init__(moid, name, parent)
@@ -372,7 +377,16 @@ class HostSystem(ManagedEntity):
             return [n.ref for n in self.compute_resource.networks]
         if name == "vm":
             return []
+        if name == "configManager":
+            from .hostmanagers import config_manager
+
+            return config_manager(self)
         return super().prop(name)
+
+    def alarm_states(self, triggered: bool) -> list[wire.AlarmState]:
+        if self.moid == "ha-host":  # an ESXi endpoint: vCenter's alarms are not defined there
+            return []
+        return host_alarm_states(self, self.certificate_mismatch, triggered=triggered)
 
 
 @dataclass

@@ -19,12 +19,21 @@ from typing import TYPE_CHECKING, Any
 
 from .. import wire
 from .model import ManagedObject, Registry
+from .perf import counter_infos
 from .sessions import ADMIN_PRIVILEGES
 
 if TYPE_CHECKING:
     from .vcenter import Vcenter
 
-__all__ = ["ManagerSpec", "MANAGERS", "Manager", "manager_class", "register_managers", "release_key"]
+__all__ = [
+    "ManagerSpec",
+    "MANAGERS",
+    "Manager",
+    "manager_class",
+    "register_managers",
+    "release_key",
+    "historical_intervals",
+]
 
 Getter = Callable[["Vcenter"], Any]
 
@@ -97,7 +106,8 @@ def _roles(vc: Vcenter) -> list[wire.AuthorizationRole]:
     ]
 
 
-def _intervals(vc: Vcenter) -> list[wire.PerfInterval]:
+def historical_intervals(vc: Vcenter) -> list[wire.PerfInterval]:
+    """``PerformanceManager.historicalInterval``: vCenter's four statistics intervals."""
     day = 86400
     return [
         wire.PerfInterval(key=1, samplingPeriod=300, name="Past day", length=day, level=1, enabled=True),
@@ -184,8 +194,8 @@ MANAGERS: tuple[ManagerSpec, ...] = (
         "PerfMgr",
         {
             "description": _unset("PerformanceDescription"),
-            "historicalInterval": ("ArrayOfPerfInterval", _intervals),
-            "perfCounter": ("ArrayOfPerfCounterInfo", _empty),
+            "historicalInterval": ("ArrayOfPerfInterval", historical_intervals),
+            "perfCounter": ("ArrayOfPerfCounterInfo", lambda vc: counter_infos()),
         },
         esx_moid="ha-perfmgr",
     ),

@@ -10,9 +10,9 @@ from typing import Any
 
 from .. import wire
 from ..wire import MoRef
-from . import faults, search  # noqa: F401  (search registers the SearchIndex handlers)
+from . import faults, methods_operations, search  # noqa: F401  (they register their handlers)
 from .collector import PropertyCollector, PropertyFilter, check_types, retrieve
-from .dispatch import VOID, Call, Param, method, served
+from .dispatch import VOID, Call, Param, method, out_of_sessions, served
 from .events import MAX_COLLECTORS, EventHistoryCollector, EventManager
 from .inventory import (
     ClusterComputeResource,
@@ -27,7 +27,7 @@ from .inventory import (
 )
 from .managers import MANAGERS, manager_class
 from .properties import KNOWN_MANAGED_TYPES
-from .sessions import SessionManager
+from .sessions import SessionLimitReached, SessionManager
 from .tasks import Task, TaskManager
 from .vcenter import ServiceInstance
 from .views import ContainerView, ListView, ViewManager
@@ -94,7 +94,10 @@ def login(call: Call, this: SessionManager, userName: str, password: str, locale
     user = vc.sessions.authenticate(userName, password)
     if user is None:
         raise faults.invalid_login()
-    session = vc.sessions.login(user, locale=locale or "en", ip=call.ip, user_agent=call.user_agent)
+    try:
+        session = vc.sessions.login(user, locale=locale or "en", ip=call.ip, user_agent=call.user_agent)
+    except SessionLimitReached:
+        return out_of_sessions()
     call.headers["vmware-api-session-id"] = session.token
     return session.user_session()
 
@@ -113,10 +116,7 @@ def logout(call: Call, this: SessionManager) -> Any:
     privilege="Sessions.TerminateSession",
 )
 def session_is_active(call: Call, this: SessionManager, sessionID: str, userName: str) -> Any:
-    return any(
-        s.key == sessionID and s.user.name.lower() == userName.lower() and not s.expired()
-        for s in call.vc.sessions.all()
-    )
+    return any(s.key == sessionID and s.user.name.lower() == userName.lower() for s in call.vc.sessions.all())
 
 
 @method("SessionManager", "TerminateSession", Param("sessionId", "strings"), privilege="Sessions.TerminateSession")

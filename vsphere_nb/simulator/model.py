@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, TypeVar
 
 from ..wire import MoRef
@@ -73,6 +73,9 @@ class Registry:
         self.log: list[ManagedObject] = []
         #: the position of ``log[0]`` among all changes ever logged (the log is trimmed from the front)
         self.log_start = 0
+        #: type name -> ``factory(moid)`` making an object on first lookup (``None``: no such object), so that
+        #: objects every host has but few clients read (its configManager sub-objects) cost nothing until used
+        self.lazy: dict[str, Callable[[str], ManagedObject | None]] = {}
 
     # -- ids -------------------------------------------------------------------------------------
     def next_id(self, prefix: str, start: int = 1) -> str:
@@ -104,10 +107,22 @@ class Registry:
                 self._wake()
 
     def get(self, type_name: str, moid: str) -> ManagedObject | None:
-        return self._objects.get((type_name, moid))
+        obj = self._objects.get((type_name, moid))
+        if obj is None and type_name in self.lazy:
+            return self._materialize(type_name, moid)
+        return obj
 
     def resolve(self, ref: MoRef) -> ManagedObject | None:
-        return self._objects.get((ref.type, ref.value))
+        return self.get(ref.type, ref.value)
+
+    def _materialize(self, type_name: str, moid: str) -> ManagedObject | None:
+        with self.lock:
+            obj = self._objects.get((type_name, moid))
+            if obj is None:
+                made = self.lazy[type_name](moid)
+                if made is not None:
+                    obj = self.add(made)
+            return obj
 
     def objects(self, type_name: str | None = None) -> list[ManagedObject]:
         with self.lock:

@@ -104,6 +104,12 @@ KNOWN_MANAGED_TYPES = frozenset(
         "UserDirectory",
         "OptionManager",
         "FileManager",
+        "HostNetworkSystem",
+        "HostVirtualNicManager",
+        "HostDateTimeSystem",
+        "HostServiceSystem",
+        "HostCertificateManager",
+        "HostStorageSystem",
     }
 )
 

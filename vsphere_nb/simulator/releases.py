@@ -24,6 +24,7 @@ SINCE: dict[str, dict[str, tuple[int, ...]]] = {
     "HostHardwareSummary": {"family": (9, 0, 0, 0)},
     "HostSystemInfo": {"family": (9, 0, 0, 0)},
     "HostListSummary": {"maintenanceModeRequired": (9, 1, 0, 0)},
+    "VmfsDatastoreInfo": {"supportedVDiskFormats": (9, 0, 0, 0)},
 }
 #: the newest release any entry of SINCE names
 _NEWEST = max(v for fields in SINCE.values() for v in fields.values())

@@ -5,8 +5,12 @@ Two users by default: an administrator with every privilege and a read-only user
 generated per simulator (``secrets.token_urlsafe``) unless given. Tokens are 40 hex characters, sent back in
 the ``vmware-api-session-id`` header; neither passwords nor tokens appear in any repr or log line.
 
-Sessions can expire (``ChaosConfig.session_lifetime``, seconds after login) and are all dropped by a server
-restart. Session-scoped objects (views, collectors, filters, event collectors) die with their session.
+As on a vCenter, a session that is not used for ``SimulatorConfig.session_idle_timeout`` seconds ends (vCenter's
+default: 30 minutes), and at most ``SimulatorConfig.max_sessions`` may exist at once (vpxd's HTTP session map
+holds 2,000): a login beyond the cap answers ``503 Service Unavailable``, as vpxd does when it is "out of HTTP
+sessions", until idle ones expire or are logged out. Sessions can also expire a fixed time after login
+(``ChaosConfig.session_lifetime``) and are all dropped by a server restart. Ended sessions leave ``sessionList``
+at once. Session-scoped objects (views, collectors, filters, event collectors) die with their session.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ __all__ = [
     "ADMIN_PRIVILEGES",
     "READONLY_PRIVILEGES",
     "CURRENT_SESSION",
+    "SessionLimitReached",
 ]
 
 #: the session of the request being handled (set by the dispatcher; per asyncio task)
@@ -46,6 +51,7 @@ ADMIN_PRIVILEGES = frozenset(
         "System.Read",
         "Host.Config.Connection",
         "Global.CancelTask",
+        "Host.Config.Maintenance",
         "Sessions.TerminateSession",
     }
 )
@@ -67,6 +73,14 @@ class User:
         return "Administrator vsphere.local" if self.role == "admin" else "Read-only vsphere.local"
 
 
+class SessionLimitReached(Exception):
+    """A login while ``max_sessions`` sessions exist (vpxd: "Out of HTTP sessions: Limited to 2000")."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Out of HTTP sessions: limited to {limit}")
+        self.limit = limit
+
+
 class Session:
     """One login. ``token`` is the secret; ``key`` is the public ``UserSession.key``."""
 
@@ -76,6 +90,7 @@ class Session:
         "ip",
         "key",
         "last_active",
+        "last_used",
         "locale",
         "login_time",
         "owned",
@@ -96,6 +111,8 @@ class Session:
         self.ip = ip
         self.user_agent = user_agent
         self.expires_at = time.monotonic() + lifetime if lifetime else None
+        #: monotonic time of the last call (the idle timeout counts from it)
+        self.last_used = time.monotonic()
         self.call_count = 0
         #: session-scoped managed objects, destroyed with the session
         self.owned: list[ManagedObject] = []
@@ -103,8 +120,12 @@ class Session:
     def __repr__(self) -> str:
         return f"<Session {self.key} user={self.user.name}>"
 
-    def expired(self, now: float | None = None) -> bool:
-        return self.expires_at is not None and (time.monotonic() if now is None else now) >= self.expires_at
+    def expired(self, now: float | None = None, idle_timeout: float | None = None) -> bool:
+        """Past its lifetime, or idle for ``idle_timeout`` seconds (the table passes its own)."""
+        now = time.monotonic() if now is None else now
+        if self.expires_at is not None and now >= self.expires_at:
+            return True
+        return idle_timeout is not None and now - self.last_used >= idle_timeout
 
     def user_session(self) -> wire.UserSession:
         return wire.UserSession(
@@ -123,14 +144,28 @@ class Session:
 
 
 class SessionTable:
-    """Users and live sessions, thread-safe. ``on_end(session)`` runs when a session ends (cleanup)."""
+    """Users and live sessions, thread-safe. ``on_end(session)`` runs when a session ends (cleanup).
+
+    ``idle_timeout`` (seconds, ``None`` = never) ends sessions not used for that long; ``max_sessions`` caps how
+    many may exist (``None`` = no cap). Both are read on every use, so a test may change them on a running server.
+    """
 
     def __init__(
-        self, users: list[User], lifetime: Callable[[], float | None], on_end: Callable[[Session], None]
+        self,
+        users: list[User],
+        lifetime: Callable[[], float | None],
+        on_end: Callable[[Session], None],
+        *,
+        idle_timeout: float | None = None,
+        max_sessions: int | None = None,
     ) -> None:
         self.users = {u.name.lower(): u for u in users}
         self._lifetime = lifetime
         self._on_end = on_end
+        self.idle_timeout = idle_timeout
+        self.max_sessions = max_sessions
+        #: logins refused because the table was full
+        self.refused = 0
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
         self.expired_count = 0
@@ -148,12 +183,29 @@ class SessionTable:
         return user
 
     def login(self, user: User, *, locale: str = "en", ip: str | None = None, user_agent: str | None = None) -> Session:
+        """A new session; :class:`SessionLimitReached` when ``max_sessions`` live sessions exist."""
+        self.sweep()
         session = Session(user, locale=locale, ip=ip, user_agent=user_agent, lifetime=self._lifetime())
         with self._lock:
+            if self.max_sessions is not None and len(self._sessions) >= self.max_sessions:
+                self.refused += 1
+                raise SessionLimitReached(self.max_sessions)
             self._sessions[session.token] = session
             self._issued.append(session.token)
             self.logins += 1
         return session
+
+    def sweep(self) -> int:
+        """End every expired session now (they leave ``sessionList`` and free their place under the cap)."""
+        now = time.monotonic()
+        with self._lock:
+            ended = [s for s in self._sessions.values() if s.expired(now, self.idle_timeout)]
+            for session in ended:
+                del self._sessions[session.token]
+            self.expired_count += len(ended)
+        for session in ended:
+            self._on_end(session)
+        return len(ended)
 
     def issued_tokens(self) -> tuple[str, ...]:
         """Every session token this table has issued, live or ended (read-only copy).
@@ -172,12 +224,13 @@ class SessionTable:
             session = self._sessions.get(token)
             if session is None:
                 return None, False
-            if session.expired():
+            if session.expired(idle_timeout=self.idle_timeout):
                 del self._sessions[token]
                 self.expired_count += 1
                 expired = session
             else:
                 session.last_active = Clock.now()
+                session.last_used = time.monotonic()
                 session.call_count += 1
                 return session, False
         self._on_end(expired)
@@ -206,18 +259,23 @@ class SessionTable:
         return len(sessions)
 
     def active(self) -> int:
-        now = time.monotonic()
+        self.sweep()
         with self._lock:
-            return sum(1 for s in self._sessions.values() if not s.expired(now))
+            return len(self._sessions)
 
     def all(self) -> list[Session]:
+        """The live sessions (expired ones are ended first)."""
+        self.sweep()
         with self._lock:
             return list(self._sessions.values())
 
     def by_key(self, key: str) -> Session | None:
         """The live session whose public ``UserSession.key`` is ``key``."""
+        now = time.monotonic()
         with self._lock:
-            return next((s for s in self._sessions.values() if s.key == key and not s.expired()), None)
+            return next(
+                (s for s in self._sessions.values() if s.key == key and not s.expired(now, self.idle_timeout)), None
+            )
 
 
 class SessionManager(ManagedObject):
@@ -244,7 +302,7 @@ class SessionManager(ManagedObject):
         if session is None or self.table is None:
             return []
         if "Sessions.TerminateSession" in session.user.privileges:
-            return sorted((s for s in self.table.all() if not s.expired()), key=lambda s: s.login_time)
+            return sorted(self.table.all(), key=lambda s: s.login_time)
         return [session]
 
     def prop(self, name: str) -> Any:

@@ -57,6 +57,8 @@ class Simulator:
         users: dict[str, tuple[str, str]] | None = None,
         not_authenticated_status: int = 500,
         empty_answer_status: int = 200,
+        session_idle_timeout: float | None = 1800.0,
+        max_sessions: int | None = 2000,
         latency: float = 0.0,
         jitter: float = 0.0,
         http_503_rate: float = 0.0,
@@ -96,6 +98,8 @@ class Simulator:
             users=dict(users or {}),
             not_authenticated_status=not_authenticated_status,
             empty_answer_status=empty_answer_status,
+            session_idle_timeout=session_idle_timeout,
+            max_sessions=max_sessions,
             chaos=chaos,
         )
         self.vc = Vcenter(self.config)

@@ -276,6 +276,9 @@ def _apply_state(vc: Vcenter, host: HostSystem, cause: str, story: Story, isolat
         host.datastores = []
     if cause == "management-network":
         _one_management_vmknic(host)
+        _mistagged_management_vlan(host)
+    if cause == "certificate":
+        host.certificate_mismatch = True
     host.config_issues = [
         e
         for e in host.config_issues
@@ -330,6 +333,22 @@ def _one_management_vmknic(host: HostSystem) -> None:
         host.network_setup = setup
     except (AttributeError, TypeError):  # another network model: leave it alone
         return
+
+
+#: the VLAN the management port group of a ``management-network`` story host is tagged with (its peers use the
+#: fleet's management VLAN); the story's agent output names it
+WRONG_MANAGEMENT_VLAN = 112
+
+
+def _mistagged_management_vlan(host: HostSystem) -> None:
+    """The management vmknic's port group carries the wrong VLAN tag: the host cannot reach its peers."""
+    setup = getattr(host, "network_setup", None)
+    if setup is None:
+        return
+    management = {v.portgroup for v in setup.vmknics if getattr(v, "management", False)}
+    for group in setup.portgroups:
+        if group.name in management:
+            group.vlan = WRONG_MANAGEMENT_VLAN
 
 
 def _reassign_masters(vc: Vcenter, truth: dict[str, dict[str, str]]) -> None:

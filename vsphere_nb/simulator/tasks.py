@@ -75,7 +75,11 @@ class Task(ManagedObject):
 class TaskManager(ManagedObject):
     TYPE = "TaskManager"
     ANCESTRY = ("TaskManager", "ManagedObject")
-    PROPERTIES = {"recentTask": "ArrayOfManagedObjectReference", "maxCollector": "int"}
+    PROPERTIES = {
+        "recentTask": "ArrayOfManagedObjectReference",
+        "description": "TaskDescription",
+        "maxCollector": "int",
+    }
 
     def __init__(self, moid: str) -> None:
         super().__init__(moid)
@@ -84,9 +88,35 @@ class TaskManager(ManagedObject):
     def prop(self, name: str) -> Any:
         if name == "recentTask":
             return list(self.recent)
+        if name == "description":
+            return task_description()
         if name == "maxCollector":
             return 32
         return None
+
+
+#: the tasks this simulator runs: ``TaskInfo.descriptionId`` -> label (as a vCenter's ``TaskManager.description``)
+TASK_LABELS = {
+    "HostSystem.reconfigureDAS": "Reconfigure vSphere HA host",
+    "HostSystem.enterMaintenanceMode": "Enter maintenance mode",
+    "HostSystem.exitMaintenanceMode": "Exit maintenance mode",
+}
+_STATES = {"queued": "Queued", "running": "Running", "success": "Completed", "error": "Failed"}
+_REASONS = {
+    "TaskReasonUser": "Task initiated by a user",
+    "TaskReasonSystem": "Task initiated by the server",
+    "TaskReasonSchedule": "Task initiated by a scheduled task",
+    "TaskReasonAlarm": "Task initiated by an alarm",
+}
+
+
+def task_description() -> wire.TaskDescription:
+    """``TaskManager.description``: labels of the task methods, states and reasons (``govc tasks -l``)."""
+    return wire.TaskDescription(
+        methodInfo=[wire.ElementDescription(key=k, label=v, summary=v) for k, v in TASK_LABELS.items()],
+        state=[wire.ElementDescription(key=k, label=v, summary=v) for k, v in _STATES.items()],
+        reason=[wire.TypeDescription(key=k, label=v, summary=v) for k, v in _REASONS.items()],
+    )
 
 
 class TaskQueue:

@@ -17,12 +17,15 @@ from typing import Any
 
 from .. import wire
 from ..wire import MoRef
+from .alarms import HOST_ALARMS, Alarm
 from .building import build_inventory
 from .clock import Clock
 from .collector import PropertyCollector
 from .config import KNOWN_RELEASES, VCENTER_BUILDS, SimulatorConfig, release_of
 from .events import EventLog, EventManager
+from .hostmanagers import register_lazy
 from .inventory import HostSystem
+from .maintenance import MaintenanceMode
 from .managers import register_managers
 from .model import ManagedObject, Registry
 from .reconfigure import HaReconfigure
@@ -86,17 +89,28 @@ class Vcenter:
         self.task_manager = self.registry.add(TaskManager(ids["tasks"]))
         self.collector_id = ids["collector"]
         self.manager_refs = register_managers(self, self.registry, esx)
+        register_lazy(self)
+        if not esx:
+            for definition in HOST_ALARMS:
+                self.registry.add(Alarm(definition, self.inventory.root))
         self.service_instance = self.registry.add(ServiceInstance("ServiceInstance", self._content()))
         self.tasks = TaskQueue(
             self.registry, self.clock, self.task_manager, config.max_active_tasks, self.stats.concurrency
         )
         self.reconfigure = HaReconfigure(self)
+        self.maintenance = MaintenanceMode(self)
         users = [
             User(config.user, config.password, "admin"),
             User(config.readonly_user, config.readonly_password, "readonly"),
         ]
         users += [User(name, pw, role) for name, (pw, role) in config.users.items()]
-        self.sessions = SessionTable(users, lambda: self.chaos.session_lifetime, self._end_session)
+        self.sessions = SessionTable(
+            users,
+            lambda: self.chaos.session_lifetime,
+            self._end_session,
+            idle_timeout=config.session_idle_timeout,
+            max_sessions=config.max_sessions,
+        )
         self.session_manager.table = self.sessions
         self._default_collectors: dict[str, PropertyCollector] = {}
         self._initial_issues()
@@ -145,13 +159,15 @@ class Vcenter:
         ).model_copy(update=self.manager_refs)
 
     def hello_releases(self) -> list[str]:
-        """Releases ``/api/vcenter/system?action=hello`` offers: every known one up to the server's."""
-        return [r for r in KNOWN_RELEASES if _key(r) <= _key(self.release)]
+        """Releases ``/api/vcenter/system?action=hello`` offers: the ones it serves (:attr:`path_releases`), oldest
+        first."""
+        return sorted(self.path_releases, key=_key)
 
     @cached_property
     def path_releases(self) -> frozenset[str]:
-        """Releases accepted in ``/sdk/vim25/{release}/``: 7.0.0.0 up to 9.0.0.0 (or the server's, if newer)."""
-        top = max(_key(self.release), _key("9.0.0.0"))
+        """Releases accepted in ``/sdk/vim25/{release}/``: 7.0.0.0 up to the server's own, as a vCenter serves the
+        releases up to its own (a newer one answers 404, like an unknown one)."""
+        top = _key(self.release)
         return frozenset(r for r in KNOWN_RELEASES if _key(r) <= top)
 
     @property

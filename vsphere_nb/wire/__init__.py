@@ -37,9 +37,13 @@ from .inventory import *  # noqa: F403
 from .inventory import __all__ as _inventory_all
 from .managers import *  # noqa: F403
 from .managers import __all__ as _managers_all
+from .monitoring import *  # noqa: F403
+from .monitoring import __all__ as _monitoring_all
 from .moref import ManagedObjectReference, MoRef
 from .service import *  # noqa: F403
 from .service import __all__ as _service_all
+from .storage import *  # noqa: F403
+from .storage import __all__ as _storage_all
 from .task import *  # noqa: F403
 from .task import __all__ as _task_all
 
@@ -81,4 +85,6 @@ __all__ = [
     *_task_all,
     *_host_all,
     *_managers_all,
+    *_monitoring_all,
+    *_storage_all,
 ]

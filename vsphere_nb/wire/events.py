@@ -33,6 +33,9 @@ __all__ = [
     "HostMissingNetworksEvent",
     "HostShortNameToIpFailedEvent",
     "InsufficientFailoverResourcesEvent",
+    "EnteringMaintenanceModeEvent",
+    "EnteredMaintenanceModeEvent",
+    "ExitMaintenanceModeEvent",
     "EventFilterSpec",
     "EventFilterSpecByEntity",
     "EventFilterSpecByTime",
@@ -155,6 +158,18 @@ class HostShortNameToIpFailedEvent(HostEvent):
 
 
 class InsufficientFailoverResourcesEvent(ClusterEvent):
+    pass
+
+
+class EnteringMaintenanceModeEvent(HostEvent):
+    pass
+
+
+class EnteredMaintenanceModeEvent(HostEvent):
+    pass
+
+
+class ExitMaintenanceModeEvent(HostEvent):
     pass
 
 

@@ -30,6 +30,8 @@ __all__ = [
     "HostIpConfig",
     "HostVirtualNicSpec",
     "HostVirtualNic",
+    "HostNetworkSecurityPolicy",
+    "HostNetworkPolicy",
     "HostPortGroupSpec",
     "HostPortGroup",
     "HostVirtualSwitchSpec",
@@ -141,21 +143,33 @@ class HostVirtualNic(VimObject):
     port: str | None = None
 
 
+class HostNetworkSecurityPolicy(VimObject):
+    allowPromiscuous: bool | None = None
+    macChanges: bool | None = None
+    forgedTransmits: bool | None = None
+
+
+class HostNetworkPolicy(VimObject):
+    security: HostNetworkSecurityPolicy | None = None
+
+
 class HostPortGroupSpec(VimObject):
     name: str = ""
     vlanId: int = 0
     vswitchName: str = ""
-    policy: VimObject | None = None  # HostNetworkPolicy
+    policy: HostNetworkPolicy | None = None
 
 
 class HostPortGroup(VimObject):
     key: str | None = None
     vswitch: str | None = None
+    computedPolicy: HostNetworkPolicy | None = None
     spec: HostPortGroupSpec | None = None
 
 
 class HostVirtualSwitchSpec(VimObject):
     numPorts: int = 0
+    policy: HostNetworkPolicy | None = None
     mtu: int | None = None
 
 

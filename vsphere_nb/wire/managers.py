@@ -21,6 +21,7 @@ __all__ = [
     "LicenseFeatureInfo",
     "KeyValue",
     "NotFound",
+    "InvalidName",
 ]
 
 
@@ -89,3 +90,9 @@ class LicenseManagerLicenseInfo(VimObject):
 
 class NotFound(VimFault):
     """``vim.fault.NotFound``: e.g. ``TerminateSession`` of a session that does not exist."""
+
+
+class InvalidName(VimFault):
+    """``vim.fault.InvalidName``: e.g. ``OptionManager.QueryOptions`` of an option that does not exist."""
+
+    name: str = ""
