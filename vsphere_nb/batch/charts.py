@@ -476,7 +476,7 @@ def min_text_px(fig: Figure) -> float:
     """The height in pixels of the smallest visible text of ``fig`` in its PNG (:func:`figure_png`)."""
     from matplotlib.text import Text
 
-    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    sizes = [float(t.get_fontsize()) for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
     return min(sizes, default=0.0) * style.DPI / 72.0
 
 

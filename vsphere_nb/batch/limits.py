@@ -192,14 +192,15 @@ def limits_in_words(limits: BatchLimits, planned: int | None = None) -> list[str
         lines.append(f"canary: the first {limits.canary} hosts run alone; the rest start only if all of them succeed")
     else:
         lines.append("no canary phase")
-    budget = limits.max_failures
+    budget = None if limits.max_failures is None else FailureBudget.parse(limits.max_failures)
     if budget is None:
         lines.append("no failure budget: failures do not stop the run")
     elif budget.count is not None:
         lines.append(f"stop launching after {_plural(budget.count + 1, 'failure')} ({budget.count} tolerated)")
     else:
         of = f" of the {planned} hosts" if planned is not None else " of the hosts"
-        tolerated = f" ({_plural(limits.failure_budget(planned), 'failure')} tolerated)" if planned is not None else ""
+        allowed = budget.allowed(planned) if planned is not None else None
+        tolerated = f" ({_plural(allowed, 'failure')} tolerated)" if allowed is not None else ""
         lines.append(f"stop launching when failures exceed {budget}{of}{tolerated}")
     lines.append(f"a task that runs longer than {_seconds(limits.task_timeout)} counts as timed out")
     if limits.post_check:
