@@ -87,7 +87,14 @@ def runbook_copy(directory: Path, parameters: Mapping[str, Any], name: str = RUN
 class JupyterServer:
     """``jupyter lab`` (``kind="lab"``) or ``voila NOTEBOOK`` (``kind="voila"``) serving ``root``."""
 
-    def __init__(self, kind: str, root: Path, notebook: str = RUNBOOK, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        root: Path,
+        notebook: str = RUNBOOK,
+        env: Mapping[str, str] | None = None,
+        lab_settings: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         assert kind in ("lab", "voila")
         self.kind = kind
         self.root = root
@@ -99,7 +106,11 @@ class JupyterServer:
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("VSPHERE_")}
         base_env.update(env or {})
         self.env = jupyter_env(
-            self.state, token=self.token, autosave=False, base=base_env, lab_settings=LAB_TEST_SETTINGS
+            self.state,
+            token=self.token,
+            autosave=False,
+            base=base_env,
+            lab_settings={**LAB_TEST_SETTINGS, **(lab_settings or {})},
         )
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -200,3 +200,47 @@ def test_insecure_warning_is_printed_exactly_once(sim):
         if verbose:  # the INFO "connected to …" line notes it as a fact, the warning is still said once
             mentions = [line for line in mentions if not line.startswith("INFO ")]
         assert mentions == ["vsphere-nb: warning: TLS certificate verification is OFF (--insecure)"], done.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# session tokens that cannot be a session id
+# ---------------------------------------------------------------------------------------------
+_ODD_TOKENS = [
+    ("tök3n-5ecret", "a non-ASCII character"),
+    ("tok\x00en-5ecret", "a control character"),
+    ("tok\x1b[31men-5ecret", "a control character"),
+    ("tok\u202een-5ecret", "a non-ASCII character"),
+]
+
+
+@pytest.mark.parametrize(("token", "what"), _ODD_TOKENS)
+def test_an_odd_token_in_a_file_is_one_line_naming_the_file(sim, capsys, tmp_path, token, what):
+    path = tmp_path / "token"
+    path.write_text(token + "\n", encoding="utf-8")
+    before = sim.stats()["requests"]
+    code, out, err = run(hosts_argv(sim, "--session-token-file", str(path)), capsys)
+    assert_one_line_error(code, out, err, f"session token file {path}", secrets=(token, "5ecret"))
+    assert what in err
+    assert sim.stats()["requests"] == before  # refused before anything was sent
+
+
+@pytest.mark.parametrize(("token", "what"), _ODD_TOKENS[:2] + _ODD_TOKENS[3:])
+def test_an_odd_token_in_the_environment_is_one_line_naming_the_variable(sim, capsys, monkeypatch, token, what):
+    monkeypatch.setenv("VSPHERE_SESSION_TOKEN", token.replace("\x00", "\x07"))  # the environment holds no NUL
+    code, out, err = run(hosts_argv(sim), capsys)
+    assert_one_line_error(code, out, err, "VSPHERE_SESSION_TOKEN", secrets=(token, "5ecret"))
+
+
+def test_a_token_file_that_is_not_utf8_is_one_line(sim, capsys, tmp_path):
+    path = tmp_path / "token"
+    path.write_bytes(b"tok\xe9n-5ecret\n")
+    code, out, err = run(hosts_argv(sim, "--session-token-file", str(path)), capsys)
+    assert_one_line_error(code, out, err, str(path), secrets=("5ecret",))
+
+
+def test_connect_refuses_an_odd_token_without_showing_it():
+    from vsphere_nb.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        connect("https://vc.invalid", session_token="abc\x00def-5ecret")
+    assert "session_token" in str(info.value) and "5ecret" not in str(info.value)

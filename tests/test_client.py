@@ -522,7 +522,9 @@ def test_call_policy_table():
     assert call_policy("ContinueRetrievePropertiesEx") == "read"
     assert call_policy("QueryEvents") == "read"
     assert call_policy("Logout") == "session"
-    assert call_policy("CreateFilter") == "write"
+    for method in ("CreateContainerView", "CreateFilter", "CreatePropertyCollector", "CreateCollectorForEvents"):
+        assert call_policy(method) == "create"  # creates a session-scoped object only: retried like a read
+    assert call_policy("DestroyView") == "write"
 
 
 # ------------------------------------------------------------------------------------------------

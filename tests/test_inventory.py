@@ -250,10 +250,16 @@ def test_messy_server_wrong_shapes_and_unreadable_properties_are_flagged_per_hos
     assert len(hosts) == 120
     issues = {str(k): v for k, v in zip(hosts["host_moid"], hosts["data_issues"]) if not pd.isna(v)}
     assert set(issues) == {"host-3", "host-4", "host-5", "host-6", "host-9"}
-    assert issues["host-3"].startswith("datastore: unusable value (TypeError: expected a list, got str)")
+    assert issues["host-3"].startswith("datastore: undecodable string: expected ArrayOfDatastore (a list), got text")
     assert issues["host-4"].startswith("disabledMethod: undecodable ArrayOfString: ArrayOfString expects a list")
     assert issues["host-6"].startswith("runtime.dasHostState: undecodable ClusterDasFdmHostState")
     assert issues["host-9"] == "runtime.dasHostState: not readable (NoPermission)"
+    # an unreadable value of a property pre-flight reads makes the host ineligible; other data issues do not
+    eligible = dict(zip(hosts["host_moid"], hosts["eligible"]))
+    reasons = dict(zip(hosts["host_moid"], hosts["skip_reason"]))
+    for moid in ("host-4", "host-5"):
+        assert not eligible[moid] and reasons[moid] == "disabledMethod unreadable (see data_issues)"
+    assert eligible["host-3"] and eligible["host-6"] and eligible["host-9"]
     row = hosts[hosts["host_moid"] == "host-3"].iloc[0]
     assert (
         pd.isna(row["datastores"]) and row["host"] == "esx0003.lab.example" and row["das_state"] == "connectedToMaster"
@@ -280,7 +286,8 @@ def test_a_cluster_whose_configuration_does_not_decode_flags_its_hosts():
     in_c1 = hosts[hosts["cluster"] == "C1"]
     assert len(in_c1) == 50 and in_c1["data_issues"].str.startswith("cluster C1: configurationEx: undecodable").all()
     assert hosts[hosts["cluster"] == "C0"]["data_issues"].isna().all()
-    assert (in_c1["skip_reason"] == "vSphere HA not enabled on the cluster").all()
+    assert (in_c1["skip_reason"] == "configurationEx unreadable (see data_issues)").all()
+    assert not in_c1["eligible"].any()
 
 
 def test_hosts_frame_twice_on_one_pass_gives_the_same_issues():

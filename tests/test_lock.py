@@ -42,5 +42,5 @@ def test_the_lock_dies_with_a_killed_holder(tmp_path):
 
 
 def test_a_missing_directory_is_a_clear_error(tmp_path):
-    with pytest.raises(RunDirectoryError, match="cannot lock"):
+    with pytest.raises(RunDirectoryError, match="does not exist"):
         RunLock.acquire(tmp_path / "nope")

@@ -162,6 +162,64 @@ def test_tls_choices(make_sim) -> None:
     assert panel.state.client is None
 
 
+def test_a_preset_password_follows_its_server_and_is_never_sent_to_another(make_sim) -> None:
+    """The parameters cell's password is for its server: change the Server field and it is gone (the box
+    empties too), so Connect asks for a password instead of sending A's to B; changing back does not revive it."""
+    a, b = make_sim(), make_sim()
+    panel = ConnectPanel(server=a.url, user=a.user, password=a.password)
+    assert panel.password.placeholder == "(already given, not shown)"
+    panel.password.value = "typed-for-a"  # typed, not submitted
+    panel.server.value = b.url
+    assert panel.password.value == "" and panel.password.placeholder == ""
+    panel.connect_button.click()
+    assert "enter the password" in panel.error_lines()[0]
+    assert panel.state.client is None and not b.issued_tokens()  # nothing reached B
+    panel.clear_errors()
+    panel.server.value = a.url
+    panel.connect_button.click()
+    assert "enter the password" in panel.error_lines()[0] and not a.issued_tokens()
+
+
+def test_a_preset_password_belongs_to_its_user(make_sim) -> None:
+    sim = make_sim()
+    panel = ConnectPanel(server=sim.url, user=sim.user, password=sim.password)
+    panel.user.value = "someone-else@vsphere.local"
+    panel.connect_button.click()
+    assert "enter the password" in panel.error_lines()[0]
+    assert not sim.issued_tokens()
+
+
+def test_a_preset_password_still_connects_when_server_and_user_are_unchanged(make_sim) -> None:
+    sim = make_sim()
+    panel = ConnectPanel(server=sim.url, user=sim.user, password=sim.password)
+    panel.server.value = f" {sim.url} "  # only blanks added: the same server
+    panel.connect_button.click()
+    assert_no_errors(panel)
+    assert panel.state.client is not None
+    assert sim.issued_tokens()  # a login shows here (what the tests above rely on)
+    panel.disconnect_button.click()
+
+
+def test_typed_password_is_never_widget_state() -> None:
+    """What the browser sends as the user types is a message, not state: the saved widget state (what Jupyter
+    writes into the notebook) never holds it, typed-but-never-submitted included; clearing empties the box."""
+    from vsphere_nb.widgets.password import PasswordField
+
+    panel = ConnectPanel(server="vc.example.test", user="administrator@vsphere.local")
+    field = panel.password
+    assert isinstance(field, PasswordField)
+    typed = "Typed-N0t-Submitted-9431"
+    field._handle_custom_msg({"typed": typed[:5]}, [])
+    field._handle_custom_msg({"typed": typed}, [])  # the browser sends the whole text on each edit
+    assert field.value == typed
+    _no_secret_anywhere(panel, typed)
+    assert typed not in repr(field) and typed not in str(field.get_state())
+    sent: list[dict] = []
+    field.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    panel.server.value = "vc2.example.test"  # another server: the box empties in the browser too
+    assert field.value == "" and sent == [{"clear": True}]
+
+
 def test_the_scenario_picker_lists_story_once_and_the_password_hint_names_no_cell() -> None:
     from importlib.resources import files
 

@@ -1,6 +1,7 @@
 """Which calls may be retried or replayed, by method name.
 
-A read is retried on 502/503/504 and dropped connections and replayed after a re-login; a ``*_Task`` launch is
+A read is retried on 502/503/504 and dropped connections and replayed after a re-login, and so is the creation
+of a view, a collector or a filter (:data:`CREATE_METHODS`); a ``*_Task`` launch is
 never sent twice by the client (a lost answer is :class:`~vsphere_nb.errors.LaunchStateUnknown`); a call tied to
 the session that died is never replayed. :func:`call_policy` names the policy of a method; the batch engine's
 own exactly-once logic rests on it.
@@ -12,9 +13,11 @@ from dataclasses import dataclass
 
 __all__ = [
     "READ_ONLY_METHODS",
+    "CREATE_METHODS",
     "NO_REPLAY_METHODS",
     "Policy",
     "READ",
+    "CREATE",
     "WRITE",
     "LAUNCH",
     "SESSION",
@@ -53,6 +56,22 @@ READ_ONLY_METHODS = frozenset(
     }
 )
 
+#: methods that create a session-scoped helper object (a view, a collector, a filter) and change nothing else:
+#: retried like a read. A retry after a lost answer can at worst leave a spare object behind, which the server
+#: drops with the session; a second ``CreateFilter`` on one collector reports the same objects again, which
+#: applying updates tolerates.
+CREATE_METHODS = frozenset(
+    {
+        "CreateContainerView",
+        "CreateListView",
+        "CreateInventoryView",
+        "CreateFilter",
+        "CreatePropertyCollector",
+        "CreateCollectorForEvents",
+        "CreateCollectorForTasks",
+    }
+)
+
 #: methods bound to the session itself: after ``NotAuthenticated`` a replay under a *new* session would answer
 #: a different question (or log the new session out), so they fail with ``NotAuthenticatedError`` instead.
 NO_REPLAY_METHODS = frozenset(
@@ -86,6 +105,7 @@ class Policy:
 
 
 READ = Policy(retry=True, on_expiry="replay")
+CREATE = Policy(retry=True, on_expiry="replay")
 WRITE = Policy(retry=False, on_expiry="replay")
 LAUNCH = Policy(retry=False, on_expiry="launch")
 SESSION = Policy(retry=False, on_expiry="fail")
@@ -94,14 +114,17 @@ PROBE = Policy(retry=True, on_expiry="fail")
 
 
 def call_policy(method: str) -> str:
-    """``"launch"``, ``"read"``, ``"session"`` or ``"write"``: how :meth:`AsyncClient.invoke` treats ``method``."""
+    """``"launch"``, ``"read"``, ``"create"``, ``"session"`` or ``"write"``: how :meth:`AsyncClient.invoke` treats
+    ``method``."""
     if method.endswith("_Task"):
         return "launch"
     if method in READ_ONLY_METHODS:
         return "read"
+    if method in CREATE_METHODS:
+        return "create"
     if method in NO_REPLAY_METHODS:
         return "session"
     return "write"
 
 
-POLICIES = {"launch": LAUNCH, "read": READ, "session": SESSION, "write": WRITE}
+POLICIES = {"launch": LAUNCH, "read": READ, "create": CREATE, "session": SESSION, "write": WRITE}

@@ -24,8 +24,8 @@ How a call can fail, and what the caller sees:
   is safe (:data:`READ_ONLY_METHODS`, property reads, ordinary methods). A ``*_Task`` launch is never replayed:
   :class:`~vsphere_nb.errors.LaunchStateUnknown`. Methods tied to the dead session (:data:`NO_REPLAY_METHODS`) and
   clients without a password get :class:`~vsphere_nb.errors.NotAuthenticatedError`.
-* reads are retried on 502/503/504 and dropped connections (:class:`~vsphere_nb.config.RetryPolicy`); nothing
-  else is.
+* reads, and the creation of views, collectors and filters (:data:`~vsphere_nb.call_policy.CREATE_METHODS`), are
+  retried on 502/503/504 and dropped connections (:class:`~vsphere_nb.config.RetryPolicy`); nothing else is.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ from .config import (
     Secret,
     Timeouts,
     VerifyArg,
+    check_session_token,
     parse_release,
     parse_server,
     resolve_verify,
@@ -148,6 +149,8 @@ class AsyncClient:
             raise errors.ConfigError("user must be a non-empty string")
         secret = Secret(password) if password is not None else None
         token = Secret(session_token) if session_token is not None else None
+        if token is not None:
+            check_session_token(token.reveal(), "session_token")
         if release is not None and parse_release(release) is None:
             raise errors.ConfigError(f"release must look like '8.0.3.0', got {release!r}")
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .errors import ServerFault, VsphereError
 from .inventory import CLUSTER_PATHS, HOST_PATHS, Inventory, _datacenter_of, _issue_text, hosts_frame
-from .property import container_filter_spec, create_container_view, destroy_view, retrieve
+from .property import container_filter_spec, create_container_view, destroy_quietly, retrieve
 from .wire import MoRef
 from .wire.ha_readers import das_settings, heartbeat_datastores_by_host, management_vmknics, mount_accessibility
 
@@ -102,7 +102,7 @@ async def collect_fleet(
     try:
         objects = await retrieve(client, [container_filter_spec(view, _TYPE_PATHS)], page_size=page_size)
     finally:
-        await destroy_view(client, view)
+        await destroy_quietly(client, view, "DestroyView")
     inv = FleetInventory(vcenter=vcenter or vcenter_name(client))
     for oc in objects:
         inv.objects[oc.obj] = oc.props()

@@ -41,6 +41,7 @@ __all__ = [
     "InsecureTLSWarning",
     "Secret",
     "redact",
+    "check_session_token",
     "Timeouts",
     "MAX_RESPONSE_BYTES",
     "RetryPolicy",
@@ -130,6 +131,27 @@ _HEADER_VALUE_RE = re.compile(
     r"""(vmware-api-session-id|authorization|cookie|set-cookie)(['"]?\s*[,:=]\s*b?['"]?)([^'"\s,)\]]+)""",
     re.IGNORECASE,
 )
+
+
+def check_session_token(value: str, where: str) -> str:
+    """``value`` when it can be a session id (printable ASCII, no spaces: what vCenter issues), else a
+    :class:`~vsphere_nb.errors.ConfigError` naming ``where`` (the file, the variable, the argument) and what is
+    wrong — never the value itself."""
+    for char in value:
+        if "!" <= char <= "~":
+            continue
+        if char.isspace():
+            what = "a space or line break"
+        elif ord(char) < 32 or ord(char) == 127:
+            what = "a control character"
+        elif ord(char) > 127:
+            what = "a non-ASCII character"
+        else:
+            what = "a character that cannot be sent"
+        raise ConfigError(
+            f"{where} does not hold a usable session token: it contains {what} (a session id is printable ASCII)"
+        )
+    return value
 
 
 def redact(text: str) -> str:

@@ -28,6 +28,7 @@ import pandas as pd
 from . import wire
 from .diagnosis.rules import parse_duration
 from .errors import ConfigError, ServerFault, VsphereError
+from .property import destroy_quietly
 from .wire.categories import HA_HISTORY_TYPES
 from .wire.event_rows import event_rows
 
@@ -188,10 +189,7 @@ async def read_history(
                 truncated = True
                 break
     finally:
-        try:
-            await client.invoke(collector, "DestroyCollector")
-        except VsphereError:
-            pass
+        await destroy_quietly(client, collector, "DestroyCollector")
     events = [e for p in pages for e in p]
     if truncated:
         events = events[:max_events]

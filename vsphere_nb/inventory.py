@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import wire
 from .client import vcenter_name
-from .property import container_filter_spec, create_container_view, destroy_view, retrieve
+from .property import container_filter_spec, create_container_view, destroy_quietly, retrieve
 from .vocabulary import HOST_COLUMNS as _HOST_COLUMNS
 from .wire import MoRef, UndecodedValue
 
@@ -89,6 +89,8 @@ class Inventory:
     objects: dict[MoRef, dict[str, Any]] = field(default_factory=dict)
     requests: int = 0
     issues: dict[MoRef, list[str]] = field(default_factory=dict)
+    #: per object, the properties whose value did not decode (removed from ``objects``): their cells stay empty
+    undecoded: dict[MoRef, set[str]] = field(default_factory=dict)
 
     def add_issue(self, ref: MoRef, text: str) -> None:
         self.issues.setdefault(ref, []).append(text)
@@ -108,11 +110,14 @@ async def collect_inventory(client: Any, *, page_size: int = 2000, vcenter: str 
         spec = container_filter_spec(view, _TYPE_PATHS)
         objects = await retrieve(client, [spec], page_size=page_size)
     finally:
-        await destroy_view(client, view)
+        await destroy_quietly(client, view, "DestroyView")
     inv = Inventory(vcenter=vcenter or vcenter_name(client))
     for oc in objects:
         props = oc.props()
         inv.objects[oc.obj] = props
+        declared = _DECLARED_TYPES.get(oc.obj.type)
+        if declared is not None:
+            _check_shapes(props, declared)
         if oc.missingSet or not _UNUSUAL.isdisjoint(map(type, props.values())):  # rare: a type test per value
             _tidy(inv, oc, props)
     if hasattr(client, "stats"):
@@ -122,18 +127,52 @@ async def collect_inventory(client: Any, *, page_size: int = 2000, vcenter: str 
 
 #: value types that need a second look: a generic object (an unknown ``_typeName``), an undecodable value
 _UNUSUAL = frozenset({wire.VimObject, UndecodedValue})
+#: the declared type of each property read, per object type (VMware's API reference, in ``wire.declared``)
+_DECLARED_TYPES: dict[str, dict[str, str]] = {
+    "HostSystem": wire.HOST_PROPERTY_TYPES,
+    "ClusterComputeResource": wire.CLUSTER_PROPERTY_TYPES,
+}
+#: per declared type, the Python types a decoded value of it has in the normal case (the fast path: one lookup)
+_EXPECTED: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "boolean": (bool,),
+    "ManagedEntity": (MoRef,),
+    **{name: (cls, str) for name, cls in wire.ENUMS.items()},
+}
+#: per declared list type, the element type of the normal case
+_ELEMENTS: dict[str, type] = {"ArrayOfDatastore": MoRef, "ArrayOfMethodName": str}
+
+
+def _check_shapes(props: dict[str, Any], declared: dict[str, str]) -> None:
+    """Each value held against its property's declared type (:func:`wire.check_declared`): a value of another
+    shape — a list, a number or a reference where an enum belongs — becomes an ``UndecodedValue``."""
+    for name, value in props.items():
+        kind = declared.get(name)
+        if kind is None or value is None:
+            continue
+        expected = _EXPECTED.get(kind)
+        if expected is not None and type(value) in expected:
+            continue
+        element = _ELEMENTS.get(kind)
+        if element is not None and type(value) is list and all(type(item) is element for item in value):
+            continue
+        if type(value) is wire.VimObject and name in _DECLARED:  # a newer server's subtype: ``_tidy`` reads it
+            continue
+        props[name] = wire.check_declared(value, kind)
 
 
 def _tidy(inv: Inventory, oc: wire.ObjectContent, props: dict[str, Any]) -> None:
     """Read a newer server's subtypes as their declared types; move undecodable values out of ``props`` into
     ``inv.issues``, with the properties the server could not read."""
+    declared = _DECLARED_TYPES.get(oc.obj.type, {})
     for name, cls in _DECLARED.items():
         if name in props:
-            props[name] = wire.as_declared(props[name], cls)
+            props[name] = wire.check_declared(wire.as_declared(props[name], cls), declared.get(name))
     for name, value in list(props.items()):
         if isinstance(value, UndecodedValue):
             del props[name]
             inv.add_issue(oc.obj, f"{name}: {value}")
+            inv.undecoded.setdefault(oc.obj, set()).add(name)
     for missing in oc.missingSet or []:
         fault = getattr(missing.fault, "type_name", None) or "fault"
         inv.add_issue(oc.obj, f"{missing.path}: not readable ({fault})")
@@ -265,18 +304,21 @@ def hosts_frame(inv: Inventory) -> pd.DataFrame:
         except Exception as exc:
             _unusable(issues, ref, "runtime.dasHostState", exc)
             reporter_name = None
+        gone = inv.undecoded.get(ref, ())  # an undecodable list is unknown, never "empty"
         try:
-            datastores = _ref_names(names, _items(props, "datastore"))
+            datastores = None if "datastore" in gone else _ref_names(names, _items(props, "datastore"))
         except Exception as exc:
             _unusable(issues, ref, "datastore", exc)
             datastores = None
         try:
-            config_issues = "; ".join(_issue_text(i) for i in _items(props, "configIssue"))
+            config_issues = (
+                None if "configIssue" in gone else "; ".join(_issue_text(i) for i in _items(props, "configIssue"))
+            )
         except Exception as exc:
             _unusable(issues, ref, "configIssue", exc)
             config_issues = None
         try:
-            disabled = ", ".join(str(m) for m in _items(props, "disabledMethod"))
+            disabled = None if "disabledMethod" in gone else ", ".join(str(m) for m in _items(props, "disabledMethod"))
         except Exception as exc:
             _unusable(issues, ref, "disabledMethod", exc)
             disabled = None
@@ -302,6 +344,7 @@ def hosts_frame(inv: Inventory) -> pd.DataFrame:
     frame = pd.DataFrame(cols)
     if issues:
         _warn_once_per_kind(inv, issues)
+    frame["data_issues"] = issue_cells  # pre-flight reads it: an unreadable value never makes a host eligible
     typed = typed_hosts_frame(preflight(frame))
     typed["data_issues"] = pd.array(issue_cells, dtype=STRING)
     return typed

@@ -30,6 +30,7 @@ __all__ = [
     "create_list_view",
     "modify_list_view",
     "destroy_view",
+    "destroy_quietly",
     "container_filter_spec",
     "list_filter_spec",
     "retrieve",
@@ -90,8 +91,18 @@ async def modify_list_view(
 
 
 async def destroy_view(client: AsyncClient, view: wire.MoRef) -> None:
-    """``View.DestroyView``."""
+    """``View.DestroyView`` (raises like any call; after a read use :func:`destroy_quietly`)."""
     await client.invoke(view, "DestroyView")
+
+
+async def destroy_quietly(client: AsyncClient, obj: wire.MoRef, method: str) -> None:
+    """The cleanup after a read — ``DestroyView``, ``DestroyPropertyCollector``, ``DestroyCollector``,
+    ``DestroyPropertyFilter`` on ``obj`` — with a failure logged, never raised: the read's result (or the read's
+    own error) is what the caller gets. A view or collector left behind ends with the session."""
+    try:
+        await client.invoke(obj, method)
+    except errors.VsphereError as exc:
+        logger.info("%s %s failed (%s); the server drops it with the session", method, obj.value, exc)
 
 
 def _view_filter_spec(
@@ -299,16 +310,10 @@ class PropertyWatcher:
             return
         self._destroyed = True
         for filt in list(self.filters):
-            try:
-                await self.client.invoke(filt, "DestroyPropertyFilter")
-            except errors.VsphereError as exc:
-                logger.debug("DestroyPropertyFilter %s failed: %s", filt.value, exc)
+            await destroy_quietly(self.client, filt, "DestroyPropertyFilter")
         self.filters.clear()
         if self.private:
-            try:
-                await self.client.invoke(self.collector, "DestroyPropertyCollector")
-            except errors.VsphereError as exc:
-                logger.debug("DestroyPropertyCollector %s failed: %s", self.collector.value, exc)
+            await destroy_quietly(self.client, self.collector, "DestroyPropertyCollector")
 
     async def __aenter__(self) -> PropertyWatcher:
         return self

@@ -20,9 +20,12 @@ Why each rule:
   and pauses) must end within ``total`` or it fails with :class:`~vsphere_nb.errors.TimeoutError` (a launch: with
   :class:`~vsphere_nb.errors.LaunchStateUnknown`, the request went out). Never retried.
 * **A cap on the answer's size** (``max_response_bytes``, default :data:`~vsphere_nb.config.MAX_RESPONSE_BYTES`) —
-  the body is streamed and counted after decompression; a ``Content-Length`` over the cap, or more bytes than the
-  cap, stops the read and raises :class:`~vsphere_nb.errors.ProtocolError` naming the limit (a launch:
-  ``LaunchStateUnknown``). Never retried.
+  the body is streamed and decoded in bounded steps (:mod:`~vsphere_nb.content_decoding`: every layer of a
+  ``Content-Encoding`` chain such as ``gzip, gzip`` is counted as it comes out, never decompressed in one go); a
+  ``Content-Length`` over the cap, or more bytes than the cap, stops the read and raises
+  :class:`~vsphere_nb.errors.ProtocolError` naming the limit (a launch: ``LaunchStateUnknown``). Never retried.
+* **Header bytes as sent** — the answer's headers are kept as bytes (a proxy's ``X-Note: café`` is no error); the
+  session id is read and sent back byte for byte (as latin-1, which maps every byte to one character).
 * **No secrets in errors or logs** — messages carry the server origin, HTTP method and path only. A logging
   filter (:func:`install_log_redaction`) also scrubs session headers and live secrets from httpx's and
   httpcore's own DEBUG lines (httpcore logs the raw response headers, token included).
@@ -36,6 +39,7 @@ import logging
 import random
 import ssl
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +48,7 @@ import httpx
 
 from . import errors
 from .config import DEFAULT_USER_AGENT, MAX_RESPONSE_BYTES, RetryPolicy, Secret, Timeouts, redact
+from .content_decoding import ACCEPT_ENCODING, ChainDecoder, DecodedTooLarge, UnsupportedEncoding
 
 __all__ = [
     "SESSION_HEADER",
@@ -224,6 +229,10 @@ class _DeadlineExceeded(Exception):
     """The call's overall deadline (``Timeouts.total``) passed before its answer was complete."""
 
 
+class _Undecodable(Exception):
+    """The body's ``Content-Encoding`` is not one this client reads, or the body does not decode as it says."""
+
+
 class _TooLarge(Exception):
     """The answer is larger than ``max_response_bytes``; ``size`` is what was announced or read so far."""
 
@@ -239,6 +248,14 @@ _TRANSFER_HEADERS = frozenset({"content-encoding", "content-length", "transfer-e
 
 def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MiB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
+def _session_id(response: httpx.Response) -> str | None:
+    """The session header's value byte for byte (latin-1 maps each byte to one character and back)."""
+    for key, value in response.headers.raw:
+        if key.lower() == SESSION_HEADER.encode():
+            return value.decode("latin-1") or None
+    return None
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -289,7 +306,7 @@ class Transport:
             timeout=timeouts.to_httpx(),
             limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS),
             transport=http_transport,
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            headers={"User-Agent": user_agent, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING},
             follow_redirects=False,
             trust_env=http_transport is None,
         )
@@ -337,16 +354,16 @@ class Transport:
         deadline = None if total is None else time.monotonic() + total
         while True:
             attempt += 1
-            headers: dict[str, str] = {}
+            headers: dict[bytes, bytes] = {}
             if token and self._token:
-                headers[SESSION_HEADER] = self._token.reveal()
+                headers[SESSION_HEADER.encode()] = self._token.reveal().encode("latin-1")
             self.stats.requests += 1
             self.stats.by_call[call] += 1
             started = time.perf_counter()
             failure: BaseException | None = None
             try:
                 response = await self._exchange(method, path, headers, json_body, has_body, deadline)
-            except (httpx.HTTPError, ssl.SSLError, OSError, _DeadlineExceeded, _TooLarge) as exc:
+            except (httpx.HTTPError, ssl.SSLError, OSError, _DeadlineExceeded, _TooLarge, _Undecodable) as exc:
                 failure = exc
             if failure is not None:
                 # handled outside the ``except`` block so the httpx exception (whose request carries the session
@@ -380,7 +397,7 @@ class Transport:
             ):
                 continue
             if 200 <= response.status_code < 300:
-                fresh = response.headers.get(SESSION_HEADER)
+                fresh = _session_id(response)
                 if fresh and (self._token is None or fresh != self._token.reveal()):
                     self._token = Secret(fresh)
             return response
@@ -389,7 +406,7 @@ class Transport:
         self,
         method: str,
         path: str,
-        headers: dict[str, str],
+        headers: dict[bytes, bytes],
         json_body: Any,
         has_body: bool,
         deadline: float | None,
@@ -413,7 +430,7 @@ class Transport:
         extensions = {k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")}
         return httpx.Response(
             response.status_code,
-            headers=[(k, v) for k, v in response.headers.multi_items() if k.lower() not in _TRANSFER_HEADERS],
+            headers=[(k, v) for k, v in response.headers.raw if k.lower().decode("latin-1") not in _TRANSFER_HEADERS],
             content=body,
             request=request,
             extensions=extensions,
@@ -424,13 +441,32 @@ class Transport:
         announced = response.headers.get("content-length", "")
         if announced.isdigit() and int(announced) > cap and not response.headers.get("content-encoding"):
             raise _TooLarge(int(announced), announced=True)
+        if response.is_stream_consumed:  # an answer built in memory (httpx.MockTransport): already read and decoded
+            if len(response.content) > cap:
+                raise _TooLarge(len(response.content), announced=False)
+            return response.content
+        try:
+            decoder = ChainDecoder(response.headers.get("content-encoding", ""), cap)
+        except UnsupportedEncoding as exc:
+            raise _Undecodable(f"the answer's Content-Encoding ({exc}) is not one this client reads") from None
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > cap:
-                raise _TooLarge(size, announced=False)
-            chunks.append(chunk)
+        try:
+            async for raw in response.aiter_raw():
+                for chunk in decoder.feed(raw):
+                    size += len(chunk)
+                    if size > cap:
+                        raise _TooLarge(size, announced=False)
+                    chunks.append(chunk)
+            for chunk in decoder.finish():
+                size += len(chunk)
+                if size > cap:
+                    raise _TooLarge(size, announced=False)
+                chunks.append(chunk)
+        except DecodedTooLarge as exc:
+            raise _TooLarge(exc.size, announced=False) from None
+        except zlib.error as exc:
+            raise _Undecodable(f"the answer does not decode as its Content-Encoding says ({exc})") from None
         return b"".join(chunks)
 
     def _map_failure(self, failure: BaseException, *, method: str, path: str, call: str) -> errors.VsphereError:
@@ -440,6 +476,8 @@ class Transport:
                 method=method,
                 url=self.origin + path,
             )
+        if isinstance(failure, _Undecodable):
+            return errors.ProtocolError(f"{call}: {failure}", method=call.split(".", 1)[-1])
         if isinstance(failure, _TooLarge):
             what = "announces" if failure.announced else "is larger than the limit, read"
             return errors.ProtocolError(

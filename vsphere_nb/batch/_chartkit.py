@@ -1,7 +1,8 @@
 """The pieces every chart of :mod:`.charts` is built from, so they all look alike: the figure, the axes style,
 "no data" figures, notes, legends, integer count axes and UTC time axes.
 
-Sizes and colours come from :mod:`vsphere_nb.style`. Styling is set on each artist, never through
+Every text drawn from server data goes through :func:`label` (plain text: a ``$`` in a name is a dollar sign,
+never matplotlib math). Sizes and colours come from :mod:`vsphere_nb.style`. Styling is set on each artist, never through
 ``matplotlib.rcParams`` / ``rc_context``: those are process-wide and the widgets render charts on a worker thread.
 """
 
@@ -19,6 +20,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from .. import style
+from ..safetext import chart_text, is_missing, visible
 
 __all__ = [
     "figure",
@@ -110,7 +112,8 @@ def to_num(times: pd.Series | pd.DatetimeIndex) -> np.ndarray:
 
 
 def label(value: object, limit: int = 40) -> str:
-    """A tick label: text cut to ``limit`` characters with an ellipsis; missing values as ``(none)``."""
-    text = "(none)" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    """A tick label, legend entry or note of server text: cut to ``limit`` characters with an ellipsis, missing
+    values as ``(none)``, shown as written (never math text: :func:`vsphere_nb.safetext.chart_text`)."""
+    text = "(none)" if is_missing(value) else visible(value)
     text = text.removeprefix("com.vmware.vc.")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return chart_text(text if len(text) <= limit else text[: limit - 1] + "…")

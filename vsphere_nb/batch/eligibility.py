@@ -11,7 +11,15 @@ test fixture. The rules, in the order their reasons are listed in ``skip_reason`
 no ``cluster``                                        ``standalone host (not in a cluster)``
 ``ha_enabled`` false                                  ``vSphere HA not enabled on the cluster``
 ``ReconfigureHostForDAS_Task`` in ``disabled_methods`` ``ReconfigureHostForDAS_Task is disabled on the host``
+a property above unreadable (``data_issues``)         ``runtime.connectionState unreadable (see data_issues)``
 ===================================================  ===========================================================
+
+An unreadable value never makes a host eligible: when ``data_issues`` says that a property these rules read
+(:data:`ELIGIBILITY_PROPERTIES`: the host's connection and power state, maintenance flag, parent, disabled
+methods, or its cluster's ``configurationEx``) did not decode as its declared type or had an unusable shape, the
+cell it fills is empty and proves nothing, so the host is not eligible and ``skip_reason`` names the property.
+Other data issues (a datastore list, the config issues, a property the server reported as not readable) do not
+change eligibility.
 
 A column that is absent disables its rule (a value that is missing counts as false/unknown). ``eligible`` and
 ``skip_reason`` are recomputed from scratch, so calling :func:`preflight` twice gives the same frame.
@@ -29,7 +37,17 @@ from ..errors import ConfigError
 from ..vocabulary import UNHEALTHY
 from .records import HEALTHY_DAS_STATES
 
-__all__ = ["preflight", "unhealthy_mask", "unhealthy_only", "eligible_only", "SKIP_REASONS", "METHOD", "UNHEALTHY"]
+__all__ = [
+    "preflight",
+    "unhealthy_mask",
+    "unhealthy_only",
+    "eligible_only",
+    "unreadable_properties",
+    "SKIP_REASONS",
+    "ELIGIBILITY_PROPERTIES",
+    "METHOD",
+    "UNHEALTHY",
+]
 
 #: the method a host must not have in ``disabledMethod``
 METHOD = "ReconfigureHostForDAS_Task"
@@ -47,6 +65,33 @@ SKIP_REASONS: tuple[str, ...] = (
 )
 
 _SPLIT = re.compile(r"[\s,;]+")
+
+#: properties the rules above read (through the columns they fill): an unreadable value of one makes the host
+#: ineligible
+ELIGIBILITY_PROPERTIES: tuple[str, ...] = (
+    "runtime.connectionState",
+    "runtime.powerState",
+    "runtime.inMaintenanceMode",
+    "parent",
+    "disabledMethod",
+    "configurationEx",
+)
+#: how ``data_issues`` says a value could not be used (``inventory``: an undecodable value, an unusable shape)
+_UNREADABLE_MARKS = ("undecodable", "unusable value")
+
+
+def unreadable_properties(data_issues: Any) -> list[str]:
+    """The :data:`ELIGIBILITY_PROPERTIES` a host's ``data_issues`` cell names as undecodable or unusable."""
+    if not isinstance(data_issues, str) or not data_issues:
+        return []
+    return [
+        prop for prop in ELIGIBILITY_PROPERTIES if any(f"{prop}: {mark}" in data_issues for mark in _UNREADABLE_MARKS)
+    ]
+
+
+def unreadable_reason(prop: str) -> str:
+    """The ``skip_reason`` text for an unreadable eligibility property."""
+    return f"{prop} unreadable (see data_issues)"
 
 
 def _text(df: pd.DataFrame, column: str) -> np.ndarray | None:
@@ -111,12 +156,27 @@ def preflight(hosts: pd.DataFrame) -> pd.DataFrame:
         disabled = np.fromiter((_method_disabled(v) for v in df["disabled_methods"].tolist()), dtype=bool, count=n)
         rules.append((disabled, SKIP_REASONS[7]))
 
+    unreadable: dict[int, list[str]] = {}
+    if "data_issues" in df.columns:
+        cells = df["data_issues"].tolist()
+        for i in np.flatnonzero(df["data_issues"].notna().to_numpy()):
+            props = unreadable_properties(cells[i])
+            if props:
+                unreadable[int(i)] = props
+
     any_reason = np.zeros(n, dtype=bool)
     for mask, _ in rules:
         any_reason |= mask
+    any_reason[list(unreadable)] = True
     reasons = np.full(n, None, dtype=object)
     for i in np.flatnonzero(any_reason):
-        reasons[i] = "; ".join(text for mask, text in rules if mask[i])
+        props = unreadable.get(int(i), [])
+        # a cluster whose configuration did not decode counts as HA off in its column: say why, not "not enabled"
+        texts = [
+            text for mask, text in rules if mask[i] and not (text == SKIP_REASONS[6] and "configurationEx" in props)
+        ]
+        texts += [unreadable_reason(prop) for prop in props]
+        reasons[i] = "; ".join(texts)
     df["eligible"] = ~any_reason
     df["skip_reason"] = pd.Categorical(reasons)
     return df

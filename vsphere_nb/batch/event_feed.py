@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .. import wire
 from ..errors import ServerFault, VsphereError
 from ..history import ha_event_types
+from ..property import destroy_quietly
 from ..wire import MoRef
 from ..wire.plain import EventRef, event_ref
 from .event_matching import AttemptWindow, match_events
@@ -113,10 +114,7 @@ class EventFeed:
 
     async def close(self) -> None:
         if self._collector is not None:
-            try:
-                await self.client.invoke(self._collector, "DestroyCollector")
-            except VsphereError:
-                pass
+            await destroy_quietly(self.client, self._collector, "DestroyCollector")
             self._collector = None
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import html
 import logging
 import os
 from collections.abc import Mapping
@@ -32,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError
+from ..safetext import html_text
 from ..vocabulary import FAILURE_OUTCOMES
 from .context import RunContext
 from .engine import VcenterEngine
@@ -96,12 +96,12 @@ class ReconfigurePlan:
     def _repr_html_(self) -> str:
         frame = self.plan.to_frame()
         reasons = frame["skip_reason"].value_counts()
-        rows = "".join(f"<tr><td>{html.escape(str(r))}</td><td>{n}</td></tr>" for r, n in reasons.items())
+        rows = "".join(f"<tr><td>{html_text(str(r))}</td><td>{n}</td></tr>" for r, n in reasons.items())
         head = frame[frame["skip_reason"].isna()].head(20)
         return (
             f"<div><b>Reconfigure for vSphere HA — dry run</b>: {len(self.plan.launch)} host(s) to launch in "
             f"{len({h.cluster_key for h in self.plan.launch})} cluster(s), {len(self.plan.skipped)} skipped; "
-            f"limits: {html.escape(str(self.limits))}<br>"
+            f"limits: {html_text(str(self.limits))}<br>"
             + (f"<table><tr><th>skip reason</th><th>hosts</th></tr>{rows}</table>" if rows else "")
             + "<p>Launch order (first 20):</p>"
             + head[["order", "vcenter", "cluster", "host", "das_state", "canary"]].to_html(index=False, escape=True)

@@ -67,6 +67,7 @@ from .limits import BatchLimits
 from .lock import RunLock
 from .plan import Plan, PlannedHost
 from .records import TaskRecord
+from .run_files import open_run_file, refuse_link
 
 __all__ = [
     "JOURNAL_NAME",
@@ -187,7 +188,11 @@ class Journal:
         lock = RunLock.acquire(directory)
         path = directory / JOURNAL_NAME
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+            refuse_link(path)
+            fd = open_run_file(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        except RunDirectoryError:
+            lock.release()
+            raise
         except FileExistsError:
             lock.release()
             raise RunDirectoryError(f"{directory} already holds a journal; open it to resume instead") from None
@@ -208,13 +213,17 @@ class Journal:
         scan(directory, lambda _n, _record: None)  # a clear error for anything that is not a journal
         held = lock if lock is not None and lock.held else RunLock.acquire(directory)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_APPEND)
+            fd = open_run_file(path, os.O_RDWR | os.O_APPEND)
             end = _end_of_last_line(fd)
             if end != os.lseek(fd, 0, os.SEEK_END):
                 logger.warning("%s: a torn last record (a crash in the middle of a write) was cut off", path)
                 os.ftruncate(fd, end)
             if fsync:
                 os.fsync(fd)
+        except RunDirectoryError:
+            if held is not lock:
+                held.release()
+            raise
         except OSError as exc:
             if held is not lock:
                 held.release()

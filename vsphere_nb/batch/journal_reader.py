@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import ConfigError, RunDirectoryError
 from .limits import BatchLimits
 from .records import RunRecords
+from .run_files import check_run_dir, open_run_file
 
 __all__ = ["JOURNAL_NAME", "JournalContents", "JournalState", "read_journal", "scan", "state_from_journal"]
 
@@ -40,14 +41,10 @@ class JournalContents:
 def scan(run_dir: str | os.PathLike[str], on_record: Callable[[int, dict[str, Any]], None]) -> tuple[Path, bool, int]:
     """Stream the complete records of a journal to ``on_record(n, record)`` (``n`` counts from 1), one line at a
     time so a million-event journal never sits in memory as dicts. Returns ``(path, torn_tail, count)``."""
-    directory = Path(run_dir)
+    directory = check_run_dir(run_dir)
     path = directory / JOURNAL_NAME
-    if not directory.exists():
-        raise RunDirectoryError(f"run directory {directory} does not exist")
-    if not directory.is_dir():
-        raise RunDirectoryError(f"{directory} is not a directory")
     try:
-        handle = open(path, "rb")
+        handle = os.fdopen(open_run_file(path, os.O_RDONLY), "rb")
     except FileNotFoundError:
         raise RunDirectoryError(f"{directory} is not a vsphere-nb run directory (no {JOURNAL_NAME})") from None
     except OSError as exc:

@@ -3,7 +3,8 @@
 Held by whoever writes the journal (a run, a resume, a retry) from before the journal is read until the run
 ends, so two resumes of one directory can never both launch the hosts never launched, and their appends can
 never interleave. The kernel releases the lock when the holder exits or crashes — no stale lock files to clean
-up. The file names the holder (pid, host name, since) for the error the second process gets.
+up. The file names the holder (pid, host name, since) for the error the second process gets. It is opened without
+following links (:mod:`.run_files`): a ``run.lock`` that is a link is refused, its target never written.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RunDirectoryError
+from .run_files import check_run_dir, open_run_file
 
 __all__ = ["RunLock", "LOCK_NAME", "lock_holder"]
 
@@ -27,8 +29,8 @@ def lock_holder(run_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
     """Who holds ``run_dir``'s lock right now (``{"pid", "host", "since"}``), or ``None`` when nobody does."""
     path = Path(run_dir) / LOCK_NAME
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
+        fd = open_run_file(path, os.O_RDONLY)
+    except (OSError, RunDirectoryError):
         return None
     try:
         try:
@@ -60,10 +62,10 @@ class RunLock:
     @classmethod
     def acquire(cls, run_dir: str | os.PathLike[str]) -> RunLock:
         """Take the lock (never waits). The directory must exist."""
-        directory = Path(run_dir)
+        directory = check_run_dir(run_dir)
         path = directory / LOCK_NAME
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = open_run_file(path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise RunDirectoryError(f"cannot lock {directory}: {exc.strerror or exc}") from None
         try:

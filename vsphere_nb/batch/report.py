@@ -14,8 +14,9 @@ text, ``output`` of the HA installer) is HTML-escaped: a fault message is data, 
 from __future__ import annotations
 
 import base64
-import html
+import contextlib
 import os
+import secrets
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..safetext import html_text
 from ..vocabulary import label
 from . import charts
 from .frames import end_counts, end_text, latest_attempts
@@ -32,7 +34,7 @@ from .scheduler import STOP_REASON_TEXT
 if TYPE_CHECKING:  # pragma: no cover
     from .result import RunResult
 
-__all__ = ["render_report", "write_report", "NAME_COLUMNS", "TEXT_COLUMNS"]
+__all__ = ["render_report", "write_report", "report_path", "NAME_COLUMNS", "TEXT_COLUMNS"]
 
 #: columns whose values are names, states or ids: never broken inside a word
 NAME_COLUMNS = frozenset(
@@ -98,8 +100,7 @@ _ATTENTION_COLUMNS = [
 ]
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+_e = html_text
 
 
 def _cell(value: Any) -> str:
@@ -120,7 +121,7 @@ def _table(frame: pd.DataFrame, *, max_rows: int, what: str, columns: Sequence[s
         return f'<p class="note">No {_e(what)}.</p>'
     cols = [c for c in (columns or list(frame.columns)) if c in frame.columns]
     shown = frame.head(max_rows)
-    head = "".join(f"<th>{_e(label(str(c)))}</th>" for c in cols)
+    head = "".join(f"<th>{html_text(label(str(c)))}</th>" for c in cols)
     klass = {c: ' class="name"' if c in NAME_COLUMNS else ' class="text"' if c in TEXT_COLUMNS else "" for c in cols}
     values = [shown[c].tolist() for c in cols]
     rows = [
@@ -312,11 +313,29 @@ def render_report(result: RunResult, *, title: str | None = None, max_rows: int 
     return "\n".join(parts)
 
 
+def report_path(path: str | os.PathLike[str]) -> Path:
+    """Where a report asked for at ``path`` goes: ``~`` expanded; an existing directory gets ``report.html``."""
+    target = Path(path).expanduser()
+    return target / "report.html" if target.is_dir() else target
+
+
 def write_report(result: RunResult, path: str | os.PathLike[str], **options: Any) -> Path:
-    """Write :func:`render_report` to ``path`` (UTF-8); returns the path."""
-    target = Path(path)
+    """Write :func:`render_report` to ``path`` (UTF-8, see :func:`report_path`); returns the path.
+
+    Atomic: the report is rendered first, written to a temporary file next to the target and renamed over it;
+    on any failure the temporary file is removed and the target is left as it was."""
+    text = render_report(result, **options)
+    target = report_path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(render_report(result, **options), encoding="utf-8")
-    os.replace(tmp, target)
+    tmp_name = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    # created as any new file is (mode 0666 less the umask), never an existing file or a link followed
+    fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as tmp:
+            tmp.write(text)
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
     return target

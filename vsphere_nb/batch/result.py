@@ -18,7 +18,6 @@ journal. Frames saved before the journal grew further (a detached run resumed an
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -28,12 +27,14 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from ..errors import ConfigError, RunDirectoryError
+from ..safetext import html_text
 from ..vocabulary import OUTCOMES
 from . import frames as _frames
 from .journal import JOURNAL_NAME, state_from_journal
 from .limits import BatchLimits
-from .lock import lock_holder
+from .lock import LOCK_NAME, lock_holder
 from .records import RunRecords
+from .run_files import check_run_dir, open_run_file, read_run_file, refuse_link
 
 __all__ = ["RunResult", "load_run", "FRAME_NAMES", "RUN_META_NAME"]
 
@@ -186,7 +187,7 @@ class RunResult:
         return f"RunResult({self.run_id!r}: {counts or 'no hosts'}{state})"
 
     def _repr_html_(self) -> str:
-        e = html.escape
+        e = html_text
         summary = self.summary()
         cells = "".join(f"<th>{e(str(k))}</th>" for k in summary.index)
         values = "".join(f"<td>{int(v)}</td>" for v in summary.to_numpy())
@@ -258,41 +259,55 @@ class RunResult:
             raise ConfigError("save() needs a directory (this result has no run directory)")
         try:
             target.mkdir(parents=True, exist_ok=True)
+            check_run_dir(target)
+            for name in [RUN_META_NAME, JOURNAL_NAME, *(f"{n}.{x}" for n in self._all() for x in ("parquet", "csv"))]:
+                refuse_link(target / name)  # before anything is written: a run directory holding links is refused
             for name, frame in self._all().items():
-                _atomic(target / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+                _atomic(target / f"{name}.parquet", lambda h, f=frame: f.to_parquet(h, index=False))
                 if csv:
                     _atomic(
                         target / f"{name}.csv",
-                        lambda p, f=frame: f.to_csv(p, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ"),
+                        lambda h, f=frame: f.to_csv(h, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ"),
                     )
-            _atomic(target / RUN_META_NAME, lambda p: p.write_text(json.dumps(self.meta(), indent=2), encoding="utf-8"))
-            if self.run_dir is not None and (self.run_dir / JOURNAL_NAME).exists():
-                same = (target / JOURNAL_NAME).exists() and os.path.samefile(
-                    self.run_dir / JOURNAL_NAME, target / JOURNAL_NAME
-                )
+            meta = json.dumps(self.meta(), indent=2).encode("utf-8")
+            _atomic(target / RUN_META_NAME, lambda h: h.write(meta))
+            source = self.run_dir / JOURNAL_NAME if self.run_dir is not None else None
+            if source is not None and source.exists():
+                same = (target / JOURNAL_NAME).exists() and os.path.samefile(source, target / JOURNAL_NAME)
                 if not same:
-                    shutil.copyfile(self.run_dir / JOURNAL_NAME, target / JOURNAL_NAME)
+                    with os.fdopen(open_run_file(source, os.O_RDONLY), "rb") as src:
+                        _atomic(target / JOURNAL_NAME, lambda h: shutil.copyfileobj(src, h))
         except OSError as exc:
             raise RunDirectoryError(f"cannot save the run to {target}: {exc.strerror or exc}") from exc
         return target
 
 
 def _atomic(path: Path, write: Any) -> None:
+    """``write(handle)`` into a fresh temporary file (created, never followed through a link), then renamed over
+    ``path`` (a rename replaces a name, never writes through it)."""
     tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    if os.path.lexists(tmp):
+        os.unlink(tmp)  # a leftover of a crash (or a planted link): removed, never written through
+    try:
+        with os.fdopen(open_run_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def load_run(directory: str | os.PathLike[str]) -> RunResult:
     """A saved run (Parquet, else CSV) or, if nothing was saved, the run replayed from its journal."""
-    path = Path(directory)
-    if not path.is_dir():
-        raise RunDirectoryError(f"run directory {path} does not exist")
+    path = check_run_dir(directory)
+    for name in (RUN_META_NAME, JOURNAL_NAME, LOCK_NAME):
+        refuse_link(path / name)
     meta: dict[str, Any] = {}
     meta_path = path / RUN_META_NAME
     if meta_path.exists():
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            meta = json.loads(read_run_file(meta_path).decode("utf-8"))
             if not isinstance(meta, dict):
                 raise ValueError("not an object")
         except (OSError, ValueError) as exc:
@@ -307,15 +322,21 @@ def load_run(directory: str | os.PathLike[str]) -> RunResult:
     if all((path / f"{n}.parquet").exists() for n in FRAME_NAMES):
         for name in FRAME_NAMES:
             try:
-                frames[name] = _frames.coerce(pd.read_parquet(path / f"{name}.parquet"), name)
+                with os.fdopen(open_run_file(path / f"{name}.parquet", os.O_RDONLY), "rb") as handle:
+                    frames[name] = _frames.coerce(pd.read_parquet(handle), name)
+            except RunDirectoryError:
+                raise
             except Exception as exc:
                 raise RunDirectoryError(f"{path / (name + '.parquet')} is unreadable: {exc}") from None
     elif all((path / f"{n}.csv").exists() for n in FRAME_NAMES):
         for name in FRAME_NAMES:
             try:
-                frames[name] = _frames.coerce(
-                    pd.read_csv(path / f"{name}.csv", dtype=str, keep_default_na=False, na_values=[""]), name
-                )
+                with os.fdopen(open_run_file(path / f"{name}.csv", os.O_RDONLY), "rb") as handle:
+                    frames[name] = _frames.coerce(
+                        pd.read_csv(handle, dtype=str, keep_default_na=False, na_values=[""]), name
+                    )
+            except RunDirectoryError:
+                raise
             except Exception as exc:
                 raise RunDirectoryError(f"{path / (name + '.csv')} is unreadable: {exc}") from None
     elif (path / JOURNAL_NAME).exists():

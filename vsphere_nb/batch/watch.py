@@ -32,7 +32,7 @@ from ..property import (
     PropertyWatcher,
     apply_object_update,
     create_list_view,
-    destroy_view,
+    destroy_quietly,
     list_filter_spec,
     modify_list_view,
 )
@@ -123,10 +123,7 @@ class TaskWatch:
         if watcher is not None:
             await watcher.destroy()
         if view is not None:
-            try:
-                await destroy_view(self.client, view)
-            except VsphereError as exc:
-                logger.debug("DestroyView failed: %s", exc)
+            await destroy_quietly(self.client, view, "DestroyView")
 
     async def rebuild(self, reason: object, in_flight: Iterable[str]) -> str | None:
         """Create the collector again (its objects died with the session). Tasks in flight may have left their

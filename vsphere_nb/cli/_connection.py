@@ -66,6 +66,12 @@ def _ask(prompt: str, what: str, how: str) -> str:
     return value
 
 
+def _check_token(value: str, where: str) -> str:
+    from ..config import check_session_token  # here, not at import: `--help` and `--version` load no HTTP stack
+
+    return check_session_token(value, where)
+
+
 def _read_token_file(path: str) -> str:
     try:
         if path == "-":
@@ -81,7 +87,7 @@ def _read_token_file(path: str) -> str:
     if not token or len(text) > _MAX_TOKEN_FILE or any(ch.isspace() for ch in token):
         where = "standard input" if path == "-" else path
         raise ConfigError(f"{where} does not hold a session token (one line, no spaces)")
-    return token
+    return _check_token(token, f"session token file {'standard input' if path == '-' else path}")
 
 
 def session_token_from_args(args: argparse.Namespace) -> str | None:
@@ -97,11 +103,12 @@ def session_token_from_args(args: argparse.Namespace) -> str | None:
         return _read_token_file(path)
     env = os.environ.get("VSPHERE_SESSION_TOKEN")
     if env and env.strip():
-        return env.strip()
+        return _check_token(env.strip(), "VSPHERE_SESSION_TOKEN")
     if flag is _ASK:
-        return _ask(
+        typed = _ask(
             f"session token for {args.server}: ", "session token", "set VSPHERE_SESSION_TOKEN or --session-token-file"
         )
+        return _check_token(typed.strip(), "the session token typed")
     if env is not None and not args.user:
         raise ConfigError("VSPHERE_SESSION_TOKEN is set but empty: set it to the token, or give --user")
     return None

@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
@@ -30,6 +29,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import style
+from ..safetext import visible
 from ..vocabulary import COLUMN_LABELS, label
 
 if TYPE_CHECKING:
@@ -49,24 +49,12 @@ __all__ = [
 
 #: layout width when the output is not a terminal and ``COLUMNS`` is not set
 DEFAULT_WIDTH = 120
-_FOLD = {"\t", "\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"}
-_ESCAPE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
-
-
-def _escape(char: str) -> str:
-    if char in _FOLD:
-        return " "
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def safe_text(value: Any) -> str:
     """``value`` as text that cannot act on a terminal: control, format (bidi), surrogate and line-separator
-    characters become visible escapes; tabs and line breaks become a space."""
-    text = value if isinstance(value, str) else str(value)
-    if text.isascii() and text.isprintable():
-        return text
-    return "".join(_escape(c) if unicodedata.category(c) in _ESCAPE_CATEGORIES else c for c in text)
+    characters become visible escapes; tabs and line breaks become a space (:func:`vsphere_nb.safetext.visible`)."""
+    return visible(value)
 
 
 def console(file: IO[str] | None = None) -> Console:

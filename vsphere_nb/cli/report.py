@@ -13,7 +13,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Write a self-contained HTML report (tables and charts) of a run directory.",
     )
     p.add_argument("run_dir", metavar="RUN_DIR")
-    p.add_argument("-o", "--output", metavar="FILE", help="HTML file (default RUN_DIR/report.html)")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="HTML file, or a directory to write report.html into (default RUN_DIR)"
+    )
     p.set_defaults(func=main)
 
 

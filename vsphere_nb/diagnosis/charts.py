@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import style
+from ..safetext import chart_text, visible
 from ..wire.categories import EVENT_CATEGORIES
 from .result import CAUSE_COLOURS
 from .rules import CAUSES
@@ -55,10 +56,12 @@ def causes_by_cluster(hosts: pd.DataFrame, *, max_clusters: int = 30) -> Figure:
     fig = Figure(figsize=(style.FIGURE_WIDTH, 4.2), dpi=style.DPI)  # the house width: text keeps its size
     ax = fig.add_subplot()
     bottom = [0] * len(table)
+    x = list(range(len(table)))
     for cause in causes:
         values = table[cause].tolist()
-        ax.bar(table.index.tolist(), values, bottom=bottom, label=cause, color=CAUSE_COLOURS.get(cause, "#ccc"))
+        ax.bar(x, values, bottom=bottom, label=cause, color=CAUSE_COLOURS.get(cause, "#ccc"))
         bottom = [b + v for b, v in zip(bottom, values)]
+    ax.set_xticks(x, [chart_text(visible(c)) for c in table.index])  # names as written, never math text
     ax.set_ylabel("hosts", fontsize=style.FONT_SIZE)
     ax.set_title("Causes by cluster", fontsize=style.TITLE_SIZE, loc="left", fontweight="bold")
     ax.tick_params(axis="x", rotation=45, labelsize=style.SMALL_SIZE)
@@ -99,7 +102,7 @@ def event_swimlane(events: pd.DataFrame, *, hosts: Any = None, max_hosts: int = 
         ys = [position[h] for h in names[sel]]
         ax.scatter(times, ys, marker=marker, color=colour, s=22, label=cat, alpha=0.8)
     ax.set_yticks(range(len(lanes)))
-    ax.set_yticklabels(lanes, fontsize=style.SMALL_SIZE)
+    ax.set_yticklabels([chart_text(visible(h)) for h in lanes], fontsize=style.SMALL_SIZE)
     ax.tick_params(axis="x", labelsize=style.SMALL_SIZE)
     ax.set_xlabel("time (UTC)", fontsize=style.FONT_SIZE)
     ax.set_title("HA events per host", fontsize=style.TITLE_SIZE, loc="left", fontweight="bold")

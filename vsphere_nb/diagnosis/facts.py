@@ -28,7 +28,16 @@ import pandas as pd
 
 from ..wire.categories import event_category
 
-__all__ = ["HostFacts", "gather", "HEALTHY_STATES", "FAILED_OUTCOMES"]
+__all__ = [
+    "HostFacts",
+    "gather",
+    "bounded_lines",
+    "bound_lines",
+    "HEALTHY_STATES",
+    "FAILED_OUTCOMES",
+    "MAX_FIELD_CHARS",
+    "MAX_LINE_CHARS",
+]
 
 HEALTHY_STATES = frozenset({"master", "connectedToMaster"})
 #: latest-attempt outcomes that make a host worth diagnosing even when its state looks fine now
@@ -69,16 +78,47 @@ def _col(frame: pd.DataFrame, name: str) -> list[Any]:
     return values.where(series.notna().to_numpy(), None).tolist()
 
 
-def _lines(text: Any) -> list[str]:
+#: the most of one text field (a task's output, a fault message, a host's config issues, its event messages) the
+#: rules read: the last 64 KB — how an agent's output ended is at its end
+MAX_FIELD_CHARS = 64 * 1024
+#: the most of one line the rules read: its first and last 2 KB (an error line states its point first, a line
+#: that is a whole log squeezed into one ends with how it ended)
+MAX_LINE_CHARS = 4 * 1024
+_HALF_LINE = MAX_LINE_CHARS // 2
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= MAX_LINE_CHARS else f"{line[:_HALF_LINE]} … {line[-_HALF_LINE:]}"
+
+
+def bounded_lines(text: Any) -> list[str]:
+    """The lines of one text field as the rules see them: the field's last :data:`MAX_FIELD_CHARS` characters,
+    non-empty stripped lines (``; `` separates config issues), each longer than :data:`MAX_LINE_CHARS` cut to its
+    first and last 2 KB. Whatever a server wrote, a rule never searches more than this."""
     if not isinstance(text, str) or not text:
         return []
-    return list(_split(text))
+    return list(_split(text[-MAX_FIELD_CHARS:]))
 
 
-@lru_cache(maxsize=65536)
+def bound_lines(lines: list[str]) -> list[str]:
+    """A list of lines (event messages) bounded like one field: each line cut like a field's lines, the last
+    lines kept up to :data:`MAX_FIELD_CHARS` in all."""
+    out: list[str] = []
+    total = 0
+    for line in reversed(lines):
+        cut = _cut(line)
+        total += len(cut) + 1
+        if total > MAX_FIELD_CHARS:
+            break
+        out.append(cut)
+    out.reverse()
+    return out
+
+
+@lru_cache(maxsize=4096)
 def _split(text: str) -> tuple[str, ...]:
-    """Non-empty stripped lines (``; `` separates config issues); cached: fleets repeat the same texts."""
-    return tuple(line.strip() for line in text.replace("; ", "\n").splitlines() if line.strip())
+    """Non-empty stripped lines, each cut to :data:`MAX_LINE_CHARS`; cached: fleets repeat the same texts."""
+    return tuple(_cut(line.strip()) for line in text.replace("; ", "\n").splitlines() if line.strip())
 
 
 def _times(frame: pd.DataFrame, name: str) -> list[Any]:
@@ -125,7 +165,7 @@ def _events_index(events: pd.DataFrame | None) -> tuple[dict[Any, np.ndarray], d
     given = _col(frame, "category")  # absent or empty in runs saved before the column existed
     cats = [c or event_category(t or u) for c, t, u in zip(given, type_ids, types)]
     created = _times(frame, "created_time")
-    messages = [m or "" for m in _col(frame, "message")]
+    messages = [_cut(m) if m else "" for m in _col(frame, "message")]
     ids = [t or u or "" for t, u in zip(type_ids, types)]
     names = [u or "" for u in types]
     cats = [c or "other" for c in cats]
@@ -302,16 +342,16 @@ def _facts(
         pick = itemgetter(*positions)
         events = [pick(ev["tuple"])] if len(positions) == 1 else list(pick(ev["tuple"]))
         texts_of = [pick(ev["text"])] if len(positions) == 1 else pick(ev["text"])
-        event_message = list(dict.fromkeys(t for t in texts_of if t))
-    output = _lines(evidence_attempt["fault_output"]) if evidence_attempt else []
-    message = _lines(evidence_attempt["fault_message"]) if evidence_attempt else []
-    config_issue = _lines(row.get("config_issues"))
+        event_message = bound_lines(list(dict.fromkeys(t for t in texts_of if t)))
+    output = bounded_lines(evidence_attempt["fault_output"]) if evidence_attempt else []
+    message = bounded_lines(evidence_attempt["fault_message"]) if evidence_attempt else []
+    config_issue = bounded_lines(row.get("config_issues"))
     texts = {
         "output": output,
         "message": message,
         "config_issue": config_issue,
         "event_message": event_message,
-        "cluster_config_issue": _lines((cluster or {}).get("config_issues")),
+        "cluster_config_issue": bounded_lines((cluster or {}).get("config_issues")),
     }
     texts["any_text"] = output + message + config_issue + event_message
     joined = {k: "\n".join(v) for k, v in texts.items()}

@@ -241,10 +241,15 @@ def _combined_events(history: pd.DataFrame | None, run_events: pd.DataFrame | No
         return None
     if len(frames) == 1:
         return frames[0]
-    cols = ["vcenter", "host_moid", "event_key", "event_type", "event_type_id", "created_time", "message"]
-    # the host's and cluster's names too: the swimlane and a host's timeline read them after a run as before
-    cols += [c for c in ("cluster", "host", "severity", "category") if all(c in f.columns for f in frames)]
-    parts = [f[[c for c in cols if c in f.columns]].astype({"vcenter": object, "host_moid": object}) for f in frames]
+    # the host and cluster names too: the timelines and the swimlane show hosts by name
+    cols = ["vcenter", "cluster", "host", "host_moid", "event_key", "event_type", "event_type_id", "created_time"]
+    cols += ["message"]
+    cols += [c for c in ("category",) if all(c in f.columns for f in frames)]
+    names = {c: object for c in ("vcenter", "cluster", "host", "host_moid")}
+    parts = [
+        f[[c for c in cols if c in f.columns]].astype({c: t for c, t in names.items() if c in f.columns})
+        for f in frames
+    ]
     both = pd.concat(parts, ignore_index=True)
     if "event_key" in both.columns:
         keyed = both["event_key"].notna()

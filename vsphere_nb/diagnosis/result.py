@@ -3,7 +3,6 @@ board as ``_repr_html_``, ``save()`` next to a run's frames and :func:`load_diag
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError, RunDirectoryError
+from ..safetext import html_text
 from ..vocabulary import label
 from .facts import HostFacts
 from .reason import HOST_COLUMNS
@@ -149,8 +149,12 @@ class Diagnosis:
         target = Path(directory) if directory is not None else self.run_dir
         if target is None:
             raise ConfigError("save() needs a directory (this diagnosis has no run directory)")
+        from ..batch.run_files import refuse_link
+
         try:
             target.mkdir(parents=True, exist_ok=True)
+            for name in (f"{_FILE}.parquet", f"{_FILE}.csv", f"{_FILE}_summary.csv"):
+                refuse_link(target / name)  # a run directory's files are never written through links
             frame = self.hosts.copy()
             frame.to_parquet(target / f"{_FILE}.parquet", index=False)
             csv = frame.copy()
@@ -185,11 +189,8 @@ def load_diagnosis(directory: str | os.PathLike[str]) -> Diagnosis:
 
 
 def _e(value: Any) -> str:
-    """Server text made safe for HTML (escaped, control characters dropped)."""
-    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
-        return ""
-    text = "".join(c if (c.isprintable() or c == "\n") else "?" for c in str(value))
-    return html.escape(text, quote=True)
+    """Server text made safe for HTML (:func:`vsphere_nb.safetext.html_text`; a list shown as its items)."""
+    return html_text(value)
 
 
 def triage_board_html(diagnosis: Diagnosis, *, max_rows: int = _HTML_ROWS) -> str:

@@ -8,7 +8,7 @@ A rule file is YAML (or JSON) ``{version: 1, rules: [...]}``; each rule::
       when:                                 # every condition must hold
         das_state: [networkPartitionedFromMaster]     # a fact: value or list of values (any of them)
         datastores_accessible: {max: 0}               # a numeric fact: {min: n} and/or {max: n}
-        any_text: "vlan|management network"           # regex (case-insensitive) on one of the text facts
+        any_text: "vlan|management network"           # RE2 regex (case-insensitive) on one of the text facts
         events: {types: [HostIsolationIpPingFailedEvent], within: 72h, min_count: 1}
       next_step: "check {host}'s vmknic"    # placeholders: see FORMAT_FIELDS
       next_step_cluster: "..."              # used instead when the scope is cluster
@@ -16,6 +16,11 @@ A rule file is YAML (or JSON) ``{version: 1, rules: [...]}``; each rule::
 
 Any problem with a file is a :class:`~vsphere_nb.errors.ConfigError` with one line naming the file, the rule
 and the key.
+
+Patterns are RE2 (:func:`compile_pattern`): matching takes time linear in the text whatever the pattern, so a
+site rule such as ``(\\w+\\s?)+ uplink down`` cannot run away; a pattern RE2 cannot compile (backreferences,
+lookaround) is refused with the reason. The text a rule searches is bounded too (see
+:func:`~vsphere_nb.diagnosis.facts.bounded_lines`).
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import pandas as pd
+import re2
 import yaml
 
 from ..errors import ConfigError
@@ -43,6 +49,8 @@ __all__ = [
     "load_rules",
     "builtin_rules",
     "parse_duration",
+    "compile_pattern",
+    "TextPattern",
 ]
 
 #: the fixed vocabulary of causes, with what each means (README "Causes")
@@ -118,7 +126,7 @@ class EventCondition:
     types: frozenset[str]
     within: pd.Timedelta | None = None
     min_count: int = 1
-    message: re.Pattern[str] | None = None
+    message: TextPattern | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +135,7 @@ class DiagnosisRule:
     cause: str
     confidence: str
     facts: dict[str, Any] = field(default_factory=dict)
-    texts: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    texts: dict[str, TextPattern] = field(default_factory=dict)
     events: EventCondition | None = None
     next_step: str = ""
     next_step_cluster: str | None = None
@@ -139,13 +147,50 @@ def _fail(where: str, text: str) -> ConfigError:
     return ConfigError(f"rule file {where}: {text}")
 
 
-def _regex(value: Any, where: str) -> re.Pattern[str]:
+class TextPattern(Protocol):
+    """A compiled rule pattern (RE2): ``search`` runs in time linear in the text, whatever the pattern."""
+
+    pattern: str
+
+    def search(self, text: str) -> Any: ...
+
+
+#: the longest pattern a rule may hold
+MAX_PATTERN_CHARS = 2000
+
+
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # the reason goes into the one-line error, not to stderr
+    options.max_mem = 8 << 20
+    return options
+
+
+def compile_pattern(value: str) -> TextPattern:
+    """``value`` compiled with RE2 (case-insensitive, ``^``/``$`` at line ends): a linear-time engine, so no
+    pattern can run away on long text. Raises ``ValueError`` with RE2's reason when it cannot compile it
+    (backreferences, lookaround and possessive quantifiers are not RE2 syntax)."""
+    try:
+        return cast(TextPattern, re2.compile("(?m)" + value, options=_re2_options()))
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+        raise ValueError(" ".join(text.split()) or "not a valid RE2 pattern") from None
+
+
+def _regex(value: Any, where: str) -> TextPattern:
     if not isinstance(value, str) or not value:
         raise _fail(where, "expected a non-empty regular expression")
+    if len(value) > MAX_PATTERN_CHARS:
+        raise _fail(where, f"the regular expression is longer than {MAX_PATTERN_CHARS} characters")
     try:
-        return re.compile(value, re.IGNORECASE | re.MULTILINE)
-    except re.error as exc:
-        raise _fail(where, f"bad regular expression {value!r}: {exc}") from None
+        return compile_pattern(value)
+    except ValueError as exc:
+        shown = value if len(value) <= 80 else value[:79] + "…"
+        raise _fail(
+            where, f"bad regular expression {shown!r}: {exc} (rules use RE2 syntax: no backreferences or lookaround)"
+        ) from None
 
 
 def _fact_value(value: Any, where: str) -> Any:
@@ -234,7 +279,7 @@ def _rule(data: Any, where: str, source: str) -> DiagnosisRule:
     if not isinstance(when, dict) or not when:
         raise _fail(where, "'when' must be a non-empty mapping of conditions")
     facts: dict[str, Any] = {}
-    texts: dict[str, re.Pattern[str]] = {}
+    texts: dict[str, TextPattern] = {}
     events = None
     for key, value in when.items():
         if key in FACT_KEYS:
@@ -292,6 +337,8 @@ def _read(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read rule file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"rule file {path}: not UTF-8 text (byte {exc.start} is not UTF-8)") from None
     try:
         return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:

@@ -12,6 +12,7 @@ import itertools
 from datetime import timedelta
 
 from .. import wire
+from ..errors import ConfigError
 from .clock import Clock
 from .config import VCENTER_BUILDS, SimulatorConfig, release_of
 from .inventory import (
@@ -132,11 +133,22 @@ def build_inventory(registry: Registry, config: SimulatorConfig, scenario: Scena
         return f"{prefix}{next(counter)}"
 
     names = _Names(config.host_name_style, config.hosts_per_cluster, config.standalone_hosts)
+    chosen = scenario.names  # names the scenario's administrators chose, escaped as ManagedEntity.name is
+    host_index = itertools.count()
+
+    def host_name(generated: str, taken: set[str]) -> str:
+        name = chosen.host(next(host_index), generated)
+        if name in taken:
+            raise ConfigError(f"scenario {scenario.name}: host name {name!r} is not unique in its datacenter")
+        taken.add(name)
+        return name
+
     root = Folder("group-d1", "Datacenters", None, ["Folder", "Datacenter"])
     inv = Inventory(root=root)
     registry.add(root)
     fleet = scenario.fleet
     for d in range(config.datacenters):
+        taken: set[str] = set()
         dc = Datacenter(moid("datacenter-"), names.datacenter(d), root)
         dc.host_folder = Folder(moid("group-h"), "host", dc, ["Folder", "ComputeResource"])
         dc.vm_folder = Folder(moid("group-v"), "vm", dc, ["Folder", "VirtualMachine", "VirtualApp"])
@@ -150,7 +162,10 @@ def build_inventory(registry: Registry, config: SimulatorConfig, scenario: Scena
         for obj in (dc, dc.host_folder, dc.vm_folder, dc.datastore_folder, dc.network_folder, vm_network):
             registry.add(obj)
         for c in range(config.clusters):
-            cname = names.cluster(d, c)
+            cname = chosen.cluster(c, names.cluster(d, c))
+            if cname in taken:
+                raise ConfigError(f"scenario {scenario.name}: cluster name {cname!r} is not unique in its datacenter")
+            taken.add(cname)
             ha = not fleet.ha_disabled(c, cname, config.clusters)
             cluster = ClusterComputeResource(moid("domain-c"), cname, dc.host_folder, dc, ha_enabled=ha)
             dc.host_folder.child_entities.append(cluster)
@@ -166,7 +181,7 @@ def build_inventory(registry: Registry, config: SimulatorConfig, scenario: Scena
                 inv.datastores.append(ds)
                 registry.add(ds)
             for h in range(config.hosts_per_cluster):
-                host = HostSystem(moid("host-"), names.host(d, c, h), cluster, ctx)
+                host = HostSystem(moid("host-"), host_name(names.host(d, c, h), taken), cluster, ctx)
                 host.index = next(index)
                 vm_network.hosts.append(host)
                 host.datastores = list(cluster.datastores)
@@ -176,7 +191,7 @@ def build_inventory(registry: Registry, config: SimulatorConfig, scenario: Scena
             for host in cluster.hosts:
                 registry.add(host)
         for s in range(config.standalone_hosts):
-            hname = names.standalone(d, s)
+            hname = host_name(names.standalone(d, s), taken)
             cr = ComputeResource(moid("domain-s"), hname, dc.host_folder, dc)
             dc.host_folder.child_entities.append(cr)
             registry.add(cr)

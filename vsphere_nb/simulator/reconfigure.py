@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from .. import wire
 from . import faults
 from .inventory import RECONFIGURE_METHOD, HostSystem
-from .scenarios import Rule, default_host_error, default_output, seeded_fraction
+from .scenarios import Rule, default_host_error, seeded_fraction
 from .sessions import Session
 from .tasks import Task
 
@@ -217,7 +217,7 @@ class HaReconfigure:
         messages = rule.fault_messages()
         return wire.DasConfigFault(
             reason=reason,
-            output=rule.output if rule.output is not None else default_output(reason),
+            output=rule.output_text(),
             event=events or None,
             faultMessage=[
                 faults.message(f"com.vmware.vim.das.configFault.{reason}", text, host=host.name) for text in messages

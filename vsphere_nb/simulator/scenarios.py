@@ -15,12 +15,16 @@ A scenario is a YAML or JSON document (built-ins live in ``scenarios/*.yaml``)::
       no_datastores: 0.0
       initial_das_state: {connectedToMaster: 0.8, initializationError: 0.2}
       product_versions: {"8.0.3": 0.7, "8.0.2": 0.3}
+    names:                   # optional: names an inventory administrator chose (hostile ones included)
+      clusters: ["Prod$_$East", "<img src=x onerror=alert(1)>"]  # the n-th cluster of each datacenter
+      hosts: ["{name}", "{name} <b>"]    # templates cycled over the hosts; {name} is the generated name
     rules:                   # first match wins; no match -> success
       - match: {cluster: "*_C1", host: "*H0?", moid: "host-1*", fraction: 0.06}
         outcome: error       # success | error (task error) | fault (the launch itself answers 500)
         reason: HostNetworkMisconfiguration      # DasConfigFault.reason
         host_error: communicationInitFailed      # HostDasErrorEvent.reason (default derived from reason)
         output: "..."        # DasConfigFault.output (default: realistic text for the reason)
+        output_size: 102400  # the output repeated (line by line) to this many characters
         fault_message: ["..."]                   # DasConfigFault.faultMessage texts
         events: [{type: HostIsolationIpPingFailedEvent, isolationIp: 10.0.0.1}]
         duration: 45         # simulated seconds
@@ -31,6 +35,9 @@ A scenario is a YAML or JSON document (built-ins live in ``scenarios/*.yaml``)::
         unhealthy_state: election
         root_cause: management-network           # tell this cause's story (stories.py): state, configIssue,
                                                  # HA history, network/cluster settings and task defaults agree
+
+Names are returned the way ``ManagedEntity.name`` is: ``%`` (unless it starts an escape), ``/`` and ``\\``
+escaped as ``%25``, ``%2f`` and ``%5c``; names must stay unique (a template without ``{name}`` is refused).
 
 Every selector given must match: ``cluster``/``host`` are globs on names, ``moid`` a glob (or list of globs)
 on the host moId, ``fraction`` a share of hosts chosen by a seeded hash: rules with a ``fraction`` get
@@ -65,9 +72,21 @@ __all__ = [
     "default_output",
     "default_host_error",
     "default_fault_message",
+    "Names",
+    "entity_name",
 ]
 
-BUILTIN_SCENARIOS = ("healthy", "mixed", "flaky", "agent-slow", "network-partition", "esx", "root-causes", "story")
+BUILTIN_SCENARIOS = (
+    "healthy",
+    "mixed",
+    "flaky",
+    "agent-slow",
+    "network-partition",
+    "esx",
+    "root-causes",
+    "story",
+    "hostile",
+)
 
 _DAS_STATES = {m.value for m in wire.ClusterDasFdmAvailabilityState}
 _HOST_ERRORS = {m.value for m in wire.HostDasErrorEventHostDasErrorReason}
@@ -104,6 +123,54 @@ class EventSpec(BaseModel):
         return dict(self.model_extra or {})
 
 
+def entity_name(name: str) -> str:
+    """``name`` as ``ManagedEntity.name`` returns it: ``/`` as ``%2f``, ``\\`` as ``%5c``, and ``%`` as ``%25``
+    unless it already starts an escape sequence (VMware's vSphere API reference, ``ManagedEntity.name``)."""
+    out = []
+    for i, char in enumerate(name):
+        if char == "%":
+            escape = name[i + 1 : i + 3]
+            out.append("%" if len(escape) == 2 and all(c in "0123456789abcdefABCDEF" for c in escape) else "%25")
+        else:
+            out.append({"/": "%2f", "\\": "%5c"}.get(char, char))
+    return "".join(out)
+
+
+class Names(_Strict):
+    """Names chosen by the inventory's administrators instead of the generated ``DC0_C1`` / ``DC0_C1_H03``."""
+
+    #: the n-th cluster of each datacenter gets the n-th name (clusters beyond the list keep generated names)
+    clusters: list[str] = []
+    #: host-name templates, cycled over the fleet's hosts in order; ``{name}`` is replaced by the generated name
+    hosts: list[str] = []
+
+    @field_validator("clusters")
+    @classmethod
+    def _unique_clusters(cls, value: list[str]) -> list[str]:
+        escaped = [entity_name(v) for v in value]
+        if any(not v.strip() for v in value):
+            raise ValueError("a cluster name cannot be empty")
+        if len(set(escaped)) != len(escaped):
+            raise ValueError("cluster names must be unique")
+        return value
+
+    @field_validator("hosts")
+    @classmethod
+    def _templates(cls, value: list[str]) -> list[str]:
+        for template in value:
+            if "{name}" not in template:
+                raise ValueError(f"host name template {template!r} lacks {{name}} (host names must stay unique)")
+        return value
+
+    def cluster(self, index: int, generated: str) -> str:
+        return entity_name(self.clusters[index]) if index < len(self.clusters) else generated
+
+    def host(self, index: int, generated: str) -> str:
+        if not self.hosts:
+            return generated
+        return entity_name(self.hosts[index % len(self.hosts)].replace("{name}", generated))
+
+
 class Rule(_Strict):
     name: str | None = None
     match: Match = Match()
@@ -111,6 +178,7 @@ class Rule(_Strict):
     reason: str | None = None
     host_error: str | None = None
     output: str | None = None
+    output_size: int | None = Field(default=None, ge=1, le=16 * 1024 * 1024)
     fault_message: str | list[str] | None = None
     events: list[EventSpec] = []
     duration: float | None = Field(default=None, gt=0)
@@ -156,6 +224,20 @@ class Rule(_Strict):
         if self.outcome in ("error", "fault") and not self.reason:
             self.reason = "Other"
         return self
+
+    def output_text(self) -> str:
+        """``DasConfigFault.output``: the rule's text (or the reason's realistic one), repeated line by line up to
+        ``output_size`` characters when given."""
+        text = self.output if self.output is not None else default_output(self.reason or "Other")
+        if self.output_size is None or not text:
+            return text
+        lines, size = text.splitlines() or [text], 0
+        out: list[str] = []
+        while size < self.output_size:
+            line = lines[len(out) % len(lines)]
+            out.append(line)
+            size += len(line) + 1
+        return "\n".join(out)[: self.output_size]
 
     def fault_messages(self) -> list[str]:
         if self.fault_message is None:
@@ -222,6 +304,7 @@ class Scenario(_Strict):
     mode: Literal["vcenter", "esx"] | None = None
     task_seconds: float | None = Field(default=None, gt=0)
     fleet: Fleet = Fleet()
+    names: Names = Names()
     rules: list[Rule] = []
 
     @model_validator(mode="after")

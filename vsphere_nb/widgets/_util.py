@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import atexit
 import functools
-import html
 import logging
 import threading
 import time
@@ -33,6 +32,7 @@ import pandas as pd
 
 from ..config import redact
 from ..errors import VsphereError
+from ..safetext import html_text
 from ..vocabulary import label
 
 __all__ = [
@@ -112,7 +112,7 @@ _STATUS_COLORS = {"info": "#455a64", "ok": "#2e7d32", "warn": "#ef6c00", "error"
 def status_html(text: str, kind: str = "info") -> str:
     """A one-line status message (escaped) coloured by ``kind``: info, ok, warn, error, busy."""
     color = _STATUS_COLORS.get(kind, _STATUS_COLORS["info"])
-    return f'<span class="vnb-status-{kind}" style="color:{color}">{html.escape(text)}</span>'
+    return f'<span class="vnb-status-{kind}" style="color:{color}">{html_text(text)}</span>'
 
 
 def _cell(value: Any) -> str:
@@ -124,10 +124,10 @@ def _cell(value: Any) -> str:
     except (TypeError, ValueError):
         pass
     if isinstance(value, pd.Timestamp):
-        return html.escape(value.strftime("%Y-%m-%d %H:%M:%S"))
+        return html_text(value.strftime("%Y-%m-%d %H:%M:%S"))
     if isinstance(value, float):
         return f"{value:.2f}"
-    return html.escape(str(value))
+    return html_text(str(value))
 
 
 def html_table(
@@ -147,7 +147,7 @@ def html_table(
     cols = [c for c in columns if c in frame.columns]
     total = len(frame)
     if total == 0:
-        return f'<div class="{css}"><i>no {html.escape(what)}</i></div>'
+        return f'<div class="{css}"><i>no {html_text(what)}</i></div>'
     pre = set(pre)
     head = frame.iloc[:max_rows]
     values = {c: head[c].tolist() for c in cols}
@@ -162,11 +162,9 @@ def html_table(
                 else f"<td>{text}</td>"
             )
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    header = "".join(f"<th>{html.escape(label(c))}</th>" for c in cols)
+    header = "".join(f"<th>{html_text(label(c))}</th>" for c in cols)
     note = (
-        f"showing {len(head):,} of {total:,} {html.escape(what)}"
-        if total > len(head)
-        else f"{total:,} {html.escape(what)}"
+        f"showing {len(head):,} of {total:,} {html_text(what)}" if total > len(head) else f"{total:,} {html_text(what)}"
     )
     return (
         f'<div class="{css}"><div class="vnb-note"><small>{note}</small></div>'

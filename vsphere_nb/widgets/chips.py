@@ -8,12 +8,12 @@ without touching what is active, so a chip keeps its place while a run goes on.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Iterable, Mapping
 
 import ipywidgets as widgets
 
 from .. import style
+from ..safetext import html_text
 
 __all__ = ["ChipBar", "color_of", "text_color_on", "HOST_GROUP_COLORS"]
 
@@ -51,7 +51,7 @@ class ChipBar:
     """Chips for ``names`` (in that order; a chip with count 0 is hidden). :attr:`widget` is the ``HBox``."""
 
     def __init__(self, names: Iterable[str] = (), *, title: str = "", css: str = "vnb-chips") -> None:
-        self.title = widgets.HTML(value=f"<b>{html.escape(title)}</b>" if title else "")
+        self.title = widgets.HTML(value=f"<b>{html_text(title)}</b>" if title else "")
         self.widget = widgets.HBox([self.title], layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         self.widget.add_class(css)
         self.chips: dict[str, widgets.Button] = {}

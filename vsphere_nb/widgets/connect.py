@@ -5,16 +5,17 @@ adds the form's (one row each in the connection table). In simulator mode, *vCen
 (seeds ``seed``, ``seed + 1`` …: different fleets with the same names). The hosts of every connected vCenter go
 into one table and one plan, with the caps and the failure budget per vCenter (as the batch API does).
 
-The password is a ``Password`` widget, and it is cleared after every connection attempt: a widget's value is
-part of the widget state that Jupyter can save into the notebook file, so it must not stay there. A password
-given to the constructor (a notebook's parameters cell) is kept as a :class:`~vsphere_nb.config.Secret`, never
-put into a widget, and dropped once used. The simulator's generated password is used internally and never
+The password box is a :class:`~vsphere_nb.widgets.password.PasswordField`: what is typed travels to the kernel
+as a message, never as widget state (which Jupyter can save into the notebook file, typed-but-never-submitted
+text included), and it is cleared after every connection attempt. A password given to the constructor (a
+notebook's parameters cell) is kept as a :class:`~vsphere_nb.config.Secret`, never put into a widget, bound to
+the server and user it was given with — change either field and it is dropped (a changed server also empties
+the box), so it is never sent to another server — and dropped once used. The simulator's generated password is used internally and never
 displayed. Only :mod:`vsphere_nb.sync` (``connect``) and :mod:`vsphere_nb.simulator` (``Simulator``) are used.
 """
 
 from __future__ import annotations
 
-import html
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,9 +25,11 @@ import ipywidgets as widgets
 
 from ..config import InsecureTLSWarning, Secret
 from ..errors import ConfigError
+from ..safetext import html_text
 from ..simulator import BUILTIN_SCENARIOS, Simulator
 from ..sync import connect
 from ._util import Panel, styled
+from .password import PasswordField
 
 __all__ = ["ConnectPanel", "RELEASE_SOURCES", "STORY_SCENARIO"]
 
@@ -41,6 +44,9 @@ RELEASE_SOURCES = {
     "about": "from the server's about.apiVersion",
     "default": "default (the server offered nothing newer)",
 }
+
+#: the hint in the password box when a password was given to the panel (by a notebook or the app's environment)
+_PRESET_PLACEHOLDER = "(already given, not shown)"
 
 VCENTER = "vCenter"
 SIMULATOR = "Built-in simulator"
@@ -76,6 +82,8 @@ class ConnectPanel(Panel):
         self._preset_password: Secret | None = (
             password if isinstance(password, Secret) else Secret(password) if password else None
         )
+        #: the server and user the preset password belongs to; it is never sent anywhere else
+        self._preset_for = ((server or "").strip(), (user or "").strip())
         self._external_sim: Simulator | None = simulator if isinstance(simulator, Simulator) else None
         sim_options: dict[str, Any] = dict(simulator) if isinstance(simulator, Mapping) else {}
         self.simulator_options: dict[str, Any] = {k: v for k, v in sim_options.items() if k not in _SIM_FORM_KEYS}
@@ -99,11 +107,9 @@ class ConnectPanel(Panel):
             widgets.Text(value=user or "", description="User", placeholder="administrator@vsphere.local"), "vnb-user"
         )
         self.password = styled(
-            widgets.Password(
-                value="",
+            PasswordField(
                 description="Password",
-                # given to the panel (by the notebook or the app's environment): kept as a secret, never shown
-                placeholder="(already given, not shown)" if self._preset_password else "",
+                placeholder=_PRESET_PLACEHOLDER if self._preset_password else "",
             ),
             "vnb-password",
         )
@@ -120,7 +126,7 @@ class ConnectPanel(Panel):
             "vnb-skip-verify",
         )
         self.tls_warning = styled(
-            widgets.HTML(value=f'<span style="color:#c62828"><b>{html.escape(_TLS_WARNING)}</b></span>'),
+            widgets.HTML(value=f'<span style="color:#c62828"><b>{html_text(_TLS_WARNING)}</b></span>'),
             "vnb-tls-warning",
         )
         scenario = str(sim_options.get("scenario", "story"))
@@ -182,6 +188,8 @@ class ConnectPanel(Panel):
         self.disconnect_button.on_click(self.action(self.disconnect, "disconnect"))
         self.mode.observe(self.observer(self._show_mode), "value")
         self.skip_verify.observe(self.observer(self._show_mode), "value")
+        self.server.observe(self.observer(self._server_changed), "value")
+        self.user.observe(self.observer(self._user_changed), "value")
         self.state.observe(self.observer(self._client_changed), ["client", "clients"])
         self.state.observe(self.observer(self._running_changed), "running")
         self._show_mode(None)
@@ -234,7 +242,7 @@ class ConnectPanel(Panel):
             raise ConfigError("enter the user name")
         if password_text:
             secret = Secret(password_text)
-        elif self._preset_password is not None:
+        elif self._preset_password is not None and self._preset_for == (server, user):
             secret = self._preset_password
         else:
             raise ConfigError("enter the password")
@@ -319,6 +327,24 @@ class ConnectPanel(Panel):
         finally:
             self._stop_owned_sims()
 
+    # -- the preset password follows its server ---------------------------------------------------
+    def _drop_preset(self) -> None:
+        self._preset_password = None
+        self.password.placeholder = ""
+
+    def _server_changed(self, change: Any) -> None:
+        """Another server: the password typed or given for the previous one is not for it."""
+        if str(change.get("new", "")).strip() == str(change.get("old", "")).strip():
+            return
+        self.password.value = ""
+        if self._preset_password is not None and self.server.value.strip() != self._preset_for[0]:
+            self._drop_preset()
+
+    def _user_changed(self, _change: Any) -> None:
+        """Another user: the preset password belongs to the account it was given with."""
+        if self._preset_password is not None and self.user.value.strip() != self._preset_for[1]:
+            self._drop_preset()
+
     # -- views -----------------------------------------------------------------------------------
     def _show_mode(self, _change: Any) -> None:
         simulated = self.mode.value == SIMULATOR
@@ -339,7 +365,7 @@ class ConnectPanel(Panel):
             self.info.value = ""
             self.set_status("not connected")
             return
-        e = html.escape
+        e = html_text
         sims = {f"{sim.url}": sim for sim in [*self._owned_sims, self._external_sim] if sim is not None}
         header = ["vCenter", "product", "version", "API release", "user", "simulator"]
         rows = []

@@ -3,11 +3,11 @@ and the events — the full text, escaped (the grids above cut long text; this i
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import pandas as pd
 
+from ..safetext import html_text
 from ._util import html_table
 
 __all__ = ["host_detail_html", "FAULT_COLUMNS", "EVENT_COLUMNS", "IN_PROGRESS"]
@@ -23,7 +23,7 @@ def _text(v: Any) -> str:
 
 def host_detail_html(attempts: pd.DataFrame, faults: pd.DataFrame, messages: pd.DataFrame, events: pd.DataFrame) -> str:
     """The detail of one host: its ``attempts`` (tasks rows, in order), then its faults, messages and events."""
-    e = html.escape
+    e = html_text
     parts = []
     for rec in attempts.itertuples(index=False):
 

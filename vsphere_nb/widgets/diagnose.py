@@ -15,7 +15,6 @@ Everything a server wrote is escaped before it is shown.
 
 from __future__ import annotations
 
-import html
 import threading
 from typing import Any
 
@@ -23,6 +22,7 @@ import ipywidgets as widgets
 
 from ..diagnosis import CAUSE_COLOURS, Diagnosis
 from ..diagnosis import charts as diagnosis_charts
+from ..safetext import html_text
 from ._util import MPL_LOCK, Panel, chart_image, html_table, styled
 
 __all__ = ["DiagnosePanel"]
@@ -33,8 +33,7 @@ ALL = ""
 
 
 def _e(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return html.escape("".join(c if (c.isprintable() or c == "\n") else "?" for c in text))
+    return html_text(value)
 
 
 def _png(fig: Any) -> bytes:

@@ -23,7 +23,6 @@ message never makes a row a screen high.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import Path
@@ -31,6 +30,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ..safetext import html_text, visible
 
 __all__ = ["DataGrid", "cell_texts", "GRID_CSS"]
 
@@ -157,8 +158,8 @@ def _cell_text_slow(value: Any, cut: int | None, digits: int) -> str:
     one_line = " ".join(text.split())
     if cut is not None and (len(one_line) > cut or "\n" in text.strip()):
         short = one_line if len(one_line) <= cut else one_line[: cut - 1] + "…"
-        return f'<span title="{html.escape(text, quote=True)}">{html.escape(short)}</span>'
-    return html.escape(one_line)
+        return f'<span title="{html_text(text)}">{html_text(short)}</span>'
+    return html_text(one_line)
 
 
 def cell_texts(series: pd.Series, *, cut: int | None = None, digits: int = 1) -> list[str]:
@@ -187,6 +188,9 @@ def cell_texts(series: pd.Series, *, cut: int | None = None, digits: int = 1) ->
     if not present.map(type).isin((str,)).all() and not isinstance(dtype, pd.CategoricalDtype):
         return [_cell_text_slow(v, cut, digits) for v in values.tolist()]
     text = values.where(~missing, "").astype(str)
+    odd = ~text.str.fullmatch(r"[\x20-\x7e\n\t]*")  # anything but printable ASCII: controls and bidi made visible
+    if odd.any():
+        text = text.where(~odd, text[odd].map(lambda t: visible(t, lines=True)))
     one_line = text.str.replace(r"\s+", " ", regex=True).str.strip()
     escaped = _escape(one_line)
     if cut is None:

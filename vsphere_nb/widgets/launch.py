@@ -15,7 +15,6 @@ state lock. The run's end is queued on the same worker, after the last snapshot,
 from __future__ import annotations
 
 import dataclasses
-import html
 import threading
 from typing import Any
 
@@ -25,6 +24,7 @@ from ..batch.execute import plan_reconfigure
 from ..batch.limits import BatchLimits
 from ..batch.progress import Progress
 from ..errors import ConfigError
+from ..safetext import html_text
 from ._util import Panel, Throttle, status_html, styled
 from .chips import ChipBar, color_of
 from .grid import DataGrid
@@ -411,9 +411,9 @@ class LaunchPanel(Panel):
             name, cluster, host_state, pct = snap.hosts.get(key, (key[1], "", "?", None))
             color = color_of(host_state)
             rows.append(
-                f"<tr><td>{html.escape(str(name))}</td><td>{html.escape(str(cluster or ''))}</td>"
-                f"<td>{html.escape(str(key[0]))}</td>"
-                f"<td><span style='color:{color};font-weight:bold'>●</span> {html.escape(host_state)}</td>"
+                f"<tr><td>{html_text(str(name))}</td><td>{html_text(str(cluster or ''))}</td>"
+                f"<td>{html_text(str(key[0]))}</td>"
+                f"<td><span style='color:{color};font-weight:bold'>●</span> {html_text(host_state)}</td>"
                 f"<td>{'' if pct is None else f'{int(pct)} %'}</td></tr>"
             )
         if not rows:
@@ -458,8 +458,8 @@ class LaunchPanel(Panel):
         """The run's name and folder; its counts go into the header's chips (one per outcome, coloured)."""
         summary = run.summary()
         self.chips.set_counts({str(k): int(v) for k, v in summary.items()}, order=_STATE_ORDER)
-        where = f" — saved in <code>{html.escape(str(run.run_dir))}</code>" if getattr(run, "run_dir", None) else ""
-        return f"<div><b>Run {html.escape(run.run_id)}</b>{where}</div>"
+        where = f" — saved in <code>{html_text(str(run.run_dir))}</code>" if getattr(run, "run_dir", None) else ""
+        return f"<div><b>Run {html_text(run.run_id)}</b>{where}</div>"
 
     # -- state changes (kernel thread) -----------------------------------------------------------
     def _plan_changed(self, _change: Any) -> None:

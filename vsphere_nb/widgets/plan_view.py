@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import pandas as pd
 
 from ..batch.limits import BatchLimits
 from ..batch.progress import Progress
+from ..safetext import html_text
 from ._util import html_table
 
 __all__ = ["plan_summary_html", "cluster_progress_html", "limits_text"]
@@ -16,7 +16,7 @@ __all__ = ["plan_summary_html", "cluster_progress_html", "limits_text"]
 
 def plan_summary_html(plan: Any) -> str:
     """The dry run in two lines: how many hosts launch where, how many are skipped and why, the limits."""
-    e = html.escape
+    e = html_text
     frame = plan.to_frame()
     launch = frame[frame["skip_reason"].isna()]
     skipped = frame[frame["skip_reason"].notna()]

@@ -17,7 +17,6 @@ Works on a live :class:`~vsphere_nb.batch.execute.BatchRun` or on ``load_run(dir
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import pandas as pd
 
 from ..batch import charts
 from ..batch.records import OUTCOMES
+from ..safetext import html_text
 from ._util import MPL_LOCK, Panel, Throttle, chart_image, styled
 from .chips import ChipBar
 from .detail import EVENT_COLUMNS, FAULT_COLUMNS, IN_PROGRESS, host_detail_html
@@ -149,7 +149,7 @@ class ResultsPanel(Panel):
             name="vsphere-nb-results-charts",
         )
 
-        h = lambda text: widgets.HTML(value=f"<h4 style='margin:.6em 0 .2em'>{html.escape(text)}</h4>")  # noqa: E731
+        h = lambda text: widgets.HTML(value=f"<h4 style='margin:.6em 0 .2em'>{html_text(text)}</h4>")  # noqa: E731
         self._finish_layout(
             self.chips.widget,
             self.summary,
@@ -410,7 +410,7 @@ class ResultsPanel(Panel):
             self._set_hosts([])
             return
         result = self.result
-        e = html.escape
+        e = html_text
         stop = getattr(result, "stop_reason", None)
         where = getattr(result, "run_dir", None)
         self.summary.value = (
@@ -492,7 +492,7 @@ class ResultsPanel(Panel):
         return written
 
     def _show_written(self, paths: list[Path]) -> None:
-        items = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in paths)
+        items = "".join(f"<li><code>{html_text(str(p))}</code></li>" for p in paths)
         self.export_path.value = f"written:<ul>{items}</ul>"
         self.set_status(f"exported {len(paths)} file(s) to {paths[0].parent}", "ok")
 

@@ -25,6 +25,7 @@ from .codec import (
 )
 from .collector import *  # noqa: F403
 from .collector import __all__ as _collector_all
+from .declared import CLUSTER_PROPERTY_TYPES, HOST_PROPERTY_TYPES, check_declared
 from .enums import *  # noqa: F403
 from .enums import __all__ as _enums_all
 from .events import *  # noqa: F403
@@ -54,6 +55,9 @@ del _cls, _namespace
 
 __all__ = [
     "plain",
+    "HOST_PROPERTY_TYPES",
+    "CLUSTER_PROPERTY_TYPES",
+    "check_declared",
     "ENUMS",
     "REGISTRY",
     "VimEnum",

@@ -148,6 +148,10 @@ def _decode_typed(value: Any, type_name: str) -> Any:
             return value
     if isinstance(value, dict):
         return decode_any({"_typeName": type_name, **value} if "_typeName" not in value else value)
+    if enum_cls is None and type_name not in REGISTRY and not isinstance(value, str):
+        # an unknown name boxing a list, number or boolean: no VMware type is written that way (a newer server's
+        # enum boxes text, which is kept): the value cannot be read as anything
+        raise ValueError(f"unknown boxed type {type_name[:60]!r} holding a {type(value).__name__}")
     return value
 
 
