@@ -99,7 +99,14 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "simulator": {"hosts": 10_000, "seconds": 5.0},
         "widgets": {"hosts": 10_000, "repeats": 5},
         "startup": {"repeats": 9},
-        "diagnosis": {"events": 100_000, "hosts": 1000, "diag_hosts": 10_000, "baseline_hosts": 50, "repeats": 3},
+        "diagnosis": {
+            "events": 100_000,
+            "hosts": 1000,
+            "diag_hosts": 10_000,
+            "baseline_hosts": 50,
+            "repeats": 3,
+            "log_hosts": 500,
+        },
         "widgets_browser": {"hosts": 10_000, "repeats": 5},
     },
     "quick": {
@@ -116,7 +123,14 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "simulator": {"hosts": 2000, "seconds": 2.0},
         "widgets": {"hosts": 10_000, "repeats": 3},
         "startup": {"repeats": 5},
-        "diagnosis": {"events": 20_000, "hosts": 400, "diag_hosts": 2000, "baseline_hosts": 20, "repeats": 1},
+        "diagnosis": {
+            "events": 20_000,
+            "hosts": 400,
+            "diag_hosts": 2000,
+            "baseline_hosts": 20,
+            "repeats": 1,
+            "log_hosts": 100,
+        },
         "widgets_browser": {"hosts": 10_000, "repeats": 3},
     },
     "tiny": {
@@ -133,7 +147,14 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "simulator": {"hosts": 80, "seconds": 0.3, "concurrency": 4},
         "widgets": {"hosts": 400, "repeats": 1},
         "startup": {"repeats": 1},
-        "diagnosis": {"events": 3000, "hosts": 80, "diag_hosts": 500, "baseline_hosts": 10, "repeats": 1},
+        "diagnosis": {
+            "events": 3000,
+            "hosts": 80,
+            "diag_hosts": 500,
+            "baseline_hosts": 10,
+            "repeats": 1,
+            "log_hosts": 20,
+        },
         "widgets_browser": {"hosts": 400, "repeats": 1},
     },
 }

@@ -482,26 +482,87 @@ def drive_panels(
     path = bp.screenshot(scope, f"{shot_prefix}-{len(seen['shots']) + 1}-detail")
     seen["shots"]["detail"] = path
     seen["layout"] += [f"results: {p}" for p in layout_problems(page, ".vnb-runbook")]
+    diagnose_after_run(bp, seen, shot)
+    return seen
 
-    # Diagnose: the triage board and its two charts, at the panel's width with their aspect kept
+
+#: causes a reconfigure does not fix by itself (the plan flags their hosts)
+_FIX_FIRST_CAUSES = ("isolation-address", "image-remediation", "certificate", "datastore-access", "agent-install",
+                     "management-network", "permissions", "vsan-network", "agent-unhealthy-after-success")  # fmt: skip
+
+
+def _png_shown(page: Any, css: str) -> bool:
+    """The image widget ``css`` shows a decoded picture (not a broken image)."""
+    return bool(
+        page.evaluate(
+            """css => { const el = document.querySelector(css); if (!el) return false;
+                const img = el.tagName === 'IMG' ? el : el.querySelector('img');
+                return !!img && img.complete && img.naturalWidth > 0; }""",
+            css,
+        )
+    )
+
+
+def diagnose_after_run(bp: BrowserPage, seen: dict[str, Any], shot: Any) -> None:
+    """After the run: Diagnose, both charts render, pick a cause a reconfigure does not fix, select its hosts, plan:
+    the plan shows the causes and the warning."""
+    page = bp.page
     _tab(page, "Diagnose")
     page.locator("button.vnb-diagnose-run").click()
-    page.locator(".vnb-diagnose-status").get_by_text(re.compile(r"diagnosed|no unhealthy host|error")).first.wait_for(
-        timeout=3 * STEP_TIMEOUT_MS
+    page.locator(".vnb-diagnose-status").get_by_text(re.compile(r"host\(s\) diagnosed")).first.wait_for(
+        timeout=STEP_TIMEOUT_MS
     )
-    seen["diagnose_status"] = page.locator(".vnb-diagnose-status").inner_text()
     page.wait_for_function(
-        "() => { const imgs = [...document.querySelectorAll('.vnb-diagnose-panel img.vnb-chart')];"
-        " return imgs.length === 2 && imgs.every(i => i.naturalWidth > 0 && i.getBoundingClientRect().width > 0); }"
+        """() => { const el = document.querySelector('.vnb-diagnose-causes-chart');
+            const img = el && (el.tagName === 'IMG' ? el : el.querySelector('img'));
+            return !!img && img.complete && img.naturalWidth > 0; }""",
+        timeout=STEP_TIMEOUT_MS,
     )
-    seen["charts"] += page.evaluate(
-        """() => [...document.querySelectorAll('.vnb-diagnose-panel img.vnb-chart')].map(i => {
-                 const r = i.getBoundingClientRect();
-                 return {width: r.width, height: r.height, natural: i.naturalWidth, naturalHeight: i.naturalHeight,
-                         panel: i.closest('.vnb-diagnose-panel').getBoundingClientRect().width}; })"""
+    seen["diagnose_board"] = page.locator(".vnb-diagnose-board").inner_text()
+    # the causes chart at the panel's width, its aspect kept (checked with the Results charts in check_flow)
+    seen.setdefault("charts", []).extend(
+        page.evaluate(
+            """() => [...document.querySelectorAll('.vnb-diagnose-panel img.vnb-diagnose-causes-chart')].map(i => {
+                     const r = i.getBoundingClientRect();
+                     return {width: r.width, height: r.height, natural: i.naturalWidth,
+                             naturalHeight: i.naturalHeight,
+                             panel: i.closest('.vnb-diagnose-panel').getBoundingClientRect().width}; })"""
+        )
     )
+    select = page.locator(".vnb-diagnose-cause select")
+    labels = select.locator("option").all_inner_texts()  # as shown (ipywidgets puts non-breaking spaces in them)
+    options = [o.replace("\xa0", " ") for o in labels]
+    seen["diagnose_causes"] = options
+    index = next((i for i, o in enumerate(options) if o.split(" (")[0] in _FIX_FIRST_CAUSES), None)
+    seen["diagnose_pick"] = None if index is None else options[index]
+    if index is None:
+        return
+    select.select_option(label=labels[index])
+    page.wait_for_function(
+        """() => { const el = document.querySelector('.vnb-diagnose-swimlane');
+            const img = el && (el.tagName === 'IMG' ? el : el.querySelector('img'));
+            return !!img && img.complete && img.naturalWidth > 0; }""",
+        timeout=STEP_TIMEOUT_MS,
+    )
+    seen["charts_rendered"] = _png_shown(page, ".vnb-diagnose-causes-chart") and _png_shown(
+        page, ".vnb-diagnose-swimlane"
+    )
+    seen["diagnose_detail"] = page.locator(".vnb-diagnose-detail").inner_text()
     shot("diagnose", "diagnose")
-    return seen
+    page.locator("button.vnb-diagnose-select").click()
+    page.locator(".vnb-runbook").get_by_text(re.compile(r"host\(s\) selected for a launch")).first.wait_for()
+    _tab(page, "Launch")
+    page.locator("button.vnb-plan").click()
+    page.locator(".vnb-plan-view").get_by_text("will not be helped by a reconfigure").first.wait_for(
+        timeout=STEP_TIMEOUT_MS
+    )
+    seen["plan_after_diagnose"] = page.locator(".vnb-plan-view").inner_text()
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline and not any(column_texts(page, ".vnb-plan-launch", "cause")):
+        page.wait_for_timeout(250)  # the grid re-renders the new plan after the summary line
+    seen["plan_causes"] = sorted(set(column_texts(page, ".vnb-plan-launch", "cause")))
+    seen["plan_flags"] = sorted(set(column_texts(page, ".vnb-plan-launch", "flag")))
+    shot("plan-diagnosed")
 
 
 def check_flow(seen: dict[str, Any], hosts: int, pick: int = 20) -> None:
@@ -531,7 +592,7 @@ def check_flow(seen: dict[str, Any], hosts: int, pick: int = 20) -> None:
     from vsphere_nb import style
 
     smallest = style.SMALL_SIZE * style.DPI / 72
-    assert len(seen["charts"]) >= 6, seen["charts"]  # Results 4, Diagnose 2
+    assert len(seen["charts"]) >= 5, seen["charts"]  # Results 4, Diagnose's causes by cluster
     for img in seen["charts"]:
         assert img["width"] >= 0.9 * img["panel"] - 40, img  # the panel's width less its padding
         ratio, natural = img["width"] / img["height"], img["natural"] / img["naturalHeight"]
@@ -542,6 +603,13 @@ def check_flow(seen: dict[str, Any], hosts: int, pick: int = 20) -> None:
     ]
     assert seen["chip_outcomes_shown"] == [seen["chip_outcome"]], seen["chip_outcomes_shown"]
     assert "attempt 1" in seen["detail_text"], seen["detail_text"][:300]
+    # after the run: the Diagnose tab works, both charts render, the plan shows causes and the warning
+    assert "Traceback" not in seen["diagnose_board"] and seen["diagnose_pick"], seen.get("diagnose_causes")
+    assert seen["charts_rendered"], "a diagnosis chart did not render"
+    assert "KeyError" not in seen["diagnose_detail"]
+    cause = seen["diagnose_pick"].split(" (")[0]
+    assert seen["plan_causes"] == [cause], seen["plan_causes"]
+    assert seen["plan_flags"] == [f"fix first: {cause}"], seen["plan_flags"]
     assert seen["layout"] == [], seen["layout"]
 
 

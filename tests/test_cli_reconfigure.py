@@ -3,8 +3,10 @@ and one-line errors that launch nothing. Launch counts come from the simulator's
 
 from __future__ import annotations
 
+import json
 import re
 
+import pandas as pd
 import pytest
 from secret_scan import scan_tree
 
@@ -70,7 +72,9 @@ def test_dry_run_shows_the_plan_and_launches_nothing(capsys, monkeypatch):
 
 def test_yes_runs_the_batch_and_exits_0_when_every_host_is_healthy(healthy, capsys, monkeypatch, tmp_path):
     run_dir = tmp_path / "run"
-    code, out, err = run_cli(healthy, capsys, monkeypatch, "--yes", "--run-dir", str(run_dir), "--per-cluster", "1")
+    code, out, err = run_cli(
+        healthy, capsys, monkeypatch, "--yes", "--include-flagged", "--run-dir", str(run_dir), "--per-cluster", "1"
+    )
     assert code == 0, err
     assert outcome_counts(out) == {"success": 6, "skipped": 1} and f"Run directory: {run_dir}" in out
     stats = healthy.stats()
@@ -92,6 +96,7 @@ def test_host_selection_launches_only_those_hosts(healthy, capsys, monkeypatch, 
         capsys,
         monkeypatch,
         "--yes",
+        "--include-flagged",
         "--run-dir",
         str(tmp_path / "run"),
         "--host",
@@ -111,7 +116,9 @@ def test_failures_exit_1(capsys, monkeypatch, tmp_path):
     with Simulator(
         clusters=1, hosts_per_cluster=3, standalone_hosts=0, scenario=scenario, task_seconds=20, time_scale=100
     ) as sim:
-        code, out, err = run_cli(sim, capsys, monkeypatch, "--yes", "--run-dir", str(tmp_path / "run"))
+        code, out, err = run_cli(
+            sim, capsys, monkeypatch, "--yes", "--include-flagged", "--run-dir", str(tmp_path / "run")
+        )
     assert code == 1, err
     assert outcome_counts(out) == {"success": 2, "fault": 1}
     assert "Hosts that need attention" in out and "NoDatastoresConfigured" in out
@@ -129,6 +136,7 @@ def test_stopped_run_exits_1_and_says_why(capsys, monkeypatch, tmp_path):
             capsys,
             monkeypatch,
             "--yes",
+            "--include-flagged",
             "--run-dir",
             str(tmp_path / "run"),
             "--max-in-flight",
@@ -193,7 +201,7 @@ def test_bad_run_directories_fail_before_connecting(healthy, capsys, monkeypatch
 
 def test_resume_of_a_finished_run_reports_it_again(healthy, capsys, monkeypatch, tmp_path):
     run_dir = tmp_path / "run"
-    code, first, _ = run_cli(healthy, capsys, monkeypatch, "--yes", "--run-dir", str(run_dir))
+    code, first, _ = run_cli(healthy, capsys, monkeypatch, "--yes", "--include-flagged", "--run-dir", str(run_dir))
     assert code == 0
     code, again, err = run_cli(healthy, capsys, monkeypatch, "--resume", str(run_dir))
     assert code == 0, err
@@ -213,3 +221,26 @@ def test_dry_run_writes_the_whole_plan_for_machines(healthy, capsys, monkeypatch
     code, out, err = run_cli(healthy, capsys, monkeypatch, "--yes", "-o", "json", "--run-dir", str(tmp_path / "r"))
     assert_one_line_error(code, out, err, "--dry-run", healthy)
     assert launch_requests(healthy) == 0
+
+
+def test_flagged_hosts_need_a_second_confirmation(capsys, monkeypatch, tmp_path):
+    """Healthy hosts and hosts whose cause a reconfigure does not fix are flagged in the plan; with --yes they are
+    left out unless --include-flagged."""
+    with Simulator(clusters=3, hosts_per_cluster=8, scenario="root-causes", task_seconds=20, time_scale=100) as sim:
+        code, out, err = run_cli(sim, capsys, monkeypatch, "--dry-run", "-o", "json")
+        assert code == 0, err
+        plan = pd.DataFrame(json.loads(out))
+        launch = plan[plan["skip_reason"].isna()]
+        assert {"cause", "reconfigure_fixes", "flag"} <= set(plan.columns)
+        flags = launch["flag"].dropna().astype(str)
+        assert any(f.startswith("fix first: ") for f in flags) and "healthy: nothing to fix" in set(flags)
+        code, out, err = run_cli(sim, capsys, monkeypatch, "--dry-run")
+        assert "will not be helped by a reconfigure" in out and "reconfigure fixes it" in out
+        code, out, err = run_cli(sim, capsys, monkeypatch, "--yes", "--run-dir", str(tmp_path / "run"))
+        assert "Left out" in out and "--include-flagged" in out
+        fixable = set(launch[launch["flag"].isna()]["host_moid"].astype(str))
+        if not fixable:
+            assert "Nothing else to launch" in out and not (tmp_path / "run").exists()
+            return
+        tasks = load_run(tmp_path / "run").tasks
+        assert set(tasks[tasks["attempt"] > 0]["host_moid"].astype(str)) == fixable

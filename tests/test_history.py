@@ -35,12 +35,6 @@ def _post_history(sim, per_host: int, *, hours_back: float = 10.0) -> int:
     return n
 
 
-def _requests(sim, method: str) -> int:
-    stats = sim.stats()
-    calls = stats.get("methods") or stats.get("calls") or {}
-    return sum(v for k, v in calls.items() if k.endswith(method)) if isinstance(calls, dict) else 0
-
-
 def test_history_frame_shape_and_categories(make_sim):
     sim = make_sim(clusters=2, hosts_per_cluster=4)
     posted = _post_history(sim, 6)
@@ -154,3 +148,21 @@ def test_windows_from_durations_and_datetimes():
     assert begin.isoformat() == "2026-12-01T00:00:00+00:00" and end.isoformat() == "2026-12-02T10:00:00+00:00"
     begin, _ = resolve_window(timedelta(minutes=30), None, now)
     assert begin == now - timedelta(minutes=30)
+
+
+def test_ha_event_types_reads_the_real_description_shape(make_sim):
+    """EventEx/ExtendedEvent ids come from fullFormat (key is the kind): all HA ids are asked for, "EventEx" is not."""
+    from vsphere_nb import wire
+    from vsphere_nb.history import described_type_id, ha_event_types
+
+    sim = make_sim(clusters=1, hosts_per_cluster=2)
+    with connect(sim.url, sim.user, sim.password) as vc:
+        types = set(vc.run(ha_event_types(vc.aio)))
+    assert {"com.vmware.vc.HA.DasHostIsolatedEvent", "com.vmware.vc.HA.NotAllHostAddrsPingable"} <= types
+    assert {"com.vmware.vc.HA.HeartbeatDatastoreNotSufficient", "com.vmware.vc.HA.HostHasNoSslThumbprint"} <= types
+    assert not {"EventEx", "ExtendedEvent"} & types
+    # the old shape (key = the id) still reads
+    old = wire.EventDescriptionEventDetail(key="com.vmware.vc.HA.HostAgentErrorEvent", fullFormat="x")
+    assert described_type_id(old) == "com.vmware.vc.HA.HostAgentErrorEvent"
+    real = wire.EventDescriptionEventDetail(key="EventEx", fullFormat="com.vmware.vc.HA.InvalidMaster|text {a|b}")
+    assert described_type_id(real) == "com.vmware.vc.HA.InvalidMaster"

@@ -230,7 +230,7 @@ def test_out_of_scope_methods_answer_not_implemented(vi):
     host = next(iter(vi.hosts(["name"])))
     for type_name, moid, name in [
         ("HostSystem", host, "RebootHost_Task"),  # writes other than HA reconfiguration and maintenance mode
-        ("DiagnosticManager", "DiagMgr", "BrowseDiagnosticLog"),
+        ("DiagnosticManager", "DiagMgr", "GenerateLogBundles_Task"),  # the log methods for hosts are served
         ("SearchIndex", "SearchIndex", "FindByDatastorePath"),
         ("PerformanceManager", "PerfMgr", "QueryPerfComposite"),  # virtual machines' composite statistics
         ("OptionManager", "VpxSettings", "UpdateOptions"),

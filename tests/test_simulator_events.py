@@ -129,10 +129,21 @@ def test_collector_limit_per_session(sim, vi):
     assert vi.read("EventManager", "EventManager", "maxCollector") == 32
 
 
-def test_description_lists_the_event_ids(vi):
+def test_description_lists_the_event_ids_the_way_vcenter_does(vi):
+    """Standard types keyed by name; EventEx/ExtendedEvent types keyed by their kind, the id before the first
+    "|" of fullFormat (the shape the public vCenter 8.0 U1–U3 catalogues were read from)."""
+    from vsphere_nb.history import described_type_id
+
     description = wire.decode_as(vi.read("EventManager", "EventManager", "description"), wire.EventDescription)
     keys = {d.key for d in description.eventInfo}
-    assert {"HostDasErrorEvent", "HostDasEnabledEvent", "TaskEvent", "com.vmware.vc.HA.HostAgentErrorEvent"} <= keys
+    assert {"HostDasErrorEvent", "HostDasEnabledEvent", "TaskEvent", "EventEx", "ExtendedEvent"} <= keys
+    assert not any(k.startswith("com.vmware.") for k in keys)
+    by_id = {described_type_id(d): d for d in description.eventInfo}
+    assert by_id["com.vmware.vc.HA.HostAgentErrorEvent"].key == "EventEx"
+    assert by_id["com.vmware.vc.HA.DasHostIsolatedEvent"].key == "ExtendedEvent"
+    assert by_id["com.vmware.vc.HA.NotAllHostAddrsPingable"].fullFormat.startswith(
+        "com.vmware.vc.HA.NotAllHostAddrsPingable|"
+    )
 
 
 def test_initial_ha_errors_are_config_issues_and_events(make_sim, make_vi):

@@ -211,6 +211,6 @@ def test_the_css_hooks_of_the_browser_test_exist() -> None:
     try:
         counts = Counter(c for w in iter_widgets(panel.widget) for c in getattr(w, "_dom_classes", ()))
         assert {k: counts.get(k, 0) for k in CSS_HOOKS} == CSS_HOOKS
-        assert panel.widget.titles == ("Connect", "Hosts", "Launch", "Results", "Diagnose")
+        assert panel.widget.titles == ("Connect", "Hosts", "Diagnose", "Launch", "Results")
     finally:
         panel.close()

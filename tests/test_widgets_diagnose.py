@@ -83,7 +83,7 @@ def test_board_cause_selection_and_detail():
     assert "7 of 8 hosts partitioned" in panel.hosts_table.value
     panel.select_button.click()
     assert state.selected == frozenset(("vc1", f"host-a{i}") for i in range(1, 8))
-    panel.host.value = "A3"
+    panel.host.value = ("vc1", "host-a3")  # hosts are picked by (vCenter, moId)
     assert "HostNoRedundantManagementNetworkEvent" in panel.detail.value and "Next step" in panel.detail.value
     assert_no_errors(panel)
 
@@ -91,7 +91,7 @@ def test_board_cause_selection_and_detail():
 def test_server_text_is_escaped_everywhere():
     panel = DiagnosePanel(diagnosis=diagnose(_hosts(), now="2026-12-04T00:00:00Z"), charts=False)
     panel.cause.value = "election"
-    panel.host.value = EVIL
+    panel.host.value = next(key for label, key in panel.host.options if label == EVIL)
     for html in (panel.board.value, panel.hosts_table.value, panel.detail.value):
         assert "<img" not in html
     assert "&lt;img" in panel.detail.value

@@ -213,6 +213,7 @@ def test_stop_launching_and_throttled_updates(tmp_path: Path) -> None:
         panel.launch.post_check.value = False
         panel.launch.plan_button.click()
         panel.launch.launch_button.click()
+        panel.launch.include_flagged.value = True  # the healthy hosts are flagged: the second confirmation
         started = time.monotonic()
         panel.launch.confirm_button.click()
         wait_for(lambda: panel.launch.progress.value >= 2, 20, "two hosts done")

@@ -57,6 +57,7 @@ CLUSTER_COLUMNS = [
     "hosts",
     "hosts_healthy",
     "hosts_unhealthy",
+    "vsan_enabled",
 ]
 HOST_DIAGNOSIS_COLUMNS = [
     "mgmt_vmknics",
@@ -199,6 +200,7 @@ def clusters_frame(inv: Inventory) -> pd.DataFrame:
                 "hosts": len(members),
                 "hosts_healthy": healthy,
                 "hosts_unhealthy": len(members) - healthy if das["ha_enabled"] else 0,
+                "vsan_enabled": _vsan_enabled(props.get("configurationEx")),
             }
         )
     frame = pd.DataFrame(rows, columns=CLUSTER_COLUMNS)
@@ -209,9 +211,19 @@ def clusters_frame(inv: Inventory) -> pd.DataFrame:
     for col in ("heartbeat_datastores", "isolation_addresses", "config_issues"):
         frame[col] = frame[col].astype("string")
     frame["ha_enabled"] = frame["ha_enabled"].astype("boolean")
+    frame["vsan_enabled"] = frame["vsan_enabled"].astype("boolean")
     for col in ("failover_level", "heartbeat_datastore_count", "hosts", "hosts_healthy", "hosts_unhealthy"):
         frame[col] = frame[col].astype("Int64")
     return frame
+
+
+def _vsan_enabled(config: Any) -> bool | None:
+    """``configurationEx.vsanConfigInfo.enabled`` (``None`` when the server does not say)."""
+    vsan = getattr(config, "vsanConfigInfo", None)
+    if vsan is None:
+        return None
+    value = vsan.get("enabled") if isinstance(vsan, dict) else getattr(vsan, "enabled", None)
+    return bool(value) if value is not None else None
 
 
 def _version_key(text: Any) -> tuple[int, ...] | None:

@@ -92,7 +92,8 @@ def _names_and_ids(value: Any, name_col: str, id_col: str, what: str) -> tuple[s
     raise ConfigError(f"{what} must be names or a frame, not {type(value).__name__}")
 
 
-async def _server_now(client: Any) -> datetime:
+async def server_now(client: Any) -> datetime:
+    """The server's clock (``CurrentTime``), else this machine's."""
     try:
         value = await client.invoke(wire.MoRef("ServiceInstance", "ServiceInstance"), "CurrentTime")
         if isinstance(value, datetime):
@@ -102,15 +103,30 @@ async def _server_now(client: Any) -> datetime:
         return datetime.now(timezone.utc)
 
 
+#: the ``key`` vCenter gives ``EventEx``/``ExtendedEvent`` types in ``EventManager.description.eventInfo``
+_EXTENDED_KEYS = frozenset({"EventEx", "ExtendedEvent"})
+
+
+def described_type_id(detail: Any) -> str:
+    """The event type id of one ``EventDescriptionEventDetail``: its ``key`` for standard events; for
+    ``EventEx``/``ExtendedEvent`` types (``key`` is the kind) the text of ``fullFormat`` before the first ``|``."""
+    key = str(getattr(detail, "key", "") or "")
+    if key in _EXTENDED_KEYS:
+        full = str(getattr(detail, "fullFormat", "") or "")
+        head = full.split("|", 1)[0].strip()
+        return head if "|" in full and head else key
+    return key
+
+
 async def ha_event_types(client: Any) -> list[str]:
-    """The HA event types this server describes (``EventManager.description``), plus the known ones (also what a
-    batch run collects, with ``TaskEvent``)."""
+    """The HA event types this server describes (``EventManager.description``, in either shape: see
+    :func:`described_type_id`), plus the known ones (also what a batch run collects, with ``TaskEvent``)."""
     try:
         desc = await client.get(client.content.eventManager, "description")
-        keys = [d.key for d in getattr(desc, "eventInfo", None) or []]
+        keys = [described_type_id(d) for d in getattr(desc, "eventInfo", None) or []]
     except VsphereError:
         keys = []
-    wanted = {k for k in keys if ".HA." in k or "Das" in k or k in HA_HISTORY_TYPES}
+    wanted = {k for k in keys if k not in _EXTENDED_KEYS and (".HA." in k or "Das" in k or k in HA_HISTORY_TYPES)}
     return sorted(wanted | set(HA_HISTORY_TYPES))
 
 
@@ -135,7 +151,7 @@ async def read_history(
         raise ConfigError("max_events must be a positive number")
     host_names, host_ids = _names_and_ids(hosts, "host", "host_moid", "hosts")
     cluster_names, cluster_ids = _names_and_ids(clusters, "cluster", "cluster_moid", "clusters")
-    now = await _server_now(client)
+    now = await server_now(client)
     begin, end = resolve_window(since, until, now)
     if types == "ha":
         type_ids: list[str] | None = await ha_event_types(client)

@@ -219,14 +219,25 @@ class Client:
 
         return clusters_frame(self.run(collect_fleet(self._aio, page_size=page_size, vcenter=self.vcenter)))
 
-    def diagnose(self, hosts: Any = None, *, run: Any = None, since: Any = "72h", rules: Any = None) -> Any:
+    def diagnose(
+        self,
+        hosts: Any = None,
+        *,
+        run: Any = None,
+        since: Any = "72h",
+        rules: Any = None,
+        agent_logs: bool = True,
+    ) -> Any:
         """Gather (one fleet pass, the HA history since ``since``) and :func:`~vsphere_nb.diagnosis.diagnose`.
 
-        ``hosts`` narrows which hosts are diagnosed (a frame or names); ``run`` adds a run's attempts and events.
+        ``hosts`` narrows which hosts are diagnosed (a frame or names); ``run`` adds a run's attempts and events;
+        ``agent_logs`` reads the HA agent's log (:func:`~vsphere_nb.agent_log.read_agent_logs`) of the hosts
+        that need a diagnosis, and only theirs.
         """
+        from .agent_log import read_agent_logs
         from .clusters import add_state_change_times, clusters_frame, collect_fleet, diagnosis_hosts_frame
         from .diagnosis import diagnose
-        from .history import read_history
+        from .history import read_history, server_now
         from .inventory import filter_hosts
 
         inv = self.run(collect_fleet(self._aio, vcenter=self.vcenter))
@@ -235,13 +246,26 @@ class Client:
         if hosts is not None:
             names = hosts["host_moid"].astype(str).tolist() if hasattr(hosts, "columns") else hosts
             frame = filter_hosts(frame, host_names=[names] if isinstance(names, str) else names)
-        return diagnose(frame, run=run, events=history, clusters=clusters_frame(inv), rules=rules)
+        clusters = clusters_frame(inv)
+        now = self.run(server_now(self._aio))  # state ages and event windows on the server's clock
+        first = diagnose(frame, run=run, events=history, clusters=clusters, rules=rules, now=now)
+        if not agent_logs or not len(first.hosts):
+            return first
+        mine = first.hosts[first.hosts["vcenter"].astype(str) == str(self.vcenter)]
+        logs = self.run(read_agent_logs(self._aio, mine["host_moid"].astype(str).tolist()))
+        keyed = {(self.vcenter, moid): lines for moid, lines in logs.items()}
+        return diagnose(frame, run=run, events=history, clusters=clusters, rules=rules, logs=keyed, now=now)
 
-    def plan_reconfigure(self, hosts: Any, limits: Any = None) -> Any:
-        """A dry run of *Reconfigure for vSphere HA* over ``hosts``: see :class:`~vsphere_nb.batch.ReconfigurePlan`."""
+    def plan_reconfigure(self, hosts: Any, limits: Any = None, *, diagnosis: Any = None) -> Any:
+        """A dry run of *Reconfigure for vSphere HA* over ``hosts``: see :class:`~vsphere_nb.batch.ReconfigurePlan`.
+
+        ``diagnosis`` (``vc.diagnose()``, or ``True`` to diagnose ``hosts`` now) adds each host's cause and flags
+        the hosts a reconfigure will not help (launching them needs ``confirm_flagged=True``)."""
         from .batch.execute import plan_reconfigure
 
-        return plan_reconfigure({self.vcenter: self}, hosts, limits)
+        if diagnosis is True:
+            diagnosis = self.diagnose()
+        return plan_reconfigure({self.vcenter: self}, hosts, limits, diagnosis=diagnosis)
 
     # -- mirrors of the async API ---------------------------------------------------------------
     def get(self, moref: wire.MoRef, prop: str) -> Any:

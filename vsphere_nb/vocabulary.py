@@ -171,6 +171,7 @@ COLUMN_LABELS: dict[str, str] = {
     "event_chain_id": "event chain",
     "user_name": "user",
     "next_step": "next step",
+    "reconfigure_fixes": "reconfigure fixes it",
 }
 
 

@@ -95,6 +95,14 @@ class ReconfigurePlan:
 
     def _repr_html_(self) -> str:
         frame = self.plan.to_frame()
+        flagged = self.plan.flagged
+        warning = ""
+        if flagged:
+            warning = (
+                f"<p style='color:#b35900'><b>{len(flagged)} host(s) will not be helped by a reconfigure</b> "
+                "(healthy, or a cause to fix first): launching them needs <code>confirm_flagged=True</code>; "
+                "<code>plan.without_flagged()</code> leaves them out.</p>"
+            )
         reasons = frame["skip_reason"].value_counts()
         rows = "".join(f"<tr><td>{html_text(str(r))}</td><td>{n}</td></tr>" for r, n in reasons.items())
         head = frame[frame["skip_reason"].isna()].head(20)
@@ -103,16 +111,51 @@ class ReconfigurePlan:
             f"{len({h.cluster_key for h in self.plan.launch})} cluster(s), {len(self.plan.skipped)} skipped; "
             f"limits: {html_text(str(self.limits))}<br>"
             + (f"<table><tr><th>skip reason</th><th>hosts</th></tr>{rows}</table>" if rows else "")
+            + warning
             + "<p>Launch order (first 20):</p>"
-            + head[["order", "vcenter", "cluster", "host", "das_state", "canary"]].to_html(index=False, escape=True)
+            + head[
+                ["order", "vcenter", "cluster", "host", "das_state", "cause", "reconfigure_fixes", "flag", "canary"]
+            ].to_html(index=False, escape=True)
             + "</div>"
         )
 
     # -- running ---------------------------------------------------------------------------------
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """Planned hosts a reconfigure will not help (healthy, or a cause to fix first), with ``flag``."""
+        frame = self.plan.to_frame()
+        return frame[frame["flag"].notna() & frame["skip_reason"].isna()].reset_index(drop=True)
+
+    def without_flagged(self) -> ReconfigurePlan:
+        """The same plan without the flagged hosts (they become skipped hosts, the flag as the reason)."""
+        plan = self.plan.without_flagged(canary=self.limits.canary)
+        return ReconfigurePlan(self.clients, plan, self.limits, continues=self._continues)
+
+    def _check_flagged(self, confirm_flagged: bool) -> None:
+        flagged = self.plan.flagged
+        if not flagged or confirm_flagged or not self.plan.diagnosed:
+            return
+        kinds: dict[str, int] = {}
+        for h in flagged:
+            kinds[str(h.flag)] = kinds.get(str(h.flag), 0) + 1
+        what = ", ".join(f"{k} ×{n}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+        raise ConfigError(
+            f"{len(flagged)} planned host(s) will not be helped by a reconfigure ({what}): launch them only with "
+            "confirm_flagged=True, or plan.without_flagged()"
+        )
+
     def start(
-        self, progress: ProgressCallback | None = None, *, run_dir: str | os.PathLike[str] | None = None
+        self,
+        progress: ProgressCallback | None = None,
+        *,
+        run_dir: str | os.PathLike[str] | None = None,
+        confirm_flagged: bool = False,
     ) -> RunHandle:
-        """Launch in the background and return at once. ``progress`` gets :class:`Progress` snapshots."""
+        """Launch in the background and return at once. ``progress`` gets :class:`Progress` snapshots.
+
+        A plan made with a diagnosis refuses flagged hosts (healthy, or a cause a reconfigure does not fix)
+        unless ``confirm_flagged=True`` (the second confirmation)."""
+        self._check_flagged(confirm_flagged)
         ids = {name: instance_uuid(client) for name, client in self.clients.items()}
         if self._continues is not None:
             prev = self._continues
@@ -152,17 +195,25 @@ class ReconfigurePlan:
         return RunHandle.start(ctx, directory, self.clients, engines)
 
     def execute(
-        self, progress: ProgressCallback | None = None, *, run_dir: str | os.PathLike[str] | None = None
+        self,
+        progress: ProgressCallback | None = None,
+        *,
+        run_dir: str | os.PathLike[str] | None = None,
+        confirm_flagged: bool = False,
     ) -> BatchRun:
         """Launch and wait for the end (Ctrl-C / kernel interrupt: stop launching, then detach; see
         :meth:`RunHandle.wait`)."""
-        return self.start(progress, run_dir=run_dir).wait()
+        return self.start(progress, run_dir=run_dir, confirm_flagged=confirm_flagged).wait()
 
     async def execute_async(
-        self, progress: ProgressCallback | None = None, *, run_dir: str | os.PathLike[str] | None = None
+        self,
+        progress: ProgressCallback | None = None,
+        *,
+        run_dir: str | os.PathLike[str] | None = None,
+        confirm_flagged: bool = False,
     ) -> BatchRun:
         """The same, awaitable from any event loop (e.g. a notebook cell with ``await``)."""
-        handle = self.start(progress, run_dir=run_dir)
+        handle = self.start(progress, run_dir=run_dir, confirm_flagged=confirm_flagged)
         await asyncio.wrap_future(handle.future)
         return handle.wait()
 
@@ -209,7 +260,10 @@ class BatchRun(RunResult):
         return ReconfigurePlan(clients_map, plan, limits, continues=self)
 
 
-def plan_reconfigure(clients: Any, hosts: pd.DataFrame, limits: BatchLimits | None = None) -> ReconfigurePlan:
-    """A dry run over ``hosts`` (the ``hosts`` frame, possibly filtered) for ``clients`` (one or several)."""
+def plan_reconfigure(
+    clients: Any, hosts: pd.DataFrame, limits: BatchLimits | None = None, *, diagnosis: Any = None
+) -> ReconfigurePlan:
+    """A dry run over ``hosts`` (the ``hosts`` frame, possibly filtered) for ``clients`` (one or several);
+    with ``diagnosis`` each host carries its cause and flagged hosts need ``confirm_flagged=True``."""
     limits = limits or BatchLimits()
-    return ReconfigurePlan(clients_by_name(clients), make_plan(hosts, limits), limits)
+    return ReconfigurePlan(clients_by_name(clients), make_plan(hosts, limits, diagnosis=diagnosis), limits)

@@ -11,10 +11,18 @@ Order, deterministic whatever the row order of the input:
 
 Skipped hosts are the ones :func:`~vsphere_nb.batch.eligibility.preflight` marks not eligible (reason copied from
 ``skip_reason``) and repeated rows of the same ``(vcenter, host_moid)``.
+
+With a diagnosis (``make_plan(hosts, diagnosis=d)``, a :class:`~vsphere_nb.diagnosis.Diagnosis` or its ``hosts``
+frame), every planned host carries its ``cause`` and whether a reconfigure can fix it by itself
+(``reconfigure_fixes``), and hosts a launch will not help are *flagged*: ``healthy`` (the agent is already
+``master``/``connectedToMaster``) or ``fix first: <cause>``. Launching flagged hosts takes an explicit second
+confirmation (``plan.execute(confirm_flagged=True)``; CLI ``--include-flagged``); ``plan.without_flagged()``
+moves them to the skipped hosts.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -53,6 +61,12 @@ class PlannedHost:
     canary: bool = False
     attempt: int = 1
     order: int = 0
+    #: the diagnosed cause (``None``: not diagnosed, or healthy)
+    cause: str | None = None
+    #: whether a reconfigure can fix the cause by itself (``None``: not known)
+    reconfigure_fixes: bool | None = None
+    #: why launching this host needs a second confirmation (``healthy`` / ``fix first: <cause>``), if it does
+    flag: str | None = None
 
     @property
     def key(self) -> HostKey:
@@ -94,10 +108,38 @@ class Plan:
     launch: tuple[PlannedHost, ...]
     skipped: tuple[SkippedHost, ...]
     hosts: pd.DataFrame = field(repr=False)
+    #: the plan was made with a diagnosis (its flags are enforced at launch)
+    diagnosed: bool = False
 
     @property
     def canaries(self) -> tuple[PlannedHost, ...]:
         return tuple(h for h in self.launch if h.canary)
+
+    @property
+    def flagged(self) -> tuple[PlannedHost, ...]:
+        """Hosts a reconfigure will not help (healthy, or a cause to fix first)."""
+        return tuple(h for h in self.launch if h.flag)
+
+    def without_flagged(self, canary: int | None = None) -> Plan:
+        """The same plan with flagged hosts moved to the skipped ones (order and canaries renumbered)."""
+        kept = [h for h in self.launch if not h.flag]
+        n_canary = sum(1 for h in self.launch if h.canary) if canary is None else canary
+        launch = tuple(dataclasses.replace(h, order=i, canary=i < n_canary) for i, h in enumerate(kept))
+        skipped = self.skipped + tuple(
+            SkippedHost(
+                vcenter=h.vcenter,
+                host=h.host,
+                host_moid=h.host_moid,
+                reason=str(h.flag),
+                cluster=h.cluster,
+                cluster_moid=h.cluster_moid,
+                datacenter=h.datacenter,
+                das_state=h.das_state,
+            )
+            for h in self.launch
+            if h.flag
+        )
+        return dataclasses.replace(self, launch=launch, skipped=skipped)
 
     def __len__(self) -> int:
         return len(self.launch)
@@ -136,6 +178,9 @@ class Plan:
                 "host",
                 "host_moid",
                 "das_state",
+                "cause",
+                "reconfigure_fixes",
+                "flag",
                 "canary",
                 "attempt",
                 "skip_reason",
@@ -172,7 +217,36 @@ def _truthy(value: Any) -> bool:
     return value is True or (isinstance(value, (bool, np.bool_)) and bool(value))
 
 
-def make_plan(hosts: pd.DataFrame, limits: BatchLimits | None = None, *, attempt: int = 1) -> Plan:
+_HEALTHY = frozenset({"master", "connectedToMaster"})
+
+
+def _advice(diagnosis: Any) -> dict[HostKey, tuple[str, bool | None]]:
+    """``(vcenter, host_moid)`` → (cause, reconfigure_fixes) from a Diagnosis or its hosts frame."""
+    frame = getattr(diagnosis, "hosts", diagnosis)
+    if not isinstance(frame, pd.DataFrame):
+        raise ConfigError("diagnosis must be a Diagnosis or its hosts frame")
+    if not len(frame):
+        return {}
+    fixes = frame["reconfigure_fixes"] if "reconfigure_fixes" in frame.columns else pd.Series(pd.NA, index=frame.index)
+    out: dict[HostKey, tuple[str, bool | None]] = {}
+    for vc, moid, cause, fix in zip(
+        frame["vcenter"].astype(str), frame["host_moid"].astype(str), frame["cause"].astype(str), fixes.tolist()
+    ):
+        out[(vc, moid)] = (cause, None if fix is None or fix is pd.NA else bool(fix))
+    return out
+
+
+def _flag(das_state: str | None, cause: str | None, fixes: bool | None) -> str | None:
+    if cause is None and das_state in _HEALTHY:
+        return "healthy: nothing to fix"
+    if cause is not None and fixes is False:
+        return f"fix first: {cause}"
+    return None
+
+
+def make_plan(
+    hosts: pd.DataFrame, limits: BatchLimits | None = None, *, attempt: int = 1, diagnosis: Any = None
+) -> Plan:
     """Plan a batch over ``hosts`` (runs pre-flight when ``eligible`` is absent). See the module doc."""
     limits = limits or BatchLimits()
     if not isinstance(hosts, pd.DataFrame):
@@ -245,19 +319,25 @@ def make_plan(hosts: pd.DataFrame, limits: BatchLimits | None = None, *, attempt
                 still.append(q)
         queues = still
 
-    launch = tuple(
-        PlannedHost(
-            vcenter=r[0],
-            host=r[4],
-            host_moid=r[5],
-            cluster=r[2] or r[3],
-            cluster_moid=r[3] or r[2],
-            datacenter=r[1] or None,
-            das_state=r[6],
-            canary=i < limits.canary,
-            attempt=attempt,
-            order=i,
+    advice = _advice(diagnosis) if diagnosis is not None else {}
+    launch = []
+    for i, r in enumerate(ordered):
+        cause, fixes = advice.get((r[0], r[5]), (None, None))
+        launch.append(
+            PlannedHost(
+                vcenter=r[0],
+                host=r[4],
+                host_moid=r[5],
+                cluster=r[2] or r[3],
+                cluster_moid=r[3] or r[2],
+                datacenter=r[1] or None,
+                das_state=r[6],
+                canary=i < limits.canary,
+                attempt=attempt,
+                order=i,
+                cause=cause,
+                reconfigure_fixes=fixes,
+                flag=_flag(r[6], cause, fixes) if diagnosis is not None else None,
+            )
         )
-        for i, r in enumerate(ordered)
-    )
-    return Plan(launch=launch, skipped=tuple(skipped), hosts=hosts)
+    return Plan(launch=tuple(launch), skipped=tuple(skipped), hosts=hosts, diagnosed=diagnosis is not None)

@@ -84,17 +84,25 @@ def _launch_order(plan: Any) -> tuple[Table, str | None]:
     table.add_column("cluster", no_wrap=True, overflow="ellipsis")
     table.add_column("host", no_wrap=True, overflow="ellipsis")
     table.add_column("HA state now", no_wrap=True)
+    diagnosed = bool(getattr(plan.plan, "diagnosed", False))
+    if diagnosed:
+        table.add_column("cause", no_wrap=True)
+        table.add_column("reconfigure fixes it", no_wrap=True)
     table.add_column("", no_wrap=True)
     for h in launch[:SHOW_HOSTS]:
         state = h.das_state or ""
         color = style.TERMINAL_STYLES["healthy" if state in _HEALTHY else "unhealthy"] if state else ""
-        table.add_row(
+        cells: list[Any] = [
             str(h.order + 1 if isinstance(h.order, int) else ""),
             safe_text(h.cluster),
             safe_text(h.host),
             Text(safe_text(state), style=color),
-            Text("canary", style="bold") if h.canary else "",
-        )
+        ]
+        if diagnosed:
+            fixes = {True: "yes", False: "no: fix first", None: "not known"}[h.reconfigure_fixes]
+            cells += [safe_text(h.cause or ""), Text(fixes if h.cause else "", style="bold" if h.flag else "")]
+        cells.append(Text("canary", style="bold") if h.canary else "")
+        table.add_row(*cells)
     if len(launch) > SHOW_HOSTS:
         return table, f"first {SHOW_HOSTS} of {len(launch)} shown (the whole plan: --dry-run -o json, csv or a FILE)"
     return table, None
@@ -132,6 +140,18 @@ def print_plan(plan: Any, out: Console) -> None:
     if plan.plan.launch:
         out.print()
         _print(out, *_launch_order(plan))
+    flagged = getattr(plan.plan, "flagged", ())
+    if flagged:
+        kinds = Counter(str(h.flag) for h in flagged)
+        what = ", ".join(f"{k} ×{n}" for k, n in kinds.most_common())
+        out.print()
+        out.print(
+            Text(
+                f"Warning: {len(flagged)} planned host(s) will not be helped by a reconfigure ({safe_text(what)}); "
+                "they are launched only with --include-flagged (or a second confirmation).",
+                style="bold",
+            )
+        )
     if plan.plan.skipped:
         out.print()
         out.print(_skipped(plan))

@@ -22,7 +22,7 @@ from ._connection import add_connection_args, connect_from_args
 from ._output import add_output_args, check_output, write_frame
 
 #: plan columns written by ``--dry-run -o json|csv|FILE`` and shown by ``--dry-run --columns``
-PLAN_COLUMNS = ("order", "cluster", "host", "das_state", "canary", "skip_reason")
+PLAN_COLUMNS = ("order", "cluster", "host", "das_state", "cause", "reconfigure_fixes", "flag", "canary", "skip_reason")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -65,6 +65,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run = p.add_argument_group("run")
     run.add_argument("--dry-run", action="store_true", help="show the plan and exit; launch nothing")
     run.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    run.add_argument(
+        "--include-flagged",
+        action="store_true",
+        help="also launch hosts the diagnosis says a reconfigure will not help (healthy, or a cause to fix first)",
+    )
+    run.add_argument(
+        "--no-diagnose", action="store_true", help="plan without diagnosing the hosts first (no causes, no flags)"
+    )
     run.add_argument("--run-dir", metavar="DIR", help="run directory (default runs/RUN_ID)")
     run.add_argument("--resume", metavar="DIR", help="re-attach to the run in DIR (launches nothing twice)")
     add_output_args(p, PLAN_COLUMNS, what="with --dry-run, the plan as: ")
@@ -92,6 +100,12 @@ def _confirm(n: int) -> bool:
         raise ConfigError("confirmation needed but stdin is not a terminal: pass --yes (or --dry-run)")
     answer = input(f"Launch Reconfigure for vSphere HA on {n} host{'' if n == 1 else 's'}? [y/N] ").strip().lower()
     return answer in ("y", "yes")
+
+
+def _confirm_flagged(n: int) -> bool:
+    """The second confirmation, for hosts a reconfigure will not help."""
+    answer = input(f"{n} of them will not be helped by a reconfigure (see the warning above). Launch those too? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _exit_code(run: Any) -> int:
@@ -152,7 +166,8 @@ def main(args: argparse.Namespace) -> int:
         hosts = vc.hosts(
             clusters=args.cluster or None, host_names=args.host or None, only_unhealthy=args.only_unhealthy
         )
-        plan = vc.plan_reconfigure(hosts, limits)
+        diagnosis = None if args.no_diagnose or not len(hosts) else vc.diagnose(hosts)
+        plan = vc.plan_reconfigure(hosts, limits, diagnosis=diagnosis)
         if machine:
             frame = plan.to_frame()
             write_frame(frame, args.output, columns=args.columns or "all", default_columns=PLAN_COLUMNS)
@@ -170,6 +185,16 @@ def main(args: argparse.Namespace) -> int:
         if not args.yes and not _confirm(len(plan)):
             out.print("Not confirmed: nothing launched.")
             return 0
-        run = _run(lambda progress: plan.execute(progress=progress, run_dir=args.run_dir))
+        flagged = len(plan.plan.flagged)
+        include = args.include_flagged or (flagged and not args.yes and _confirm_flagged(flagged))
+        if flagged and not include:
+            plan = plan.without_flagged()
+            out.print(f"Left out {flagged} flagged host(s) (--include-flagged launches them too).")
+            if not len(plan):
+                out.print("Nothing else to launch.")
+                return 0
+        run = _run(
+            lambda progress: plan.execute(progress=progress, run_dir=args.run_dir, confirm_flagged=bool(include))
+        )
         print_summary(run, out)
         return _exit_code(run)

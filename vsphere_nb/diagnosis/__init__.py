@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .reason import HOST_COLUMNS, diagnose, scope_of
 from .result import CAUSE_COLOURS, SUMMARY_COLUMNS, Diagnosis, load_diagnosis
-from .rules import CAUSES, CONFIDENCE_LEVELS, DiagnosisRule, builtin_rules, load_rules
+from .rules import CAUSES, CONFIDENCE_LEVELS, FIX_FIRST, DiagnosisRule, builtin_rules, load_rules, reconfigure_fixes
 
 __all__ = [
     "diagnose",
@@ -19,6 +19,8 @@ __all__ = [
     "DiagnosisRule",
     "CAUSES",
     "CONFIDENCE_LEVELS",
+    "FIX_FIRST",
+    "reconfigure_fixes",
     "CAUSE_COLOURS",
     "HOST_COLUMNS",
     "SUMMARY_COLUMNS",

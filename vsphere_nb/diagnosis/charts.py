@@ -71,19 +71,42 @@ def causes_by_cluster(hosts: pd.DataFrame, *, max_clusters: int = 30) -> Figure:
     return fig
 
 
+def _lane_names(frame: pd.DataFrame) -> pd.Series:
+    """A lane label per event: the host's name (its moId when the frame has no names), with the vCenter when
+    the same name is in several vCenters."""
+    moids = frame["host_moid"].astype(str) if "host_moid" in frame.columns else pd.Series("", index=frame.index)
+    names = frame["host"].astype(object).where(frame["host"].notna(), moids) if "host" in frame.columns else moids
+    names = names.astype(str)
+    if "vcenter" in frame.columns:
+        vcs = frame["vcenter"].astype(str)
+        per_name = pd.DataFrame({"n": names, "v": vcs}).groupby("n")["v"].nunique()
+        twins = names.map(per_name) > 1
+        names = names.where(~twins, names + " (" + vcs + ")")
+    return names
+
+
 def event_swimlane(events: pd.DataFrame, *, hosts: Any = None, max_hosts: int = 40) -> Figure:
-    """One lane per host (the ``max_hosts`` busiest, or the given ``hosts``), a marker per event by category."""
-    if events is None or not len(events) or not {"host", "created_time"} <= set(events.columns):
+    """One lane per host (the ``max_hosts`` busiest, or the given ``hosts``: ``(vcenter, host_moid)`` keys,
+    names or moIds), a marker per event by category."""
+    if events is None or not len(events) or "created_time" not in events.columns:
         return _empty("no events in the window")
     frame = events
     if hosts is not None:
-        wanted = set(map(str, hosts))
+        hosts = list(hosts)
+        keys = {(str(h[0]), str(h[1])) for h in hosts if isinstance(h, tuple) and len(h) == 2}
+        plain = {str(h) for h in hosts if not isinstance(h, tuple)}
         moids = frame["host_moid"].astype(str) if "host_moid" in frame.columns else pd.Series("", index=frame.index)
-        frame = frame[frame["host"].astype(str).isin(wanted) | moids.isin(wanted)]
-    frame = frame[frame["host"].notna() & frame["created_time"].notna()]
+        picked = moids.isin(plain)
+        if "host" in frame.columns:
+            picked |= frame["host"].astype(str).isin(plain)
+        if keys and "vcenter" in frame.columns:
+            picked |= pd.Series(list(zip(frame["vcenter"].astype(str), moids)), index=frame.index).isin(keys)
+        frame = frame[picked]
+    has_host = frame["host"].notna() if "host" in frame.columns else frame["host_moid"].notna()
+    frame = frame[has_host & frame["created_time"].notna()]
     if not len(frame):
         return _empty("no host events in the window")
-    names = frame["host"].astype(str)
+    names = _lane_names(frame)
     lanes = names.value_counts().index[:max_hosts].tolist()[::-1]
     position = {h: i for i, h in enumerate(lanes)}
     cats = (

@@ -67,6 +67,13 @@ class HostFacts:
     joined: dict[str, str] = field(default_factory=dict)
     #: (created_time as naive-UTC datetime, event_type_id, event_type, message, category), oldest first
     events: list[tuple[Any, str, str, str, str]] = field(default_factory=list)
+    #: evidence before this (naive-UTC) time describes a problem that may be fixed: the host's last state change
+    #: or its last successful attempt, whichever is newer
+    fresh_since: Any = None
+    #: text lines that healthy hosts of the same cluster carry too (host names blanked): no evidence for one host
+    shared_lines: frozenset[str] = frozenset()
+    #: a note on the agent log when it could not be read (no permission, no such log)
+    log_note: str | None = None
 
 
 def _col(frame: pd.DataFrame, name: str) -> list[Any]:
@@ -194,6 +201,7 @@ def _cluster_facts(clusters: pd.DataFrame | None) -> dict[tuple[Any, Any], dict[
         "config_issues",
         "hosts",
         "hosts_unhealthy",
+        "vsan_enabled",
     ]
     data = {c: _col(clusters, c) for c in names}
     out: dict[tuple[Any, Any], dict[str, Any]] = {}
@@ -218,8 +226,13 @@ def gather(
     tasks: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     clusters: pd.DataFrame | None = None,
+    logs: dict[tuple[Any, Any], Any] | None = None,
+    now: Any = None,
 ) -> list[HostFacts]:
-    """Facts of every host worth diagnosing (see the module doc), in the order of ``hosts``."""
+    """Facts of every host worth diagnosing (see the module doc), in the order of ``hosts``.
+
+    ``logs`` maps ``(vcenter, host_moid)`` to the agent log's lines (or a note why it could not be read);
+    ``now`` (naive UTC) is the reference time of ``state_age_minutes``."""
     attempts_of = _tasks_by_host(tasks)
     ev_index, ev = _events_index(events)
     cluster_of = _cluster_facts(clusters)
@@ -242,8 +255,13 @@ def gather(
             "datastores_accessible",
             "heartbeat_datastores",
             "version_vs_vcenter",
+            "state_changed_at",
         )
     }
+    changed = _times(hosts, "state_changed_at")
+    cols["state_changed_at"] = changed
+    shared = _shared_lines(hosts, cols, ev_index, ev)
+    ctx = _Context(logs or {}, shared, now)
     # cluster sizes and unhealthy shares from the hosts frame itself (clusters frame optional)
     sizes: dict[tuple[Any, Any], list[int]] = {}
     for i in range(len(hosts)):
@@ -267,7 +285,7 @@ def gather(
         if skip and not failed:
             continue
         row = {c: cols[c][i] for c in cols}
-        out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes))
+        out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes, ctx))
     # hosts of the run that the hosts frame does not list (a saved run diagnosed with an older inventory)
     for key, attempts in attempts_of.items():
         if key in seen or attempts[-1]["outcome"] not in FAILED_OUTCOMES:
@@ -280,7 +298,7 @@ def gather(
             "host_moid": last["host_moid"],
             "das_state": last["das_state_after"],
         }
-        out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes))
+        out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes, ctx))
     return out
 
 
@@ -291,6 +309,7 @@ def _facts(
     ev: dict[str, list[Any]],
     cluster_of: dict[tuple[Any, Any], dict[str, Any]],
     sizes: dict[tuple[Any, Any], list[int]],
+    ctx: _Context,
 ) -> HostFacts:
     last = attempts[-1] if attempts else None
     failed_attempts = [a for a in attempts if a["outcome"] in FAILED_OUTCOMES]
@@ -320,6 +339,8 @@ def _facts(
         "attempts": len(attempts),
         "attempts_failed": len(failed_attempts),
         "same_failure_repeated": _same_failure(attempts),
+        # the fault comes from an attempt that a later attempt succeeded over: it describes a fixed problem
+        "fault_stale": bool(failed_attempts) and last is not None and last["outcome"] == "success",
         "mgmt_vmknics": row.get("mgmt_vmknics"),
         "datastores": datastores,
         "datastores_accessible": accessible if accessible is not None else datastores,
@@ -330,6 +351,8 @@ def _facts(
         "version_vs_vcenter": row.get("version_vs_vcenter"),
         "cluster_hosts": int(cluster_hosts or 0),
         "cluster_unhealthy_share": (size[1] / size[0]) if size[0] else None,
+        "vsan_enabled": (cluster or {}).get("vsan_enabled"),
+        "state_age_minutes": _age_minutes(row.get("state_changed_at"), ctx.now),
     }
     values["isolation_addresses_count"] = _count_list(values["isolation_addresses"]) or 0
     events: list[tuple[Any, str, str, str, str]] = []
@@ -353,6 +376,68 @@ def _facts(
         "event_message": event_message,
         "cluster_config_issue": bounded_lines((cluster or {}).get("config_issues")),
     }
-    texts["any_text"] = output + message + config_issue + event_message
+    log = ctx.logs.get((row.get("vcenter"), row.get("host_moid")))
+    lines = [str(x).strip() for x in log if str(x).strip()] if isinstance(log, (list, tuple)) else []
+    texts["agent_log"] = bound_lines(lines)  # the agent's log is server text too: bounded like the other fields
+    texts["any_text"] = output + message + config_issue + event_message + texts["agent_log"]
     joined = {k: "\n".join(v) for k, v in texts.items()}
-    return HostFacts(values=values, texts=texts, joined=joined, events=events)
+    successes = [a["completed_at"] for a in attempts if a["outcome"] == "success" and a["completed_at"] is not None]
+    marks = [m for m in (row.get("state_changed_at"), _naive(successes[-1]) if successes else None) if m is not None]
+    key = (row.get("vcenter"), row.get("cluster"))
+    return HostFacts(
+        values=values,
+        texts=texts,
+        joined=joined,
+        events=events,
+        fresh_since=max(marks) if marks else None,
+        shared_lines=ctx.shared.get(key, frozenset()),
+        log_note=log if isinstance(log, str) else None,
+    )
+
+
+@dataclass
+class _Context:
+    logs: dict[tuple[Any, Any], Any]
+    shared: dict[tuple[Any, Any], frozenset[str]]
+    now: Any
+
+
+def _naive(value: Any) -> Any:
+    """A time as a naive-UTC ``datetime`` (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    ts = pd.Timestamp(value)
+    if ts is pd.NaT:
+        return None
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts.to_pydatetime()
+
+
+def _age_minutes(since: Any, now: Any) -> float | None:
+    if since is None or now is None:
+        return None
+    return max(0.0, (_naive(now) - since).total_seconds() / 60.0)
+
+
+def blank_host(line: str, host: Any) -> str:
+    """A text line with the host's name blanked, so the same warning on two hosts compares equal."""
+    return line.replace(str(host), "{host}") if host else line
+
+
+def _shared_lines(
+    hosts: pd.DataFrame, cols: dict[str, list[Any]], ev_index: dict[Any, np.ndarray], ev: dict[str, list[Any]]
+) -> dict[tuple[Any, Any], frozenset[str]]:
+    """Per (vcenter, cluster): the config issue lines and HA event messages its healthy hosts carry."""
+    out: dict[tuple[Any, Any], set[str]] = {}
+    for i in range(len(hosts)):
+        if cols["das_state"][i] not in HEALTHY_STATES or cols["connection_state"][i] not in (None, "connected"):
+            continue
+        key = (cols["vcenter"][i], cols["cluster"][i])
+        bag = out.setdefault(key, set())
+        name = cols["host"][i]
+        bag.update(blank_host(line, name) for line in bounded_lines(cols["config_issues"][i]))
+        rows = ev_index.get((cols["vcenter"][i], cols["host_moid"][i]))
+        if rows is not None:
+            bag.update(blank_host(ev["tuple"][r][3], name) for r in rows.tolist() if ev["tuple"][r][3])
+    return {k: frozenset(v) for k, v in out.items()}

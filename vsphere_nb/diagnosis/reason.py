@@ -1,12 +1,22 @@
-"""The reasoning: rules over host facts → cause, evidence, confidence, scope and next step per host.
+"""The reasoning: every rule weighed over host facts → cause, evidence, confidence, scope, next step per host.
 
 Pure (no I/O, no server): :func:`diagnose` runs on a live fleet's frames and on saved runs alike.
 
-* The first rule (in file order, site rules first) whose conditions all hold gives the cause; its evidence is
-  the fact behind every condition (the fault reason, the matching ``output`` line, the event type, count and
-  time, the config issue text, the cluster setting). No rule → ``unknown``.
-* Two attempts that failed the same way are not transient: ``election`` rules are skipped for such hosts and the
-  confidence of the matching rule goes up one step.
+* **Every rule is evaluated.** A rule whose conditions all hold supports its cause with ``weight × strength``;
+  its strength is that of its weakest condition, by where the fact comes from (*directness*): the last attempt's
+  fault and output and the agent's current state count 1, configuration facts (vmknics, datastores, vSAN) 0.8,
+  config issues and the agent's log 0.7, history events 0.5, the cluster's own config issues 0.3.
+* **Recency**: a fault of an attempt that a later attempt succeeded over, and events older than the host's last
+  state change or last successful attempt, count a quarter.
+* **Specificity**: a line that healthy hosts of the same cluster carry too (a cluster-wide warning) counts a
+  tenth: it says nothing about this host.
+* A cause's support is the sum of its rules' (the strongest in full, each further one half of the previous
+  share); the top cause wins, ``unknown`` when no cause reaches :data:`MIN_SUPPORT`. ``confidence`` starts from
+  the winning rule's (one step lower when its evidence is indirect), drops a step when the runner-up is close
+  (margin under 30 %), rises a step when two independent sources agree with a clear margin, and rises when two
+  attempts failed the same way (which also rules out ``election``).
+* Every row lists all the evidence of its cause (strongest first) and an ``alternative``: the runner-up and the
+  observation that tells the two apart.
 * Scope: ``cluster`` when the cause looks shared — at least 2 hosts of one cluster with the same cause making at
   least half of the cluster, or at least 3 making at least 30 %; else ``host`` (always ``host`` for ``unknown``).
 """
@@ -14,14 +24,15 @@ Pure (no I/O, no server): :func:`diagnose` runs on a live fleet's frames and on 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from .facts import HostFacts, gather, telling_first
-from .rules import CONFIDENCE_LEVELS, DiagnosisRule, load_rules
+from .facts import HostFacts, blank_host, gather, telling_first
+from .rules import CONFIDENCE_LEVELS, TELLS_APART, DiagnosisRule, load_rules, reconfigure_fixes
 
-__all__ = ["diagnose", "evaluate", "HOST_COLUMNS", "scope_of"]
+__all__ = ["diagnose", "evaluate", "HOST_COLUMNS", "scope_of", "MIN_SUPPORT", "weigh"]
 
 HOST_COLUMNS = [
     "vcenter",
@@ -33,11 +44,52 @@ HOST_COLUMNS = [
     "confidence",
     "scope",
     "evidence",
+    "alternative",
+    "support",
+    "reconfigure_fixes",
     "next_step",
     "reference",
     "rule",
 ]
 _MAX_EVIDENCE_CHARS = 300
+#: the least support a cause needs; below it the host's cause is ``unknown``
+MIN_SUPPORT = 0.45
+
+#: where each fact comes from, and how directly it speaks about the host now
+_FACT_SOURCE: dict[str, tuple[str, float]] = {
+    "das_state": ("state", 1.0),
+    "connection_state": ("state", 1.0),
+    "power_state": ("state", 1.0),
+    "in_maintenance": ("state", 1.0),
+    "healthy": ("state", 1.0),
+    "ha_enabled": ("state", 1.0),
+    "state_age_minutes": ("state", 1.0),
+    "outcome": ("task", 1.0),
+    "fault_type": ("task", 1.0),
+    "fault_reason": ("task", 1.0),
+    "attempts": ("task", 1.0),
+    "attempts_failed": ("task", 1.0),
+    "same_failure_repeated": ("task", 1.0),
+    "mgmt_vmknics": ("config", 0.8),
+    "datastores": ("config", 0.8),
+    "datastores_accessible": ("config", 0.8),
+    "heartbeat_datastores": ("config", 0.8),
+    "isolation_addresses_count": ("config", 0.8),
+    "version_vs_vcenter": ("config", 0.8),
+    "vsan_enabled": ("config", 0.8),
+    "cluster_unhealthy_share": ("cluster", 0.3),
+}
+_TEXT_SOURCE: dict[str, tuple[str, float]] = {
+    "output": ("task", 1.0),
+    "message": ("task", 1.0),
+    "config_issue": ("config issue", 0.7),
+    "agent_log": ("agent log", 0.7),
+    "event_message": ("events", 0.5),
+    "cluster_config_issue": ("cluster", 0.3),
+}
+_STALE = 0.25
+_SHARED = 0.1
+_TASK_FACTS = frozenset({"fault_type", "fault_reason"})
 
 
 def _short(text: Any) -> str:
@@ -63,27 +115,106 @@ def _fact_holds(name: str, want: Any, value: Any) -> bool:
     return str(value) in want
 
 
-def _fact_evidence(name: str, value: Any) -> str:
+@dataclass(frozen=True)
+class Evidence:
+    """One observation behind a cause: its source, its text, and how much it counts (0…1)."""
+
+    source: str
+    text: str
+    factor: float
+    note: str = ""
+
+    def line(self) -> str:
+        return f"{self.text} ({self.note})" if self.note else self.text
+
+
+def _fmt_fact(name: str, value: Any) -> str:
+    if name == "state_age_minutes" and isinstance(value, (int, float)):
+        return f"state for {value / 60:.1f} h" if value >= 90 else f"state for {value:.0f} min"
     return f"{name}: {value}"
 
 
-def evaluate(rule: DiagnosisRule, facts: HostFacts, now: pd.Timestamp | None) -> list[str] | None:
-    """The evidence if every condition of ``rule`` holds for ``facts``, else ``None``."""
-    evidence: list[str] = []
+def _event_times(facts: HostFacts) -> dict[str, Any]:
+    newest: dict[str, Any] = {}
+    for when, *_rest in facts.events:
+        message = _rest[2]
+        if message and (newest.get(message) is None or (when is not None and when > newest[message])):
+            newest[message] = when
+    return newest
+
+
+def _line_factor(key: str, line: str, facts: HostFacts, times: dict[str, Any]) -> tuple[float, str]:
+    factor = _TEXT_SOURCE.get(key, ("", 0.5))[1]
+    note = ""
+    if key in ("output", "message") and facts.values.get("fault_stale"):
+        factor *= _STALE
+        note = "from an attempt a later one succeeded over"
+    if key in ("config_issue", "event_message") and blank_host(line, facts.values.get("host")) in facts.shared_lines:
+        factor *= _SHARED
+        note = "healthy hosts of the cluster carry it too"
+    if key == "event_message" and facts.fresh_since is not None:
+        when = times.get(line)
+        if when is not None and when < facts.fresh_since:
+            factor *= _STALE
+            note = note or "older than the host's last state change or successful attempt"
+    return factor, note
+
+
+_ANY_ORDER = ("output", "message", "config_issue", "agent_log", "event_message")
+#: (pattern, text) → whether it matches: fleets repeat the same outputs, messages and config issues
+_SEARCHES: dict[tuple[Any, str], bool] = {}
+_SEARCH_CACHE_MAX = 200_000
+
+
+def _matches(pattern: Any, text: str) -> bool:
+    if not text:
+        return False
+    key = (pattern, text)
+    hit = _SEARCHES.get(key)
+    if hit is None:
+        if len(_SEARCHES) >= _SEARCH_CACHE_MAX:
+            _SEARCHES.clear()
+        hit = _SEARCHES[key] = pattern.search(text) is not None
+    return hit
+
+
+def evaluate(rule: DiagnosisRule, facts: HostFacts, now: pd.Timestamp | None) -> list[list[Evidence]] | None:
+    """The evidence of each condition of ``rule`` if every one holds for ``facts``, else ``None``: one group per
+    condition (a text condition lists one line per source that matches, e.g. the task output and the agent
+    log); a condition counts as much as its strongest line."""
+    evidence: list[list[Evidence]] = []
     values = facts.values
     for name, want in rule.facts.items():
         value = values.get(name)
         if not _fact_holds(name, want, value):
             return None
-        evidence.append(_fact_evidence(name, value))
+        source, factor = _FACT_SOURCE.get(name, ("state", 1.0))
+        note = ""
+        if name in _TASK_FACTS and values.get("fault_stale"):
+            factor *= _STALE
+            note = "from an attempt a later one succeeded over"
+        evidence.append([Evidence(source, _fmt_fact(name, value), factor, note)])
+    times: dict[str, Any] | None = None
     for name, pattern in rule.texts.items():
-        if pattern.search(facts.joined.get(name, "")) is None:  # one search over all lines
+        if not _matches(pattern, facts.joined.get(name, "")):  # one search over all lines
             return None
-        hit = next((line for line in telling_first(facts.texts.get(name, [])) if pattern.search(line)), None)
-        if hit is None:  # the pattern spans lines (a user's rule): report the start of the text
-            hit = facts.joined.get(name, "")
-        label = "text" if name == "any_text" else name
-        evidence.append(f"{label}: {_short(hit)}")
+        keys = _ANY_ORDER if name == "any_text" else (name,)
+        hit_keys = [k for k in keys if k == name or _matches(pattern, facts.joined.get(k, ""))]
+        found: list[Evidence] = []
+        for key in hit_keys:
+            for line in telling_first(facts.texts.get(key, [])):
+                if not pattern.search(line):
+                    continue
+                if times is None:
+                    times = _event_times(facts)
+                factor, note = _line_factor(key, line, facts, times)
+                label = _TEXT_SOURCE.get(key, (key, 0.5))[0] if key == "agent_log" else key
+                found.append(Evidence(_TEXT_SOURCE.get(key, (key, 0.5))[0], f"{label}: {_short(line)}", factor, note))
+                break
+        if not found:  # the pattern spans lines (a user's rule): report the start of the text
+            source, factor = _TEXT_SOURCE.get(name, ("text", 0.5))
+            found.append(Evidence(source, f"{name}: {_short(facts.joined.get(name, ''))}", factor))
+        evidence.append(found)
     cond = rule.events
     if cond is not None:
         since = None
@@ -101,13 +232,26 @@ def evaluate(rule: DiagnosisRule, facts: HostFacts, now: pd.Timestamp | None) ->
         last = hits[-1]
         kinds = Counter(h[1] for h in hits)
         names = ", ".join(f"{k} ×{n}" for k, n in kinds.most_common())
-        evidence.append(f"events: {names}; last {_fmt_time(last[0])}: {_short(last[3])}")
+        factor, note = 0.5, ""
+        if blank_host(last[3], values.get("host")) in facts.shared_lines:
+            factor *= _SHARED
+            note = "healthy hosts of the cluster carry it too"
+        elif facts.fresh_since is not None and last[0] is not None and last[0] < facts.fresh_since:
+            factor *= _STALE
+            note = "older than the host's last state change or successful attempt"
+        evidence.append(
+            [Evidence("events", f"events: {names}; last {_fmt_time(last[0])}: {_short(last[3])}", factor, note)]
+        )
     return evidence
 
 
+def _step(level: str, by: int) -> str:
+    i = CONFIDENCE_LEVELS.index(level) + by
+    return CONFIDENCE_LEVELS[max(0, min(i, len(CONFIDENCE_LEVELS) - 1))]
+
+
 def _raise(level: str) -> str:
-    i = CONFIDENCE_LEVELS.index(level)
-    return CONFIDENCE_LEVELS[min(i + 1, len(CONFIDENCE_LEVELS) - 1)]
+    return _step(level, 1)
 
 
 def scope_of(count: int, cluster_hosts: int) -> str:
@@ -119,66 +263,187 @@ def scope_of(count: int, cluster_hosts: int) -> str:
 
 
 class _Format(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+    """The placeholders of a next step, read from the host's facts only when the text names them."""
+
+    def __init__(self, facts: dict[str, Any], count: int) -> None:
+        super().__init__(count=count)
+        self.facts = facts
+
+    def __missing__(self, key: str) -> Any:
+        if key not in self.facts:
+            return "{" + key + "}"
+        value = self.facts[key]
+        return "not known" if _missing(value) else value
 
 
 def _next_step(rule: DiagnosisRule | None, scope: str, values: dict[str, Any], count: int) -> str:
     if rule is None:
         return (
-            f"no rule explains {values.get('host')} ({values.get('das_state')}): read its HA events and the task "
-            "output below, then add a site rule for what you find"
+            f"nothing specific explains {values.get('host')} ({values.get('das_state')}): read its HA events, the "
+            "task output and the agent log (/var/log/fdm.log) below, then add a site rule for what you find"
         )
     template = rule.next_step_cluster if (scope == "cluster" and rule.next_step_cluster) else rule.next_step
-    fields = _Format({k: ("-" if v is None or v == "" else v) for k, v in values.items()})
-    fields["count"] = count
+    fields = _Format(values, count)
     try:
         return template.format_map(fields)
     except (ValueError, IndexError, AttributeError):
         return template
 
 
+def _missing(value: Any) -> bool:
+    if value is None or value == "":
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass
+class Verdict:
+    """The weighed outcome for one host."""
+
+    cause: str
+    rule: DiagnosisRule | None
+    confidence: str
+    support: float
+    evidence: list[str]
+    alternative: str
+
+
+_KEY_FACTS = ("das_state", "fault_reason", "fault_type", "outcome", "connection_state")
+
+
+class RuleIndex:
+    """Rules by the value of one fact they require (a rule asking for ``das_state: [networkIsolated]`` is only
+    tried on isolated hosts), the rest tried on every host; candidates keep the rules' order."""
+
+    def __init__(self, rules: list[DiagnosisRule]) -> None:
+        self.rules = rules
+        self.free: list[tuple[int, DiagnosisRule]] = []
+        self.keyed: dict[tuple[str, str], list[tuple[int, DiagnosisRule]]] = {}
+        for i, rule in enumerate(rules):
+            for name in _KEY_FACTS:
+                want = rule.facts.get(name)
+                if isinstance(want, frozenset) and all(isinstance(w, str) for w in want):
+                    for w in want:
+                        self.keyed.setdefault((name, w), []).append((i, rule))
+                    break
+            else:
+                self.free.append((i, rule))
+
+    def candidates(self, values: dict[str, Any]) -> list[DiagnosisRule]:
+        found = list(self.free)
+        for name in _KEY_FACTS:
+            value = values.get(name)
+            if value is not None:
+                found += self.keyed.get((name, str(value)), ())
+        found.sort(key=lambda item: item[0])
+        return [rule for _i, rule in found]
+
+
+def weigh(
+    facts: HostFacts, rules: list[DiagnosisRule], now: pd.Timestamp | None, index: RuleIndex | None = None
+) -> Verdict:
+    """Evaluate every rule for one host and weigh the causes (see the module doc)."""
+    repeated = bool(facts.values.get("same_failure_repeated"))
+    fired: dict[str, list[tuple[float, DiagnosisRule, list[Evidence]]]] = {}
+    values = facts.values
+    for rule in (index or RuleIndex(rules)).candidates(values):
+        if repeated and rule.cause == "election":
+            continue
+        # a cheap gate on the rule's facts before the full evaluation (most rules stop here)
+        if not all(_fact_holds(name, want, values.get(name)) for name, want in rule.facts.items()):
+            continue
+        if rule.texts and not facts.joined.get("any_text") and not any(facts.joined.get(k) for k in rule.texts):
+            continue
+        groups = evaluate(rule, facts, now)
+        if groups is None:
+            continue
+        strength = min((max(e.factor for e in g) for g in groups if g), default=1.0)
+        found = [e for g in groups for e in g]
+        fired.setdefault(rule.cause, []).append((rule.weight * strength, rule, found))
+    scores: list[tuple[float, str]] = []
+    for cause, hits in fired.items():
+        hits.sort(key=lambda h: -h[0])
+        scores.append((sum(h[0] * (0.5**i) for i, h in enumerate(hits)), cause))
+    scores.sort(key=lambda s: (-s[0], s[1]))
+    if not scores or scores[0][0] < MIN_SUPPORT:
+        weak = ", ".join(f"{c} ({v:.2f})" for v, c in scores[:3])
+        evidence = _unknown_evidence(facts)
+        if weak:
+            evidence.append(f"too weak to name a cause: {weak}")
+        alternative = f"{scores[0][1]}: {TELLS_APART.get(scores[0][1], '')}" if scores else "no cause has any evidence"
+        return Verdict("unknown", None, "low", round(scores[0][0], 3) if scores else 0.0, evidence, alternative)
+    top, cause = scores[0]
+    hits = fired[cause]
+    best_rule = hits[0][1]
+    items: list[Evidence] = []
+    seen: set[str] = set()
+    for _score, _rule, found in hits:
+        for item in sorted(found, key=lambda e: -e.factor):
+            if item.text not in seen:
+                seen.add(item.text)
+                items.append(item)
+    strength = hits[0][0] / best_rule.weight
+    confidence = best_rule.confidence if strength >= 0.9 else _step(best_rule.confidence, -1)
+    second, runner = (scores[1][0], scores[1][1]) if len(scores) > 1 else (0.0, None)
+    margin = (top - second) / top
+    sources = {e.source for e in items if e.factor >= 0.5}
+    if margin < 0.3:
+        confidence = _step(confidence, -1)
+    elif margin >= 0.6 and len(sources) >= 2:
+        confidence = _step(confidence, 1)
+    lines = [e.line() for e in items]
+    if repeated:
+        confidence = _raise(confidence)
+        lines.append(f"attempts: {facts.values.get('attempts_failed')} failed the same way")
+    if runner is None:
+        alternative = "none: no other cause has evidence"
+    else:
+        alternative = f"{runner} ({second:.2f} vs {top:.2f}): {TELLS_APART.get(cause, '')}"
+        if TELLS_APART.get(runner):
+            alternative += f"; for {runner}: {TELLS_APART[runner]}"
+    return Verdict(cause, best_rule, confidence, round(top, 3), lines, alternative)
+
+
 def diagnose_facts(
     all_facts: list[HostFacts], rules: list[DiagnosisRule], now: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """One row per host of ``all_facts`` (columns :data:`HOST_COLUMNS`)."""
-    matched: list[tuple[DiagnosisRule | None, list[str], str]] = []
-    for facts in all_facts:
-        repeated = bool(facts.values.get("same_failure_repeated"))
-        found: tuple[DiagnosisRule | None, list[str], str] = (None, [], "low")
-        for candidate in rules:
-            if repeated and candidate.cause == "election":
-                continue
-            evidence = evaluate(candidate, facts, now)
-            if evidence is not None:
-                confidence = candidate.confidence
-                if repeated:
-                    confidence = _raise(confidence)
-                    evidence.append(f"attempts: {facts.values.get('attempts_failed')} failed the same way")
-                found = (candidate, evidence, confidence)
-                break
-        if found[0] is None:
-            found = (None, _unknown_evidence(facts), "low")
-        matched.append(found)
-    causes = [m[0].cause if m[0] else "unknown" for m in matched]
-    per_cluster = Counter((f.values.get("vcenter"), f.values.get("cluster"), c) for f, c in zip(all_facts, causes))
+    index = RuleIndex(rules)
+    verdicts = [weigh(facts, rules, now, index) for facts in all_facts]
+    per_cluster = Counter(
+        (f.values.get("vcenter"), f.values.get("cluster"), v.cause) for f, v in zip(all_facts, verdicts)
+    )
     rows: dict[str, list[Any]] = {c: [] for c in HOST_COLUMNS}
-    for facts, (rule, evidence, confidence), cause in zip(all_facts, matched, causes):
+    for facts, verdict in zip(all_facts, verdicts):
         v = facts.values
+        cause = verdict.cause
+        evidence = list(verdict.evidence)
         count = per_cluster[(v.get("vcenter"), v.get("cluster"), cause)] if v.get("cluster") is not None else 1
         shared = v.get("cluster") is not None and cause != "unknown"  # "no rule matched" is not a shared cause
         scope = scope_of(count, int(v.get("cluster_hosts") or 0)) if shared else "host"
         if scope == "cluster":
-            evidence = [*evidence, f"cluster: {count} of {v.get('cluster_hosts')} hosts of {v.get('cluster')} share it"]
+            evidence.append(f"cluster: {count} of {v.get('cluster_hosts')} hosts of {v.get('cluster')} share it")
+        if facts.log_note:
+            evidence.append(facts.log_note)
+        rule = verdict.rule
         rows["vcenter"].append(v.get("vcenter"))
         rows["cluster"].append(v.get("cluster"))
         rows["host"].append(v.get("host"))
         rows["host_moid"].append(v.get("host_moid"))
         rows["das_state"].append(v.get("das_state"))
         rows["cause"].append(cause)
-        rows["confidence"].append(confidence)
+        rows["confidence"].append(verdict.confidence)
         rows["scope"].append(scope)
         rows["evidence"].append(evidence)
+        rows["alternative"].append(verdict.alternative)
+        rows["support"].append(verdict.support)
+        fixes = reconfigure_fixes(cause)
+        if cause == "host-unreachable" and v.get("connection_state") not in (None, "connected"):
+            fixes = False  # vCenter cannot reach the host: reconnect it first
+        rows["reconfigure_fixes"].append(fixes)
         rows["next_step"].append(_next_step(rule, scope, v, count))
         rows["reference"].append(rule.reference if rule else "ha-troubleshooting § The agent states")
         rows["rule"].append(rule.id if rule else None)
@@ -205,8 +470,16 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame["cause"] = pd.Categorical(frame["cause"], categories=list(CAUSES))
     frame["confidence"] = pd.Categorical(frame["confidence"], categories=list(CONFIDENCE_LEVELS), ordered=True)
     frame["scope"] = pd.Categorical(frame["scope"], categories=["cluster", "host"])
-    for col in ("next_step", "reference"):
+    for col in ("next_step", "reference", "alternative"):
         frame[col] = frame[col].astype("string")
+    frame["support"] = pd.to_numeric(frame["support"], errors="coerce").astype(float)
+    frame["reconfigure_fixes"] = pd.array(
+        [
+            None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else bool(v)
+            for v in frame["reconfigure_fixes"]
+        ],
+        dtype="boolean",
+    )
     return frame
 
 
@@ -244,7 +517,7 @@ def _combined_events(history: pd.DataFrame | None, run_events: pd.DataFrame | No
     # the host and cluster names too: the timelines and the swimlane show hosts by name
     cols = ["vcenter", "cluster", "host", "host_moid", "event_key", "event_type", "event_type_id", "created_time"]
     cols += ["message"]
-    cols += [c for c in ("category",) if all(c in f.columns for f in frames)]
+    cols += [c for c in ("category", "source") if all(c in f.columns for f in frames)]
     names = {c: object for c in ("vcenter", "cluster", "host", "host_moid")}
     parts = [
         f[[c for c in cols if c in f.columns]].astype({c: t for c, t in names.items() if c in f.columns})
@@ -265,13 +538,15 @@ def diagnose(
     clusters: pd.DataFrame | None = None,
     rules: Any = None,
     now: Any = None,
+    logs: dict[tuple[Any, Any], Any] | None = None,
 ) -> Any:
     """Diagnose every unhealthy or failed host: see :class:`~vsphere_nb.diagnosis.Diagnosis`.
 
     ``hosts`` is the inventory frame (``None``: the run's saved ``hosts``); ``run`` a run result (or a dict of
     its frames) whose attempts and events are used; ``events`` the HA history (:meth:`Client.events`);
     ``clusters`` the cluster frame (:meth:`Client.clusters`); ``rules`` a site rule file to merge; ``now`` the
-    reference time of event windows (default: the newest event, else the current time).
+    reference time of event windows and state ages (default: the newest event, else the current time);
+    ``logs`` the agent logs of diagnosed hosts, ``{(vcenter, host_moid): [lines] or "note why not read"}``.
     """
     from ..errors import ConfigError
     from .result import Diagnosis
@@ -294,7 +569,7 @@ def diagnose(
         now = pd.Timestamp(now)
         if now.tzinfo is None:
             now = now.tz_localize("UTC")
-    facts = gather(hosts, tasks=tasks, events=all_events, clusters=clusters)
+    facts = gather(hosts, tasks=tasks, events=all_events, clusters=clusters, logs=logs, now=now)
     frame = diagnose_facts(facts, rule_list, now)
     run_dir = getattr(run, "run_dir", None)
     return Diagnosis(

@@ -98,12 +98,21 @@ class Diagnosis:
             raise ConfigError(f"unknown cause {cause!r} (one of {', '.join(CAUSES)})")
         return self.hosts[self.hosts["cause"] == cause]
 
-    def detail(self, host: str) -> dict[str, Any]:
+    def detail(self, host: Any, vcenter: str | None = None) -> dict[str, Any]:
         """One host's diagnosis, facts, cluster HA settings, fault chain (last failed task), task output and event
-        timeline (history and run together), by name or moId."""
-        match = self.hosts[(self.hosts["host"].astype(str) == host) | (self.hosts["host_moid"].astype(str) == host)]
+        timeline (history and run together). ``host`` is a ``(vcenter, host_moid)`` key, or a name or moId (with
+        ``vcenter`` when two vCenters have a host of that name or moId)."""
+        frame = self.hosts
+        if isinstance(host, tuple) and len(host) == 2:
+            vcenter, host = host
+        if vcenter is not None:
+            frame = frame[frame["vcenter"].astype(str) == str(vcenter)]
+        match = frame[(frame["host"].astype(str) == str(host)) | (frame["host_moid"].astype(str) == str(host))]
         if not len(match):
             raise ConfigError(f"host {host!r} is not in this diagnosis")
+        if match["vcenter"].astype(str).nunique() > 1:
+            where = ", ".join(sorted(match["vcenter"].astype(str).unique()))
+            raise ConfigError(f"host {host!r} is in several vCenters ({where}): pass (vcenter, host_moid)")
         row = match.iloc[0]
         facts = self._facts.get((row["vcenter"], row["host_moid"]))
         timeline = pd.DataFrame(
@@ -113,11 +122,17 @@ class Diagnosis:
         timeline["created_time"] = pd.to_datetime(timeline["created_time"], utc=True)  # naive UTC in the facts
         cluster: dict[str, Any] = {}
         if self.clusters is not None and len(self.clusters) and "cluster" in self.clusters.columns:
-            match_c = self.clusters[self.clusters["cluster"].astype(str) == str(row["cluster"])]
-            cluster = match_c.iloc[0].to_dict() if len(match_c) else {}
+            same = self.clusters["cluster"].astype(str) == str(row["cluster"])
+            if "vcenter" in self.clusters.columns:
+                same &= self.clusters["vcenter"].astype(str) == str(row["vcenter"])
+            match_c = self.clusters[same]
+            cluster = {k: _shown(v) for k, v in match_c.iloc[0].to_dict().items()} if len(match_c) else {}
         chain = pd.DataFrame(columns=["task_moid", "depth", "fault_type", "fault_reason", "message", "output"])
         if self.faults is not None and len(self.faults) and "host_moid" in self.faults.columns:
-            own = self.faults[self.faults["host_moid"].astype(str) == str(row["host_moid"])]
+            mine = self.faults["host_moid"].astype(str) == str(row["host_moid"])
+            if "vcenter" in self.faults.columns:
+                mine &= self.faults["vcenter"].astype(str) == str(row["vcenter"])
+            own = self.faults[mine]
             if len(own):
                 last_task = (
                     own["task_moid"].astype(object).dropna().iloc[-1] if own["task_moid"].notna().any() else None
@@ -164,6 +179,15 @@ class Diagnosis:
         except OSError as exc:
             raise RunDirectoryError(f"cannot save the diagnosis to {target}: {exc.strerror or exc}") from exc
         return target
+
+
+def _shown(value: Any) -> Any:
+    """A cluster setting as shown: a missing value reads "not set", never ``nan``."""
+    try:
+        missing = value is None or (not isinstance(value, (list, tuple, dict)) and bool(pd.isna(value)))
+    except (TypeError, ValueError):
+        missing = False
+    return "not set" if missing else value
 
 
 def load_diagnosis(directory: str | os.PathLike[str]) -> Diagnosis:

@@ -4,7 +4,8 @@ A rule file is YAML (or JSON) ``{version: 1, rules: [...]}``; each rule::
 
     - id: partitioned-state                 # unique; a site rule with the same id replaces the built-in one
       cause: management-network             # one of CAUSES
-      confidence: high                      # low | medium | high (raised one step when two attempts fail alike)
+      confidence: high                      # low | medium | high (adjusted by margin, sources and repeats)
+      weight: 1.2                           # how much its evidence counts (default 1)
       when:                                 # every condition must hold
         das_state: [networkPartitionedFromMaster]     # a fact: value or list of values (any of them)
         datastores_accessible: {max: 0}               # a numeric fact: {min: n} and/or {max: n}
@@ -43,6 +44,9 @@ __all__ = [
     "CONFIDENCE_LEVELS",
     "FACT_KEYS",
     "TEXT_KEYS",
+    "TELLS_APART",
+    "FIX_FIRST",
+    "reconfigure_fixes",
     "FORMAT_FIELDS",
     "DiagnosisRule",
     "EventCondition",
@@ -70,6 +74,45 @@ CAUSES: dict[str, str] = {
     "unknown": "no rule matched: read the events and the task output",
 }
 CONFIDENCE_LEVELS: tuple[str, ...] = ("low", "medium", "high")
+#: causes a reconfigure cannot fix by itself, and what has to be fixed first (the launch plan flags their hosts);
+#: the other causes (election, timeout, an unreachable agent on a connected host) a reconfigure may clear, and for
+#: ``unknown`` nobody can say
+FIX_FIRST: dict[str, str] = {
+    "management-network": "the management network (VLAN, uplinks, IP version)",
+    "isolation-address": "the isolation address(es) or the host's path to them",
+    "datastore-access": "the host's datastores / heartbeat datastores",
+    "agent-install": "free disk or memory on the host, or the pending reboot",
+    "image-remediation": "the cluster image (remediate it in Lifecycle Manager)",
+    "certificate": "the host's SSL thumbprint in vCenter (reconnect the host)",
+    "permissions": "the user's or vCenter's privileges on the host",
+    "vsan-network": "the host's vSAN network",
+    "agent-unhealthy-after-success": "whatever keeps the agent unhealthy (a reconfigure already succeeded)",
+}
+
+
+def reconfigure_fixes(cause: str) -> bool | None:
+    """Whether a reconfigure alone may fix a host with ``cause`` (``None``: unknown cause)."""
+    if cause == "unknown":
+        return None
+    return cause not in FIX_FIRST
+
+
+#: per cause, the observation that confirms it against a runner-up (the ``alternative`` column)
+TELLS_APART: dict[str, str] = {
+    "management-network": "vmkping the peers' management addresses from the host's management vmknic",
+    "isolation-address": "ping the isolation address(es) from the host's management vmknic",
+    "datastore-access": "list the datastores the host mounts and can reach (heartbeat candidates)",
+    "agent-install": "read the task output and the agent log for the VIB install error (disk, memory, reboot)",
+    "image-remediation": "check the cluster image's compliance in Lifecycle Manager",
+    "election": "look again in a few minutes: an election ends with a master",
+    "certificate": "compare the host's SSL thumbprint with the one vCenter holds (reconnect the host)",
+    "permissions": "check the user's privileges on the host (Host.Config.Connection) and lockdown mode",
+    "host-unreachable": "check whether vCenter reaches the host (connection state) and whether hostd/vpxa run",
+    "vsan-network": "vmkping the peers' vSAN addresses from the host's vSAN vmknic",
+    "timeout": "check vCenter-to-host latency and the host's load while the task runs",
+    "agent-unhealthy-after-success": "read the agent's state again and its log: the task itself succeeded",
+    "unknown": "read the host's HA events, the task output and the agent log",
+}
 
 #: facts a rule may compare (value / list of values / {min, max}); see facts.py for where each comes from
 FACT_KEYS: frozenset[str] = frozenset(
@@ -93,11 +136,13 @@ FACT_KEYS: frozenset[str] = frozenset(
         "version_vs_vcenter",
         "cluster_unhealthy_share",
         "ha_enabled",
+        "vsan_enabled",
+        "state_age_minutes",
     }
 )
 #: text facts a rule may match with a regex (the evidence is the matching line)
 TEXT_KEYS: frozenset[str] = frozenset(
-    {"output", "message", "config_issue", "event_message", "cluster_config_issue", "any_text"}
+    {"output", "message", "config_issue", "event_message", "cluster_config_issue", "agent_log", "any_text"}
 )
 _SPECIAL_KEYS = frozenset({"events"})
 #: placeholders of next_step texts
@@ -116,7 +161,7 @@ FORMAT_FIELDS: tuple[str, ...] = (
     "mgmt_vmknics",
 )
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
-_RULE_KEYS = frozenset({"id", "cause", "confidence", "when", "next_step", "next_step_cluster", "reference"})
+_RULE_KEYS = frozenset({"id", "cause", "confidence", "weight", "when", "next_step", "next_step_cluster", "reference"})
 
 
 @dataclass(frozen=True)
@@ -135,6 +180,8 @@ class DiagnosisRule:
     cause: str
     confidence: str
     facts: dict[str, Any] = field(default_factory=dict)
+    #: how much the rule's evidence counts when it holds (support = weight × the weakest condition's strength)
+    weight: float = 1.0
     texts: dict[str, TextPattern] = field(default_factory=dict)
     events: EventCondition | None = None
     next_step: str = ""
@@ -275,6 +322,9 @@ def _rule(data: Any, where: str, source: str) -> DiagnosisRule:
     confidence = data.get("confidence", "medium")
     if confidence not in CONFIDENCE_LEVELS:
         raise _fail(where, f"confidence {confidence!r} is not one of {', '.join(CONFIDENCE_LEVELS)}")
+    weight = data.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= 10:
+        raise _fail(where, f"weight {weight!r} must be a number above 0 and at most 10")
     when = data.get("when")
     if not isinstance(when, dict) or not when:
         raise _fail(where, "'when' must be a non-empty mapping of conditions")
@@ -302,6 +352,7 @@ def _rule(data: Any, where: str, source: str) -> DiagnosisRule:
         cause=cause,
         confidence=confidence,
         facts=facts,
+        weight=float(weight),
         texts=texts,
         events=events,
         next_step=data["next_step"],
@@ -363,7 +414,7 @@ def builtin_rules() -> list[DiagnosisRule]:
 def load_rules(extra: Any = None) -> list[DiagnosisRule]:
     """Built-in rules, with a site file (path), a parsed document or a list of rules merged in.
 
-    A site rule with a built-in's id replaces it in place (same priority); rules with new ids are tried first.
+    A site rule with a built-in's id replaces it; rules with new ids are added (every rule is weighed).
     """
     rules = builtin_rules()
     if extra is None:

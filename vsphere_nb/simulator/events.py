@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import wire
+from ..wire.categories import HA_HISTORY_TYPES
 from .clock import Clock
 from .inventory import ComputeResource, Datacenter, HostSystem, ManagedEntity
 from .model import ManagedObject, Registry
@@ -68,6 +69,43 @@ _CLASSIC = {
     "EnteredMaintenanceModeEvent": "Host {host} in {dc} has entered maintenance mode",
     "ExitMaintenanceModeEvent": "Host {host} in {dc} has exited maintenance mode",
 }
+
+#: the HA ids vCenter 8.0 U1–U3 describe as ``EventEx`` (the others are ``ExtendedEvent``)
+_EVENTEX_IDS = frozenset(
+    {
+        "com.vmware.vc.HA.HostAgentErrorEvent",
+        "com.vmware.vc.HA.HostStateChangedEvent",
+        "com.vmware.vc.HA.HostDasErrorEvent",
+        "com.vmware.vc.HA.NotAllHostAddrsPingable",
+        "com.vmware.vc.HA.HeartbeatDatastoreNotSufficient",
+        "com.vmware.vc.HA.HeartbeatDatastoreChanged",
+        "com.vmware.vc.HA.HostNetworkFailedEvent",
+        "com.vmware.vc.HA.HostDatastoreFailedEvent",
+        "com.vmware.vc.HA.DasHostCompleteNetworkFailureEvent",
+        "com.vmware.vc.HA.DasHostCompleteDatastoreFailureEvent",
+        "com.vmware.vc.HA.InvalidMaster",
+        "com.vmware.vc.HA.VcCannotCommunicateWithMasterEvent",
+        "com.vmware.vc.HA.VcConnectedToMasterEvent",
+        "com.vmware.vc.HA.VcDisconnectedFromMasterEvent",
+    }
+)
+
+
+def _extended_detail(type_id: str, severity: str, text: str) -> wire.EventDescriptionEventDetail:
+    """How vCenter describes an ``EventEx``/``ExtendedEvent`` type: ``key`` is the kind, the type id starts
+    ``fullFormat`` (before the first ``|``), as the public catalogues of vCenter 8.0 U1–U3 show."""
+    kind = "EventEx" if type_id in _EVENTEX_IDS else "ExtendedEvent"
+    full = f"{type_id}|{text}"
+    return wire.EventDescriptionEventDetail(
+        key=kind,
+        description=text,
+        category=severity,
+        fullFormat=full,
+        formatOnHost=text,
+        formatOnComputeResource=text,
+        formatOnDatacenter=text,
+    )
+
 
 MAX_COLLECTORS = 32
 DEFAULT_PAGE_SIZE = 10
@@ -376,17 +414,10 @@ def _description() -> wire.EventDescription:
             .replace("{dc}", "{datacenter.name}")
             .replace("{text}", "{reason}")
         )
-        details.append(
-            wire.EventDescriptionEventDetail(
-                key=type_id,
-                description=type_id,
-                category=severity,
-                fullFormat=text,
-                formatOnHost=text,
-                formatOnComputeResource=text,
-                formatOnDatacenter=text,
-            )
-        )
+        details.append(_extended_detail(type_id, severity, text))
+    for type_id in HA_HISTORY_TYPES:  # the other HA ids a vCenter describes (it logs them; this simulator does not)
+        if "." in type_id and type_id not in HA_EVENT_IDS:
+            details.append(_extended_detail(type_id, "info", type_id.rsplit(".", 1)[-1]))
     categories = [
         wire.VimObject.model_validate(
             {"_typeName": "ElementDescription", "key": k, "label": k.title(), "summary": f"{k.title()} events"}

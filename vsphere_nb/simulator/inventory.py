@@ -70,6 +70,8 @@ class DasSettings:
     #: further advanced options (``das.*`` key → value)
     options: dict[str, str] = field(default_factory=dict)
     heartbeat_policy: str = "allFeasibleDsWithUserPreference"
+    #: ``defaultVmSettings.isolationResponse`` (vCenter's default: ``none``, VMs keep running)
+    isolation_response: str = "none"
 
     def option_values(self) -> list[wire.OptionValue]:
         out = [
@@ -194,6 +196,8 @@ class ClusterComputeResource(ComputeResource):
         super().__init__(moid, name, parent, datacenter)
         #: vSphere HA settings (``configurationEx.dasConfig``)
         self.das = DasSettings(enabled=ha_enabled)
+        #: vSAN on the cluster (``configurationEx.vsanConfigInfo.enabled``)
+        self.vsan_enabled = False
 
     @property
     def ha_enabled(self) -> bool:
@@ -230,6 +234,13 @@ class ClusterComputeResource(ComputeResource):
             option=das.option_values(),
             heartbeatDatastore=[d.ref for d in self.datastores],
             hBDatastoreCandidatePolicy=das.heartbeat_policy,
+            defaultVmSettings=wire.VimObject.model_validate(
+                {
+                    "_typeName": "ClusterDasVmSettings",
+                    "restartPriority": "medium",
+                    "isolationResponse": das.isolation_response,
+                }
+            ),
         )
         drs = wire.VimObject.model_validate(
             {
@@ -240,8 +251,13 @@ class ClusterComputeResource(ComputeResource):
                 "vmotionRate": 3,
             }
         )
+        vsan = wire.VimObject.model_validate({"_typeName": "VsanClusterConfigInfo", "enabled": self.vsan_enabled})
         return wire.ClusterConfigInfoEx(
-            vmSwapPlacement="vmDirectory", defaultHardwareVersionKey="vmx-21", dasConfig=config, drsConfig=drs
+            vmSwapPlacement="vmDirectory",
+            defaultHardwareVersionKey="vmx-21",
+            dasConfig=config,
+            drsConfig=drs,
+            vsanConfigInfo=vsan,
         )
 
 

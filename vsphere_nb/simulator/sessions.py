@@ -53,6 +53,7 @@ ADMIN_PRIVILEGES = frozenset(
         "Global.CancelTask",
         "Host.Config.Maintenance",
         "Sessions.TerminateSession",
+        "Global.Diagnostics",
     }
 )
 READONLY_PRIVILEGES = frozenset({"System.Anonymous", "System.View", "System.Read"})

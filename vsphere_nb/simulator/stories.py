@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import wire
 from .clock import Clock
+from .diagnostics import fdm_line, set_agent_log
 from .scenarios import default_fault_message, seeded_fraction
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -187,6 +188,35 @@ STORIES: dict[str, Story] = {
     ),
 }
 STORY_CAUSES: tuple[str, ...] = tuple(STORIES)
+#: what each cause's FDM agent writes to /var/run/log/fdm.log: (minutes ago, level, sub, text)
+AGENT_LOG: dict[str, tuple[tuple[float, str, str, str], ...]] = {
+    "management-network": (
+        (50, "warning", "Cluster", "Failed to reach the management network address of the master (vmk0)"),
+        (49, "error", "Cluster", "Host is network partitioned from the master: no management network connectivity"),
+    ),
+    "isolation-address": (
+        (40, "warning", "Cluster", "Failed to ping isolation address {isolation}"),
+        (39, "error", "Cluster", "Host is network isolated: no isolation address answers ping"),
+    ),
+    "datastore-access": (
+        (45, "error", "Cluster", "Unable to open the vSphere HA datastore directory: no accessible datastore"),
+    ),
+    "agent-install": (
+        (30, "error", "Installer", "vmware-fdm install failed: InstallationError: not enough space on /tmp"),
+    ),
+    "image-remediation": (
+        (30, "error", "Installer", "Desired image remediation of host failed: vSphere HA VIBs could not be applied"),
+    ),
+    "election": ((3, "info", "Election", "Election in progress: no master elected yet"),),
+    "certificate": (
+        (30, "error", "Cluster", "SSL thumbprint of the host does not match the thumbprint vCenter Server expects"),
+    ),
+    "permissions": ((30, "error", "Main", "Access denied for vpxuser: insufficient privileges"),),
+    "vsan-network": ((30, "error", "Cluster", "vSAN network vmk2 cannot reach the vSAN addresses of peers"),),
+    "timeout": ((30, "error", "Main", "Timed out waiting for the vSphere HA agent to start"),),
+    "agent-unhealthy-after-success": ((20, "info", "Main", "Agent started; waiting to join the cluster"),),
+}
+
 _HISTORY_DAYS = 3
 _HISTORY_REPEATS = 3
 
@@ -298,6 +328,19 @@ def _apply_state(vc: Vcenter, host: HostSystem, cause: str, story: Story, isolat
                 fields["failedHost"] = wire.HostEventArgument(name=host.name, host=host.ref)
             text = text or fields.get("isolationIp", "")
             vc.events.post(vc.events.make(type_name, host=host, created=when, text=text, **fields))
+    lines = AGENT_LOG.get(cause, ())
+    if lines:
+        set_agent_log(vc, host, [fdm_line(m, lvl, sub, _fill(t, isolation), now) for m, lvl, sub, t in lines])
+    if cause == "election":  # an election is transient: the agent entered it minutes ago
+        vc.events.post(
+            vc.events.make(
+                "com.vmware.vc.HA.HostStateChangedEvent",
+                host=host,
+                created=now - timedelta(minutes=3),
+                text="election",
+                arguments=[wire.KeyAnyValue(key="newState", value="election")],
+            )
+        )
     issue_text = _fill(story.issue_text, isolation)
     if issue_text:
         message = issue_text

@@ -27,7 +27,7 @@ from ._util import MPL_LOCK, Panel, chart_image, html_table, styled
 
 __all__ = ["DiagnosePanel"]
 
-HOST_COLUMNS = ["cluster", "host", "das_state", "confidence", "scope", "next_step"]
+HOST_COLUMNS = ["vcenter", "cluster", "host", "das_state", "confidence", "scope", "next_step"]
 TIMELINE_COLUMNS = ["created_time", "category", "event_type_id", "message"]
 ALL = ""
 
@@ -68,6 +68,12 @@ class DiagnosePanel(Panel):
         self.select_button = styled(
             widgets.Button(description="Select these hosts", disabled=True), "vnb-diagnose-select"
         )
+        self.select_fixable_button = styled(
+            widgets.Button(
+                description="Select the hosts a reconfigure can fix", disabled=True, layout=widgets.Layout(width="auto")
+            ),
+            "vnb-diagnose-select-fixable",
+        )
         self.hosts_table = styled(widgets.HTML(value=""), "vnb-diagnose-hosts")
         self.host = styled(widgets.Dropdown(options=[], description="host"), "vnb-diagnose-host")
         self.detail = styled(widgets.HTML(value=""), "vnb-diagnose-detail")
@@ -75,6 +81,8 @@ class DiagnosePanel(Panel):
         self.swimlane_chart = chart_image("vnb-diagnose-swimlane")
         self.diagnose_button.on_click(self.action(self._start, "diagnose"))
         self.select_button.on_click(self.action(self._select, "select"))
+        self.select_fixable_button.on_click(self.action(self.select_fixable, "select"))
+        self.state.observe(self.observer(self._run_finished, "diagnose"), "run")
         self.cause.observe(self.observer(lambda _c: self._show_cause(), "cause"), "value")
         self.host.observe(self.observer(lambda _c: self._show_host(), "host"), "value")
         # one chart per row at the panel's width (side by side they were squeezed and stretched out of aspect)
@@ -83,7 +91,7 @@ class DiagnosePanel(Panel):
         self._finish_layout(
             widgets.HBox([self.since, self.rules, self.diagnose_button]),
             self.board,
-            widgets.HBox([self.cause, self.select_button]),
+            widgets.HBox([self.cause, self.select_button, self.select_fixable_button]),
             self.hosts_table,
             self.host,
             self.detail,
@@ -125,8 +133,12 @@ class DiagnosePanel(Panel):
 
     # -- showing ---------------------------------------------------------------------------------
     def show(self, diagnosis: Diagnosis) -> None:
-        """Show ``diagnosis`` (from :meth:`Client.diagnose` or :func:`vsphere_nb.diagnose`)."""
+        """Show ``diagnosis`` (from :meth:`Client.diagnose` or :func:`vsphere_nb.diagnose`); the Launch tab's next
+        plan shows its causes."""
         self.diagnosis = diagnosis
+        self.state.diagnosis = diagnosis
+        fixable = diagnosis.hosts["reconfigure_fixes"] if "reconfigure_fixes" in diagnosis.hosts.columns else None
+        self.select_fixable_button.disabled = fixable is None or not bool(fixable.fillna(False).any())
         self.board.value = self._board_html(diagnosis)
         options = [("(all causes)", ALL)] + [
             (f"{r.cause} ({int(r.hosts)})", str(r.cause)) for r in diagnosis.summary.itertuples()
@@ -165,11 +177,14 @@ class DiagnosePanel(Panel):
             return
         self.select_button.disabled = not len(rows)
         self.hosts_table.value = html_table(rows, HOST_COLUMNS, max_rows=300, what="hosts")
-        names = [str(h) for h in rows["host"].astype(str)]
-        self.host.options = names
-        self.host.value = names[0] if names else None
+        keys = list(zip(rows["vcenter"].astype(str), rows["host_moid"].astype(str)))
+        names = rows["host"].astype(str).tolist()
+        several = rows["vcenter"].astype(str).nunique() > 1
+        labels = [f"{n} ({vc})" if several else n for n, (vc, _m) in zip(names, keys)]
+        self.host.options = list(zip(labels, keys))  # value: the (vcenter, host moId) key
+        self.host.value = keys[0] if keys else None
         if self.charts and self.diagnosis is not None:
-            self.swimlane_chart.value = _png(diagnosis_charts.event_swimlane(self.diagnosis.events, hosts=names))
+            self.swimlane_chart.value = _png(diagnosis_charts.event_swimlane(self.diagnosis.events, hosts=keys))
 
     def _select(self) -> None:
         rows = self._rows()
@@ -179,12 +194,27 @@ class DiagnosePanel(Panel):
         self.state.selected = keys
         self.set_status(f"{len(keys)} host(s) selected for a launch or a retry (Launch tab)", "ok")
 
+    def select_fixable(self) -> None:
+        """One click: select every diagnosed host whose cause a reconfigure can fix by itself."""
+        if self.diagnosis is None:
+            return
+        hosts = self.diagnosis.hosts
+        rows = hosts[hosts["reconfigure_fixes"].fillna(False).astype(bool)]
+        keys = frozenset(zip(rows["vcenter"].astype(str), rows["host_moid"].astype(str)))
+        self.state.selected = keys
+        self.set_status(f"{len(keys)} host(s) a reconfigure can fix selected (Launch tab)", "ok")
+
+    def _run_finished(self, _change: Any) -> None:
+        """After a run, diagnose again (the states changed), when connected and a diagnosis was shown."""
+        if self.state.run is not None and self.state.client is not None and self.diagnosis is not None:
+            self._start()
+
     def _show_host(self) -> None:
         if self.diagnosis is None or not self.host.value:
             self.detail.value = ""
             return
         info = self.diagnosis.detail(self.host.value)
-        d, cluster = info["diagnosis"], info["cluster"]
+        d, cluster = info["diagnosis"], info["cluster"]  # info keyed by (vcenter, host moId)
         evidence = "".join(f"<li>{_e(x)}</li>" for x in d.get("evidence") or [])
         settings = ""
         if cluster:
@@ -214,7 +244,8 @@ class DiagnosePanel(Panel):
             f"<p>confidence <b>{_e(d.get('confidence'))}</b>, scope <b>{_e(d.get('scope'))}</b>, state "
             f"<code>{_e(d.get('das_state'))}</code></p>"
             f"<p><b>Next step:</b> {_e(d.get('next_step'))}<br><small>{_e(d.get('reference'))}</small></p>"
-            f"<b>Evidence</b><ul>{evidence}</ul>{settings}{faults}"
+            f"<b>Evidence</b><ul>{evidence}</ul>"
+            f"<p><b>Alternative:</b> {_e(d.get('alternative'))}</p>{settings}{faults}"
             + (f"<b>Task output</b><pre style='white-space:pre-wrap'>{_e(output)}</pre>" if output else "")
             + f"<b>Timeline</b> (newest first){timeline}</div>"
         )

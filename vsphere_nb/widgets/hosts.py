@@ -173,6 +173,7 @@ class HostsPanel(Panel):
         self.grid.on_select(lambda chosen, shown: self._guarded(lambda: self._picked(chosen, shown), "select"))
         self.grid.on_shown(lambda: self._guarded(self._render, "filter"))
         self.state.observe(self.observer(self._client_changed, "load hosts"), ["client", "clients"])
+        self.state.observe(self.observer(self._run_finished, "load hosts"), "run")
         self._loaded_from: tuple[int, ...] = ()
         self.state.observe(self.observer(self._hosts_changed, "show hosts"), "hosts")
         self.state.observe(self.observer(self._selection_changed, "select"), "selected")
@@ -275,6 +276,14 @@ class HostsPanel(Panel):
             self.state.selected = frozenset()
             return
         self.refresh()
+
+    def _run_finished(self, _change: Any) -> None:
+        """After a run the agents' states changed: load the hosts again (the selection is kept)."""
+        if self.state.run is None or not self._clients() or not hasattr(self.state.run, "retry_failed"):
+            return
+        selected = self.state.selected
+        self.refresh()
+        self.state.selected = selected
 
     def _hosts_changed(self, _change: Any) -> None:
         hosts = self.state.hosts

@@ -19,6 +19,7 @@ import threading
 from typing import Any
 
 import ipywidgets as widgets
+import pandas as pd
 
 from ..batch.execute import plan_reconfigure
 from ..batch.limits import BatchLimits
@@ -49,7 +50,11 @@ _STATE_ORDER = (
     "not_launched",
     "skipped",
 )
-PLAN_COLUMNS = tuple(pairs(("order", "host", "cluster", "vcenter", "das_state", "canary", "attempt")))
+PLAN_COLUMNS = tuple(
+    pairs(
+        ("order", "host", "cluster", "vcenter", "das_state", "cause", "reconfigure_fixes", "flag", "canary", "attempt")
+    )
+)
 SKIPPED_COLUMNS = tuple(pairs(("host", "cluster", "vcenter", "das_state", "skip_reason")))
 _WIDE = {"description_width": "initial"}
 
@@ -150,8 +155,18 @@ class LaunchPanel(Panel):
             widgets.Button(description="Confirm launch", button_style="danger", layout=auto), "vnb-confirm"
         )
         self.confirm_cancel_button = styled(widgets.Button(description="Cancel"), "vnb-confirm-cancel")
+        #: the second confirmation: also launch the hosts the diagnosis says a reconfigure will not help
+        self.include_flagged = styled(
+            widgets.Checkbox(
+                value=False, description="", indent=False, layout=widgets.Layout(display="none", width="auto")
+            ),
+            "vnb-include-flagged",
+        )
         self.confirm_box = styled(
-            widgets.HBox([self.confirm_button, self.confirm_cancel_button], layout=widgets.Layout(display="none")),
+            widgets.HBox(
+                [self.confirm_button, self.confirm_cancel_button, self.include_flagged],
+                layout=widgets.Layout(display="none"),
+            ),
             "vnb-confirm-box",
         )
         self.cancel_button = styled(
@@ -218,6 +233,7 @@ class LaunchPanel(Panel):
         self.launch_button.on_click(self.action(self.ask_confirmation, "launch"))
         self.confirm_button.on_click(self.action(self.start, "launch"))
         self.confirm_cancel_button.on_click(self.action(self.dismiss_confirmation, "launch"))
+        self.include_flagged.observe(self.observer(lambda _c: self._confirm_text(), "launch"), "value")
         self.cancel_button.on_click(self.action(self.cancel, "stop"))
         self.retry_button.on_click(self.action(self.plan_retry, "retry"))
         self.state.observe(self.observer(self._plan_changed, "plan"), "plan")
@@ -261,8 +277,11 @@ class LaunchPanel(Panel):
             raise ConfigError("no hosts selected: select hosts in the Hosts panel first")
         hosts = selected_hosts(self.state.hosts, self.state.selected)
         clients = list(self.state.clients or ()) or [client]
+        # each host's cause from the Diagnose tab (none there: healthy hosts are still flagged)
+        diagnosis = self.state.diagnosis
+        advice = diagnosis.hosts if diagnosis is not None else pd.DataFrame(columns=["vcenter", "host_moid", "cause"])
         # one plan across every connected vCenter; the caps and the failure budget apply per vCenter
-        plan = plan_reconfigure(clients, hosts, self.limits())
+        plan = plan_reconfigure(clients, hosts, self.limits(), diagnosis=advice)
         self._plan_from_selection = True
         self.state.plan = plan
         return plan
@@ -293,12 +312,28 @@ class LaunchPanel(Panel):
             raise ConfigError("nothing to launch: make a plan with at least one host first")
         if self.state.running:
             raise ConfigError("a run is in progress")
-        n = len(plan)
-        self.confirm_button.description = f"Confirm launch of {n} host{'s' if n != 1 else ''}"
+        flagged = len(plan.plan.flagged)
+        self.include_flagged.value = False
+        self.include_flagged.description = (
+            f"also launch the {flagged} flagged host(s) a reconfigure will not help" if flagged else ""
+        )
+        self.include_flagged.layout.display = None if flagged else "none"
+        self._confirm_text()
         self.confirm_button.disabled = False
         self.confirm_box.layout.display = None
         self.launch_button.disabled = True
-        self.set_status(f"about to run Reconfigure for vSphere HA on {n} host(s): confirm or cancel", "warn")
+        n = len(plan) - (0 if self.include_flagged.value else flagged)
+        extra = f"; {flagged} flagged host(s) stay out unless you tick the box" if flagged else ""
+        self.set_status(f"about to run Reconfigure for vSphere HA on {n} host(s): confirm or cancel{extra}", "warn")
+
+    def _confirm_text(self) -> None:
+        plan = self.state.plan
+        if plan is None:
+            return
+        flagged = len(plan.plan.flagged)
+        n = len(plan) - (0 if self.include_flagged.value else flagged)
+        self.confirm_button.description = f"Confirm launch of {n} host{'s' if n != 1 else ''}"
+        self.confirm_button.disabled = n == 0
 
     def dismiss_confirmation(self) -> None:
         self.confirm_box.layout.display = "none"
@@ -319,7 +354,12 @@ class LaunchPanel(Panel):
             run_dir = self.run_dir.value.strip() or None
             self._host_order, self._seq = {}, 0
             self._result_shown.clear()
-            handle = plan.start(progress=self._updater.push, run_dir=run_dir)
+            confirm = bool(self.include_flagged.value)
+            if plan.plan.flagged and not confirm:
+                plan = plan.without_flagged()
+                if not len(plan):
+                    raise ConfigError("every planned host is flagged: tick the box to launch them anyway")
+            handle = plan.start(progress=self._updater.push, run_dir=run_dir, confirm_flagged=confirm)
             started = True
             self.state.handle = handle
             self.summary.value = ""
@@ -465,6 +505,11 @@ class LaunchPanel(Panel):
     def _plan_changed(self, _change: Any) -> None:
         plan = self.state.plan
         self.confirm_box.layout.display = "none"
+        if plan is not None and not self.state.running:  # a new plan: the last run's progress is history
+            with self.progress.hold_sync():
+                self.progress.value, self.progress.max = 0, 1
+                self.progress.description, self.progress.bar_style = "Progress", "info"
+            self.progress_text.value = self.cluster_table.value = self.host_table.value = ""
         self.plan_view.value = "" if plan is None else plan_summary_html(plan)
         self._show_plan(plan)
         if plan is not None and not self.state.running:

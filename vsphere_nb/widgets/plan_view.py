@@ -30,6 +30,15 @@ def plan_summary_html(plan: Any) -> str:
         f"yet.</div><div><b>Limits:</b> {e(limits_text(plan.limits, len(launch)))}.</div>"
     )
     parts = [head]
+    flagged = launch[launch["flag"].notna()] if "flag" in launch.columns else launch.iloc[0:0]
+    if len(flagged):
+        kinds = flagged["flag"].astype(str).value_counts()
+        parts.append(
+            "<div class='vnb-plan-flagged' style='color:#b35900'><b>Warning: "
+            f"{len(flagged)} host(s) will not be helped by a reconfigure</b> ("
+            + "; ".join(f"{e(str(k))} ×{int(n)}" for k, n in kinds.items())
+            + "): they launch only if you tick the box when you confirm.</div>"
+        )
     if len(skipped):
         reasons = skipped["skip_reason"].astype(str).value_counts()
         parts.append(

@@ -1,4 +1,4 @@
-"""``RunbookPanel``: the four panels in tabs — Connect, Hosts, Launch, Results — around one shared state.
+"""``RunbookPanel``: the panels in tabs — Connect, Hosts, Diagnose, Launch, Results — around one shared state.
 
 A notebook's parameters cell can prefill it::
 
@@ -32,11 +32,11 @@ __all__ = ["RunbookPanel"]
 
 logger = logging.getLogger("vsphere_nb.widgets")
 
-TAB_TITLES = ("Connect", "Hosts", "Launch", "Results", "Diagnose")
+TAB_TITLES = ("Connect", "Hosts", "Diagnose", "Launch", "Results")
 
 
 class RunbookPanel:
-    """Connect → select hosts → plan and launch → inspect results, in one ``Tab``.
+    """Connect → select hosts → diagnose → plan and launch → inspect results, in one ``Tab``.
 
     ``server``/``user``/``password``/``verify`` prefill the Connect panel (the password is kept as a secret,
     never put into a widget); ``simulator`` (a dict of ``Simulator`` arguments, ``True``, or a running
@@ -66,7 +66,7 @@ class RunbookPanel:
         self.launch = LaunchPanel(self.state, limits=limits, run_dir=run_dir)
         self.results = ResultsPanel(self.state, charts=charts)
         self.diagnose = DiagnosePanel(self.state, charts=charts)
-        self.panels = (self.connect, self.hosts, self.launch, self.results, self.diagnose)
+        self.panels = (self.connect, self.hosts, self.diagnose, self.launch, self.results)
         self.widget = styled(widgets.Tab(children=[p.widget for p in self.panels], titles=TAB_TITLES), "vnb-runbook")
         if autoconnect and (password or simulator not in (None, False)):
             self.connect.connect_button.click()

@@ -44,6 +44,8 @@ class RunbookState(traitlets.HasTraits):
     running = traitlets.Bool(False)
     #: the latest finished run (:class:`~vsphere_nb.batch.execute.BatchRun` or a loaded ``RunResult``)
     run = traitlets.Any(None, allow_none=True)
+    #: the latest :class:`~vsphere_nb.diagnosis.Diagnosis` shown in the Diagnose tab (the plan shows its causes)
+    diagnosis = traitlets.Any(None, allow_none=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

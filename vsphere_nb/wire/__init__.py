@@ -26,6 +26,8 @@ from .codec import (
 from .collector import *  # noqa: F403
 from .collector import __all__ as _collector_all
 from .declared import CLUSTER_PROPERTY_TYPES, HOST_PROPERTY_TYPES, check_declared
+from .diagnostics import *  # noqa: F403
+from .diagnostics import __all__ as _diagnostics_all
 from .enums import *  # noqa: F403
 from .enums import __all__ as _enums_all
 from .events import *  # noqa: F403
@@ -81,6 +83,7 @@ __all__ = [
     "ManagedObjectReference",
     "MoRef",
     *_collector_all,
+    *_diagnostics_all,
     *_enums_all,
     *_events_all,
     *_faults_all,

@@ -33,6 +33,7 @@ __all__ = [
     "HostMissingNetworksEvent",
     "HostShortNameToIpFailedEvent",
     "InsufficientFailoverResourcesEvent",
+    "HostConnectionLostEvent",
     "EnteringMaintenanceModeEvent",
     "EnteredMaintenanceModeEvent",
     "ExitMaintenanceModeEvent",
@@ -159,6 +160,10 @@ class HostShortNameToIpFailedEvent(HostEvent):
 
 class InsufficientFailoverResourcesEvent(ClusterEvent):
     pass
+
+
+class HostConnectionLostEvent(HostEvent):
+    """vCenter lost its connection to the host ("Host … is not responding")."""
 
 
 class EnteringMaintenanceModeEvent(HostEvent):

@@ -78,6 +78,8 @@ class ClusterDasConfigInfo(VimObject):
     option: list[OptionValue] | None = None
     heartbeatDatastore: list[ManagedObjectReference] | None = None
     hBDatastoreCandidatePolicy: str | None = None
+    #: ``ClusterDasVmSettings`` (``restartPriority``, ``isolationResponse`` …)
+    defaultVmSettings: VimObject | None = None
 
 
 class ComputeResourceConfigInfo(VimObject):
@@ -88,6 +90,8 @@ class ComputeResourceConfigInfo(VimObject):
 class ClusterConfigInfoEx(ComputeResourceConfigInfo):
     dasConfig: ClusterDasConfigInfo | None = None
     drsConfig: VimObject | None = None
+    #: ``VsanClusterConfigInfo`` (``enabled``): with vSAN on, HA agents talk over the vSAN network
+    vsanConfigInfo: VimObject | None = None
 
 
 #: pyVmomi's Python name for ``HostConfigSummary`` (the wire name is ``HostConfigSummary``)

@@ -1,0 +1,179 @@
+"""The case library loaded into simulators, one per vCenter of the library, so the client reads every
+observation over HTTP the way it reads a real vCenter: agent states, connection, config issues, mounted
+datastores, management vmknics, vSAN and isolation settings of the cluster, the HA history (events with their
+real ids and messages) and the agent's log. The attempts of a case are a run's saved ``tasks`` (they are given
+to ``diagnose(run=...)`` as a run directory would be).
+
+Case ``i`` of a vCenter is cluster ``DC0_C{i}``: its failing hosts first, then healthy peers. Cases of
+``vc-b.lab.local`` sit at the same cluster positions as the ``vc-a.lab.local`` cases listed first, so both
+simulators have the same host names (and moIds) with different problems.
+
+Limits (said, not hidden): the simulator does not model datastore mount accessibility (mounted datastores stand
+for accessible ones), per-host heartbeat datastores (``RetrieveDasAdvancedRuntimeInfo``) or cluster config
+issues; a host's "agent log unreadable" note needs a user without ``Global.Diagnostics``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pandas as pd
+
+from tests.diagnosis_cases.fleet import DEFAULT_VCENTER, ago, is_ha_id, load_cases
+from tests.diagnosis_cases.fleet import NOW as LIBRARY_NOW
+from vsphere_nb import wire
+from vsphere_nb.simulator import Simulator
+from vsphere_nb.simulator.diagnostics import set_agent_log
+
+
+@dataclass
+class SimFleet:
+    sims: dict[str, Simulator]  # library vCenter name → simulator
+    expected: dict[tuple[str, str], tuple[str, str]]  # (library vCenter, moId) → (case id, cause)
+    tasks: dict[str, pd.DataFrame]  # library vCenter → run tasks frame (vcenter column filled per connection)
+
+
+def _when(text: str, now: datetime) -> datetime:
+    return now - (LIBRARY_NOW - ago(text)).to_pytimedelta()
+
+
+def _issue_type(text: str) -> str:
+    low = text.lower()
+    if "redundancy" in low:
+        return "HostNoRedundantManagementNetworkEvent"
+    if "heartbeat datastores" in low:
+        return "com.vmware.vc.HA.HeartbeatDatastoreNotSufficient"
+    if "thumbprint" in low:
+        return "com.vmware.vc.HA.HostHasNoSslThumbprint"
+    return "HostDasErrorEvent"
+
+
+def _event(vc: Any, type_id: str, host: Any, when: datetime, message: str) -> wire.Event:
+    event = vc.events.make(type_id, host=host, created=when, text=message)
+    return event.model_copy(
+        update={"fullFormattedMessage": message, **({"message": message} if is_ha_id(type_id) else {})}
+    )
+
+
+def _fill(text: str, host: Any) -> str:
+    cluster = host.compute_resource
+    return text.replace("{host}", host.name).replace("{cluster}", cluster.name).replace("{dc}", cluster.datacenter.name)
+
+
+def _ordered(cases: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    by_vc: dict[str, list[dict[str, Any]]] = {}
+    for case in cases:
+        by_vc.setdefault(case.get("vcenter", DEFAULT_VCENTER), []).append(case)
+    twins = [c for c in cases if "same-names-two-vcenters" in (c.get("messy") or [])]
+    for name, own in by_vc.items():
+        first = [c for c in twins if c.get("vcenter", DEFAULT_VCENTER) == name]
+        by_vc[name] = first + [c for c in own if c not in first]
+    return by_vc
+
+
+def build_sim_fleet(cases: list[dict[str, Any]] | None = None, **sim_kwargs: Any) -> SimFleet:
+    cases = load_cases() if cases is None else cases
+    sims: dict[str, Simulator] = {}
+    expected: dict[tuple[str, str], tuple[str, str]] = {}
+    tasks: dict[str, pd.DataFrame] = {}
+    for vc_name, own in _ordered(cases).items():
+        width = max(int(c.get("failing", 1)) + int(c.get("peers", 3)) for c in own)
+        sim = Simulator(
+            clusters=len(own), hosts_per_cluster=width, standalone_hosts=0, scenario="healthy", seed=7, **sim_kwargs
+        )
+        sims[vc_name] = sim
+        vc = sim.vc
+        now = datetime.now(timezone.utc)
+        rows: list[dict[str, Any]] = []
+        clusters = vc.inventory.clusters()
+        with vc.registry.lock:
+            for case, cluster in zip(own, clusters):
+                _load_case(vc, case, cluster, now, expected, rows, vc_name)
+        tasks[vc_name] = pd.DataFrame(rows)
+    return SimFleet(sims=sims, expected=expected, tasks=tasks)
+
+
+def _load_case(
+    vc: Any,
+    case: dict[str, Any],
+    cluster: Any,
+    now: datetime,
+    expected: dict[tuple[str, str], tuple[str, str]],
+    rows: list[dict[str, Any]],
+    vc_name: str,
+) -> None:
+    cdef = case.get("cluster") or {}
+    addresses = cdef.get("isolation_addresses", "10.10.0.1")
+    cluster.das.isolation_addresses = [a.strip() for a in addresses.split(",") if a.strip()]
+    cluster.vsan_enabled = bool(cdef.get("vsan", False))
+    vc.registry.changed(cluster)
+    spec = {
+        "das_state": "initializationError",
+        "connection_state": "connected",
+        "mgmt_vmknics": 1,
+        "datastores": 3,
+        "datastores_accessible": None,
+        "state_changed": "2h",
+        "config_issues": [],
+        **(case.get("host") or {}),
+    }
+    failing = int(case.get("failing", 1))
+    hosts = sorted(cluster.hosts, key=lambda h: h.name)
+    shared = list(cluster.datastores)
+    for j, host in enumerate(hosts):
+        peer = j >= failing
+        expected[(vc_name, host.moid)] = (case["id"], "none" if peer else case["expect"])
+        host.config_issues = []
+        if peer:
+            host.das_state = "master" if j == failing else "connectedToMaster"
+            issues = [_fill(t, host) for t in case.get("peers_config_issues") or []]
+            events = case.get("peers_events") or []
+        else:
+            host.das_state = spec["das_state"]
+            host.connection_state = spec["connection_state"]
+            if host.connection_state != "connected":
+                host.power_state = "unknown" if host.connection_state == "notResponding" else host.power_state
+            usable = spec["datastores"] if spec["datastores_accessible"] is None else spec["datastores_accessible"]
+            host.datastores = shared[: int(usable)]
+            if int(spec["mgmt_vmknics"]) == 0:
+                setup = host.network()
+                for nic in setup.vmknics:
+                    nic.services = tuple(s for s in nic.services if s != "management")
+                host.network_setup = setup
+            issues = [_fill(t, host) for t in spec["config_issues"]]
+            events = case.get("events") or []
+            changed = _when(spec["state_changed"], now)
+            state_text = (
+                f"The vSphere HA availability state of the host {host.name} in cluster {cluster.name} in "
+                f"{cluster.datacenter.name} has changed to {spec['das_state']}"
+            )
+            vc.events.post(_event(vc, "com.vmware.vc.HA.HostStateChangedEvent", host, changed, state_text))
+            if case.get("agent_log"):
+                set_agent_log(vc, host, [_fill(t, host) for t in case["agent_log"]])
+            for n, att in enumerate(case.get("attempts") or [], start=1):
+                rows.append(
+                    {
+                        "run_id": "cases",
+                        "cluster": cluster.name,
+                        "host": host.name,
+                        "host_moid": host.moid,
+                        "attempt": n,
+                        "outcome": att["outcome"],
+                        "task_moid": att.get("task") or f"task-{9000 + len(rows)}",
+                        "fault_type": att.get("fault_type"),
+                        "fault_reason": att.get("fault_reason"),
+                        "fault_output": _fill(att["output"], host) if att.get("output") else None,
+                        "fault_message": _fill(att["message"], host) if att.get("message") else None,
+                        "das_state_after": spec["das_state"],
+                        "completed_at": pd.Timestamp(_when(att["ago"], now)),
+                    }
+                )
+        for text in issues:
+            issue = _event(vc, _issue_type(text), host, now - timedelta(hours=1), text)
+            vc.events.post(issue)
+            host.config_issues.append(issue)
+        for ev in events:
+            vc.events.post(_event(vc, ev["type"], host, _when(ev["ago"], now), _fill(ev["message"], host)))
+        vc.registry.changed(host)
