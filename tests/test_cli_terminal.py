@@ -133,7 +133,16 @@ def test_plan_listing_in_a_terminal(sim):
 
 def test_a_run_with_live_progress_and_summary_in_a_terminal(sim, tmp_path):
     args, env = login(sim)
-    argv = ["reconfigure", *args, "--yes", "--per-cluster", "1", "--run-dir", str(tmp_path / "run")]
+    argv = [
+        "reconfigure",
+        *args,
+        "--yes",
+        "--include-flagged",
+        "--per-cluster",
+        "1",
+        "--run-dir",
+        str(tmp_path / "run"),
+    ]
     raw = run_in_pty(argv, env=env, code=1)  # exit 1: the mixed scenario fails some hosts
     lines = assert_safe_and_fits(raw)
     text = "\n".join(lines)

@@ -81,13 +81,20 @@ def _launch_order(plan: Any) -> tuple[Table, str | None]:
     launch = plan.plan.launch
     table = Table(box=None, header_style="bold", pad_edge=False, title="Launch order", title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("cluster", no_wrap=True, overflow="ellipsis")
-    table.add_column("host", no_wrap=True, overflow="ellipsis")
+    # names keep their whole width (up to 40): the cause columns wrap first when the terminal is narrow
+    shown = launch[:SHOW_HOSTS]
+    widest = {
+        "cluster": max((len(safe_text(h.cluster)) for h in shown), default=7),
+        "host": max((len(safe_text(h.host)) for h in shown), default=4),
+    }
+    table.add_column("cluster", no_wrap=True, overflow="ellipsis", min_width=min(widest["cluster"], 40))
+    table.add_column("host", no_wrap=True, overflow="ellipsis", min_width=min(widest["host"], 40))
     table.add_column("HA state now", no_wrap=True)
     diagnosed = bool(getattr(plan.plan, "diagnosed", False))
     if diagnosed:
-        table.add_column("cause", no_wrap=True)
-        table.add_column("reconfigure fixes it", no_wrap=True)
+        causes = max((len(safe_text(h.cause or "")) for h in shown), default=5)
+        table.add_column("cause", no_wrap=True, overflow="ellipsis", min_width=min(causes, 30))
+        table.add_column("reconfigure fixes it")  # wraps at spaces: "no: fix / first"
     table.add_column("", no_wrap=True)
     for h in launch[:SHOW_HOSTS]:
         state = h.das_state or ""
@@ -150,7 +157,8 @@ def print_plan(plan: Any, out: Console) -> None:
                 f"Warning: {len(flagged)} planned host(s) will not be helped by a reconfigure ({safe_text(what)}); "
                 "they are launched only with --include-flagged (or a second confirmation).",
                 style="bold",
-            )
+            ),
+            soft_wrap=False,  # a sentence: wrapped at the terminal's width
         )
     if plan.plan.skipped:
         out.print()
