@@ -272,6 +272,7 @@ def run_chaos(settings: ChaosSettings, work_dir: str | os.PathLike[str]) -> Chao
             "reconfigure",
             *common,
             "--yes",
+            "--include-flagged",
             "--run-dir",
             str(run_dir),
             "--max-in-flight",

@@ -107,7 +107,17 @@ def cli(*args: str, password: str, timeout: float = 120, **kwargs) -> subprocess
 def cli_child(sim: Simulator, run_dir: Path, *extra: str, prefix: list[str] | None = None) -> subprocess.Popen:
     env = {**os.environ, "VSPHERE_PASSWORD": sim.password, "PYTHONPATH": str(ROOT)}
     command = prefix or [sys.executable, "-m", "vsphere_nb"]
-    args = ["reconfigure", "--server", sim.url, "--user", sim.user, "--yes", "--run-dir", str(run_dir)]
+    args = [
+        "reconfigure",
+        "--server",
+        sim.url,
+        "--user",
+        sim.user,
+        "--yes",
+        "--include-flagged",
+        "--run-dir",
+        str(run_dir),
+    ]
     args += ["--max-in-flight", "8", "--per-cluster", "2", *extra]
     return subprocess.Popen(
         [*command, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

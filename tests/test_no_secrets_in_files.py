@@ -131,7 +131,10 @@ def test_cli_run_report_and_exports_hold_no_secret(tmp_path: Path) -> None:
         assert _cli(["hosts", *server, "-o", str(tmp_path / "hosts.json")], env, log, tmp_path) == 0
         assert _cli(["hosts", *server, "-o", str(tmp_path / "hosts.parquet")], env, log, tmp_path) == 0
         assert _cli(
-            ["reconfigure", *server, "--yes", "--run-dir", str(run_dir), "--max-in-flight", "4"], env, log, tmp_path
+            ["reconfigure", *server, "--yes", "--include-flagged", "--run-dir", str(run_dir), "--max-in-flight", "4"],
+            env,
+            log,
+            tmp_path,
         ) in (0, 1)
         assert _cli(["report", str(run_dir), "-o", str(tmp_path / "report.html")], env, log, tmp_path) == 0
         # an existing session reused through the environment: that token is a secret too

@@ -69,6 +69,7 @@ def test_kill_9_during_a_cli_run_then_resume_launches_nothing_twice(tmp_path):
                 "--user",
                 sim.user,
                 "--yes",
+                "--include-flagged",
                 "--run-dir",
                 str(run_dir),
                 "--max-in-flight",

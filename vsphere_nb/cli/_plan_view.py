@@ -79,24 +79,22 @@ def _per_cluster(plan: Any) -> tuple[Table, str | None]:
 
 def _launch_order(plan: Any) -> tuple[Table, str | None]:
     launch = plan.plan.launch
-    table = Table(box=None, header_style="bold", pad_edge=False, title="Launch order", title_justify="left")
+    # one space between columns: six of them share 120 columns with a 30-character host name
+    table = Table(
+        box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0), title="Launch order", title_justify="left"
+    )
     table.add_column("#", justify="right")
-    # names keep their whole width (up to 40): the cause columns wrap first when the terminal is narrow
     shown = launch[:SHOW_HOSTS]
-    widest = {
-        "cluster": max((len(safe_text(h.cluster)) for h in shown), default=7),
-        "host": max((len(safe_text(h.host)) for h in shown), default=4),
-    }
-    table.add_column("cluster", no_wrap=True, overflow="ellipsis", min_width=min(widest["cluster"], 40))
-    table.add_column("host", no_wrap=True, overflow="ellipsis", min_width=min(widest["host"], 40))
-    table.add_column("HA state now", no_wrap=True)
+    # a host's name is what the operator looks for: it keeps its width (up to 40), the other columns give way
+    longest = max((len(safe_text(h.host)) for h in shown), default=4)
+    table.add_column("cluster", no_wrap=True, overflow="ellipsis", max_width=16)
+    table.add_column("host", no_wrap=True, overflow="ellipsis", min_width=min(40, longest))
+    table.add_column("HA state now", no_wrap=True, overflow="ellipsis")
     diagnosed = bool(getattr(plan.plan, "diagnosed", False))
     if diagnosed:
-        causes = max((len(safe_text(h.cause or "")) for h in shown), default=5)
-        table.add_column("cause", no_wrap=True, overflow="ellipsis", min_width=min(causes, 30))
-        table.add_column("reconfigure fixes it")  # wraps at spaces: "no: fix / first"
-    table.add_column("", no_wrap=True)
-    for h in launch[:SHOW_HOSTS]:
+        table.add_column("diagnosis", no_wrap=True, overflow="ellipsis", max_width=36)
+    table.add_column("", no_wrap=True, min_width=len("canary"))
+    for h in shown:
         state = h.das_state or ""
         color = style.TERMINAL_STYLES["healthy" if state in _HEALTHY else "unhealthy"] if state else ""
         cells: list[Any] = [
@@ -106,13 +104,23 @@ def _launch_order(plan: Any) -> tuple[Table, str | None]:
             Text(safe_text(state), style=color),
         ]
         if diagnosed:
-            fixes = {True: "yes", False: "no: fix first", None: "not known"}[h.reconfigure_fixes]
-            cells += [safe_text(h.cause or ""), Text(fixes if h.cause else "", style="bold" if h.flag else "")]
+            cells.append(_diagnosis_cell(h))
         cells.append(Text("canary", style="bold") if h.canary else "")
         table.add_row(*cells)
     if len(launch) > SHOW_HOSTS:
         return table, f"first {SHOW_HOSTS} of {len(launch)} shown (the whole plan: --dry-run -o json, csv or a FILE)"
     return table, None
+
+
+def _diagnosis_cell(h: Any) -> Text:
+    """One cell: the flag when the host is flagged ("fix first: <cause>", "healthy: nothing to fix"), else the
+    cause and whether a reconfigure fixes it."""
+    if h.flag:
+        return Text(safe_text(str(h.flag)), style="bold")
+    if not h.cause:
+        return Text("")
+    fixes = {True: "reconfigure fixes", False: "fix first", None: "fix not known"}[h.reconfigure_fixes]
+    return Text(f"{safe_text(h.cause)}: {fixes}")
 
 
 def _skipped(plan: Any) -> Table:
@@ -158,7 +166,7 @@ def print_plan(plan: Any, out: Console) -> None:
                 "they are launched only with --include-flagged (or a second confirmation).",
                 style="bold",
             ),
-            soft_wrap=False,  # a sentence: wrapped at the terminal's width
+            soft_wrap=False,  # a sentence: wrapped at word boundaries to the terminal's width
         )
     if plan.plan.skipped:
         out.print()
