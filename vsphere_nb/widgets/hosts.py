@@ -361,8 +361,8 @@ class HostsPanel(Panel):
             _flag(frame["in_maintenance"]) if "in_maintenance" in frame.columns else np.zeros(n, dtype=bool)
         )
         self._unhealthy = unhealthy_mask(frame) if "das_state" in frame.columns else np.zeros(n, dtype=bool)
-        das: pd.Series = frame["das_state"].astype(object) if "das_state" in frame.columns else pd.Series([None] * n)
-        self._healthy = np.asarray(das.isin(list(HEALTHY_DAS_STATES)), dtype=bool) & ~self._unhealthy
+        states = frame["das_state"].astype(object) if "das_state" in frame.columns else pd.Series([None] * n)
+        self._healthy = np.asarray(states.isin(list(HEALTHY_DAS_STATES)), dtype=bool) & ~self._unhealthy
         text = pd.Series(np.full(n, "", dtype=object))
         for c in _SEARCH_COLUMNS:
             if c in frame.columns:
