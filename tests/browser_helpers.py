@@ -376,6 +376,35 @@ def drive_panels(
     page.locator(".vnb-hosts-chips .vnb-chip-unhealthy").click()
     wait_grid_total(page, grid, f"n < {seen['hosts_all']}")
     seen["unhealthy_total"] = grid_total(page, grid)
+    # one selection model: a filter typed in the grid's own header, then "Select all N shown" selects exactly the
+    # rows the grid shows; the column's name stays visible above the typed filter
+    das_filter = page.locator(f"{grid} thead input[placeholder='HA state']")
+    started = time.perf_counter()
+    das_filter.press_sequentially("initializationError")
+    wait_grid_total(page, grid, f"n < {seen['unhealthy_total']}")
+    seen["grid_shown"] = grid_total(page, grid)
+    seen["column_name_while_typing"] = (
+        page.locator(f"{grid} thead th")
+        .filter(has=page.locator("input[placeholder='HA state']"))
+        .locator(".vnb-col-name")
+        .inner_text()
+    )
+    button = page.locator("button.vnb-select-all")
+    button.get_by_text(f"Select all {seen['grid_shown']:,} shown").wait_for()
+    seen["select_button"] = button.inner_text()
+    button.click()
+    page.locator(".vnb-selected-count").get_by_text(re.compile(rf"^{seen['grid_shown']:,} selected")).wait_for()
+    seen["select_all_ms"] = (time.perf_counter() - started) * 1000
+    seen["select_all_text"] = page.locator(".vnb-selected-count").inner_text()
+    page.wait_for_function(
+        f"() => /{seen['grid_shown']} rows? selected/.test(document.querySelector('{grid} .dt-info').textContent)"
+    )
+    seen["grid_selected_info"] = grid_info(page, grid)
+    page.locator("button.vnb-select-none").click()
+    page.locator(".vnb-selected-count").get_by_text(re.compile(r"^0 selected")).wait_for()
+    das_filter.fill("")
+    das_filter.press("Backspace")
+    wait_grid_total(page, grid, f"n === {seen['unhealthy_total']}")
     page.locator(f"{grid} .dt-length select").select_option("50")
     rows = page.locator(f"{grid} tbody tr")
     rows.nth(pick - 1).wait_for()
@@ -386,6 +415,9 @@ def drive_panels(
     shot("hosts", "hosts")
 
     _tab(page, "Launch")
+    in_flight = page.locator(".vnb-max-in-flight input")
+    in_flight.fill("1")  # one task at a time, so Stop leaves hosts that never launched
+    in_flight.press("Tab")
     page.locator("button.vnb-plan").click()
     page.locator(".vnb-plan-view").get_by_text("Dry run").first.wait_for()
     wait_grid_total(page, ".vnb-plan-launch", "n > 0")
@@ -398,10 +430,13 @@ def drive_panels(
     shot("confirm")
     confirm.click()
     page.locator(".vnb-host-states table tbody tr").first.wait_for()  # progress: hosts past pending
+    page.locator("button.vnb-cancel").click()  # Stop: no new launch; the running task is followed to its end
     seen["progress_seen"] = page.locator(".vnb-progress-text").inner_text()
     shot("progress")
-    page.locator(".vnb-launch-status").get_by_text(re.compile(r"run \S+ finished")).first.wait_for()
+    page.locator(".vnb-launch-status").get_by_text(re.compile(r"run \S+ ended")).first.wait_for()
     seen["progress"] = page.locator(".vnb-progress-text").inner_text()
+    seen["launch_status"] = page.locator(".vnb-launch-status").inner_text()
+    seen["cluster_progress"] = page.locator(".vnb-cluster-progress").inner_text()
     seen["launch_chips"] = page.locator(".vnb-launch-chips .vnb-chip").all_inner_texts()
     shot("launched", "launch")
 
@@ -412,7 +447,26 @@ def drive_panels(
     chips = page.locator(".vnb-results-chips .vnb-chip")
     seen["results_chips"] = [t for t in chips.all_inner_texts() if t.strip()]
     shot("results", "results")
-    outcome = "fault" if page.locator(".vnb-results-chips .vnb-chip-fault").is_visible() else "success"
+    # the charts: at the panel's width, the aspect kept, the smallest text 10 px or more on screen
+    page.wait_for_function(
+        "() => { const imgs = [...document.querySelectorAll('.vnb-results-panel img.vnb-chart')];"
+        " return imgs.length >= 4 && imgs.every(i => i.naturalWidth > 0 && i.getBoundingClientRect().width > 0); }"
+    )
+    seen["charts"] = page.evaluate(
+        """() => [...document.querySelectorAll('.vnb-results-panel img.vnb-chart')].map(i => {
+                 const r = i.getBoundingClientRect();
+                 return {width: r.width, height: r.height, natural: i.naturalWidth, naturalHeight: i.naturalHeight,
+                         panel: i.closest('.vnb-results-panel').getBoundingClientRect().width}; })"""
+    )
+    first_chart = page.locator(".vnb-results-panel img.vnb-chart").first
+    first_chart.scroll_into_view_if_needed()
+    seen["shots"]["charts"] = bp.screenshot(".vnb-results-panel img.vnb-chart", f"{shot_prefix}-charts")
+    chips_visible = [
+        name
+        for name in ("fault", "success", "agent_unhealthy", "timed_out", "cancelled")
+        if page.locator(f".vnb-results-chips .vnb-chip-{name}").is_visible()
+    ]
+    outcome = chips_visible[0]
     page.locator(f".vnb-results-chips .vnb-chip-{outcome}").click()
     wait_grid_total(page, tasks, f"n < {seen['tasks_total']}")
     seen["chip_outcome"] = outcome
@@ -465,6 +519,16 @@ def diagnose_after_run(bp: BrowserPage, seen: dict[str, Any], shot: Any) -> None
         timeout=STEP_TIMEOUT_MS,
     )
     seen["diagnose_board"] = page.locator(".vnb-diagnose-board").inner_text()
+    # the causes chart at the panel's width, its aspect kept (checked with the Results charts in check_flow)
+    seen.setdefault("charts", []).extend(
+        page.evaluate(
+            """() => [...document.querySelectorAll('.vnb-diagnose-panel img.vnb-diagnose-causes-chart')].map(i => {
+                     const r = i.getBoundingClientRect();
+                     return {width: r.width, height: r.height, natural: i.naturalWidth,
+                             naturalHeight: i.naturalHeight,
+                             panel: i.closest('.vnb-diagnose-panel').getBoundingClientRect().width}; })"""
+        )
+    )
     select = page.locator(".vnb-diagnose-cause select")
     labels = select.locator("option").all_inner_texts()  # as shown (ipywidgets puts non-breaking spaces in them)
     options = [o.replace("\xa0", " ") for o in labels]
@@ -509,8 +573,34 @@ def check_flow(seen: dict[str, Any], hosts: int, pick: int = 20) -> None:
     assert 0 < seen["filtered_total"] < hosts and 0 < seen["unhealthy_total"] < hosts
     assert seen["selected_text"].startswith(f"{pick} selected"), seen["selected_text"]
     assert seen["plan_total"] <= pick and seen["confirm_text"].startswith("Confirm launch of "), seen
-    assert "done" in seen["progress"], seen["progress"]
-    assert any(chip.startswith(("success", "fault")) for chip in seen["launch_chips"]), seen["launch_chips"]
+    # one selection model: the grid's own filter, then "Select all N shown" selects exactly those N
+    assert 0 < seen["grid_shown"] < seen["unhealthy_total"], seen
+    assert seen["select_button"].strip() == f"Select all {seen['grid_shown']:,} shown", seen["select_button"]
+    assert seen["select_all_text"].startswith(f"{seen['grid_shown']:,} selected"), seen["select_all_text"]
+    assert re.search(rf"\b{seen['grid_shown']} rows? selected", seen["grid_selected_info"]), seen["grid_selected_info"]
+    assert seen["column_name_while_typing"] == "HA state", seen["column_name_while_typing"]
+    # the run stopped early: finished, failed and not launched apart, never "N of N"
+    match = re.search(r"(\d+) of (\d+) finished", seen["progress"])
+    assert match and int(match.group(1)) < int(match.group(2)), seen["progress"]
+    assert "not launched" in seen["progress"] and "done" not in seen["progress"], seen["progress"]
+    assert re.search(r"\d+ of \d+ planned hosts finished .*\d+ not launched", seen["launch_status"]), seen[
+        "launch_status"
+    ]
+    assert "not launched" in seen["cluster_progress"], seen["cluster_progress"]
+    # charts at the panel's width, the aspect kept, text 10 px or more (every chart's smallest text is
+    # style.SMALL_SIZE in its PNG: tests/test_charts.py)
+    from vsphere_nb import style
+
+    smallest = style.SMALL_SIZE * style.DPI / 72
+    assert len(seen["charts"]) >= 5, seen["charts"]  # Results 4, Diagnose's causes by cluster
+    for img in seen["charts"]:
+        assert img["width"] >= 0.9 * img["panel"] - 40, img  # the panel's width less its padding
+        ratio, natural = img["width"] / img["height"], img["natural"] / img["naturalHeight"]
+        assert abs(ratio - natural) / natural < 0.01, img
+        assert smallest * img["width"] / img["natural"] >= 10, img
+    assert any(chip.startswith(("success", "fault", "agent_unhealthy")) for chip in seen["launch_chips"]), seen[
+        "launch_chips"
+    ]
     assert seen["chip_outcomes_shown"] == [seen["chip_outcome"]], seen["chip_outcomes_shown"]
     assert "attempt 1" in seen["detail_text"], seen["detail_text"][:300]
     # after the run: the Diagnose tab works, both charts render, the plan shows causes and the warning
@@ -526,13 +616,24 @@ def check_flow(seen: dict[str, Any], hosts: int, pick: int = 20) -> None:
 def publish_panel_screenshots(shots: Mapping[str, Path]) -> None:
     """Copy one screenshot per panel to ``docs/panel-<name>.png`` (the README shows them) when missing or when
     ``VSPHERE_NB_UPDATE_SCREENSHOT=1``."""
-    for name in ("connect", "hosts", "plan", "launch", "results", "detail"):
+    for name in ("connect", "hosts", "plan", "launch", "results", "charts", "detail", "diagnose"):
         if name not in shots:
             continue
         target = DOCS / f"panel-{name}.png"
         if not target.exists() or os.environ.get("VSPHERE_NB_UPDATE_SCREENSHOT") == "1":
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(shots[name], target)
+            publish_top(shots[name], target)
+
+
+def publish_top(source: Path, target: Path, max_height: int = 1600) -> None:
+    """Copy a screenshot, cut to its top ``max_height`` pixels (a panel with hundreds of rows is a tall page)."""
+    from PIL import Image
+
+    with Image.open(source) as image:
+        if image.height <= max_height:
+            shutil.copyfile(source, target)
+        else:
+            image.crop((0, 0, image.width, max_height)).save(target)
 
 
 def wait_http_gone(url: str, timeout: float = 15.0) -> bool:

@@ -99,3 +99,20 @@ def test_failure_budget_str():
     assert str(FailureBudget.parse("20%")) == "20%"
     with pytest.raises(ConfigError):
         FailureBudget()
+
+
+def test_the_same_limits_on_a_simulator_clock():
+    from vsphere_nb.batch import BatchLimits
+
+    base = BatchLimits()
+    fast = base.on_simulator_clock(20.0)
+    assert fast.task_timeout == base.task_timeout / 20 and fast.post_check_timeout == base.post_check_timeout / 20
+    assert (fast.max_in_flight, fast.per_cluster, fast.canary, fast.max_failures) == (
+        base.max_in_flight,
+        base.per_cluster,
+        base.canary,
+        base.max_failures,
+    )
+    assert fast.unreachable_timeout == base.unreachable_timeout  # the server's answers are not on its clock
+    with pytest.raises(ConfigError):
+        base.on_simulator_clock(0)

@@ -64,6 +64,7 @@ SIM = {"scenario": "hostile", "sim_clusters": 6, "sim_hosts_per_cluster": 2, "si
 PARAMETERS = {
     RUNBOOK: {
         **SIM,
+        "dry_run": False,  # the step-by-step section launches (Run All only plans by default)
         "sim_standalone_hosts": 1,
         "limits": {
             "max_in_flight": 16,
@@ -292,7 +293,7 @@ def _voila_flow(page: Any, server: Any) -> dict[str, Any]:
     page.locator(".vnb-plan-view").get_by_text("Dry run").first.wait_for()
     page.locator("button.vnb-launch").click()
     page.locator("button.vnb-confirm").click()
-    page.locator(".vnb-launch-status").get_by_text(re.compile(r"run \S+ finished")).first.wait_for()
+    page.locator(".vnb-launch-status").get_by_text(re.compile(r"run \S+ ended")).first.wait_for()
     _tab(page, "Results")
     wait_grid_total(page, ".vnb-tasks-table", "n > 0")
     page.locator(".vnb-tasks-table tbody tr").first.click()

@@ -293,3 +293,43 @@ def test_no_pyplot_and_no_backend_switch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_every_chart_has_the_house_width_and_no_text_under_the_small_size():
+    """At the notebook's width (about 1,000 px and more) a chart keeps its text at 10 px or more: every chart is
+    the house width in its PNG and its smallest text is style.SMALL_SIZE (12.5 px at 100 dpi, measured from the
+    figure's text artists)."""
+    import io
+
+    from PIL import Image
+
+    from vsphere_nb.batch.charts import min_text_px
+    from vsphere_nb.diagnosis import charts as dcharts
+
+    frames = build_frames(synthetic_records(40, 300, seed=3))
+    diag = pd.DataFrame(
+        {
+            "vcenter": "vc1",
+            "cluster": [f"DC0_C{i % 9}" for i in range(60)],
+            "host": [f"DC0_C{i % 9}_H{i:02d}" for i in range(60)],
+            "cause": ["isolation-address", "election", "datastore-access"] * 20,
+            "scope": "host",
+        }
+    )
+    history = frames.events.assign(category="state-change")
+    figures = {
+        "outcomes": outcomes_by_cluster(frames.tasks),
+        "reasons": fault_reasons(frames.tasks),
+        "timeline": task_timeline(frames.tasks, limits=BatchLimits(max_in_flight=8)),
+        "swimlane": events_swimlane(frames.events),
+        "over time": events_over_time(frames.events),
+        "causes heat map": causes_by_cluster(diag),
+        "diagnosis causes": dcharts.causes_by_cluster(diag),
+        "diagnosis swimlane": dcharts.event_swimlane(history),
+    }
+    smallest = style.SMALL_SIZE * style.DPI / 72
+    assert smallest >= 12.5 - 0.1
+    for name, fig in figures.items():
+        assert min_text_px(fig) >= smallest - 0.01, (name, min_text_px(fig))
+        width, _height = Image.open(io.BytesIO(figure_png(fig))).size
+        assert width == style.FIGURE_WIDTH * style.DPI, (name, width)

@@ -192,7 +192,7 @@ def test_default_table_is_compact_and_missing_values_are_empty(sim, capsys, monk
 def test_columns_choose_what_the_table_shows(sim, capsys, monkeypatch):
     code, out, err = run_cli(hosts_cmd(sim, "--columns", "host,host_moid,version"), capsys, monkeypatch, sim.password)
     assert code == 0, err
-    assert out.splitlines()[0].split() == ["host", "host_moid", "version"]
+    assert out.splitlines()[0].split() == ["host", "host", "moId", "version"]  # the labels of the columns
     code, out, err = run_cli(hosts_cmd(sim, "--columns", "all"), capsys, monkeypatch, sim.password)
     assert code == 0, err
     # 20 columns cannot sit side by side in 120: one block per host, every non-empty value readable

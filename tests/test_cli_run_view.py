@@ -41,7 +41,7 @@ def test_progress_view_shows_busy_clusters_first_and_folds_the_rest():
     assert all("running 1" in line for line in cluster_lines)  # busy ones first
     open_clusters = sum(1 for i in range(200) if i % 3 != 0)
     assert f"{open_clusters - MAX_CLUSTER_LINES} more clusters working or waiting" in lines[-1]
-    assert "67 clusters done (14 with failures)" in lines[-1]
+    assert "67 clusters ended (14 with failures)" in lines[-1]
     assert max(len(line) for line in lines) <= 120
 
 

@@ -100,7 +100,7 @@ def test_hosts_table_in_a_120_column_terminal(sim):
     assert safe_text(EVIL_HOST) in text and "\\x1b]0;pwned\\x07\\u202eabc" in text
     assert "clu\\x1b[2Jster\\x00" in text
     header = next(line for line in lines if line.startswith("cluster"))
-    assert re.match(r"cluster +host +connection +maint +HA state +eligible +why not", header)
+    assert re.match(r"cluster +host +connection +maintenance +HA state +why skipped", header)
     assert COLOUR.search(raw)  # a terminal gets colours (HA states, outcomes)
     for h in sim.inventory.hosts[1:]:
         assert h.name in text
@@ -146,7 +146,7 @@ def test_a_run_with_live_progress_and_summary_in_a_terminal(sim, tmp_path):
     raw = run_in_pty(argv, env=env, code=1)  # exit 1: the mixed scenario fails some hosts
     lines = assert_safe_and_fits(raw)
     text = "\n".join(lines)
-    assert "Reconfigure for vSphere HA" in text and "done" in text  # the live display
+    assert "Reconfigure for vSphere HA" in text and "finished" in text  # the live display
     assert re.search(r"^outcome +hosts", text, re.M) and re.search(r"^total +\d+", text, re.M)
     assert "Hosts that need attention" in text
     assert f"Run directory: {tmp_path / 'run'}" in text

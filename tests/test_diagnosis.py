@@ -393,3 +393,47 @@ def test_detail_has_the_fault_chain_of_the_last_failed_task():
     chain = d.detail("H1")["fault_chain"]
     assert list(chain["message"]) == ["outer task-2", "inner task-2"]
     assert list(chain["depth"]) == [0, 1]
+
+
+def test_history_and_run_events_together_keep_host_and_cluster_names():
+    """After a run, the history and the run's events are merged: each event keeps its host's and cluster's
+    names (the swimlane and a host's timeline read them; without them the Diagnose tab failed after a run)."""
+    import pandas as pd
+
+    from vsphere_nb.diagnosis import charts as dcharts
+    from vsphere_nb.diagnosis.reason import _combined_events
+
+    when = pd.Timestamp("2026-03-01T08:00:00Z")
+    base = {"vcenter": "vc1", "event_type": "HostDasErrorEvent", "event_type_id": "HostDasErrorEvent"}
+    history = pd.DataFrame(
+        [
+            {
+                **base,
+                "host_moid": "host-1",
+                "host": "esx1",
+                "cluster": "C0",
+                "event_key": 1,
+                "created_time": when,
+                "message": "a",
+                "category": "agent-error",
+            }
+        ]
+    )
+    run = pd.DataFrame(
+        [
+            {
+                **base,
+                "host_moid": "host-2",
+                "host": "esx2",
+                "cluster": "C0",
+                "event_key": 2,
+                "created_time": when,
+                "message": "b",
+                "category": "agent-error",
+            }
+        ]
+    )
+    both = _combined_events(history, run)
+    assert sorted(both["host"]) == ["esx1", "esx2"] and set(both["cluster"]) == {"C0"}
+    fig = dcharts.event_swimlane(both, hosts=["esx1", "esx2"])
+    assert {t.get_text() for t in fig.axes[0].get_yticklabels()} == {"esx1", "esx2"}

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from vsphere_nb.batch import eligible_only, preflight, unhealthy_only
+from vsphere_nb.fleet.eligibility import SKIP_REASONS, unhealthy_mask
 from vsphere_nb.errors import ConfigError
-from vsphere_nb.fleet.eligibility import SKIP_REASONS
 
 
 def host(**overrides):
@@ -94,6 +94,20 @@ def test_required_columns():
         preflight(pd.DataFrame([{"host": "a", "cluster": "c"}]))
     with pytest.raises(ConfigError):
         preflight([host()])  # not a DataFrame
+
+
+def test_unhealthy_means_ha_enabled_and_agent_or_connection_bad():
+    rows = [
+        host(host_moid="ok"),
+        host(host_moid="agent", das_state="initializationError"),
+        host(host_moid="gone", connection_state="notResponding"),
+        host(host_moid="ha-off", ha_enabled=False, das_state="initializationError"),
+        host(host_moid="standalone", cluster=None, cluster_moid=None, ha_enabled=None, das_state=None),
+        host(host_moid="ha-off-gone", ha_enabled=False, connection_state="disconnected", das_state=None),
+    ]
+    df = pd.DataFrame(rows)
+    assert unhealthy_only(df)["host_moid"].tolist() == ["agent", "gone"]
+    assert unhealthy_mask(df).tolist() == [False, True, True, False, False, False]
 
 
 def test_unhealthy_only_keeps_everything_but_master_and_connected_to_master():

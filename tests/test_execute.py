@@ -167,7 +167,7 @@ def test_start_returns_at_once_and_progress_follows_the_run(tmp_path):
     assert all(c["running"] <= 2 for p in snapshots for c in p.clusters.values())
     assert len(snapshots) >= 3 and threading.main_thread().name not in threads
     assert run.run_id == handle.run_id == last.run_id
-    assert last.line().startswith("12/12 done") and "success 12" in last.line()
+    assert last.line() == "12 of 12 finished (12 succeeded, 0 failed)"
 
 
 def test_execute_async_inside_an_event_loop(tmp_path):

@@ -123,7 +123,16 @@ def test_preflight_reasons_match_the_fleet(mixed):
 def test_only_unhealthy_and_selection(mixed):
     sim, vc = mixed
     unhealthy = vc.hosts(only_unhealthy=True)
-    assert set(unhealthy["host_moid"]) == {h.moid for h in sim.inventory.hosts if h.das_state not in HEALTHY}
+    # the definition, from the simulator's own state: HA enabled on the host's cluster, and the agent not
+    # master/connectedToMaster or the host not connected; hosts of HA-disabled clusters and standalone never
+    expected = {
+        h.moid
+        for h in sim.inventory.hosts
+        if h.ha_enabled and (h.das_state not in HEALTHY or h.connection_state != "connected")
+    }
+    assert set(unhealthy["host_moid"]) == expected
+    assert unhealthy["ha_enabled"].astype(bool).all()
+    assert any(not h.ha_enabled and h.das_state not in HEALTHY for h in sim.inventory.hosts)  # the case exists
     assert 0 < len(unhealthy) < len(sim.inventory.hosts)
 
     one = vc.hosts(clusters=["DC0_C1"])

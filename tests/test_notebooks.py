@@ -162,7 +162,7 @@ def test_runbook_connects_launches_retries_and_leaves_static_outputs(workdir: Pa
     nb, probed = execute(
         RUNBOOK,
         workdir,
-        parameters={"limits": QUICK_LIMITS},
+        parameters={"limits": QUICK_LIMITS, "dry_run": False},
         probe=_SECRETS_OF_SIMULATORS
         + """
 found = _secrets_of(sim) + [vc.session_token.reveal()]
@@ -316,8 +316,9 @@ def outside_simulator(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 def test_runbook_pointed_at_a_real_server_plans_but_never_launches_by_itself(
     workdir: Path, outside_simulator: Any
 ) -> None:
-    """Opening the runbook and running every cell against a server that is not the simulator: a plan, no task."""
-    nb, _ = execute(RUNBOOK, workdir, parameters={"show_panel": False})
+    """Running every cell against a server that is not the simulator, even with ``dry_run=False``: a plan, no
+    task (``confirm=True`` is missing)."""
+    nb, _ = execute(RUNBOOK, workdir, parameters={"show_panel": False, "dry_run": False})
     assert_no_errors(nb)
     text = text_of(nb)
     assert "Not launched:" in text and "confirm=True" in text
@@ -326,7 +327,9 @@ def test_runbook_pointed_at_a_real_server_plans_but_never_launches_by_itself(
 
 
 def test_runbook_launches_on_a_real_server_when_confirmed(workdir: Path, outside_simulator: Any) -> None:
-    nb, _ = execute(RUNBOOK, workdir, parameters={"show_panel": False, "confirm": True, "retry": False})
+    nb, _ = execute(
+        RUNBOOK, workdir, parameters={"show_panel": False, "confirm": True, "retry": False, "dry_run": False}
+    )
     assert_no_errors(nb)
     assert "Not launched:" not in text_of(nb)
     assert outside_simulator.stats()["launches_per_host"], "confirm=True and dry_run=False launch"
@@ -337,8 +340,27 @@ def test_runbook_names_the_demo_simulator_only_by_its_exact_loopback_url(
 ) -> None:
     """``vsphere-nb demo`` names its simulator in ``VSPHERE_NB_SIMULATOR``; a different URL does not count."""
     monkeypatch.setenv("VSPHERE_NB_SIMULATOR", outside_simulator.url + "/other")
-    nb, _ = execute(RUNBOOK, workdir, parameters={"show_panel": False, "retry": False})
+    nb, _ = execute(RUNBOOK, workdir, parameters={"show_panel": False, "retry": False, "dry_run": False})
     assert "Not launched:" in text_of(nb) and outside_simulator.stats()["launches_per_host"] == {}
+
+
+def test_run_all_on_the_runbook_launches_nothing_and_shows_the_panel_first(
+    workdir: Path, outside_simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run as a new user does it: Run All with the defaults, on the demo's own simulator — a plan, the
+    panel in the third cell (after the parameters), one sentence on what to do first, and no task launched."""
+    monkeypatch.setenv("VSPHERE_NB_SIMULATOR", outside_simulator.url)
+    nb, _ = execute(RUNBOOK, workdir)
+    assert_no_errors(nb)
+    assert "dry_run=True: nothing launched." in text_of(nb)
+    assert outside_simulator.stats()["launches_per_host"] == {}, "Run All launched by itself"
+    assert not (workdir / "runs").exists()
+    code = [c for c in nb.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    panel_cell = next(i for i, c in enumerate(code) if "RunbookPanel(" in c.source)
+    assert panel_cell == 1, "the panel is shown by the first cell after the parameters"
+    assert "application/vnd.jupyter.widget-view+json" in json.dumps(code[1].get("outputs", []))
+    intro = nb.cells[0].source.split("\n", 1)[1]
+    assert intro.count(". ") + intro.rstrip().endswith(".") <= 2 and "Confirm" in intro, intro
 
 
 def test_the_app_notebook_shows_the_panels_and_acts_on_nothing(workdir: Path, outside_simulator: Any) -> None:
@@ -363,9 +385,10 @@ print(_json.dumps({"connected": panel.state.client is not None, "hosts": len(pan
 def test_runbook_launches_on_the_demo_simulator_it_is_told_about(
     workdir: Path, outside_simulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """What ``make demo`` relies on: ``VSPHERE_NB_SIMULATOR`` names the very server, so Run All launches."""
+    """``VSPHERE_NB_SIMULATOR`` names the very server, so ``dry_run=False`` is enough to launch there."""
     monkeypatch.setenv("VSPHERE_NB_SIMULATOR", outside_simulator.url)
-    nb, _ = execute(RUNBOOK, workdir, parameters={"show_panel": False, "retry": False, "limits": QUICK_LIMITS})
+    parameters = {"show_panel": False, "retry": False, "limits": QUICK_LIMITS, "dry_run": False}
+    nb, _ = execute(RUNBOOK, workdir, parameters=parameters)
     assert_no_errors(nb)
     assert "the demo's simulator" in text_of(nb) and "Not launched:" not in text_of(nb)
     assert outside_simulator.stats()["launches_per_host"]

@@ -190,7 +190,7 @@ CSS_HOOKS = {
     "vnb-tasks-table": 1,
     "vnb-fault-table": 1,
     "vnb-events-table": 1,
-    "vnb-chart": 4,
+    "vnb-chart": 6,  # Results 4, Diagnose 2
     "vnb-chart-outcomes": 1,
     "vnb-chart-reasons": 1,
     "vnb-chart-timeline": 1,

@@ -167,7 +167,7 @@ def test_a_preset_password_follows_its_server_and_is_never_sent_to_another(make_
     empties too), so Connect asks for a password instead of sending A's to B; changing back does not revive it."""
     a, b = make_sim(), make_sim()
     panel = ConnectPanel(server=a.url, user=a.user, password=a.password)
-    assert panel.password.placeholder == "(given in the parameters cell)"
+    assert panel.password.placeholder == "(already given, not shown)"
     panel.password.value = "typed-for-a"  # typed, not submitted
     panel.server.value = b.url
     assert panel.password.value == "" and panel.password.placeholder == ""
@@ -218,3 +218,23 @@ def test_typed_password_is_never_widget_state() -> None:
     field.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
     panel.server.value = "vc2.example.test"  # another server: the box empties in the browser too
     assert field.value == "" and sent == [{"clear": True}]
+
+
+def test_the_scenario_picker_lists_story_once_and_the_password_hint_names_no_cell() -> None:
+    from importlib.resources import files
+
+    from vsphere_nb.simulator.scenarios import BUILTIN_SCENARIOS
+    from vsphere_nb.widgets.connect import STORY_SCENARIO, ConnectPanel
+
+    story_path = str(files("vsphere_nb.simulator").joinpath("scenarios", "story.yaml"))
+    for given in (None, "story", STORY_SCENARIO, story_path):
+        options = {} if given is None else {"scenario": given}
+        panel = ConnectPanel(simulator=options)
+        labels = [label for label, _value in panel.scenario.options]
+        assert sum("story" in label for label in labels) == 1, labels
+        assert panel.scenario.value == "story"
+        assert len(labels) == len(BUILTIN_SCENARIOS)
+    # a password given to the panel (by a notebook or the app's environment): the hint says so, nothing more
+    panel = ConnectPanel(server="vc.example.test", user="u", password="s3cret")
+    assert panel.password.placeholder == "(already given, not shown)"
+    assert "cell" not in panel.password.placeholder and panel.password.value == ""

@@ -18,6 +18,14 @@ from vsphere_nb.widgets.hosts import ELIGIBLE, NOT_ELIGIBLE, TABLE_COLUMNS, sele
 HEALTHY = ("master", "connectedToMaster")
 
 
+def _bad(frame: pd.DataFrame) -> pd.Series:
+    """The definition of "unhealthy", written out: HA enabled on the cluster, and the agent not
+    master/connectedToMaster or the host not connected."""
+    ha = frame["ha_enabled"].astype("boolean").fillna(False).astype(bool)
+    agent = ~frame["das_state"].isin(HEALTHY) | frame["connection_state"].astype(object).ne("connected")
+    return ha & agent
+
+
 @pytest.fixture(scope="module")
 def big() -> pd.DataFrame:
     return preflight(synthetic_hosts(10_000, 250, seed=7))
@@ -49,7 +57,7 @@ def test_ten_thousand_hosts_filter_like_pandas(big: pd.DataFrame) -> None:
     panel.cluster_filter.value = tuple(clusters)
     panel.only_unhealthy.value = True
     panel.eligibility.value = ELIGIBLE
-    expected = big[big["cluster"].isin(clusters) & ~big["das_state"].isin(HEALTHY) & big["eligible"]]
+    expected = big[big["cluster"].isin(clusters) & _bad(big) & big["eligible"]]
     assert 0 < len(expected) < 200
     assert _moids(panel.filtered) == _moids(expected)
     assert len(_rows(panel)) == len(expected) and panel.grid.keys == list(
@@ -57,7 +65,7 @@ def test_ten_thousand_hosts_filter_like_pandas(big: pd.DataFrame) -> None:
     )
 
     panel.eligibility.value = NOT_ELIGIBLE
-    expected = big[big["cluster"].isin(clusters) & ~big["das_state"].isin(HEALTHY) & ~big["eligible"]]
+    expected = big[big["cluster"].isin(clusters) & _bad(big) & ~big["eligible"]]
     assert _moids(panel.filtered) == _moids(expected)
 
     panel.cluster_filter.value = ()
@@ -74,7 +82,7 @@ def test_ten_thousand_hosts_filter_like_pandas(big: pd.DataFrame) -> None:
     panel.das_filter.value = ("initializationError",)
     expected = big[big["das_state"] == "initializationError"]
     assert _moids(panel.filtered) == _moids(expected)
-    assert f"of the {len(expected):,} filtered" in panel.count.value
+    assert f"of the {len(expected):,} shown" in panel.count.value
     assert_no_errors(panel)
 
 
@@ -90,7 +98,7 @@ def test_select_all_and_none_act_on_the_filtered_rows_only(big: pd.DataFrame) ->
     state = panel.state
     panel.only_unhealthy.value = True
     panel.select_all.click()
-    unhealthy = big[~big["das_state"].isin(HEALTHY)]
+    unhealthy = big[_bad(big)]
     assert state.selected == set(zip(unhealthy["vcenter"], unhealthy["host_moid"]))
     assert f"{len(unhealthy):,} selected" in panel.count.value
 
@@ -102,6 +110,31 @@ def test_select_all_and_none_act_on_the_filtered_rows_only(big: pd.DataFrame) ->
         zip(in_c5["vcenter"], in_c5["host_moid"])
     )
     assert _moids(panel.selected) == _moids(unhealthy[unhealthy["cluster"] != "DC0_C5"])
+    assert_no_errors(panel)
+
+
+def test_select_all_shown_follows_the_grid_own_column_filters(big: pd.DataFrame) -> None:
+    """The grid reports the rows its own filters let through (``shown_rows``, as the browser does on a filter
+    change); "Select all N shown" selects exactly those, and says how many."""
+    panel = _panel(big)
+    state = panel.state
+    panel.only_unhealthy.value = True
+    unhealthy = big[_bad(big)].reset_index(drop=True)
+    assert panel.select_all.description == f"Select all {len(unhealthy):,} shown"
+    # the grid's header filter "initializationError" on the HA state column, as DataTables applies it
+    visible = [i for i, s in enumerate(unhealthy["das_state"].astype(object)) if s == "initializationError"]
+    assert 0 < len(visible) < len(unhealthy)
+    panel.grid.widget.shown_rows = visible
+    assert panel.select_all.description == f"Select all {len(visible):,} shown"
+    panel.select_all.click()
+    picked = unhealthy.iloc[visible]
+    assert state.selected == set(zip(picked["vcenter"], picked["host_moid"]))
+    assert f"{len(visible):,} selected</b> ({len(visible):,} of the {len(visible):,} shown" in panel.count.value
+    assert panel.select_none.description == f"Unselect {len(visible):,} shown"
+    panel.grid.widget.shown_rows = None  # the grid filter cleared: every filtered row is shown again
+    assert panel.select_all.description == f"Select all {len(unhealthy):,} shown"
+    panel.cluster_filter.value = ("DC0_C5",)  # a new panel filter: a new table, without grid filters
+    assert panel.grid.widget.shown_rows is None
     assert_no_errors(panel)
 
 
@@ -128,14 +161,14 @@ def test_clicks_in_the_grid_and_the_selection_follow_each_other() -> None:
 
 def test_chips_count_the_groups_and_filter_on_click(big: pd.DataFrame) -> None:
     panel = _panel(big)
-    unhealthy = big[~big["das_state"].isin(HEALTHY)]
+    unhealthy = big[_bad(big)]
     counts = panel.chips.counts()
     assert counts["unhealthy"] == len(unhealthy) and counts["healthy"] == len(big) - len(unhealthy)
     assert counts["not eligible"] == int((~big["eligible"]).sum()) and counts["selected"] == 0
     panel.chips.click("unhealthy")
     assert _moids(panel.filtered) == _moids(unhealthy)
     panel.chips.click("in maintenance")  # two chips: either group
-    either = big[~big["das_state"].isin(HEALTHY) | big["in_maintenance"].astype(bool)]
+    either = big[_bad(big) | big["in_maintenance"].astype(bool)]
     assert _moids(panel.filtered) == _moids(either)
     panel.chips.value = ()
     panel.grid.select_positions([3, 4])

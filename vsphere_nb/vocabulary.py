@@ -31,6 +31,9 @@ from __future__ import annotations
 __all__ = [
     "RECONFIGURE_METHOD",
     "HEALTHY_DAS_STATES",
+    "UNHEALTHY",
+    "COLUMN_LABELS",
+    "label",
     "DAS_STATES",
     "OUTCOMES",
     "FAILURE_OUTCOMES",
@@ -48,6 +51,10 @@ RECONFIGURE_METHOD = "ReconfigureHostForDAS_Task"
 
 #: ``dasHostState.state`` values an operator reads as healthy
 HEALTHY_DAS_STATES: frozenset[str] = frozenset({"master", "connectedToMaster"})
+
+#: what "unhealthy" means, everywhere (``vc.hosts(only_unhealthy=True)``, ``vsphere-nb hosts --only-unhealthy``,
+#: the panel's "unhealthy" chip and filter); computed by :func:`vsphere_nb.fleet.eligibility.unhealthy_mask`
+UNHEALTHY = "vSphere HA enabled on its cluster, and the HA agent not master/connectedToMaster or the host not connected"
 
 #: ``ClusterDasFdmAvailabilityState`` values, healthy first (the order tables and filters list them)
 DAS_STATES: tuple[str, ...] = (
@@ -124,3 +131,48 @@ CAUSES: dict[str, str] = {
 }
 #: how sure the diagnosis is of a cause, weakest first
 CONFIDENCE_LEVELS: tuple[str, ...] = ("low", "medium", "high")
+
+#: the one label of each column a person reads (panels' grids and tables, the CLI's table headers, the HTML
+#: report); a column not listed reads as its name with spaces. Programs keep using the column names
+#: (``--columns``, ``-o csv``, the frames).
+COLUMN_LABELS: dict[str, str] = {
+    "vcenter": "vCenter",
+    "host_moid": "host moId",
+    "cluster_moid": "cluster moId",
+    "connection_state": "connection",
+    "power_state": "power",
+    "in_maintenance": "maintenance",
+    "ha_enabled": "HA enabled",
+    "das_state": "HA state",
+    "das_state_reporter": "HA state from",
+    "das_state_before": "HA state before",
+    "das_state_after": "HA state after",
+    "skip_reason": "why skipped",
+    "config_issues": "config issues",
+    "data_issues": "data issues",
+    "overall_status": "status",
+    "disabled_methods": "disabled methods",
+    "task_moid": "task",
+    "fault_type": "fault",
+    "fault_reason": "fault reason",
+    "fault_message": "fault message",
+    "fault_output": "agent output",
+    "output": "agent output",
+    "duration_s": "seconds",
+    "queued_at": "queued",
+    "started_at": "started",
+    "completed_at": "completed",
+    "created_time": "time",
+    "event_type_id": "event type",
+    "event_key": "event key",
+    "chain_id": "chain",
+    "event_chain_id": "event chain",
+    "user_name": "user",
+    "next_step": "next step",
+    "reconfigure_fixes": "reconfigure fixes it",
+}
+
+
+def label(column: str) -> str:
+    """The label people read for ``column`` (:data:`COLUMN_LABELS`, else the name with spaces)."""
+    return COLUMN_LABELS.get(column, column.replace("_", " "))

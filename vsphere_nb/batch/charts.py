@@ -57,6 +57,7 @@ __all__ = [
     "events_over_time",
     "causes_by_cluster",
     "figure_png",
+    "min_text_px",
 ]
 
 _ORDER = (*style.OUTCOME_ORDER, IN_PROGRESS)
@@ -97,13 +98,13 @@ def outcomes_by_cluster(tasks: pd.DataFrame, *, max_clusters: int = 30) -> Figur
         ax.barh(y, values, left=left, color=style.outcome_color(outcome), height=0.7, label=outcome)
         left += values
     for row, total in enumerate(left):
-        ax.text(total, row, f" {int(total)}", va="center", fontsize=style.FONT_SIZE - 1, color=style.TEXT_MUTED)
+        ax.text(total, row, f" {int(total)}", va="center", fontsize=style.SMALL_SIZE, color=style.TEXT_MUTED)
     ax.set_yticks(y, [label(c, 32) for c in table.index])
     ax.invert_yaxis()
     ax.set_xlabel("hosts (latest attempt)", fontsize=style.FONT_SIZE)
     integer_axis(ax, "x")
     ax.set_xlim(right=max(1.0, float(left.max())) * 1.08)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=style.FONT_SIZE - 1, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=style.SMALL_SIZE, frameon=False)
     if total_clusters > len(table):
         note(fig, f"{total_clusters - len(table)} of {total_clusters} clusters not shown (fewest problems)")
     return fig
@@ -136,7 +137,7 @@ def fault_reasons(tasks: pd.DataFrame, *, top: int = 15) -> Figure:
     y = np.arange(len(counts))
     ax.barh(y, counts.to_numpy(), color=[colors[r] for r in counts.index], height=0.7)
     for row, value in enumerate(counts.to_numpy()):
-        ax.text(float(value), row, f" {value}", va="center", fontsize=style.FONT_SIZE - 1, color=style.TEXT_MUTED)
+        ax.text(float(value), row, f" {value}", va="center", fontsize=style.SMALL_SIZE, color=style.TEXT_MUTED)
     ax.set_yticks(y, [label(r, 44) for r in counts.index])
     ax.invert_yaxis()
     ax.set_xlabel("failed attempts", fontsize=style.FONT_SIZE)
@@ -241,13 +242,13 @@ def task_timeline(tasks: pd.DataFrame, *, max_hosts: int = 50, limits: Any = Non
         f"{label(h, 28)} #{a}" if a > 1 else label(h, 28)
         for h, a in zip(shown["host"].astype(object), shown["attempt"].fillna(1).astype(int))
     ]
-    ax.set_yticks(y, labels, fontsize=style.FONT_SIZE - 2 if len(shown) > 30 else style.FONT_SIZE - 1)
+    ax.set_yticks(y, labels, fontsize=style.SMALL_SIZE)
     ax.invert_yaxis()
     all_canary = started["canary"].fillna(False).astype(bool) if "canary" in started.columns else None
     if all_canary is not None and all_canary.any() and (~all_canary).any():
         gate = to_num(started.loc[~all_canary, "_launch"]).min()
         ax.axvline(gate, color="black", linestyle=":", linewidth=1)
-        ax.text(gate, -0.6, " canaries passed", fontsize=style.FONT_SIZE - 1, va="bottom", color="black")
+        ax.text(gate, -0.6, " canaries passed", fontsize=style.SMALL_SIZE, va="bottom", color="black")
     present = [o for o in _ORDER if o in set(outcomes)]
     legend(ax, [(o, style.outcome_color(o if o != IN_PROGRESS else None)) for o in present])
     ax.tick_params(labelbottom=False)
@@ -283,7 +284,7 @@ def task_timeline(tasks: pd.DataFrame, *, max_hosts: int = 50, limits: Any = Non
                     value,
                     f" {name} {value}",
                     transform=flight.get_yaxis_transform(),
-                    fontsize=style.FONT_SIZE - 1,
+                    fontsize=style.SMALL_SIZE,
                     va="center",
                     color=style.OUTCOME_COLORS["fault"],
                     clip_on=False,
@@ -292,7 +293,7 @@ def task_timeline(tasks: pd.DataFrame, *, max_hosts: int = 50, limits: Any = Non
     flight.set_ylabel("tasks in flight", fontsize=style.FONT_SIZE)
     integer_axis(flight, "y")
     flight.set_ylim(top=top * 1.15 + 0.5)
-    flight.legend(loc="upper left", bbox_to_anchor=(1.005, 0.6), fontsize=style.FONT_SIZE - 1, frameon=False)
+    flight.legend(loc="upper left", bbox_to_anchor=(1.005, 0.6), fontsize=style.SMALL_SIZE, frameon=False)
     time_axis(flight)
     if total > len(shown):
         note(fig, f"showing the first {len(shown)} of {total} tasks by launch time; tasks in flight counts all")
@@ -305,7 +306,15 @@ def events_over_time(events: pd.DataFrame, **kwargs: Any) -> Figure:
 
 
 # -- output -------------------------------------------------------------------------------------------------------
-def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
+def min_text_px(fig: Figure) -> float:
+    """The height in pixels of the smallest visible text of ``fig`` in its PNG (:func:`figure_png`)."""
+    from matplotlib.text import Text
+
+    sizes = [float(t.get_fontsize()) for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return min(sizes, default=0.0) * style.DPI / 72.0
+
+
+def figure_png(fig: Figure, *, dpi: int = style.DPI) -> bytes:
     """PNG bytes of ``fig`` (Agg renderer, no pyplot)."""
     # lazy: the Agg backend loads with the first PNG
     from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -87,6 +87,9 @@ __all__ = [
     "empty_frame",
     "STRING",
     "latest_attempts",
+    "END_GROUPS",
+    "end_counts",
+    "end_text",
 ]
 
 
@@ -266,3 +269,43 @@ def latest_attempts(tasks: pd.DataFrame) -> pd.DataFrame:
         return tasks
     order = tasks.sort_values("attempt", kind="stable")
     return order.drop_duplicates(["vcenter", "host_moid"], keep="last")
+
+
+#: the groups a run's end is counted in, disjoint, in the order every surface shows them
+END_GROUPS: tuple[str, ...] = ("succeeded", "failed", "not launched", "in progress", "skipped")
+
+
+def end_counts(tasks: pd.DataFrame) -> dict[str, int]:
+    """A run's hosts (latest attempt each) in :data:`END_GROUPS`: ``succeeded`` and ``failed`` were launched and
+    ended; ``not launched`` ended without a launch (the run stopped itself or was cancelled first); ``skipped``
+    by the pre-flight; ``in progress`` not ended yet. ``finished`` = succeeded + failed."""
+    counts = dict.fromkeys(END_GROUPS, 0)
+    if tasks is None or not len(tasks):
+        counts["finished"] = 0
+        return counts
+    latest = latest_attempts(tasks)
+    outcome = latest["outcome"].astype(object)
+    stage = latest["stage"].astype(object) if "stage" in latest.columns else pd.Series(None, index=latest.index)
+    skipped = outcome.eq("skipped") | stage.eq("skipped")
+    unlaunched = ~skipped & (outcome.eq("not_launched") | stage.eq("not_launched"))
+    open_ = ~skipped & ~unlaunched & outcome.isna()
+    ok = ~skipped & ~unlaunched & outcome.eq("success")
+    counts["skipped"] = int(skipped.sum())
+    counts["not launched"] = int(unlaunched.sum())
+    counts["in progress"] = int(open_.sum())
+    counts["succeeded"] = int(ok.sum())
+    counts["failed"] = int(len(latest) - counts["skipped"] - counts["not launched"] - counts["in progress"] - ok.sum())
+    counts["finished"] = counts["succeeded"] + counts["failed"]
+    return counts
+
+
+def end_text(counts: dict[str, int]) -> str:
+    """:func:`end_counts` in words: ``9 of 15 planned hosts finished (8 succeeded, 1 failed), 6 not launched``."""
+    planned = counts["finished"] + counts["not launched"] + counts["in progress"]
+    text = f"{counts['finished']} of {planned} planned hosts finished"
+    if counts["finished"]:
+        text += f" ({counts['succeeded']} succeeded, {counts['failed']} failed)"
+    for group in ("not launched", "in progress", "skipped"):
+        if counts[group]:
+            text += f", {counts[group]} {group}"
+    return text

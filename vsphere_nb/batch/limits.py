@@ -27,13 +27,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from fractions import Fraction
 from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["BatchLimits", "FailureBudget"]
+__all__ = ["BatchLimits", "FailureBudget", "limits_in_words"]
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 _COUNT = re.compile(r"^\s*(\d+)\s*$")
@@ -128,6 +128,24 @@ class BatchLimits:
         """Failures tolerated for ``planned`` launches; ``None`` means no budget."""
         return None if self.max_failures is None else self.max_failures.allowed(planned)  # type: ignore[union-attr]
 
+    def on_simulator_clock(self, time_scale: float) -> BatchLimits:
+        """The same limits on a simulator whose clock runs ``time_scale`` times faster than the wall clock: the
+        task and post-check timeouts shrink by that factor (a 300 s post-check is 15 s at ``time_scale=20``,
+        which is 300 simulated seconds); every other limit is unchanged. The app, the runbook and the demo use it
+        so that they run the one set of defaults on the built-in simulator."""
+        if not time_scale or time_scale <= 0:
+            raise ConfigError(f"time_scale must be > 0, not {time_scale!r}")
+        return replace(
+            self,
+            task_timeout=self.task_timeout / time_scale,
+            post_check_timeout=self.post_check_timeout / time_scale,
+        )
+
+    def in_words(self, planned: int | None = None) -> list[str]:
+        """One short sentence per limit (``planned``: hosts to launch, to turn a percentage budget into a
+        number) — what the CLI's plan, the panel and the HTML report print."""
+        return limits_in_words(self, planned)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (``max_failures`` as ``"3"``/``"10%"``), as written to the journal."""
         data = asdict(self)
@@ -146,3 +164,51 @@ class BatchLimits:
 def _positive_int(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{name} must be an integer >= 1, not {value!r}")
+
+
+def _seconds(value: float) -> str:
+    value = float(value)
+    if value >= 3600 and value % 3600 == 0:
+        return f"{value / 3600:.0f} h"
+    if value >= 60 and value % 60 == 0:
+        return f"{value / 60:.0f} min"
+    if value >= 60:
+        return f"{value / 60:.1f} min"
+    return f"{value:g} s"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def limits_in_words(limits: BatchLimits, planned: int | None = None) -> list[str]:
+    """One short sentence per limit of a :class:`~vsphere_nb.batch.BatchLimits` (``planned``: hosts to launch,
+    to turn a percentage budget into a number)."""
+    per_cluster = "no per-cluster cap" if limits.per_cluster is None else f"at most {limits.per_cluster} per cluster"
+    lines = [f"at most {_plural(limits.max_in_flight, 'task')} at once, {per_cluster}"]
+    if limits.canary == 1:
+        lines.append("canary: the first host runs alone; the rest start only if it succeeds")
+    elif limits.canary:
+        lines.append(f"canary: the first {limits.canary} hosts run alone; the rest start only if all of them succeed")
+    else:
+        lines.append("no canary phase")
+    budget = None if limits.max_failures is None else FailureBudget.parse(limits.max_failures)
+    if budget is None:
+        lines.append("no failure budget: failures do not stop the run")
+    elif budget.count is not None:
+        lines.append(f"stop launching after {_plural(budget.count + 1, 'failure')} ({budget.count} tolerated)")
+    else:
+        of = f" of the {planned} hosts" if planned is not None else " of the hosts"
+        allowed = budget.allowed(planned) if planned is not None else None
+        tolerated = f" ({_plural(allowed, 'failure')} tolerated)" if allowed is not None else ""
+        lines.append(f"stop launching when failures exceed {budget}{of}{tolerated}")
+    lines.append(f"a task that runs longer than {_seconds(limits.task_timeout)} counts as timed out")
+    if limits.post_check:
+        lines.append(f"after success, wait up to {_seconds(limits.post_check_timeout)} for a healthy HA agent")
+    else:
+        lines.append("no post-check of the HA agent after success")
+    if limits.cancel_running_on_cancel:
+        lines.append("cancelling also cancels the tasks already running")
+    else:
+        lines.append("cancelling stops new launches; running tasks finish")
+    return lines

@@ -172,6 +172,15 @@ class RunResult:
         out.index.name = "outcome"
         return out
 
+    def end_counts(self) -> dict[str, int]:
+        """Hosts by how their part of the run ended (:func:`~vsphere_nb.batch.frames.end_counts`): succeeded,
+        failed, not launched, in progress, skipped — never a host that did not launch counted as finished."""
+        return _frames.end_counts(self.tasks)
+
+    def end_text(self) -> str:
+        """:meth:`end_counts` in words (``9 of 15 planned hosts finished (8 succeeded, 1 failed), 6 not launched``)."""
+        return _frames.end_text(self.end_counts())
+
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in self.summary().items() if v)
         state = "" if self.finished else f", {self.lifecycle}"

@@ -35,12 +35,12 @@ __all__ = [
     "cluster_labels",
 ]
 
-SMALL = style.FONT_SIZE - 1
+SMALL = style.SMALL_SIZE
 
 
 def figure(height: float, width: float = style.FIGURE_WIDTH) -> Figure:
     """A figure of the house width; ``constrained`` layout keeps long labels and outside legends in view."""
-    return Figure(figsize=(width, max(2.2, min(height, 30.0))), layout="constrained")
+    return Figure(figsize=(width, max(2.2, min(height, 30.0))), dpi=style.DPI, layout="constrained")
 
 
 def style_axes(ax: Axes, title: str | None = None, *, grid: Literal["x", "y", "both"] | None = "x") -> Axes:

@@ -64,7 +64,7 @@ def causes_by_cluster(diagnosis: pd.DataFrame | None, *, max_clusters: int = 30,
             if values[i, j] > 0:
                 image[i, j] = _tint(colours[cause], 0.2 + 0.8 * values[i, j] / peak)
 
-    fig = figure(1.6 + 0.3 * len(rows), width=max(5.0, min(style.FIGURE_WIDTH + 2, 2.6 + 0.6 * len(columns))))
+    fig = figure(1.6 + 0.3 * len(rows))  # the house width: a chart shown at the page width keeps its text size
     ax = style_axes(fig.add_subplot(), title, grid=None)
     ax.imshow(image, aspect="auto", interpolation="nearest")
     for i in range(len(rows)):
@@ -73,7 +73,7 @@ def causes_by_cluster(diagnosis: pd.DataFrame | None, *, max_clusters: int = 30,
                 r, g, b = image[i, j]
                 text = style.text_color_on(f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}")
                 ax.text(
-                    j, i, str(int(values[i, j])), ha="center", va="center", fontsize=style.FONT_SIZE - 1, color=text
+                    j, i, str(int(values[i, j])), ha="center", va="center", fontsize=style.SMALL_SIZE, color=text
                 )
     ax.set_xticks(range(len(columns)), [label(c.replace("_", " "), 24) for c in columns], rotation=35, ha="right")
     ax.set_yticks(range(len(rows)), [label(r, 32) for r in rows])

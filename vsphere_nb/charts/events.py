@@ -97,7 +97,7 @@ def events_swimlane(
                 transform=ax.get_yaxis_transform(),
                 ha="right",
                 va="top",
-                fontsize=style.FONT_SIZE - 1,
+                fontsize=style.SMALL_SIZE,
                 color=style.TEXT_MUTED,
                 fontstyle="italic",
             )
@@ -122,17 +122,17 @@ def events_swimlane(
         handles.append(
             Line2D([], [], linestyle="none", marker=marker, color=color, label=f"{category} ({int(counts[category])})")
         )
-    ax.set_yticks(range(len(keep)), [label(h, 34) for _, h in keep], fontsize=style.FONT_SIZE - 1)
+    ax.set_yticks(range(len(keep)), [label(h, 34) for _, h in keep], fontsize=style.SMALL_SIZE)
     ax.set_ylim(len(keep) - 0.5, -0.5)
     time_axis(ax)
     ax.legend(
         handles=handles,
         loc="upper left",
         bbox_to_anchor=(1.005, 1.0),
-        fontsize=style.FONT_SIZE - 1,
+        fontsize=style.SMALL_SIZE,
         frameon=False,
         title="events",
-        title_fontsize=style.FONT_SIZE - 1,
+        title_fontsize=style.SMALL_SIZE,
     )
     if lanes_total > len(keep):
         note(fig, f"{len(keep)} of {lanes_total} hosts shown (most errors and warnings)")

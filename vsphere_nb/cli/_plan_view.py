@@ -26,51 +26,13 @@ SHOW_CLUSTERS = 20
 _HEALTHY = {"master", "connectedToMaster"}
 
 
-def _seconds(value: float) -> str:
-    value = float(value)
-    if value >= 3600 and value % 3600 == 0:
-        return f"{value / 3600:.0f} h"
-    if value >= 60 and value % 60 == 0:
-        return f"{value / 60:.0f} min"
-    if value >= 60:
-        return f"{value / 60:.1f} min"
-    return f"{value:g} s"
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def limits_in_words(limits: Any, planned: int | None = None) -> list[str]:
-    """One short sentence per limit of a :class:`~vsphere_nb.batch.BatchLimits` (``planned``: hosts to launch,
-    to turn a percentage budget into a number)."""
-    per_cluster = "no per-cluster cap" if limits.per_cluster is None else f"at most {limits.per_cluster} per cluster"
-    lines = [f"at most {_plural(limits.max_in_flight, 'task')} at once, {per_cluster}"]
-    if limits.canary == 1:
-        lines.append("canary: the first host runs alone; the rest start only if it succeeds")
-    elif limits.canary:
-        lines.append(f"canary: the first {limits.canary} hosts run alone; the rest start only if all of them succeed")
-    else:
-        lines.append("no canary phase")
-    budget = limits.max_failures
-    if budget is None:
-        lines.append("no failure budget: failures do not stop the run")
-    elif budget.count is not None:
-        lines.append(f"stop launching after {_plural(budget.count + 1, 'failure')} ({budget.count} tolerated)")
-    else:
-        of = f" of the {planned} hosts" if planned is not None else " of the hosts"
-        tolerated = f" ({_plural(limits.failure_budget(planned), 'failure')} tolerated)" if planned is not None else ""
-        lines.append(f"stop launching when failures exceed {budget}{of}{tolerated}")
-    lines.append(f"a task that runs longer than {_seconds(limits.task_timeout)} counts as timed out")
-    if limits.post_check:
-        lines.append(f"after success, wait up to {_seconds(limits.post_check_timeout)} for a healthy HA agent")
-    else:
-        lines.append("no post-check of the HA agent after success")
-    if limits.cancel_running_on_cancel:
-        lines.append("cancelling also cancels the tasks already running")
-    else:
-        lines.append("cancelling stops new launches; running tasks finish")
-    return lines
+    """:meth:`~vsphere_nb.batch.BatchLimits.in_words` (one definition for the CLI, the panel and the report)."""
+    return list(limits.in_words(planned))
 
 
 def plan_sentence(plan: Any) -> str:

@@ -6,7 +6,7 @@ waiting; finished clusters fold into one "N clusters done" line, and at most :da
 shown whatever the fleet size. Colours come from :mod:`vsphere_nb.tables.palette`. When stderr is not a terminal (a log,
 CI) there is no animation: one plain line every :data:`LOG_EVERY_S` seconds and one at the end.
 
-**Summary** (:func:`print_summary`): hosts per outcome as a table (every outcome that occurred, in the fixed
+**Summary** (:func:`print_summary`): one line of counts (finished, failed, not launched apart), hosts per outcome as a table (every outcome that occurred, in the fixed
 order), then the hosts that need attention (cluster, host, outcome, reason) — the first :data:`SHOW_ATTENTION`,
 the rest in the run directory — then why the run stopped early, warnings, and where the run directory is.
 """
@@ -61,33 +61,47 @@ def _bar(done: int, total: int, failed: int, width: int) -> ProgressBar:
     return ProgressBar(total=max(total, 1), completed=done, width=width, complete_style=color, finished_style=color)
 
 
-def _counts(done: int, total: int, running: int, failed: int, checking: int = 0) -> Text:
-    text = Text(f"{done}/{total} done")
+def _counts(c: Any, checking: int = 0) -> Text:
+    """``9 of 15 finished  failed 1  not launched 6  running 2``: launched-and-ended hosts apart from the ones
+    that never launched (``c`` is a cluster's counts or :func:`_overall`)."""
+    total, finished = int(c.get("total", 0)), int(c.get("finished", c.get("done", 0)))
+    running, failed, unlaunched = int(c.get("running", 0)), int(c.get("failed", 0)), int(c.get("not_launched", 0))
+    text = Text(f"{finished} of {total} finished")
+    if failed:
+        text.append(f"  failed {failed}", style=style.TERMINAL_STYLES["fault"])
+    if unlaunched:
+        text.append(f"  not launched {unlaunched}", style=style.TERMINAL_STYLES["not_launched"])
     if running - checking > 0:
         text.append(f"  running {running - checking}", style=style.TERMINAL_STYLES["running"])
     if checking:
         text.append(f"  checking HA {checking}", style=style.TERMINAL_STYLES["post_check"])
-    if failed:
-        text.append(f"  failed {failed}", style=style.TERMINAL_STYLES["fault"])
     return text
+
+
+def _overall(progress: Any) -> dict[str, int]:
+    return {
+        "total": progress.total,
+        "finished": progress.completed,
+        "failed": progress.failed,
+        "not_launched": progress.not_launched,
+        "running": progress.running,
+    }
 
 
 def progress_view(progress: Any, *, max_lines: int = MAX_CLUSTER_LINES, elapsed: float | None = None) -> RenderableType:
     """The live display of one :class:`~vsphere_nb.batch.Progress` snapshot (see the module doc); ``elapsed``
     overrides the snapshot's own time (the clock keeps running between snapshots)."""
     clusters = progress.clusters
-    failed = sum(c.get("failed", 0) for c in clusters.values())
-    running = sum(c.get("running", 0) for c in clusters.values())
     head = Table.grid(padding=(0, 1))
     head.add_column(no_wrap=True)
     head.add_column(no_wrap=True)
     head.add_column(no_wrap=True)
     head.add_column(no_wrap=True)
-    title = "Reconfigure for vSphere HA" + (" - finished" if progress.finished else "")
+    title = "Reconfigure for vSphere HA" + (" - ended" if progress.finished else "")
     head.add_row(
         Text(title, style="bold"),
-        _bar(progress.done, progress.total, failed, 30),
-        _counts(progress.done, progress.total, running, failed, int(progress.states.get("post_check", 0))),
+        _bar(progress.done, progress.total, progress.failed + progress.not_launched, 30),
+        _counts(_overall(progress), int(progress.states.get("post_check", 0))),
         Text(_elapsed(progress.elapsed_s if elapsed is None else elapsed), style="dim"),
     )
     parts: list[RenderableType] = [head]
@@ -105,8 +119,8 @@ def progress_view(progress: Any, *, max_lines: int = MAX_CLUSTER_LINES, elapsed:
     for name, c in open_[:max_lines]:
         lines.add_row(
             Text("  " + (safe_text(name) or "(no cluster)")),
-            _bar(c.get("done", 0), c.get("total", 0), c.get("failed", 0), 20),
-            _counts(c.get("done", 0), c.get("total", 0), c.get("running", 0), c.get("failed", 0)),
+            _bar(c.get("done", 0), c.get("total", 0), c.get("failed", 0) + c.get("not_launched", 0), 20),
+            _counts(c),
         )
     if open_:
         parts.append(lines)
@@ -116,7 +130,7 @@ def progress_view(progress: Any, *, max_lines: int = MAX_CLUSTER_LINES, elapsed:
     if finished:
         failed_clusters = sum(1 for c in clusters.values() if c.get("done", 0) >= c.get("total", 0) and c.get("failed"))
         rest.append(
-            f"{finished} cluster{'s' if finished != 1 else ''} done"
+            f"{finished} cluster{'s' if finished != 1 else ''} ended"
             + (f" ({failed_clusters} with failures)" if failed_clusters else "")
         )
     if rest:
@@ -176,6 +190,8 @@ def print_summary(run: Any, out: Console | None = None, *, err: Console | None =
     """The end of a run: hosts per outcome, hosts that need attention, stop reason, warnings, run directory."""
     out = out or console()
     err = err or console(sys.stderr)
+    if hasattr(run, "end_text"):
+        out.print(Text(run.end_text(), style="bold"))
     counts = run.summary()
     table = Table(box=None, header_style="bold", pad_edge=False, title="Outcome", title_justify="left")
     table.add_column("outcome", no_wrap=True)

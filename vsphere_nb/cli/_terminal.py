@@ -30,6 +30,7 @@ from rich.text import Text
 
 from ..safetext import visible
 from ..tables import palette as style
+from ..vocabulary import COLUMN_LABELS, label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,20 +108,24 @@ def cell_text(value: Any) -> str:
 _HEALTHY = {"master", "connectedToMaster"}
 _TRANSIENT = {"election", "retry"}
 #: columns that never wrap (short values; wrapping them would cut a name or state in two)
-NO_WRAP = ("cluster", "host", "order", "outcome", "state", "das_state", "connection_state", "attempt", "hosts")
+NO_WRAP = (
+    "cluster",
+    "host",
+    "order",
+    "outcome",
+    "state",
+    "das_state",
+    "connection_state",
+    "attempt",
+    "hosts",
+    "in_maintenance",
+    "eligible",
+)
 
 
-#: short headers for long column names (``--columns`` still takes the column names)
-HEADERS: dict[str, str] = {
-    "connection_state": "connection",
-    "in_maintenance": "maint",
-    "das_state": "HA state",
-    "das_state_before": "HA before",
-    "das_state_after": "HA after",
-    "skip_reason": "why not",
-    "fault_reason": "reason",
-    "duration_s": "secs",
-}
+#: the header of each column: its one label (:data:`vsphere_nb.vocabulary.COLUMN_LABELS`); ``--columns`` still
+#: takes the column names
+HEADERS = COLUMN_LABELS
 
 
 def styled(column: str, text: str) -> Text:
@@ -152,7 +157,7 @@ def frame_table(
     for column in columns:
         numeric = str(frame[column].dtype) in ("int64", "Int64", "float64", "Float64", "int32")
         table.add_column(
-            HEADERS.get(column, column),
+            label(column),
             justify="right" if numeric else "left",
             no_wrap=column in keep,
             overflow="ellipsis" if column in keep else "fold",
@@ -173,7 +178,7 @@ def fits(frame: pd.DataFrame, columns: Sequence[str], width: int) -> bool:
     needed = 2 * max(len(columns) - 1, 0)
     sample = frame.head(200)
     for column in columns:
-        header = len(HEADERS.get(column, column))
+        header = len(label(column))
         longest = max((len(cell_text(v)) for v in sample[column].tolist()), default=0)
         needed += max(header, min(longest, 12))
     return needed <= width

@@ -372,6 +372,8 @@ def run(args: argparse.Namespace) -> int:
                 "VSPHERE_PASSWORD": sim.password,
                 # names the simulator: the runbook launches its step-by-step batch only there (or when confirmed)
                 "VSPHERE_NB_SIMULATOR": sim.url,
+                # its clock: the app and the runbook run BatchLimits' defaults on it (BatchLimits.on_simulator_clock)
+                "VSPHERE_NB_SIM_TIME_SCALE": str(args.time_scale),
                 "VSPHERE_NB_RUNS": str(workdir / "runs"),
             },
         )

@@ -1,6 +1,6 @@
 """``vsphere-nb hosts``: the cluster hosts of a vCenter with their HA state, in one PropertyCollector pass.
 
-A compact table by default (cluster, host, connection, maintenance, HA state, eligibility and why not);
+A compact table by default (cluster, host, connection, maintenance, HA state, why the pre-flight skips it);
 ``--columns`` picks others (``--columns all``), ``-o json|csv|parquet|FILE`` writes every column for machines.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..vocabulary import UNHEALTHY
 from ._connection import add_connection_args, connect_from_args
 from ._output import add_output_args, check_output, write_frame
 
@@ -18,7 +19,6 @@ DEFAULT_COLUMNS = (
     "connection_state",
     "in_maintenance",
     "das_state",
-    "eligible",
     "skip_reason",
 )
 
@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_connection_args(p)
     p.add_argument("--cluster", action="append", default=[], metavar="NAME", help="only this cluster (repeatable)")
-    p.add_argument("--only-unhealthy", action="store_true", help="only hosts whose HA agent is not healthy")
+    p.add_argument("--only-unhealthy", action="store_true", help=f"only unhealthy hosts: {UNHEALTHY}")
     add_output_args(p, DEFAULT_COLUMNS)
     p.set_defaults(func=run)
 

@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..batch.limits import BatchLimits
 from ..errors import ConfigError
+from ..vocabulary import UNHEALTHY
 from ._connection import add_connection_args, connect_from_args
 from ._output import add_output_args, check_output, write_frame
 
@@ -33,21 +35,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sel = p.add_argument_group("hosts")
     sel.add_argument("--cluster", action="append", default=[], metavar="NAME", help="only this cluster (repeatable)")
     sel.add_argument("--host", action="append", default=[], metavar="NAME", help="only this host name or moId")
-    sel.add_argument("--only-unhealthy", action="store_true", help="only hosts whose HA agent is not healthy")
-    lim = p.add_argument_group("safety")
-    lim.add_argument("--max-in-flight", type=int, default=None, metavar="N", help="tasks in flight (default 32)")
-    lim.add_argument("--per-cluster", type=int, default=None, metavar="N", help="tasks per cluster (default 4)")
+    sel.add_argument("--only-unhealthy", action="store_true", help=f"only unhealthy hosts: {UNHEALTHY}")
+    lim = p.add_argument_group("safety (defaults: BatchLimits)")
+    d = BatchLimits()
     lim.add_argument(
-        "--canary", type=int, default=None, metavar="N", help="launch N hosts first; continue if all succeed"
+        "--max-in-flight", type=int, default=None, metavar="N", help=f"tasks in flight (default {d.max_in_flight})"
+    )
+    lim.add_argument(
+        "--per-cluster", type=int, default=None, metavar="N", help=f"tasks per cluster (default {d.per_cluster})"
+    )
+    lim.add_argument(
+        "--canary",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"launch N hosts first; continue if all succeed (default {d.canary})",
     )
     lim.add_argument("--max-failures", default=None, metavar="N|P%", help="stop launching after N failures or P%%")
-    lim.add_argument("--task-timeout", type=float, default=None, metavar="S", help="per task (default 900 s)")
+    lim.add_argument(
+        "--task-timeout", type=float, default=None, metavar="S", help=f"per task (default {d.task_timeout:g} s)"
+    )
     lim.add_argument(
         "--post-check-timeout",
         type=float,
         default=None,
         metavar="S",
-        help="wait this long for a healthy HA agent after success (default 300 s)",
+        help=f"wait this long for a healthy HA agent after success (default {d.post_check_timeout:g} s)",
     )
     run = p.add_argument_group("run")
     run.add_argument("--dry-run", action="store_true", help="show the plan and exit; launch nothing")
@@ -67,9 +80,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _limits(args: argparse.Namespace) -> Any:
-    # lazy: a command loads what it needs when it runs, so --help and --version stay fast
-    from ..batch import BatchLimits
-
     given = {
         k: v
         for k, v in {

@@ -15,6 +15,7 @@ from ..run_files import refuse_link
 from ..safetext import html_text
 from ..tables.columns import DIAGNOSIS_COLUMNS, DIAGNOSIS_SUMMARY_COLUMNS, diagnosis_frame
 from ..tables.palette import cause_color
+from ..vocabulary import label
 from .facts import HostFacts
 from .rules import CAUSES
 
@@ -216,17 +217,19 @@ def triage_board_html(diagnosis: Diagnosis, *, max_rows: int = _HTML_ROWS) -> st
     for r in shown.itertuples():
         colour = cause_color(str(r.cause))
         evidence = "".join(f"<li>{_e(x)}</li>" for x in (r.evidence or []))
+        name = "<td style='white-space:nowrap'>"  # names, states and causes never break inside a word
         body.append(
             "<tr>"
-            f"<td>{_e(r.cluster)}</td><td>{_e(r.host)}</td><td>{_e(r.das_state)}</td>"
-            f"<td style='color:{colour};font-weight:bold'>{_e(r.cause)}</td><td>{_e(r.confidence)}</td>"
-            f"<td>{_e(r.scope)}</td><td><ul style='margin:0;padding-left:1em'>{evidence}</ul></td>"
+            f"{name}{_e(r.cluster)}</td>{name}{_e(r.host)}</td>{name}{_e(r.das_state)}</td>"
+            f"<td style='color:{colour};font-weight:bold;white-space:nowrap'>{_e(r.cause)}</td>"
+            f"{name}{_e(r.confidence)}</td>"
+            f"{name}{_e(r.scope)}</td><td><ul style='margin:0;padding-left:1em'>{evidence}</ul></td>"
             f"<td>{_e(r.next_step)}</td><td>{_e(r.reference)}</td></tr>"
         )
     more = f"<p>… {len(hosts) - max_rows} more host(s) in <code>.hosts</code></p>" if len(hosts) > max_rows else ""
     head = "".join(
-        f"<th>{h}</th>"
-        for h in ("cluster", "host", "das_state", "cause", "confidence", "scope", "evidence", "next step", "reference")
+        f"<th style='text-align:left'>{_e(label(h))}</th>"
+        for h in ("cluster", "host", "das_state", "cause", "confidence", "scope", "evidence", "next_step", "reference")
     )
     return (
         "<div class='vsnb-diagnosis'>"

@@ -34,16 +34,18 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ..vocabulary import HEALTHY_DAS_STATES
+from ..vocabulary import HEALTHY_DAS_STATES, UNHEALTHY
 
 __all__ = [
     "preflight",
+    "unhealthy_mask",
     "unhealthy_only",
     "eligible_only",
     "unreadable_properties",
     "SKIP_REASONS",
     "ELIGIBILITY_PROPERTIES",
     "METHOD",
+    "UNHEALTHY",
 ]
 
 #: the method a host must not have in ``disabledMethod``
@@ -185,9 +187,24 @@ def _das_state(df: pd.DataFrame) -> pd.Series:
     return df["das_state"].astype(object)
 
 
+def unhealthy_mask(hosts: pd.DataFrame) -> np.ndarray:
+    """:data:`UNHEALTHY`, one boolean per row: ``ha_enabled`` true (a standalone host or an HA-disabled cluster is
+    never unhealthy: HA is not asked of it), and ``das_state`` not ``master``/``connectedToMaster`` (a missing
+    state counts as unhealthy) or ``connection_state`` not ``connected``. The one definition of the word."""
+    agent_bad = ~_das_state(hosts).isin(HEALTHY_DAS_STATES).to_numpy(dtype=bool)
+    if "connection_state" in hosts.columns:
+        agent_bad |= hosts["connection_state"].astype(object).ne("connected").to_numpy(dtype=bool)
+    if "ha_enabled" in hosts.columns:
+        ha = hosts["ha_enabled"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    else:  # an older frame: HA is at least possible for a host in a cluster
+        cluster = _text(hosts, "cluster")
+        ha = np.ones(len(hosts), dtype=bool) if cluster is None else cluster != ""
+    return np.asarray(ha & agent_bad, dtype=bool)
+
+
 def unhealthy_only(hosts: pd.DataFrame) -> pd.DataFrame:
-    """Rows whose ``das_state`` is not ``master``/``connectedToMaster`` (missing state counts as unhealthy)."""
-    return hosts[~_das_state(hosts).isin(HEALTHY_DAS_STATES).to_numpy()]
+    """The rows of :func:`unhealthy_mask`."""
+    return hosts[unhealthy_mask(hosts)]
 
 
 def eligible_only(hosts: pd.DataFrame) -> pd.DataFrame:

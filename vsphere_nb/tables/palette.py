@@ -35,6 +35,8 @@ __all__ = [
     "FONT_SIZE",
     "TITLE_SIZE",
     "FIGURE_WIDTH",
+    "SMALL_SIZE",
+    "DPI",
     "outcome_color",
     "host_state_color",
     "cause_color",
@@ -166,10 +168,14 @@ def label(name: str | None) -> str:
 #: secondary text (notes, "no data"), grid lines
 TEXT_MUTED = "#666666"
 GRID = "#e0e0e0"
-#: chart font sizes (points) and the default width (inches) every chart starts from
+#: chart font sizes (points), the width (inches) every chart has and its resolution (dots per inch). The smallest
+#: text any chart uses is SMALL_SIZE: 12.5 px in the PNG, so a chart shown at 80 % of its own width or more (a
+#: notebook, Voila, the report) keeps its text at 10 px or more
 FONT_SIZE = 9.0
+SMALL_SIZE = 9.0
 TITLE_SIZE = 11.0
 FIGURE_WIDTH = 9.0
+DPI = 100
 
 
 def _hashed(name: str) -> str:

@@ -34,6 +34,7 @@ from ..client.config import redact
 from ..errors import VsphereError
 from ..safetext import html_text
 from .state import RunbookState
+from ..vocabulary import label
 
 __all__ = [
     "Throttle",
@@ -42,6 +43,7 @@ __all__ = [
     "one_line",
     "html_table",
     "styled",
+    "chart_image",
     "status_html",
     "MPL_LOCK",
     "iter_widgets",
@@ -95,6 +97,14 @@ def styled(widget: Any, *classes: str) -> Any:
     for css in classes:
         widget.add_class(css)
     return widget
+
+
+def chart_image(*classes: str) -> Any:
+    """An ``Image`` for a chart's PNG: the panel's full width, its height from the image (the aspect is kept), in
+    Lab and Voila alike. Every chart is :data:`vsphere_nb.tables.palette.FIGURE_WIDTH` wide with text of
+    :data:`vsphere_nb.tables.palette.SMALL_SIZE` or more, so at a panel 800 px wide or more its text is 10 px or more."""
+    layout = widgets.Layout(width="100%", max_width="100%", height="auto", object_fit="contain")
+    return styled(widgets.Image(format="png", layout=layout), "vnb-chart", *classes)
 
 
 _STATUS_COLORS = {"info": "#455a64", "ok": "#2e7d32", "warn": "#ef6c00", "error": "#c62828", "busy": "#1565c0"}
@@ -153,7 +163,7 @@ def html_table(
                 else f"<td>{text}</td>"
             )
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    header = "".join(f"<th>{html_text(c)}</th>" for c in cols)
+    header = "".join(f"<th>{html_text(label(c))}</th>" for c in cols)
     note = (
         f"showing {len(head):,} of {total:,} {html_text(what)}" if total > len(head) else f"{total:,} {html_text(what)}"
     )

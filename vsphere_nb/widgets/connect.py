@@ -45,7 +45,8 @@ RELEASE_SOURCES = {
     "default": "default (the server offered nothing newer)",
 }
 
-_PRESET_PLACEHOLDER = "(given in the parameters cell)"
+#: the hint in the password box when a password was given to the panel (by a notebook or the app's environment)
+_PRESET_PLACEHOLDER = "(already given, not shown)"
 
 VCENTER = "vCenter"
 SIMULATOR = "Built-in simulator"
@@ -128,8 +129,10 @@ class ConnectPanel(Panel):
             widgets.HTML(value=f'<span style="color:#c62828"><b>{html_text(_TLS_WARNING)}</b></span>'),
             "vnb-tls-warning",
         )
-        scenario = str(sim_options.get("scenario", STORY_SCENARIO))
-        scenarios = [("story (the demo fleet)", STORY_SCENARIO)] + [(name, name) for name in BUILTIN_SCENARIOS]
+        scenario = str(sim_options.get("scenario", "story"))
+        if scenario == STORY_SCENARIO or Path(scenario).resolve() == Path(STORY_SCENARIO):
+            scenario = "story"  # the demo fleet, however it was named: listed once
+        scenarios = [("story (the demo fleet)", "story")] + [(n, n) for n in BUILTIN_SCENARIOS if n != "story"]
         if scenario not in [value for _label, value in scenarios]:
             scenarios.append(
                 (Path(scenario).stem if scenario.endswith((".yaml", ".yml", ".json")) else scenario, scenario)

@@ -24,7 +24,7 @@ from ..diagnosis import Diagnosis
 from ..diagnosis import charts as diagnosis_charts
 from ..safetext import html_text
 from ..tables.palette import cause_color
-from ._util import MPL_LOCK, Panel, html_table, styled
+from ._util import MPL_LOCK, Panel, chart_image, html_table, styled
 
 __all__ = ["DiagnosePanel"]
 
@@ -80,15 +80,17 @@ class DiagnosePanel(Panel):
         self.hosts_table = styled(widgets.HTML(value=""), "vnb-diagnose-hosts")
         self.host = styled(widgets.Dropdown(options=[], description="host"), "vnb-diagnose-host")
         self.detail = styled(widgets.HTML(value=""), "vnb-diagnose-detail")
-        self.causes_chart = styled(widgets.Image(format="png"), "vnb-diagnose-causes-chart")
-        self.swimlane_chart = styled(widgets.Image(format="png"), "vnb-diagnose-swimlane")
+        self.causes_chart = chart_image("vnb-diagnose-causes-chart")
+        self.swimlane_chart = chart_image("vnb-diagnose-swimlane")
         self.diagnose_button.on_click(self.action(self._start, "diagnose"))
         self.select_button.on_click(self.action(self._select, "select"))
         self.select_fixable_button.on_click(self.action(self.select_fixable, "select"))
         self.state.observe(self.observer(self._run_finished, "diagnose"), "run")
         self.cause.observe(self.observer(lambda _c: self._show_cause(), "cause"), "value")
         self.host.observe(self.observer(lambda _c: self._show_host(), "host"), "value")
-        charts_box = widgets.HBox([self.causes_chart, self.swimlane_chart]) if charts else widgets.HBox([])
+        # one chart per row at the panel's width (side by side they were squeezed and stretched out of aspect)
+        box = widgets.Layout(width="100%")
+        charts_box = widgets.VBox([self.causes_chart, self.swimlane_chart] if charts else [], layout=box)
         self._finish_layout(
             widgets.HBox([self.since, self.rules, self.diagnose_button]),
             self.board,

@@ -11,9 +11,10 @@ tooltips, and its last release is from 2024.
 
 What the grid does in the browser, without a round trip to the kernel: paging (every row reachable), sort by a
 header click (shift-click for a second key), one filter box per column plus the global search, row selection
-(a click toggles a row, shift-click selects a range), and a "select all filtered" checkbox in the toolbar that selects
-exactly the rows the grid's filters let through. The selection comes back to Python as ``selected_rows``
-(positions in the frame) and is handed on as row *keys* through :meth:`DataGrid.on_select`.
+(a click toggles a row, shift-click selects a range). Each column's name stays above its filter box. The selection
+comes back to Python as ``selected_rows`` (positions in the frame) and is handed on as row *keys* through
+:meth:`DataGrid.on_select`; the rows the grid's own filters let through come back as ``shown_rows``
+(:attr:`DataGrid.shown_keys`), so a panel's "select all shown" selects exactly what the grid shows.
 
 Cells are rendered once in Python: server text is HTML-escaped, long text is cut to :attr:`DataGrid.cut`
 characters with the full text in a ``title`` tooltip, and CSS keeps every row on one line — a 2 kB fault
@@ -44,28 +45,36 @@ GRID_CSS = """
 .vnb-grid table.dataTable thead input {
   field-sizing: content; width: 100%; min-width: 4em; box-sizing: border-box; font-size: 90%;
 }
-.vnb-grid .vnb-select-filtered { margin-left: 1em; font-size: 90%; }
+.vnb-grid table.dataTable thead .vnb-col-name { font-weight: bold; white-space: nowrap; }
 """
 
-#: JavaScript run each time the table is drawn (added once): a "select all filtered" checkbox next to the page-length menu, which
-#: selects (or unselects) exactly the rows the grid's search and column filters let through
+#: JavaScript run each time a table is drawn. (1) Each column's name stays visible above its filter box (itables
+#: puts the name in the box's placeholder only, which vanishes as soon as a filter is typed). (2) A selectable grid
+#: reports the rows its own search and column filters let through to Python (``shown_rows``; ``null`` = no grid
+#: filter, every row) whenever those filters change, so "select all shown" selects exactly what the grid shows.
 _DRAW_CALLBACK = """function (settings) {
   var api = this.api();
   var container = api.table().container();
-  if (!container || container.querySelector('.vnb-select-filtered')) { return; }
-  var label = document.createElement('label');
-  label.className = 'vnb-select-filtered';
-  var box = document.createElement('input');
-  box.type = 'checkbox';
-  label.appendChild(box);
-  label.appendChild(document.createTextNode(' select all filtered'));
-  box.addEventListener('change', function () {
-    if (box.checked) { api.rows({search: 'applied'}).select(); }
-    else { api.rows({search: 'applied', selected: true}).deselect(); }
+  if (!container) { return; }
+  container.querySelectorAll('thead th input').forEach(function (input) {
+    var parent = input.parentNode;
+    if (parent.querySelector('.vnb-col-name')) { return; }
+    var name = document.createElement('div');
+    name.className = 'vnb-col-name';
+    name.textContent = input.placeholder;
+    parent.insertBefore(name, input);
   });
-  api.on('search.dt', function () { box.checked = false; });
-  var length = container.querySelector('.dt-length');
-  (length || container).appendChild(label);
+  if (!__REPORT__) { return; }
+  var search = [api.search()].concat(api.columns().search().toArray());
+  var key = JSON.stringify(search);
+  if (settings._vnbShownKey === key) { return; }
+  settings._vnbShownKey = key;
+  var host = container.closest('.itables_anywidget');
+  var model = host && host.__vnbModel;
+  if (!model) { return; }
+  var filtered = search.some(function (term) { return !!term; });
+  model.set('shown_rows', filtered ? api.rows({search: 'applied'}).indexes().toArray() : null);
+  model.save_changes();
 }"""
 
 
@@ -95,6 +104,8 @@ def _itable_class() -> type:
         # DataTables' Select then looks up each row's id (half a second at 10,000 rows). Deselecting the selected
         # rows only is the same result. A different itables build without that exact text is used unchanged.
         esm = esm.replace(_DESELECT_ALL, _DESELECT_SELECTED, 1)
+        # the table's draw callback reaches the widget's model through its element (to report ``shown_rows``)
+        esm = esm.replace(_ELEMENT, _ELEMENT + ",e.__vnbModel=t", 1)
 
         class VnbTable(ITable):
             _esm = esm  # type: ignore[assignment]
@@ -102,6 +113,8 @@ def _itable_class() -> type:
             # no echo of a click's selection back to the browser: the table would deselect and reselect every
             # row (the Select extension then looks up each row's id: half a second at 10,000 rows)
             selected_rows = traitlets.List(traitlets.Int()).tag(sync=True, echo_update=False)
+            # the rows the grid's own search and column filters let through (positions); None: no grid filter
+            shown_rows = traitlets.List(traitlets.Int(), allow_none=True, default_value=None).tag(sync=True)
 
         _ITABLE = VnbTable
     return _ITABLE
@@ -110,6 +123,7 @@ def _itable_class() -> type:
 _ITABLE: type | None = None
 _DESELECT_ALL = "this.dt.rows().deselect(),this.dt.rows(e).select()"
 _DESELECT_SELECTED = "this.dt.rows({selected:!0}).deselect(),this.dt.rows(e).select()"
+_ELEMENT = 'e.classList.add("itables_anywidget")'
 
 
 def _is_missing(value: Any) -> bool:
@@ -252,15 +266,15 @@ class DataGrid:
                 "top": None,
             },
         }
-        if selectable:
-            # lazy: itables' widget stack loads with the first grid shown
-            from itables import JavascriptFunction
+        # lazy: itables' widget stack loads with the first grid shown
+        from itables import JavascriptFunction
 
+        if selectable:
             # "multi+shift": a click toggles one row, shift-click a range; no "deselect everything else" on each
             # click (which costs a lookup per row at 10,000 rows)
             options["select"] = {"style": "single" if single else "multi+shift", "items": "row", "info": True}
-            if not single:
-                options["drawCallback"] = JavascriptFunction(_DRAW_CALLBACK)
+        report = "true" if selectable and not single else "false"
+        options["drawCallback"] = JavascriptFunction(_DRAW_CALLBACK.replace("__REPORT__", report))
         self._options = options
         self.widget = _itable_class()(self.render(self.frame), **options)
         self.widget.add_class("vnb-grid")
@@ -326,6 +340,7 @@ class DataGrid:
         args["data_json"] = json.dumps(rendered.to_numpy(dtype=object).tolist(), ensure_ascii=False)
         args["filtered_row_count"] = 0
         with self.widget.hold_sync():
+            self.widget.shown_rows = None  # a new table starts without grid filters
             self.widget._df = rendered
             self.widget.classes = other.get("classes", self.widget.classes)
             self.widget._style = other.get("style", self.widget._style)
@@ -348,6 +363,22 @@ class DataGrid:
         if not wanted or not self.selectable:
             return []
         return [i for i, key in enumerate(self.keys) if key in wanted]
+
+    @property
+    def shown_positions(self) -> list[int]:
+        """Positions (in :attr:`frame`) of the rows the grid shows under its own search and column filters."""
+        shown = self.widget.shown_rows
+        n = len(self.keys)
+        return list(range(n)) if shown is None else sorted(i for i in set(shown) if 0 <= i < n)
+
+    @property
+    def shown_keys(self) -> list[Hashable]:
+        """Keys of the rows the grid shows under its own filters (every key when no grid filter is typed)."""
+        return [self.keys[i] for i in self.shown_positions]
+
+    def on_shown(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when the grid's own filters change what it shows."""
+        self.widget.observe(lambda _change: callback(), "shown_rows")
 
     @property
     def selected_keys(self) -> list[Hashable]:

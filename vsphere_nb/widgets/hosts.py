@@ -2,8 +2,9 @@
 
 The header counts the hosts by group (healthy agent, unhealthy agent, in maintenance, not eligible, selected) as
 coloured chips that filter on click. The grid (:class:`~vsphere_nb.widgets.grid.DataGrid`) pages through every
-filtered row, sorts by any column, has a filter box per column, and selects by click, shift-click (a range) and
-its "select all filtered" box; the buttons below select or unselect what the panel's own filters let through.
+filtered row, sorts by any column, has a filter box per column, and selects by click and shift-click (a range);
+"Select all N shown" selects exactly the rows the grid shows — the panel's filters, then the grid's own search
+and column filters — and says how many.
 
 Why it stays interactive at that size: when the hosts frame arrives, every filterable column is turned once into
 a NumPy array (cluster and HA state as category codes, eligibility and health as booleans, one lower-cased
@@ -22,9 +23,9 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from ..batch.records import HEALTHY_DAS_STATES
 from ..errors import ConfigError
-from ..fleet.eligibility import preflight
+from ..fleet.eligibility import preflight, unhealthy_mask
+from ..vocabulary import HEALTHY_DAS_STATES, UNHEALTHY, label
 from ._util import Panel, styled
 from .chips import ChipBar
 from .grid import DataGrid
@@ -39,18 +40,21 @@ NO_STATE = "(no HA state)"
 HOST_GROUPS = ("unhealthy", "healthy", "in maintenance", "not eligible", "selected")
 
 #: (column, header) of the grid
-TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("host", "host"),
-    ("cluster", "cluster"),
-    ("vcenter", "vcenter"),
-    ("das_state", "HA state"),
-    ("connection_state", "connection"),
-    ("in_maintenance", "maint."),
-    ("version", "version"),
-    ("build", "build"),
-    ("eligible", "eligible"),
-    ("skip_reason", "why not eligible"),
-    ("config_issues", "config issues"),
+TABLE_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (c, label(c))
+    for c in (
+        "host",
+        "cluster",
+        "vcenter",
+        "das_state",
+        "connection_state",
+        "in_maintenance",
+        "version",
+        "build",
+        "eligible",
+        "skip_reason",
+        "config_issues",
+    )
 )
 _LONG = ("config_issues", "skip_reason")
 _SEARCH_COLUMNS = (
@@ -126,7 +130,8 @@ class HostsPanel(Panel):
         self.only_unhealthy = styled(
             widgets.Checkbox(
                 value=False,
-                description="Only unhealthy (HA state not master / connectedToMaster)",
+                description="Only unhealthy",
+                tooltip=f"unhealthy: {UNHEALTHY}",
                 indent=False,
                 layout=widgets.Layout(width="auto"),
             ),
@@ -134,10 +139,10 @@ class HostsPanel(Panel):
         )
         auto = widgets.Layout(width="auto")
         self.select_all = styled(
-            widgets.Button(description="Select all filtered", icon="check-square", layout=auto), "vnb-select-all"
+            widgets.Button(description="Select all 0 shown", icon="check-square", layout=auto), "vnb-select-all"
         )
         self.select_none = styled(
-            widgets.Button(description="Unselect filtered", icon="square-o", layout=auto), "vnb-select-none"
+            widgets.Button(description="Unselect 0 shown", icon="square-o", layout=auto), "vnb-select-none"
         )
         self.count = styled(widgets.HTML(value=""), "vnb-selected-count")
         self.grid = DataGrid(
@@ -166,6 +171,7 @@ class HostsPanel(Panel):
             w.observe(self.observer(lambda _c: self.apply_filters(), "filter"), "value")
         self.chips.on_change(lambda _v: self._guarded(self.apply_filters, "filter"))
         self.grid.on_select(lambda chosen, shown: self._guarded(lambda: self._picked(chosen, shown), "select"))
+        self.grid.on_shown(lambda: self._guarded(self._render, "filter"))
         self.state.observe(self.observer(self._client_changed, "load hosts"), ["client", "clients"])
         self.state.observe(self.observer(self._run_finished, "load hosts"), "run")
         self._loaded_from: tuple[int, ...] = ()
@@ -230,13 +236,21 @@ class HostsPanel(Panel):
         """The selected hosts rows (whatever the filters)."""
         return selected_hosts(self._frame, self.state.selected)
 
+    @property
+    def shown(self) -> np.ndarray:
+        """Positions (in the hosts frame) of the rows the grid shows: the panel's filters, then the grid's own
+        search and column filters."""
+        if not len(self._filtered) or len(self.grid.keys) != len(self._filtered):
+            return self._filtered  # the grid is being refilled: it shows the filtered rows, unfiltered
+        return self._filtered[self.grid.shown_positions]
+
     def select_filtered(self) -> None:
-        """Add every filtered host to the selection."""
-        self.state.selected = self.state.selected | {self._keys[i] for i in self._filtered.tolist()}
+        """Add every host the grid shows (panel filters and the grid's own filters) to the selection."""
+        self.state.selected = self.state.selected | {self._keys[i] for i in self.shown.tolist()}
 
     def unselect_filtered(self) -> None:
-        """Remove every filtered host from the selection."""
-        self.state.selected = self.state.selected - {self._keys[i] for i in self._filtered.tolist()}
+        """Remove every host the grid shows from the selection."""
+        self.state.selected = self.state.selected - {self._keys[i] for i in self.shown.tolist()}
 
     # -- state changes ---------------------------------------------------------------------------
     def _guarded(self, fn: Any, context: str) -> None:
@@ -315,6 +329,7 @@ class HostsPanel(Panel):
         self._das_codes = np.zeros(0, dtype=np.int32)
         self._eligible = np.zeros(0, dtype=bool)
         self._unhealthy = np.zeros(0, dtype=bool)
+        self._healthy = np.zeros(0, dtype=bool)
         self._maintenance = np.zeros(0, dtype=bool)
         self._search = pd.Series([], dtype="string[pyarrow]")
         self._rendered = pd.DataFrame()
@@ -345,8 +360,9 @@ class HostsPanel(Panel):
         self._maintenance = (
             _flag(frame["in_maintenance"]) if "in_maintenance" in frame.columns else np.zeros(n, dtype=bool)
         )
-        das_raw = frame["das_state"].astype(object) if "das_state" in frame.columns else pd.Series([None] * n)
-        self._unhealthy = ~das_raw.isin(HEALTHY_DAS_STATES).to_numpy(dtype=bool)
+        self._unhealthy = unhealthy_mask(frame) if "das_state" in frame.columns else np.zeros(n, dtype=bool)
+        states = frame["das_state"].astype(object) if "das_state" in frame.columns else pd.Series([None] * n)
+        self._healthy = np.asarray(states.isin(list(HEALTHY_DAS_STATES)), dtype=bool) & ~self._unhealthy
         text = pd.Series(np.full(n, "", dtype=object))
         for c in _SEARCH_COLUMNS:
             if c in frame.columns:
@@ -361,7 +377,7 @@ class HostsPanel(Panel):
         if group == "unhealthy":
             return self._unhealthy
         if group == "healthy":
-            return ~self._unhealthy
+            return self._healthy
         if group == "in maintenance":
             return self._maintenance
         if group == "not eligible":
@@ -401,16 +417,20 @@ class HostsPanel(Panel):
         )
 
     def _render(self) -> None:
-        total, shown = len(self._keys), len(self._filtered)
+        total = len(self._keys)
         self.chips.set_counts({g: int(self._group(g).sum()) for g in HOST_GROUPS} if total else {})
         if self._frame is None:
             self.count.value = "no hosts loaded — connect first"
             return
         sel = self._sel_mask
-        selected_in_view = int(sel[self._filtered].sum()) if shown else 0
+        rows = self.shown
+        shown = len(rows)
+        selected_in_view = int(sel[rows].sum()) if shown else 0
         n_selected = int(sel.sum())
+        self.select_all.description = f"Select all {shown:,} shown"
+        self.select_none.description = f"Unselect {selected_in_view:,} shown"
         self.count.value = (
-            f"<b>{n_selected:,} selected</b> ({selected_in_view:,} of the {shown:,} filtered; {total:,} hosts in all)"
+            f"<b>{n_selected:,} selected</b> ({selected_in_view:,} of the {shown:,} shown; {total:,} hosts in all)"
         )
 
 

@@ -31,10 +31,10 @@ from .chips import ChipBar, color_of
 from .grid import DataGrid
 from .hosts import selected_hosts
 from .plan_view import cluster_progress_html, plan_summary_html
+from .result_frames import pairs
 
 __all__ = ["LaunchPanel", "PLAN_COLUMNS", "SKIPPED_COLUMNS"]
 
-_FAILED_STATES = ("agent_unhealthy", "fault", "launch_failed", "timed_out", "cancelled")
 #: the live host states, in the order the header's chips show them
 _STATE_ORDER = (
     "launching",
@@ -50,25 +50,12 @@ _STATE_ORDER = (
     "not_launched",
     "skipped",
 )
-PLAN_COLUMNS = (
-    ("order", "order"),
-    ("host", "host"),
-    ("cluster", "cluster"),
-    ("vcenter", "vcenter"),
-    ("das_state", "HA state"),
-    ("cause", "cause"),
-    ("reconfigure_fixes", "reconfigure fixes it"),
-    ("flag", "flag"),
-    ("canary", "canary"),
-    ("attempt", "attempt"),
+PLAN_COLUMNS = tuple(
+    pairs(
+        ("order", "host", "cluster", "vcenter", "das_state", "cause", "reconfigure_fixes", "flag", "canary", "attempt")
+    )
 )
-SKIPPED_COLUMNS = (
-    ("host", "host"),
-    ("cluster", "cluster"),
-    ("vcenter", "vcenter"),
-    ("das_state", "HA state"),
-    ("skip_reason", "skip reason"),
-)
+SKIPPED_COLUMNS = tuple(pairs(("host", "cluster", "vcenter", "das_state", "skip_reason")))
 _WIDE = {"description_width": "initial"}
 
 
@@ -428,11 +415,17 @@ class LaunchPanel(Panel):
         with self.progress.hold_sync():
             self.progress.max = max(snap.total, 1)
             self.progress.value = snap.done
-            failed = sum(snap.states.get(s, 0) for s in _FAILED_STATES)
             self.progress.bar_style = (
-                "danger" if snap.stop_reason else "warning" if failed else "success" if snap.finished else "info"
+                "danger"
+                if snap.stop_reason
+                else "warning"
+                if snap.failed or snap.not_launched
+                else "success"
+                if snap.finished
+                else "info"
             )
-            self.progress.description = f"{snap.done}/{snap.total}"
+            # launched-and-ended hosts only: a host that never launched is not "done"
+            self.progress.description = f"{snap.completed} of {snap.total} finished"
         self.progress_text.value = status_html(snap.line(), "error" if snap.stop_reason else "info")
         self.cluster_table.value = cluster_progress_html(snap)
         self._last_snap = snap
@@ -473,7 +466,7 @@ class LaunchPanel(Panel):
         return (
             f'<div class="vnb-note"><small>{note}, latest change first</small></div>'
             '<table class="vnb-table" style="white-space:nowrap">'
-            "<thead><tr><th>host</th><th>cluster</th><th>vcenter</th><th>state</th><th>task</th></tr></thead><tbody>"
+            "<thead><tr><th>host</th><th>cluster</th><th>vCenter</th><th>state</th><th>task</th></tr></thead><tbody>"
             + "".join(rows)
             + "</tbody></table>"
         )
@@ -487,10 +480,11 @@ class LaunchPanel(Panel):
                 self.state.run = run
                 self.summary.value = self._summary_html(run)
                 stop = getattr(run, "stop_reason", None)
-                failed = len(run.failed_hosts()) if hasattr(run, "failed_hosts") else 0
-                text = f"run {run.run_id} finished" + (f" (stopped: {stop})" if stop else "")
-                text += f"; {failed} host(s) failed — see Results" if failed else "; see Results"
-                self.set_status(text, "warn" if failed or stop else "ok")
+                counts = run.end_counts()
+                text = f"run {run.run_id} ended: {run.end_text()}"
+                text += (f" (stopped: {stop})" if stop else "") + " — see Results"
+                bad = counts["failed"] or counts["not launched"] or counts["in progress"]
+                self.set_status(text, "warn" if bad or stop else "ok")
                 for warning in getattr(run, "warnings", []) or []:
                     self.errors.append_stdout(f"warning: {warning}\n")
             except Exception as exc:

@@ -27,7 +27,7 @@ def plan_summary_html(plan: Any) -> str:
     head = (
         f"<div><b>Dry run</b>{' (retry, attempt ' + str(attempt) + ')' if attempt > 1 else ''}: "
         f"<b>{len(launch)}</b> host(s) to launch in {where}, <b>{len(skipped)}</b> skipped — nothing launched "
-        f"yet. Limits: {e(limits_text(plan.limits))}</div>"
+        f"yet.</div><div><b>Limits:</b> {e(limits_text(plan.limits, len(launch)))}.</div>"
     )
     parts = [head]
     flagged = launch[launch["flag"].notna()] if "flag" in launch.columns else launch.iloc[0:0]
@@ -50,27 +50,26 @@ def plan_summary_html(plan: Any) -> str:
 
 
 def cluster_progress_html(snap: Progress) -> str:
-    """One row per cluster of a run's progress: hosts, done, running, failed."""
+    """One row per cluster of a run's progress: hosts, finished (launched and ended), failed, not launched,
+    running."""
+    columns = ["cluster", "hosts", "finished", "failed", "not launched", "running"]
     frame = pd.DataFrame(
         [
             {
                 "cluster": c or "(standalone)",
                 "hosts": v.get("total", 0),
-                "done": v.get("done", 0),
-                "running": v.get("running", 0),
+                "finished": v.get("finished", v.get("done", 0)),
                 "failed": v.get("failed", 0),
+                "not launched": v.get("not_launched", 0),
+                "running": v.get("running", 0),
             }
             for c, v in sorted(snap.clusters.items())
         ],
-        columns=["cluster", "hosts", "done", "running", "failed"],
+        columns=columns,
     )
     return html_table(frame, list(frame.columns), max_rows=200, what="clusters")
 
 
-def limits_text(limits: BatchLimits) -> str:
-    budget = "none" if limits.max_failures is None else str(limits.max_failures)
-    return (
-        f"{limits.max_in_flight} in flight and {limits.per_cluster or 'no limit'} per cluster per vCenter, "
-        f"{limits.canary} canaries, failure budget {budget}, task timeout {limits.task_timeout:g} s, "
-        f"post-check {'on' if limits.post_check else 'off'}"
-    )
+def limits_text(limits: BatchLimits, planned: int | None = None) -> str:
+    """The limits in words (:meth:`BatchLimits.in_words`), one sentence after the other."""
+    return "; ".join(limits.in_words(planned))

@@ -4,12 +4,14 @@ frames (no widgets here, so they are tested without a kernel)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..errors import ConfigError, RunDirectoryError
+from ..vocabulary import label
 
 __all__ = [
     "TASK_COLUMNS",
@@ -48,8 +50,9 @@ TASK_COLUMNS = [
 LONG_COLUMNS = ("fault_message", "message", "output", "skip_reason")
 
 
-def pairs(columns: list[str]) -> list[tuple[str, str]]:
-    return [(c, c.replace("_", " ")) for c in columns]
+def pairs(columns: Iterable[str]) -> list[tuple[str, str]]:
+    """``(column, label)`` for a grid: each column's one label (:func:`vsphere_nb.vocabulary.label`)."""
+    return [(c, label(c)) for c in columns]
 
 
 #: the columns the panel's search box looks in

@@ -27,7 +27,7 @@ import pandas as pd
 from ..batch import charts
 from ..batch.records import OUTCOMES
 from ..safetext import html_text
-from ._util import MPL_LOCK, Panel, Throttle, styled
+from ._util import MPL_LOCK, Panel, Throttle, chart_image, styled
 from .chips import ChipBar
 from .detail import EVENT_COLUMNS, FAULT_COLUMNS, IN_PROGRESS, host_detail_html
 from .grid import DataGrid
@@ -121,12 +121,10 @@ class ResultsPanel(Panel):
         self.tasks_table = styled(self.tasks_grid.widget, "vnb-tasks-table")
         self.fault_table = styled(self.fault_grid.widget, "vnb-fault-table")
         self.events_table = styled(self.events_grid.widget, "vnb-events-table")
-        self.chart_outcomes = styled(widgets.Image(format="png"), "vnb-chart", "vnb-chart-outcomes")
-        self.chart_reasons = styled(widgets.Image(format="png"), "vnb-chart", "vnb-chart-reasons")
-        self.chart_timeline = styled(widgets.Image(format="png"), "vnb-chart", "vnb-chart-timeline")
-        self.chart_events = styled(widgets.Image(format="png"), "vnb-chart", "vnb-chart-events")
-        for image in (self.chart_outcomes, self.chart_reasons, self.chart_timeline, self.chart_events):
-            image.layout = widgets.Layout(max_width="100%")
+        self.chart_outcomes = chart_image("vnb-chart-outcomes")
+        self.chart_reasons = chart_image("vnb-chart-reasons")
+        self.chart_timeline = chart_image("vnb-chart-timeline")
+        self.chart_events = chart_image("vnb-chart-events")
         self.host_select = styled(
             widgets.Dropdown(
                 options=[("—", None)], value=None, description="Host", layout=widgets.Layout(width="30em")
@@ -171,9 +169,10 @@ class ResultsPanel(Panel):
             h("Events"),
             self.events_table,
             h("Charts"),
-            widgets.GridBox(
+            # one chart per row at the panel's width: text stays readable, the aspect is the figure's
+            widgets.VBox(
                 [self.chart_outcomes, self.chart_reasons, self.chart_timeline, self.chart_events],
-                layout=widgets.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))"),
+                layout=widgets.Layout(width="100%"),
             ),
             h("Export"),
             widgets.HBox(
