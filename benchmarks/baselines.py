@@ -421,8 +421,10 @@ def naive_filter(
         mask &= hosts["cluster"].astype(str).isin(list(clusters))
     if states:
         mask &= hosts["das_state"].astype(str).isin(list(states))
-    if only_unhealthy:
-        mask &= ~hosts["das_state"].astype(str).isin(["master", "connectedToMaster"])
+    if only_unhealthy:  # HA enabled on its cluster, and the agent not master/connectedToMaster or not connected
+        agent_bad = ~hosts["das_state"].astype(str).isin(["master", "connectedToMaster"])
+        agent_bad |= hosts["connection_state"].astype(str) != "connected"
+        mask &= hosts["ha_enabled"].fillna(False).astype(bool) & agent_bad
     return hosts[mask]
 
 

@@ -423,6 +423,9 @@ def test_installed_runbook_runs_with_papermill_against_the_simulator(
             "-p",
             "sim_hosts_per_cluster",
             "4",
+            "-p",
+            "dry_run",
+            "False",  # the runbook only plans unless told to launch (on the simulator)
             "-y",
             json.dumps({"limits": limits}),
             "--cwd",
