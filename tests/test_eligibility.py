@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from vsphere_nb.batch import eligible_only, preflight, unhealthy_only
-from vsphere_nb.fleet.eligibility import SKIP_REASONS, unhealthy_mask
 from vsphere_nb.errors import ConfigError
+from vsphere_nb.fleet.eligibility import SKIP_REASONS, unhealthy_mask
 
 
 def host(**overrides):

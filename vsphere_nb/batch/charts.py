@@ -28,6 +28,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from ..charts._kit import (
     cluster_labels,
@@ -308,8 +309,6 @@ def events_over_time(events: pd.DataFrame, **kwargs: Any) -> Figure:
 # -- output -------------------------------------------------------------------------------------------------------
 def min_text_px(fig: Figure) -> float:
     """The height in pixels of the smallest visible text of ``fig`` in its PNG (:func:`figure_png`)."""
-    from matplotlib.text import Text
-
     sizes = [float(t.get_fontsize()) for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
     return min(sizes, default=0.0) * style.DPI / 72.0
 

@@ -72,9 +72,7 @@ def causes_by_cluster(diagnosis: pd.DataFrame | None, *, max_clusters: int = 30,
             if values[i, j] > 0:
                 r, g, b = image[i, j]
                 text = style.text_color_on(f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}")
-                ax.text(
-                    j, i, str(int(values[i, j])), ha="center", va="center", fontsize=style.SMALL_SIZE, color=text
-                )
+                ax.text(j, i, str(int(values[i, j])), ha="center", va="center", fontsize=style.SMALL_SIZE, color=text)
     ax.set_xticks(range(len(columns)), [label(c.replace("_", " "), 24) for c in columns], rotation=35, ha="right")
     ax.set_yticks(range(len(rows)), [label(r, 32) for r in rows])
     ax.set_xticks(np.arange(-0.5, len(columns)), minor=True)

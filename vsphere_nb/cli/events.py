@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import warnings
 from typing import Any
 
+from ..vocabulary import label
 from ._connection import add_connection_args, connect_from_args
 from ._output import write_frame
 from ._text import printable_frame
@@ -61,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output and args.output != "-":
         write_frame(frame, args.output)
     else:
+        # lazy: rich loads only when a table is printed, so --help and -o FILE stay light
         from ._terminal import console
 
         out = console()
@@ -70,8 +73,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _wrapped(text: str, width: int, lines: int = MAX_LINES) -> str:
     """``text`` in at most ``lines`` lines of ``width`` (broken at spaces; the last line cut with "…")."""
-    import textwrap
-
     width = max(width, 8)
     parts = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
     if len(parts) > lines:
@@ -82,10 +83,9 @@ def _wrapped(text: str, width: int, lines: int = MAX_LINES) -> str:
 
 def events_table(frame: Any, width: int) -> Any:
     """The events of ``frame`` as a ``width``-wide table (see the module doc)."""
+    # lazy: rich loads only when a table is printed, so --help and -o FILE stay light
     from rich.table import Table
     from rich.text import Text
-
-    from ..vocabulary import label
 
     times = frame["created_time"]
     years = {t.year for t in times.dropna()}

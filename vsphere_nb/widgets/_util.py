@@ -33,8 +33,8 @@ import pandas as pd
 from ..client.config import redact
 from ..errors import VsphereError
 from ..safetext import html_text
-from .state import RunbookState
 from ..vocabulary import label
+from .state import RunbookState
 
 __all__ = [
     "Throttle",
