@@ -589,7 +589,7 @@ def check_flow(seen: dict[str, Any], hosts: int, pick: int = 20) -> None:
     assert "not launched" in seen["cluster_progress"], seen["cluster_progress"]
     # charts at the panel's width, the aspect kept, text 10 px or more (every chart's smallest text is
     # style.SMALL_SIZE in its PNG: tests/test_charts.py)
-    from vsphere_nb import style
+    from vsphere_nb.tables import palette as style
 
     smallest = style.SMALL_SIZE * style.DPI / 72
     assert len(seen["charts"]) >= 5, seen["charts"]  # Results 4, Diagnose's causes by cluster

@@ -19,7 +19,7 @@ import pytest
 from browser_helpers import DOCS, SCREENSHOTS, chromium_page, require_chromium
 from run_helpers import stopped_run
 
-from vsphere_nb import style
+from vsphere_nb.tables import palette as style
 
 pytestmark = pytest.mark.browser
 
