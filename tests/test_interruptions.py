@@ -266,16 +266,53 @@ def test_vcenter_unreachable_too_long_detaches_and_resume_finishes_once_it_is_ba
     with fleet(task_seconds=30) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             handle = start(vc, run_dir, limits)
-            wait_until(lambda: kinds(run_dir).count("launched") >= 4, what="four launches")
-            outage = threading.Thread(target=sim.restart, kwargs={"downtime": 8.0})
-            outage.start()
-            run = handle.wait(60)
-            assert run.lifecycle == "detached" and "unreachable" in run.detached_reason
+            # the collector follows the tasks: the outage hits a run in full swing, not its set-up
+            wait_until(lambda: handle.progress().states.get("running", 0) >= 4, what="four tasks seen running")
+            # vCenter stays down until the run has given up on it: however slow the machine, it never comes back
+            # inside the window (a fixed downtime raced the engine's retries under load and the run finished)
+            with sim.outage():
+                down = time.monotonic()
+                run = handle.wait(60)
+                gave_up_after = time.monotonic() - down
+            assert run.lifecycle == "detached" and "unreachable for more than 2 s" in run.detached_reason
+            assert gave_up_after >= limits.unreachable_timeout, "detached before the window was over"
             assert_every_host_has_one_row(run_dir)
-            outage.join()
             done = resume(run_dir, vc).wait(120)
         assert done.lifecycle == "finished"
         assert_finished_once(run_dir, sim)
+
+
+def test_stop_pressed_again_and_again_while_vcenter_is_down_still_detaches(tmp_path):
+    """Each Stop wakes the engine out of its wait for vCenter's answer; a wake is no answer, so the give-up
+    window keeps running (it used to start over at every wake, and the run never detached)."""
+    run_dir = tmp_path / "run"
+    limits = BatchLimits(max_in_flight=8, per_cluster=2, unreachable_timeout=2)
+    with fleet(clusters=2, hosts_per_cluster=4, task_seconds=300) as sim:
+        with connect(sim.url, sim.user, sim.password) as vc:
+            handle = start(vc, run_dir, limits)
+            wait_until(lambda: handle.progress().states.get("running", 0) >= 4, what="four tasks seen running")
+            pressed = threading.Event()
+            stop_pressing = threading.Event()
+
+            def press_stop() -> None:
+                while not stop_pressing.wait(0.3):
+                    handle.stop_launching("Stop pressed")
+                    pressed.set()
+
+            with sim.outage():
+                presser = threading.Thread(target=press_stop, daemon=True)
+                presser.start()
+                try:
+                    run = handle.wait(45)
+                finally:
+                    stop_pressing.set()
+                    presser.join()
+                    if not handle.done():
+                        handle.detach("the test gave up")
+                        handle.wait(30)
+        assert pressed.is_set()
+        assert run.lifecycle == "detached" and "unreachable for more than 2 s" in run.detached_reason
+        assert_every_host_has_one_row(run_dir, n=8)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -441,8 +441,10 @@ class VcenterEngine:
             self._unreachable(exc)
             await asyncio.sleep(1.0)
             return []
+        if changes is None:  # woken before vCenter answered: no news on whether it can be reached
+            return []
         self._reachable()
-        return changes or []
+        return changes
 
     async def _poll(self) -> list[TaskChange | HostChange]:
         await asyncio.sleep(max(self.wait_interval, 1.0))

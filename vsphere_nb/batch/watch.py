@@ -163,8 +163,9 @@ class TaskWatch:
         return [ref.value for ref in missing if ref.type == "Task"]
 
     async def wait(self, max_wait: int, wake: asyncio.Event) -> list[Change] | None:
-        """The next changes: one ``WaitForUpdatesEx`` (up to ``max_wait`` s). ``None`` when nothing changed, or
-        when ``wake`` was set first — the request then stays outstanding and the next call picks up its answer:
+        """The next changes: one ``WaitForUpdatesEx`` (up to ``max_wait`` s); ``[]`` when nothing changed. ``None``
+        when ``wake`` was set before the answer came — the request then stays outstanding and the next call picks
+        up its answer (or its failure):
         a wait cancelled after the server answered would lose that answer's version, and the collector would
         refuse the next one (``InvalidCollectorVersion``). Raises :class:`WatchLost` when the collector must be
         rebuilt; transport errors go up to the caller."""

@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .app import SimulatorApp
@@ -215,6 +217,15 @@ class Simulator:
         ``recentTask`` is empty) and task ids are handed out again from the start — a client that matches
         tasks by id alone is fooled by it. The events logged before the restart stay (vCenter keeps them in
         its database)."""
+        with self.outage(forget_tasks=forget_tasks):
+            if downtime > 0:
+                self._stop_restarts.wait(downtime)
+
+    @contextmanager
+    def outage(self, *, forget_tasks: bool = False) -> Iterator[None]:
+        """vCenter down for as long as the block runs, then back on the same port (a :meth:`restart` whose
+        downtime ends when the caller says so, e.g. once a client has given up): clients get "connection
+        refused" meanwhile, sessions are lost, tasks continue (``forget_tasks`` as in :meth:`restart`)."""
         if self._server is None:
             raise RuntimeError("the simulator is not serving HTTP")
         self._server.stop()
@@ -222,9 +233,10 @@ class Simulator:
         if forget_tasks:
             self.vc.tasks.forget_all()
         self.vc.stats.chaos_event("restarts")
-        if downtime > 0:
-            self._stop_restarts.wait(downtime)
-        self._server.start()
+        try:
+            yield
+        finally:
+            self._server.start()
 
     def expire_sessions(self) -> int:
         """Expire every session now (as ``session_lifetime`` would): the next call of each gets ``NotAuthenticated``."""
