@@ -11,6 +11,7 @@ Without it the tests fail — unless ``VSPHERE_NB_ALLOW_NO_BROWSER=1`` is set, t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -120,9 +121,16 @@ class JupyterServer:
 
     def url(self, path: str = "") -> str:
         if not path:
-            path = f"/lab/tree/{self.notebook}" if self.kind == "lab" else "/"
+            path = self.notebook_path() if self.kind == "lab" else "/"
         sep = "&" if "?" in path else "?"
         return f"{self.base}{path}{sep}token={self.token}"
+
+    def notebook_path(self, name: str | None = None) -> str:
+        """Lab's path for the notebook ``name`` in a workspace of its own, new for each page. Pages on the shared
+        ``default`` workspace restore each other's notebooks (Lab saves every page's layout into it, and clones it
+        for a page that opens while another uses it): a page then holds a second notebook, hidden or in front,
+        whose cells that page never runs."""
+        return f"/lab/workspaces/vnb-{secrets.token_hex(6)}/tree/{name or self.notebook}"
 
     def start(self) -> JupyterServer:
         if self.kind == "lab":
@@ -224,35 +232,152 @@ def lab_wait_idle(page: Any, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
     page.locator("#jp-main-statusbar").get_by_text(re.compile(r"\bIdle\b")).first.wait_for(timeout=timeout_ms)
 
 
-def lab_open(page: Any, server: JupyterServer) -> None:
-    """Open the notebook copy and wait for its kernel."""
-    page.goto(server.url())
-    page.locator(".jp-NotebookPanel").first.wait_for()
-    lab_wait_idle(page)
-
-
-def lab_run_all(page: Any, cells: int, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
-    """Run every cell (the ``runmenu:run-all`` command, as the Run menu does) and wait until each code cell has
-    an execution count and the kernel is idle again."""
-    page.evaluate("() => window.jupyterapp.commands.execute('runmenu:run-all')")
+def lab_wait_ready(page: Any, name: str, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
+    """Wait until the page's notebook ``name`` can run: in front, its file loaded into the model, its session
+    ready, the kernel connected and idle (as the status bar says it). Fails when the page holds another notebook
+    too (its cells would never run here)."""
     page.wait_for_function(
-        """(n) => {
-            const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
-            return prompts.length >= n && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-        }""",
-        arg=cells,
+        """(name) => { const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+            const kernel = panel && panel.sessionContext && panel.sessionContext.session
+                && panel.sessionContext.session.kernel;
+            return !!kernel && panel.context.path === name && panel.context.isReady && panel.sessionContext.isReady
+                && kernel.connectionStatus === 'connected' && kernel.status === 'idle'; }""",
+        arg=name,
         timeout=timeout_ms,
     )
+    lab_wait_idle(page, timeout_ms)
+    notebooks = page.evaluate(
+        "() => [...window.jupyterapp.shell.widgets('main')].filter(w => w.content && w.content.widgets)"
+        ".map(w => w.context.path)"
+    )
+    assert notebooks == [name], f"the page holds {notebooks}, not {name} alone"
+
+
+def lab_open(page: Any, server: JupyterServer, name: str | None = None) -> None:
+    """Open the notebook ``name`` (by default the server's) in a workspace of its own; wait until it can run."""
+    page.goto(server.url(server.notebook_path(name)))
+    lab_wait_ready(page, name or server.notebook)
+
+
+def lab_start_run_all(page: Any) -> None:
+    """Run every cell as the Run menu does (``runmenu:run-all``), without waiting. The promise the command returns
+    is kept in the page: Lab settles it when every cell has run (``true``) or as soon as a cell failed
+    (``false``: Lab then leaves the cells after it unrun, ``[ ]``; they never get an execution count)."""
+    page.evaluate(
+        """() => { window.__vnbRunAll = {settled: false};
+            window.jupyterapp.commands.execute('runmenu:run-all').then(
+                ok => { window.__vnbRunAll = {settled: true, ok: ok === true}; },
+                err => { window.__vnbRunAll = {settled: true, ok: false, error: String(err)}; }); }"""
+    )
+
+
+def lab_await_run_all(
+    page: Any, timeout_ms: int = STEP_TIMEOUT_MS, server: JupyterServer | None = None, name: str = "run-all"
+) -> list[str]:
+    """Wait for the Run All started by :func:`lab_start_run_all` to settle, then for the kernel to be idle; the
+    tracebacks shown. A Run All that stopped at a failing cell returns its traceback at once (waiting for every
+    cell's count would wait for counts that never come). One that has not settled within ``timeout_ms`` fails
+    with what the page shows (each code cell's prompt and count, the kernel's status, any dialog or error box,
+    the server log's tail) and a screenshot (``artifacts/screenshots/<name>-timeout.png``)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("() => window.__vnbRunAll && window.__vnbRunAll.settled", timeout=timeout_ms)
+    except PlaywrightTimeout as exc:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOTS / f"{name}-timeout.png"
+        page.screenshot(path=str(shot))
+        state = json.dumps(lab_state(page), indent=1)
+        log = server.log()[-3000:] if server is not None else ""
+        raise AssertionError(
+            f"{name}: Run All did not end in {timeout_ms / 1000:.0f} s: {state}\n{log}\n{shot}"
+        ) from exc
+    outcome = page.evaluate("() => window.__vnbRunAll")
     lab_wait_idle(page)
+    if outcome.get("ok"):
+        unrun = [c for c in lab_state(page).get("cells", []) if c["count"] is None]
+        assert not unrun, f"{name}: Run All ended, yet these cells have no execution count: {unrun}"
+        return error_outputs(page)
+    # the failing cell's traceback is in the model once Lab has its reply
+    return error_outputs(page) or [f"{name}: Run All stopped: {json.dumps({**outcome, **lab_state(page)})}"]
+
+
+def lab_run_all(page: Any, timeout_ms: int = STEP_TIMEOUT_MS) -> list[str]:
+    """Run every cell and wait until Run All has ended and the kernel is idle; the tracebacks shown."""
+    lab_start_run_all(page)
+    return lab_await_run_all(page, timeout_ms)
+
+
+#: what a notebook page shows of its run: the kernel's status (status bar and session), each code cell's prompt,
+#: its model's execution count and state, any dialog open and any error box
+_LAB_STATE_JS = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const nb = panel && panel.content;
+    const ctx = panel && panel.sessionContext;
+    const kernel = ctx && ctx.session && ctx.session.kernel;
+    const cells = [];
+    if (nb && nb.widgets) {
+        nb.widgets.forEach((cell, i) => {
+            if (cell.model.type !== 'code') return;
+            const prompt = cell.node.querySelector('.jp-InputPrompt');
+            cells.push({index: i, prompt: prompt ? prompt.textContent.trim() : null,
+                        count: cell.model.executionCount ?? null, state: cell.model.executionState ?? null});
+        });
+    }
+    return {
+        visibility: document.visibilityState,
+        statusbar: (document.querySelector('#jp-main-statusbar') || {}).textContent || null,
+        kernel_display: ctx ? ctx.kernelDisplayStatus : null,
+        kernel_status: kernel ? kernel.status : null,
+        kernel_connection: kernel ? kernel.connectionStatus : null,
+        notebooks: [...window.jupyterapp.shell.widgets('main')].filter(w => w.content && w.content.widgets)
+            .map(w => w.context.path),
+        current: panel && panel.context ? panel.context.path : null,
+        dialogs: [...document.querySelectorAll('.jp-Dialog')].map(d => d.textContent.slice(0, 300)),
+        notifications: [...document.querySelectorAll('.jp-Notification-Toast, .Toastify__toast')]
+            .map(t => t.textContent.slice(0, 300)),
+        cells,
+    };
+}"""
+
+
+def lab_state(page: Any) -> dict[str, Any]:
+    """The open notebook's run as Lab holds it (see ``_LAB_STATE_JS``), for a message when a wait ends badly."""
+    try:
+        return dict(page.evaluate(_LAB_STATE_JS))
+    except Exception as exc:  # the page itself is gone or stuck: say so instead of hiding the first failure
+        return {"unreadable": f"{type(exc).__name__}: {exc}"}
 
 
 def code_cells(notebook: Path) -> int:
     return sum(1 for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code")
 
 
+#: the error outputs (tracebacks) of the open notebook's cells, read from the notebook model: Lab renders a
+#: traceback as ``application/vnd.jupyter.stderr``, like any stderr text, so the page alone cannot tell them apart
+_ERRORS_JS = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const out = [];
+    if (!panel || !panel.content || !panel.content.widgets) return out;
+    panel.content.widgets.forEach((cell, i) => {
+        if (cell.model.type !== 'code') return;
+        const outputs = cell.model.outputs;
+        for (let k = 0; k < outputs.length; k++) {
+            const o = outputs.get(k).toJSON();
+            if (o.output_type === 'error') {
+                const last = (o.traceback || []).slice(-3).join('\\n').replace(/\\u001b\\[[0-9;]*m/g, '');
+                out.push(`cell ${i}: ${o.ename}: ${o.evalue}\\n${last}`);
+            }
+        }
+    });
+    return out;
+}"""
+
+
 def error_outputs(page: Any) -> list[str]:
-    """Tracebacks shown in cell outputs (Lab marks them ``application/vnd.jupyter.stderr`` / error)."""
-    return page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").all_inner_texts()
+    """The tracebacks in the open notebook's outputs (``error`` outputs of its cells), each as ``cell N: Error:
+    message`` and the traceback's last lines."""
+    return list(page.evaluate(_ERRORS_JS))
 
 
 # ---------------------------------------------------------------------------------------------------------------

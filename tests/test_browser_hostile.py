@@ -43,10 +43,12 @@ from browser_helpers import (
     STEP_TIMEOUT_MS,
     _tab,
     chromium_page,
-    code_cells,
-    error_outputs,
     jupyter_server,
+    lab_await_run_all,
+    lab_open,
+    lab_start_run_all,
     lab_wait_idle,
+    lab_wait_ready,
     require_chromium,
     runbook_copy,
     wait_grid_total,
@@ -187,30 +189,15 @@ def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _lab_open(context: Any, server: Any, name: str) -> Any:
-    """A new page on the notebook ``name``, its kernel idle."""
+    """A new page on the notebook ``name``, ready to run (model loaded, kernel connected and idle)."""
     page = context.new_page()
-    page.goto(server.url(f"/lab/tree/{name}"))
-    page.locator(".jp-NotebookPanel").first.wait_for()
-    lab_wait_idle(page)
+    lab_open(page, server, name)
     return page
 
 
-def _run_all(page: Any) -> None:
-    page.evaluate("() => window.jupyterapp.commands.execute('runmenu:run-all')")
-
-
-def _ran_all(page: Any, name: str, root: Path) -> list[str]:
-    """Wait until every code cell has run and the kernel is idle; the tracebacks shown."""
-    page.wait_for_function(
-        """(n) => {
-            const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
-            return prompts.length >= n && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-        }""",
-        arg=code_cells(root / name),
-        timeout=RUN_ALL_TIMEOUT_MS,
-    )
-    lab_wait_idle(page)
-    return list(error_outputs(page))
+def _ran_all(page: Any, name: str, server: Any) -> list[str]:
+    """Wait until Run All has ended and the kernel is idle; the tracebacks shown (a failing cell at once)."""
+    return lab_await_run_all(page, RUN_ALL_TIMEOUT_MS, server=server, name=f"hostile-{name}")
 
 
 def _shut_down_kernels(server: Any) -> None:
@@ -252,8 +239,8 @@ def _type_passwords_and_save(page: Any, server: Any, root: Path) -> str:
     """Run the Connect-form notebook, type a password into the form (never submitted) and into a plain Password
     widget, save the notebook (Lab writes the widget state), and return what was saved."""
     page = _lab_open(page.context, server, CONNECT_FORM)
-    _run_all(page)
-    assert _ran_all(page, CONNECT_FORM, root) == []
+    lab_start_run_all(page)
+    assert _ran_all(page, CONNECT_FORM, server) == []
     copy = root / CONNECT_FORM
     page.locator(".vnb-password input").fill(TYPED)
     page.locator(".vnb-control-password input").fill(CONTROL_TYPED)
@@ -331,17 +318,16 @@ def live_session(
     ):
         start = len(dialogs.seen)
         pages = {name: page.context.new_page() for name in PARAMETERS}
-        for name, tab in pages.items():  # all three load at once
-            tab.goto(lab.url(f"/lab/tree/{name}"))
-        for tab in pages.values():
-            tab.locator(".jp-NotebookPanel").first.wait_for()
-            lab_wait_idle(tab)
-            _run_all(tab)
+        for name, tab in pages.items():  # all three load at once, each in a workspace of its own
+            tab.goto(lab.url(lab.notebook_path(name)))
+        for name, tab in pages.items():
+            lab_wait_ready(tab, name)
+            lab_start_run_all(tab)
         seen["voila"] = _voila_flow(page.context.new_page(), voila)
         seen["voila_dialogs"] = dialogs.seen[start:]
         start = len(dialogs.seen)
         for name, tab in pages.items():
-            seen["errors"][name] = _ran_all(tab, name, lab_root)
+            seen["errors"][name] = _ran_all(tab, name, lab)
         _walk_runbook_panel(pages[RUNBOOK])
         for name, tab in pages.items():
             wait_settled(tab)
