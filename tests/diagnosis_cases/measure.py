@@ -70,7 +70,9 @@ def answers(hosts: pd.DataFrame, vcenter: str | None = None) -> dict[Key, Answer
     (a simulator's URL host back to the case set's vCenter name)."""
     out: dict[Key, Answer] = {}
     for r in hosts.itertuples():
-        evidence = r.evidence if isinstance(r.evidence, (list, tuple)) else ([] if pd.isna(r.evidence) else [r.evidence])
+        evidence = (
+            r.evidence if isinstance(r.evidence, (list, tuple)) else ([] if pd.isna(r.evidence) else [r.evidence])
+        )
         out[(vcenter or str(r.vcenter), str(r.host_moid))] = Answer(
             str(r.cause), str(r.confidence), tuple(str(e) for e in evidence)
         )
