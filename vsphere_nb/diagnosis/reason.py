@@ -294,8 +294,10 @@ def _next_step(rule: DiagnosisRule | None, scope: str, values: dict[str, Any], c
 
 
 def _missing(value: Any) -> bool:
-    if value is None or value == "":
-        return True
+    if value is None or isinstance(value, (str, int, bool)):  # the common cases without pandas
+        return value is None or value == ""
+    if isinstance(value, float):
+        return value != value  # NaN
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
