@@ -360,6 +360,8 @@ def weigh(
         # a cheap gate on the rule's facts before the full evaluation (most rules stop here)
         if not all(_fact_holds(name, want, values.get(name)) for name, want in rule.facts.items()):
             continue
+        if rule.unless and all(_fact_holds(name, want, values.get(name)) for name, want in rule.unless.items()):
+            continue
         if rule.texts and not facts.joined.get("any_text") and not any(facts.joined.get(k) for k in rule.texts):
             continue
         groups = evaluate(rule, facts, now)
