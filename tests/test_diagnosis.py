@@ -287,6 +287,21 @@ def test_events_shortly_before_the_state_change_count_in_full_and_older_ones_as_
     assert "cause=unknown" in earlier and "too weak to name a cause: certificate" in earlier
 
 
+def test_an_agent_that_failed_to_unconfigure_is_a_host_vcenter_lost():
+    d = diagnose(hosts_of(host("H1", das="uninitializationError")), now=NOW)
+    assert cause_of(d, "H1") == "host-unreachable"
+    assert "reconnect" in d.hosts.iloc[0]["next_step"]
+
+
+def test_a_healthy_host_whose_failed_attempt_predates_its_recovery_is_not_diagnosed():
+    failed = task("H1", outcome="agent_unhealthy", completed_at=pd.Timestamp("2026-12-03T04:00:00Z"))
+    recovered = hosts_of(host("H1", das="connectedToMaster", state_changed_at=pd.Timestamp("2026-12-03T12:00:00Z")))
+    assert "H1" not in set(diagnose(recovered, run=run_of(failed), now=NOW).hosts["host"].astype(str))
+    # the same attempt after the host's last state change still describes it
+    later = hosts_of(host("H1", das="connectedToMaster", state_changed_at=pd.Timestamp("2026-12-02T12:00:00Z")))
+    assert "H1" in set(diagnose(later, run=run_of(failed), now=NOW).hosts["host"].astype(str))
+
+
 def test_cluster_facts_fill_the_next_step():
     clusters = pd.DataFrame(
         [

@@ -289,6 +289,8 @@ def gather(
         skip = not unhealthy or cols["ha_enabled"][i] is False or cols["in_maintenance"][i] is True
         if skip and not failed:
             continue
+        if not unhealthy and last is not None and failed and _recovered_since(last, cols["state_changed_at"][i]):
+            continue  # healthy now, and its state changed after the attempt failed: the failure is history
         row = {c: cols[c][i] for c in cols}
         out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes, ctx))
     # hosts of the run that the hosts frame does not list (a saved run diagnosed with an older inventory)
@@ -413,6 +415,12 @@ class _Context:
     logs: dict[tuple[Any, Any], Any]
     shared: dict[tuple[Any, Any], frozenset[str]]
     now: Any
+
+
+def _recovered_since(attempt: dict[str, Any], changed_at: Any) -> bool:
+    """Whether a host's state changed (to the healthy state it is in now) after ``attempt`` ended."""
+    ended = _naive(attempt.get("completed_at"))
+    return ended is not None and changed_at is not None and changed_at > ended
 
 
 def _naive(value: Any) -> Any:
