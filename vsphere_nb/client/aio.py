@@ -449,34 +449,36 @@ class AsyncClient:
         if self.is_closed:
             raise RuntimeError("this client is closed")
         path = self._path(moref, name)
-        call = f"{moref.type}.{name}"
         launch = policy.on_expiry == "launch"
         generation = self._login_generation
-        response = await self._transport.send(
-            http_method,
-            path,
-            call=call,
-            json_body=body,
-            has_body=body is not None,
-            retry=policy.retry,
-            launch=launch,
-            moref=moref,
-            token=policy.on_expiry != "none",
-        )
-        expired = policy.on_expiry != "none" and not_authenticated(response)
+
+        async def send() -> httpx.Response:
+            # the one way this call goes out: first, and again after a re-login (a launch never is sent again)
+            return await self._transport.send(
+                http_method,
+                path,
+                call=f"{moref.type}.{name}",
+                json_body=body,
+                has_body=body is not None,
+                retry=policy.retry,
+                launch=launch,
+                moref=moref,
+                token=policy.on_expiry != "none",
+            )
+
+        def refused(found: tuple[wire.MethodFault, dict[str, Any]], status: int) -> errors.NotAuthenticatedError:
+            return errors.NotAuthenticatedError(found[0], raw=found[1], method=name, moref=moref, status=status)
+
+        response = await send()
+        expired = not_authenticated(response) if policy.on_expiry != "none" else None
         if expired:
-            fault, raw = expired
             if policy.on_expiry == "fail" or self._password is None:
                 self.stats.faults += 1
-                raise errors.NotAuthenticatedError(
-                    fault, raw=raw, method=name, moref=moref, status=response.status_code
-                )
+                raise refused(expired, response.status_code)
             try:
                 await self._relogin(generation)
             except errors.ServerFault as exc:
-                raise errors.NotAuthenticatedError(
-                    fault, raw=raw, method=name, moref=moref, status=response.status_code
-                ) from exc
+                raise refused(expired, response.status_code) from exc
             if launch:
                 raise errors.LaunchStateUnknown(
                     f"{name}{target(moref)}: the session had expired (HTTP {response.status_code}); logged in again "
@@ -485,22 +487,11 @@ class AsyncClient:
                     method=name,
                     moref=moref,
                 )
-            response = await self._transport.send(
-                http_method,
-                path,
-                call=call,
-                json_body=body,
-                has_body=body is not None,
-                retry=policy.retry,
-                launch=False,
-                moref=moref,
-            )
+            response = await send()
             again = not_authenticated(response)
             if again:
                 self.stats.faults += 1
-                raise errors.NotAuthenticatedError(
-                    again[0], raw=again[1], method=name, moref=moref, status=response.status_code
-                )
+                raise refused(again, response.status_code)
         if decode and 200 <= response.status_code < 300 and len(response.content) >= OFFLOAD_BYTES:
             # a large page (inventory, a big update set): decoded off the loop so other calls' answers are not
             # held back meanwhile
