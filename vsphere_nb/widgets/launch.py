@@ -26,30 +26,15 @@ from ..batch.limits import BatchLimits
 from ..batch.progress import Progress
 from ..errors import ConfigError
 from ..safetext import html_text
-from ._util import Panel, Throttle, status_html, styled
-from .chips import ChipBar, color_of
+from ._util import Panel, Throttle, styled
 from .grid import DataGrid
 from .hosts import selected_hosts
-from .plan_view import cluster_progress_html, plan_summary_html
+from .plan_view import plan_summary_html
 from .result_frames import pairs
+from .run_progress import RunProgressView
 
 __all__ = ["LaunchPanel", "PLAN_COLUMNS", "SKIPPED_COLUMNS"]
 
-#: the live host states, in the order the header's chips show them
-_STATE_ORDER = (
-    "launching",
-    "queued",
-    "running",
-    "post_check",
-    "success",
-    "agent_unhealthy",
-    "fault",
-    "launch_failed",
-    "timed_out",
-    "cancelled",
-    "not_launched",
-    "skipped",
-)
 PLAN_COLUMNS = tuple(
     pairs(
         ("order", "host", "cluster", "vcenter", "das_state", "cause", "reconfigure_fixes", "flag", "canary", "attempt")
@@ -79,7 +64,6 @@ class LaunchPanel(Panel):
     ) -> None:
         super().__init__(state)
         self.base_limits = limits or BatchLimits()
-        self.max_host_rows = max_host_rows
         base = self.base_limits
         self.max_in_flight = styled(
             widgets.BoundedIntText(
@@ -175,26 +159,12 @@ class LaunchPanel(Panel):
         self.retry_button = styled(
             widgets.Button(description="Retry failed hosts…", icon="repeat", disabled=True, layout=auto), "vnb-retry"
         )
-        self.progress = styled(
-            widgets.IntProgress(
-                value=0,
-                min=0,
-                max=1,
-                description="Progress",
-                bar_style="info",
-                style=_WIDE,
-                layout=widgets.Layout(width="60%"),
-            ),
-            "vnb-progress",
-        )
-        self.progress_text = styled(widgets.HTML(value=""), "vnb-progress-text")
-        self.cluster_table = styled(widgets.HTML(value=""), "vnb-cluster-progress")
-        self.host_table = styled(widgets.HTML(value=""), "vnb-host-states")
+        #: the run's live progress: the bar, its status line, the chips, the per-cluster and per-host tables
+        self.run_progress = RunProgressView(self.state.lock, max_host_rows=max_host_rows)
+        view = self.run_progress
+        self.progress, self.progress_text, self.chips = view.progress, view.progress_text, view.chips
+        self.cluster_table, self.host_table = view.cluster_table, view.host_table
         self.summary = styled(widgets.HTML(value=""), "vnb-run-summary")
-        #: the header: hosts per live state (during a run) or per outcome (after it); a click filters the host table
-        self.chips = ChipBar(title="Hosts:", css="vnb-launch-chips")
-        self.chips.on_change(lambda _v: self._refilter_hosts())
-        self._last_snap: Progress | None = None
 
         self._updater = Throttle(
             self._apply_progress,
@@ -205,8 +175,6 @@ class LaunchPanel(Panel):
         self._result_shown = threading.Event()
         self._result_shown.set()
         self._plan_from_selection = False
-        self._host_order: dict[tuple[str, str], tuple[str, int]] = {}
-        self._seq = 0
 
         limits_box = widgets.VBox(
             [
@@ -352,7 +320,7 @@ class LaunchPanel(Panel):
         started = False
         try:
             run_dir = self.run_dir.value.strip() or None
-            self._host_order, self._seq = {}, 0
+            self.run_progress.start()
             self._result_shown.clear()
             confirm = bool(self.include_flagged.value)
             if plan.plan.flagged and not confirm:
@@ -404,72 +372,7 @@ class LaunchPanel(Panel):
 
     def _apply_progress(self, snap: Progress) -> None:
         with self.state.lock:
-            self._show_progress(snap)
-
-    def _show_progress(self, snap: Progress) -> None:
-        for key, (_name, _cluster, host_state, _pct) in snap.hosts.items():
-            previous = self._host_order.get(key)
-            if previous is None or previous[0] != host_state:
-                self._seq += 1
-                self._host_order[key] = (host_state, self._seq)
-        with self.progress.hold_sync():
-            self.progress.max = max(snap.total, 1)
-            self.progress.value = snap.done
-            self.progress.bar_style = (
-                "danger"
-                if snap.stop_reason
-                else "warning"
-                if snap.failed or snap.not_launched
-                else "success"
-                if snap.finished
-                else "info"
-            )
-            # launched-and-ended hosts only: a host that never launched is not "done"
-            self.progress.description = f"{snap.completed} of {snap.total} finished"
-        self.progress_text.value = status_html(snap.line(), "error" if snap.stop_reason else "info")
-        self.cluster_table.value = cluster_progress_html(snap)
-        self._last_snap = snap
-        states = {k: v for k, v in snap.states.items() if k != "pending"}
-        self.chips.set_counts(states, order=_STATE_ORDER)
-        self.host_table.value = self._hosts_html(snap)
-
-    def _refilter_hosts(self) -> None:
-        with self.state.lock:
-            if self._last_snap is not None:
-                self.host_table.value = self._hosts_html(self._last_snap)
-
-    def _hosts_html(self, snap: Progress) -> str:
-        wanted = set(self.chips.value)
-        active = [
-            (seq, key)
-            for key, (st, seq) in self._host_order.items()
-            if st != "pending" and (not wanted or st in wanted)
-        ]
-        active.sort(reverse=True)
-        rows = []
-        for _seq, key in active[: self.max_host_rows]:
-            name, cluster, host_state, pct = snap.hosts.get(key, (key[1], "", "?", None))
-            color = color_of(host_state)
-            rows.append(
-                f"<tr><td>{html_text(str(name))}</td><td>{html_text(str(cluster or ''))}</td>"
-                f"<td>{html_text(str(key[0]))}</td>"
-                f"<td><span style='color:{color};font-weight:bold'>●</span> {html_text(host_state)}</td>"
-                f"<td>{'' if pct is None else f'{int(pct)} %'}</td></tr>"
-            )
-        if not rows:
-            return "<i>no host in these states</i>" if wanted else "<i>no host started yet</i>"
-        note = (
-            f"latest {len(rows)} of {len(active)} hosts past pending"
-            if len(active) > len(rows)
-            else f"{len(active)} hosts past pending"
-        )
-        return (
-            f'<div class="vnb-note"><small>{note}, latest change first</small></div>'
-            '<table class="vnb-table" style="white-space:nowrap">'
-            "<thead><tr><th>host</th><th>cluster</th><th>vCenter</th><th>state</th><th>task</th></tr></thead><tbody>"
-            + "".join(rows)
-            + "</tbody></table>"
-        )
+            self.run_progress.show(snap)
 
     def _finished(self, future: Any) -> None:
         with self.state.lock:
@@ -497,7 +400,7 @@ class LaunchPanel(Panel):
     def _summary_html(self, run: Any) -> str:
         """The run's name and folder; its counts go into the header's chips (one per outcome, coloured)."""
         summary = run.summary()
-        self.chips.set_counts({str(k): int(v) for k, v in summary.items()}, order=_STATE_ORDER)
+        self.run_progress.show_outcomes({str(k): int(v) for k, v in summary.items()})
         where = f" — saved in <code>{html_text(str(run.run_dir))}</code>" if getattr(run, "run_dir", None) else ""
         return f"<div><b>Run {html_text(run.run_id)}</b>{where}</div>"
 
@@ -506,10 +409,7 @@ class LaunchPanel(Panel):
         plan = self.state.plan
         self.confirm_box.layout.display = "none"
         if plan is not None and not self.state.running:  # a new plan: the last run's progress is history
-            with self.progress.hold_sync():
-                self.progress.value, self.progress.max = 0, 1
-                self.progress.description, self.progress.bar_style = "Progress", "info"
-            self.progress_text.value = self.cluster_table.value = self.host_table.value = ""
+            self.run_progress.clear()
         self.plan_view.value = "" if plan is None else plan_summary_html(plan)
         self._show_plan(plan)
         if plan is not None and not self.state.running:
