@@ -33,7 +33,7 @@ from .plan_view import plan_summary_html
 from .result_frames import pairs
 from .run_progress import RunProgressView
 
-__all__ = ["LaunchPanel", "PLAN_COLUMNS", "SKIPPED_COLUMNS"]
+__all__ = ["LaunchPanel", "PLAN_COLUMNS", "SKIPPED_COLUMNS", "NOT_DIAGNOSED"]
 
 PLAN_COLUMNS = tuple(
     pairs(
@@ -41,6 +41,12 @@ PLAN_COLUMNS = tuple(
     )
 )
 SKIPPED_COLUMNS = tuple(pairs(("host", "cluster", "vcenter", "das_state", "skip_reason")))
+#: the cause cells of a plan made without a diagnosis: unknown, not "none"
+NOT_DIAGNOSED = "not diagnosed"
+_NOT_DIAGNOSED_NOTE = (
+    "<div class='vnb-note' style='color:#b35900'><b>Not diagnosed:</b> the causes are unknown — run Diagnose "
+    "first, then plan again, to see each host's cause and whether a reconfigure fixes it.</div>"
+)
 _WIDE = {"description_width": "initial"}
 
 
@@ -119,12 +125,15 @@ class LaunchPanel(Panel):
         self.plan_button = styled(widgets.Button(description="Plan (dry run)", icon="list", layout=auto), "vnb-plan")
         self.plan_view = styled(widgets.HTML(value=""), "vnb-plan-view")
         self.plan_grid = DataGrid(PLAN_COLUMNS, page_length=10, what="hosts to launch")
+        #: above the plan table: says so when the plan was made without a diagnosis
+        self.plan_note = styled(widgets.HTML(value=""), "vnb-plan-note")
         self.skipped_grid = DataGrid(SKIPPED_COLUMNS, long_text=("skip_reason",), page_length=5, what="skipped hosts")
         styled(self.plan_grid.widget, "vnb-plan-launch")
         styled(self.skipped_grid.widget, "vnb-plan-skipped")
         self.plan_box = widgets.VBox(
             [
                 widgets.HTML("<b>Launch order</b> (canaries first, clusters interleaved)"),
+                self.plan_note,
                 self.plan_grid.widget,
                 widgets.HTML("<b>Skipped, and why</b>"),
                 self.skipped_grid.widget,
@@ -175,6 +184,8 @@ class LaunchPanel(Panel):
         self._result_shown = threading.Event()
         self._result_shown.set()
         self._plan_from_selection = False
+        #: the plan this panel made last and whether a diagnosis went into it
+        self._made: tuple[Any, bool] | None = None
 
         limits_box = widgets.VBox(
             [
@@ -251,6 +262,7 @@ class LaunchPanel(Panel):
         # one plan across every connected vCenter; the caps and the failure budget apply per vCenter
         plan = plan_reconfigure(clients, hosts, self.limits(), diagnosis=advice)
         self._plan_from_selection = True
+        self._made = (plan, diagnosis is not None)
         self.state.plan = plan
         return plan
 
@@ -268,6 +280,7 @@ class LaunchPanel(Panel):
         # the current client: after a reconnect the run's own client is closed (same vCenter name, same hosts)
         plan = run.retry_failed(limits=self.limits(), clients=list(self.state.clients or ()) or [self.state.client])
         self._plan_from_selection = False
+        self._made = (plan, False)  # a retry is planned without a diagnosis
         self.state.plan = plan
         if not len(plan):
             self.set_status("no failed host is eligible for a retry", "warn")
@@ -457,7 +470,14 @@ class LaunchPanel(Panel):
             self.plan_box.layout.display = "none"
             return
         frame = plan.to_frame()
-        self.plan_grid.set_frame(frame[frame["skip_reason"].isna()])
+        launch = frame[frame["skip_reason"].isna()].copy()
+        launch["order"] = launch["order"] + 1  # the plan counts from 0, an operator from 1
+        # a plan made here knows whether a diagnosis went into it; one made elsewhere says so itself
+        diagnosed = self._made[1] if self._made is not None and self._made[0] is plan else plan.plan.diagnosed
+        if not diagnosed:
+            launch["cause"] = NOT_DIAGNOSED
+        self.plan_note.value = "" if diagnosed else _NOT_DIAGNOSED_NOTE
+        self.plan_grid.set_frame(launch)
         self.skipped_grid.set_frame(frame[frame["skip_reason"].notna()])
         self.plan_box.layout.display = None
 
