@@ -77,13 +77,14 @@ class RunFrames:
 
     def times(self) -> pd.Series:
         """Every start, end and event time of the run (for the time slider's stops)."""
-        return pd.concat(
+        times: pd.Series = pd.concat(
             [
                 self.tasks["started_at"].dropna(),
                 self.tasks["completed_at"].dropna(),
                 self.events["created_time"].dropna() if len(self.events) else self.tasks["started_at"].iloc[:0],
             ]
         )
+        return times
 
     def joined(self, keys: set[Any]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """The faults, fault messages and events of the attempts whose join key is in ``keys``."""

@@ -147,32 +147,31 @@ class ResultsPanel(Panel):
             name="vsphere-nb-results-charts",
         )
 
-        h = lambda text: widgets.HTML(value=f"<h4 style='margin:.6em 0 .2em'>{html_text(text)}</h4>")  # noqa: E731
         self._finish_layout(
             self.chips.widget,
             self.summary,
-            h("Filters"),
+            _heading("Filters"),
             widgets.HBox([self.cluster_filter, self.outcome_filter]),
             widgets.HBox([self.reason_filter, self.event_type_filter]),
             self.time_window,
             widgets.HBox([self.search, self.reset_button]),
             self.counts,
-            h("Tasks (click a row for the host's detail)"),
+            _heading("Tasks (click a row for the host's detail)"),
             self.tasks_table,
-            h("Host detail"),
+            _heading("Host detail"),
             self.host_select,
             self.host_detail,
-            h("Faults"),
+            _heading("Faults"),
             self.fault_table,
-            h("Events"),
+            _heading("Events"),
             self.events_table,
-            h("Charts"),
+            _heading("Charts"),
             # one chart per row at the panel's width: text stays readable, the aspect is the figure's
             widgets.VBox(
                 [self.chart_outcomes, self.chart_reasons, self.chart_timeline, self.chart_events],
                 layout=widgets.Layout(width="100%"),
             ),
-            h("Export"),
+            _heading("Export"),
             widgets.HBox(
                 [self.export_dir, self.export_csv_button, self.export_parquet_button, self.export_report_button]
             ),
@@ -430,3 +429,8 @@ class ResultsPanel(Panel):
             self.reset_button,
         ):
             button.disabled = self.result is None
+
+
+def _heading(text: str) -> widgets.HTML:
+    """A section heading of the panel (escaped)."""
+    return widgets.HTML(value=f"<h4 style='margin:.6em 0 .2em'>{html_text(text)}</h4>")
