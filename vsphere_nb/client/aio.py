@@ -6,7 +6,7 @@
         runtime = await vc.get(MoRef("HostSystem", "host-42"), "runtime")
         task = await vc.invoke(MoRef("HostSystem", "host-42"), "ReconfigureHostForDAS_Task")
 
-What happens on ``connect`` (see ``/work/shared/reference/vi-json.md`` §1-3):
+What happens on ``connect``:
 
 1. ``GET /sdk/vim25/8.0.1.0/ServiceInstance/ServiceInstance/content`` without a session (or under the explicit
    ``release``). The singletons (``sessionManager``, ``propertyCollector`` …) are taken from that answer and
