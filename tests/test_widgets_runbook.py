@@ -344,4 +344,11 @@ def test_the_plan_table_counts_from_one_and_says_when_there_is_no_diagnosis(pane
     diagnosed = {h.cause for h in state.plan.launch if h.cause}
     assert diagnosed and diagnosed <= causes and "not diagnosed" not in causes
     assert launch.plan_note.value == ""
+    # whether a reconfigure fixes it and the canary mark are words, never an empty cell standing for False
+    words = {True: "reconfigure fixes", False: "fix first", None: "fix not known"}
+    by_host = {h.host: h for h in state.plan.launch}
+    for row in rows:
+        planned = by_host[row[column.index("host")]]
+        assert row[column.index("reconfigure_fixes")] == words[planned.reconfigure_fixes]
+        assert row[column.index("canary")] == ("canary" if planned.canary else "")
     assert_no_errors(*panel.panels)

@@ -26,6 +26,7 @@ from ..batch.limits import BatchLimits
 from ..batch.progress import Progress
 from ..errors import ConfigError
 from ..safetext import html_text
+from ..vocabulary import RECONFIGURE_FIXES_WORDS
 from ._util import Panel, Throttle, styled
 from .grid import DataGrid
 from .hosts import selected_hosts
@@ -476,6 +477,12 @@ class LaunchPanel(Panel):
         diagnosed = self._made[1] if self._made is not None and self._made[0] is plan else plan.plan.diagnosed
         if not diagnosed:
             launch["cause"] = NOT_DIAGNOSED
+        # words, not an empty cell for False: "fix first" and "not a canary" must read differently from "unknown"
+        launch["reconfigure_fixes"] = [
+            RECONFIGURE_FIXES_WORDS[None if pd.isna(v) else bool(v)] if diagnosed else ""
+            for v in launch["reconfigure_fixes"]
+        ]
+        launch["canary"] = ["canary" if v is True else "" for v in launch["canary"]]
         self.plan_note.value = "" if diagnosed else _NOT_DIAGNOSED_NOTE
         self.plan_grid.set_frame(launch)
         self.skipped_grid.set_frame(frame[frame["skip_reason"].notna()])
