@@ -34,6 +34,7 @@ __all__ = [
     "UNHEALTHY",
     "COLUMN_LABELS",
     "label",
+    "RECONFIGURE_FIXES_WORDS",
     "DAS_STATES",
     "OUTCOMES",
     "FAILURE_OUTCOMES",
@@ -171,6 +172,10 @@ COLUMN_LABELS: dict[str, str] = {
     "next_step": "next step",
     "reconfigure_fixes": "reconfigure fixes it",
 }
+
+
+#: what a plan or a diagnosis says about ``reconfigure_fixes`` (the panels' cells, the terminal's plan)
+RECONFIGURE_FIXES_WORDS: dict[bool | None, str] = {True: "reconfigure fixes", False: "fix first", None: "fix not known"}
 
 
 def label(column: str) -> str:

@@ -3,6 +3,12 @@
 :func:`load_cases` reads the library; :func:`build_fleet` gives ``hosts``, ``tasks``, ``events``, ``clusters``,
 the agent logs per (vCenter, host moId) and the expected cause of every host (``none`` for healthy peers and
 healthy cases). Keys are ``(vcenter, host_moid)``: the library has the same host names (and moIds) in two vCenters.
+
+Besides the fields of ``cases.yaml``, a case may give ``members``: more hosts of its cluster, after its healthy
+peers, each with its own ``host`` spec, ``attempts``, ``events``, ``agent_log`` and ``expect`` (one host failing
+for its own reason, or a healthy one, next to the hosts that share the case's cause); a member carries the case's
+``peers_events`` too, as every host of the cluster does (a case with members gives no ``peers_config_issues``).
+A host spec may say ``in_maintenance: true``, and a cluster ``ha_enabled: false``.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ _HOST_DEFAULTS: dict[str, Any] = {
     "heartbeat_datastores": 2,
     "state_changed": "2h",
     "config_issues": [],
+    "in_maintenance": False,
 }
 
 
@@ -53,7 +60,30 @@ def ago(text: str) -> pd.Timestamp:
 
 def load_cases(path: Path = HERE / "cases.yaml") -> list[dict[str, Any]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return list(data["cases"])
+    cases = list(data["cases"])
+    for case in cases:
+        if case.get("members") and case.get("peers_config_issues"):
+            raise ValueError(f"case {case['id']}: a case with members gives no peers_config_issues")
+    return cases
+
+
+def members_of(case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The case's ``members`` as cases of one failing host each (same id and cluster), in file order."""
+    return [
+        {
+            "id": case["id"],
+            "expect": m["expect"],
+            "cluster": case.get("cluster"),
+            "host": m.get("host") or {},
+            "attempts": m.get("attempts") or [],
+            "events": m.get("events") or [],
+            "agent_log": m.get("agent_log"),
+            "agent_log_note": m.get("agent_log_note"),
+            "failing": 1,
+            "peers": 0,
+        }
+        for m in case.get("members") or []
+    ]
 
 
 def is_ha_id(type_id: str) -> bool:
@@ -101,28 +131,32 @@ def build_fleet(cases: list[dict[str, Any]] | None = None) -> Fleet:
         spec = {**_HOST_DEFAULTS, **(case.get("host") or {})}
         failing = int(case.get("failing", 1))
         n_peers = int(case.get("peers", 3))
-        members: list[tuple[dict[str, Any], str]] = []
+        ha_enabled = bool(cdef.get("ha_enabled", True))
+        members: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
         for i in range(failing):
             one = dict(spec)
             if i:
                 one.pop("name", None)
                 one.pop("moid", None)
-            members.append((one, case["expect"]))
+            members.append((one, case["expect"], case))
         peer_issues = case.get("peers_config_issues") or []
         for i in range(n_peers):
             members.append(
                 (
                     {
                         **_HOST_DEFAULTS,
-                        "das_state": "master" if i == 0 else "connectedToMaster",
+                        "das_state": ("master" if i == 0 else "connectedToMaster") if ha_enabled else None,
                         "state_changed": "3d",
                         "config_issues": peer_issues,
                         "peer": True,
                     },
                     "none",
+                    case,
                 )
             )
-        for j, (h, expect) in enumerate(members):
+        for member in members_of(case):
+            members.append(({**_HOST_DEFAULTS, **member["host"]}, member["expect"], member))
+        for j, (h, expect, own) in enumerate(members):
             name = h.get("name") or f"esx-{index:02d}-{j:02d}.lab.local"
             mo = h.get("moid") or moid(vcenter)
             key = (vcenter, mo)
@@ -140,8 +174,8 @@ def build_fleet(cases: list[dict[str, Any]] | None = None) -> Fleet:
                     "host_moid": mo,
                     "connection_state": h["connection_state"],
                     "power_state": "poweredOn",
-                    "in_maintenance": False,
-                    "ha_enabled": True,
+                    "in_maintenance": bool(h["in_maintenance"]),
+                    "ha_enabled": ha_enabled,
                     "das_state": h["das_state"],
                     "config_issues": "; ".join(_fill(t, name, cname) for t in h["config_issues"]) or None,
                     "datastores": ds_names or None,
@@ -151,8 +185,13 @@ def build_fleet(cases: list[dict[str, Any]] | None = None) -> Fleet:
                     "state_changed_at": ago(h["state_changed"]),
                 }
             )
-            own_events = case.get("peers_events") if h.get("peer") else case.get("events")
-            for ev in own_events or []:
+            if h.get("peer"):
+                own_events = case.get("peers_events") or []
+            elif own is case:
+                own_events = case.get("events") or []
+            else:  # a member: the cluster's events every host carries, then its own
+                own_events = (case.get("peers_events") or []) + (own.get("events") or [])
+            for ev in own_events:
                 event_key[0] += 1
                 type_id = ev["type"]
                 events.append(
@@ -171,7 +210,7 @@ def build_fleet(cases: list[dict[str, Any]] | None = None) -> Fleet:
                 )
             if h.get("peer"):
                 continue
-            for n, att in enumerate(case.get("attempts") or [], start=1):
+            for n, att in enumerate(own.get("attempts") or [], start=1):
                 task_no[0] += 1
                 outcome = att["outcome"]
                 tasks.append(
@@ -192,17 +231,17 @@ def build_fleet(cases: list[dict[str, Any]] | None = None) -> Fleet:
                         "completed_at": ago(att["ago"]),
                     }
                 )
-            if case.get("agent_log"):
-                logs[key] = [_fill(t, name, cname) for t in case["agent_log"]]
-            elif case.get("agent_log_note"):
-                logs[key] = str(case["agent_log_note"])
+            if own.get("agent_log"):
+                logs[key] = [_fill(t, name, cname) for t in own["agent_log"]]
+            elif own.get("agent_log_note"):
+                logs[key] = str(own["agent_log_note"])
         clusters.append(
             {
                 "vcenter": vcenter,
                 "datacenter": DATACENTER,
                 "cluster": cname,
                 "cluster_moid": cmoid,
-                "ha_enabled": True,
+                "ha_enabled": ha_enabled,
                 "isolation_addresses": cdef.get("isolation_addresses", "10.10.0.1"),
                 "heartbeat_datastores": cdef.get("heartbeat_datastores", "ds-shared-01, ds-shared-02"),
                 "heartbeat_datastore_count": len(

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..tables import palette as style
+from ..vocabulary import RECONFIGURE_FIXES_WORDS
 from ._terminal import safe_text
 
 __all__ = ["limits_in_words", "plan_sentence", "print_plan"]
@@ -119,7 +120,7 @@ def _diagnosis_cell(h: Any) -> Text:
         return Text(safe_text(str(h.flag)), style="bold")
     if not h.cause:
         return Text("")
-    fixes = {True: "reconfigure fixes", False: "fix first", None: "fix not known"}[h.reconfigure_fixes]
+    fixes = RECONFIGURE_FIXES_WORDS[h.reconfigure_fixes]
     return Text(f"{safe_text(h.cause)}: {fixes}")
 
 
