@@ -277,7 +277,7 @@ def lab_await_run_all(
     """Wait for the Run All started by :func:`lab_start_run_all` to settle, then for the kernel to be idle; the
     tracebacks shown. A Run All that stopped at a failing cell returns its traceback at once (waiting for every
     cell's count would wait for counts that never come). One that has not settled within ``timeout_ms`` fails
-    with what the page shows (each code cell's prompt and count, the kernel's status, any dialog or error box,
+    with what the page shows (each code cell's prompt and count, the kernel's status, any dialog or notification,
     the server log's tail) and a screenshot (``artifacts/screenshots/<name>-timeout.png``)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -308,8 +308,8 @@ def lab_run_all(page: Any, timeout_ms: int = STEP_TIMEOUT_MS) -> list[str]:
     return lab_await_run_all(page, timeout_ms)
 
 
-#: what a notebook page shows of its run: the kernel's status (status bar and session), each code cell's prompt,
-#: its model's execution count and state, any dialog open and any error box
+#: what a notebook page shows of its run: the kernel's status (status bar and session), the notebooks the page
+#: holds, each code cell's prompt and its model's execution count and state, any dialog or notification open
 _LAB_STATE_JS = """() => {
     const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
     const nb = panel && panel.content;
@@ -347,10 +347,6 @@ def lab_state(page: Any) -> dict[str, Any]:
         return dict(page.evaluate(_LAB_STATE_JS))
     except Exception as exc:  # the page itself is gone or stuck: say so instead of hiding the first failure
         return {"unreadable": f"{type(exc).__name__}: {exc}"}
-
-
-def code_cells(notebook: Path) -> int:
-    return sum(1 for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code")
 
 
 #: the error outputs (tracebacks) of the open notebook's cells, read from the notebook model: Lab renders a
