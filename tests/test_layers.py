@@ -27,18 +27,6 @@ KNOWN_CYCLES: list[frozenset[str]] = [
             "vsphere_nb.wire.plain",
         }
     ),
-    # the simulator's root-cause stories and the vCenter they are told in
-    frozenset(
-        {
-            "vsphere_nb.simulator.building",
-            "vsphere_nb.simulator.diagnostics",
-            "vsphere_nb.simulator.dispatch",
-            "vsphere_nb.simulator.reconfigure",
-            "vsphere_nb.simulator.scenarios",
-            "vsphere_nb.simulator.stories",
-            "vsphere_nb.simulator.vcenter",
-        }
-    ),
 ]
 
 

@@ -25,7 +25,6 @@ from tests.diagnosis_cases.fleet import DEFAULT_VCENTER, ago, is_ha_id, load_cas
 from tests.diagnosis_cases.fleet import NOW as LIBRARY_NOW
 from vsphere_nb import wire
 from vsphere_nb.simulator import Simulator
-from vsphere_nb.simulator.diagnostics import set_agent_log
 
 
 @dataclass
@@ -151,7 +150,7 @@ def _load_case(
             )
             vc.events.post(_event(vc, "com.vmware.vc.HA.HostStateChangedEvent", host, changed, state_text))
             if case.get("agent_log"):
-                set_agent_log(vc, host, [_fill(t, host) for t in case["agent_log"]])
+                host.agent_log = [_fill(t, host) for t in case["agent_log"]]
             for n, att in enumerate(case.get("attempts") or [], start=1):
                 rows.append(
                     {

@@ -302,6 +302,8 @@ class HostSystem(ManagedEntity):
         self.network_setup: HostNetworkSetup | None = None
         #: the vSphere HA agent version when a scenario set one; ``None`` = the fleet's (vCenter's build)
         self.fdm_version: str | None = None
+        #: the lines of the FDM agent's log when a story wrote them; ``None`` = a running agent's (see .agent_logs)
+        self.agent_log: list[str] | None = None
 
     @property
     def ha_enabled(self) -> bool:
