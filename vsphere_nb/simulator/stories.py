@@ -6,9 +6,11 @@ tell that cause's story for the hosts it matches (:mod:`.storytelling` acts it o
 * **before any reconfigure** — the host's ``dasHostState`` (``networkPartitionedFromMaster``, ``networkIsolated``,
   ``uninitialized`` …), its ``configIssue`` (the HA error vCenter would list, with realistic text), the backdated HA
   event history of the last three days (state changes, agent errors, isolation pings failing, no management
-  redundancy, host failures …), the FDM agent's log (:data:`AGENT_LOG`), its datastores (none for
-  ``datastore-access``), its connection (``notResponding`` for ``host-unreachable``), its management vmknics (one
-  where redundancy is missing) and the cluster's isolation address;
+  redundancy, too few heartbeat datastores, host failures …), the FDM agent's log (:data:`AGENT_LOG`), its
+  datastores (``datastore-access``: still mounted, every mount inaccessible — all paths down — so the primary has
+  no heartbeat datastore for it), its connection (``notResponding`` for ``host-unreachable``), its management
+  vmknics (one where redundancy is missing), the cluster's isolation address and the cluster's own config issue
+  (``InsufficientFailoverResourcesEvent`` when too few healthy hosts are left to tolerate the failover level);
 * **when reconfigured** — the rule's defaults (:func:`.scenarios.Rule` fills them from :data:`STORIES`): outcome,
   ``DasConfigFault.reason``, ``HostDasErrorEvent`` reason, ``output`` and extra events matching the cause (a rule
   may still override any of them).
@@ -29,6 +31,7 @@ __all__ = [
     "AGENT_LOG",
     "ISOLATION_ADDRESS",
     "WRONG_MANAGEMENT_VLAN",
+    "INACCESSIBLE_REASON",
     "HISTORY_DAYS",
     "HISTORY_REPEATS",
 ]
@@ -93,7 +96,10 @@ STORIES: dict[str, Story] = {
         das_state="uninitialized",
         issue_reason="configFailed",
         issue_text="The number of vSphere HA heartbeat datastores for this host is 0, which is less than required: 2",
-        history=(("com.vmware.vc.HA.HostStateChangedEvent", {"text": "uninitialized"}),),
+        history=(
+            ("com.vmware.vc.HA.HeartbeatDatastoreNotSufficient", {"text": "0"}),
+            ("com.vmware.vc.HA.HostStateChangedEvent", {"text": "uninitialized"}),
+        ),
         reason="NoDatastoresConfigured",
         host_error="configFailed",
     ),
@@ -219,6 +225,9 @@ AGENT_LOG: dict[str, tuple[tuple[float, str, str, str], ...]] = {
 #: the VLAN the management port group of a ``management-network`` story host is tagged with (its peers use the
 #: fleet's management VLAN); the story's agent output names it
 WRONG_MANAGEMENT_VLAN = 112
+
+#: the ``HostMountInfo.inaccessibleReason`` of a ``datastore-access`` story host's mounts (all paths down, timed out)
+INACCESSIBLE_REASON = "AllPathsDown_Timeout"
 
 #: a story's history is logged :data:`HISTORY_REPEATS` times over the last :data:`HISTORY_DAYS` days
 HISTORY_DAYS = 3

@@ -21,6 +21,7 @@ from .stories import (
     AGENT_LOG,
     HISTORY_DAYS,
     HISTORY_REPEATS,
+    INACCESSIBLE_REASON,
     ISOLATION_ADDRESS,
     STORIES,
     WRONG_MANAGEMENT_VLAN,
@@ -74,6 +75,7 @@ def tell_stories(vc: Vcenter) -> dict[str, dict[str, str]]:
             _apply_state(vc, host, cause, story, isolation, now)
         truth[host.moid] = {"host": host.name, "cluster": cluster.name, "cause": cause}
     _reassign_masters(vc, truth)
+    _failover_capacity(vc, truth)
     return truth
 
 
@@ -82,8 +84,10 @@ def _apply_state(vc: Vcenter, host: HostSystem, cause: str, story: Story, isolat
     if cause == "host-unreachable":
         host.connection_state = "notResponding"
         host.power_state = "unknown"
-    if cause == "datastore-access":
-        host.datastores = []
+    if cause == "datastore-access":  # all paths down: still mounted, none reachable, so no heartbeat datastore
+        for datastore in host.datastores:
+            datastore.set_accessible(host, False, INACCESSIBLE_REASON)
+            vc.registry.changed(datastore)
     if cause == "management-network":
         _one_management_vmknic(host)
         _mistagged_management_vlan(host)
@@ -177,3 +181,22 @@ def _reassign_masters(vc: Vcenter, truth: dict[str, dict[str, str]]) -> None:
             if host.das_state is not None:
                 host.das_reporter = master.ref if master is not None else host.ref
             vc.registry.changed(host)
+
+
+def _failover_capacity(vc: Vcenter, truth: dict[str, dict[str, str]]) -> None:
+    """A cluster whose stories left no more healthy hosts than its failover level cannot tolerate that many host
+    failures: vCenter lists ``InsufficientFailoverResourcesEvent`` in the cluster's ``configIssue``."""
+    now = Clock.now()
+    for cluster in vc.inventory.clusters():
+        das = cluster.das
+        admission = das.enabled if das.admission_control is None else das.admission_control
+        if not das.enabled or not admission or not any(h.moid in truth for h in cluster.hosts):
+            continue
+        healthy = sum(1 for h in cluster.hosts if h.das_state in ("master", "connectedToMaster"))
+        if healthy > das.failover_level:
+            continue
+        with vc.registry.lock:
+            issue = vc.events.make("InsufficientFailoverResourcesEvent", cr=cluster, created=now - timedelta(hours=1))
+            vc.events.post(issue)
+            cluster.config_issues.append(issue)
+            vc.registry.changed(cluster)
