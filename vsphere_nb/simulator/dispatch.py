@@ -360,7 +360,7 @@ def read_property(call: Call) -> Answer:
     cacheable = call.name not in this.NO_CACHE and not _older_release(call)
     if cacheable:
         hit = this.cache.get(("get", call.name))
-        if hit is not None:
+        if isinstance(hit, Answer):
             return hit
     token = CURRENT_SESSION.set(call.session)
     try:

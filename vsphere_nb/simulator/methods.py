@@ -27,7 +27,7 @@ from .inventory import (
 )
 from .managers import MANAGERS, manager_class
 from .properties import KNOWN_MANAGED_TYPES
-from .sessions import SessionLimitReached, SessionManager
+from .sessions import Session, SessionLimitReached, SessionManager
 from .tasks import Task, TaskManager
 from .vcenter import ServiceInstance
 from .views import ContainerView, ListView, ViewManager
@@ -64,7 +64,7 @@ for _cls in (
     served(_cls)
 
 
-def _session(call: Call):
+def _session(call: Call) -> Session:
     assert call.session is not None
     return call.session
 
