@@ -1,6 +1,6 @@
 """A small, scriptable fake vCenter for ``httpx.MockTransport`` (shared by the client/property/sync tests).
 
-It speaks the VI/JSON wire format of ``/work/shared/reference/vi-json.md`` for the calls the client makes on its
+It speaks the VI/JSON wire format (``/sdk/vim25/{release}/…``, as VMware documents it) for the calls the client makes on its
 own (content, hello, Login, Logout, currentSession) and lets each test add property values and method handlers.
 Every request is recorded (``fake.requests``) so tests can assert on paths, headers and bodies.
 

@@ -3,7 +3,8 @@
 import pytest
 
 from vsphere_nb.batch import RunRecords, TaskRecord
-from vsphere_nb.batch.records import EventColumns, outcome_from_task_info
+from vsphere_nb.batch.event_columns import EventColumns
+from vsphere_nb.batch.records import outcome_from_task_info
 from vsphere_nb.tables.events import event_severity
 from vsphere_nb.wire.plain import fault_chain, fault_events, unwrap_fault
 

@@ -245,6 +245,63 @@ def test_event_windows_are_respected(tmp_path):
     assert cause_of(d, "H1") == "host-unreachable" and d.hosts.iloc[0]["next_step"] == "look at H1"
 
 
+def _cluster(**kw: Any) -> pd.DataFrame:
+    row = {"vcenter": "vc1", "cluster": "C1", "cluster_moid": "domain-C1", "hosts": 4, "config_issues": ""}
+    row.update(kw)
+    return pd.DataFrame([row])
+
+
+def test_a_partition_in_a_vsan_cluster_is_on_the_vsan_network_and_elsewhere_on_the_management_network():
+    pings = events_of(
+        event(
+            "H1",
+            "com.vmware.vc.HA.NotAllHostAddrsPingable",
+            message="cannot reach 192.168.77.11",
+            when="2026-12-05T02:00:00Z",
+        )
+    )
+    hosts = hosts_of(host("H1", das="networkPartitionedFromMaster"))
+    on_vsan = diagnose(hosts, events=pings, clusters=_cluster(vsan_enabled=True), now=NOW)
+    assert cause_of(on_vsan, "H1") == "vsan-network"
+    assert cause_of(diagnose(hosts, events=pings, clusters=_cluster(vsan_enabled=False), now=NOW), "H1") == (
+        "management-network"
+    )
+    # vSAN not known (no cluster frame): the `unless` does not hold, the management-network rules still fire
+    assert cause_of(diagnose(hosts, events=pings, now=NOW), "H1") == "management-network"
+
+
+def test_events_shortly_before_the_state_change_count_in_full_and_older_ones_as_an_earlier_episode():
+    changed = pd.Timestamp("2026-12-05T02:00:00Z")  # two hours before NOW
+    hosts = hosts_of(host("H1", state_changed_at=changed))
+    text = "vSphere HA cannot be configured on host H1 because its SSL thumbprint has not been verified"
+
+    def evidence(when: str) -> str:
+        ev = events_of(event("H1", "com.vmware.vc.HA.HostHasNoSslThumbprint", when=when, message=text))
+        d = diagnose(hosts, events=ev, now=NOW)
+        assert cause_of(d, "H1") in ("certificate", "unknown")
+        return "\n".join(d.hosts.iloc[0]["evidence"]) + f"\ncause={cause_of(d, 'H1')}"
+
+    leading = evidence("2026-12-05T01:00:00Z")  # an hour before the change: what led the host there
+    assert "cause=certificate" in leading and "older than" not in leading
+    earlier = evidence("2026-12-04T12:00:00Z")  # 14 h before the change: an earlier episode, a quarter of the weight
+    assert "cause=unknown" in earlier and "too weak to name a cause: certificate" in earlier
+
+
+def test_an_agent_that_failed_to_unconfigure_is_a_host_vcenter_lost():
+    d = diagnose(hosts_of(host("H1", das="uninitializationError")), now=NOW)
+    assert cause_of(d, "H1") == "host-unreachable"
+    assert "reconnect" in d.hosts.iloc[0]["next_step"]
+
+
+def test_a_healthy_host_whose_failed_attempt_predates_its_recovery_is_not_diagnosed():
+    failed = task("H1", outcome="agent_unhealthy", completed_at=pd.Timestamp("2026-12-03T04:00:00Z"))
+    recovered = hosts_of(host("H1", das="connectedToMaster", state_changed_at=pd.Timestamp("2026-12-03T12:00:00Z")))
+    assert "H1" not in set(diagnose(recovered, run=run_of(failed), now=NOW).hosts["host"].astype(str))
+    # the same attempt after the host's last state change still describes it
+    later = hosts_of(host("H1", das="connectedToMaster", state_changed_at=pd.Timestamp("2026-12-02T12:00:00Z")))
+    assert "H1" in set(diagnose(later, run=run_of(failed), now=NOW).hosts["host"].astype(str))
+
+
 def test_cluster_facts_fill_the_next_step():
     clusters = pd.DataFrame(
         [
@@ -300,6 +357,11 @@ def test_site_rules_override_by_id_and_new_rules_come_first(tmp_path):
         ("rules: [{id: a, cause: timeout, confidence: sure, when: {das_state: x}, next_step: s}]", "confidence"),
         ("rules: [{id: a, cause: timeout, when: {events: {types: [X], within: soon}}, next_step: s}]", "bad duration"),
         ("rules: [{id: a, cause: timeout, when: {mgmt_vmknics: {max: two}}, next_step: s}]", "must be a number"),
+        (
+            "rules: [{id: a, cause: timeout, when: {das_state: x}, unless: {colour: red}, next_step: s}]",
+            "unknown fact 'colour' in 'unless'",
+        ),
+        ("rules: [{id: a, cause: timeout, when: {das_state: x}, unless: [vsan], next_step: s}]", "'unless' must be"),
         ("version: 2\nrules: []", "unsupported version"),
         ("rules: {a: 1}", "expected 'rules:'"),
         (

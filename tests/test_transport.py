@@ -20,7 +20,8 @@ import pytest
 from fake_vcenter import FakeVCenter, aconnect, json_response, make_ca_and_server_cert, moref, serve
 
 from vsphere_nb import errors, wire
-from vsphere_nb.client._transport import SESSION_HEADER, Transport, map_transport_error, request_was_sent
+from vsphere_nb.client._transport import SESSION_HEADER, Transport
+from vsphere_nb.client._transport_errors import map_transport_error, request_was_sent
 from vsphere_nb.client.config import (
     InsecureTLSWarning,
     RetryPolicy,

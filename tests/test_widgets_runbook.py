@@ -18,6 +18,7 @@ from widget_helpers import (  # noqa: F401  (autouse fixture)
 )
 
 from vsphere_nb.widgets import RunbookPanel
+from vsphere_nb.widgets.launch import PLAN_COLUMNS
 
 HEALTHY = ("master", "connectedToMaster")
 
@@ -315,3 +316,32 @@ def test_two_simulated_vcenters_one_table_one_plan(tmp_path: Path) -> None:
         assert_no_errors(*panel.panels)
     finally:
         panel.close()
+
+
+def test_the_plan_table_counts_from_one_and_says_when_there_is_no_diagnosis(panel: RunbookPanel) -> None:
+    """An operator counts the launch order from 1; a plan made before any diagnosis says its causes are unknown
+    (in the cause cells and in a note above the table) instead of showing empty cells."""
+    state, launch = panel.state, panel.launch
+    column = [name for name, _label in PLAN_COLUMNS]
+    panel.hosts.only_unhealthy.value = True
+    panel.hosts.select_all.click()
+    launch.plan_button.click()
+    plan = state.plan
+    rows = grid_rows(launch.plan_grid.widget)
+    assert len(rows) == len(plan) > 1
+    assert [row[column.index("order")] for row in rows] == [str(i) for i in range(1, len(plan) + 1)]
+    assert [h.order for h in plan.launch] == list(range(len(plan)))  # the plan itself is unchanged
+    assert {row[column.index("cause")] for row in rows} == {"not diagnosed"}
+    assert "run Diagnose first" in launch.plan_note.value
+
+    # diagnosed, then planned again: each host's own cause, no note
+    panel.diagnose.diagnose_button.click()
+    panel.diagnose.wait(60)
+    assert state.diagnosis is not None
+    launch.plan_button.click()
+    rows = grid_rows(launch.plan_grid.widget)
+    causes = {row[column.index("cause")] for row in rows}
+    diagnosed = {h.cause for h in state.plan.launch if h.cause}
+    assert diagnosed and diagnosed <= causes and "not diagnosed" not in causes
+    assert launch.plan_note.value == ""
+    assert_no_errors(*panel.panels)

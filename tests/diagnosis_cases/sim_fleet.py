@@ -53,8 +53,20 @@ def _issue_type(text: str) -> str:
     return "HostDasErrorEvent"
 
 
+def _host_arguments(type_id: str, host: Any) -> dict[str, Any]:
+    """The host arguments a standard event type requires besides ``host`` (``DasHostIsolatedEvent.isolatedHost``,
+    ``DasHostFailedEvent.failedHost``): the event's own host."""
+    cls = wire.REGISTRY.get(type_id) if not is_ha_id(type_id) else None
+    fields = getattr(cls, "model_fields", {})
+    return {
+        name: wire.HostEventArgument(name=host.name, host=host.ref)
+        for name, info in fields.items()
+        if info.is_required() and info.annotation is wire.HostEventArgument
+    }
+
+
 def _event(vc: Any, type_id: str, host: Any, when: datetime, message: str) -> wire.Event:
-    event = vc.events.make(type_id, host=host, created=when, text=message)
+    event = vc.events.make(type_id, host=host, created=when, text=message, **_host_arguments(type_id, host))
     return event.model_copy(
         update={"fullFormattedMessage": message, **({"message": message} if is_ha_id(type_id) else {})}
     )

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         outcomes_by_cluster,
         task_timeline,
     )
+    from .event_columns import EventColumns
     from .event_matching import match_events
     from .execute import BatchRun, ReconfigurePlan, plan_reconfigure, resume
     from .frames import SCHEMAS, Frames, build_frames, coerce, empty_frame, hosts_frame
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from .limits import BatchLimits, FailureBudget
     from .plan import Plan, PlannedHost, SkippedHost, make_plan
     from .progress import HOST_STATES, Progress
-    from .records import EventColumns, RunRecords, TaskRecord
+    from .records import RunRecords, TaskRecord
     from .report import render_report, write_report
     from .result import RunResult, load_run
     from .resume_plan import plan_resume
@@ -96,7 +97,7 @@ __getattr__, __dir__ = lazy_attributes(
         "HEALTHY_DAS_STATES": "..vocabulary",
         "OUTCOMES": "..vocabulary",
         "STAGES": "..vocabulary",
-        "EventColumns": ".records",
+        "EventColumns": ".event_columns",
         "RunRecords": ".records",
         "TaskRecord": ".records",
         "render_report": ".report",

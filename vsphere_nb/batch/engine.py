@@ -9,13 +9,15 @@ be read and tested alone:
 * :class:`~vsphere_nb.batch.watch.TaskWatch` — one PropertyCollector following the hosts and their tasks;
 * :class:`~vsphere_nb.batch.attempts.AttemptBook` — pure: what each fact means (outcomes, identity of tasks,
   deadlines), as effects this engine applies in order: journal first, then scheduler and progress;
+* :class:`~vsphere_nb.batch.detach.Reachability` — when vCenter has not answered for too long;
+* :class:`~vsphere_nb.batch.background.Background` — the launches, look-ups and cancels running beside the loop;
 * :class:`~vsphere_nb.batch.event_feed.EventFeed` and :func:`~vsphere_nb.batch.event_matching.match_events` —
   the run's HA events, journalled with the attempt they belong to as soon as it has ended.
 
 The loop: launch what the scheduler allows, send pending view changes, wait for changes (or a deadline, a
 cancel, a launch that ended), apply them, tick the deadlines. It ends when nothing runs and nothing may start.
 
-**Detaching** (:class:`Detach`) ends the loop without an outcome for the hosts still under way; they stay in the
+**Detaching** (:class:`~vsphere_nb.batch.detach.Detach`) ends the loop without an outcome for the hosts still under way; they stay in the
 journal at the stage they reached and ``resume`` finishes them. Causes: the user asked (hold after Ctrl-C, or at
 once), the client was closed, vCenter stayed unreachable longer than ``limits.unreachable_timeout``, the journal
 could not be written (then nothing more is sent: no launch goes out that cannot be journalled first), or an
@@ -34,7 +36,9 @@ from typing import Any
 from ..errors import ProtocolError, RunDirectoryError, TransportError, VsphereError
 from ..wire import MoRef
 from .attempts import AttemptBook, Effect, LookUp, Progress, Release, Write
+from .background import Background
 from .context import RunContext
+from .detach import CLIENT_CLOSED, Detach, Reachability
 from .event_feed import RunEvents
 from .launcher import LAUNCH_RETRY, Launched, Launcher, LaunchFailed, LaunchUnknown, LookupFailed, answer_grace
 from .plan import PlannedHost
@@ -42,7 +46,7 @@ from .resume_plan import ResumeWork
 from .scheduler import STOP_CANCELLED, STOP_REASON_TEXT, Scheduler
 from .watch import HostChange, TaskChange, TaskWatch, WatchLost
 
-__all__ = ["VcenterEngine", "Detach", "LAUNCH_CONCURRENCY"]
+__all__ = ["VcenterEngine", "LAUNCH_CONCURRENCY"]
 
 logger = logging.getLogger("vsphere_nb.batch")
 
@@ -54,14 +58,6 @@ _POLL_CYCLES_BEFORE_REBUILD = 10
 #: seconds after which a task the watch has never reported is added to the view itself (a task that vanished
 #: before its host's recentTask showed it then comes back from ModifyListView as missing)
 UNSEEN_AFTER = 30.0
-
-
-class Detach(Exception):
-    """End the run's loop without outcomes for the hosts under way (see the module doc)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def _now() -> datetime:
@@ -97,10 +93,11 @@ class VcenterEngine:
         self._by_key = {h.key: h for h in self.hosts}
         self._wake = asyncio.Event()
         self._launch_sem = asyncio.Semaphore(LAUNCH_CONCURRENCY)
-        self._background: set[asyncio.Future[Any]] = set()
-        self._fatal: BaseException | None = None
+        self._background = Background(self._wake)
+        self._vcenter_answers = Reachability(
+            self.vcenter, self.limits.unreachable_timeout, lambda: bool(self.client.is_closed)
+        )
         self._cancel_handled = False
-        self._unreachable_since: float | None = None
         self._poll_cycles = 0
         self._checked_unseen: set[str] = set()
 
@@ -117,16 +114,16 @@ class VcenterEngine:
         except RunDirectoryError as exc:
             self.detach_reason = f"the journal cannot be written ({exc}); nothing more was sent"
         except asyncio.CancelledError:
-            self.detach_reason = self._closed_reason() or "the engine was cancelled"
+            self.detach_reason = CLIENT_CLOSED
             raise
         except Exception as exc:
             if self.client.is_closed:
-                self.detach_reason = self._closed_reason()
+                self.detach_reason = CLIENT_CLOSED
             else:
                 logger.debug("engine for %s failed", self.vcenter, exc_info=True)
                 self.detach_reason = f"engine error: {type(exc).__name__}: {exc}"
         finally:
-            await self._stop_background()
+            await self._background.stop()
             self.events.stop()
             if not self.client.is_closed:
                 await self._stop_watch()
@@ -149,9 +146,9 @@ class VcenterEngine:
             self._handle_cancel()
             self._launch_ready()
             await self._sync_view()
-            if self._fatal is not None:
-                raise self._fatal
-            if not self._background_launches() and not len(self.book) and self._all_launched_or_stopped():
+            if self._background.failure is not None:
+                raise self._background.failure
+            if not self._background.busy and not len(self.book) and self._all_launched_or_stopped():
                 if self.ctx.hold_reason is not None and self.sched.pending_count and not self.sched.stopped:
                     raise Detach(f"{self.ctx.hold_reason}; {self.sched.pending_count} host(s) not launched yet")
                 return
@@ -168,10 +165,7 @@ class VcenterEngine:
         if self.ctx.detach_reason is not None:
             raise Detach(self.ctx.detach_reason)
         if self.client.is_closed:
-            raise Detach(self._closed_reason())
-
-    def _closed_reason(self) -> str:
-        return "the vCenter client was closed (kernel shutdown or vc.close())"
+            raise Detach(CLIENT_CLOSED)
 
     def _record_not_launched(self) -> None:
         """The run stopped itself (canary, budget) or was cancelled: the hosts never launched get their row."""
@@ -201,7 +195,7 @@ class VcenterEngine:
             elif isinstance(effect, Progress):
                 self.ctx.progress.set(effect.host.key, effect.state, effect.percent)
             elif isinstance(effect, LookUp):
-                self._spawn(self._look_up(effect))
+                self._background.spawn(self._look_up(effect))
 
     def _apply_changes(self, changes: list[TaskChange | HostChange]) -> None:
         """Apply one answer's changes: the hosts' agent states first, then the tasks — they are the same moment,
@@ -244,7 +238,7 @@ class VcenterEngine:
             self.sched.launched(host)
             self.ctx.progress.set(host.key, "launching")
             # launches go out in the background: the loop keeps following the tasks already running meanwhile
-            self._spawn(self._launch(host))
+            self._background.spawn(self._launch(host))
 
     async def _launch(self, host: PlannedHost) -> None:
         async with self._launch_sem:
@@ -255,8 +249,8 @@ class VcenterEngine:
         if isinstance(result, Launched):
             self._track(host, result)
         elif isinstance(result, LaunchUnknown):
-            self._unreachable(TransportError(result.message))
-            self._spawn(self._resolve_unknown(host, result.since, wait=LAUNCH_RETRY.cap))
+            self._vcenter_answers.unreachable(TransportError(result.message))
+            self._background.spawn(self._resolve_unknown(host, result.since, wait=LAUNCH_RETRY.cap))
         else:
             self.sched.finished(host, "launch_failed")
             self.ctx.progress.set(host.key, "launch_failed")
@@ -281,14 +275,14 @@ class VcenterEngine:
                 await asyncio.sleep(wait)
             try:
                 found = await self.launcher.find(host, since)
-                self._reachable()
+                self._vcenter_answers.reachable()
             except LookupFailed as exc:
                 if not exc.transient:
                     message = f"launch state unknown: {exc}; not relaunched"
                     self._journal("launch_failed", host, None, message=message)
                     self._launch_result(host, LaunchFailed(None, message))
                     return
-                self._unreachable(TransportError(str(exc)))
+                self._vcenter_answers.unreachable(TransportError(str(exc)))
                 tries += 1
                 wait = LAUNCH_RETRY.delay(tries) + 1.0
                 continue
@@ -315,11 +309,11 @@ class VcenterEngine:
         while True:
             try:
                 found = await self.launcher.find(look.host, look.since, look.gone)
-                self._reachable()
+                self._vcenter_answers.reachable()
                 break
             except LookupFailed as exc:
                 if exc.transient:
-                    self._unreachable(TransportError(str(exc)))
+                    self._vcenter_answers.unreachable(TransportError(str(exc)))
                 tries += 1
                 await asyncio.sleep(LAUNCH_RETRY.delay(tries) + 1.0)
         if found is not None:
@@ -331,30 +325,6 @@ class VcenterEngine:
             )
         self._apply(self.book.found(look.host.key, found, now=time.monotonic()))
         self._wake.set()
-
-    # -- background work -------------------------------------------------------------------------
-    def _spawn(self, coro: Any) -> None:
-        fut = asyncio.ensure_future(coro)
-        self._background.add(fut)
-        fut.add_done_callback(self._background_done)
-
-    def _background_done(self, fut: asyncio.Future[Any]) -> None:
-        self._background.discard(fut)
-        if not fut.cancelled() and fut.exception() is not None and self._fatal is None:
-            self._fatal = fut.exception()
-            self._wake.set()
-        elif not self._background:
-            self._wake.set()  # the loop may be waiting for the last one to end
-
-    def _background_launches(self) -> bool:
-        return bool(self._background)
-
-    async def _stop_background(self) -> None:
-        """Detaching or done: abandon launches and look-ups in flight (the journal shows where each stands)."""
-        for fut in list(self._background):
-            fut.cancel()
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
 
     # -- resume ----------------------------------------------------------------------------------
     def _resume_known(self) -> None:
@@ -388,7 +358,7 @@ class VcenterEngine:
             # a request sent just before the crash may still sit in vCenter's queue: look only once the sender
             # would have given up waiting for its answer
             wait = ((since or _now()) + answer_grace(self.client) - _now()).total_seconds() if since else 0.0
-            self._spawn(self._resolve_unknown(host, since or self.ctx.started_at, wait=max(0.0, wait)))
+            self._background.spawn(self._resolve_unknown(host, since or self.ctx.started_at, wait=max(0.0, wait)))
         self.resume = ResumeWork()
 
     # -- watching --------------------------------------------------------------------------------
@@ -397,12 +367,12 @@ class VcenterEngine:
             return
         try:
             missing = await self.watch.sync()
-            self._reachable()
+            self._vcenter_answers.reachable()
         except WatchLost as exc:
             await self._rebuild(exc)
             return
         except (TransportError, ProtocolError) as exc:
-            self._unreachable(exc)
+            self._vcenter_answers.unreachable(exc)
             return
         for task in missing:
             self._apply(self.book.vanished(task))
@@ -438,10 +408,10 @@ class VcenterEngine:
             return []
         except (TransportError, ProtocolError) as exc:
             logger.info("WaitForUpdatesEx failed (%s); retrying", exc)
-            self._unreachable(exc)
+            self._vcenter_answers.unreachable(exc)
             await asyncio.sleep(1.0)
             return []
-        self._reachable()
+        self._vcenter_answers.reachable()
         return changes or []
 
     async def _poll(self) -> list[TaskChange | HostChange]:
@@ -449,9 +419,9 @@ class VcenterEngine:
         polled = [(a.task if a.task_outcome is None else None, a.host.host_moid) for a in self.book]
         changes, vanished, failure = await self.watch.poll_all(polled)
         if failure is not None:
-            self._unreachable(failure)
+            self._vcenter_answers.unreachable(failure)
         elif polled:
-            self._reachable()
+            self._vcenter_answers.reachable()
         for task in vanished:
             self._apply(self.book.vanished(task))
         self._poll_cycles += 1
@@ -466,22 +436,6 @@ class VcenterEngine:
         except (TimeoutError, VsphereError) as exc:
             logger.debug("cleaning up the collector failed: %s", exc)
 
-    # -- reachability ----------------------------------------------------------------------------
-    def _reachable(self) -> None:
-        self._unreachable_since = None
-
-    def _unreachable(self, exc: BaseException) -> None:
-        """vCenter did not answer. Detach once that has lasted longer than ``limits.unreachable_timeout``."""
-        if self.client.is_closed:
-            raise Detach(self._closed_reason())
-        now = time.monotonic()
-        if self._unreachable_since is None:
-            self._unreachable_since = now
-        elif now - self._unreachable_since > self.limits.unreachable_timeout:
-            raise Detach(
-                f"vCenter {self.vcenter} unreachable for more than {self.limits.unreachable_timeout:.0f} s ({exc})"
-            )
-
     # -- cancel ----------------------------------------------------------------------------------
     def _handle_cancel(self) -> None:
         if not self.ctx.cancel_requested or self._cancel_handled:
@@ -494,7 +448,7 @@ class VcenterEngine:
         if cancel_running:
             running = to_cancel or [a.host for a in self.book]
             tasks = [a.task for h in running if (a := self.book.get(h.key)) is not None and a.task is not None]
-            self._spawn(self._cancel_tasks(tasks))
+            self._background.spawn(self._cancel_tasks(tasks))
 
     async def _cancel_tasks(self, tasks: list[str]) -> None:
         for task in tasks:

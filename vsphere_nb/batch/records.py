@@ -5,7 +5,7 @@ the journal and applies the very same dict here, and an offline reader replays t
 method. So what a notebook shows during a run and what ``load_run`` shows after a crash cannot disagree.
 
 Values stay as they came off the wire (ISO-8601 strings, the fault wire dict); events are reduced to the
-events-frame columns as they arrive (:class:`EventColumns`), so a million of them cost no dicts in memory and no
+events-frame columns as they arrive (:class:`~vsphere_nb.batch.event_columns.EventColumns`), so a million of them cost no dicts in memory and no
 re-reading per rebuild. Turning all this into DataFrames is the job of :mod:`vsphere_nb.batch.frames`.
 
 Outcomes and stages are listed in :mod:`vsphere_nb.vocabulary`; the wire dicts are read with
@@ -14,20 +14,17 @@ Outcomes and stages are listed in :mod:`vsphere_nb.vocabulary`; the wire dicts a
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from ..tables.events import EVENT_COLUMNS, event_columns
 from ..vocabulary import EVENT_SOURCES, FAILURE_OUTCOMES, FINAL_TASK_OUTCOMES, HEALTHY_DAS_STATES, OUTCOMES, STAGES
 from ..wire.plain import fault_events, moid, task_state
+from .event_columns import EventColumns
 
 __all__ = [
     "OUTCOMES",
     "FAILURE_OUTCOMES",
-    "EventColumns",
-    "EVENT_FIELDS",
     "FINAL_TASK_OUTCOMES",
     "HEALTHY_DAS_STATES",
     "STAGES",
@@ -77,76 +74,6 @@ def _attempt(entry: Mapping[str, Any], default: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise TypeError("attempt must be a non-negative integer")
     return value
-
-
-#: the per-event columns of :class:`EventColumns`, in the events frame's order
-EVENT_FIELDS: tuple[str, ...] = ("source", *EVENT_COLUMNS)
-_SOURCE_RANK = {name: i for i, name in enumerate(EVENT_SOURCES)}
-
-
-def _rank(source: Any) -> int:
-    return _SOURCE_RANK.get(source, len(_SOURCE_RANK))
-
-
-@dataclass(slots=True)
-class EventColumns:
-    """The events of one attempt, already reduced to the events-frame columns (one list per column).
-
-    Each event is read out of its wire dict once, when it arrives (:meth:`add_wire`), not every time the frames
-    are rebuilt, and the same event reported by several sources (the task's event chain and the host's event
-    window overlap) is kept once, labelled with the first source of :data:`EVENT_SOURCES`. That keeps
-    rebuilding the frames of a million-event run cheap and the dicts out of memory; the journal keeps the full
-    wire JSON.
-    """
-
-    source: list[str] = field(default_factory=list)
-    event_key: list[Any] = field(default_factory=list)
-    chain_id: list[Any] = field(default_factory=list)
-    event_type: list[Any] = field(default_factory=list)
-    event_type_id: list[Any] = field(default_factory=list)
-    created_time: list[Any] = field(default_factory=list)
-    user_name: list[Any] = field(default_factory=list)
-    severity: list[Any] = field(default_factory=list)
-    message: list[Any] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.event_type)
-
-    def add_wire(self, source: str, events: Iterable[Mapping[str, Any]]) -> int:
-        """Add event wire dicts from ``source``; returns how many were new. ``event_type_id`` = ``eventTypeId``
-        else ``_typeName``; ``message`` = ``fullFormattedMessage`` else ``message``; ``severity`` from
-        :func:`~vsphere_nb.tables.events.event_severity`. Items that are not objects are ignored."""
-        evs = [e for e in events if e.__class__ is dict or isinstance(e, Mapping)]
-        if not evs:
-            return 0
-        keys = [e.get("key") for e in evs]
-        keep = self._new_positions(source, keys)
-        if len(keep) != len(evs):
-            evs = [evs[j] for j in keep]
-            keys = [keys[j] for j in keep]
-        self.source.extend([sys.intern(source) if type(source) is str else source] * len(evs))
-        for name, values in event_columns(evs).items():
-            getattr(self, name).extend(values)
-        return len(evs)
-
-    def _new_positions(self, source: str, keys: list[Any]) -> list[int]:
-        """Positions in ``keys`` of events not seen yet; a repeat from a better source relabels the old row."""
-        index: dict[int, int] = {}
-        for pos, key in enumerate(self.event_key):
-            if type(key) is int and key:
-                index.setdefault(key, pos)
-        rank = _rank(source)
-        keep: list[int] = []
-        for j, key in enumerate(keys):
-            if type(key) is int and key:
-                found = index.get(key)
-                if found is not None:
-                    if found < len(self.source) and rank < _rank(self.source[found]):
-                        self.source[found] = source
-                    continue
-                index[key] = len(self.event_key) + len(keep)
-            keep.append(j)
-        return keep
 
 
 @dataclass(slots=True)

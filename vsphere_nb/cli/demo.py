@@ -72,7 +72,7 @@ START_TIMEOUT = 90.0
 STOP_GRACE = 10.0
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "demo",
         help="start the simulator and JupyterLab (or Voila) at the runbook",

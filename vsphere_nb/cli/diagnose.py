@@ -16,7 +16,7 @@ from ._text import printable_frame
 TABLE_COLUMNS = ["cluster", "host", "das_state", "cause", "confidence", "scope", "next_step"]
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "diagnose",
         help="why vSphere HA is broken on each unhealthy or failed host",

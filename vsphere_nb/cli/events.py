@@ -26,7 +26,7 @@ MAX_LINES = 2
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "", "user": ""}
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "events",
         help="the vSphere HA event history of a time window",

@@ -23,7 +23,7 @@ DEFAULT_COLUMNS = (
 )
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "hosts",
         help="list hosts with their vSphere HA state and eligibility",

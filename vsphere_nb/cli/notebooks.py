@@ -19,7 +19,7 @@ import os
 import sysconfig
 import tempfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from ..errors import ConfigError
 
@@ -45,7 +45,7 @@ _CANDIDATES = (_PACKAGE / "notebooks", _PACKAGE.parent / "notebooks")
 Existing = Literal["refuse", "overwrite", "keep"]
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "notebooks",
         help="copy the runbook templates (notebooks) into a directory",

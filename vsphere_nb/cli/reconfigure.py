@@ -25,7 +25,7 @@ from ._output import add_output_args, check_output, write_frame
 PLAN_COLUMNS = ("order", "cluster", "host", "das_state", "cause", "reconfigure_fixes", "flag", "canary", "skip_reason")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "reconfigure",
         help="batch 'Reconfigure for vSphere HA' (dry run, caps, canary, journal)",

@@ -13,7 +13,6 @@ import os
 import signal
 import sys
 import threading
-from typing import Any
 
 from ..errors import ConfigError
 
@@ -41,7 +40,7 @@ def _positive(text: str) -> float:
     return value
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "simulate",
         help="run the embedded vCenter simulator (VI/JSON over HTTP)",

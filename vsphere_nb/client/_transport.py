@@ -1,5 +1,6 @@
 """The HTTP layer under :class:`~vsphere_nb.client.aio.AsyncClient`: one ``httpx.AsyncClient``, the session header,
-retries for reads, request counters, and the one place where httpx exceptions become vsphere-nb exceptions.
+retries for reads, request counters; httpx exceptions become vsphere-nb exceptions through
+:mod:`~vsphere_nb.client._transport_errors`, the one place that maps them.
 
 It knows nothing about faults or logins: it sends a request and returns the ``httpx.Response`` whatever its
 status (after retrying reads on 502/503/504 and dropped connections). The client above decides what an
@@ -27,8 +28,9 @@ Why each rule:
 * **Header bytes as sent** — the answer's headers are kept as bytes (a proxy's ``X-Note: café`` is no error); the
   session id is read and sent back byte for byte (as latin-1, which maps every byte to one character).
 * **No secrets in errors or logs** — messages carry the server origin, HTTP method and path only. A logging
-  filter (:func:`install_log_redaction`) also scrubs session headers and live secrets from httpx's and
-  httpcore's own DEBUG lines (httpcore logs the raw response headers, token included).
+  filter (:mod:`~vsphere_nb.client._log_redaction`, installed when this module loads) also scrubs session headers
+  and live secrets from httpx's and httpcore's own DEBUG lines (httpcore logs the raw response headers, token
+  included).
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ import httpx
 
 from .. import errors
 from ._content_decoding import ACCEPT_ENCODING, ChainDecoder, DecodedTooLarge, UnsupportedEncoding
-from .config import DEFAULT_USER_AGENT, MAX_RESPONSE_BYTES, RetryPolicy, Secret, Timeouts, redact
+from ._log_redaction import install_log_redaction
+from ._transport_errors import map_transport_error, request_was_sent
+from .config import DEFAULT_USER_AGENT, MAX_RESPONSE_BYTES, RetryPolicy, Secret, Timeouts
 
 __all__ = [
     "SESSION_HEADER",
@@ -56,8 +60,6 @@ __all__ = [
     "MAX_CONNECTIONS",
     "ClientStats",
     "Transport",
-    "install_log_redaction",
-    "RedactingFilter",
 ]
 
 logger = logging.getLogger("vsphere_nb.transport")
@@ -70,55 +72,6 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 #: each answer, so a large pool costs CPU on every call; keep-alive for all of them avoids a TCP + TLS handshake
 #: per request once more than httpx's default 20 are busy (a batch's launches plus the long-poll).
 MAX_CONNECTIONS = 16
-
-
-# ---------------------------------------------------------------------------------------------
-# log redaction
-# ---------------------------------------------------------------------------------------------
-class RedactingFilter(logging.Filter):
-    """Rewrites a record's message with :func:`~vsphere_nb.client.config.redact` applied.
-
-    A filter on a logger only sees records created on that very logger, so it is installed on each
-    logger that may carry headers: ``httpx``, every ``httpcore.*`` logger, and vsphere-nb's own.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken record is not ours to fix
-            return True
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg = cleaned
-            record.args = None
-        return True
-
-
-_REDACTED_LOGGERS = (
-    "httpx",
-    "httpcore",
-    "httpcore.http11",
-    "httpcore.http2",
-    "httpcore.connection",
-    "httpcore.proxy",
-    "httpcore.socks",
-    "vsphere_nb",
-    "vsphere_nb.transport",
-    "vsphere_nb.client",
-    "vsphere_nb.sync",
-    "vsphere_nb.property",
-    "vsphere_nb.config",
-)
-_FILTER = RedactingFilter()
-
-
-def install_log_redaction() -> None:
-    """Attach the redacting filter to the HTTP stack's loggers (idempotent)."""
-    for name in _REDACTED_LOGGERS:
-        log = logging.getLogger(name)
-        if _FILTER not in log.filters:
-            log.addFilter(_FILTER)
-
 
 install_log_redaction()
 
@@ -156,73 +109,6 @@ class ClientStats:
     def reset(self) -> None:
         self.requests = self.retries = self.relogins = self.transport_errors = self.faults = 0
         self.by_call.clear()
-
-
-# ---------------------------------------------------------------------------------------------
-# exception mapping
-# ---------------------------------------------------------------------------------------------
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    node: BaseException | None = exc
-    while node is not None and node not in seen and len(seen) < 16:
-        seen.append(node)
-        node = node.__cause__ or node.__context__
-    return seen
-
-
-def _is_tls(exc: BaseException) -> bool:
-    for node in _chain(exc):
-        if isinstance(node, ssl.SSLError):
-            return True
-        text = str(node)
-        if "CERTIFICATE_VERIFY_FAILED" in text or "[SSL" in text or "SSLError" in text:
-            return True
-    return False
-
-
-def _reason(exc: BaseException) -> str:
-    text = redact(str(exc).strip())
-    if len(text) > 200:
-        text = text[:200] + "…"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def request_was_sent(exc: BaseException) -> bool:
-    """False when the failure happened before any byte of the request could reach the server."""
-    if isinstance(
-        exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.ProxyError)
-    ):
-        return False
-    return not isinstance(exc, ssl.SSLError)
-
-
-def map_transport_error(exc: BaseException, *, origin: str, method: str, path: str) -> errors.TransportError:
-    """The vsphere-nb exception for a low-level failure; the message names what failed and where."""
-    where = f"{method} {origin}{path}"
-    if isinstance(exc, httpx.TimeoutException):
-        phase = {
-            httpx.ConnectTimeout: "connecting",
-            httpx.ReadTimeout: "waiting for the answer",
-            httpx.WriteTimeout: "sending the request",
-            httpx.PoolTimeout: "waiting for a free connection",
-        }.get(type(exc), "talking to the server")
-        return errors.TimeoutError(f"timed out {phase} ({where})", method=method, url=origin + path)
-    if _is_tls(exc):
-        return errors.TLSError(
-            f"TLS handshake with {origin} failed ({_reason(exc)}); pass verify='/path/to/ca.pem' to trust the "
-            "vCenter CA",
-            method=method,
-            url=origin + path,
-        )
-    if isinstance(exc, httpx.ConnectError):
-        return errors.ConnectError(f"cannot connect to {origin} ({_reason(exc)})", method=method, url=origin + path)
-    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError)):
-        return errors.ConnectError(
-            f"connection to {origin} was reset or closed during {where} ({_reason(exc)})",
-            method=method,
-            url=origin + path,
-        )
-    return errors.ConnectError(f"HTTP failure during {where} ({_reason(exc)})", method=method, url=origin + path)
 
 
 class _DeadlineExceeded(Exception):

@@ -6,7 +6,7 @@
         runtime = await vc.get(MoRef("HostSystem", "host-42"), "runtime")
         task = await vc.invoke(MoRef("HostSystem", "host-42"), "ReconfigureHostForDAS_Task")
 
-What happens on ``connect`` (see ``/work/shared/reference/vi-json.md`` §1-3):
+What happens on ``connect``:
 
 1. ``GET /sdk/vim25/8.0.1.0/ServiceInstance/ServiceInstance/content`` without a session (or under the explicit
    ``release``). The singletons (``sessionManager``, ``propertyCollector`` …) are taken from that answer and
@@ -31,7 +31,6 @@ How a call can fail, and what the caller sees:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -39,7 +38,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from .. import errors, wire
-from ._answers import fault_body, interpret, not_authenticated, synthetic_not_authenticated, target, unverified
+from ._answers import interpret, not_authenticated, synthetic_not_authenticated, target, unverified
 from ._call_policy import (
     LOGIN,
     NO_REPLAY_METHODS,
@@ -51,13 +50,13 @@ from ._call_policy import (
     Policy,
     call_policy,
 )
+from ._handshake import negotiate_release, read_content
 from ._offload import OFFLOAD_BYTES, offload
 from ._transport import ClientStats, Transport
 from .config import (
     DEFAULT_RELEASE,
     DEFAULT_USER_AGENT,
     MAX_RESPONSE_BYTES,
-    PREFERRED_RELEASES,
     RetryPolicy,
     Secret,
     Timeouts,
@@ -71,9 +70,6 @@ from .config import (
 __all__ = ["AsyncClient", "READ_ONLY_METHODS", "NO_REPLAY_METHODS", "call_policy", "ClientStats"]
 
 logger = logging.getLogger("vsphere_nb.client")
-
-_MIN_RELEASE = (8, 0, 1, 0)
-_SERVICE_INSTANCE = wire.MoRef("ServiceInstance", "ServiceInstance")  # the one fixed entry point of the API
 
 
 def vcenter_name(client: Any) -> str:
@@ -164,12 +160,12 @@ class AsyncClient:
             max_response_bytes=max_response_bytes,
         )
         try:
-            content = await cls._read_content(http, release or DEFAULT_RELEASE)
+            content = await read_content(http, release or DEFAULT_RELEASE)
             client = cls(
                 http, content, release=release or DEFAULT_RELEASE, release_source="explicit", user=user, password=secret
             )
             if release is None:
-                client._release, client._release_source = await client._negotiate_release()
+                client._release, client._release_source = await negotiate_release(http, content)
             await client._open_session(token)
         except BaseException:
             await http.aclose()
@@ -183,61 +179,6 @@ class AsyncClient:
             ", TLS certificate verification OFF" if unverified(tls) else "",
         )
         return client
-
-    @staticmethod
-    async def _read_content(http: Transport, release: str) -> wire.ServiceContent:
-        path = f"/sdk/vim25/{release}/ServiceInstance/ServiceInstance/content"
-        response = await http.send("GET", path, call="ServiceInstance.content", retry=True, token=False)
-        if response.status_code == 404 and fault_body(response) is None:
-            raise errors.ProtocolError(
-                f"no VI/JSON API at {http.origin}/sdk/vim25/{release}/ (HTTP 404): vCenter 8.0 Update 1 or newer "
-                "is required, and the release must be one the server knows",
-                status=404,
-                method="content",
-            )
-        value = interpret(response, http.stats, method="content", moref=_SERVICE_INSTANCE, launch=False)
-        if value is None:
-            raise errors.ProtocolError("ServiceInstance content answered an empty body", method="content")
-        return wire.decode_as(value, wire.ServiceContent)
-
-    async def _negotiate_release(self) -> tuple[str, str]:
-        hello = await self._hello()
-        if hello:
-            return hello, "hello"
-        api_version = self._content.about.apiVersion
-        parsed = parse_release(api_version)
-        if parsed is not None and parsed >= _MIN_RELEASE:
-            return api_version.strip(), "about"
-        return DEFAULT_RELEASE, "default"
-
-    async def _hello(self) -> str | None:
-        """``POST /api/vcenter/system?action=hello`` (vCenter 8.0 U2+); ``None`` when it is absent or says nothing."""
-        try:
-            response = await self._transport.send(
-                "POST",
-                "/api/vcenter/system?action=hello",
-                call="vcenter.system.hello",
-                json_body={"api_releases": list(PREFERRED_RELEASES)},
-                has_body=True,
-                retry=True,
-                token=False,
-            )
-        except errors.TransportError as exc:
-            logger.debug("release hello failed (%s); falling back", exc)
-            return None
-        if response.status_code != 200:
-            logger.debug("release hello answered HTTP %d; falling back", response.status_code)
-            return None
-        try:
-            data = json.loads(response.content)
-        except (ValueError, RecursionError):
-            return None
-        chosen = data.get("api_release") if isinstance(data, dict) else None
-        parsed = parse_release(chosen)
-        if parsed is None or parsed < _MIN_RELEASE:
-            logger.debug("release hello gave no usable release (%r); falling back", chosen)
-            return None
-        return str(chosen).strip()
 
     async def _open_session(self, token: Secret | None) -> None:
         if token is not None and token:
@@ -449,34 +390,36 @@ class AsyncClient:
         if self.is_closed:
             raise RuntimeError("this client is closed")
         path = self._path(moref, name)
-        call = f"{moref.type}.{name}"
         launch = policy.on_expiry == "launch"
         generation = self._login_generation
-        response = await self._transport.send(
-            http_method,
-            path,
-            call=call,
-            json_body=body,
-            has_body=body is not None,
-            retry=policy.retry,
-            launch=launch,
-            moref=moref,
-            token=policy.on_expiry != "none",
-        )
-        expired = policy.on_expiry != "none" and not_authenticated(response)
+
+        async def send() -> httpx.Response:
+            # the one way this call goes out: first, and again after a re-login (a launch never is sent again)
+            return await self._transport.send(
+                http_method,
+                path,
+                call=f"{moref.type}.{name}",
+                json_body=body,
+                has_body=body is not None,
+                retry=policy.retry,
+                launch=launch,
+                moref=moref,
+                token=policy.on_expiry != "none",
+            )
+
+        def refused(found: tuple[wire.MethodFault, dict[str, Any]], status: int) -> errors.NotAuthenticatedError:
+            return errors.NotAuthenticatedError(found[0], raw=found[1], method=name, moref=moref, status=status)
+
+        response = await send()
+        expired = not_authenticated(response) if policy.on_expiry != "none" else None
         if expired:
-            fault, raw = expired
             if policy.on_expiry == "fail" or self._password is None:
                 self.stats.faults += 1
-                raise errors.NotAuthenticatedError(
-                    fault, raw=raw, method=name, moref=moref, status=response.status_code
-                )
+                raise refused(expired, response.status_code)
             try:
                 await self._relogin(generation)
             except errors.ServerFault as exc:
-                raise errors.NotAuthenticatedError(
-                    fault, raw=raw, method=name, moref=moref, status=response.status_code
-                ) from exc
+                raise refused(expired, response.status_code) from exc
             if launch:
                 raise errors.LaunchStateUnknown(
                     f"{name}{target(moref)}: the session had expired (HTTP {response.status_code}); logged in again "
@@ -485,22 +428,11 @@ class AsyncClient:
                     method=name,
                     moref=moref,
                 )
-            response = await self._transport.send(
-                http_method,
-                path,
-                call=call,
-                json_body=body,
-                has_body=body is not None,
-                retry=policy.retry,
-                launch=False,
-                moref=moref,
-            )
+            response = await send()
             again = not_authenticated(response)
             if again:
                 self.stats.faults += 1
-                raise errors.NotAuthenticatedError(
-                    again[0], raw=again[1], method=name, moref=moref, status=response.status_code
-                )
+                raise refused(again, response.status_code)
         if decode and 200 <= response.status_code < 300 and len(response.content) >= OFFLOAD_BYTES:
             # a large page (inventory, a big update set): decoded off the loop so other calls' answers are not
             # held back meanwhile

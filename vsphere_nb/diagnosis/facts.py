@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -43,6 +44,10 @@ __all__ = [
 HEALTHY_STATES = frozenset({"master", "connectedToMaster"})
 #: latest-attempt outcomes that make a host worth diagnosing even when its state looks fine now
 #: event categories whose messages count as text evidence
+#: what leads a host into its state is logged shortly before the change (the agent retries for minutes, an install
+#: for up to an hour): evidence up to this long before the last state change still speaks about the current state;
+#: older evidence describes an earlier episode
+STATE_CHANGE_LEAD = timedelta(hours=6)
 _TEXT_CATEGORIES = frozenset({"agent-error", "isolation", "partition", "network", "host-failure"})
 
 
@@ -68,7 +73,7 @@ class HostFacts:
     #: (created_time as naive-UTC datetime, event_type_id, event_type, message, category), oldest first
     events: list[tuple[Any, str, str, str, str]] = field(default_factory=list)
     #: evidence before this (naive-UTC) time describes a problem that may be fixed: the host's last state change
-    #: or its last successful attempt, whichever is newer
+    #: (less :data:`STATE_CHANGE_LEAD`) or its last successful attempt, whichever is newer
     fresh_since: Any = None
     #: text lines that healthy hosts of the same cluster carry too (host names blanked): no evidence for one host
     shared_lines: frozenset[str] = frozenset()
@@ -284,6 +289,8 @@ def gather(
         skip = not unhealthy or cols["ha_enabled"][i] is False or cols["in_maintenance"][i] is True
         if skip and not failed:
             continue
+        if not unhealthy and last is not None and failed and _recovered_since(last, cols["state_changed_at"][i]):
+            continue  # healthy now, and its state changed after the attempt failed: the failure is history
         row = {c: cols[c][i] for c in cols}
         out.append(_facts(row, attempts, ev_index, ev, cluster_of, sizes, ctx))
     # hosts of the run that the hosts frame does not list (a saved run diagnosed with an older inventory)
@@ -382,7 +389,15 @@ def _facts(
     texts["any_text"] = output + message + config_issue + event_message + texts["agent_log"]
     joined = {k: "\n".join(v) for k, v in texts.items()}
     successes = [a["completed_at"] for a in attempts if a["outcome"] == "success" and a["completed_at"] is not None]
-    marks = [m for m in (row.get("state_changed_at"), _naive(successes[-1]) if successes else None) if m is not None]
+    changed = row.get("state_changed_at")
+    marks = [
+        m
+        for m in (
+            changed - STATE_CHANGE_LEAD if changed is not None else None,
+            _naive(successes[-1]) if successes else None,
+        )
+        if m is not None
+    ]
     key = (row.get("vcenter"), row.get("cluster"))
     return HostFacts(
         values=values,
@@ -400,6 +415,12 @@ class _Context:
     logs: dict[tuple[Any, Any], Any]
     shared: dict[tuple[Any, Any], frozenset[str]]
     now: Any
+
+
+def _recovered_since(attempt: dict[str, Any], changed_at: Any) -> bool:
+    """Whether a host's state changed (to the healthy state it is in now) after ``attempt`` ended."""
+    ended = _naive(attempt.get("completed_at"))
+    return ended is not None and changed_at is not None and changed_at > ended
 
 
 def _naive(value: Any) -> Any:

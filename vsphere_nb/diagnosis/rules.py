@@ -149,7 +149,9 @@ FORMAT_FIELDS: tuple[str, ...] = (
     "mgmt_vmknics",
 )
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
-_RULE_KEYS = frozenset({"id", "cause", "confidence", "weight", "when", "next_step", "next_step_cluster", "reference"})
+_RULE_KEYS = frozenset(
+    {"id", "cause", "confidence", "weight", "when", "unless", "next_step", "next_step_cluster", "reference"}
+)
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,9 @@ class DiagnosisRule:
     weight: float = 1.0
     texts: dict[str, TextPattern] = field(default_factory=dict)
     events: EventCondition | None = None
+    #: fact conditions that, when all hold, keep the rule from firing (``unless: {vsan_enabled: true}``); an
+    #: unknown fact never holds, so the rule still fires where the fact was not collected
+    unless: dict[str, Any] = field(default_factory=dict)
     next_step: str = ""
     next_step_cluster: str | None = None
     reference: str = ""
@@ -313,6 +318,15 @@ def _rule(data: Any, where: str, source: str) -> DiagnosisRule:
         else:
             known = ", ".join(sorted(FACT_KEYS | TEXT_KEYS | _SPECIAL_KEYS))
             raise _fail(where, f"unknown condition {key!r} (known: {known})")
+    unless: dict[str, Any] = {}
+    raw_unless = data.get("unless")
+    if raw_unless is not None:
+        if not isinstance(raw_unless, dict) or not raw_unless:
+            raise _fail(where, "'unless' must be a non-empty mapping of fact conditions")
+        for key, value in raw_unless.items():
+            if key not in FACT_KEYS:
+                raise _fail(where, f"unknown fact {key!r} in 'unless' (known: {', '.join(sorted(FACT_KEYS))})")
+            unless[key] = _fact_value(value, f"{where}: unless.{key}")
     for key in ("next_step", "next_step_cluster", "reference"):
         value = data.get(key)
         if value is not None and not isinstance(value, str):
@@ -327,6 +341,7 @@ def _rule(data: Any, where: str, source: str) -> DiagnosisRule:
         weight=float(weight),
         texts=texts,
         events=events,
+        unless=unless,
         next_step=data["next_step"],
         next_step_cluster=data.get("next_step_cluster"),
         reference=data.get("reference") or "",

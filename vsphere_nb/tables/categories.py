@@ -78,6 +78,7 @@ _EXACT: dict[str, str] = {
     "com.vmware.vc.HA.DasFailoverHostFailedEvent": "host-failure",
     "com.vmware.vc.HA.DasFailoverHostUnreachableEvent": "host-failure",
     "com.vmware.vc.HA.DasHostFailedEvent": "host-failure",
+    "NoDatastoresConfiguredEvent": "config",
     "HostDasEnablingEvent": "config",
     "HostDasEnabledEvent": "config",
     "HostDasDisablingEvent": "config",

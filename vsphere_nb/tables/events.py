@@ -2,7 +2,7 @@
 as plain JSON) become table columns in one pass, with one severity rule (:func:`event_severity`) and one category
 scheme (:func:`~vsphere_nb.tables.categories.event_category`).
 
-A run's events (:class:`~vsphere_nb.batch.records.EventColumns`) read :data:`EVENT_COLUMNS` with
+A run's events (:class:`~vsphere_nb.batch.event_columns.EventColumns`) read :data:`EVENT_COLUMNS` with
 :func:`event_columns`; the history (:mod:`vsphere_nb.fleet.history`) reads the same columns plus the category
 and the places (:data:`EVENT_ROW_FIELDS`) with :func:`event_rows`. An odd value (a key that is not a number, a
 missing host) becomes ``None`` in its cell, never an error. Written for speed: it runs once per event of a

@@ -78,7 +78,9 @@ _DRAW_CALLBACK = """function (settings) {
 }"""
 
 
-def get_itables_extension_arguments(df: pd.DataFrame, caption: Any, **kwargs: Any) -> tuple[dict, dict]:
+def get_itables_extension_arguments(
+    df: pd.DataFrame, caption: Any, **kwargs: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
     # lazy: itables' widget stack loads with the first grid shown
     from itables.javascript import get_itables_extension_arguments as arguments
 
@@ -177,9 +179,11 @@ def cell_texts(series: pd.Series, *, cut: int | None = None, digits: int = 1) ->
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         flags = series.astype("boolean").fillna(False).to_numpy(dtype=bool)
-        return np.where(flags, "✓", "").tolist()
+        ticks: list[str] = np.where(flags, "✓", "").tolist()
+        return ticks
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
-        return series.dt.strftime("%Y-%m-%d %H:%M:%S").astype(object).where(~missing, "").tolist()
+        stamps: list[str] = series.dt.strftime("%Y-%m-%d %H:%M:%S").astype(object).where(~missing, "").tolist()
+        return stamps
     if pd.api.types.is_float_dtype(dtype):
         floats = series.to_numpy(dtype=float, na_value=np.nan)
         return [("" if m else f"{v:.{digits}f}") for v, m in zip(floats.tolist(), missing.tolist())]

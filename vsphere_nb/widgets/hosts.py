@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -29,6 +29,9 @@ from ..vocabulary import HEALTHY_DAS_STATES, UNHEALTHY, label
 from ._util import Panel, styled
 from .chips import ChipBar
 from .grid import DataGrid
+
+if TYPE_CHECKING:
+    from ..sync import Client
 
 __all__ = ["HostsPanel", "selected_hosts", "TABLE_COLUMNS", "HOST_GROUPS"]
 
@@ -260,7 +263,7 @@ class HostsPanel(Panel):
             except Exception as exc:
                 self.report(exc, context)
 
-    def _clients(self) -> list[Any]:
+    def _clients(self) -> list[Client]:
         clients = list(getattr(self.state, "clients", ()) or ())
         return clients or ([self.state.client] if self.state.client is not None else [])
 
@@ -396,7 +399,7 @@ class HostsPanel(Panel):
         counts = np.bincount(codes, minlength=len(categories)) if len(codes) else np.zeros(len(categories), int)
         return [(c, int(counts[i])) for i, c in enumerate(categories)]
 
-    def _mask_of(self, selected: frozenset) -> np.ndarray:
+    def _mask_of(self, selected: frozenset[tuple[str, str]]) -> np.ndarray:
         mask = np.zeros(len(self._keys), dtype=bool)
         idx = [self._pos[k] for k in selected if k in self._pos]
         if idx:

@@ -26,36 +26,27 @@ from ..batch.limits import BatchLimits
 from ..batch.progress import Progress
 from ..errors import ConfigError
 from ..safetext import html_text
-from ._util import Panel, Throttle, status_html, styled
-from .chips import ChipBar, color_of
+from ._util import Panel, Throttle, styled
 from .grid import DataGrid
 from .hosts import selected_hosts
-from .plan_view import cluster_progress_html, plan_summary_html
+from .plan_view import plan_summary_html
 from .result_frames import pairs
+from .run_progress import RunProgressView
 
-__all__ = ["LaunchPanel", "PLAN_COLUMNS", "SKIPPED_COLUMNS"]
+__all__ = ["LaunchPanel", "PLAN_COLUMNS", "SKIPPED_COLUMNS", "NOT_DIAGNOSED"]
 
-#: the live host states, in the order the header's chips show them
-_STATE_ORDER = (
-    "launching",
-    "queued",
-    "running",
-    "post_check",
-    "success",
-    "agent_unhealthy",
-    "fault",
-    "launch_failed",
-    "timed_out",
-    "cancelled",
-    "not_launched",
-    "skipped",
-)
 PLAN_COLUMNS = tuple(
     pairs(
         ("order", "host", "cluster", "vcenter", "das_state", "cause", "reconfigure_fixes", "flag", "canary", "attempt")
     )
 )
 SKIPPED_COLUMNS = tuple(pairs(("host", "cluster", "vcenter", "das_state", "skip_reason")))
+#: the cause cells of a plan made without a diagnosis: unknown, not "none"
+NOT_DIAGNOSED = "not diagnosed"
+_NOT_DIAGNOSED_NOTE = (
+    "<div class='vnb-note' style='color:#b35900'><b>Not diagnosed:</b> the causes are unknown — run Diagnose "
+    "first, then plan again, to see each host's cause and whether a reconfigure fixes it.</div>"
+)
 _WIDE = {"description_width": "initial"}
 
 
@@ -79,7 +70,6 @@ class LaunchPanel(Panel):
     ) -> None:
         super().__init__(state)
         self.base_limits = limits or BatchLimits()
-        self.max_host_rows = max_host_rows
         base = self.base_limits
         self.max_in_flight = styled(
             widgets.BoundedIntText(
@@ -135,12 +125,15 @@ class LaunchPanel(Panel):
         self.plan_button = styled(widgets.Button(description="Plan (dry run)", icon="list", layout=auto), "vnb-plan")
         self.plan_view = styled(widgets.HTML(value=""), "vnb-plan-view")
         self.plan_grid = DataGrid(PLAN_COLUMNS, page_length=10, what="hosts to launch")
+        #: above the plan table: says so when the plan was made without a diagnosis
+        self.plan_note = styled(widgets.HTML(value=""), "vnb-plan-note")
         self.skipped_grid = DataGrid(SKIPPED_COLUMNS, long_text=("skip_reason",), page_length=5, what="skipped hosts")
         styled(self.plan_grid.widget, "vnb-plan-launch")
         styled(self.skipped_grid.widget, "vnb-plan-skipped")
         self.plan_box = widgets.VBox(
             [
                 widgets.HTML("<b>Launch order</b> (canaries first, clusters interleaved)"),
+                self.plan_note,
                 self.plan_grid.widget,
                 widgets.HTML("<b>Skipped, and why</b>"),
                 self.skipped_grid.widget,
@@ -175,26 +168,12 @@ class LaunchPanel(Panel):
         self.retry_button = styled(
             widgets.Button(description="Retry failed hosts…", icon="repeat", disabled=True, layout=auto), "vnb-retry"
         )
-        self.progress = styled(
-            widgets.IntProgress(
-                value=0,
-                min=0,
-                max=1,
-                description="Progress",
-                bar_style="info",
-                style=_WIDE,
-                layout=widgets.Layout(width="60%"),
-            ),
-            "vnb-progress",
-        )
-        self.progress_text = styled(widgets.HTML(value=""), "vnb-progress-text")
-        self.cluster_table = styled(widgets.HTML(value=""), "vnb-cluster-progress")
-        self.host_table = styled(widgets.HTML(value=""), "vnb-host-states")
+        #: the run's live progress: the bar, its status line, the chips, the per-cluster and per-host tables
+        self.run_progress = RunProgressView(self.state.lock, max_host_rows=max_host_rows)
+        view = self.run_progress
+        self.progress, self.progress_text, self.chips = view.progress, view.progress_text, view.chips
+        self.cluster_table, self.host_table = view.cluster_table, view.host_table
         self.summary = styled(widgets.HTML(value=""), "vnb-run-summary")
-        #: the header: hosts per live state (during a run) or per outcome (after it); a click filters the host table
-        self.chips = ChipBar(title="Hosts:", css="vnb-launch-chips")
-        self.chips.on_change(lambda _v: self._refilter_hosts())
-        self._last_snap: Progress | None = None
 
         self._updater = Throttle(
             self._apply_progress,
@@ -205,8 +184,8 @@ class LaunchPanel(Panel):
         self._result_shown = threading.Event()
         self._result_shown.set()
         self._plan_from_selection = False
-        self._host_order: dict[tuple[str, str], tuple[str, int]] = {}
-        self._seq = 0
+        #: the plan this panel made last and whether a diagnosis went into it
+        self._made: tuple[Any, bool] | None = None
 
         limits_box = widgets.VBox(
             [
@@ -283,6 +262,7 @@ class LaunchPanel(Panel):
         # one plan across every connected vCenter; the caps and the failure budget apply per vCenter
         plan = plan_reconfigure(clients, hosts, self.limits(), diagnosis=advice)
         self._plan_from_selection = True
+        self._made = (plan, diagnosis is not None)
         self.state.plan = plan
         return plan
 
@@ -300,6 +280,7 @@ class LaunchPanel(Panel):
         # the current client: after a reconnect the run's own client is closed (same vCenter name, same hosts)
         plan = run.retry_failed(limits=self.limits(), clients=list(self.state.clients or ()) or [self.state.client])
         self._plan_from_selection = False
+        self._made = (plan, False)  # a retry is planned without a diagnosis
         self.state.plan = plan
         if not len(plan):
             self.set_status("no failed host is eligible for a retry", "warn")
@@ -352,7 +333,7 @@ class LaunchPanel(Panel):
         started = False
         try:
             run_dir = self.run_dir.value.strip() or None
-            self._host_order, self._seq = {}, 0
+            self.run_progress.start()
             self._result_shown.clear()
             confirm = bool(self.include_flagged.value)
             if plan.plan.flagged and not confirm:
@@ -404,72 +385,7 @@ class LaunchPanel(Panel):
 
     def _apply_progress(self, snap: Progress) -> None:
         with self.state.lock:
-            self._show_progress(snap)
-
-    def _show_progress(self, snap: Progress) -> None:
-        for key, (_name, _cluster, host_state, _pct) in snap.hosts.items():
-            previous = self._host_order.get(key)
-            if previous is None or previous[0] != host_state:
-                self._seq += 1
-                self._host_order[key] = (host_state, self._seq)
-        with self.progress.hold_sync():
-            self.progress.max = max(snap.total, 1)
-            self.progress.value = snap.done
-            self.progress.bar_style = (
-                "danger"
-                if snap.stop_reason
-                else "warning"
-                if snap.failed or snap.not_launched
-                else "success"
-                if snap.finished
-                else "info"
-            )
-            # launched-and-ended hosts only: a host that never launched is not "done"
-            self.progress.description = f"{snap.completed} of {snap.total} finished"
-        self.progress_text.value = status_html(snap.line(), "error" if snap.stop_reason else "info")
-        self.cluster_table.value = cluster_progress_html(snap)
-        self._last_snap = snap
-        states = {k: v for k, v in snap.states.items() if k != "pending"}
-        self.chips.set_counts(states, order=_STATE_ORDER)
-        self.host_table.value = self._hosts_html(snap)
-
-    def _refilter_hosts(self) -> None:
-        with self.state.lock:
-            if self._last_snap is not None:
-                self.host_table.value = self._hosts_html(self._last_snap)
-
-    def _hosts_html(self, snap: Progress) -> str:
-        wanted = set(self.chips.value)
-        active = [
-            (seq, key)
-            for key, (st, seq) in self._host_order.items()
-            if st != "pending" and (not wanted or st in wanted)
-        ]
-        active.sort(reverse=True)
-        rows = []
-        for _seq, key in active[: self.max_host_rows]:
-            name, cluster, host_state, pct = snap.hosts.get(key, (key[1], "", "?", None))
-            color = color_of(host_state)
-            rows.append(
-                f"<tr><td>{html_text(str(name))}</td><td>{html_text(str(cluster or ''))}</td>"
-                f"<td>{html_text(str(key[0]))}</td>"
-                f"<td><span style='color:{color};font-weight:bold'>●</span> {html_text(host_state)}</td>"
-                f"<td>{'' if pct is None else f'{int(pct)} %'}</td></tr>"
-            )
-        if not rows:
-            return "<i>no host in these states</i>" if wanted else "<i>no host started yet</i>"
-        note = (
-            f"latest {len(rows)} of {len(active)} hosts past pending"
-            if len(active) > len(rows)
-            else f"{len(active)} hosts past pending"
-        )
-        return (
-            f'<div class="vnb-note"><small>{note}, latest change first</small></div>'
-            '<table class="vnb-table" style="white-space:nowrap">'
-            "<thead><tr><th>host</th><th>cluster</th><th>vCenter</th><th>state</th><th>task</th></tr></thead><tbody>"
-            + "".join(rows)
-            + "</tbody></table>"
-        )
+            self.run_progress.show(snap)
 
     def _finished(self, future: Any) -> None:
         with self.state.lock:
@@ -497,7 +413,7 @@ class LaunchPanel(Panel):
     def _summary_html(self, run: Any) -> str:
         """The run's name and folder; its counts go into the header's chips (one per outcome, coloured)."""
         summary = run.summary()
-        self.chips.set_counts({str(k): int(v) for k, v in summary.items()}, order=_STATE_ORDER)
+        self.run_progress.show_outcomes({str(k): int(v) for k, v in summary.items()})
         where = f" — saved in <code>{html_text(str(run.run_dir))}</code>" if getattr(run, "run_dir", None) else ""
         return f"<div><b>Run {html_text(run.run_id)}</b>{where}</div>"
 
@@ -506,10 +422,7 @@ class LaunchPanel(Panel):
         plan = self.state.plan
         self.confirm_box.layout.display = "none"
         if plan is not None and not self.state.running:  # a new plan: the last run's progress is history
-            with self.progress.hold_sync():
-                self.progress.value, self.progress.max = 0, 1
-                self.progress.description, self.progress.bar_style = "Progress", "info"
-            self.progress_text.value = self.cluster_table.value = self.host_table.value = ""
+            self.run_progress.clear()
         self.plan_view.value = "" if plan is None else plan_summary_html(plan)
         self._show_plan(plan)
         if plan is not None and not self.state.running:
@@ -557,7 +470,14 @@ class LaunchPanel(Panel):
             self.plan_box.layout.display = "none"
             return
         frame = plan.to_frame()
-        self.plan_grid.set_frame(frame[frame["skip_reason"].isna()])
+        launch = frame[frame["skip_reason"].isna()].copy()
+        launch["order"] = launch["order"] + 1  # the plan counts from 0, an operator from 1
+        # a plan made here knows whether a diagnosis went into it; one made elsewhere says so itself
+        diagnosed = self._made[1] if self._made is not None and self._made[0] is plan else plan.plan.diagnosed
+        if not diagnosed:
+            launch["cause"] = NOT_DIAGNOSED
+        self.plan_note.value = "" if diagnosed else _NOT_DIAGNOSED_NOTE
+        self.plan_grid.set_frame(launch)
         self.skipped_grid.set_frame(frame[frame["skip_reason"].notna()])
         self.plan_box.layout.display = None
 

@@ -1,10 +1,10 @@
 """``ResultsPanel``: filter a run's tasks, faults and events; charts that follow the filters; one host's detail;
 exports.
 
-How the filters combine: cluster, outcome, fault reason, time window and the search text select **attempts**
-(rows of ``tasks``); the fault table, the fault messages and the events are those of the selected attempts
-(joined on ``host_moid`` + ``task_moid``), and the event-type filter and the time window further narrow the
-events. The reason of an attempt is ``fault_reason`` (``DasConfigFault.reason``), else its ``fault_type`` — the
+How the filters combine (:mod:`~vsphere_nb.widgets.result_filters`, no widgets): cluster, outcome, fault reason,
+time window and the search text select **attempts** (rows of ``tasks``); the fault table, the fault messages and
+the events are those of the selected attempts (joined on ``host_moid`` + ``task_moid``), and the event-type filter
+and the time window further narrow the events. The reason of an attempt is ``fault_reason`` (``DasConfigFault.reason``), else its ``fault_type`` — the
 same label the "Why hosts failed" chart uses.
 
 Charts are matplotlib ``Figure`` objects from :mod:`vsphere_nb.batch.charts` (no pyplot), rendered to PNG in
@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
-import numpy as np
 import pandas as pd
 
 from ..batch import charts
@@ -31,16 +30,15 @@ from ._util import MPL_LOCK, Panel, Throttle, chart_image, styled
 from .chips import ChipBar
 from .detail import EVENT_COLUMNS, FAULT_COLUMNS, IN_PROGRESS, host_detail_html
 from .grid import DataGrid
-from .result_frames import EXPORT_NAMES, LONG_COLUMNS, TASK_COLUMNS, TASK_SEARCH, export_folder, pairs, write_filtered
-from .result_frames import frame_key as _key
+from .result_filters import NO_CLUSTER, Filters, RunFrames, Window, host_story, select, window_of
+from .result_frames import EXPORT_NAMES, LONG_COLUMNS, TASK_COLUMNS, export_folder, pairs, write_filtered
 from .result_frames import object_column as _obj
-from .result_frames import reason_column as _reason
 from .result_frames import time_options as _time_options
 
 __all__ = ["ResultsPanel", "EXPORT_NAMES"]
 
+#: the reason and event-type filters' "everything" choice
 ANY = "(any)"
-NO_CLUSTER = "(standalone)"
 
 
 class ResultsPanel(Panel):
@@ -68,7 +66,7 @@ class ResultsPanel(Panel):
         self.result: Any = None
         self.view: dict[str, pd.DataFrame] = {}
         self._syncing = False
-        self._data: dict[str, Any] = {}
+        self._frames: RunFrames | None = None
 
         self.summary = styled(widgets.HTML(value="<i>no run yet</i>"), "vnb-results-summary")
         #: the header: attempts per outcome as coloured chips; a click filters (the same as :attr:`outcome_filter`)
@@ -149,32 +147,31 @@ class ResultsPanel(Panel):
             name="vsphere-nb-results-charts",
         )
 
-        h = lambda text: widgets.HTML(value=f"<h4 style='margin:.6em 0 .2em'>{html_text(text)}</h4>")  # noqa: E731
         self._finish_layout(
             self.chips.widget,
             self.summary,
-            h("Filters"),
+            _heading("Filters"),
             widgets.HBox([self.cluster_filter, self.outcome_filter]),
             widgets.HBox([self.reason_filter, self.event_type_filter]),
             self.time_window,
             widgets.HBox([self.search, self.reset_button]),
             self.counts,
-            h("Tasks (click a row for the host's detail)"),
+            _heading("Tasks (click a row for the host's detail)"),
             self.tasks_table,
-            h("Host detail"),
+            _heading("Host detail"),
             self.host_select,
             self.host_detail,
-            h("Faults"),
+            _heading("Faults"),
             self.fault_table,
-            h("Events"),
+            _heading("Events"),
             self.events_table,
-            h("Charts"),
+            _heading("Charts"),
             # one chart per row at the panel's width: text stays readable, the aspect is the figure's
             widgets.VBox(
                 [self.chart_outcomes, self.chart_reasons, self.chart_timeline, self.chart_events],
                 layout=widgets.Layout(width="100%"),
             ),
-            h("Export"),
+            _heading("Export"),
             widgets.HBox(
                 [self.export_dir, self.export_csv_button, self.export_parquet_button, self.export_report_button]
             ),
@@ -215,30 +212,8 @@ class ResultsPanel(Panel):
     # -- public API ------------------------------------------------------------------------------
     def show(self, result: Any) -> None:
         """Show ``result`` (a ``BatchRun`` or a loaded ``RunResult``), filters reset."""
-        tasks = result.tasks.reset_index(drop=True)
-        faults = result.faults.reset_index(drop=True)
-        messages = result.fault_messages.reset_index(drop=True)
-        events = result.events.reset_index(drop=True)
-        self.result = result
-        search = pd.Series([""] * len(tasks), dtype=object)
-        for c in TASK_SEARCH:
-            if c in tasks.columns:
-                search = search + " " + _obj(tasks, c, "").astype(str)
-        self._data = {
-            "tasks": tasks,
-            "faults": faults,
-            "fault_messages": messages,
-            "events": events,
-            "t_cluster": _obj(tasks, "cluster", NO_CLUSTER),
-            "t_outcome": _obj(tasks, "outcome", IN_PROGRESS),
-            "t_reason": _reason(tasks),
-            "t_key": _key(tasks),
-            "t_search": search.str.lower(),
-            "f_key": _key(faults),
-            "m_key": _key(messages),
-            "e_key": _key(events),
-            "e_type": _obj(events, "event_type_id", "(unknown)"),
-        }
+        frames = RunFrames.of(result)
+        self.result, self._frames = result, frames
         self._syncing = True
         try:
             self._set_options()
@@ -254,41 +229,21 @@ class ResultsPanel(Panel):
 
     def apply_filters(self) -> dict[str, pd.DataFrame]:
         """Filter, re-render the tables and host list, queue the charts; the filtered frames (:attr:`view`)."""
-        d = self._data
-        if not d:
+        frames = self._frames
+        if frames is None:
             self.view = {}
             self._render()
             return self.view
-        tasks, events = d["tasks"], d["events"]
-        mask = np.ones(len(tasks), dtype=bool)
-        if self.cluster_filter.value:
-            mask = mask & d["t_cluster"].isin(self.cluster_filter.value).to_numpy(dtype=bool)
-        if self.outcome_filter.value:
-            mask = mask & d["t_outcome"].isin(self.outcome_filter.value).to_numpy(dtype=bool)
-        if self.reason_filter.value not in (ANY, None):
-            mask = mask & (d["t_reason"] == self.reason_filter.value).to_numpy(dtype=bool)
-        window = self._window()
-        if window is not None:
-            start, end = window
-            began = tasks["started_at"]
-            ended = tasks["completed_at"]
-            mask = mask & (began.notna() & (began < end) & (ended.isna() | (ended >= start))).to_numpy(dtype=bool)
-        for term in self.search.value.lower().split():
-            mask = mask & d["t_search"].str.contains(term, regex=False).to_numpy(dtype=bool)
-        keys = set(d["t_key"][mask].tolist())
-        ev_mask = d["e_key"].isin(keys).to_numpy(dtype=bool)
-        if self.event_type_filter.value not in (ANY, None):
-            ev_mask = ev_mask & (d["e_type"] == self.event_type_filter.value).to_numpy(dtype=bool)
-        if window is not None and len(events):
-            created = events["created_time"]
-            ev_mask = ev_mask & (created.notna() & (created >= window[0]) & (created < window[1])).to_numpy(dtype=bool)
+        filters = Filters(
+            clusters=tuple(self.cluster_filter.value),
+            outcomes=tuple(self.outcome_filter.value),
+            reason=None if self.reason_filter.value in (ANY, None) else self.reason_filter.value,
+            event_type=None if self.event_type_filter.value in (ANY, None) else self.event_type_filter.value,
+            window=self._window(),
+            search=self.search.value,
+        )
         self.chips.show_active(self.outcome_filter.value)
-        self.view = {
-            "tasks": tasks[mask],
-            "faults": d["faults"][d["f_key"].isin(keys).to_numpy(dtype=bool)],
-            "fault_messages": d["fault_messages"][d["m_key"].isin(keys).to_numpy(dtype=bool)],
-            "events": events[ev_mask].sort_values("created_time", kind="stable") if len(events) else events,
-        }
+        self.view = select(frames, filters)
         self._render()
         if self.charts_enabled:
             self._charts.push((self.view["tasks"], self.view["events"]))
@@ -352,32 +307,25 @@ class ResultsPanel(Panel):
             self.host_select.value = key
 
     def _set_options(self) -> None:
-        d = self._data
-        tasks = d["tasks"]
-        clusters = d["t_cluster"].value_counts()
+        d = self._frames
+        assert d is not None
+        clusters = d.t_cluster.value_counts()
         self.cluster_filter.options = [(f"{c} ({n})", c) for c, n in sorted(clusters.items())]
         self.cluster_filter.value = ()
-        outcomes = d["t_outcome"].value_counts()
+        outcomes = d.t_outcome.value_counts()
         order = [o for o in (*OUTCOMES, IN_PROGRESS) if o in outcomes.index]
         self.outcome_filter.options = [(f"{o} ({outcomes[o]})", o) for o in order]
         self.outcome_filter.value = ()
         self.chips.set_counts({o: int(outcomes[o]) for o in order}, order=(*OUTCOMES, IN_PROGRESS))
         self.chips.show_active(())
-        reasons = d["t_reason"].dropna().value_counts()
+        reasons = d.t_reason.dropna().value_counts()
         self.reason_filter.options = [(ANY, ANY)] + [(f"{r} ({n})", r) for r, n in reasons.items()]
         self.reason_filter.value = ANY
-        types = d["e_type"].value_counts()
+        types = d.e_type.value_counts()
         self.event_type_filter.options = [(ANY, ANY)] + [(f"{t} ({n})", t) for t, n in types.items()]
         self.event_type_filter.value = ANY
         self.search.value = ""
-        times = pd.concat(
-            [
-                tasks["started_at"].dropna(),
-                tasks["completed_at"].dropna(),
-                d["events"]["created_time"].dropna() if len(d["events"]) else tasks["started_at"].iloc[:0],
-            ]
-        )
-        options = _time_options(times)
+        options = _time_options(d.times())
         with self.time_window.hold_sync():
             if options:
                 self.time_window.options = options
@@ -388,22 +336,12 @@ class ResultsPanel(Panel):
                 self.time_window.index = (0, 0)
                 self.time_window.disabled = True
 
-    def _window(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-        options = self.time_window.options
-        if self.time_window.disabled or len(options) < 2:
-            return None
-        lo, hi = self.time_window.index
-        if (lo, hi) == (0, len(options) - 1):
-            return None
-        start = options[lo][1]
-        end = options[hi][1] + pd.Timedelta(seconds=1) if hi == len(options) - 1 else options[hi][1]
-        if end <= start:
-            end = start + pd.Timedelta(seconds=1)
-        return start, end
+    def _window(self) -> Window | None:
+        return window_of(self.time_window.options, self.time_window.index, self.time_window.disabled)
 
     def _render(self) -> None:
         view = self.view
-        if not view:
+        if not view or self._frames is None:
             for grid in (self.tasks_grid, self.fault_grid, self.events_grid):
                 grid.set_frame(pd.DataFrame())
             self.counts.value = ""
@@ -419,7 +357,7 @@ class ResultsPanel(Panel):
         )
         tasks = view["tasks"]
         self.counts.value = (
-            f"filtered: <b>{len(tasks):,}</b> of {len(self._data['tasks']):,} attempts, "
+            f"filtered: <b>{len(tasks):,}</b> of {len(self._frames.tasks):,} attempts, "
             f"<b>{len(view['faults']):,}</b> faults, <b>{len(view['events']):,}</b> events"
         )
         self.tasks_grid.set_frame(tasks, keys=self._task_keys(tasks))
@@ -450,23 +388,10 @@ class ResultsPanel(Panel):
 
     def _render_host(self) -> None:
         key = self.host_select.value
-        if key is None or not self._data:
+        if key is None or self._frames is None:
             self.host_detail.value = ""
             return
-        d = self._data
-        tasks = d["tasks"]
-        rows = tasks[
-            ((tasks["vcenter"].astype(object) == key[0]) & (tasks["host_moid"].astype(object) == key[1])).to_numpy(
-                dtype=bool
-            )
-        ].sort_values("attempt", kind="stable")
-        keys = set(d["t_key"][rows.index].tolist())
-        faults = d["faults"][d["f_key"].isin(keys).to_numpy(dtype=bool)]
-        messages = d["fault_messages"][d["m_key"].isin(keys).to_numpy(dtype=bool)]
-        events = d["events"][d["e_key"].isin(keys).to_numpy(dtype=bool)]
-        if len(events):
-            events = events.sort_values("created_time", kind="stable")
-        self.host_detail.value = host_detail_html(rows, faults, messages, events)
+        self.host_detail.value = host_detail_html(*host_story(self._frames, key))
 
     def _render_charts(self, frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
         tasks, events = frames
@@ -504,3 +429,8 @@ class ResultsPanel(Panel):
             self.reset_button,
         ):
             button.disabled = self.result is None
+
+
+def _heading(text: str) -> widgets.HTML:
+    """A section heading of the panel (escaped)."""
+    return widgets.HTML(value=f"<h4 style='margin:.6em 0 .2em'>{html_text(text)}</h4>")

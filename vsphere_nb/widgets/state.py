@@ -53,7 +53,7 @@ class RunbookState(traitlets.HasTraits):
         self.lock = threading.RLock()
 
     @traitlets.validate("selected")
-    def _frozen(self, proposal: Any) -> frozenset:
+    def _frozen(self, proposal: Any) -> frozenset[tuple[str, str]]:
         value = proposal["value"]
         return value if isinstance(value, frozenset) else frozenset(value or ())
 

@@ -6,20 +6,14 @@
 from __future__ import annotations
 
 from . import plain
-from .base import ENUMS, REGISTRY, VimEnum, VimObject, ancestry, lookup
+from .base import ENUMS, REGISTRY, VimEnum, VimObject, ancestry, box, encode_value, lookup
 from .codec import (
-    Boxed,
-    UndecodedValue,
     as_declared,
-    box,
     decode_any,
     decode_as,
     decode_body,
     decode_property,
-    encode_value,
-    format_datetime,
     parse_body,
-    parse_datetime,
     ref_value,
     unbox_list,
 )
@@ -49,6 +43,7 @@ from .storage import *  # noqa: F403
 from .storage import __all__ as _storage_all
 from .task import *  # noqa: F403
 from .task import __all__ as _task_all
+from .values import Boxed, UndecodedValue, format_datetime, parse_datetime
 
 _namespace = {name: cls for name, cls in REGISTRY.items()}
 for _cls in list(REGISTRY.values()):

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
 
-from .codec import format_datetime, parse_datetime
+from .codec import decode_any, decode_property
+from .values import format_datetime, parse_datetime
 
 
 def _to_utc(value: object) -> object:
@@ -41,8 +42,6 @@ def Known(enum_cls: type) -> Any:
 
 
 def _decode_any_slot(value: object) -> object:
-    from .codec import decode_any
-
     return decode_any(value)
 
 
@@ -51,12 +50,10 @@ AnyValue = Annotated[Any, BeforeValidator(_decode_any_slot)]
 
 
 def _decode_property_slot(value: object) -> object:
-    from .codec import decode_property
-
     return decode_property(value)
 
 
 #: a property value of a ``RetrievePropertiesEx`` page (``DynamicProperty.val``): an
-#: ``Any`` slot where a value that does not decode becomes an :class:`~.codec.UndecodedValue` rather than failing
+#: ``Any`` slot where a value that does not decode becomes an :class:`~.values.UndecodedValue` rather than failing
 #: the whole answer — one odd property of one object must not cost every other object
 PropertyValue = Annotated[Any, BeforeValidator(_decode_property_slot)]

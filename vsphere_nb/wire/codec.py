@@ -1,11 +1,10 @@
-"""Encoding and decoding of VI/JSON values, including boxed ``Any`` values.
+"""Decoding of VI/JSON values, including boxed ``Any`` values (their encoding lives with the models, in
+:mod:`.base`, since a model writes itself: :func:`~.base.box`, :func:`~.base.encode_value`).
 
 * :func:`decode_any` turns any JSON value into Python: data objects into their model (by ``_typeName``,
   unknown names into a generic :class:`VimObject` that keeps every field), boxed values
   ``{"_typeName": "string", "_value": "esx01"}`` into plain values, ``ArrayOf…`` into lists,
   enum values into their :class:`VimEnum` (unknown values stay strings).
-* :func:`box` is the inverse for ``Any`` slots; :class:`Boxed` forces a wire type (``ArrayOfEvent`` for
-  an empty list, ``long`` for a small integer …).
 * :func:`decode_body` / :func:`decode_as` turn raw bytes into values and raise
   :class:`~vsphere_nb.errors.ProtocolError` for anything that is not well-formed VI/JSON — never
   another exception type.
@@ -26,29 +25,21 @@ Tolerance for what real servers send (one odd value must never cost a whole answ
 from __future__ import annotations
 
 import json
-import typing
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from ..errors import ProtocolError
-from .base import ENUMS, REGISTRY, VimEnum, VimObject
+from .base import ENUMS, REGISTRY, VimObject
+from .values import UndecodedValue, parse_datetime
 
 __all__ = [
-    "Boxed",
-    "box",
     "decode_any",
     "decode_body",
     "decode_as",
-    "encode_value",
-    "format_datetime",
-    "parse_datetime",
     "parse_body",
     "ref_value",
     "unbox_list",
-    "UndecodedValue",
     "as_declared",
     "decode_property",
     "describe_error",
@@ -59,52 +50,6 @@ T = TypeVar("T", bound=VimObject)
 _PRIMITIVES_STR = {"string", "anyURI", "base64Binary", "TypeName", "MethodName", "PropertyPath"}
 _PRIMITIVES_INT = {"int", "long", "short", "byte"}
 _PRIMITIVES_FLOAT = {"double", "float"}
-
-
-@dataclass(frozen=True)
-class Boxed:
-    """A value with an explicit wire type for an ``Any`` slot (e.g. ``Boxed("ArrayOfEvent", [])``)."""
-
-    type_name: str
-    value: Any
-
-
-@dataclass(frozen=True)
-class UndecodedValue:
-    """A property value that is not valid VI/JSON for its type, kept as the server sent it.
-
-    ``raw`` is the wire JSON, ``reason`` a one-line explanation (at most 200 characters, server text included
-    as is: escape it before showing it). Encoding an ``UndecodedValue`` writes ``raw`` back unchanged.
-    """
-
-    raw: Any
-    reason: str
-
-    @property
-    def type_name(self) -> str | None:
-        """The value's ``_typeName`` as sent, when it had one."""
-        name = self.raw.get("_typeName") if isinstance(self.raw, dict) else None
-        return name if isinstance(name, str) else None
-
-    def __str__(self) -> str:
-        return f"undecodable {self.type_name or type(self.raw).__name__}: {self.reason}"
-
-
-def format_datetime(value: datetime) -> str:
-    """``2026-03-01T08:57:35.279575Z``: UTC, microseconds, four-digit year (naive values are taken as UTC)."""
-    if value.tzinfo is not None and value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def parse_datetime(value: str) -> datetime:
-    text = value.strip()
-    if text.endswith("Z") or text.endswith("z"):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,96 +251,3 @@ def _short(exc: BaseException) -> str:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             return _snippet(f"{where}: {first.get('msg', 'invalid')}{more}", 200)
     return _snippet(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 200)
-
-
-# ---------------------------------------------------------------------------------------------
-# encoding
-# ---------------------------------------------------------------------------------------------
-def is_any_slot(annotation: Any) -> bool:
-    """Whether a field annotated ``annotation`` is an ``Any`` slot (its values are boxed on the wire)."""
-    if annotation is Any:
-        return True
-    origin = typing.get_origin(annotation)
-    if origin is typing.Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return len(args) == 1 and args[0] is Any
-    return False
-
-
-def encode_value(value: Any, annotation: Any = None) -> Any:
-    """Encode a Python value for a slot; ``Any`` slots get boxed values."""
-    if value is None:
-        return None
-    if isinstance(value, UndecodedValue):
-        return value.raw
-    if (annotation is not None and is_any_slot(annotation)) or isinstance(value, Boxed):
-        return box(value)
-    if isinstance(value, VimObject):
-        return value.to_wire()
-    if isinstance(value, VimEnum):
-        return value.value
-    if isinstance(value, datetime):
-        return format_datetime(value)
-    if isinstance(value, (list, tuple)):
-        return [encode_value(v, None) for v in value]
-    if isinstance(value, dict):
-        return {k: encode_value(v, None) for k, v in value.items()}
-    return value
-
-
-def _common_type(items: list[Any]) -> str:
-    if all(isinstance(i, VimObject) for i in items):
-        mros = [
-            [k.__name__ for k in type(i).__mro__ if isinstance(k, type) and issubclass(k, VimObject)] for i in items
-        ]
-        for name in mros[0]:
-            if all(name in m for m in mros[1:]):
-                return "DynamicData" if name == "VimObject" else name
-        return "DynamicData"
-    if all(isinstance(i, VimEnum) for i in items):
-        names = {type(i).__name__ for i in items}
-        if len(names) == 1:
-            return names.pop()
-    if all(isinstance(i, bool) for i in items):
-        return "boolean"
-    if all(isinstance(i, int) and not isinstance(i, bool) for i in items):
-        return "long" if any(abs(i) >= 2**31 for i in items) else "int"
-    if all(isinstance(i, float) for i in items):
-        return "double"
-    if all(isinstance(i, datetime) for i in items):
-        return "dateTime"
-    return "string"
-
-
-def box(value: Any, type_name: str | None = None) -> Any:
-    """Encode ``value`` for an ``Any`` slot. Data objects (and MoRefs) are not boxed; everything else is."""
-    if isinstance(value, Boxed):
-        return box(value.value, value.type_name)
-    if isinstance(value, UndecodedValue):
-        return value.raw
-    if isinstance(value, VimObject) and type_name is None:
-        return value.to_wire()
-    if isinstance(value, dict) and type_name is None and "_typeName" in value:
-        return value  # already wire-shaped
-    if type_name is None:
-        if isinstance(value, VimEnum):
-            type_name = type(value).__name__
-        elif isinstance(value, bool):
-            type_name = "boolean"
-        elif isinstance(value, int):
-            type_name = "long" if abs(value) >= 2**31 else "int"
-        elif isinstance(value, float):
-            type_name = "double"
-        elif isinstance(value, datetime):
-            type_name = "dateTime"
-        elif isinstance(value, str):
-            type_name = "string"
-        elif isinstance(value, (list, tuple)):
-            type_name = "ArrayOf" + (_common_type(list(value)) if value else "string")
-        else:
-            raise TypeError(f"cannot box {type(value).__name__}")
-    if type_name.startswith("ArrayOf"):
-        return {"_typeName": type_name, "_value": [encode_value(v, None) for v in value]}
-    if isinstance(value, VimObject):
-        return value.to_wire()
-    return {"_typeName": type_name, "_value": encode_value(value, None)}

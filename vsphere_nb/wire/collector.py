@@ -8,10 +8,11 @@ from pydantic import PrivateAttr, ValidationError, field_validator, model_valida
 
 from ._common import AnyValue, Known, PropertyValue
 from .base import VimObject
-from .codec import UndecodedValue, describe_error
+from .codec import describe_error
 from .enums import ObjectUpdateKind, PropertyChangeOp
 from .faults import MethodFault
 from .moref import ManagedObjectReference
+from .values import UndecodedValue
 
 __all__ = [
     "SelectionSpec",

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import ENUMS, REGISTRY, VimObject
-from .codec import UndecodedValue, as_declared, box
+from .base import ENUMS, REGISTRY, VimObject, box
+from .codec import as_declared
 from .moref import MoRef
+from .values import UndecodedValue
 
 __all__ = ["HOST_PROPERTY_TYPES", "CLUSTER_PROPERTY_TYPES", "MANAGED_TYPES", "check_declared"]
 

@@ -31,6 +31,11 @@ __all__ = [
     "HostIsolationIpPingFailedEvent",
     "HostNoRedundantManagementNetworkEvent",
     "HostMissingNetworksEvent",
+    "HostExtraNetworksEvent",
+    "HostNoAvailableNetworksEvent",
+    "HostNoHAEnabledPortGroupsEvent",
+    "HostDasOkEvent",
+    "NoDatastoresConfiguredEvent",
     "HostShortNameToIpFailedEvent",
     "InsufficientFailoverResourcesEvent",
     "HostConnectionLostEvent",
@@ -152,6 +157,26 @@ class HostNoRedundantManagementNetworkEvent(HostDasEvent):
 
 class HostMissingNetworksEvent(HostDasEvent):
     ips: str | None = None
+
+
+class HostExtraNetworksEvent(HostDasEvent):
+    ips: str | None = None
+
+
+class HostNoAvailableNetworksEvent(HostDasEvent):
+    ips: str | None = None
+
+
+class HostNoHAEnabledPortGroupsEvent(HostDasEvent):
+    pass
+
+
+class HostDasOkEvent(HostEvent):
+    """The HA agent on the host is configured correctly."""
+
+
+class NoDatastoresConfiguredEvent(HostEvent):
+    pass
 
 
 class HostShortNameToIpFailedEvent(HostEvent):

@@ -11,6 +11,7 @@ from ._common import AnyValue, Known
 from .base import VimObject, ancestry
 from .enums import DasConfigFaultDasConfigFaultReason
 from .moref import ManagedObjectReference
+from .plain import fault_text
 
 __all__ = [
     "KeyAnyValue",
@@ -225,6 +226,4 @@ def fault_ancestry(fault: MethodFault) -> list[str]:
 def fault_message(fault: MethodFault) -> str:
     """A readable message: ``faultMessage[].message``, then ``faultstring``, then type fields, then the type name
     (the same text :func:`vsphere_nb.wire.plain.fault_text` reads from the fault's wire dict)."""
-    from .plain import fault_text
-
     return fault_text(fault.to_wire())

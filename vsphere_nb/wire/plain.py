@@ -17,7 +17,8 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .base import lookup
-from .codec import parse_datetime, ref_value
+from .codec import ref_value
+from .values import parse_datetime
 
 __all__ = [
     "unbox",
