@@ -308,7 +308,8 @@ class Journal:
                     pass
                 raise RunDirectoryError(self._broken) from None
             self._size += len(data)
-        return json.loads(line)  # exactly what a reader will see
+        echoed: dict[str, Any] = json.loads(line)  # exactly what a reader will see
+        return echoed
 
     def run_started(
         self,

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["HOST_STATES", "Progress", "ProgressTracker", "ProgressCallback"]
 
@@ -118,7 +119,8 @@ class ProgressTracker:
     run_id: str
     callback: ProgressCallback | None = None
     min_interval: float = 0.1
-    _hosts: dict[tuple[str, str], list] = field(default_factory=dict)
+    #: (vCenter, host moId) → [name, cluster, state, outcome, launched]
+    _hosts: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _last_emit: float = 0.0
     _started: float = field(default_factory=time.monotonic)
