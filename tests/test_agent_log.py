@@ -39,7 +39,7 @@ def test_shapes_match_vmwares_tables():
 
 def test_story_hosts_logs_read_for_the_asked_hosts_only(make_sim):
     sim = make_sim(scenario="root-causes", clusters=4, hosts_per_cluster=6)
-    truth = sim.vc.stories if hasattr(sim.vc, "stories") else {}
+    truth = sim.stories
     with connect(sim.url, sim.user, sim.password) as vc:
         hosts = vc.hosts()
         unhealthy = hosts[~hosts["das_state"].astype(str).isin(["master", "connectedToMaster"])]

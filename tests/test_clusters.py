@@ -113,3 +113,34 @@ def test_advanced_runtime_info_only_for_clusters_with_unhealthy_hosts():
     refused = _FakeClient(supported=False)
     assert asyncio.run(_advanced_runtime(refused, _fleet_inventory())) == {}
     assert refused.calls == ["domain-c1"]  # the first refusal stops the asking
+
+
+def test_a_host_in_no_heartbeat_entry_of_its_answering_cluster_has_none():
+    """``heartbeatDatastoreInfo`` maps each datastore to the hosts using it (vSphere API reference,
+    ``DasHeartbeatDatastoreInfo``): a host of the answering HA cluster that no entry names has 0 heartbeat
+    datastores; hosts of clusters not asked, and hosts outside the HA cluster, stay unknown."""
+    from vsphere_nb import wire
+    from vsphere_nb.fleet.clusters import _heartbeat_counts
+    from vsphere_nb.wire import MoRef
+
+    inv = _fleet_inventory()
+    inv.objects[MoRef("HostSystem", "domain-c1-h2")] = {
+        "name": "gone",
+        "parent": MoRef("ClusterComputeResource", "domain-c1"),
+    }  # disconnected: no agent state
+    ds = {"_typeName": "ManagedObjectReference", "type": "Datastore", "value": "datastore-1"}
+    host = {"_typeName": "ManagedObjectReference", "type": "HostSystem", "value": "domain-c1-h0"}
+    inv.das_runtime = {
+        "domain-c1": wire.decode_any(
+            {
+                "_typeName": "ClusterDasAdvancedRuntimeInfo",
+                "heartbeatDatastoreInfo": [
+                    {"_typeName": "DasHeartbeatDatastoreInfo", "datastore": ds, "hosts": [host]}
+                ],
+            }
+        ),
+        "domain-c3": wire.decode_any({"_typeName": "ClusterDasAdvancedRuntimeInfo"}),  # nobody heartbeats
+        "domain-c4": None,  # answered no value
+    }
+    counts = _heartbeat_counts(inv)
+    assert counts == {"domain-c1-h0": 1, "domain-c1-h1": 0, "domain-c3-h0": 0, "domain-c3-h1": 0}

@@ -302,6 +302,17 @@ def test_a_healthy_host_whose_failed_attempt_predates_its_recovery_is_not_diagno
     assert "H1" in set(diagnose(later, run=run_of(failed), now=NOW).hosts["host"].astype(str))
 
 
+def test_the_clusters_preferred_heartbeat_list_never_stands_in_for_a_hosts_own_count():
+    # allFeasibleDs with no preferred datastore: the cluster's list is empty (0), every host still has its two
+    clusters = _cluster(heartbeat_datastores=0, heartbeat_policy="allFeasibleDs", isolation_addresses="10.10.0.1")
+    d = diagnose(hosts_of(host("H1", das="initializationError")), clusters=clusters, now=NOW)
+    assert cause_of(d, "H1") != "datastore-access"
+    assert not any("heartbeat" in line for line in d.hosts.iloc[0]["evidence"])
+    # the host's own count (from RetrieveDasAdvancedRuntimeInfo) is what the rules read
+    short = diagnose(hosts_of(host("H1", heartbeat_datastores=0)), clusters=clusters, now=NOW)
+    assert any("heartbeat_datastores: 0" in line for line in short.hosts.iloc[0]["evidence"])
+
+
 def test_cluster_facts_fill_the_next_step():
     clusters = pd.DataFrame(
         [

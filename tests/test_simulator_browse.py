@@ -576,12 +576,14 @@ def test_alarms_and_host_sub_objects_tell_each_root_cause(make_sim, make_vi, wal
         sim.vc.registry.changed(installed)
     assert fdm(by_cause["agent-install"])["running"]
 
-    # datastore access: no VMFS mounts; a healthy host mounts its cluster's two datastores
-    def mounts(moid: str) -> list[str]:
+    # datastore access: the cluster's two VMFS volumes still mounted, neither reachable (all paths down); a healthy
+    # host mounts and reaches both
+    def mounts(moid: str) -> dict[str, bool]:
         info = read(moid, "storageSystem", "fileSystemVolumeInfo")
-        return [m["volume"]["name"] for m in info.get("mountInfo", [])]
+        return {m["volume"]["name"]: m["mountInfo"]["accessible"] for m in info.get("mountInfo", [])}
 
-    assert len(mounts(healthy)) == 2 and mounts(by_cause["datastore-access"]) == []
+    assert list(mounts(healthy).values()) == [True, True]
+    assert list(mounts(by_cause["datastore-access"]).values()) == [False, False]
     devices = read(healthy, "storageSystem", "storageDeviceInfo")
     assert sorted(h["_typeName"] for h in devices["hostBusAdapter"]) == ["HostBlockHba"] + ["HostFibreChannelHba"] * 2
     luns = devices["scsiLun"]

@@ -60,6 +60,7 @@ def test_before_a_run_each_cause_is_diagnosed_from_what_vcenter_shows(fleet):
 def test_observables_agree_with_the_story(fleet):
     sim, vc, truth = fleet
     hosts = vc.hosts().set_index("host_moid")
+    diagnostic = vc.hosts(diagnostics=True).set_index("host_moid")
     clusters = vc.clusters().set_index("cluster")
     history = vc.events(since="4d")
     assert history["created_time"].is_monotonic_increasing  # oldest first, though logged host by host
@@ -69,8 +70,11 @@ def test_observables_agree_with_the_story(fleet):
         if t["cause"] == "host-unreachable":
             assert row["connection_state"] == "notResponding"
             assert "host-failure" in set(own["category"].astype(str))
-        if t["cause"] == "datastore-access":
-            assert row["datastores"] == "" and row["das_state"] == "uninitialized"
+        if t["cause"] == "datastore-access":  # still mounted, none reachable, no heartbeat datastore left
+            assert row["datastores"] and row["das_state"] == "uninitialized"
+            assert diagnostic.loc[moid, "datastores_accessible"] == 0
+            assert diagnostic.loc[moid, "heartbeat_datastores"] == 0
+            assert "HeartbeatDatastoreNotSufficient" in " ".join(own["event_type_id"].astype(str))
         if t["cause"] == "isolation-address":
             assert row["das_state"] == "networkIsolated"
             pings = own[own["event_type_id"] == "HostIsolationIpPingFailedEvent"]

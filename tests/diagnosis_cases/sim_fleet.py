@@ -1,21 +1,23 @@
 """The case library loaded into simulators, one per vCenter of the library, so the client reads every
 observation over HTTP the way it reads a real vCenter: agent states, connection, config issues, mounted
-datastores, management vmknics, vSAN and isolation settings of the cluster, the HA history (events with their
-real ids and messages) and the agent's log. The attempts of a case are a run's saved ``tasks`` (they are given
-to ``diagnose(run=...)`` as a run directory would be).
+datastores and whether each mount is accessible, the heartbeat datastores the primary chose per host
+(``RetrieveDasAdvancedRuntimeInfo``), management vmknics, the cluster's vSAN, isolation and heartbeat settings and
+its own config issues, the HA history (events with their real ids and messages) and the agent's log. The attempts
+of a case are a run's saved ``tasks`` (they are given to ``diagnose(run=...)`` as a run directory would be).
 
 Case ``i`` of a vCenter is cluster ``DC0_C{i}``: its failing hosts first, then healthy peers. Cases of
 ``vc-b.lab.local`` sit at the same cluster positions as the ``vc-a.lab.local`` cases listed first, so both
 simulators have the same host names (and moIds) with different problems.
 
-Limits (said, not hidden): the simulator does not model datastore mount accessibility (mounted datastores stand
-for accessible ones), per-host heartbeat datastores (``RetrieveDasAdvancedRuntimeInfo``) or cluster config
-issues; a host's "agent log unreadable" note needs a user without ``Global.Diagnostics``.
+A simulated cluster has two shared datastores: a case's host with three mounts has two here (what the diagnosis
+reads of them — how many it can reach, how many it heartbeats through — is kept). The case whose agent log is
+unreadable for lack of ``Global.Diagnostics`` is read with the administrator's rights (the simulator's privileges
+are per user, not per host).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +27,6 @@ from tests.diagnosis_cases.fleet import DEFAULT_VCENTER, ago, is_ha_id, load_cas
 from tests.diagnosis_cases.fleet import NOW as LIBRARY_NOW
 from vsphere_nb import wire
 from vsphere_nb.simulator import Simulator
-from vsphere_nb.simulator.diagnostics import set_agent_log
 
 
 @dataclass
@@ -33,6 +34,8 @@ class SimFleet:
     sims: dict[str, Simulator]  # library vCenter name → simulator
     expected: dict[tuple[str, str], tuple[str, str]]  # (library vCenter, moId) → (case id, cause)
     tasks: dict[str, pd.DataFrame]  # library vCenter → run tasks frame (vcenter column filled per connection)
+    #: case id → (library vCenter, moId) of the hosts the case describes (its peers left out)
+    case_hosts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def _when(text: str, now: datetime) -> datetime:
@@ -90,6 +93,7 @@ def build_sim_fleet(cases: list[dict[str, Any]] | None = None, **sim_kwargs: Any
     sims: dict[str, Simulator] = {}
     expected: dict[tuple[str, str], tuple[str, str]] = {}
     tasks: dict[str, pd.DataFrame] = {}
+    case_hosts: dict[str, list[tuple[str, str]]] = {}
     for vc_name, own in _ordered(cases).items():
         width = max(int(c.get("failing", 1)) + int(c.get("peers", 3)) for c in own)
         sim = Simulator(
@@ -103,8 +107,10 @@ def build_sim_fleet(cases: list[dict[str, Any]] | None = None, **sim_kwargs: Any
         with vc.registry.lock:
             for case, cluster in zip(own, clusters):
                 _load_case(vc, case, cluster, now, expected, rows, vc_name)
+                failing = sorted(cluster.hosts, key=lambda h: h.name)[: int(case.get("failing", 1))]
+                case_hosts[case["id"]] = [(vc_name, h.moid) for h in failing]
         tasks[vc_name] = pd.DataFrame(rows)
-    return SimFleet(sims=sims, expected=expected, tasks=tasks)
+    return SimFleet(sims=sims, expected=expected, tasks=tasks, case_hosts=case_hosts)
 
 
 def _load_case(
@@ -120,6 +126,17 @@ def _load_case(
     addresses = cdef.get("isolation_addresses", "10.10.0.1")
     cluster.das.isolation_addresses = [a.strip() for a in addresses.split(",") if a.strip()]
     cluster.vsan_enabled = bool(cdef.get("vsan", False))
+    if cdef.get("isolation_response"):
+        cluster.das.isolation_response = cdef["isolation_response"]
+    shared = list(cluster.datastores)
+    preferred = [p for p in str(cdef.get("heartbeat_datastores", "ds-shared-01, ds-shared-02")).split(",") if p.strip()]
+    cluster.preferred_heartbeat = shared[: len(preferred)]
+    cluster.config_issues = []
+    for text in cdef.get("config_issues") or []:
+        issue = vc.events.make(_issue_type(text), cr=cluster, created=now - timedelta(hours=1), text=text)
+        issue = issue.model_copy(update={"fullFormattedMessage": text})
+        vc.events.post(issue)
+        cluster.config_issues.append(issue)
     vc.registry.changed(cluster)
     spec = {
         "das_state": "initializationError",
@@ -127,13 +144,13 @@ def _load_case(
         "mgmt_vmknics": 1,
         "datastores": 3,
         "datastores_accessible": None,
+        "heartbeat_datastores": 2,
         "state_changed": "2h",
         "config_issues": [],
         **(case.get("host") or {}),
     }
     failing = int(case.get("failing", 1))
     hosts = sorted(cluster.hosts, key=lambda h: h.name)
-    shared = list(cluster.datastores)
     for j, host in enumerate(hosts):
         peer = j >= failing
         expected[(vc_name, host.moid)] = (case["id"], "none" if peer else case["expect"])
@@ -147,8 +164,12 @@ def _load_case(
             host.connection_state = spec["connection_state"]
             if host.connection_state != "connected":
                 host.power_state = "unknown" if host.connection_state == "notResponding" else host.power_state
-            usable = spec["datastores"] if spec["datastores_accessible"] is None else spec["datastores_accessible"]
-            host.datastores = shared[: int(usable)]
+            host.datastores = shared[: int(spec["datastores"])]
+            usable = len(host.datastores) if spec["datastores_accessible"] is None else spec["datastores_accessible"]
+            for n, datastore in enumerate(host.datastores):
+                datastore.set_accessible(host, n < int(usable), "AllPathsDown_Timeout")
+                vc.registry.changed(datastore)
+            cluster.heartbeat_overrides[host.moid] = shared[: int(spec["heartbeat_datastores"])]
             if int(spec["mgmt_vmknics"]) == 0:
                 setup = host.network()
                 for nic in setup.vmknics:
@@ -163,7 +184,7 @@ def _load_case(
             )
             vc.events.post(_event(vc, "com.vmware.vc.HA.HostStateChangedEvent", host, changed, state_text))
             if case.get("agent_log"):
-                set_agent_log(vc, host, [_fill(t, host) for t in case["agent_log"]])
+                host.agent_log = [_fill(t, host) for t in case["agent_log"]]
             for n, att in enumerate(case.get("attempts") or [], start=1):
                 rows.append(
                     {

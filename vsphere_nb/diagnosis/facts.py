@@ -351,9 +351,9 @@ def _facts(
         "mgmt_vmknics": row.get("mgmt_vmknics"),
         "datastores": datastores,
         "datastores_accessible": accessible if accessible is not None else datastores,
-        "heartbeat_datastores": row.get("heartbeat_datastores")
-        if row.get("heartbeat_datastores") is not None
-        else (cluster or {}).get("heartbeat_datastores"),
+        # the host's own heartbeat datastores (the primary's choice for it); the cluster's preferred list is a
+        # setting, not what a host has, so it never stands in for the count
+        "heartbeat_datastores": row.get("heartbeat_datastores"),
         "isolation_addresses": (cluster or {}).get("isolation_addresses") or "",
         "version_vs_vcenter": row.get("version_vs_vcenter"),
         "cluster_hosts": int(cluster_hosts or 0),

@@ -232,6 +232,25 @@ def _version_key(text: Any) -> tuple[int, ...] | None:
         return None
 
 
+def _heartbeat_counts(inv: Inventory) -> dict[str, int]:
+    """host moId → its heartbeat datastores, for the hosts of the clusters that answered
+    ``RetrieveDasAdvancedRuntimeInfo``. ``heartbeatDatastoreInfo`` maps each datastore to the hosts using it, so a
+    host of the HA cluster in no entry has none (0); hosts outside the HA cluster (no agent state) stay unknown."""
+    runtime = {moid: info for moid, info in _runtime(inv).items() if info is not None}
+    counts: dict[str, int] = {}
+    if not runtime:
+        return counts
+    for ref, props in inv.of_type("HostSystem"):
+        parent = props.get("parent")
+        state = getattr(props.get("runtime.dasHostState"), "state", None)
+        if isinstance(parent, MoRef) and parent.value in runtime and state is not None:
+            counts[ref.value] = 0
+    for info in runtime.values():
+        for host, ds in heartbeat_datastores_by_host(info).items():
+            counts[host] = len(ds)
+    return counts
+
+
 def diagnosis_hosts_frame(inv: Inventory, vcenter_version: str | None = None) -> pd.DataFrame:
     """The ``hosts`` frame of ``inv`` plus :data:`HOST_DIAGNOSIS_COLUMNS` (empty cells where the server did not say).
 
@@ -244,10 +263,7 @@ def diagnosis_hosts_frame(inv: Inventory, vcenter_version: str | None = None) ->
     for _ref, props in inv.of_type("Datastore"):
         for host, ok in mount_accessibility(props.get("host")).items():
             accessible[host] = accessible.get(host, 0) + (1 if ok else 0)
-    heartbeat: dict[str, int] = {}
-    for info in _runtime(inv).values():
-        for host, ds in heartbeat_datastores_by_host(info).items():
-            heartbeat[host] = len(ds)
+    heartbeat = _heartbeat_counts(inv)
     per_host: dict[str, dict[str, Any]] = {}
     mounts_known = any(inv.of_type("Datastore")) and bool(accessible)
     for ref, props in inv.of_type("HostSystem"):

@@ -56,8 +56,15 @@ def _vapi_error(status: int, error_type: str, message: str, msg_id: str) -> JSON
 class SimulatorApp:
     """ASGI callable. ``transports`` maps client address → asyncio transport (filled by the uvicorn protocol)."""
 
-    def __init__(self, vc: Vcenter, transports: dict[Any, asyncio.BaseTransport] | None = None) -> None:
+    def __init__(
+        self,
+        vc: Vcenter,
+        transports: dict[Any, asyncio.BaseTransport] | None = None,
+        root_causes: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.vc = vc
+        #: the root-cause stories' ground truth (test-only; a vCenter has no such thing)
+        self.root_causes = dict(root_causes or {})
         self.transports = transports if transports is not None else {}
         self.rng = random.Random((vc.config.seed << 8) ^ 0xC4A05)
         self._vapi_tokens: set[str] = set()
@@ -273,7 +280,7 @@ class SimulatorApp:
 
     async def _root_causes(self, request: Request) -> Response:
         """Test-only ground truth of root-cause stories (a vCenter has no such thing)."""
-        return JSONResponse({"hosts": dict(getattr(self.vc, "stories", {}) or {})})
+        return JSONResponse({"hosts": self.root_causes})
 
     async def _info(self, request: Request) -> Response:
         vc = self.vc

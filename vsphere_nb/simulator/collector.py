@@ -227,7 +227,9 @@ class PropertyCollector(ManagedObject):
             truncated=True if truncated else None,
         )
 
-    def _filter_updates(self, flt: PropertyFilter, budget: float) -> tuple[list[dict], list[dict], bool]:
+    def _filter_updates(
+        self, flt: PropertyFilter, budget: float
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
         """``(object updates, missing objects, truncated)`` of one filter since its last answer.
 
         Only the members that changed since then are diffed (the registry logs every change), plus those that

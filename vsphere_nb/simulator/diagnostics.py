@@ -8,7 +8,7 @@ lineText}`` with 1-based line numbers; a ``start`` past the end answers no text 
 (govc's ``logs`` asks that way first to learn the length); at most :data:`MAX_LINES` lines per answer.
 
 A host outside an HA-enabled cluster lists no FDM log; a host vCenter cannot reach answers ``HostNotConnected``.
-The lines of each host's FDM log live in :func:`agent_log_of` (the root-cause stories write theirs).
+The lines of each host's FDM log come from :func:`.agent_logs.agent_log_of` (the root-cause stories write theirs).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from typing import Any
 from .. import wire
 from ..wire import MoRef
 from . import faults
+from .agent_logs import agent_log_of
 from .dispatch import Call, Param, method
 from .inventory import HostSystem
 
-__all__ = ["MAX_LINES", "FDM_LOG_KEY", "agent_log_of", "set_agent_log", "fdm_line"]
+__all__ = ["MAX_LINES", "FDM_LOG_KEY"]
 
 #: the most lines one BrowseDiagnosticLog answers
 MAX_LINES = 1000
@@ -31,43 +32,6 @@ _LOGS: tuple[tuple[str, str, str], ...] = (
     ("vmkernel", "/var/run/log/vmkernel.log", "hostd"),
     ("vpxa", "/var/run/log/vpxa.log", "vpxa"),
 )
-
-
-def fdm_line(minutes_ago: float, level: str, sub: str, text: str, now: Any) -> str:
-    """One line in the FDM log's format (``<time> <level> fdm[<pid>] [Originator@6876 sub=<sub>] <text>``)."""
-    from datetime import timedelta
-
-    when = now - timedelta(minutes=minutes_ago)
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-    return f"{stamp} {level} fdm[2099301] [Originator@6876 sub={sub}] {text}"
-
-
-def _store(vc: Any) -> dict[str, list[str]]:
-    store = vc.__dict__.get("agent_logs")
-    if store is None:
-        store = {}
-        vc.__dict__["agent_logs"] = store
-    return store
-
-
-def set_agent_log(vc: Any, host: HostSystem, lines: list[str]) -> None:
-    _store(vc)[host.moid] = list(lines)
-
-
-def agent_log_of(vc: Any, host: HostSystem) -> list[str]:
-    """The host's FDM log: what a story wrote, else the lines of a running agent."""
-    lines = _store(vc).get(host.moid)
-    if lines is not None:
-        return lines
-    from .clock import Clock
-
-    now = Clock.now()
-    state = host.das_state or "uninitialized"
-    return [
-        fdm_line(180, "info", "Main", "Starting vSphere HA agent (fdm)", now),
-        fdm_line(179, "info", "Cluster", "Joined the cluster's election", now),
-        fdm_line(178, "info", "Cluster", f"Host state is now {state}", now),
-    ]
 
 
 def _host(call: Call, host: MoRef | None) -> HostSystem:
@@ -124,7 +88,7 @@ def browse_diagnostic_log(
     with call.vc.registry.lock:
         target = _host(call, host)
         if key == FDM_LOG_KEY and _has_fdm(target):
-            text = agent_log_of(call.vc, target)
+            text = agent_log_of(target)
         elif key in {k for k, _p, _c in _LOGS}:
             text = [f"{key}: nothing of note"]
         else:

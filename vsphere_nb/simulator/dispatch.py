@@ -20,7 +20,7 @@ import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import wire
 from ..errors import ProtocolError
@@ -31,8 +31,10 @@ from .model import ManagedObject
 from .properties import KNOWN_MANAGED_TYPES, UNSET, encode_declared
 from .releases import needs_scrub, scrub
 from .sessions import CURRENT_SESSION, Session
-from .vcenter import Vcenter
 from .vmodl_methods import vmware_method
+
+if TYPE_CHECKING:  # pragma: no cover  (an annotation only: handlers get the vCenter in their Call)
+    from .vcenter import Vcenter
 
 __all__ = [
     "VOID",
@@ -358,7 +360,7 @@ def read_property(call: Call) -> Answer:
     cacheable = call.name not in this.NO_CACHE and not _older_release(call)
     if cacheable:
         hit = this.cache.get(("get", call.name))
-        if hit is not None:
+        if isinstance(hit, Answer):
             return hit
     token = CURRENT_SESSION.set(call.session)
     try:

@@ -28,10 +28,13 @@ __all__ = [
     "Network",
     "ResourcePool",
     "VLCM_SOURCE",
+    "INACCESSIBLE_REASONS",
 ]
 
 #: who disables ReconfigureHostForDAS_Task on hosts under remediation (vSphere Lifecycle Manager)
 VLCM_SOURCE = "com.vmware.vcIntegrity"
+#: VMware's ``HostMountInfoInaccessibleReason`` values: why a host cannot reach a datastore it mounts
+INACCESSIBLE_REASONS = ("AllPathsDown_Start", "AllPathsDown_Timeout", "PermanentDeviceLoss")
 
 ENTITY_ANCESTRY = ("ManagedEntity", "ExtensibleManagedObject", "ManagedObject")
 ENTITY_PROPERTIES = {
@@ -178,6 +181,25 @@ class Datastore(ManagedEntity):
     #: ``info.timestamp`` changes with every read on a vCenter, and accessibility and mounts follow the hosts (which
     #: change without the datastore changing): never cached
     NO_CACHE = frozenset({"info", "summary", "host"})
+
+    def __init__(self, moid: str, name: str, parent: ManagedEntity | None) -> None:
+        super().__init__(moid, name, parent)
+        #: host moId → why the host's mount is inaccessible (``HostMountInfo.inaccessibleReason``); absent = accessible
+        self.inaccessible: dict[str, str] = {}
+
+    def set_accessible(self, host: HostSystem, accessible: bool, reason: str = "AllPathsDown_Timeout") -> None:
+        """Make the host's mount of this datastore accessible or not (then ``registry.changed(datastore)``);
+        ``reason`` is one of VMware's ``HostMountInfoInaccessibleReason`` values."""
+        if accessible:
+            self.inaccessible.pop(host.moid, None)
+            return
+        if reason not in INACCESSIBLE_REASONS:
+            raise ValueError(f"unknown inaccessibleReason {reason!r} (one of {', '.join(INACCESSIBLE_REASONS)})")
+        self.inaccessible[host.moid] = reason
+
+    def accessible_from(self, host: HostSystem) -> bool:
+        """The host reaches this datastore: it is connected and its mount was not made inaccessible."""
+        return host.connection_state == "connected" and host.moid not in self.inaccessible
 
     def mounted_hosts(self) -> list[HostSystem]:
         cr = self.compute_resource

@@ -46,6 +46,11 @@ HA_EVENT_IDS = {
         "info",
         "vSphere HA agent on host {host} in cluster {cluster} in {dc} is healthy",
     ),
+    "com.vmware.vc.HA.HeartbeatDatastoreNotSufficient": (
+        "warning",
+        "The number of vSphere HA heartbeat datastores for host {host} in cluster {cluster} in {dc} is {text}, "
+        "which is less than required: 2",
+    ),
     "com.vmware.vc.HA.AllHostAddrsPingable": (
         "info",
         "All vSphere HA isolation addresses are reachable by host {host} in cluster {cluster} in {dc}",

@@ -4,8 +4,8 @@ storage as its ``HostStorageSystem`` does (VMFS mounts, the LUNs backing them, i
 Derived on demand from the datastore's moId and the seed (capacity, free space, VMFS UUID, the backing LUN's
 ``naa.`` id), so datastores cost no memory until read. Shared datastores are the cluster's two VMFS volumes on a
 Fibre Channel array; a standalone host's is its local disk. A host mounts the datastores in its ``datastore``
-list (a ``datastore-access`` story empties it, so its storage system shows no VMFS mounts either); a mount is
-accessible while the host is connected.
+list; a mount is accessible while the host is connected, unless it was made inaccessible for that host
+(``Datastore.set_accessible``: a ``datastore-access`` story does it, with the reason VMware names).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def datastore_summary(ds: Datastore, seed: int) -> wire.DatastoreSummary:
         capacity=capacity,
         freeSpace=free,
         uncommitted=0,
-        accessible=any(h.connection_state == "connected" for h in ds.mounted_hosts()) or not ds.mounted_hosts(),
+        accessible=any(ds.accessible_from(h) for h in ds.mounted_hosts()) or not ds.mounted_hosts(),
         multipleHostAccess=ds.shared,
         type="VMFS",
         maintenanceMode="normal",
@@ -116,13 +116,13 @@ def datastore_info(ds: Datastore, seed: int, now: datetime, since_9_0: bool) -> 
 
 
 def _mount(ds: Datastore, host: HostSystem, seed: int) -> wire.HostMountInfo:
-    connected = host.connection_state == "connected"
+    accessible = ds.accessible_from(host)
     return wire.HostMountInfo(
         path=f"/vmfs/volumes/{vmfs_uuid(seed, ds.moid)}",
         accessMode="readWrite",
         mounted=True,
-        accessible=connected,
-        inaccessibleReason=None if connected else "AllPathsDown_Start",
+        accessible=accessible,
+        inaccessibleReason=None if accessible else ds.inaccessible.get(host.moid, "AllPathsDown_Start"),
     )
 
 

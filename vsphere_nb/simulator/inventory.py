@@ -199,6 +199,15 @@ class ClusterComputeResource(ComputeResource):
         self.das = DasSettings(enabled=ha_enabled)
         #: vSAN on the cluster (``configurationEx.vsanConfigInfo.enabled``)
         self.vsan_enabled = False
+        #: the datastores the user prefers for heartbeating (``dasConfig.heartbeatDatastore``); ``None`` = the
+        #: cluster's shared datastores
+        self.preferred_heartbeat: list[Datastore] | None = None
+        #: host moId → the heartbeat datastores the primary chose for it, where a scenario or a test decided them
+        #: (otherwise they follow the policy: see :mod:`.das_runtime`)
+        self.heartbeat_overrides: dict[str, list[Datastore]] = {}
+
+    def preferred_heartbeat_datastores(self) -> list[Datastore]:
+        return list(self.datastores if self.preferred_heartbeat is None else self.preferred_heartbeat)
 
     @property
     def ha_enabled(self) -> bool:
@@ -233,7 +242,7 @@ class ClusterComputeResource(ComputeResource):
             failoverLevel=das.failover_level,
             admissionControlEnabled=admission,
             option=das.option_values(),
-            heartbeatDatastore=[d.ref for d in self.datastores],
+            heartbeatDatastore=[d.ref for d in self.preferred_heartbeat_datastores()],
             hBDatastoreCandidatePolicy=das.heartbeat_policy,
             defaultVmSettings=wire.VimObject.model_validate(
                 {
@@ -302,6 +311,8 @@ class HostSystem(ManagedEntity):
         self.network_setup: HostNetworkSetup | None = None
         #: the vSphere HA agent version when a scenario set one; ``None`` = the fleet's (vCenter's build)
         self.fdm_version: str | None = None
+        #: the lines of the FDM agent's log when a story wrote them; ``None`` = a running agent's (see .agent_logs)
+        self.agent_log: list[str] | None = None
 
     @property
     def ha_enabled(self) -> bool:

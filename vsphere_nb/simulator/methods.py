@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import wire
 from ..wire import MoRef
-from . import diagnostics, faults, methods_operations, search  # noqa: F401  (they register their handlers)
+from . import das_runtime, diagnostics, faults, methods_operations, search  # noqa: F401  (they register their handlers)
 from .collector import PropertyCollector, PropertyFilter, check_types, retrieve
 from .dispatch import VOID, Call, Param, method, out_of_sessions, served
 from .events import MAX_COLLECTORS, EventHistoryCollector, EventManager

@@ -59,6 +59,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .. import wire
 from ..errors import ConfigError
+from .stories import STORIES, STORY_CAUSES
 
 __all__ = [
     "Scenario",
@@ -209,8 +210,6 @@ class Rule(_Strict):
     @field_validator("root_cause")
     @classmethod
     def _root_cause(cls, value: str | None) -> str | None:
-        from .stories import STORY_CAUSES
-
         if value is not None and value not in STORY_CAUSES:
             raise ValueError(f"unknown root cause {value!r} (one of {', '.join(STORY_CAUSES)})")
         return value
@@ -218,12 +217,30 @@ class Rule(_Strict):
     @model_validator(mode="after")
     def _error_needs_reason(self) -> Rule:
         if self.root_cause is not None:
-            from .stories import story_defaults
-
-            story_defaults(self)
+            self._story_defaults()
         if self.outcome in ("error", "fault") and not self.reason:
             self.reason = "Other"
         return self
+
+    def _story_defaults(self) -> None:
+        """Fill the reconfigure behaviour from the root cause's story, keeping what the rule set itself."""
+        story = STORIES[self.root_cause or ""]
+        given = self.model_fields_set
+        defaults: dict[str, Any] = {
+            "outcome": story.outcome,
+            "reason": story.reason,
+            "host_error": story.host_error,
+            "output": story.output,
+            "fault_message": story.fault_message,
+            "times": story.times,
+            "agent_unhealthy_seconds": story.agent_unhealthy_seconds,
+            "unhealthy_state": story.unhealthy_state,
+        }
+        for name, value in defaults.items():
+            if name not in given and value is not None:
+                object.__setattr__(self, name, value)
+        if "events" not in given and story.events:
+            object.__setattr__(self, "events", [EventSpec.model_validate(dict(e)) for e in story.events])
 
     def output_text(self) -> str:
         """``DasConfigFault.output``: the rule's text (or the reason's realistic one), repeated line by line up to

@@ -27,6 +27,7 @@ from .config import ChaosConfig, SimulatorConfig
 from .inventory import Inventory
 from .scenarios import Scenario
 from .server import HttpServer
+from .storytelling import tell_stories
 from .tls import generate_tls
 from .vcenter import Vcenter
 
@@ -106,8 +107,10 @@ class Simulator:
             chaos=chaos,
         )
         self.vc = Vcenter(self.config)
+        #: ground truth of the root-cause stories: host moId -> {host, cluster, cause} (``GET /simulator/root-causes``)
+        self.stories = tell_stories(self.vc)
         self._transports: dict[Any, Any] = {}
-        self.app = SimulatorApp(self.vc, self._transports)
+        self.app = SimulatorApp(self.vc, self._transports, root_causes=self.stories)
         self._server: HttpServer | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.ca_file: str | None = None

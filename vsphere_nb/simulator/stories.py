@@ -1,38 +1,40 @@
-"""Root-cause stories: a scenario rule names *why* its hosts are broken, and every observable agrees.
+"""Root-cause stories, as data: what each cause of the diagnosis vocabulary looks like on a vCenter.
 
-A rule with ``root_cause: management-network`` (any cause of the diagnosis vocabulary) makes the simulator tell
-one consistent story for the hosts it matches:
+A scenario rule with ``root_cause: management-network`` (any cause of :data:`STORY_CAUSES`) makes the simulator
+tell that cause's story for the hosts it matches (:mod:`.storytelling` acts it out on the vCenter):
 
 * **before any reconfigure** — the host's ``dasHostState`` (``networkPartitionedFromMaster``, ``networkIsolated``,
   ``uninitialized`` …), its ``configIssue`` (the HA error vCenter would list, with realistic text), the backdated HA
   event history of the last three days (state changes, agent errors, isolation pings failing, no management
-  redundancy, host failures …), its datastores (none for ``datastore-access``), its connection
-  (``notResponding`` for ``host-unreachable``) and, where the simulator models them, its management vmknics (one
-  where redundancy is missing) and the cluster's isolation address;
-* **when reconfigured** — the rule's defaults: outcome, ``DasConfigFault.reason``, ``HostDasErrorEvent`` reason,
-  ``output`` and extra events matching the cause (a rule may still override any of them).
+  redundancy, too few heartbeat datastores, host failures …), the FDM agent's log (:data:`AGENT_LOG`), its
+  datastores (``datastore-access``: still mounted, every mount inaccessible — all paths down — so the primary has
+  no heartbeat datastore for it), its connection (``notResponding`` for ``host-unreachable``), its management
+  vmknics (one where redundancy is missing), the cluster's isolation address and the cluster's own config issue
+  (``InsufficientFailoverResourcesEvent`` when too few healthy hosts are left to tolerate the failover level);
+* **when reconfigured** — the rule's defaults (:func:`.scenarios.Rule` fills them from :data:`STORIES`): outcome,
+  ``DasConfigFault.reason``, ``HostDasErrorEvent`` reason, ``output`` and extra events matching the cause (a rule
+  may still override any of them).
 
-The ground truth (host moId → cause) is :attr:`Vcenter.stories`; tests read it through
-``GET /simulator/root-causes``. The client never sees it: it only sees what a vCenter would show.
+This module is data only: it imports nothing of the simulator, so scenarios (which validate a rule's cause and
+take its defaults from here) and the storyteller (which acts on the vCenter) both read it from above.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .. import wire
-from .clock import Clock
-from .diagnostics import fdm_line, set_agent_log
-from .scenarios import default_fault_message, seeded_fraction
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .inventory import HostSystem
-    from .scenarios import Rule
-    from .vcenter import Vcenter
-
-__all__ = ["STORY_CAUSES", "Story", "STORIES", "ISOLATION_ADDRESS", "story_defaults", "tell_stories"]
+__all__ = [
+    "STORY_CAUSES",
+    "Story",
+    "STORIES",
+    "AGENT_LOG",
+    "ISOLATION_ADDRESS",
+    "WRONG_MANAGEMENT_VLAN",
+    "INACCESSIBLE_REASON",
+    "HISTORY_DAYS",
+    "HISTORY_REPEATS",
+]
 
 #: the isolation address of the simulated clusters (``das.isolationaddress0``) that story hosts cannot ping
 ISOLATION_ADDRESS = "10.10.0.1"
@@ -94,7 +96,10 @@ STORIES: dict[str, Story] = {
         das_state="uninitialized",
         issue_reason="configFailed",
         issue_text="The number of vSphere HA heartbeat datastores for this host is 0, which is less than required: 2",
-        history=(("com.vmware.vc.HA.HostStateChangedEvent", {"text": "uninitialized"}),),
+        history=(
+            ("com.vmware.vc.HA.HeartbeatDatastoreNotSufficient", {"text": "0"}),
+            ("com.vmware.vc.HA.HostStateChangedEvent", {"text": "uninitialized"}),
+        ),
         reason="NoDatastoresConfigured",
         host_error="configFailed",
     ),
@@ -217,201 +222,13 @@ AGENT_LOG: dict[str, tuple[tuple[float, str, str, str], ...]] = {
     "agent-unhealthy-after-success": ((20, "info", "Main", "Agent started; waiting to join the cluster"),),
 }
 
-_HISTORY_DAYS = 3
-_HISTORY_REPEATS = 3
-
-
-def story_defaults(rule: Rule) -> None:
-    """Fill the reconfigure behaviour of ``rule`` from its root cause, keeping what the rule set itself."""
-    story = STORIES[rule.root_cause or ""]
-    given = rule.model_fields_set
-    defaults: dict[str, Any] = {
-        "outcome": story.outcome,
-        "reason": story.reason,
-        "host_error": story.host_error,
-        "output": story.output,
-        "fault_message": story.fault_message,
-        "times": story.times,
-        "agent_unhealthy_seconds": story.agent_unhealthy_seconds,
-    }
-    if story.unhealthy_state is not None:
-        defaults["unhealthy_state"] = story.unhealthy_state
-    for name, value in defaults.items():
-        if name not in given and value is not None:
-            object.__setattr__(rule, name, value)
-    if "events" not in given and story.events:
-        from .scenarios import EventSpec
-
-        object.__setattr__(rule, "events", [EventSpec.model_validate(dict(e)) for e in story.events])
-
-
-def _isolation_address(cluster: Any) -> str:
-    """The cluster's first isolation address; where the simulator models HA settings (``cluster.das``), the
-    story's unpingable :data:`ISOLATION_ADDRESS` is made the cluster's setting."""
-    das = getattr(cluster, "das", None)
-    if das is not None and hasattr(das, "isolation_addresses"):
-        das.isolation_addresses = [ISOLATION_ADDRESS]
-    try:
-        for option in cluster.configuration().dasConfig.option or []:
-            if option.key == "das.isolationaddress0" and option.value:
-                return str(option.value)
-    except AttributeError:
-        pass
-    return ISOLATION_ADDRESS
-
-
-def _story_of(vc: Vcenter, host: HostSystem) -> Rule | None:
-    """The first scenario rule matching ``host`` (the one its reconfigure would use), if it names a root cause."""
-    cr = host.compute_resource
-    u = seeded_fraction(vc.config.seed, "outcome", host.moid)
-    for rule in vc.scenario.rules:
-        if rule.matches(cluster=cr.name, host=host.name, moid=host.moid, u=u):
-            return rule if rule.root_cause else None
-    return None
-
-
-def _fill(text: str, isolation: str) -> str:
-    return text.replace("{isolation}", isolation)
-
-
-def tell_stories(vc: Vcenter) -> dict[str, dict[str, str]]:
-    """Make every story host's observables agree with its root cause; returns the ground truth by host moId."""
-    truth: dict[str, dict[str, str]] = {}
-    if vc.mode == "esx":
-        return truth
-    now = Clock.now()
-    for host in vc.inventory.hosts:
-        if not host.ha_enabled or host.in_maintenance or host.connection_state == "disconnected":
-            continue
-        rule = _story_of(vc, host)
-        if rule is None or rule.root_cause is None:
-            continue
-        cause = rule.root_cause
-        story = STORIES[cause]
-        cluster = host.compute_resource
-        isolation = _isolation_address(cluster) if cause == "isolation-address" else ISOLATION_ADDRESS
-        with vc.registry.lock:
-            _apply_state(vc, host, cause, story, isolation, now)
-        truth[host.moid] = {"host": host.name, "cluster": cluster.name, "cause": cause}
-    _reassign_masters(vc, truth)
-    return truth
-
-
-def _apply_state(vc: Vcenter, host: HostSystem, cause: str, story: Story, isolation: str, now: Any) -> None:
-    host.das_state = story.das_state
-    if cause == "host-unreachable":
-        host.connection_state = "notResponding"
-        host.power_state = "unknown"
-    if cause == "datastore-access":
-        host.datastores = []
-    if cause == "management-network":
-        _one_management_vmknic(host)
-        _mistagged_management_vlan(host)
-    if cause == "certificate":
-        host.certificate_mismatch = True
-    host.config_issues = [
-        e
-        for e in host.config_issues
-        if wire.event_type_id(e) not in ("HostDasErrorEvent", "HostNoRedundantManagementNetworkEvent")
-    ]
-    # the backdated history: each story event a few times over the last days, oldest first
-    for i in range(_HISTORY_REPEATS):
-        when = now - timedelta(days=_HISTORY_DAYS) + timedelta(hours=20 * i + 2)
-        for type_name, fields in story.history:
-            fields = {k: _fill(v, isolation) if isinstance(v, str) else v for k, v in fields.items()}
-            text = fields.pop("text", "")
-            if type_name == "com.vmware.vc.HA.HostAgentErrorEvent":
-                fields["arguments"] = [wire.KeyAnyValue(key="reason", value=text)]
-            if type_name == "com.vmware.vc.HA.HostStateChangedEvent":
-                fields["arguments"] = [wire.KeyAnyValue(key="newState", value=text)]
-            if type_name == "DasHostFailedEvent":
-                fields["failedHost"] = wire.HostEventArgument(name=host.name, host=host.ref)
-            text = text or fields.get("isolationIp", "")
-            vc.events.post(vc.events.make(type_name, host=host, created=when, text=text, **fields))
-    lines = AGENT_LOG.get(cause, ())
-    if lines:
-        set_agent_log(vc, host, [fdm_line(m, lvl, sub, _fill(t, isolation), now) for m, lvl, sub, t in lines])
-    if cause == "election":  # an election is transient: the agent entered it minutes ago
-        vc.events.post(
-            vc.events.make(
-                "com.vmware.vc.HA.HostStateChangedEvent",
-                host=host,
-                created=now - timedelta(minutes=3),
-                text="election",
-                arguments=[wire.KeyAnyValue(key="newState", value="election")],
-            )
-        )
-    issue_text = _fill(story.issue_text, isolation)
-    if issue_text:
-        message = issue_text
-        issue = vc.events.make(
-            "HostDasErrorEvent",
-            host=host,
-            created=now - timedelta(hours=1),
-            text=f"{message}: {story.issue_reason}",
-            message=message,
-            reason=story.issue_reason,
-        )
-        vc.events.post(issue)
-        host.config_issues.append(issue)
-    if cause == "management-network":
-        redundancy = vc.events.make(
-            "HostNoRedundantManagementNetworkEvent", host=host, created=now - timedelta(hours=1)
-        )
-        vc.events.post(redundancy)
-        host.config_issues.append(redundancy)
-    vc.registry.changed(host)
-
-
-def _one_management_vmknic(host: HostSystem) -> None:
-    """Where the simulator models host networking (``network_setup``), keep one management vmknic only."""
-    network = getattr(host, "network", None)
-    if not callable(network) or not hasattr(host, "network_setup"):
-        return
-    try:
-        setup = network()
-        management = [v for v in setup.vmknics if getattr(v, "management", False)]
-        if len(management) > 1:
-            setup.vmknics = [v for v in setup.vmknics if v is management[0] or not v.management]
-        host.network_setup = setup
-    except (AttributeError, TypeError):  # another network model: leave it alone
-        return
-
-
 #: the VLAN the management port group of a ``management-network`` story host is tagged with (its peers use the
 #: fleet's management VLAN); the story's agent output names it
 WRONG_MANAGEMENT_VLAN = 112
 
+#: the ``HostMountInfo.inaccessibleReason`` of a ``datastore-access`` story host's mounts (all paths down, timed out)
+INACCESSIBLE_REASON = "AllPathsDown_Timeout"
 
-def _mistagged_management_vlan(host: HostSystem) -> None:
-    """The management vmknic's port group carries the wrong VLAN tag: the host cannot reach its peers."""
-    setup = getattr(host, "network_setup", None)
-    if setup is None:
-        return
-    management = {v.portgroup for v in setup.vmknics if getattr(v, "management", False)}
-    for group in setup.portgroups:
-        if group.name in management:
-            group.vlan = WRONG_MANAGEMENT_VLAN
-
-
-def _reassign_masters(vc: Vcenter, truth: dict[str, dict[str, str]]) -> None:
-    """A cluster whose primary became a story host gets a healthy primary (if any host is left)."""
-    for cluster in vc.inventory.clusters():
-        if not cluster.ha_enabled or not any(h.moid in truth for h in cluster.hosts):
-            continue
-        healthy = [h for h in cluster.hosts if h.das_state in ("master", "connectedToMaster")]
-        master = next((h for h in healthy if h.das_state == "master"), healthy[0] if healthy else None)
-        for host in cluster.hosts:
-            if host is master:
-                host.das_state = "master"
-            elif host.das_state == "master":
-                host.das_state = "connectedToMaster"
-            if host.das_state is not None:
-                host.das_reporter = master.ref if master is not None else host.ref
-            vc.registry.changed(host)
-
-
-def default_fault_text(cause: str) -> str:
-    """The fault message a story's reconfigure failure carries (for docs and tests)."""
-    story = STORIES[cause]
-    return story.fault_message or default_fault_message(story.reason or "Other")
+#: a story's history is logged :data:`HISTORY_REPEATS` times over the last :data:`HISTORY_DAYS` days
+HISTORY_DAYS = 3
+HISTORY_REPEATS = 3

@@ -263,7 +263,7 @@ def object_content(obj: ManagedObject, paths: tuple[str, ...]) -> dict[str, Any]
     cacheable = not any(p.split(".", 1)[0] in obj.NO_CACHE for p in paths)
     if cacheable:
         hit = obj.cache.get(key)
-        if hit is not None:
+        if isinstance(hit, dict):
             return hit
     values, invalid = property_values(obj, paths)
     prop_set = [envelope(wire.DynamicProperty, name=p, val=v) for p, v in values.items()]

@@ -115,11 +115,6 @@ class Vcenter:
         self._default_collectors: dict[str, PropertyCollector] = {}
         self._initial_issues()
 
-        #: ground truth of root-cause stories: host moId -> {host, cluster, cause} (GET /simulator/root-causes)
-        from .stories import tell_stories  # cycle: the stories read the vCenter they are told in
-
-        self.stories = tell_stories(self)
-
     # -- identity ----------------------------------------------------------------------------------
     @property
     def release(self) -> str:
