@@ -366,7 +366,9 @@ def test_a_full_disk_stops_launching_with_one_line_and_resume_finishes(tmp_path)
 # ---------------------------------------------------------------------------------------------
 def test_a_second_process_on_the_same_run_directory_is_refused_naming_the_holder(tmp_path):
     run_dir = tmp_path / "run"
-    with fleet(task_seconds=10) as sim:
+    # 4 s tasks: the run holds its directory for about 20 s, time enough for a second CLI process to start and be
+    # refused even on a loaded machine (with 1 s tasks the run could end before the second process got there)
+    with fleet(task_seconds=40) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
             handle = start(vc, run_dir)
             wait_until(lambda: kinds(run_dir).count("launched") >= 2, what="two launches")
