@@ -101,7 +101,7 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
         "startup": {"repeats": 9},
         "diagnosis": {
             "events": 100_000,
-            "hosts": 1000,
+            "hosts": 10_000,
             "diag_hosts": 10_000,
             "baseline_hosts": 50,
             "repeats": 3,
