@@ -16,9 +16,11 @@ def main() -> int:
     from vsphere_nb import BatchLimits, connect
     from vsphere_nb.simulator import Simulator
 
-    here = pathlib.Path(__file__).resolve().parent.parent
+    source = pathlib.Path(__file__).resolve().parent.parent / "vsphere_nb"
     installed = pathlib.Path(vsphere_nb.__file__).resolve()
-    assert here not in installed.parents, f"vsphere_nb was imported from the source tree ({installed}), not installed"
+    # nox keeps its virtualenvs inside the checkout (.nox/): what matters is that the package is not the source's
+    assert installed.parent != source, f"vsphere_nb was imported from the source tree ({installed}), not installed"
+    assert "site-packages" in installed.parts, f"vsphere_nb was not imported from an installation ({installed})"
 
     with Simulator(clusters=2, hosts_per_cluster=4, scenario="mixed", seed=1, time_scale=50) as sim:
         with connect(sim.url, sim.user, sim.password) as vc:
