@@ -266,20 +266,12 @@ def _score(expected: dict[Any, tuple[str, str]], got: dict[Any, tuple[str, str]]
 def library_section(*, end_to_end: bool = True, cases_file: str = "cases.yaml") -> dict[str, Any]:
     """A case set of ``tests/diagnosis_cases`` (the library, ``cases.yaml``, or a held-out set, ``holdout.yaml``
     , ``blind.yaml`` or ``blind2.yaml``) through the pure diagnosis and (``end_to_end``) through simulators over HTTP."""
-    from tests.diagnosis_cases.fleet import HERE, NOW, build_fleet, load_cases
-    from vsphere_nb import connect, diagnose
+    from tests.diagnosis_cases.fleet import HERE, build_fleet, load_cases
 
     cases = load_cases(HERE / cases_file)
     fleet = build_fleet(cases)
     with Timer() as t:
-        d = diagnose(
-            fleet.hosts,
-            run={"tasks": fleet.tasks},
-            events=fleet.events,
-            clusters=fleet.clusters,
-            now=NOW,
-            logs=fleet.logs,
-        )
+        d = fleet.diagnose()
     got = {(r.vcenter, r.host_moid): (str(r.cause), str(r.confidence)) for r in d.hosts.itertuples()}
     expected = {k: (fleet.case_of[k], v) for k, v in fleet.expected.items()}
     out: dict[str, Any] = {
@@ -288,19 +280,17 @@ def library_section(*, end_to_end: bool = True, cases_file: str = "cases.yaml") 
         "pure": {**_score(expected, got), "seconds": t.seconds},
     }
     if end_to_end:
+        from tests.diagnosis_cases.sim_fleet import diagnose_over_http
         from tests.diagnosis_cases.sim_members import build_sim_fleet_with_members
 
         sims = build_sim_fleet_with_members(cases, time_scale=50.0)
-        got_e2e: dict[Any, tuple[str, str]] = {}
         with Timer() as t2:
-            for name, sim in sims.sims.items():
-                with sim:
-                    with connect(sim.url, sim.user, sim.password) as vc:
-                        tasks = sims.tasks[name].copy()
-                        tasks["vcenter"] = vc.vcenter
-                        result = vc.diagnose(run={"tasks": tasks} if len(tasks) else None)
-                for r in result.hosts.itertuples():
-                    got_e2e[(name, str(r.host_moid))] = (str(r.cause), str(r.confidence))
+            diagnosed = diagnose_over_http(sims)
+        got_e2e = {
+            (name, str(r.host_moid)): (str(r.cause), str(r.confidence))
+            for name, over_http in diagnosed.items()
+            for r in over_http.diagnosis.hosts.itertuples()
+        }
         out["end_to_end"] = {**_score(sims.expected, got_e2e), "seconds": t2.seconds}
     return out
 

@@ -9,19 +9,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.diagnosis_cases.fleet import NOW, build_fleet, load_cases
+from tests.diagnosis_cases.fleet import MESSY_KINDS, NOW, build_fleet, load_cases
 from vsphere_nb.diagnosis import CAUSES, diagnose
 
 CASES = load_cases()
-MESSY_KINDS = {
-    "stale-history",
-    "cluster-wide-warning",
-    "latest-fault-contradicts",
-    "no-history",
-    "two-plausible",
-    "nothing-specific",
-    "same-names-two-vcenters",
-}
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +22,7 @@ def fleet() -> Any:
 
 @pytest.fixture(scope="module")
 def result(fleet: Any) -> Any:
-    return diagnose(
-        fleet.hosts, run={"tasks": fleet.tasks}, events=fleet.events, clusters=fleet.clusters, now=NOW, logs=fleet.logs
-    )
+    return fleet.diagnose()
 
 
 def _rows(result: Any) -> dict[tuple[str, str], Any]:
@@ -58,9 +47,7 @@ def test_library_is_large_messy_and_well_formed() -> None:
 def test_each_case_alone(case: dict[str, Any]) -> None:
     """One case as its own fleet: the expected cause for its failing hosts, nothing for its healthy ones."""
     fleet = build_fleet([case])
-    d = diagnose(
-        fleet.hosts, run={"tasks": fleet.tasks}, events=fleet.events, clusters=fleet.clusters, now=NOW, logs=fleet.logs
-    )
+    d = fleet.diagnose()
     rows = _rows(d)
     for key, expected in fleet.expected.items():
         row = rows.get(key)

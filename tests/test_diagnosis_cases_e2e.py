@@ -12,27 +12,15 @@ import pandas as pd
 import pytest
 
 from tests.diagnosis_cases.fleet import DEFAULT_VCENTER, load_cases
-from tests.diagnosis_cases.sim_fleet import build_sim_fleet
-from vsphere_nb import connect
+from tests.diagnosis_cases.sim_fleet import build_sim_fleet, diagnose_over_http
 
 
 @pytest.fixture(scope="module")
 def e2e() -> Any:
     fleet = build_sim_fleet(time_scale=50.0)
-    results: dict[str, Any] = {}
-    served: dict[str, Any] = {}
-    for sim in fleet.sims.values():
-        sim.start()
-    try:
-        for name, sim in fleet.sims.items():
-            with connect(sim.url, sim.user, sim.password) as vc:
-                tasks = fleet.tasks[name].copy()
-                tasks["vcenter"] = vc.vcenter
-                results[name] = (vc.vcenter, vc.diagnose(run={"tasks": tasks} if len(tasks) else None))
-                served[name] = (vc.hosts(diagnostics=True), vc.clusters())
-    finally:
-        for sim in fleet.sims.values():
-            sim.stop()
+    out = diagnose_over_http(fleet, read=lambda vc: (vc.hosts(diagnostics=True), vc.clusters()))
+    results = {name: (o.vcenter, o.diagnosis) for name, o in out.items()}
+    served = {name: o.read for name, o in out.items()}
     return fleet, results, served
 
 

@@ -13,26 +13,17 @@ from typing import Any
 
 import pytest
 
-from tests.diagnosis_cases.fleet import HERE, NOW, build_fleet, load_cases
+from tests.diagnosis_cases.fleet import HERE, MESSY_KINDS, build_fleet, load_cases
 from tests.diagnosis_cases.measure import answers, measure
+from tests.diagnosis_cases.sim_fleet import diagnose_over_http
 from tests.diagnosis_cases.sim_members import build_sim_fleet_with_members
-from vsphere_nb import connect
-from vsphere_nb.diagnosis import CAUSES, diagnose
+from vsphere_nb.diagnosis import CAUSES
 from vsphere_nb.vocabulary import OUTCOMES
 
 SETS = {
     "holdout": load_cases(HERE / "holdout.yaml"),
     "blind": load_cases(HERE / "blind.yaml"),
     "blind2": load_cases(HERE / "blind2.yaml"),
-}
-MESSY_KINDS = {
-    "stale-history",
-    "cluster-wide-warning",
-    "latest-fault-contradicts",
-    "no-history",
-    "two-plausible",
-    "nothing-specific",
-    "same-names-two-vcenters",
 }
 # DasConfigFault.reason values of vSphere API 9.1 (VMware's API reference, DasConfigFaultDasConfigFaultReason)
 DAS_CONFIG_FAULT_REASONS = {
@@ -86,9 +77,7 @@ def test_das_config_fault_reasons_are_vmwares() -> None:
 @pytest.mark.parametrize("name", sorted(SETS))
 def test_held_out_set_through_the_pure_diagnosis_meets_the_targets(name: str) -> None:
     fleet = build_fleet(SETS[name])
-    d = diagnose(
-        fleet.hosts, run={"tasks": fleet.tasks}, events=fleet.events, clusters=fleet.clusters, now=NOW, logs=fleet.logs
-    )
+    d = fleet.diagnose()
     expected = {k: (fleet.case_of[k], v) for k, v in fleet.expected.items()}
     m = measure(expected, answers(d.hosts))
     assert m.meets_targets(), m.report()
@@ -99,19 +88,9 @@ def e2e(request: pytest.FixtureRequest) -> Any:
     fleet = build_sim_fleet_with_members(SETS[request.param], time_scale=50.0)
     got: dict[Any, Any] = {}
     vcenters: dict[str, str] = {}
-    for sim in fleet.sims.values():
-        sim.start()
-    try:
-        for name, sim in fleet.sims.items():
-            with connect(sim.url, sim.user, sim.password) as vc:
-                tasks = fleet.tasks[name].copy()
-                tasks["vcenter"] = vc.vcenter
-                d = vc.diagnose(run={"tasks": tasks} if len(tasks) else None)
-                vcenters[name] = vc.vcenter
-                got.update(answers(d.hosts[d.hosts["vcenter"].astype(str) == vc.vcenter], vcenter=name))
-    finally:
-        for sim in fleet.sims.values():
-            sim.stop()
+    for name, (vcenter, d, _) in diagnose_over_http(fleet).items():
+        vcenters[name] = vcenter
+        got.update(answers(d.hosts[d.hosts["vcenter"].astype(str) == vcenter], vcenter=name))
     return fleet, got, vcenters, SETS[request.param]
 
 

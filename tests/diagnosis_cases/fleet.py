@@ -21,12 +21,26 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from vsphere_nb import Diagnosis, diagnose
+
 HERE = Path(__file__).parent
 NOW = pd.Timestamp("2026-03-01T12:00:00Z")
 DEFAULT_VCENTER = "vc-a.lab.local"
 DATACENTER = "DC-Lab"
 _AGO = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+#: what makes a case hard (a case's ``messy`` list names some of these)
+MESSY_KINDS = frozenset(
+    {
+        "stale-history",
+        "cluster-wide-warning",
+        "latest-fault-contradicts",
+        "no-history",
+        "two-plausible",
+        "nothing-specific",
+        "same-names-two-vcenters",
+    }
+)
 
 _HOST_DEFAULTS: dict[str, Any] = {
     "das_state": "initializationError",
@@ -100,6 +114,12 @@ class Fleet:
     expected: dict[tuple[str, str], str]
     case_of: dict[tuple[str, str], str]
     cases: list[dict[str, Any]] = field(default_factory=list)
+
+    def diagnose(self) -> Diagnosis:
+        """The pure diagnosis of the whole fleet at the library's reference time."""
+        return diagnose(
+            self.hosts, run={"tasks": self.tasks}, events=self.events, clusters=self.clusters, now=NOW, logs=self.logs
+        )
 
 
 def _fill(text: str, host: str, cluster: str) -> str:

@@ -17,15 +17,16 @@ are per user, not per host).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from tests.diagnosis_cases.fleet import DEFAULT_VCENTER, ago, is_ha_id, load_cases
 from tests.diagnosis_cases.fleet import NOW as LIBRARY_NOW
-from vsphere_nb import wire
+from vsphere_nb import Client, Diagnosis, connect, wire
 from vsphere_nb.simulator import Simulator
 
 
@@ -36,6 +37,25 @@ class SimFleet:
     tasks: dict[str, pd.DataFrame]  # library vCenter → run tasks frame (vcenter column filled per connection)
     #: case id → (library vCenter, moId) of the hosts the case describes (its peers left out)
     case_hosts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+class OverHttp(NamedTuple):
+    vcenter: str  # the vCenter name the client saw
+    diagnosis: Diagnosis
+    read: Any = None  # what ``read`` returned on the same connection
+
+
+def diagnose_over_http(fleet: SimFleet, read: Callable[[Client], Any] | None = None) -> dict[str, OverHttp]:
+    """Each library vCenter's simulator started, read over HTTP by the client and diagnosed with its attempts as a
+    run's saved tasks (and ``read`` called on the same connection): library vCenter → :class:`OverHttp`."""
+    out: dict[str, OverHttp] = {}
+    for name, sim in fleet.sims.items():
+        with sim, connect(sim.url, sim.user, sim.password) as vc:
+            tasks = fleet.tasks[name].copy()
+            tasks["vcenter"] = vc.vcenter
+            diagnosis = vc.diagnose(run={"tasks": tasks} if len(tasks) else None)
+            out[name] = OverHttp(vc.vcenter, diagnosis, read(vc) if read is not None else None)
+    return out
 
 
 def _when(text: str, now: datetime) -> datetime:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import ipywidgets as widgets
 
-from ..batch.progress import Progress
+from ..batch.progress import HOST_STATES, Progress
 from ..safetext import html_text
 from ._util import status_html, styled
 from .chips import ChipBar, color_of
@@ -22,21 +22,8 @@ from .plan_view import cluster_progress_html
 
 __all__ = ["RunProgressView", "STATE_ORDER"]
 
-#: the live host states, in the order the header's chips show them
-STATE_ORDER = (
-    "launching",
-    "queued",
-    "running",
-    "post_check",
-    "success",
-    "agent_unhealthy",
-    "fault",
-    "launch_failed",
-    "timed_out",
-    "cancelled",
-    "not_launched",
-    "skipped",
-)
+#: the chips' order: the run's live host states (a host still pending has no chip), then the hosts the plan skipped
+STATE_ORDER: tuple[str, ...] = (*(state for state in HOST_STATES if state != "pending"), "skipped")
 _WIDE = {"description_width": "initial"}
 
 
