@@ -94,3 +94,40 @@ def test_events_are_journalled_while_the_run_goes_on(sim, tmp_path):
     for types in per_host:
         assert {"TaskEvent", "HostDasEnablingEvent", "HostDasEnabledEvent"} <= types
     assert not run.events.duplicated(["host_moid", "event_key"]).any()
+
+
+def test_an_answer_asked_for_before_a_wake_is_picked_up_without_pausing_again(sim, tmp_path):
+    """The engine pauses before it *asks* for changes (so they pile up into fewer answers), never before it picks
+    up an answer it has already asked for. Woken while a ``WaitForUpdatesEx`` is out (a launch ended, Stop was
+    pressed), it used to sit out the whole pause again while that answer waited: ~25 ms added to every freed
+    slot's refill in the batch benchmark. Here the pause is 30 s, so the old behaviour cannot pass by luck."""
+    from vsphere_nb.batch.context import RunContext
+    from vsphere_nb.batch.engine import VcenterEngine
+    from vsphere_nb.batch.journal import Journal
+    from vsphere_nb.batch.progress import ProgressTracker
+    from vsphere_nb.batch.records import RunRecords
+    from vsphere_nb.wire import MoRef
+
+    with connect(sim.url, sim.user, sim.password) as vc:
+        host = vc.plan_reconfigure(vc.hosts(), BatchLimits(max_in_flight=1)).launch[0]
+        journal = Journal.create(tmp_path / "run")
+        ctx = RunContext("run", journal, RunRecords("run"), BatchLimits(), ProgressTracker("run"))
+
+        async def woken_then_answered() -> tuple[float, list[object] | None]:
+            engine = VcenterEngine(vc.aio, [host], ctx, wait_interval=30.0)
+            assert await engine.watch.start() is None
+            try:
+                engine._wake.set()
+                assert await engine.watch.wait(20, engine._wake) is None  # woken: the request stays out
+                assert engine.watch.outstanding
+                await vc.aio.invoke(MoRef("HostSystem", host.host_moid), "ReconfigureHostForDAS_Task")
+                started = time.monotonic()
+                changes = await engine._next_changes()
+                return time.monotonic() - started, changes
+            finally:
+                await engine.watch.stop()
+
+        elapsed, changes = vc.run(woken_then_answered())
+        journal.close()
+    assert changes, "the outstanding answer carried the new task"
+    assert elapsed < 10, f"paused {elapsed:.1f} s before picking up an answer already asked for"

@@ -394,7 +394,10 @@ class VcenterEngine:
         """Wait for changes (or a deadline, a cancel, a launch that ended)."""
         if self.watch.polling:
             return await self._poll()
-        await asyncio.sleep(self.wait_interval)  # let changes pile up: fewer, fuller answers
+        if not self.watch.outstanding:
+            # let changes pile up before asking: fewer, fuller answers. A request already out (the loop was woken
+            # before its answer) is picked up at once: it has been gathering changes since it was sent
+            await asyncio.sleep(self.wait_interval)
         if self.sched.launchable() and self.ctx.hold_reason is None and not self.ctx.cancel_requested:
             max_wait = 0
         else:

