@@ -149,21 +149,31 @@ def test_cancel_stops_launching_and_lets_running_tasks_finish(tmp_path):
 )
 def test_cancel_running_cancels_the_tasks_vcenter_still_holds(tmp_path, on_cancel, cancel_arg, cancelled):
     """vCenter (and the simulator) only cancel a task that has not started: with one active task allowed on
-    the server, two of the three launched tasks wait ``queued`` there, and those are the ones cancelled."""
+    the server, two of the three launched tasks wait ``queued`` there, and those are the ones cancelled.
+
+    Once both wait, the server's queue is held (the running task ends, the queued ones stay queued), so a
+    loaded machine slow to send ``CancelTask`` cannot let one start first; the 3 s task leaves time to reach
+    ``cancel()`` before a slot frees."""
     limits = BatchLimits(max_in_flight=3, per_cluster=3, cancel_running_on_cancel=on_cancel)
     with Simulator(
         clusters=1,
         hosts_per_cluster=6,
         standalone_hosts=0,
         scenario="healthy",
-        task_seconds=100,
+        task_seconds=300,
         time_scale=100,
         max_active_tasks=1,
     ) as sim:
+        queue = sim.vc.tasks
         with connect(sim.url, sim.user, sim.password) as vc:
             handle = vc.plan_reconfigure(vc.hosts(), limits).start(run_dir=tmp_path / "run")
-            wait_until(lambda: len(sim.vc.tasks.pending) == 2, what="two tasks queued on the server")
+            wait_until(lambda: len(queue.pending) == 2, what="two tasks queued on the server")
+            with sim.vc.registry.lock:
+                queue.max_active = 0  # hold the queue: the running task ends, the queued ones wait
             handle.cancel(cancel_running=cancel_arg)
+            if not cancelled:  # the decision is recorded when cancel() returns: nothing more is launched
+                queue.max_active = 1
+                queue.admit()
             run = handle.wait(60)
         stats = served_stats(sim)
     assert len(stats["launches_per_host"]) == 3 and run.stop_reason == "cancelled"
