@@ -11,6 +11,7 @@ they are meant to check. Tests of the client use ``sim.url``, ``sim.user`` and `
 
 from __future__ import annotations
 
+import signal
 import ssl
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -235,3 +236,22 @@ def _no_inherited_terminal_size(monkeypatch: pytest.MonkeyPatch) -> None:
     when unset). Every test starts from the same place, however the suite is run; a test wants a width, it sets it."""
     monkeypatch.delenv("COLUMNS", raising=False)
     monkeypatch.delenv("LINES", raising=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A shell without job control starts background commands with SIGINT ignored (``(make test &)`` in a script);
+    a child inherits that, and Python then installs no Ctrl-C handler in it: the tests that press Ctrl-C in a CLI
+    child would see it ignored. A handled signal is reset to the default across ``exec``, so handling it here
+    gives every child the Ctrl-C a terminal would."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(autouse=True)
+def _signals_left_as_found() -> Iterator[None]:
+    """A test that leaves SIGINT or SIGTERM ignored in its worker breaks every later test that interrupts a child:
+    the child inherits the ignored disposition and Python then installs no Ctrl-C handler in it."""
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    changed = {sig.name: signal.getsignal(sig) for sig, handler in before.items() if signal.getsignal(sig) != handler}
+    assert not changed, f"this test left signal dispositions changed: {changed}"

@@ -131,3 +131,35 @@ def test_an_answer_asked_for_before_a_wake_is_picked_up_without_pausing_again(si
         journal.close()
     assert changes, "the outstanding answer carried the new task"
     assert elapsed < 10, f"paused {elapsed:.1f} s before picking up an answer already asked for"
+
+
+def test_cancel_running_also_cancels_a_launch_answered_after_the_cancel(tmp_path):
+    """Cancel with ``cancel_running`` while launch answers are still on their way: vCenter already holds those
+    tasks (queued behind its one active task), the engine does not know their ids yet. Each is cancelled when
+    its answer names it; before, they were left to run once the server's active task ended."""
+    transport = LateAnswerTransport(delay=1.5)
+    limits = BatchLimits(max_in_flight=3, per_cluster=3)
+    with Simulator(
+        clusters=1,
+        hosts_per_cluster=6,
+        standalone_hosts=0,
+        scenario="healthy",
+        task_seconds=300,  # 3 s: the first task still runs when the held answers arrive
+        time_scale=100,
+        max_active_tasks=1,
+    ) as sim:
+        with connect(sim.url, sim.user, sim.password, transport=transport) as vc:
+            handle = vc.plan_reconfigure(vc.hosts(), limits).start(run_dir=tmp_path / "run")
+            deadline = time.monotonic() + 10
+            while len(sim.vc.tasks.pending) < 2:
+                assert time.monotonic() < deadline, "two tasks never queued on the server"
+                time.sleep(0.005)
+            handle.cancel(cancel_running=True)  # the launch answers are held back 1.5 s: none has arrived yet
+            run = handle.wait(60)
+        stats = sim.stats()
+    tasks = run.tasks
+    assert tasks["outcome"].astype(str).value_counts().to_dict() == {"success": 1, "cancelled": 5}
+    gone = tasks[(tasks["outcome"] == "cancelled") & tasks["task_moid"].notna()]
+    assert len(gone) == 2 and (gone["fault_type"] == "RequestCanceled").all()
+    assert 2 <= stats["requests"].get("Task.CancelTask", 0) <= 3  # once per task at most (the running one refuses)
+    assert sorted(stats["launches_per_host"].values()) == [1, 1, 1]

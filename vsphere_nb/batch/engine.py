@@ -102,6 +102,9 @@ class VcenterEngine:
             self.vcenter, self.limits.unreachable_timeout, lambda: bool(self.client.is_closed)
         )
         self._cancel_handled = False
+        #: the run's running tasks are being cancelled on vCenter (cancel with ``cancel_running``)
+        self._cancelling_running = False
+        self._cancel_sent: set[str] = set()
         self._poll_cycles = 0
         self._checked_unseen: set[str] = set()
 
@@ -267,6 +270,8 @@ class VcenterEngine:
         if launched.found:  # it may have left recentTask already: list it in the view itself
             self.watch.add([launched.task])
         self._apply(effects)
+        if self._cancelling_running:  # launched before the cancel, answered after it: vCenter may still queue it
+            self._cancel_running_tasks([launched.task])
         if launched.found or any(isinstance(e, Release) for e in effects):
             self._wake.set()  # a view change to send, or a slot freed already (the task ended before its answer)
 
@@ -323,6 +328,8 @@ class VcenterEngine:
         if found is not None:
             self.launcher.adopted(look.host, found, look.since or _now())
             self.watch.add([found])
+            if self._cancelling_running:
+                self._cancel_running_tasks([found])
         else:
             self.ctx.warn(
                 f"{look.host.host}: its task vanished from vCenter (neither recentTask nor events know it): lost"
@@ -455,9 +462,18 @@ class VcenterEngine:
         if cancel_running is None:
             cancel_running = self.limits.cancel_running_on_cancel
         if cancel_running:
+            self._cancelling_running = True
             running = to_cancel or [a.host for a in self.book]
             tasks = [a.task for h in running if (a := self.book.get(h.key)) is not None and a.task is not None]
-            self._background.spawn(self._cancel_tasks(tasks))
+            self._cancel_running_tasks(tasks)
+
+    def _cancel_running_tasks(self, tasks: list[str]) -> None:
+        """``CancelTask`` each task not sent one yet. A launch whose answer was still on its way at the cancel
+        is cancelled when the answer (or a look-up) names its task."""
+        new = [task for task in tasks if task not in self._cancel_sent]
+        if new:
+            self._cancel_sent.update(new)
+            self._background.spawn(self._cancel_tasks(new))
 
     async def _cancel_tasks(self, tasks: list[str]) -> None:
         for task in tasks:

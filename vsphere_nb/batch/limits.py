@@ -16,7 +16,8 @@ The defaults are the safe choice for a production vCenter:
   so ``dasHostState`` is re-read until it is ``master``/``connectedToMaster`` or the timeout passes.
 * ``cancel_running_on_cancel=False`` — cancelling a run stops new launches; tasks already running are left to
   finish (cancelling a half-done HA configuration can leave the agent worse off). Set it to also call
-  ``CancelTask`` on running tasks.
+  ``CancelTask`` on running tasks (vCenter cancels only those still queued), a launch answered after the
+  cancel included.
 * ``unreachable_timeout=300`` s — how long the engine keeps retrying a vCenter it cannot reach (connection
   refused, time-outs, 5xx) before it *detaches* the run with that reason: nothing is lost, tasks keep running on
   vCenter, and ``resume`` finishes the run once vCenter answers again. Hosts are never left "in limbo".
