@@ -270,8 +270,7 @@ class VcenterEngine:
         if launched.found:  # it may have left recentTask already: list it in the view itself
             self.watch.add([launched.task])
         self._apply(effects)
-        if self._cancelling_running:  # launched before the cancel, answered after it: vCenter may still queue it
-            self._cancel_running_tasks([launched.task])
+        self._cancel_on_vcenter([launched.task])  # launched before a cancel, answered after it: may still be queued
         if launched.found or any(isinstance(e, Release) for e in effects):
             self._wake.set()  # a view change to send, or a slot freed already (the task ended before its answer)
 
@@ -328,8 +327,7 @@ class VcenterEngine:
         if found is not None:
             self.launcher.adopted(look.host, found, look.since or _now())
             self.watch.add([found])
-            if self._cancelling_running:
-                self._cancel_running_tasks([found])
+            self._cancel_on_vcenter([found])
         else:
             self.ctx.warn(
                 f"{look.host.host}: its task vanished from vCenter (neither recentTask nor events know it): lost"
@@ -465,11 +463,13 @@ class VcenterEngine:
             self._cancelling_running = True
             running = to_cancel or [a.host for a in self.book]
             tasks = [a.task for h in running if (a := self.book.get(h.key)) is not None and a.task is not None]
-            self._cancel_running_tasks(tasks)
+            self._cancel_on_vcenter(tasks)
 
-    def _cancel_running_tasks(self, tasks: list[str]) -> None:
-        """``CancelTask`` each task not sent one yet. A launch whose answer was still on its way at the cancel
-        is cancelled when the answer (or a look-up) names its task."""
+    def _cancel_on_vcenter(self, tasks: list[str]) -> None:
+        """Once the run cancels its running tasks: ``CancelTask`` each of ``tasks`` not sent one yet. A launch whose
+        answer was still on its way at the cancel is cancelled when the answer (or a look-up) names its task."""
+        if not self._cancelling_running:
+            return
         new = [task for task in tasks if task not in self._cancel_sent]
         if new:
             self._cancel_sent.update(new)
