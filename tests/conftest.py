@@ -249,8 +249,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _signals_left_as_found() -> Iterator[None]:
-    """A test that leaves SIGINT or SIGTERM ignored in its worker breaks every later test that interrupts a child:
-    the child inherits the ignored disposition and Python then installs no Ctrl-C handler in it."""
+    """A test that leaves SIGINT or SIGTERM changed in its worker changes every later test that interrupts a child
+    (ignored, the child inherits it and Python then installs no Ctrl-C handler there)."""
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     yield
     changed = {sig.name: signal.getsignal(sig) for sig, handler in before.items() if signal.getsignal(sig) != handler}

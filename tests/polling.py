@@ -1,10 +1,21 @@
-"""Polling one task until it ends: the simple way a test waits for a single task (the engine never polls)."""
+"""How a test waits: for a condition on the server or a run (:func:`wait_until`), for one task to end
+(:func:`wait_for_task`, the simple way; the engine never polls)."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 from vsphere_nb import wire
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
+    """Block until ``predicate()`` is true, checking every 10 ms; fail naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
 
 
 async def wait_for_task(client, task: wire.MoRef, *, timeout: float = 60.0, poll: float = 0.05) -> wire.TaskInfo:

@@ -4,11 +4,10 @@ cancelling the server's tasks). Launch counts come from the simulator's ``/simul
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pandas as pd
 import pytest
+from polling import wait_until
 
 from vsphere_nb.batch import BatchLimits
 from vsphere_nb.simulator import Simulator
@@ -33,13 +32,6 @@ def run_batch(sim: Simulator, limits: BatchLimits, run_dir):
         hosts = vc.hosts()
         sim.reset_stats()
         return vc.plan_reconfigure(hosts, limits).execute(run_dir=run_dir)
-
-
-def wait_until(predicate, timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
 
 
 @pytest.mark.parametrize("budget", [2, "2", "25%"])
@@ -172,8 +164,9 @@ def test_cancel_running_cancels_the_tasks_vcenter_still_holds(tmp_path, on_cance
                 queue.max_active = 0  # hold the queue: the running task ends, the queued ones wait
             handle.cancel(cancel_running=cancel_arg)
             if not cancelled:  # the decision is recorded when cancel() returns: nothing more is launched
-                queue.max_active = 1
-                queue.admit()
+                with sim.vc.registry.lock:
+                    queue.max_active = 1
+                    queue.admit()
             run = handle.wait(60)
         stats = served_stats(sim)
     assert len(stats["launches_per_host"]) == 3 and run.stop_reason == "cancelled"

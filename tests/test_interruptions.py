@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from polling import wait_until
 
 from vsphere_nb.batch import BatchLimits, load_run, read_journal
 from vsphere_nb.batch.attempts import AttemptBook
@@ -57,13 +58,6 @@ def kinds(run_dir: Path) -> list[str]:
         return [r["kind"] for r in read_journal(run_dir).records]
     except RunDirectoryError:
         return []
-
-
-def wait_until(predicate, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 def start(vc, run_dir: Path, limits: BatchLimits = LIMITS):
