@@ -35,6 +35,7 @@ from vsphere_nb.cli.demo import (
     voila_command,
     wait_until_serving,
 )
+from vsphere_nb.widgets.launch import NOT_DIAGNOSED
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -678,9 +679,14 @@ def diagnose_after_run(bp: BrowserPage, seen: dict[str, Any], shot: Any) -> None
         timeout=STEP_TIMEOUT_MS
     )
     seen["plan_after_diagnose"] = page.locator(".vnb-plan-view").inner_text()
+    # the grid re-renders the new plan after the summary line; until then it shows the run's plan, made before
+    # the diagnosis ("not diagnosed" in every cause cell)
     deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
-    while time.monotonic() < deadline and not any(column_texts(page, ".vnb-plan-launch", "cause")):
-        page.wait_for_timeout(250)  # the grid re-renders the new plan after the summary line
+    while time.monotonic() < deadline:
+        causes = column_texts(page, ".vnb-plan-launch", "cause")
+        if any(causes) and NOT_DIAGNOSED not in causes:
+            break
+        page.wait_for_timeout(250)
     seen["plan_causes"] = sorted(set(column_texts(page, ".vnb-plan-launch", "cause")))
     seen["plan_flags"] = sorted(set(column_texts(page, ".vnb-plan-launch", "flag")))
     shot("plan-diagnosed")
