@@ -48,3 +48,52 @@ def test_one_severity_rule_for_a_run_and_the_history():
     run = event_columns(events)["severity"]
     history = event_rows(events)["severity"]
     assert run == history == ["error", "warning", "info", "info"]
+
+
+# the state table of VMware's HA troubleshooting guide (ClusterDasFdmAvailabilityState, 8.0): healthy are master and
+# connectedToMaster; election and retry are transient ("look again after a minute"); every other state is broken
+_GUIDE_STATES = {
+    "master": "healthy",
+    "connectedToMaster": "healthy",
+    "election": "transient",
+    "retry": "transient",
+    "uninitialized": "unhealthy",
+    "networkPartitionedFromMaster": "unhealthy",
+    "networkIsolated": "unhealthy",
+    "hostDown": "unhealthy",
+    "initializationError": "unhealthy",
+    "uninitializationError": "unhealthy",
+    "fdmUnreachable": "unhealthy",
+}
+
+
+def test_every_ha_state_reads_as_the_guide_says_with_one_colour_per_reading():
+    from vsphere_nb.vocabulary import DAS_STATES
+
+    assert set(DAS_STATES) == set(_GUIDE_STATES)
+    for state, health in _GUIDE_STATES.items():
+        assert palette.ha_health(state) == health, state
+        assert palette.ha_state_color(state) == palette.HA_HEALTH_COLORS[health]
+        assert health in palette.TERMINAL_STYLES
+    # a state this release does not know is not taken for healthy; no state is no colour, not a guess
+    assert palette.ha_health("someFutureState") == "unhealthy"
+    assert [palette.ha_health(v) for v in (None, "", float("nan"))] == [None, None, None]
+    assert palette.ha_state_color(None) == ""
+    assert palette.HA_HEALTH_COLORS["healthy"] == palette.OUTCOME_COLORS["success"]
+    assert palette.HA_HEALTH_COLORS["unhealthy"] == palette.OUTCOME_COLORS["fault"]
+
+
+def test_the_healthy_states_are_written_down_once():
+    """Every module and the notebooks read :data:`vsphere_nb.vocabulary.HEALTHY_DAS_STATES`; a second copy of the
+    set is how the runbook once drifted from the panel."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    pair = re.compile(r"""["']master["']\s*,\s*["']connectedToMaster["']""")
+    copies = [
+        str(p.relative_to(root))
+        for p in [*(root / "vsphere_nb").rglob("*.py"), *(root / "notebooks").glob("*.ipynb")]
+        if "simulator" not in p.parts and pair.search(p.read_text(encoding="utf-8"))
+    ]
+    assert copies == ["vsphere_nb/vocabulary.py"], copies

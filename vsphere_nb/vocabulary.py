@@ -31,6 +31,7 @@ from __future__ import annotations
 __all__ = [
     "RECONFIGURE_METHOD",
     "HEALTHY_DAS_STATES",
+    "TRANSIENT_DAS_STATES",
     "UNHEALTHY",
     "COLUMN_LABELS",
     "label",
@@ -52,6 +53,10 @@ RECONFIGURE_METHOD = "ReconfigureHostForDAS_Task"
 
 #: ``dasHostState.state`` values an operator reads as healthy
 HEALTHY_DAS_STATES: frozenset[str] = frozenset({"master", "connectedToMaster"})
+
+#: ``dasHostState.state`` values that are on their way somewhere (VMware: look again after a minute before calling
+#: them broken); still unhealthy for selection, shown apart from the broken states
+TRANSIENT_DAS_STATES: frozenset[str] = frozenset({"election", "retry"})
 
 #: what "unhealthy" means, everywhere (``vc.hosts(only_unhealthy=True)``, ``vsphere-nb hosts --only-unhealthy``,
 #: the panel's "unhealthy" chip and filter); computed by :func:`vsphere_nb.fleet.eligibility.unhealthy_mask`

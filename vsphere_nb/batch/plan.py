@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..fleet.eligibility import SKIP_REASONS, preflight
+from ..vocabulary import HEALTHY_DAS_STATES
 from .limits import BatchLimits
 
 __all__ = ["PlannedHost", "SkippedHost", "Plan", "make_plan", "HostKey", "ClusterKey"]
@@ -223,9 +224,6 @@ def _truthy(value: Any) -> bool:
     return value is True or (isinstance(value, (bool, np.bool_)) and bool(value))
 
 
-_HEALTHY = frozenset({"master", "connectedToMaster"})
-
-
 def _advice(diagnosis: Any) -> dict[HostKey, tuple[str, bool | None]]:
     """``(vcenter, host_moid)`` → (cause, reconfigure_fixes) from a Diagnosis or its hosts frame."""
     frame = getattr(diagnosis, "hosts", diagnosis)
@@ -243,7 +241,7 @@ def _advice(diagnosis: Any) -> dict[HostKey, tuple[str, bool | None]]:
 
 
 def _flag(das_state: str | None, cause: str | None, fixes: bool | None) -> str | None:
-    if cause is None and das_state in _HEALTHY:
+    if cause is None and das_state in HEALTHY_DAS_STATES:
         return "healthy: nothing to fix"
     if cause is not None and fixes is False:
         return f"fix first: {cause}"

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..tables import palette as style
-from ..vocabulary import RECONFIGURE_FIXES_WORDS
+from ..vocabulary import HEALTHY_DAS_STATES, RECONFIGURE_FIXES_WORDS
 from ._terminal import safe_text
 
 __all__ = ["limits_in_words", "plan_sentence", "print_plan"]
@@ -24,7 +24,6 @@ __all__ = ["limits_in_words", "plan_sentence", "print_plan"]
 #: rows of the launch-order and per-cluster tables before "… and N more"
 SHOW_HOSTS = 20
 SHOW_CLUSTERS = 20
-_HEALTHY = {"master", "connectedToMaster"}
 
 
 def _plural(n: int, word: str) -> str:
@@ -52,7 +51,7 @@ def _per_cluster(plan: Any) -> tuple[Table, str | None]:
     skipped: Counter[tuple[str, str]] = Counter()
     for h in plan.plan.launch:
         launch[(h.vcenter, h.cluster)] += 1
-        if h.das_state not in _HEALTHY:
+        if h.das_state not in HEALTHY_DAS_STATES:
             unhealthy[(h.vcenter, h.cluster)] += 1
     for s in plan.plan.skipped:
         skipped[(s.vcenter, s.cluster or "")] += 1
@@ -97,7 +96,8 @@ def _launch_order(plan: Any) -> tuple[Table, str | None]:
     table.add_column("", no_wrap=True, min_width=len("canary"))
     for h in shown:
         state = h.das_state or ""
-        color = style.TERMINAL_STYLES["healthy" if state in _HEALTHY else "unhealthy"] if state else ""
+        health = style.ha_health(state)
+        color = style.TERMINAL_STYLES[health] if health else ""
         cells: list[Any] = [
             str(h.order + 1 if isinstance(h.order, int) else ""),
             safe_text(h.cluster),

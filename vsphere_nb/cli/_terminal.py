@@ -105,8 +105,6 @@ def cell_text(value: Any) -> str:
     return safe_text(value)
 
 
-_HEALTHY = {"master", "connectedToMaster"}
-_TRANSIENT = {"election", "retry"}
 #: columns that never wrap (short values; wrapping them would cut a name or state in two)
 NO_WRAP = (
     "cluster",
@@ -130,13 +128,13 @@ HEADERS = COLUMN_LABELS
 
 def styled(column: str, text: str) -> Text:
     """``text`` as a ``rich`` Text coloured like everywhere else (:data:`vsphere_nb.tables.palette.TERMINAL_STYLES`):
-    outcomes and live states by name, HA agent states green when healthy, red when not."""
+    outcomes and live states by name, HA agent states green when healthy, yellow on their way (an election, a
+    retry), red when broken."""
     if column in ("outcome", "state") and text in style.TERMINAL_STYLES:
         return Text(text, style=style.TERMINAL_STYLES[text])
-    if column.startswith("das_state") and text:
-        if text in _HEALTHY:
-            return Text(text, style=style.TERMINAL_STYLES["healthy"])
-        return Text(text, style="yellow" if text in _TRANSIENT else style.TERMINAL_STYLES["unhealthy"])
+    health = style.ha_health(text) if column.startswith("das_state") else None
+    if health is not None:
+        return Text(text, style=style.TERMINAL_STYLES[health])
     return Text(text)
 
 

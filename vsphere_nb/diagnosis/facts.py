@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..tables.categories import event_category
-from ..vocabulary import DIAGNOSED_OUTCOMES
+from ..vocabulary import DIAGNOSED_OUTCOMES, HEALTHY_DAS_STATES
 
 __all__ = [
     "HostFacts",
@@ -41,7 +41,8 @@ __all__ = [
     "MAX_LINE_CHARS",
 ]
 
-HEALTHY_STATES = frozenset({"master", "connectedToMaster"})
+#: the one definition (:data:`vsphere_nb.vocabulary.HEALTHY_DAS_STATES`), under the name the diagnosis uses
+HEALTHY_STATES = HEALTHY_DAS_STATES
 #: latest-attempt outcomes that make a host worth diagnosing even when its state looks fine now
 #: event categories whose messages count as text evidence
 #: what leads a host into its state is logged shortly before the change (the agent retries for minutes, an install

@@ -25,6 +25,7 @@ import pandas as pd
 from ..client.aio import vcenter_name
 from ..client.property import container_filter_spec, create_container_view, destroy_quietly, retrieve
 from ..errors import ServerFault, VsphereError
+from ..vocabulary import HEALTHY_DAS_STATES
 from ..wire import MoRef
 from ..wire.ha_readers import das_settings, heartbeat_datastores_by_host, management_vmknics, mount_accessibility
 from .inventory import CLUSTER_PATHS, HOST_PATHS, Inventory, _datacenter_of, _issue_text, hosts_frame
@@ -88,7 +89,6 @@ class FleetInventory(Inventory):
     das_runtime: dict[str, Any] = field(default_factory=dict)
 
 
-_HEALTHY = frozenset({"master", "connectedToMaster"})
 _UNSUPPORTED = ("MethodNotFound", "NotSupported", "NotImplemented", "InvalidRequest")
 
 
@@ -122,7 +122,7 @@ async def _advanced_runtime(client: Any, inv: Inventory, concurrency: int = 8) -
     for _ref, props in inv.of_type("HostSystem"):
         state = getattr(props.get("runtime.dasHostState"), "state", None)
         parent = props.get("parent")
-        if state is not None and str(state) not in _HEALTHY and isinstance(parent, MoRef):
+        if state is not None and str(state) not in HEALTHY_DAS_STATES and isinstance(parent, MoRef):
             unhealthy.add(parent.value)
     wanted = [
         ref
@@ -176,7 +176,7 @@ def clusters_frame(inv: Inventory) -> pd.DataFrame:
         members = hosts_of.get(ref.value, [])
         states = [str(getattr(h.get("runtime.dasHostState"), "state", None) or "") for h in members]
         primary = next((h["name"] for h, s in zip(members, states) if s == "master"), None)
-        healthy = sum(1 for s in states if s in _HEALTHY)
+        healthy = sum(1 for s in states if s in HEALTHY_DAS_STATES)
         hb = das["heartbeat_datastore_ids"]
         rows.append(
             {

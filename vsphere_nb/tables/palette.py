@@ -16,7 +16,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 
-from ..vocabulary import CAUSES, OUTCOMES
+from ..vocabulary import CAUSES, HEALTHY_DAS_STATES, OUTCOMES, TRANSIENT_DAS_STATES
 from .categories import EVENT_CATEGORIES
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "IN_PROGRESS",
     "IN_PROGRESS_COLOR",
     "HOST_STATE_COLORS",
+    "HA_HEALTH_COLORS",
     "TERMINAL_STYLES",
     "CAUSE_COLORS",
     "QUALITATIVE",
@@ -39,6 +40,8 @@ __all__ = [
     "DPI",
     "outcome_color",
     "host_state_color",
+    "ha_health",
+    "ha_state_color",
     "cause_color",
     "cause_colors",
     "LABELS",
@@ -74,6 +77,14 @@ HOST_STATE_COLORS: dict[str, str] = {
     "running": "#1e88e5",
     "post_check": "#1565c0",
     **OUTCOME_COLORS,
+}
+
+#: an HA agent's state (``das_state``) read as health (:func:`ha_health`): healthy, on its way (an election, a
+#: retry), or broken; the colour of a ``das_state`` cell and of the Hosts panel's healthy/unhealthy chips
+HA_HEALTH_COLORS: dict[str, str] = {
+    "healthy": OUTCOME_COLORS["success"],
+    "transient": "#b35900",  # dark amber: readable as text on white
+    "unhealthy": OUTCOME_COLORS["fault"],
 }
 
 #: one colour per cause the diagnosis names (:data:`vsphere_nb.vocabulary.CAUSES`): the triage board, the
@@ -145,6 +156,7 @@ TERMINAL_STYLES: dict[str, str] = {
     "running": "bright_cyan",
     "post_check": "blue",
     "healthy": "green",
+    "transient": "yellow",
     "unhealthy": "red",
 }
 
@@ -194,6 +206,23 @@ def host_state_color(state: str | None) -> str:
     if not isinstance(state, str):
         return HOST_STATE_COLORS["pending"]
     return HOST_STATE_COLORS.get(state, _hashed(state))
+
+
+def ha_health(das_state: str | None) -> str | None:
+    """``healthy`` (:data:`vsphere_nb.vocabulary.HEALTHY_DAS_STATES`), ``transient``
+    (:data:`~vsphere_nb.vocabulary.TRANSIENT_DAS_STATES`), ``unhealthy`` (any other state, unknown ones included),
+    or ``None`` when there is no state (missing, NaN, empty)."""
+    if not isinstance(das_state, str) or not das_state:
+        return None
+    if das_state in HEALTHY_DAS_STATES:
+        return "healthy"
+    return "transient" if das_state in TRANSIENT_DAS_STATES else "unhealthy"
+
+
+def ha_state_color(das_state: str | None) -> str:
+    """The colour of a ``das_state`` cell (:data:`HA_HEALTH_COLORS`); ``""`` when there is no state."""
+    health = ha_health(das_state)
+    return "" if health is None else HA_HEALTH_COLORS[health]
 
 
 def _cause_key(cause: str) -> str:

@@ -15,7 +15,7 @@ import ipywidgets as widgets
 from ..safetext import html_text
 from ..tables import palette as style
 
-__all__ = ["ChipBar", "color_of", "text_color_on", "HOST_GROUP_COLORS"]
+__all__ = ["ChipBar", "color_of", "HOST_GROUP_COLORS"]
 
 _OUTCOMES: dict[str, str] = dict(style.OUTCOME_COLORS)
 _STATES: dict[str, str] = dict(style.HOST_STATE_COLORS)
@@ -23,8 +23,8 @@ _IN_PROGRESS = (style.IN_PROGRESS, style.IN_PROGRESS_COLOR)
 
 #: colours of the host groups of the Hosts panel's header (healthy agent, unhealthy agent, not launchable …)
 HOST_GROUP_COLORS: dict[str, str] = {
-    "healthy": _OUTCOMES["success"],
-    "unhealthy": _OUTCOMES["fault"],
+    "healthy": style.HA_HEALTH_COLORS["healthy"],
+    "unhealthy": style.HA_HEALTH_COLORS["unhealthy"],
     "in maintenance": _OUTCOMES["cancelled"],
     "not eligible": _OUTCOMES["skipped"],
     "selected": "#1565c0",
@@ -36,15 +36,6 @@ def color_of(name: str) -> str:
     if name == _IN_PROGRESS[0]:
         return _IN_PROGRESS[1]
     return _OUTCOMES.get(name) or _STATES.get(name) or HOST_GROUP_COLORS.get(name) or "#78909c"
-
-
-def text_color_on(background: str) -> str:
-    """Black or white, whichever reads better on ``background`` (``#rrggbb``)."""
-    try:
-        r, g, b = (int(background[i : i + 2], 16) for i in (1, 3, 5))
-    except ValueError:
-        return "#000000"
-    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
 
 
 class ChipBar:
@@ -114,7 +105,7 @@ class ChipBar:
             layout=widgets.Layout(width="auto", height="28px", padding="0 10px", margin="2px"),
         )
         chip.style.button_color = color
-        chip.style.text_color = text_color_on(color)
+        chip.style.text_color = style.text_color_on(color)
         chip.style.font_weight = "bold"
         chip.add_class("vnb-chip")
         chip.add_class(f"vnb-chip-{name.replace(' ', '-').replace('_', '-')}")
