@@ -11,7 +11,15 @@ import numpy as np
 import pandas as pd
 from widget_helpers import fail_on_handler_errors  # noqa: F401  (autouse fixture)
 
-from vsphere_nb.widgets.grid import _DESELECT_ALL, _DESELECT_SELECTED, DataGrid, _itable_class, cell_texts
+from vsphere_nb.tables import palette
+from vsphere_nb.widgets.grid import (
+    _DESELECT_ALL,
+    _DESELECT_SELECTED,
+    GRID_CSS,
+    DataGrid,
+    _itable_class,
+    cell_texts,
+)
 
 
 def test_cells_are_escaped_cut_with_a_tooltip_and_typed() -> None:
@@ -30,6 +38,49 @@ def test_cells_are_escaped_cut_with_a_tooltip_and_typed() -> None:
     times = pd.Series(pd.to_datetime(["2026-01-02T03:04:05Z", None], utc=True))
     assert cell_texts(times) == ["2026-01-02 03:04:05", ""]
     assert cell_texts(pd.Series([1, "x", None], dtype=object)) == ["1", "x", ""]
+
+
+def _dot(cell: str) -> tuple[str | None, str]:
+    """(the dot's colour or None, the cell's text as a browser shows it)."""
+    m = re.fullmatch(r'<span class="vnb-dot" style="--vnb-dot:(#[0-9a-f]{6})">(.*)</span>', cell)
+    return (m.group(1), html.unescape(m.group(2))) if m else (None, html.unescape(cell))
+
+
+def test_ha_states_outcomes_and_causes_carry_their_palette_colour_and_stay_their_own_text() -> None:
+    grid = DataGrid([("host", "host"), ("das_state", "HA state"), ("outcome", "outcome"), ("cause", "cause")])
+    frame = pd.DataFrame(
+        {
+            "host": ["esx-01", "esx-02", "esx-03", "esx-04"],
+            # a healthy, a transient and a broken state; a value no release knows, and markup from the server
+            "das_state": ["connectedToMaster", "election", "initializationError", "<img src=x onerror=alert(1)>"],
+            "outcome": ["success", "fault", None, "mystery"],
+            "cause": ["management-network", "not diagnosed", "", None],
+        }
+    )
+    grid.set_frame(frame)
+    rows = json.loads(grid.widget._dt_args["data_json"])
+    das = [_dot(r[1]) for r in rows]
+    assert das == [
+        ("#2e7d32", "connectedToMaster"),
+        (palette.HA_HEALTH_COLORS["transient"], "election"),
+        ("#c62828", "initializationError"),
+        ("#c62828", "<img src=x onerror=alert(1)>"),  # not healthy, and only text: escaped inside the dot
+    ]
+    assert "<img" not in rows[3][1]
+    assert [_dot(r[2]) for r in rows] == [
+        (palette.OUTCOME_COLORS["success"], "success"),
+        (palette.OUTCOME_COLORS["fault"], "fault"),
+        (None, ""),
+        (None, "mystery"),  # no guessed colour for an outcome the palette does not know
+    ]
+    assert [_dot(r[3]) for r in rows] == [
+        (palette.CAUSE_COLORS["management-network"], "management-network"),
+        (None, "not diagnosed"),
+        (None, ""),
+        (None, ""),
+    ]
+    assert rows[0][0] == "esx-01"  # other columns stay plain
+    assert ".vnb-dot::before" in GRID_CSS and "var(--vnb-dot)" in GRID_CSS  # the dot is CSS, not cell text
 
 
 def test_every_row_goes_to_the_grid_and_selection_is_by_key() -> None:

@@ -13,6 +13,7 @@ from widget_helpers import (  # noqa: F401  (autouse fixture)
     assert_no_errors,
     fail_on_handler_errors,
     grid_rows,
+    grid_texts,
     wait_for,
     widget_strings,
 )
@@ -339,7 +340,7 @@ def test_the_plan_table_counts_from_one_and_says_when_there_is_no_diagnosis(pane
     panel.diagnose.wait(60)
     assert state.diagnosis is not None
     launch.plan_button.click()
-    rows = grid_rows(launch.plan_grid.widget)
+    rows = grid_texts(launch.plan_grid.widget)
     causes = {row[column.index("cause")] for row in rows}
     diagnosed = {h.cause for h in state.plan.launch if h.cause}
     assert diagnosed and diagnosed <= causes and "not diagnosed" not in causes

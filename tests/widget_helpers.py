@@ -94,3 +94,12 @@ def grid_rows(grid_widget: Any) -> list[list[str]]:
     import json
 
     return list(json.loads(grid_data(grid_widget)))
+
+
+def grid_texts(grid_widget: Any) -> list[list[str]]:
+    """The rows an ``ITable`` grid widget holds, each cell as the text a browser shows (tags dropped, entities
+    decoded; a coloured dot is CSS, not text)."""
+    import html
+    import re
+
+    return [[html.unescape(re.sub(r"<[^>]*>", "", cell)) for cell in row] for row in grid_rows(grid_widget)]

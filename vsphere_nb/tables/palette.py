@@ -42,6 +42,8 @@ __all__ = [
     "host_state_color",
     "ha_health",
     "ha_state_color",
+    "COLORED_COLUMNS",
+    "cell_color",
     "cause_color",
     "cause_colors",
     "LABELS",
@@ -223,6 +225,23 @@ def ha_state_color(das_state: str | None) -> str:
     """The colour of a ``das_state`` cell (:data:`HA_HEALTH_COLORS`); ``""`` when there is no state."""
     health = ha_health(das_state)
     return "" if health is None else HA_HEALTH_COLORS[health]
+
+
+#: the frame columns whose cells carry their value's colour in a grid (a dot before the text): HA states, outcomes,
+#: causes. Only names the palette knows get a colour there; anything else stays plain, never a guessed hue
+COLORED_COLUMNS: tuple[str, ...] = ("das_state", "das_state_before", "das_state_after", "outcome", "cause")
+
+
+def cell_color(column: str, value: object) -> str:
+    """The colour of ``value`` in the frame column ``column`` (:data:`COLORED_COLUMNS`); ``""`` for another
+    column, a missing value, or a value with no fixed colour (a cause or outcome this release does not know)."""
+    if not isinstance(value, str) or not value or column not in COLORED_COLUMNS:
+        return ""
+    if column == "outcome":
+        return OUTCOME_COLORS.get(value, "")
+    if column == "cause":
+        return CAUSE_COLORS.get(value, "")
+    return ha_state_color(value)
 
 
 def _cause_key(cause: str) -> str:

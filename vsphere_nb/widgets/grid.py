@@ -18,7 +18,9 @@ comes back to Python as ``selected_rows`` (positions in the frame) and is handed
 
 Cells are rendered once in Python: server text is HTML-escaped, long text is cut to :attr:`DataGrid.cut`
 characters with the full text in a ``title`` tooltip, and CSS keeps every row on one line — a 2 kB fault
-message never makes a row a screen high.
+message never makes a row a screen high. HA states, outcomes and causes (:data:`~vsphere_nb.tables.palette.COLORED_COLUMNS`)
+get a dot in their palette colour before the text, drawn by CSS: the cell's text, its sort, its filters and a copy
+of it stay the value itself.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ import numpy as np
 import pandas as pd
 
 from ..safetext import html_text, visible
+from ..tables import palette
 
-__all__ = ["DataGrid", "cell_texts", "GRID_CSS"]
+__all__ = ["DataGrid", "cell_texts", "colored_cells", "GRID_CSS"]
 
 #: CSS added to the itables stylesheet: one line per row, long text cut with an ellipsis, compact toolbar
 GRID_CSS = """
@@ -46,6 +49,7 @@ GRID_CSS = """
   field-sizing: content; width: 100%; min-width: 4em; box-sizing: border-box; font-size: 90%;
 }
 .vnb-grid table.dataTable thead .vnb-col-name { font-weight: bold; white-space: nowrap; }
+.vnb-grid .vnb-dot::before { content: "\\25CF\\00a0"; color: var(--vnb-dot); }
 """
 
 #: JavaScript run each time a table is drawn. (1) Each column's name stays visible above its filter box (itables
@@ -210,6 +214,25 @@ def cell_texts(series: pd.Series, *, cut: int | None = None, digits: int = 1) ->
     return spans.where(long, escaped).tolist()
 
 
+def colored_cells(column: str, values: pd.Series, texts: list[str]) -> list[str]:
+    """``texts`` (the rendered cells of ``values``) with a dot in each value's palette colour
+    (:func:`vsphere_nb.tables.palette.cell_color`); cells with no colour unchanged. The colour comes from the
+    palette, never from the value: a hostile value is still only escaped text."""
+    if column not in palette.COLORED_COLUMNS or not len(texts):
+        return texts
+    objects = values.astype(object).tolist()
+    wraps: dict[Any, str] = {}
+    for value in objects:
+        if isinstance(value, str) and value not in wraps:
+            color = palette.cell_color(column, value)
+            wraps[value] = f'<span class="vnb-dot" style="--vnb-dot:{color}">' if color else ""
+    if not any(wraps.values()):
+        return texts
+    return [
+        f"{wraps[v]}{t}</span>" if isinstance(v, str) and wraps[v] else t for v, t in zip(objects, texts, strict=True)
+    ]
+
+
 class DataGrid:
     """One grid: :meth:`set_frame` shows a frame (with a key per row), :meth:`set_selected` marks keys,
     :meth:`on_select` hears clicks. :attr:`widget` is the ``ITable`` to put in a layout.
@@ -293,7 +316,7 @@ class DataGrid:
         for column, header in self.columns:
             if column in frame.columns:
                 cut = self.cut if column in self.long_text else None
-                data[header] = cell_texts(frame[column], cut=cut)
+                data[header] = colored_cells(column, frame[column], cell_texts(frame[column], cut=cut))
             else:
                 data[header] = [""] * len(frame)
         return pd.DataFrame(data, columns=[h for _c, h in self.columns])
