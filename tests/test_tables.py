@@ -97,3 +97,14 @@ def test_the_healthy_states_are_written_down_once():
         if "simulator" not in p.parts and pair.search(p.read_text(encoding="utf-8"))
     ]
     assert copies == ["vsphere_nb/vocabulary.py"], copies
+
+
+def test_errors_and_warnings_stand_out_the_same_way_in_a_grid_and_a_terminal():
+    from vsphere_nb.tables.columns import KNOWN_CATEGORIES
+
+    assert set(KNOWN_CATEGORIES["severity"]) == {"error", "warning", "info", "user"}  # vSphere's EventSeverity
+    assert palette.cell_color("severity", "error") == palette.OUTCOME_COLORS["fault"]
+    assert palette.cell_color("severity", "warning") == palette.HA_HEALTH_COLORS["transient"]
+    assert palette.cell_color("severity", "info") == palette.cell_color("severity", "user") == ""
+    assert palette.TERMINAL_STYLES["error"] == palette.TERMINAL_STYLES["fault"]
+    assert palette.TERMINAL_STYLES["warning"] == palette.TERMINAL_STYLES["transient"]

@@ -14,6 +14,7 @@ import textwrap
 import warnings
 from typing import Any
 
+from ..tables.palette import SEVERITY_COLORS, TERMINAL_STYLES
 from ..vocabulary import label
 from ._connection import add_connection_args, connect_from_args
 from ._output import write_frame
@@ -23,7 +24,6 @@ from ._text import printable_frame
 TABLE_COLUMNS = ["message", "host", "created_time", "category"]
 #: lines a message may take in the table
 MAX_LINES = 2
-_SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "", "user": ""}
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -109,6 +109,6 @@ def events_table(frame: Any, width: int) -> Any:
             Text(_wrapped(text, message_w)),
             Text(host),
             Text("" if when is None or when != when else when.strftime(fmt), style="dim"),
-            Text(cat, style=_SEVERITY_STYLE.get(sev, "")),
+            Text(cat, style=TERMINAL_STYLES[sev] if sev in SEVERITY_COLORS else ""),
         )
     return table

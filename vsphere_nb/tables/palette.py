@@ -26,6 +26,7 @@ __all__ = [
     "IN_PROGRESS_COLOR",
     "HOST_STATE_COLORS",
     "HA_HEALTH_COLORS",
+    "SEVERITY_COLORS",
     "TERMINAL_STYLES",
     "CAUSE_COLORS",
     "QUALITATIVE",
@@ -87,6 +88,13 @@ HA_HEALTH_COLORS: dict[str, str] = {
     "healthy": OUTCOME_COLORS["success"],
     "transient": "#b35900",  # dark amber: readable as text on white
     "unhealthy": OUTCOME_COLORS["fault"],
+}
+
+#: an event's severity (the frames' ``severity`` column, one rule in :mod:`vsphere_nb.tables.events`): errors and
+#: warnings stand out, information and user events stay plain
+SEVERITY_COLORS: dict[str, str] = {
+    "error": OUTCOME_COLORS["fault"],
+    "warning": HA_HEALTH_COLORS["transient"],
 }
 
 #: one colour per cause the diagnosis names (:data:`vsphere_nb.vocabulary.CAUSES`): the triage board, the
@@ -160,6 +168,8 @@ TERMINAL_STYLES: dict[str, str] = {
     "healthy": "green",
     "transient": "yellow",
     "unhealthy": "red",
+    "error": "red",
+    "warning": "yellow",
 }
 
 #: how each outcome, host state, cause and event category reads in a legend, a chip or a column header
@@ -228,8 +238,9 @@ def ha_state_color(das_state: str | None) -> str:
 
 
 #: the frame columns whose cells carry their value's colour in a grid (a dot before the text): HA states, outcomes,
-#: causes. Only names the palette knows get a colour there; anything else stays plain, never a guessed hue
-COLORED_COLUMNS: tuple[str, ...] = ("das_state", "das_state_before", "das_state_after", "outcome", "cause")
+#: causes, event severities. Only names the palette knows get a colour there; anything else stays plain, never a
+#: guessed hue
+COLORED_COLUMNS: tuple[str, ...] = ("das_state", "das_state_before", "das_state_after", "outcome", "cause", "severity")
 
 
 def cell_color(column: str, value: object) -> str:
@@ -241,6 +252,8 @@ def cell_color(column: str, value: object) -> str:
         return OUTCOME_COLORS.get(value, "")
     if column == "cause":
         return CAUSE_COLORS.get(value, "")
+    if column == "severity":
+        return SEVERITY_COLORS.get(value, "")
     return ha_state_color(value)
 
 
