@@ -103,6 +103,8 @@ def test_connect_select_plan_confirm_run_results_export_retry(panel: RunbookPane
         assert cluster in launch.cluster_table.value
     assert all(h.host in launch.host_table.value for h in plan.launch)
     assert run.run_id in launch.summary.value and run.run_id in results.summary.value
+    # the chips now count the ended run's outcomes, and say whose they are (a new plan may show below them)
+    assert launch.chips.title.value == "<b>Last run:</b>", launch.chips.title.value
 
     # Results: the fault reason filter changes the fault table
     failed = run.failed_hosts()
@@ -142,7 +144,9 @@ def test_connect_select_plan_confirm_run_results_export_retry(panel: RunbookPane
     assert "attempt 2" in launch.plan_view.value
     launch.launch_button.click()
     launch.confirm_button.click()
+    assert launch.chips.title.value == "<b>Hosts:</b>"  # a run under way: its own hosts
     second = _wait_run(panel)
+    assert launch.chips.title.value == "<b>Last run:</b>"
     assert_no_errors(*panel.panels)
     assert second.run_id == run.run_id and int(second.tasks["attempt"].max()) == 2
     # attempts 1 and 2 (0 too when the selection held hosts the pre-flight skips)

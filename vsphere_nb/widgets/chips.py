@@ -81,6 +81,10 @@ class ChipBar:
     def counts(self) -> dict[str, int]:
         return {n: int(getattr(chip, "_vnb_count", 0)) for n, chip in self.chips.items()}
 
+    def set_title(self, title: str) -> None:
+        """The bold words before the chips (what they count)."""
+        self.title.value = f"<b>{html_text(title)}</b>" if title else ""
+
     def set_counts(self, counts: Mapping[str, int], *, order: Iterable[str] | None = None) -> None:
         """Show ``counts`` (new names get a chip, at the end or where ``order`` puts them; zero hides a chip)."""
         names = list(order) if order is not None else list(counts)

@@ -20,11 +20,14 @@ from ._util import status_html, styled
 from .chips import ChipBar, color_of
 from .plan_view import cluster_progress_html
 
-__all__ = ["RunProgressView", "STATE_ORDER"]
+__all__ = ["RunProgressView", "STATE_ORDER", "RUNNING_TITLE", "ENDED_TITLE"]
 
 #: the chips' order: the run's live host states (a host still pending has no chip), then the hosts the plan skipped
 STATE_ORDER: tuple[str, ...] = (*(state for state in HOST_STATES if state != "pending"), "skipped")
 _WIDE = {"description_width": "initial"}
+#: what the chips count: the hosts of the run under way, then (once it ended) that run's outcomes
+RUNNING_TITLE = "Hosts:"
+ENDED_TITLE = "Last run:"
 
 
 class RunProgressView:
@@ -49,7 +52,7 @@ class RunProgressView:
         self.progress_text = styled(widgets.HTML(value=""), "vnb-progress-text")
         self.cluster_table = styled(widgets.HTML(value=""), "vnb-cluster-progress")
         self.host_table = styled(widgets.HTML(value=""), "vnb-host-states")
-        self.chips = ChipBar(title="Hosts:", css="vnb-launch-chips")
+        self.chips = ChipBar(title=RUNNING_TITLE, css="vnb-launch-chips")
         self.chips.on_change(lambda _v: self._refilter_hosts())
         self._last_snap: Progress | None = None
         #: each host's latest state and when it changed (a sequence number): the host table's order
@@ -57,8 +60,9 @@ class RunProgressView:
         self._seq = 0
 
     def start(self) -> None:
-        """A new run: no host has changed state yet."""
+        """A new run: no host has changed state yet; the chips count this run's hosts."""
         self._host_order, self._seq = {}, 0
+        self.chips.set_title(RUNNING_TITLE)
 
     def clear(self) -> None:
         """A new plan: the last run's progress is history."""
@@ -96,7 +100,9 @@ class RunProgressView:
         self.host_table.value = self._hosts_html(snap)
 
     def show_outcomes(self, counts: Mapping[str, int]) -> None:
-        """After the run: the chips count hosts per outcome."""
+        """After the run: the chips count hosts per outcome, and say they belong to the last run (a new plan
+        shown below them is not that run)."""
+        self.chips.set_title(ENDED_TITLE)
         self.chips.set_counts(dict(counts), order=STATE_ORDER)
 
     def _refilter_hosts(self) -> None:
