@@ -58,6 +58,29 @@ def test_make_plan_flags_healthy_hosts_and_causes_to_fix_first():
     assert {"cause", "reconfigure_fixes", "flag"} <= set(frame.columns)
     # without a diagnosis nothing is flagged (the plan of before)
     assert not make_plan(hosts).flagged
+    assert plan.diagnosed and not make_plan(hosts).diagnosed
+
+
+def test_flag_healthy_without_a_diagnosis_flags_only_healthy_hosts_and_says_it_was_not_diagnosed(make_sim, tmp_path):
+    hosts = _hosts(["initializationError", "master", "election", "connectedToMaster"])
+    plan = make_plan(hosts, flag_healthy=True)
+    assert not plan.diagnosed  # no cause is known: the panel shows "not diagnosed", not empty causes
+    assert {h.host_moid: h.flag for h in plan.launch if h.flag} == {
+        "host-1": "healthy: nothing to fix",
+        "host-3": "healthy: nothing to fix",
+    }
+    assert all(h.cause is None and h.reconfigure_fixes is None for h in plan.launch)
+    # the flags hold at launch as a diagnosis's do: healthy hosts only with the second confirmation
+    sim = make_sim(scenario="mixed", clusters=1, hosts_per_cluster=6)
+    with connect(sim.url, sim.user, sim.password) as vc:
+        from vsphere_nb import plan_reconfigure
+
+        live = plan_reconfigure(vc, vc.hosts(), flag_healthy=True)
+        assert not live.plan.diagnosed and len(live.flagged)
+        assert set(live.flagged["flag"]) == {"healthy: nothing to fix"}
+        with pytest.raises(ConfigError, match="confirm_flagged=True"):
+            live.start(run_dir=tmp_path / "refused")
+        assert not (tmp_path / "refused").exists()
 
 
 def test_launching_flagged_hosts_needs_confirm_flagged(make_sim, tmp_path):

@@ -136,7 +136,7 @@ class ReconfigurePlan:
 
     def _check_flagged(self, confirm_flagged: bool) -> None:
         flagged = self.plan.flagged
-        if not flagged or confirm_flagged or not self.plan.diagnosed:
+        if not flagged or confirm_flagged:
             return
         kinds: dict[str, int] = {}
         for h in flagged:
@@ -283,8 +283,11 @@ def plan_reconfigure(
     limits: BatchLimits | None = None,
     *,
     diagnosis: Diagnosis | pd.DataFrame | None = None,
+    flag_healthy: bool = False,
 ) -> ReconfigurePlan:
     """A dry run over ``hosts`` (the ``hosts`` frame, possibly filtered) for ``clients`` (one or several);
-    with ``diagnosis`` each host carries its cause and flagged hosts need ``confirm_flagged=True``."""
+    with ``diagnosis`` each host carries its cause and flagged hosts need ``confirm_flagged=True``;
+    ``flag_healthy`` flags hosts whose agent is already healthy without a diagnosis."""
     limits = limits or BatchLimits()
-    return ReconfigurePlan(clients_by_name(clients), make_plan(hosts, limits, diagnosis=diagnosis), limits)
+    plan = make_plan(hosts, limits, diagnosis=diagnosis, flag_healthy=flag_healthy)
+    return ReconfigurePlan(clients_by_name(clients), plan, limits)

@@ -17,7 +17,7 @@ frame), every planned host carries its ``cause`` and whether a reconfigure can f
 (``reconfigure_fixes``), and hosts a launch will not help are *flagged*: ``healthy`` (the agent is already
 ``master``/``connectedToMaster``) or ``fix first: <cause>``. Launching flagged hosts takes an explicit second
 confirmation (``plan.execute(confirm_flagged=True)``; CLI ``--include-flagged``); ``plan.without_flagged()``
-moves them to the skipped hosts.
+moves them to the skipped hosts. Without a diagnosis, ``flag_healthy=True`` flags the healthy hosts alone.
 """
 
 from __future__ import annotations
@@ -115,7 +115,8 @@ class Plan:
     launch: tuple[PlannedHost, ...]
     skipped: tuple[SkippedHost, ...]
     hosts: pd.DataFrame = field(repr=False)
-    #: the plan was made with a diagnosis (its flags are enforced at launch)
+    #: the plan was made with a diagnosis (each host carries its cause); flags, with or without one, are enforced
+    #: at launch
     diagnosed: bool = False
 
     @property
@@ -249,9 +250,18 @@ def _flag(das_state: str | None, cause: str | None, fixes: bool | None) -> str |
 
 
 def make_plan(
-    hosts: pd.DataFrame, limits: BatchLimits | None = None, *, attempt: int = 1, diagnosis: Any = None
+    hosts: pd.DataFrame,
+    limits: BatchLimits | None = None,
+    *,
+    attempt: int = 1,
+    diagnosis: Any = None,
+    flag_healthy: bool = False,
 ) -> Plan:
-    """Plan a batch over ``hosts`` (runs pre-flight when ``eligible`` is absent). See the module doc."""
+    """Plan a batch over ``hosts`` (runs pre-flight when ``eligible`` is absent). See the module doc.
+
+    ``flag_healthy`` flags the hosts whose agent is already healthy even without a diagnosis (the panel plans
+    this way, so a selection that includes healthy hosts is never launched on them by accident); the plan still
+    says it was not diagnosed."""
     limits = limits or BatchLimits()
     if not isinstance(hosts, pd.DataFrame):
         raise ConfigError("make_plan expects the hosts DataFrame")
@@ -324,6 +334,7 @@ def make_plan(
         queues = still
 
     advice = _advice(diagnosis) if diagnosis is not None else {}
+    flags = diagnosis is not None or flag_healthy
     launch = []
     for i, r in enumerate(ordered):
         cause, fixes = advice.get((r[0], r[5]), (None, None))
@@ -341,7 +352,7 @@ def make_plan(
                 order=i,
                 cause=cause,
                 reconfigure_fixes=fixes,
-                flag=_flag(r[6], cause, fixes) if diagnosis is not None else None,
+                flag=_flag(r[6], cause, fixes) if flags else None,
             )
         )
     return Plan(launch=tuple(launch), skipped=tuple(skipped), hosts=hosts, diagnosed=diagnosis is not None)

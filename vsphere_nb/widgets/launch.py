@@ -185,8 +185,6 @@ class LaunchPanel(Panel):
         self._result_shown = threading.Event()
         self._result_shown.set()
         self._plan_from_selection = False
-        #: the plan this panel made last and whether a diagnosis went into it
-        self._made: tuple[Any, bool] | None = None
 
         limits_box = widgets.VBox(
             [
@@ -257,13 +255,12 @@ class LaunchPanel(Panel):
             raise ConfigError("no hosts selected: select hosts in the Hosts panel first")
         hosts = selected_hosts(self.state.hosts, self.state.selected)
         clients = list(self.state.clients or ()) or [client]
-        # each host's cause from the Diagnose tab (none there: healthy hosts are still flagged)
+        # each host's cause from the Diagnose tab; with none, healthy hosts are still flagged
         diagnosis = self.state.diagnosis
-        advice = diagnosis.hosts if diagnosis is not None else pd.DataFrame(columns=["vcenter", "host_moid", "cause"])
+        advice = diagnosis.hosts if diagnosis is not None else None
         # one plan across every connected vCenter; the caps and the failure budget apply per vCenter
-        plan = plan_reconfigure(clients, hosts, self.limits(), diagnosis=advice)
+        plan = plan_reconfigure(clients, hosts, self.limits(), diagnosis=advice, flag_healthy=True)
         self._plan_from_selection = True
-        self._made = (plan, diagnosis is not None)
         self.state.plan = plan
         return plan
 
@@ -281,7 +278,6 @@ class LaunchPanel(Panel):
         # the current client: after a reconnect the run's own client is closed (same vCenter name, same hosts)
         plan = run.retry_failed(limits=self.limits(), clients=list(self.state.clients or ()) or [self.state.client])
         self._plan_from_selection = False
-        self._made = (plan, False)  # a retry is planned without a diagnosis
         self.state.plan = plan
         if not len(plan):
             self.set_status("no failed host is eligible for a retry", "warn")
@@ -473,8 +469,7 @@ class LaunchPanel(Panel):
         frame = plan.to_frame()
         launch = frame[frame["skip_reason"].isna()].copy()
         launch["order"] = launch["order"] + 1  # the plan counts from 0, an operator from 1
-        # a plan made here knows whether a diagnosis went into it; one made elsewhere says so itself
-        diagnosed = self._made[1] if self._made is not None and self._made[0] is plan else plan.plan.diagnosed
+        diagnosed = plan.plan.diagnosed
         if not diagnosed:
             launch["cause"] = NOT_DIAGNOSED
         # words, not an empty cell for False: "fix first" and "not a canary" must read differently from "unknown"
