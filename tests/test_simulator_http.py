@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 
 import httpx
 import pytest
@@ -256,6 +257,49 @@ def test_restart_keeps_port_and_tasks_loses_sessions(make_sim, make_vi):
     assert vi.wait_task(task["value"])["state"] == "success"
     stats = sim.stats()
     assert stats["chaos"]["restarts"] == 1 and stats["sessions"] == 1
+
+
+def test_a_restart_cuts_requests_in_flight_without_an_error_traceback(make_sim):
+    """A stop or restart cancels the requests in flight (the outage it simulates); uvicorn would log each one as
+    "Exception in ASGI application" with a CancelledError traceback. Other errors are still logged in full."""
+    import logging
+    import sys
+    import threading
+
+    from vsphere_nb.simulator.server import _CUT_REQUESTS
+
+    sim = make_sim(latency=5.0)  # every /sdk request waits 5 s before it is answered: still in flight at the stop
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    uvicorn_error = logging.getLogger("uvicorn.error")
+    uvicorn_error.addHandler(handler)
+    outcome: list[object] = []
+
+    def ask() -> None:
+        try:
+            outcome.append(httpx.get(f"{sim.url}/sdk/vim25/8.0.3.0/ServiceInstance/ServiceInstance/content"))
+        except httpx.HTTPError as exc:
+            outcome.append(exc)
+
+    try:
+        thread = threading.Thread(target=ask)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not sim._server._server.server_state.tasks and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sim._server._server.server_state.tasks, "the request never reached the server"
+        sim.restart()
+        thread.join(10)
+    finally:
+        uvicorn_error.removeHandler(handler)
+    assert outcome and isinstance(outcome[0], httpx.HTTPError), outcome  # the client saw the connection cut
+    assert [r.getMessage() for r in records if r.levelno >= logging.ERROR] == []
+    try:
+        raise ValueError("a real bug")
+    except ValueError:
+        real = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, "boom", None, sys.exc_info())
+    assert _CUT_REQUESTS.filter(real)  # anything but a cut request keeps its traceback
 
 
 def test_connection_refused_while_restarting(make_sim):

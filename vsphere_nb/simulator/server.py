@@ -50,6 +50,22 @@ def _protocol_class(transports: dict[Any, asyncio.BaseTransport]) -> type[_BaseP
     return TrackedProtocol
 
 
+class _CutRequests(logging.Filter):
+    """Drops uvicorn's "Exception in ASGI application" traceback for a request a stop or restart cut short.
+
+    :class:`_AbortingServer` cancels in-flight requests on purpose — that is the outage being simulated — and
+    uvicorn logs each cancelled request as an error with a ``CancelledError`` traceback. Any other exception is
+    still logged in full.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, asyncio.CancelledError)
+
+
+_CUT_REQUESTS = _CutRequests()
+
+
 class _AbortingServer(uvicorn.Server):
     """Stops like a killed process: listeners closed, every connection reset, in-flight requests cancelled.
 
@@ -134,6 +150,8 @@ class HttpServer:
                 timeout_keep_alive=30,
                 backlog=2048,
             )
+            # after the Config: it sets uvicorn's logging up; adding the same filter again is a no-op
+            logging.getLogger("uvicorn.error").addFilter(_CUT_REQUESTS)
             server = _AbortingServer(config)
             thread = threading.Thread(
                 target=server.run, kwargs={"sockets": [sock]}, name="vsphere-nb-sim-http", daemon=True
