@@ -15,9 +15,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..tables import palette as style
 from ..vocabulary import HEALTHY_DAS_STATES, RECONFIGURE_FIXES_WORDS
-from ._terminal import safe_text
+from ._terminal import safe_text, styled
 
 __all__ = ["limits_in_words", "plan_sentence", "print_plan"]
 
@@ -95,14 +94,11 @@ def _launch_order(plan: Any) -> tuple[Table, str | None]:
         table.add_column("diagnosis", no_wrap=True, overflow="ellipsis", max_width=36)
     table.add_column("", no_wrap=True, min_width=len("canary"))
     for h in shown:
-        state = h.das_state or ""
-        health = style.ha_health(state)
-        color = style.TERMINAL_STYLES[health] if health else ""
         cells: list[Any] = [
             str(h.order + 1 if isinstance(h.order, int) else ""),
             safe_text(h.cluster),
             safe_text(h.host),
-            Text(safe_text(state), style=color),
+            styled("das_state", safe_text(h.das_state or "")),
         ]
         if diagnosed:
             cells.append(_diagnosis_cell(h))

@@ -42,7 +42,8 @@ class ChipBar:
     """Chips for ``names`` (in that order; a chip with count 0 is hidden). :attr:`widget` is the ``HBox``."""
 
     def __init__(self, names: Iterable[str] = (), *, title: str = "", css: str = "vnb-chips") -> None:
-        self.title = widgets.HTML(value=f"<b>{html_text(title)}</b>" if title else "")
+        self.title = widgets.HTML()
+        self.set_title(title)
         self.widget = widgets.HBox([self.title], layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         self.widget.add_class(css)
         self.chips: dict[str, widgets.Button] = {}

@@ -18,9 +18,9 @@ comes back to Python as ``selected_rows`` (positions in the frame) and is handed
 
 Cells are rendered once in Python: server text is HTML-escaped, long text is cut to :attr:`DataGrid.cut`
 characters with the full text in a ``title`` tooltip, and CSS keeps every row on one line — a 2 kB fault
-message never makes a row a screen high. HA states, outcomes and causes (:data:`~vsphere_nb.tables.palette.COLORED_COLUMNS`)
-get a dot in their palette colour before the text, drawn by CSS: the cell's text, its sort, its filters and a copy
-of it stay the value itself.
+message never makes a row a screen high. HA states, outcomes, causes and event severities
+(:data:`~vsphere_nb.tables.palette.COLORED_COLUMNS`) get a dot in their palette colour before the text, drawn by
+CSS: the cell's text, its sort, its filters and a copy of it stay the value itself.
 """
 
 from __future__ import annotations
